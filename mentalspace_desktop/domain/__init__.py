@@ -1,0 +1,1 @@
+"""Pure business rules: no Qt, no SQLAlchemy, no I/O. Tested without a database."""

@@ -1,0 +1,45 @@
+"""Turns service events (any thread) into Qt signals delivered on the UI thread."""
+
+from __future__ import annotations
+
+from mentalspace_desktop.gui.qt import QObject, Signal
+from mentalspace_desktop.services.events import (
+    AuditDidAppend,
+    ClientDidChange,
+    Event,
+    EventBus,
+    PracticeDidChange,
+    UserDidChange,
+)
+
+
+class EventBridge(QObject):
+    sig_client_did_change = Signal(str, bool)
+    """A client record changed: (client id, whether it was just created)."""
+    sig_user_did_change = Signal(str)
+    """A staff account changed: user id."""
+    sig_practice_did_change = Signal()
+    """Practice settings changed."""
+    sig_audit_did_append = Signal()
+    """New audit entries were written."""
+    _sig_event = Signal(object)
+
+    def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._bus = bus
+        self._sig_event.connect(self._dispatch)  # queued across threads: runs on the UI thread
+        self._listener = self._sig_event.emit
+        bus.subscribe(self._listener)
+
+    def detach(self) -> None:
+        self._bus.unsubscribe(self._listener)
+
+    def _dispatch(self, event: Event) -> None:
+        if isinstance(event, ClientDidChange):
+            self.sig_client_did_change.emit(event.client_id, event.created)
+        elif isinstance(event, UserDidChange):
+            self.sig_user_did_change.emit(event.user_id)
+        elif isinstance(event, PracticeDidChange):
+            self.sig_practice_did_change.emit()
+        elif isinstance(event, AuditDidAppend):
+            self.sig_audit_did_append.emit()

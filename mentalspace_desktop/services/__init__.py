@@ -1,0 +1,1 @@
+"""Use cases. Each checks permissions, writes the audit log and announces what changed."""

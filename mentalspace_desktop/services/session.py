@@ -1,0 +1,46 @@
+"""Who is signed in, on which store: what every service is given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.services.events import EventBus
+from mentalspace_desktop.store.database import Store
+from mentalspace_desktop.store.keyslots import KeySlots
+from mentalspace_desktop.store.models import User
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    username: str
+    full_name: str
+    role: Role
+
+
+@dataclass
+class UserSession:
+    """A signed-in user on an open store. Services take one of these; nothing else is global."""
+
+    store: Store
+    slots: KeySlots
+    actor: Actor
+    events: EventBus = field(default_factory=EventBus)
+
+    def team_clinician_ids(self) -> frozenset[str]:
+        """Clinicians this user supervises (directly), for TEAM-scoped permissions."""
+        if self.actor.role is not Role.SUPERVISOR:
+            return frozenset()
+        with self.store.read() as s:
+            ids = s.scalars(select(User.id).where(User.supervisor_id == self.actor.user_id, User.deleted.is_(False)))
+            return frozenset(ids)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user.id, user.username, user.full_name, Role(user.role))

@@ -1,0 +1,1 @@
+"""The encrypted local store: SQLAlchemy models, the SQLCipher engine, key slots and migrations."""

@@ -1,0 +1,195 @@
+"""Key slots: the store's master key, wrapped once per user with a key derived from their password.
+
+The SQLCipher database is opened with a random 256-bit master key used as a raw key. That key is
+never written in the clear: each enrolled user has a slot holding it encrypted (AES-256-GCM) under a
+key derived from their password with Argon2id. A wrong password fails the GCM tag check. Changing a
+password re-wraps only that user's slot.
+
+The slot file also keeps, per user, the failed sign-in count and lock (they must be readable before
+the database can be opened) and sign-in events not yet copied into the audit log.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from mentalspace_desktop.domain.lockout import AttemptState
+from mentalspace_desktop.errors import AuthenticationError, StoreCorrupt
+from mentalspace_desktop.store.files import write_atomically
+
+FORMAT = 1
+MASTER_KEY_BYTES = 32
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    time_cost: int = 3
+    memory_cost_kib: int = 65536
+    parallelism: int = 2
+
+    def derive(self, password: str, salt: bytes) -> bytes:
+        return hash_secret_raw(
+            password.encode(),
+            salt,
+            time_cost=self.time_cost,
+            memory_cost=self.memory_cost_kib,
+            parallelism=self.parallelism,
+            hash_len=32,
+            type=Type.ID,
+        )
+
+
+DEFAULT_KDF = KdfParams()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode())
+
+
+def new_master_key() -> bytes:
+    return secrets.token_bytes(MASTER_KEY_BYTES)
+
+
+class KeySlots:
+    """The key slot file of one store. Every change is written to disk at once, atomically."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self._data = data
+
+    # -- file --------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, store_id: str) -> KeySlots:
+        slots = cls(path, {"format": FORMAT, "store_id": store_id, "slots": {}, "pending_audit": []})
+        slots._save()
+        return slots
+
+    @classmethod
+    def load(cls, path: Path) -> KeySlots:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise StoreCorrupt(f"No MentalSpace store was found in {path.parent}.") from None
+        except (OSError, ValueError) as exc:
+            raise StoreCorrupt(f"The key file {path} is damaged ({exc}); restore from a backup.") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT or "slots" not in data:
+            raise StoreCorrupt(f"The key file {path} is not a MentalSpace key file; restore from a backup.")
+        return cls(path, data)
+
+    def _save(self) -> None:
+        write_atomically(self.path, json.dumps(self._data, indent=1, sort_keys=True).encode())
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self._data, indent=1, sort_keys=True).encode()
+
+    @property
+    def store_id(self) -> str:
+        return str(self._data["store_id"])
+
+    # -- slots -------------------------------------------------------------------------------
+
+    def usernames(self) -> list[str]:
+        return sorted(self._data["slots"])
+
+    def has_slot(self, username: str) -> bool:
+        return username.lower() in self._data["slots"]
+
+    def user_id_of(self, username: str) -> str | None:
+        slot = self._data["slots"].get(username.lower())
+        return None if slot is None else str(slot["user_id"])
+
+    def set_slot(
+        self, *, username: str, user_id: str, password: str, master_key: bytes, kdf: KdfParams = DEFAULT_KDF
+    ) -> None:
+        """Wrap ``master_key`` for this user under ``password``, replacing any slot they had."""
+        salt = secrets.token_bytes(16)
+        nonce = secrets.token_bytes(12)
+        kek = kdf.derive(password, salt)
+        wrapped = AESGCM(kek).encrypt(nonce, master_key, self._aad(user_id))
+        previous = self._data["slots"].get(username.lower(), {})
+        self._data["slots"][username.lower()] = {
+            "user_id": user_id,
+            "salt": _b64(salt),
+            "nonce": _b64(nonce),
+            "wrapped": _b64(wrapped),
+            "kdf": {"t": kdf.time_cost, "m": kdf.memory_cost_kib, "p": kdf.parallelism},
+            "failed": previous.get("failed", 0) if previous.get("user_id") == user_id else 0,
+            "locked_until": previous.get("locked_until") if previous.get("user_id") == user_id else None,
+        }
+        self._save()
+
+    def remove_slot(self, username: str) -> None:
+        self._data["slots"].pop(username.lower(), None)
+        self._save()
+
+    def remove_all(self) -> None:
+        self._data["slots"] = {}
+        self._save()
+
+    def rename_slot(self, old: str, new: str) -> None:
+        slot = self._data["slots"].pop(old.lower())
+        self._data["slots"][new.lower()] = slot
+        self._save()
+
+    def unwrap(self, username: str, password: str) -> tuple[str, bytes]:
+        """The (user id, master key) this password opens; AuthenticationError when it does not."""
+        slot = self._data["slots"].get(username.lower())
+        if slot is None:
+            raise AuthenticationError("The user name or password is incorrect.")
+        params = KdfParams(slot["kdf"]["t"], slot["kdf"]["m"], slot["kdf"]["p"])
+        kek = params.derive(password, _unb64(slot["salt"]))
+        try:
+            key = AESGCM(kek).decrypt(_unb64(slot["nonce"]), _unb64(slot["wrapped"]), self._aad(slot["user_id"]))
+        except InvalidTag:
+            raise AuthenticationError("The user name or password is incorrect.") from None
+        return str(slot["user_id"]), key
+
+    def _aad(self, user_id: str) -> bytes:
+        return f"mentalspace-slot:{self.store_id}:{user_id}".encode()
+
+    # -- sign-in attempts --------------------------------------------------------------------
+
+    def attempts(self, username: str) -> AttemptState:
+        slot = self._data["slots"].get(username.lower())
+        if slot is None:
+            return AttemptState()
+        until = slot.get("locked_until")
+        return AttemptState(int(slot.get("failed", 0)), datetime.fromisoformat(until) if until else None)
+
+    def set_attempts(self, username: str, state: AttemptState) -> None:
+        slot = self._data["slots"].get(username.lower())
+        if slot is None:
+            return
+        slot["failed"] = state.failed
+        slot["locked_until"] = state.locked_until.isoformat() if state.locked_until else None
+        self._save()
+
+    # -- audit events waiting for the database -----------------------------------------------
+
+    def queue_audit(self, event: dict[str, str]) -> None:
+        self._data["pending_audit"].append(event)
+        self._save()
+
+    def pending_audit(self) -> list[dict[str, str]]:
+        return list(self._data.get("pending_audit", []))
+
+    def clear_pending_audit(self, count: int) -> None:
+        """Forget the first ``count`` queued events, once they are committed to the audit log."""
+        if count:
+            self._data["pending_audit"] = self._data["pending_audit"][count:]
+            self._save()

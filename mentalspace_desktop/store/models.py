@@ -1,0 +1,226 @@
+"""The data model. Every synced table carries the sync columns of DESIGN.md via :class:`Synced`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.store.types import UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Synced:
+    """Columns every synced row carries. Synced rows are never hard-deleted: ``deleted`` is a tombstone."""
+
+    __synced__ = True
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    server_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(36))
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Practice(Synced, Base):
+    __tablename__ = "practice"
+
+    name: Mapped[str] = mapped_column(String(200))
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    state: Mapped[str] = mapped_column(String(2), default="GA")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    idle_lock_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    rule_settings: Mapped[str] = mapped_column(Text, default="{}")  # JSON: compliance rule settings
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_chart_number: Mapped[int] = mapped_column(Integer, default=1001)
+
+
+class User(Synced, Base):
+    """A member of staff who signs in."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    license_type: Mapped[str | None] = mapped_column(String(40))
+    license_number: Mapped[str | None] = mapped_column(String(40))
+    supervisor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    hipaa_training_on: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # refuses a code used twice
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BackupCode(Synced, Base):
+    """A one-time code that stands in for the authenticator app; only its hash is kept."""
+
+    __tablename__ = "backup_codes"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Client(Synced, Base):
+    __tablename__ = "clients"
+
+    chart_number: Mapped[str] = mapped_column(String(20), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    dob: Mapped[date] = mapped_column(Date, index=True)
+    sex_at_birth: Mapped[str | None] = mapped_column(String(20))
+    gender_identity: Mapped[str | None] = mapped_column(String(60))
+    pronouns: Mapped[str | None] = mapped_column(String(30))
+    phone_mobile: Mapped[str | None] = mapped_column(String(20))
+    phone_home: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address1: Mapped[str | None] = mapped_column(String(200))
+    address2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(2))
+    zip: Mapped[str | None] = mapped_column(String(10))
+    preferred_language: Mapped[str] = mapped_column(String(40), default="English")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    discharged_on: Mapped[date | None] = mapped_column(Date)
+    primary_clinician_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    uses_telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
+    emergency_name: Mapped[str | None] = mapped_column(String(200))
+    emergency_phone: Mapped[str | None] = mapped_column(String(20))
+    emergency_relationship: Mapped[str | None] = mapped_column(String(60))
+    guardian_name: Mapped[str | None] = mapped_column(String(200))
+    guardian_phone: Mapped[str | None] = mapped_column(String(20))
+    # Search keys, kept by the client service: folded names and reversed phone digits so that
+    # prefix and last-four look-ups are index range scans.
+    last_key: Mapped[str] = mapped_column(String(100), index=True)
+    first_key: Mapped[str] = mapped_column(String(100), index=True)
+    preferred_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    phone_key: Mapped[str | None] = mapped_column(String(20), index=True)
+    phone_rev_key: Mapped[str | None] = mapped_column(String(20), index=True)
+
+    insurances: Mapped[list[Insurance]] = relationship(
+        back_populates="client", order_by="Insurance.rank", lazy="selectin"
+    )
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="client", order_by="Consent.signed_on", lazy="selectin"
+    )
+
+
+class Insurance(Synced, Base):
+    __tablename__ = "insurances"
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)  # 1 primary, 2 secondary
+    payer_name: Mapped[str] = mapped_column(String(120))
+    payer_id: Mapped[str | None] = mapped_column(String(20))
+    member_id: Mapped[str] = mapped_column(String(40))
+    group_number: Mapped[str | None] = mapped_column(String(40))
+    subscriber_name: Mapped[str | None] = mapped_column(String(200))
+    subscriber_relationship: Mapped[str] = mapped_column(String(20), default="self")
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+    client: Mapped[Client] = relationship(back_populates="insurances")
+
+
+class Consent(Synced, Base):
+    __tablename__ = "consents"
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    signed_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    recipient: Mapped[str | None] = mapped_column(String(200))  # for releases of information
+    signed_by: Mapped[str | None] = mapped_column(String(200))  # client, or guardian's name
+
+    client: Mapped[Client] = relationship(back_populates="consents")
+
+
+class AuditEntry(Synced, Base):
+    """One read or write of protected information. Appended, hash-chained, never edited."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq"),
+        Index("ix_audit_log_client_at", "client_id", "at"),
+    )
+
+    seq: Mapped[int] = mapped_column(Integer)  # per device, from 1, no gaps
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    workstation: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str | None] = mapped_column(String(36))
+    client_id: Mapped[str | None] = mapped_column(String(36))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxEntry(Base):
+    """A local write waiting to be pushed to the hub, recorded in the same transaction as the write."""
+
+    __tablename__ = "outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    device_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    change_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(String(36), index=True)
+    op: Mapped[str] = mapped_column(String(10))  # insert, update, delete
+    base_server_seq: Mapped[int | None] = mapped_column(BigInteger)
+    changes: Mapped[str] = mapped_column(Text)  # JSON {field: [old, new]}
+    row: Mapped[str] = mapped_column(Text)  # JSON of the row after the write
+    schema_version: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    result_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncState(Base):
+    """Small key/value facts about this store: device id, sync cursor, audit chain head."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+SYNCED_TABLES: tuple[str, ...] = tuple(
+    mapper.class_.__tablename__
+    for mapper in Base.registry.mappers
+    if getattr(mapper.class_, "__synced__", False)
+)

@@ -1,0 +1,75 @@
+"""Building real practices for tests: an encrypted store on disk, users of each role, clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.services import totp
+from mentalspace_desktop.services.accounts import AccountService, Authenticator, NewUser
+from mentalspace_desktop.services.clients import ClientInput, ClientService
+from mentalspace_desktop.services.session import Actor, UserSession
+from mentalspace_desktop.store.files import StoreFiles
+from mentalspace_desktop.store.models import Client
+
+PASSWORD = "Blue-Heron-Lantern-42"
+ADMIN_PASSWORD = "Quiet-Maple-Orchard-17"
+
+
+@dataclass
+class PracticeFixture:
+    data_dir: Path
+    admin: UserSession
+    admin_totp_secret: str
+    backup_codes: list[str]
+    users: dict[str, str] = field(default_factory=dict)  # key -> user id
+    sessions: dict[str, UserSession] = field(default_factory=dict)
+
+    @property
+    def files(self) -> StoreFiles:
+        return StoreFiles(self.data_dir)
+
+    def session_for(self, key: str) -> UserSession:
+        """A signed-in session of one of the fixture's users (sharing the admin's open store)."""
+        if key == "admin":
+            return self.admin
+        if key not in self.sessions:
+            services = AccountService(self.admin)
+            view = next(u for u in services.list_users() if u.id == self.users[key])
+            actor = Actor(view.id, view.username, view.full_name, view.role)
+            self.sessions[key] = UserSession(self.admin.store, self.admin.slots, actor, self.admin.events)
+        return self.sessions[key]
+
+    def add_client(self, *, clinician: str | None = None, last: str = "Rivera", first: str = "Sam",
+                   dob: date = date(1988, 6, 1), **extra: object) -> Client:
+        data = ClientInput(first_name=first, last_name=last, dob=dob,
+                           primary_clinician_id=self.users[clinician] if clinician else None, **extra)  # type: ignore[arg-type]
+        return ClientService(self.admin).register(data)
+
+    def close(self) -> None:
+        self.admin.close()
+
+
+def make_practice(data_dir: Path) -> PracticeFixture:
+    secret = totp.new_secret()
+    enrollment = Authenticator(StoreFiles(data_dir)).create_practice(
+        practice_name="Peachtree Counseling",
+        time_zone="America/New_York",
+        admin=NewUser("admin", "Avery Admin", Role.ADMIN, ADMIN_PASSWORD),
+        totp_secret=secret,
+    )
+    fixture = PracticeFixture(data_dir, enrollment.session, secret, enrollment.backup_codes)
+    accounts = AccountService(enrollment.session)
+    fixture.users["admin"] = enrollment.session.actor.user_id
+    fixture.users["supervisor"] = accounts.create_user(
+        NewUser("sup", "Sloane Supervisor", Role.SUPERVISOR, PASSWORD, license_type="LPC"))
+    fixture.users["clinician"] = accounts.create_user(
+        NewUser("clin", "Casey Clinician", Role.CLINICIAN, PASSWORD, license_type="LPC-Associate",
+                supervisor_id=fixture.users["supervisor"]))
+    fixture.users["other_clinician"] = accounts.create_user(
+        NewUser("oclin", "Owen Otherclin", Role.CLINICIAN, PASSWORD, license_type="LCSW"))
+    fixture.users["billing"] = accounts.create_user(NewUser("bill", "Billie Biller", Role.BILLING, PASSWORD))
+    fixture.users["front_desk"] = accounts.create_user(NewUser("desk", "Dana Desk", Role.FRONT_DESK, PASSWORD))
+    return fixture
