@@ -1,0 +1,36 @@
+"""Which tables sync, how their conflicts merge, and which client a row belongs to (for scopes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mentalspace_desktop.domain.merge import DataKind
+from mentalspace_desktop.domain.roles import Resource
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    kind: DataKind
+    resource: Resource | None  # None: every signed-in role may read it (practice, staff list)
+    client_key: str | None = None  # column naming the client the row belongs to ("id" for clients)
+    pulled: bool = True  # audit entries are pushed, never pulled to desktops
+    signed_field: str | None = None  # a set value here makes the row immutable (signed notes)
+
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec("practice", DataKind.RECORDS, None),
+        TableSpec("users", DataKind.RECORDS, None),
+        TableSpec("backup_codes", DataKind.RECORDS, None),
+        TableSpec("clients", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="id"),
+        TableSpec("insurances", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
+        TableSpec("consents", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
+        TableSpec("conflicts", DataKind.RECORDS, None, client_key="client_id"),
+        TableSpec("audit_log", DataKind.APPEND_ONLY, Resource.AUDIT_LOG, pulled=False),
+    )
+}
+
+# Columns a device never sets on the hub: the hub assigns them.
+HUB_ASSIGNED = frozenset({"server_seq"})
