@@ -9,7 +9,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
-from tests.factories import PracticeFixture, make_practice  # noqa: E402
+from tests.factories import (  # noqa: E402
+    PracticeFixture,
+    PracticeTemplate,
+    build_practice_template,
+    practice_from_template,
+)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -21,9 +26,15 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def practice_template(tmp_path_factory: pytest.TempPathFactory) -> PracticeTemplate:
+    """The practice below, built once per test run; each test gets its own copy of the files."""
+    return build_practice_template(tmp_path_factory.mktemp("practice-template") / "store")
+
+
 @pytest.fixture
-def practice(tmp_path: Path) -> PracticeFixture:
+def practice(tmp_path: Path, practice_template: PracticeTemplate) -> PracticeFixture:
     """A practice with admin, supervisor, two clinicians (one supervised), billing and front desk."""
-    fixture = make_practice(tmp_path / "store")
+    fixture = practice_from_template(practice_template, tmp_path / "store")
     yield fixture
     fixture.close()

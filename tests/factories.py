@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -10,9 +11,11 @@ from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.services import totp
 from mentalspace_desktop.services.accounts import AccountService, Authenticator, NewUser
 from mentalspace_desktop.services.clients import ClientInput, ClientService
-from mentalspace_desktop.services.session import Actor, UserSession
+from mentalspace_desktop.services.session import Actor, UserSession, actor_of
 from mentalspace_desktop.store.files import StoreFiles
-from mentalspace_desktop.store.models import Client
+from mentalspace_desktop.store.keyslots import KeySlots
+from mentalspace_desktop.store.models import Client, User
+from mentalspace_desktop.store.opening import open_store
 
 PASSWORD = "Blue-Heron-Lantern-42"
 ADMIN_PASSWORD = "Quiet-Maple-Orchard-17"
@@ -73,3 +76,39 @@ def make_practice(data_dir: Path) -> PracticeFixture:
     fixture.users["billing"] = accounts.create_user(NewUser("bill", "Billie Biller", Role.BILLING, PASSWORD))
     fixture.users["front_desk"] = accounts.create_user(NewUser("desk", "Dana Desk", Role.FRONT_DESK, PASSWORD))
     return fixture
+
+
+@dataclass(frozen=True)
+class PracticeTemplate:
+    """A practice built once (Argon2 is slow on purpose) and copied for each test that needs one.
+
+    Only tests keep the master key in memory like this; a copy opens with it exactly as a sign-in
+    would after unwrapping a key slot, so the product's key derivation stays as strong as ever.
+    """
+
+    data_dir: Path
+    master_key: bytes
+    admin_totp_secret: str
+    backup_codes: tuple[str, ...]
+    users: tuple[tuple[str, str], ...]
+
+
+def build_practice_template(data_dir: Path) -> PracticeTemplate:
+    fixture = make_practice(data_dir)
+    template = PracticeTemplate(data_dir, fixture.admin.store.master_key, fixture.admin_totp_secret,
+                                tuple(fixture.backup_codes), tuple(fixture.users.items()))
+    fixture.close()  # the last connection to close checkpoints the WAL into store.db
+    return template
+
+
+def practice_from_template(template: PracticeTemplate, data_dir: Path) -> PracticeFixture:
+    """An independent copy of the template practice, open and signed in as its administrator."""
+    shutil.copytree(template.data_dir, data_dir)
+    files = StoreFiles(data_dir)
+    store = open_store(files, template.master_key)
+    users = dict(template.users)
+    with store.read() as s:
+        admin_row = s.get(User, users["admin"])
+    assert admin_row is not None
+    admin = UserSession(store, KeySlots.load(files.key_slots), actor_of(admin_row))
+    return PracticeFixture(data_dir, admin, template.admin_totp_secret, list(template.backup_codes), users)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 import phonenumbers
 
@@ -98,6 +99,7 @@ def normalize_phone(raw: str, region: str = "US") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)  # search results format the same numbers keystroke after keystroke
 def format_phone(e164: str | None) -> str:
     """A stored E.164 number as people read it: (404) 555-0123 at home, +44 20 … abroad."""
     if not e164:

@@ -69,10 +69,13 @@ def parse_client_query(text: str, today: date) -> ClientQuery:
             continue
         digits = re.sub(r"\D", "", token)
         if digits and len(digits) == len(re.sub(r"[\s()+.-]", "", token)):
-            if len(digits) >= 4:
-                phone = (phone or "") + digits
+            phone = (phone or "") + digits  # "(404) 892-1234" arrives as two tokens
             continue
         key = name_key(token)
         if key:
             names.append(key)
+    if phone is not None and len(phone) == 11 and phone.startswith("1"):
+        phone = phone[1:]  # "+1 404 …": the index keeps national numbers
+    if phone is not None and len(phone) < 4:
+        phone = None
     return ClientQuery(tuple(names), dob, phone, chart, id_prefix)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.lockout import AttemptState
 from mentalspace_desktop.domain.passwords import password_problem
@@ -109,8 +110,28 @@ class PendingSignIn:
             secret = s.get(User, self.user_id).totp_secret  # type: ignore[union-attr]
         return totp.current_code(secret) if secret else None
 
+    def practice_name(self) -> str:
+        """The practice's name, for the label an authenticator app shows next to the code."""
+        with self.store.read() as s:
+            practice = s.scalars(select(Practice)).first()
+        return practice.name if practice else ""
+
+    def full_name(self) -> str:
+        """The user's full name, for greeting them during the code and enrollment steps."""
+        with self.store.read() as s:
+            user = s.get(User, self.user_id)
+        return user.full_name if user else self.username
+
     def cancel(self) -> None:
         self.store.close()
+
+
+# One message whether the user name is unknown or the password wrong, so the screen never confirms that a
+# name exists; the count of attempts left is shown only after the password step (code, lock screen).
+WRONG_CREDENTIALS = (
+    "The user name or password is incorrect. After 5 failed attempts in a row the account is locked "
+    "for 15 minutes."
+)
 
 
 def _audit_pre_open(slots: KeySlots, *, username: str, action: str, summary: str) -> None:
@@ -137,8 +158,13 @@ class Authenticator:
         admin: NewUser,
         totp_secret: str,
         is_demo: bool = False,
+        created_at: datetime | None = None,
     ) -> Enrollment:
-        """Create the store, the practice and its first administrator, already enrolled in TOTP."""
+        """Create the store, the practice and its first administrator, already enrolled in TOTP.
+
+        ``created_at`` back-dates the creation's audit entry; only the demo practice, whose story
+        starts a year ago, passes it (its history must follow in time order).
+        """
         errors = {}
         if not practice_name.strip():
             errors["practice_name"] = "Enter the practice's name."
@@ -165,6 +191,7 @@ class Authenticator:
                 audit.append(
                     s, store, user_id=user.id, username=user.username, action="create",
                     record_type="practice", summary=f"Practice {practice_name.strip()} created",
+                    at=created_at,
                 )
             slots.set_slot(
                 username=user.username, user_id=user.id, password=admin.password,
@@ -195,11 +222,8 @@ class Authenticator:
                 if state.is_locked(now):
                     _audit_pre_open(slots, username=username, action="account_locked", summary="5 failed attempts")
                     raise _locked_message(state) from None
-                raise AuthenticationError(
-                    f"The user name or password is incorrect. {state.attempts_left()} attempt(s) left "
-                    "before the account locks for 15 minutes."
-                ) from None
-            raise
+                raise AuthenticationError(WRONG_CREDENTIALS) from None
+            raise AuthenticationError(WRONG_CREDENTIALS) from None  # same words: no hint the name exists
         store = open_store(self.files, key)
         try:
             with store.read() as s:
@@ -306,7 +330,7 @@ class Authenticator:
             audit.record(session, s, action="unlock", record_type="user", record_id=session.actor.user_id)
 
 
-def _check_second_factor(s, user: User, code: str, *, now: float | None) -> str | None:  # type: ignore[no-untyped-def]
+def _check_second_factor(s: Session, user: User, code: str, *, now: float | None) -> str | None:
     if user.totp_secret:
         step = totp.matching_step(user.totp_secret, code, now=now)
         if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
@@ -326,7 +350,7 @@ def _check_second_factor(s, user: User, code: str, *, now: float | None) -> str 
     return None
 
 
-def _replace_backup_codes(s, user_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _replace_backup_codes(s: Session, user_id: str) -> list[str]:
     for old in s.scalars(select(BackupCode).where(BackupCode.user_id == user_id, BackupCode.deleted.is_(False))):
         old.deleted = True
     codes = totp.new_backup_codes()
@@ -414,8 +438,11 @@ class AccountService:
             for u in users
         ]
 
-    def create_user(self, new: NewUser) -> str:
-        """Create a staff account with a temporary password; they enroll TOTP at first sign-in."""
+    def create_user(self, new: NewUser, *, created_at: datetime | None = None) -> str:
+        """Create a staff account with a temporary password; they enroll TOTP at first sign-in.
+
+        ``created_at`` back-dates the audit entry (the demo practice's year of history); None is now.
+        """
         self._require_admin()
         errors = {}
         if not new.username.strip() or not new.username.strip().replace(".", "").replace("_", "").isalnum():
@@ -439,7 +466,7 @@ class AccountService:
             s.add(user)
             s.flush()
             audit.record(self.session, s, action="user_created", record_type="user", record_id=user.id,
-                         summary=f"{user.username} as {new.role.label}")
+                         summary=f"{user.username} as {new.role.label}", at=created_at)
         self.session.slots.set_slot(username=user.username, user_id=user.id, password=new.password,
                                     master_key=self._store.master_key, kdf=self.kdf)
         self.session.events.emit(UserDidChange(user.id))

@@ -117,7 +117,7 @@ class AuditService:
     def __init__(self, session: UserSession) -> None:
         self.session = session
 
-    def _query(self, flt: AuditFilter) -> Select[tuple[AuditEntry]]:
+    def _query(self, flt: AuditFilter) -> Select[AuditEntry]:
         require_any(self.session, Resource.AUDIT_LOG, Action.READ)
         q = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.seq.desc())
         if self.session.actor.role.value == "supervisor":

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain import clients as rules
@@ -22,6 +23,8 @@ from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.models import AuditEntry, Client, Consent, Insurance, Practice, User
 
 SEARCH_LIMIT = 20
+_SUMMARY_COLUMNS = (Client.id, Client.chart_number, Client.last_name, Client.first_name, Client.preferred_name,
+                    Client.dob, Client.phone_mobile, Client.phone_home, Client.status)
 
 
 @dataclass
@@ -131,9 +134,24 @@ def _keys(first: str, last: str, preferred: str | None, phone: str | None) -> di
     }
 
 
-def _prefix(column, prefix: str):  # type: ignore[no-untyped-def]
+def _prefix(column: ColumnElement[str] | InstrumentedAttribute[str | None], prefix: str) -> ColumnElement[bool]:
     """``column`` starts with ``prefix``, as an index range scan (LIKE would not use the index)."""
     return and_(column >= prefix, column < prefix + "\uffff")
+
+
+def _name_branches(tokens: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """The ways a name query can match: "smith jo" is Smith, Jo…; Jo… Smith…; or a last name "smithjo…"."""
+    if len(tokens) == 1:
+        t = tokens[0]
+        return [_prefix(Client.last_key, t), _prefix(Client.first_key, t), _prefix(Client.preferred_key, t)]
+    if len(tokens) >= 2:
+        a, b = tokens[0], "".join(tokens[1:])
+        return [
+            and_(_prefix(Client.last_key, a), or_(_prefix(Client.first_key, b), _prefix(Client.preferred_key, b))),
+            and_(or_(_prefix(Client.first_key, a), _prefix(Client.preferred_key, a)), _prefix(Client.last_key, b)),
+            _prefix(Client.last_key, a + b),
+        ]
+    return []
 
 
 def _validate(data: ClientInput, today: date) -> dict[str, object]:
@@ -195,7 +213,7 @@ class ClientService:
 
     # -- scope -------------------------------------------------------------------------------
 
-    def _scoped(self, q: Select) -> Select:  # type: ignore[type-arg]
+    def _scoped(self, q: Select[Client]) -> Select[Client]:
         """Limit a client query to the records this user may read."""
         role = self.session.actor.role
         scope = scope_for(role, Resource.DEMOGRAPHICS, Action.READ)
@@ -221,18 +239,30 @@ class ClientService:
         query = parse_client_query(text, self.today())
         if query.is_empty:
             return []
-        q = self._scoped(self._search_query(query)).where(Client.deleted.is_(False))
-        q = q.order_by(Client.last_key, Client.first_key).limit(limit)
+        q = self._scoped(self._search_query(replace(query, name_tokens=()))).where(Client.deleted.is_(False))
+        order = (Client.last_key, Client.first_key)
+        branches = _name_branches(query.name_tokens)
+        if branches:
+            # One ordered, limited index walk per way of reading the name, merged. A plain OR of the
+            # prefixes makes SQLite collect and sort every match ("s" is a third of a practice) first.
+            parts = [q.where(b).with_only_columns(Client.id).order_by(*order).limit(limit).subquery()
+                     for b in branches]
+            q = q.where(Client.id.in_(union_all(*(select(part.c.id) for part in parts))))
+        q = q.order_by(*order).limit(limit)
+        # Only the columns a result line shows: loading whole Client objects would also run the
+        # insurance and consent "selectin" loads on every keystroke (benchmarks/bench_client_search.py).
+        lines = q.with_only_columns(*_SUMMARY_COLUMNS, User.full_name.label("clinician")).outerjoin(
+            User, User.id == Client.primary_clinician_id)
         with self.session.store.read() as s:
-            rows = list(s.execute(q.add_columns(User.full_name).outerjoin(User, User.id == Client.primary_clinician_id)))
+            rows = list(s.execute(lines))
         return [
-            ClientSummary(c.id, c.chart_number, display_name(c), c.dob,
-                          rules.format_phone(c.phone_mobile or c.phone_home), c.status, clinician)
-            for c, clinician in rows
+            ClientSummary(c.id, c.chart_number, display_name(c), c.dob,  # type: ignore[arg-type]
+                          rules.format_phone(c.phone_mobile or c.phone_home), c.status, c.clinician)
+            for c in rows
         ]
 
     @staticmethod
-    def _search_query(query: ClientQuery) -> Select:  # type: ignore[type-arg]
+    def _search_query(query: ClientQuery) -> Select[Client]:
         q = select(Client)
         if query.chart_prefix:
             q = q.where(_prefix(Client.chart_number, query.chart_prefix))
@@ -243,17 +273,9 @@ class ClientService:
         if query.phone_digits:
             d = query.phone_digits
             q = q.where(or_(_prefix(Client.phone_key, d), _prefix(Client.phone_rev_key, d[::-1])))
-        tokens = query.name_tokens
-        if len(tokens) == 1:
-            t = tokens[0]
-            q = q.where(or_(_prefix(Client.last_key, t), _prefix(Client.first_key, t), _prefix(Client.preferred_key, t)))
-        elif len(tokens) >= 2:
-            a, b = tokens[0], "".join(tokens[1:])
-            q = q.where(or_(
-                and_(_prefix(Client.last_key, a), or_(_prefix(Client.first_key, b), _prefix(Client.preferred_key, b))),
-                and_(or_(_prefix(Client.first_key, a), _prefix(Client.preferred_key, a)), _prefix(Client.last_key, b)),
-                _prefix(Client.last_key, a + b),
-            ))
+        branches = _name_branches(query.name_tokens)
+        if branches:
+            q = q.where(or_(*branches))
         return q
 
     # -- reading -----------------------------------------------------------------------------
@@ -440,7 +462,7 @@ class ClientService:
         require_any(self.session, Resource.DEMOGRAPHICS, Action.READ)
         q = self._scoped(select(Client).where(Client.deleted.is_(False))).order_by(Client.last_key, Client.first_key)
         with self.session.store.read() as s:
-            names = dict(s.execute(select(User.id, User.full_name)).tuples().all())
+            names = dict(s.execute(select(User.id, User.full_name)).all())
             rows = []
             for c in s.scalars(q):
                 ins = {i.rank: i for i in c.insurances if not i.deleted}

@@ -64,6 +64,31 @@ def new_master_key() -> bytes:
     return secrets.token_bytes(MASTER_KEY_BYTES)
 
 
+def _slot_file_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with a parsed key file, checked up front so damage is never met mid-sign-in."""
+    if not isinstance(data.get("store_id"), str) or not isinstance(data["slots"], dict):
+        return "no store id or slot list"
+    if not isinstance(data.get("pending_audit", []), list):
+        return "pending events are not a list"
+    for name, slot in data["slots"].items():
+        try:
+            sound = (
+                isinstance(slot["user_id"], str)
+                and len(_unb64(slot["salt"])) == 16
+                and len(_unb64(slot["nonce"])) == 12
+                and len(_unb64(slot["wrapped"])) == MASTER_KEY_BYTES + 16
+                and all(isinstance(slot["kdf"][k], int) and slot["kdf"][k] > 0 for k in ("t", "m", "p"))
+            )
+            int(slot.get("failed", 0))
+            if slot.get("locked_until"):
+                datetime.fromisoformat(slot["locked_until"])
+        except (AttributeError, KeyError, TypeError, ValueError):  # binascii.Error is a ValueError
+            sound = False
+        if not sound:
+            return f"the slot of {name!r} is incomplete"
+    return None
+
+
 class KeySlots:
     """The key slot file of one store. Every change is written to disk at once, atomically."""
 
@@ -89,6 +114,9 @@ class KeySlots:
             raise StoreCorrupt(f"The key file {path} is damaged ({exc}); restore from a backup.") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT or "slots" not in data:
             raise StoreCorrupt(f"The key file {path} is not a MentalSpace key file; restore from a backup.")
+        problem = _slot_file_problem(data)
+        if problem:
+            raise StoreCorrupt(f"The key file {path} is damaged ({problem}); restore from a backup.")
         return cls(path, data)
 
     def _save(self) -> None:
@@ -150,6 +178,7 @@ class KeySlots:
         """The (user id, master key) this password opens; AuthenticationError when it does not."""
         slot = self._data["slots"].get(username.lower())
         if slot is None:
+            DEFAULT_KDF.derive(password, bytes(16))  # as slow as a real slot: timing tells no names apart
             raise AuthenticationError("The user name or password is incorrect.")
         params = KdfParams(slot["kdf"]["t"], slot["kdf"]["m"], slot["kdf"]["p"])
         kek = params.derive(password, _unb64(slot["salt"]))

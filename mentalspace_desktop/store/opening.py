@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.errors import StoreCorrupt, StoreExists, StoreTooNew
@@ -29,7 +29,7 @@ def create_store(files: StoreFiles, *, revision: str = "head") -> tuple[Store, K
     store_id = new_id()
     with engine.begin() as conn:
         conn.execute(
-            SyncState.__table__.insert(),
+            insert(SyncState),
             [{"key": "device_id", "value": device_id}, {"key": "store_id", "value": store_id}],
         )
     slots = KeySlots.create(files.key_slots, store_id)

@@ -64,8 +64,16 @@ def _base_server_seq(obj: Any) -> int | None:
     return hist.deleted[0] if hist.deleted else obj.server_seq
 
 
+APPLYING_REMOTE = "applying_remote"
+"""Set ``session.info[APPLYING_REMOTE] = True`` in a transaction that writes rows as the hub sent them
+(sync.apply): those writes already happened on the hub, so they are neither stamped nor put in the
+outbox (pushing them back would echo every pulled row forever). Only sync code sets it."""
+
+
 def record_outbox(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
     """Stamp sync columns on synced rows and append their changes to the outbox."""
+    if session.info.get(APPLYING_REMOTE):
+        return
     user_id = session.info.get("user_id")
     device_id = session.info.get("device_id")
     schema = session.info.get("schema_version", "")

@@ -1,0 +1,213 @@
+"""The backup file: one zip holding a manifest, the encrypted database and the key slot file.
+
+The database inside is a consistent snapshot made by SQLCipher's ``sqlcipher_export`` into a new
+file keyed with the same master key, so the backup is exactly as unreadable as the store: it opens
+only through a user's key slot, and the same users sign in with the same passwords after a restore.
+
+The manifest is the zip's first member, so the file's first bytes say what it is (a truncated or
+foreign file is told apart from a damaged backup) and it lists a SHA-256 for every other member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import struct
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mentalspace_desktop import __version__
+from mentalspace_desktop.errors import BackupError, StoreExists
+from mentalspace_desktop.store import migrate
+from mentalspace_desktop.store.database import Store
+from mentalspace_desktop.store.files import StoreFiles
+from mentalspace_desktop.store.placement import place_store
+
+MAGIC = "mentalspace-backup"
+FORMAT = 1
+MANIFEST = "mentalspace-backup.json"
+DATABASE = "store.db"
+KEY_SLOTS = "keyslots.json"
+_ZIP_LOCAL_HEADER = b"PK\x03\x04"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: int
+    app_version: str
+    schema_revision: str
+    created_at: datetime
+    store_id: str
+    parts: dict[str, dict[str, Any]]  # member name -> {"sha256": ..., "size": ...}
+
+    def to_json(self) -> bytes:
+        return json.dumps({
+            "magic": MAGIC, "format": self.format, "app_version": self.app_version,
+            "schema_revision": self.schema_revision, "created_at": self.created_at.isoformat(),
+            "store_id": self.store_id, "parts": self.parts,
+        }, indent=1, sort_keys=True).encode()
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def export_database(store: Store, target: Path) -> None:
+    """A consistent, still-encrypted copy of the store's database at ``target`` (which must not exist).
+
+    The export runs in one read transaction, so it sees a single moment of the store even while the
+    app keeps writing (WAL lets writers go on meanwhile).
+    """
+    conn = store.engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        quoted = str(target).replace("'", "''")
+        cursor.execute(f"ATTACH DATABASE '{quoted}' AS backup KEY \"x'{store.master_key.hex()}'\"")
+        try:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT sqlcipher_export('backup')")
+            cursor.execute("COMMIT")
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        finally:
+            cursor.execute("DETACH DATABASE backup")
+        cursor.close()
+    finally:
+        conn.close()
+
+
+def write_backup_file(store: Store, key_slots: bytes, store_id: str, out: Path) -> tuple[Manifest, str]:
+    """Write the backup zip to ``out`` (replacing it only once complete); the manifest and file SHA-256."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        db = scratch / DATABASE
+        export_database(store, db)
+        slots = scratch / KEY_SLOTS
+        slots.write_bytes(key_slots)
+        manifest = Manifest(
+            format=FORMAT, app_version=__version__, schema_revision=store.schema_version,
+            created_at=datetime.now(UTC).replace(microsecond=0), store_id=store_id,
+            parts={p.name: {"sha256": _sha256_file(p), "size": p.stat().st_size} for p in (db, slots)},
+        )
+        partial = scratch / "backup.zip"
+        with zipfile.ZipFile(partial, "w") as archive:
+            archive.writestr(MANIFEST, manifest.to_json(), compress_type=zipfile.ZIP_DEFLATED)
+            archive.write(db, DATABASE, compress_type=zipfile.ZIP_STORED)  # encrypted pages do not compress
+            archive.write(slots, KEY_SLOTS, compress_type=zipfile.ZIP_DEFLATED)
+        partial.chmod(0o600)  # wrapped keys invite offline password guessing: keep it private
+        with partial.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        digest = _sha256_file(partial)
+        os.replace(partial, out)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return manifest, digest
+
+
+def _check_looks_like_backup(path: Path) -> None:
+    """Refuse a file whose first bytes are not a zip whose first member is our manifest."""
+    with path.open("rb") as handle:
+        head = handle.read(30 + len(MANIFEST))
+    if len(head) >= 30 and head[:4] == _ZIP_LOCAL_HEADER:
+        (name_length,) = struct.unpack("<H", head[26:28])
+        if name_length == len(MANIFEST) and head[30:] == MANIFEST.encode():
+            return
+    raise BackupError(f"{path} is not a MentalSpace backup.")
+
+
+def _damaged(path: Path, why: str) -> BackupError:
+    return BackupError(f"The backup {path} is damaged ({why}); it cannot be restored. Use another backup.")
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The manifest of the backup at ``path``, after checking that every part is present and intact."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"There is no backup file at {path}.")
+    _check_looks_like_backup(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            raw = json.loads(archive.read(MANIFEST))
+            manifest = _parse_manifest(path, raw)
+            for name, part in manifest.parts.items():
+                digest = hashlib.sha256()
+                with archive.open(name) as member:
+                    while chunk := member.read(_CHUNK):
+                        digest.update(chunk)
+                if digest.hexdigest() != part.get("sha256"):
+                    raise _damaged(path, f"{name} does not match its checksum")
+    except BackupError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, EOFError, OSError) as exc:
+        raise _damaged(path, f"{type(exc).__name__}: {exc}") from None
+    return manifest
+
+
+def _parse_manifest(path: Path, raw: Any) -> Manifest:
+    if not isinstance(raw, dict) or raw.get("magic") != MAGIC:
+        raise BackupError(f"{path} is not a MentalSpace backup.")
+    if not isinstance(raw.get("format"), int) or raw["format"] > FORMAT:
+        raise BackupError(f"The backup {path} was made by a newer version of MentalSpace Desktop; "
+                          "install that version to restore it.")
+    parts = raw.get("parts")
+    if not isinstance(parts, dict) or set(parts) != {DATABASE, KEY_SLOTS}:
+        raise _damaged(path, "its list of contents is incomplete")
+    revision = str(raw.get("schema_revision", ""))
+    if revision not in migrate.known_revisions():
+        raise BackupError(f"The backup {path} was made by a newer version of MentalSpace Desktop "
+                          f"({raw.get('app_version', '?')}); install that version to restore it.")
+    return Manifest(format=raw["format"], app_version=str(raw.get("app_version", "")),
+                    schema_revision=revision, created_at=datetime.fromisoformat(str(raw["created_at"])),
+                    store_id=str(raw.get("store_id")), parts=parts)
+
+
+def restore_backup_file(path: Path, data_dir: Path) -> Manifest:
+    """Unpack the backup at ``path`` into ``data_dir`` (which must not hold a store)."""
+    files = StoreFiles(Path(data_dir))
+    if files.exists():
+        raise StoreExists(f"A store already exists in {files.data_dir}; restore into an empty folder.")
+    manifest = read_manifest(path)
+    files.data_dir.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{files.data_dir.name}.restore-", dir=files.data_dir.parent))
+    try:
+        unpacked = scratch / "store"
+        unpacked.mkdir()
+        with zipfile.ZipFile(path) as archive:
+            for name in (DATABASE, KEY_SLOTS):
+                target = unpacked / name
+                with archive.open(name) as member, target.open("wb") as handle:
+                    shutil.copyfileobj(member, handle, _CHUNK)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                if _sha256_file(target) != manifest.parts[name]["sha256"]:
+                    raise _damaged(Path(path), f"{name} changed while it was read")
+        _check_store_id(Path(path), unpacked / KEY_SLOTS, manifest)
+        place_store(unpacked, files.data_dir)
+    except (zipfile.BadZipFile, KeyError, EOFError) as exc:
+        raise _damaged(Path(path), f"{type(exc).__name__}: {exc}") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return manifest
+
+
+def _check_store_id(path: Path, key_slots: Path, manifest: Manifest) -> None:
+    try:
+        store_id = json.loads(key_slots.read_text(encoding="utf-8")).get("store_id")
+    except ValueError:
+        raise _damaged(path, "the key file is unreadable") from None
+    if store_id != manifest.store_id:
+        raise _damaged(path, "the key file belongs to another store")

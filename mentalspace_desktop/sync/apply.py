@@ -1,0 +1,212 @@
+"""Applying what the hub sends (pulled pages, and the rows returned for pushed changes) to the store.
+
+Three rules keep local work safe:
+
+- **Checkpoints.** A page and the cursor after it are written in one transaction. A sync cut short
+  (crash, lost network, the user quitting a first sync) resumes after the last whole page and never
+  leaves half a page visible.
+- **Pending edits stay on top.** A row that still has changes waiting in the outbox keeps those
+  field values locally; the hub's values fill every other field. The waiting changes are pushed
+  later and merged on the hub (three-way, per field), so nothing the user typed is overwritten here.
+- **No echo.** These writes run with ``session.info[APPLYING_REMOTE]`` set, so the store's outbox
+  hook neither stamps them nor queues them to be pushed back.
+
+Rows dropped from this device's scope are deleted outright: the hub still holds them, and the
+engine pushes any waiting edits before it pulls, so those edits reach the row's new owner first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Integer, delete, select, text
+from sqlalchemy.orm import Session
+
+from mentalspace_desktop.store.database import Store
+from mentalspace_desktop.store.models import Base, OutboxEntry, SyncState
+from mentalspace_desktop.store.outbox import APPLYING_REMOTE
+from mentalspace_desktop.store.types import UTCDateTime
+from mentalspace_desktop.sync import state
+from mentalspace_desktop.sync.tables import TABLES
+
+MODELS: dict[str, type[Any]] = {
+    mapper.class_.__tablename__: mapper.class_
+    for mapper in Base.registry.mappers
+    if getattr(mapper.class_, "__synced__", False)
+}
+COMPARE_SKIP = frozenset({"server_seq"})  # a new sequence number alone is not a change the user sees
+
+NEW, UPDATED, UNCHANGED, SKIPPED = "new", "updated", "unchanged", "skipped"
+
+
+def _value(column: Any, raw: Any) -> Any:
+    """A JSON value as the column's Python type (dates and instants travel as ISO strings)."""
+    if raw is None:
+        return None
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(kind, Date):
+        return raw if isinstance(raw, date) else date.fromisoformat(str(raw)[:10])
+    if isinstance(kind, Boolean):
+        return bool(raw)
+    if isinstance(kind, Integer) and not isinstance(raw, bool):
+        return int(raw)
+    return raw
+
+
+def convert(model: type[Any], row: dict[str, Any]) -> dict[str, Any]:
+    """The row's values for the columns this store's model has; unknown keys are ignored."""
+    columns = {c.key: c for c in model.__mapper__.column_attrs}
+    return {key: _value(columns[key].columns[0], raw) for key, raw in row.items() if key in columns}
+
+
+def pending_map(session: Session) -> dict[tuple[str, str], dict[str, Any]]:
+    """For every row with outbox entries still pending: its waiting field values (newest write wins)."""
+    values: dict[tuple[str, str], dict[str, Any]] = {}
+    entries = session.scalars(select(OutboxEntry).where(OutboxEntry.status == "pending")
+                              .order_by(OutboxEntry.device_seq))
+    for entry in entries:
+        fields = values.setdefault((entry.table_name, entry.row_id), {})
+        for name, pair in json.loads(entry.changes).items():
+            fields[name] = pair[1]
+    return values
+
+
+def apply_row(session: Session, table: str, row_id: str, row: dict[str, Any], server_seq: int | None,
+              *, pending: dict[tuple[str, str], dict[str, Any]] | None = None, existing: Any = None) -> str:
+    """Insert or update one row as the hub holds it, keeping this device's pending field values.
+
+    Returns NEW, UPDATED, UNCHANGED, or SKIPPED for a table this store does not keep.
+    """
+    model = MODELS.get(table)
+    spec = TABLES.get(table)
+    if model is None or not row_id or (spec is not None and not spec.pulled):
+        return SKIPPED
+    if pending is None:
+        pending = pending_map(session)
+    waiting = convert(model, pending.get((table, row_id), {}))
+    values = convert(model, {**row, "id": row_id})
+    if server_seq is not None:
+        values["server_seq"] = int(server_seq)
+    obj = existing if existing is not None else session.get(model, row_id)
+    if obj is None:
+        session.add(model(**{**values, **waiting}))
+        return NEW
+    changed = False
+    for key, value in values.items():
+        if key in waiting or getattr(obj, key) == value:
+            continue
+        setattr(obj, key, value)
+        changed = changed or key not in COMPARE_SKIP
+    return UPDATED if changed else UNCHANGED
+
+
+def drop_row(session: Session, table: str, row_id: str) -> bool:
+    """Delete a row that left this device's scope, with the rows that hang off it by foreign key."""
+    model = MODELS.get(table)
+    if model is None:
+        return False
+    for child in Base.metadata.sorted_tables:
+        for fk in child.foreign_keys:
+            if fk.column.table is model.__table__ and fk.parent.table is not model.__table__ \
+                    and child.name in MODELS and fk.column.key == "id":
+                session.execute(delete(child).where(fk.parent == row_id))
+    result = session.execute(delete(model.__table__).where(model.__table__.c.id == row_id))
+    return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass
+class PageTally:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dropped: int = 0
+    tables: frozenset[str] = frozenset()
+
+
+def _existing(session: Session, rows: Iterable[dict[str, Any]]) -> dict[tuple[str, str], Any]:
+    """The local versions of a page's rows, loaded a few hundred per query."""
+    by_table: dict[str, list[str]] = {}
+    for item in rows:
+        if item.get("table") in MODELS:
+            by_table.setdefault(str(item["table"]), []).append(str(item["row_id"]))
+    found: dict[tuple[str, str], Any] = {}
+    for table, ids in by_table.items():
+        model = MODELS[table]
+        for start in range(0, len(ids), 500):
+            for obj in session.scalars(select(model).where(model.id.in_(ids[start:start + 500]))):
+                found[(table, obj.id)] = obj
+    return found
+
+
+def apply_page(store: Store, page: dict[str, Any], *, snapshot_page: int | None = None) -> PageTally:
+    """Apply one pulled page and its cursor as one checkpoint (all of it, or nothing).
+
+    ``snapshot_page`` numbers the pages of a fresh snapshot after an epoch change: the ids seen are
+    kept with the checkpoint, so rows the new snapshot lacks can be removed at its end even when the
+    snapshot was interrupted and resumed in between.
+    """
+    tally = PageTally()
+    rows: list[dict[str, Any]] = list(page.get("rows") or [])
+    with store.write() as s:
+        s.info[APPLYING_REMOTE] = True
+        s.execute(text("PRAGMA defer_foreign_keys = ON"))  # parents may come later in the same page
+        pending = pending_map(s)
+        existing = _existing(s, rows)
+        for item in rows:
+            table, row_id = str(item["table"]), str(item["row_id"])
+            outcome = apply_row(s, table, row_id, dict(item.get("row") or {}), item.get("server_seq"),
+                                pending=pending, existing=existing.get((table, row_id)))
+            if outcome == NEW:
+                tally.new += 1
+            elif outcome == UPDATED:
+                tally.updated += 1
+            elif outcome == UNCHANGED:
+                tally.unchanged += 1
+        s.flush()
+        for drop in page.get("drops") or []:
+            if drop_row(s, str(drop["table"]), str(drop["row_id"])):
+                tally.dropped += 1
+        if snapshot_page is not None:
+            seen = [f"{item['table']}:{item['row_id']}" for item in rows]
+            state.put(s, f"{state.SNAPSHOT_SEEN_PREFIX}{snapshot_page}", json.dumps(seen))
+        state.put(s, state.CURSOR, str(page.get("cursor") or ""))
+        if page.get("epoch"):
+            state.put(s, state.EPOCH, str(page["epoch"]))
+    tally.tables = frozenset(str(item["table"]) for item in rows)
+    return tally
+
+
+def finish_snapshot(store: Store) -> int:
+    """After a complete fresh snapshot: remove pulled-table rows it did not contain.
+
+    Rows with changes still waiting in the outbox are kept (they will be pushed; the hub decides).
+    Audit entries are never pulled, so they are never removed here.
+    """
+    removed = 0
+    with store.write() as s:
+        s.info[APPLYING_REMOTE] = True
+        s.execute(text("PRAGMA defer_foreign_keys = ON"))
+        seen: set[str] = set()
+        for (value,) in s.execute(select(SyncState.value).where(
+                SyncState.key.startswith(state.SNAPSHOT_SEEN_PREFIX))):
+            seen.update(json.loads(value))
+        pending = pending_map(s)
+        for table, model in MODELS.items():
+            spec = TABLES.get(table)
+            if spec is None or not spec.pulled:
+                continue
+            for (row_id,) in s.execute(select(model.id)):
+                if f"{table}:{row_id}" in seen or (table, row_id) in pending:
+                    continue
+                if drop_row(s, table, row_id):
+                    removed += 1
+        state.remove_prefix(s, state.SNAPSHOT_SEEN_PREFIX)
+        state.remove(s, state.RESNAPSHOT)
+    return removed

@@ -1,0 +1,95 @@
+"""Connecting a workstation's store to a practice hub: sign in, wait for approval, first sync.
+
+An administrator approves every new workstation on the hub before it receives any data. Until then
+its sign-in is good only for asking whether it has been approved. The hub URL and the device's
+status live in the store (sync_state); the refresh token in the OS keyring (sync.credentials).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mentalspace_desktop.store.database import Store
+from mentalspace_desktop.sync import state
+from mentalspace_desktop.sync.client import HubClient
+from mentalspace_desktop.sync.credentials import HubCredential
+from mentalspace_desktop.sync.errors import DeviceRevoked, NotConnected, SyncError
+
+ClientFactory = Callable[..., HubClient]
+
+
+@dataclass(frozen=True)
+class Connection:
+    hub_url: str
+    device_id: str
+    status: str  # pending, approved, revoked
+    user_id: str | None
+    credential_warning: str | None  # set when the OS has no keyring (token kept for this session)
+
+
+def _client_for(store: Store, hub_url: str, credential: HubCredential,
+                factory: ClientFactory = HubClient) -> HubClient:
+    return factory(hub_url, store.device_id, refresh_token=credential.get(), on_refresh_token=credential.set)
+
+
+def connect(store: Store, hub_url: str, *, username: str, password: str, code: str, device_name: str,
+            factory: ClientFactory = HubClient) -> tuple[Connection, HubClient]:
+    """Sign this workstation in to the hub; an unknown workstation becomes ``pending``.
+
+    The handshake comes first so a version the hub cannot serve is refused before any sign-in.
+    """
+    hub_url = hub_url.rstrip("/")
+    credential = HubCredential(hub_url, store.device_id)
+    client = factory(hub_url, store.device_id, on_refresh_token=credential.set)
+    try:
+        client.handshake(store.schema_version)
+        answer = client.login(username=username, password=password, code=code, device_name=device_name)
+    except BaseException:
+        client.close()
+        raise
+    status = str(answer.get("device_status") or "pending")
+    user = answer.get("user") or {}
+    user_id = str(user.get("id")) if user.get("id") else None
+    values = {"hub_url": hub_url, "device_status": status}
+    if user_id:
+        values["hub_user_id"] = user_id
+    state.set_values(store, **values)
+    return Connection(hub_url, store.device_id, status, user_id, credential.warning), client
+
+
+def open_client(store: Store, *, factory: ClientFactory = HubClient) -> HubClient:
+    """A client for the hub this store is connected to, with its kept refresh token (if any)."""
+    url = state.hub_url(store)
+    if not url:
+        raise NotConnected("This workstation is not connected to a practice hub. "
+                           "Run 'mentalspace connect' first.")
+    return _client_for(store, url, HubCredential(url, store.device_id), factory)
+
+
+def wait_for_approval(store: Store, client: HubClient, *, timeout: float, poll: float = 2.0,
+                      sleep: Callable[[float], None] = time.sleep) -> str:
+    """Ask the hub until an administrator approves (or revokes) this workstation, or time runs out.
+
+    Returns the last status seen ("pending" when time ran out). Raises DeviceRevoked if refused.
+    """
+    deadline = time.monotonic() + max(0.0, timeout)
+    while True:
+        me = client.devices_me()
+        status = str(me.get("status") or "pending")
+        state.set_values(store, device_status=status)
+        if status == "revoked":
+            reason = str(me.get("reason") or "")
+            raise DeviceRevoked("An administrator declined this workstation"
+                                + (f" ({reason})" if reason else "") + ".", reason=reason)
+        if status == "approved" or time.monotonic() >= deadline:
+            return status
+        sleep(min(poll, max(0.0, deadline - time.monotonic())))
+
+
+def device_status(store: Store) -> str | None:
+    return store.get_state(state.DEVICE_STATUS)
+
+
+__all__ = ["Connection", "SyncError", "connect", "device_status", "open_client", "wait_for_approval"]
