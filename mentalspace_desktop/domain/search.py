@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from mentalspace_desktop.domain.chart_numbers import normalize_chart_prefix
 from mentalspace_desktop.domain.clients import name_key
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _US = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
-_CHART = re.compile(r"^ms-?\d+$", re.IGNORECASE)
 _UUID_PREFIX = re.compile(r"^[0-9a-f]{8}-[0-9a-f-]*$", re.IGNORECASE)
 
 
@@ -49,7 +49,7 @@ def parse_client_query(text: str, today: date) -> ClientQuery:
     """Split a free-text query into the parts the client index can answer.
 
     "smith jo" is a last-name prefix and a first-name prefix; "3/14/1988" a date of birth;
-    "404-555" or "0123" phone digits (four or more); "MS-1042" a chart number; a UUID prefix an id.
+    "404-555" or "0123" phone digits (four or more); "MS-7K3Q" a chart number; a UUID prefix an id.
     """
     names: list[str] = []
     dob: date | None = None
@@ -57,8 +57,9 @@ def parse_client_query(text: str, today: date) -> ClientQuery:
     chart: str | None = None
     id_prefix: str | None = None
     for token in text.replace(",", " ").split():
-        if _CHART.match(token):
-            chart = token.upper().replace("MS", "MS-").replace("--", "-")
+        as_chart = normalize_chart_prefix(token)
+        if as_chart is not None:
+            chart = as_chart
             continue
         if _UUID_PREFIX.match(token):
             id_prefix = token.lower()

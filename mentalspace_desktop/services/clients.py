@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from mentalspace_desktop.domain import clients as rules
+from mentalspace_desktop.domain.chart_numbers import BITS, chart_number
 from mentalspace_desktop.domain.clients import ClientStatus, ConsentKind, ConsentOnFile
 from mentalspace_desktop.domain.roles import Action, Resource, Role, Scope, scope_for
 from mentalspace_desktop.domain.search import ClientQuery, parse_client_query
@@ -20,7 +21,7 @@ from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.events import ClientDidChange
 from mentalspace_desktop.services.permissions import require_any, require_client
 from mentalspace_desktop.services.session import UserSession
-from mentalspace_desktop.store.models import AuditEntry, Client, Consent, Insurance, Practice, User
+from mentalspace_desktop.store.models import AuditEntry, Client, Consent, Insurance, User
 
 SEARCH_LIMIT = 20
 _SUMMARY_COLUMNS = (Client.id, Client.chart_number, Client.last_name, Client.first_name, Client.preferred_name,
@@ -122,7 +123,7 @@ def display_name(c: Client) -> str:
     return f"{c.last_name}, {c.first_name}{preferred}"
 
 
-def _keys(first: str, last: str, preferred: str | None, phone: str | None) -> dict[str, str | None]:
+def search_keys(first: str, last: str, preferred: str | None, phone: str | None) -> dict[str, str | None]:
     digits = "".join(ch for ch in (phone or "") if ch.isdigit())
     national = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
     return {
@@ -154,7 +155,7 @@ def _name_branches(tokens: tuple[str, ...]) -> list[ColumnElement[bool]]:
     return []
 
 
-def _validate(data: ClientInput, today: date) -> dict[str, object]:
+def validate_client_input(data: ClientInput, today: date) -> dict[str, object]:
     errors: dict[str, str] = {}
     out: dict[str, object] = {}
 
@@ -206,6 +207,14 @@ def _validate(data: ClientInput, today: date) -> dict[str, object]:
     return out
 
 
+def _unused_chart_number(s: Session) -> str:
+    """A fresh random chart number (a local clash, vanishingly rare, just draws again)."""
+    while True:
+        candidate = chart_number(secrets.randbits(BITS))
+        if s.scalar(select(Client.id).where(Client.chart_number == candidate)) is None:
+            return candidate
+
+
 class ClientService:
     def __init__(self, session: UserSession, *, today: Callable[[], date] = date.today) -> None:
         self.session = session
@@ -240,8 +249,9 @@ class ClientService:
         if query.is_empty:
             return []
         q = self._scoped(self._search_query(replace(query, name_tokens=()))).where(Client.deleted.is_(False))
-        order = (Client.last_key, Client.first_key)
         branches = _name_branches(query.name_tokens)
+        by_chart = bool(query.chart_prefix) and not branches  # "MS-4": walk the chart-number index in order
+        order = (Client.chart_number,) if by_chart else (Client.last_key, Client.first_key)
         if branches:
             # One ordered, limited index walk per way of reading the name, merged. A plain OR of the
             # prefixes makes SQLite collect and sort every match ("s" is a third of a practice) first.
@@ -334,15 +344,13 @@ class ClientService:
         require_any(self.session, Resource.DEMOGRAPHICS, Action.WRITE)
         if self.session.actor.role is Role.CLINICIAN and data.primary_clinician_id is None:
             data = replace(data, primary_clinician_id=self.session.actor.user_id)
-        values = _validate(data, self.today())
+        values = validate_client_input(data, self.today())
         require_client(self.session, Resource.DEMOGRAPHICS, Action.WRITE, data.primary_clinician_id)
         with self.session.store.write(self.session.actor.user_id) as s:
             self._check_clinician(s, data.primary_clinician_id)
-            practice = s.scalars(select(Practice)).one()
-            chart_number = f"MS-{practice.next_chart_number}"
-            practice.next_chart_number += 1
+            chart_number = _unused_chart_number(s)
             client = Client(chart_number=chart_number, status=ClientStatus.ACTIVE.value, **values,
-                            **_keys(data.first_name, data.last_name, data.preferred_name, values["phone_mobile"]
+                            **search_keys(data.first_name, data.last_name, data.preferred_name, values["phone_mobile"]
                                     or values["phone_home"]))  # type: ignore[arg-type]
             s.add(client)
             s.flush()
@@ -353,7 +361,7 @@ class ClientService:
         return client
 
     def update(self, client_id: str, data: ClientInput) -> Client:
-        values = _validate(data, self.today())
+        values = validate_client_input(data, self.today())
         with self.session.store.write(self.session.actor.user_id) as s:
             client = self._load(s, client_id, Action.WRITE)
             if data.primary_clinician_id != client.primary_clinician_id:
@@ -362,7 +370,7 @@ class ClientService:
             changed = [k for k, v in values.items() if getattr(client, k) != v]
             for k in changed:
                 setattr(client, k, values[k])
-            for k, v in _keys(client.first_name, client.last_name, client.preferred_name,
+            for k, v in search_keys(client.first_name, client.last_name, client.preferred_name,
                               client.phone_mobile or client.phone_home).items():
                 setattr(client, k, v)
             insurance_changed = self._write_insurance(s, client, data)

@@ -25,7 +25,7 @@ from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.errors import StoreExists
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.accounts import AccountService, Authenticator, NewUser
-from mentalspace_desktop.services.clients import _keys, _validate
+from mentalspace_desktop.services.clients import search_keys, validate_client_input
 from mentalspace_desktop.services.demo_plan import (
     PRACTICE_NAME,
     PRACTICE_PHONE,
@@ -128,24 +128,19 @@ def _create_staff(session: UserSession, plan: DemoPlan) -> dict[str, str]:
 def _write_history(session: UserSession, plan: DemoPlan, ids: dict[str, str]) -> None:
     store = session.store
     client_ids: dict[int, str] = {}
-    with store.read() as s:
-        next_chart = s.scalars(select(Practice.next_chart_number)).one()
     for start in range(0, len(plan.events), EVENTS_PER_TRANSACTION):
         with store.write(session.actor.user_id) as s:
             for event in plan.events[start:start + EVENTS_PER_TRANSACTION]:
                 record_id: str | None = ids[event.who] if event.record_type == "user" else None
                 summary = event.summary
                 if event.action == "create" and event.client is not None:
-                    chart = f"MS-{next_chart}"
-                    next_chart += 1
+                    chart = plan.clients[event.client].chart
                     client_ids[event.client] = _add_client(s, plan, plan.clients[event.client], chart, ids)
                     summary = f"Registered as {chart}"
                 client_id = client_ids.get(event.client) if event.client is not None else None
                 audit.append(s, store, user_id=ids[event.who], username=event.who, action=event.action,
                              record_type=event.record_type, record_id=client_id or record_id,
                              client_id=client_id, summary=_summary(event, summary, plan), at=event.at)
-    with store.write(session.actor.user_id) as s:
-        s.scalars(select(Practice)).one().next_chart_number = next_chart
 
 
 def _summary(event: EventPlan, summary: str, plan: DemoPlan) -> str:
@@ -156,11 +151,11 @@ def _summary(event: EventPlan, summary: str, plan: DemoPlan) -> str:
 
 def _add_client(s: Session, plan: DemoPlan, c: ClientPlan, chart: str, ids: dict[str, str]) -> str:
     """One client as the registration form would have saved it, checked by the same rules."""
-    values = _validate(c.form, plan.today)
+    values = validate_client_input(c.form, plan.today)
     values["primary_clinician_id"] = ids[c.form.primary_clinician_id or ""]
     form = c.form
     phone = values["phone_mobile"] or values["phone_home"]
-    keys = _keys(form.first_name, form.last_name, form.preferred_name, phone)  # type: ignore[arg-type]
+    keys = search_keys(form.first_name, form.last_name, form.preferred_name, phone)  # type: ignore[arg-type]
     client = Client(chart_number=chart, status=c.status, **values, **keys)
     if c.status == "discharged" and c.status_changed_at is not None:
         client.discharged_on = c.status_changed_at.date()  # late afternoon in Georgia: same date in UTC

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mentalspace_desktop.domain.chart_numbers import BITS, chart_number
 from mentalspace_desktop.domain.clients import ConsentKind, is_minor
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.services import demo_data as data
@@ -85,6 +86,7 @@ class ClientPlan:
     status: str = "active"
     status_changed_at: datetime | None = None
     consents: list[ConsentPlan] = field(default_factory=list)
+    chart: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ def plan_demo(seed: int, today: date, client_count: int = 230) -> DemoPlan:
     clients.sort(key=lambda c: c.registered_at)
     events = _staff_events(rng, clock) + _client_events(rng, clock, clients)
     events.sort(key=lambda e: e.at)
+    for client in clients:
+        client.chart = chart_number(rng.getrandbits(BITS))
     return DemoPlan(today, clock.at(clock.day(0), 8), STAFF, secrets, clients, events)
 
 

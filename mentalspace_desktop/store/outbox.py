@@ -20,6 +20,10 @@ from mentalspace_desktop.store.types import utcnow
 
 STAMPED = ("updated_at", "updated_by", "device_id", "server_seq")
 
+# Bookkeeping of one workstation's sign-ins: never pushed (each device and the hub keep their own),
+# so signing in on two laptops does not make a conflict out of a user's row.
+LOCAL_ONLY: dict[str, frozenset[str]] = {"users": frozenset({"last_login_at", "totp_last_step"})}
+
 
 def jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
@@ -47,8 +51,9 @@ def apply_python_defaults(obj: Any) -> None:
 def _changes(obj: Any) -> dict[str, list[Any]]:
     state = inspect(obj)
     changed: dict[str, list[Any]] = {}
+    local_only = LOCAL_ONLY.get(type(obj).__tablename__, frozenset())
     for attr in state.mapper.column_attrs:
-        if attr.key in STAMPED:
+        if attr.key in STAMPED or attr.key in local_only:
             continue
         hist = state.attrs[attr.key].history
         if hist.has_changes():

@@ -69,9 +69,18 @@ def test_fewer_than_four_digits_are_ignored() -> None:
     assert parse("smith 12").phone_digits is None
 
 
-@pytest.mark.parametrize("text", ["MS-1042", "ms1042", "ms-1042", "Ms-1042"])
-def test_chart_number(text: str) -> None:
-    assert parse(text).chart_prefix == "MS-1042"
+@pytest.mark.parametrize(
+    ("text", "prefix"),
+    [("MS-7K3Q-9D2F", "MS-7K3Q-9D2F"), ("ms7k3q9d2f", "MS-7K3Q-9D2F"), ("ms-7k3q", "MS-7K3Q"),
+     ("Ms-1042", "MS-1042"), ("ms1", "MS-1"), ("MS-7K3O", "MS-7K30")],  # O read as zero
+)
+def test_chart_number(text: str, prefix: str) -> None:
+    assert parse(text).chart_prefix == prefix
+
+
+@pytest.mark.parametrize("text", ["msmith", "ms", "ms-7k3q9d2f0"])
+def test_not_a_chart_number(text: str) -> None:
+    assert parse(text).chart_prefix is None
 
 
 def test_uuid_prefix() -> None:

@@ -44,7 +44,6 @@ def test_register_appends_one_entry_per_synced_write(practice: PracticeFixture) 
     assert sorted((e.table_name, e.op) for e in entries) == [
         ("audit_log", "insert"),
         ("clients", "insert"),
-        ("practice", "update"),
     ]
     ins = next(e for e in entries if e.table_name == "clients")
     assert ins.row_id == client.id and ins.base_server_seq is None and ins.status == "pending"
@@ -56,8 +55,7 @@ def test_register_appends_one_entry_per_synced_write(practice: PracticeFixture) 
     row = json.loads(ins.row)
     assert row["id"] == client.id and row["updated_by"] == practice.users["front_desk"]
     assert row["device_id"] == practice.admin.store.device_id
-    practice_change = json.loads(next(e for e in entries if e.table_name == "practice").changes)
-    assert practice_change == {"next_chart_number": [1001, 1002]}
+    assert not any(e.table_name == "practice" for e in entries)  # no shared counter to fight over
     assert len({e.change_id for e in entries}) == len(entries)
     assert [e.device_seq for e in entries] == sorted(e.device_seq for e in entries)
 
@@ -160,8 +158,6 @@ def test_service_failing_midway_leaves_nothing(
             )
         )
     assert {t: count_rows(practice, t) for t in before} == before
-    with practice.admin.store.read() as s:
-        assert s.scalars(select(Practice)).one().next_chart_number == 1001  # the chart number was not used up
 
 
 def test_audit_entries_are_synced_too(practice: PracticeFixture) -> None:
@@ -171,3 +167,25 @@ def test_audit_entries_are_synced_too(practice: PracticeFixture) -> None:
     (entry,) = outbox(practice, mark)
     assert entry.table_name == "audit_log" and entry.op == "insert"
     assert json.loads(entry.row)["action"] == "open_chart"
+
+
+def test_signing_in_does_not_queue_a_change_for_the_hub(practice: PracticeFixture) -> None:
+    """last_login_at and the replay guard stay on this workstation: no outbox entry, no sync conflict."""
+    import pyotp
+
+    from mentalspace_desktop.services.accounts import Authenticator
+    from tests.factories import ADMIN_PASSWORD
+
+    practice.admin.close()
+    auth = Authenticator(practice.files)
+    pending = auth.begin("admin", ADMIN_PASSWORD)
+    before = last_seq_of(pending.store)
+    practice.admin = auth.complete(pending, pyotp.TOTP(practice.admin_totp_secret).now())
+    with practice.admin.store.read() as s:
+        tables = set(s.scalars(select(OutboxEntry.table_name).where(OutboxEntry.device_seq > before)))
+    assert tables == {"audit_log"}
+
+
+def last_seq_of(store) -> int:  # type: ignore[no-untyped-def]
+    with store.read() as s:
+        return s.scalar(select(func.max(OutboxEntry.device_seq))) or 0
