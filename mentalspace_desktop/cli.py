@@ -9,100 +9,34 @@ anything else); a traceback means a bug. Only opening the app imports Qt.
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mentalspace_desktop import __version__
-from mentalspace_desktop.errors import AuthenticationError, MentalSpaceError, StoreError
+from mentalspace_desktop.cli_signin import (
+    PASSWORD_ENV,
+    TOTP_ENV,
+    UsageError,
+    credentials,
+    data_dir_of,
+    sign_in,
+)
+from mentalspace_desktop.errors import MentalSpaceError
 
 if TYPE_CHECKING:
-    from mentalspace_desktop.services.session import UserSession
+    pass
 
 PROG = "mentalspace"
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-PASSWORD_ENV = "MENTALSPACE_PASSWORD"
-TOTP_ENV = "MENTALSPACE_TOTP"
-
-
-class UsageError(Exception):
-    """The command line itself is wrong or incomplete."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
-
-
-def default_data_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("MentalSpace", "MentalSpace"))
-
-
-# -- signing in -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Credentials:
-    username: str
-    password: str
-    code: str
-
-
-def _read_secret(path: str | None, env: str, prompt: str, what: str, hint: str) -> str:
-    if path:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise MentalSpaceError(f"Cannot read the {what} file {path}: {exc.strerror or exc}.") from None
-        return text.splitlines()[0] if text else ""  # the first line, without its line ending
-    if os.environ.get(env):
-        return os.environ[env]
-    if sys.stdin.isatty():
-        return getpass.getpass(prompt) if what == "password" else input(prompt)
-    raise UsageError(f"give the {what} with {hint} or the {env} environment variable")
-
-
-def credentials(args: argparse.Namespace) -> Credentials:
-    """The user name, password and one-time code from the options, environment or (at a terminal) prompts."""
-    if not args.user:
-        raise UsageError("give the user name with --user NAME")
-    password = _read_secret(args.password_file, PASSWORD_ENV, "Password: ", "password",
-                            "--password-file FILE")
-    code = args.totp or _read_secret(None, TOTP_ENV, "One-time code: ", "one-time code", "--totp CODE")
-    return Credentials(args.user, password, code)
-
-
-def sign_in(data_dir: Path, creds: Credentials) -> UserSession:
-    """A signed-in session on the store in ``data_dir``, through the app's own authenticator."""
-    from mentalspace_desktop.services.accounts import Authenticator, store_files
-
-    auth = Authenticator(store_files(data_dir))
-    if not auth.store_exists():
-        raise StoreError(f"No MentalSpace store was found in {data_dir}.")
-    pending = auth.begin(creds.username, creds.password)
-    try:
-        if pending.needs_enrollment:
-            raise AuthenticationError("This account has no authenticator app yet. Sign in once in the "
-                                      "MentalSpace window to set one up.")
-        if pending.must_change_password:
-            raise AuthenticationError("This account must choose a new password first. Sign in once in the "
-                                      "MentalSpace window.")
-        return auth.complete(pending, creds.code)
-    except BaseException:
-        pending.cancel()
-        raise
-
-
-def _data_dir(args: argparse.Namespace) -> Path:
-    return Path(args.data_dir) if args.data_dir else default_data_dir()
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -113,7 +47,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         from mentalspace_desktop.gui.app import run
     except ImportError as exc:  # no display libraries, or a broken install: say so in one line
         raise MentalSpaceError(f"The MentalSpace window cannot start here ({exc}).") from None
-    return int(run(_data_dir(args)) or 0)
+    return int(run(data_dir_of(args)) or 0)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -137,7 +71,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from mentalspace_desktop.services.integrity import check_audit_log
 
-    session = sign_in(_data_dir(args), credentials(args))
+    session = sign_in(data_dir_of(args), credentials(args))
     try:
         check = check_audit_log(session)
     finally:
@@ -152,7 +86,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from mentalspace_desktop.services.backup import write_backup
 
-    session = sign_in(_data_dir(args), credentials(args))
+    session = sign_in(data_dir_of(args), credentials(args))
     try:
         info = write_backup(session, Path(args.out))
     finally:
@@ -165,7 +99,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from mentalspace_desktop.services.backup import restore_backup
     from mentalspace_desktop.services.integrity import store_counts
 
-    data_dir = _data_dir(args)
+    data_dir = data_dir_of(args)
     creds = credentials(args)  # before unpacking: a missing option should change nothing
     manifest = restore_backup(Path(args.file), data_dir)
     try:
@@ -185,7 +119,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_export_clients(args: argparse.Namespace) -> int:
     from mentalspace_desktop.services.clients import ClientService
 
-    session = sign_in(_data_dir(args), credentials(args))
+    session = sign_in(data_dir_of(args), credentials(args))
     try:
         count = ClientService(session).export_csv(Path(args.out))
     finally:
@@ -236,6 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     clients = export_commands.add_parser("clients", parents=[who], help="clients as CSV, client id first")
     clients.add_argument("--out", metavar="FILE", required=True, help="the CSV file to write")
     clients.set_defaults(handler=cmd_export_clients)
+
+    from mentalspace_desktop.sync.commands import add_sync_parsers
+
+    add_sync_parsers(commands, who)
     return parser
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mentalspace_desktop import cli
+from mentalspace_desktop.cli_signin import default_data_dir
 
 
 def test_no_command_opens_the_app_on_the_given_folder(monkeypatch: pytest.MonkeyPatch,
@@ -27,5 +28,5 @@ def test_the_default_folder_is_the_users_data_folder(monkeypatch: pytest.MonkeyP
     fake.run = lambda data_dir: seen.append(data_dir) or 3  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "mentalspace_desktop.gui.app", fake)
     assert cli.main([]) == 3
-    assert seen == [cli.default_data_dir()]
+    assert seen == [default_data_dir()]
     assert "MentalSpace" in str(seen[0])

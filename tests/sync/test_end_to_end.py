@@ -423,11 +423,9 @@ def test_a_crash_while_applying_the_answer_resends_without_doubling(world: World
 
 
 def test_connect_and_sync_commands(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import argparse
-
     import pyotp
 
-    from mentalspace_desktop.sync.commands import add_sync_parsers, connect_main, sync_main
+    from mentalspace_desktop.cli import main
 
     practice = practice_from_template(world.template, tmp_path / "cli-desk")
     device_id = give_new_device_id(practice.admin.store)
@@ -435,25 +433,20 @@ def test_connect_and_sync_commands(world: World, tmp_path: Path, capsys: pytest.
     practice.close()
     password = tmp_path / "pw"
     password.write_text("Quiet-Maple-Orchard-17\n")
-    parser = argparse.ArgumentParser()
-    add_sync_parsers(parser.add_subparsers())
     secret = world.secrets["admin"]
-    args = parser.parse_args(["connect", "--data-dir", str(practice.data_dir), "--hub", world.hub.url,
-                              "--user", "admin", "--password-file", str(password),
-                              "--totp", pyotp.TOTP(secret).now()])
-    assert args.func is connect_main and connect_main(args) == 0
+    assert main(["connect", "--data-dir", str(practice.data_dir), "--hub", world.hub.url,
+                 "--user", "admin", "--password-file", str(password),
+                 "--totp", pyotp.TOTP(secret).now()]) == 0
     out = capsys.readouterr().out
     assert f"ask an administrator to approve device {device_id}, then run mentalspace sync" in out
     world.hub.approve(device_id)
     later = pyotp.TOTP(secret).at(datetime.now(UTC) + timedelta(seconds=30))
-    args = parser.parse_args(["sync", "--data-dir", str(practice.data_dir), "--user", "admin",
-                              "--password-file", str(password), "--totp", later])
-    assert sync_main(args) == 0
+    assert main(["sync", "--data-dir", str(practice.data_dir), "--user", "admin",
+                 "--password-file", str(password), "--totp", later]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("sync ok: pushed ") and line.endswith(" ms")
     world.hub.stop()
-    args = parser.parse_args(["sync", "--data-dir", str(practice.data_dir), "--user", "admin",
-                              "--password-file", str(password), "--totp", world.template.backup_codes[0]])
-    assert sync_main(args) == 1
+    assert main(["sync", "--data-dir", str(practice.data_dir), "--user", "admin",
+                 "--password-file", str(password), "--totp", world.template.backup_codes[0]]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("sync failed: The hub cannot be reached")
