@@ -214,6 +214,8 @@ class Authenticator:
             raise _locked_message(state)
         try:
             user_id, key = slots.unwrap(username, password)
+        except AccountInactive:
+            raise
         except AuthenticationError:
             if slots.has_slot(username):
                 state = state.after_failure(now)
@@ -524,17 +526,35 @@ class AccountService:
         if changed:
             self.session.events.emit(UserDidChange(user_id))
 
-    def set_active(self, user_id: str, active: bool) -> None:
+    def set_active(self, user_id: str, active: bool, *, temporary_password: str | None = None) -> None:
+        """Deactivate (their key slot on this workstation is destroyed at once, so their password no
+        longer decrypts the store) or reactivate (with a temporary password for a new slot)."""
         self._require_admin()
         if user_id == self.session.actor.user_id and not active:
             raise ValidationError({"active": "You cannot deactivate your own account."})
+        with self._store.read() as s:
+            current = s.get(User, user_id)
+        if current is None:
+            raise NotFound("That user no longer exists.")
+        needs_slot = active and not self.session.slots.has_slot(current.username)
+        if needs_slot:
+            if not temporary_password:
+                raise ValidationError({"password": "Give a temporary password to reactivate this account."})
+            check_password(temporary_password, username=current.username, full_name=current.full_name)
         with self._store.write(self.session.actor.user_id) as s:
             user = s.get(User, user_id)
-            if user is None:
-                raise NotFound("That user no longer exists.")
+            assert user is not None
             user.active = active
+            if needs_slot:
+                user.password_hash = _hasher.hash(temporary_password or "")
+                user.must_change_password = True
             audit.record(self.session, s, action="user_activated" if active else "user_deactivated",
                          record_type="user", record_id=user.id, summary=user.username)
+        if not active:
+            self.session.slots.deactivate(current.username)
+        elif needs_slot and temporary_password:
+            self.session.slots.set_slot(username=current.username, user_id=user_id, password=temporary_password,
+                                        master_key=self._store.master_key, kdf=self.kdf)
         self.session.events.emit(UserDidChange(user_id))
 
     def reset_mfa(self, user_id: str) -> None:

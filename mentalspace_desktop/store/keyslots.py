@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from mentalspace_desktop.domain.lockout import AttemptState
-from mentalspace_desktop.errors import AuthenticationError, StoreCorrupt
+from mentalspace_desktop.errors import AccountInactive, AuthenticationError, StoreCorrupt
 from mentalspace_desktop.store.files import write_atomically
 
 FORMAT = 1
@@ -70,6 +70,8 @@ def _slot_file_problem(data: dict[str, Any]) -> str | None:
         return "no store id or slot list"
     if not isinstance(data.get("pending_audit", []), list):
         return "pending events are not a list"
+    if not isinstance(data.get("deactivated", {}), dict):
+        return "the deactivated list is not a mapping"
     for name, slot in data["slots"].items():
         try:
             sound = (
@@ -149,6 +151,7 @@ class KeySlots:
         nonce = secrets.token_bytes(12)
         kek = kdf.derive(password, salt)
         wrapped = AESGCM(kek).encrypt(nonce, master_key, self._aad(user_id))
+        self._data.get("deactivated", {}).pop(username.lower(), None)
         previous = self._data["slots"].get(username.lower(), {})
         self._data["slots"][username.lower()] = {
             "user_id": user_id,
@@ -165,6 +168,14 @@ class KeySlots:
         self._data["slots"].pop(username.lower(), None)
         self._save()
 
+    def deactivate(self, username: str) -> None:
+        """Destroy a deactivated user's slot: their password no longer opens this store. Only the
+        fact of the deactivation stays, so signing in says so instead of "wrong password"."""
+        slot = self._data["slots"].pop(username.lower(), None)
+        if slot is not None:
+            self._data.setdefault("deactivated", {})[username.lower()] = slot["user_id"]
+        self._save()
+
     def remove_all(self) -> None:
         self._data["slots"] = {}
         self._save()
@@ -179,6 +190,8 @@ class KeySlots:
         slot = self._data["slots"].get(username.lower())
         if slot is None:
             DEFAULT_KDF.derive(password, bytes(16))  # as slow as a real slot: timing tells no names apart
+            if username.lower() in self._data.get("deactivated", {}):
+                raise AccountInactive("This account has been deactivated. Ask an administrator.")
             raise AuthenticationError("The user name or password is incorrect.")
         params = KdfParams(slot["kdf"]["t"], slot["kdf"]["m"], slot["kdf"]["p"])
         kek = params.derive(password, _unb64(slot["salt"]))

@@ -262,8 +262,16 @@ def test_deactivated_user_is_refused(practice: PracticeFixture) -> None:
     with pytest.raises(AccountInactive, match="deactivated"):
         Authenticator(practice.files).begin("clin", PASSWORD)
     assert audit_actions(practice, action="user_deactivated")[0].summary == "clin"
-    AccountService(practice.admin).set_active(practice.users["clinician"], True)
-    Authenticator(practice.files).begin("clin", PASSWORD).cancel()
+    assert not KeySlots.load(practice.files.key_slots).has_slot("clin")  # the password opens nothing now
+    with pytest.raises(ValidationError, match="temporary password"):
+        AccountService(practice.admin).set_active(practice.users["clinician"], True)
+    AccountService(practice.admin).set_active(practice.users["clinician"], True,
+                                              temporary_password="Fresh-Start-Lantern-88")
+    with pytest.raises(AuthenticationError):
+        Authenticator(practice.files).begin("clin", PASSWORD)
+    pending = Authenticator(practice.files).begin("clin", "Fresh-Start-Lantern-88")
+    assert pending.must_change_password
+    pending.cancel()
 
 
 def test_new_user_enrolls_then_signs_in(practice: PracticeFixture) -> None:
