@@ -1,5 +1,7 @@
 """The one place Qt is imported from; the rest of the GUI imports these names."""
 
+from types import ModuleType
+
 from PySide6.QtCore import (  # noqa: F401
     QAbstractListModel,
     QAbstractTableModel,
@@ -12,6 +14,7 @@ from PySide6.QtCore import (  # noqa: F401
     QPoint,
     QRect,
     QRunnable,
+    QSettings,
     QSize,
     QSortFilterProxyModel,
     QStringListModel,
@@ -24,20 +27,28 @@ from PySide6.QtCore import (  # noqa: F401
 )
 from PySide6.QtGui import (  # noqa: F401
     QAction,
+    QActionGroup,
     QCloseEvent,
     QColor,
+    QDesktopServices,
     QFont,
+    QFontMetrics,
     QGuiApplication,
     QIcon,
     QImage,
     QKeyEvent,
     QKeySequence,
     QPainter,
+    QPaintEvent,
     QPalette,
+    QPen,
     QPixmap,
+    QResizeEvent,
     QShortcut,
+    QShowEvent,
     QStandardItem,
     QStandardItemModel,
+    QTextDocument,
 )
 from PySide6.QtWidgets import (  # noqa: F401
     QAbstractItemView,
@@ -62,6 +73,7 @@ from PySide6.QtWidgets import (  # noqa: F401
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
@@ -73,6 +85,7 @@ from PySide6.QtWidgets import (  # noqa: F401
     QSplitter,
     QStackedWidget,
     QStatusBar,
+    QStyle,
     QTableView,
     QTabWidget,
     QTextEdit,
@@ -83,3 +96,12 @@ from PySide6.QtWidgets import (  # noqa: F401
     QWizard,
     QWizardPage,
 )
+
+
+def print_support() -> ModuleType | None:
+    """QtPrintSupport, imported on first use (start-up does not need it), or None where it is missing."""
+    try:
+        from PySide6 import QtPrintSupport
+    except ImportError:
+        return None
+    return QtPrintSupport

@@ -1,0 +1,1 @@
+"""Administration screens: staff accounts, the audit log, practice settings."""

@@ -1,0 +1,252 @@
+"""The audit-log screen: who did what, when, from which workstation — filtered, newest first, exportable.
+
+Administrators see every entry; supervisors their team's (the service applies that scope). The log
+can be long, so queries and the CSV export run in the background; filters apply as you type, with a
+short pause so a word is not queried letter by letter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from mentalspace_desktop.gui.qt import (
+    QAbstractTableModel,
+    QComboBox,
+    QDate,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPushButton,
+    Qt,
+    QTableView,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from mentalspace_desktop.gui.widgets.forms import MessageLabel, labelled_edit, page_header
+from mentalspace_desktop.gui.workers import Task, run_in_background
+from mentalspace_desktop.services.audit import AuditFilter, AuditService
+from mentalspace_desktop.store.models import AuditEntry
+
+_Index = QModelIndex | QPersistentModelIndex
+ALL = ""
+
+
+class AuditModel(QAbstractTableModel):
+    COLUMNS = ("When", "User", "Action", "Record", "Summary", "Workstation")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[AuditEntry] = []
+
+    def set_entries(self, entries: list[AuditEntry]) -> None:
+        self.beginResetModel()
+        self._rows = list(entries)
+        self.endResetModel()
+
+    def entry(self, row: int) -> AuditEntry:
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        e = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            record = e.record_type.replace("_", " ") + (f" {e.record_id[:8]}…" if e.record_id else "")
+            return (
+                e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                e.username,
+                e.action.replace("_", " "),
+                record,
+                e.summary,
+                e.workstation,
+            )[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
+            return e.record_id or None
+        if role == Qt.ItemDataRole.UserRole:
+            return e.id
+        return None
+
+
+def _start_of(d: QDate) -> datetime:
+    """Local midnight of a calendar day, as an aware instant (the log stores UTC)."""
+    return datetime.combine(datetime(d.year(), d.month(), d.day()).date(), time()).astimezone()
+
+
+class AuditLogPage(QWidget):
+    sig_entries_loaded = Signal(int)
+    """The table shows the entries matching the filters: how many."""
+    sig_exported = Signal(int)
+    """A CSV export finished: how many entries were written."""
+
+    def __init__(self, session: Any, bridge: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.service = AuditService(session)
+        supervisor = session.actor.role.value == "supervisor"
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 22, 28, 18)
+        layout.setSpacing(12)
+        layout.addWidget(
+            page_header(
+                "Audit log",
+                "Your team's activity (read-only)."
+                if supervisor
+                else "Every view and change of protected information, newest first. Entries cannot change.",
+            )
+        )
+        filters = QHBoxLayout()
+        filters.setSpacing(8)
+        today = QDate.currentDate()
+        self.since = QDateEdit(today.addDays(-30))
+        self.until = QDateEdit(today)
+        for edit, name in ((self.since, "From date"), (self.until, "To date")):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("MMM d, yyyy")
+            edit.setAccessibleName(name)
+            edit.setFixedWidth(140)
+        self.user = QComboBox()
+        self.user.setAccessibleName("User")
+        self.user.setMinimumWidth(120)
+        self.action = QComboBox()
+        self.action.setAccessibleName("Action")
+        self.action.setMinimumWidth(140)
+        self.text = labelled_edit("Search text", placeholder="Search summary or record id")
+        self.text.setClearButtonEnabled(True)
+        self.text.setMinimumWidth(240)
+        for caption, widget in (
+            ("&From", self.since),
+            ("&to", self.until),
+            ("&User", self.user),
+            ("&Action", self.action),
+        ):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            filters.addWidget(label)
+            filters.addWidget(widget)
+        filters.addStretch(1)
+        layout.addLayout(filters)
+        second = QHBoxLayout()
+        second.setSpacing(8)
+        second.addWidget(self.text, 1)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setAccessibleName("Export the filtered entries as CSV")
+        self.export_button.clicked.connect(self._choose_export_file)
+        second.addWidget(self.export_button)
+        layout.addLayout(second)
+        self.model = AuditModel(self)
+        self.table = QTableView()
+        self.table.setAccessibleName("Audit entries")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 160), (1, 110), (2, 150), (3, 150), (5, 130)):
+            header.resizeSection(column, width)
+        layout.addWidget(self.table, 1)
+        self.count_label = QLabel()
+        self.count_label.setProperty("role", "hint")
+        layout.addWidget(self.count_label)
+        self.message = MessageLabel()
+        layout.addWidget(self.message)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.reload)
+        self._fill_choices()
+        for signal in (
+            self.since.dateChanged,
+            self.until.dateChanged,
+            self.user.currentIndexChanged,
+            self.action.currentIndexChanged,
+            self.text.textChanged,
+        ):
+            signal.connect(lambda *_: self._debounce.start())
+        bridge.sig_audit_did_append.connect(lambda: self._debounce.start())
+        self.reload()
+
+    def _fill_choices(self) -> None:
+        """User and action lists are short single queries; read them directly."""
+        self.user.addItem("All users", ALL)
+        for name in self.service.usernames():
+            self.user.addItem(name, name)
+        self.action.addItem("All actions", ALL)
+        for action in self.service.actions():
+            self.action.addItem(action.replace("_", " "), action)
+
+    def current_filter(self) -> AuditFilter:
+        return AuditFilter(
+            since=_start_of(self.since.date()),
+            until=_start_of(self.until.date()) + timedelta(days=1),
+            username=self.user.currentData() or None,
+            action=self.action.currentData() or None,
+            text=self.text.text().strip() or None,
+        )
+
+    def reload(self) -> Task:
+        self._debounce.stop()
+        flt = self.current_filter()
+        return run_in_background(
+            self,
+            lambda: self.service.entries(flt),
+            on_done=lambda rows: self._loaded(rows, flt),
+            on_error=self.message.show_exception,
+        )
+
+    def _loaded(self, rows: list[AuditEntry], flt: AuditFilter) -> None:
+        self.model.set_entries(rows)
+        more = " (the newest; narrow the filters to see older ones)" if len(rows) >= flt.limit else ""
+        self.count_label.setText(f"{len(rows):,} entr{'y' if len(rows) == 1 else 'ies'}{more}")
+        self.sig_entries_loaded.emit(len(rows))
+
+    def _choose_export_file(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export audit log", "audit-log.csv", "CSV files (*.csv)")
+        if name:
+            self.export_to(Path(name))
+
+    def export_to(self, path: Path) -> Task:
+        flt = self.current_filter()
+        self.export_button.setEnabled(False)
+        self.message.show_hint("Exporting…")
+        return run_in_background(
+            self,
+            lambda: self.service.export_csv(flt, path),
+            on_done=lambda n: self._exported(n, path),
+            on_error=self._export_failed,
+        )
+
+    def _exported(self, count: int, path: Path) -> None:
+        self.export_button.setEnabled(True)
+        self.message.show_ok(f"Exported {count:,} entries to {path}.")
+        self.sig_exported.emit(count)
+
+    def _export_failed(self, exc: BaseException) -> None:
+        self.export_button.setEnabled(True)
+        self.message.show_exception(exc)

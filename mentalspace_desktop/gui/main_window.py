@@ -1,0 +1,395 @@
+"""The main window: navigation by role, the pages, menus, shortcuts, status bar and the idle lock.
+
+Only what the signed-in role may use is listed (the services check again: hiding is a courtesy, not
+the protection). Pages are built the first time they are opened so the window appears quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from mentalspace_desktop.domain.roles import Action, Resource, allows_any
+from mentalspace_desktop.gui import theme
+from mentalspace_desktop.gui.auth.idle_lock import IdleWatcher, ScreenLocker
+from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.qt import (
+    QAction,
+    QActionGroup,
+    QApplication,
+    QCloseEvent,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from mentalspace_desktop.gui.widgets import forms
+from mentalspace_desktop.services.accounts import PracticeService
+from mentalspace_desktop.services.session import UserSession
+
+
+class NavId:
+    CLIENTS = "clients"
+    USERS = "users"
+    AUDIT = "audit"
+    SETTINGS = "settings"
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    id: str
+    label: str
+    resource: Resource
+    action: Action
+
+
+NAV_ENTRIES = (
+    NavEntry(NavId.CLIENTS, "Clients", Resource.DEMOGRAPHICS, Action.READ),
+    NavEntry(NavId.USERS, "Users", Resource.ADMINISTRATION, Action.WRITE),
+    NavEntry(NavId.AUDIT, "Audit log", Resource.AUDIT_LOG, Action.READ),
+    NavEntry(NavId.SETTINGS, "Practice settings", Resource.ADMINISTRATION, Action.WRITE),
+)
+
+
+def nav_entries_for(session: UserSession) -> list[NavEntry]:
+    return [e for e in NAV_ENTRIES if allows_any(session.actor.role, e.resource, e.action)]
+
+
+class MainWindow(QMainWindow):
+    sig_sign_out_requested = Signal()
+    """The user chose to sign out (unsaved changes were already confirmed)."""
+    sig_closed_by_user = Signal()
+    """The user closed the window (Quit): the application should end."""
+
+    def __init__(self, session: UserSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.bridge = EventBridge(session.events, self)
+        self._force_close = False
+        self._shut_down = False
+        self._pages: dict[str, QWidget] = {}
+        practice = PracticeService(session).practice()
+        self.practice_name = practice.name
+        self.setWindowTitle(f"MentalSpace — {practice.name}")
+        self.resize(1280, 800)
+        self.entries = nav_entries_for(session)
+        self.can_read_clients = allows_any(session.actor.role, Resource.DEMOGRAPHICS, Action.READ)
+        self.can_write_clients = allows_any(session.actor.role, Resource.DEMOGRAPHICS, Action.WRITE)
+        self._build_body()
+        self._build_menus()
+        self._build_status_bar()
+        self.watcher = IdleWatcher(practice.idle_lock_minutes * 60_000, self)
+        self.locker = ScreenLocker(
+            session, practice=practice.name, has_unsaved_changes=self.has_unsaved_changes, parent=self
+        )
+        self.watcher.sig_idle.connect(self.lock)
+        self.locker.sig_unlocked.connect(self.watcher.start)
+        self.locker.sig_sign_out_requested.connect(self._sign_out_from_lock)
+        self.bridge.sig_practice_did_change.connect(self._practice_changed)
+        self.watcher.start()
+        if self.entries:
+            self.nav.setCurrentRow(0)
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build_body(self) -> None:
+        body = QWidget()
+        row = QHBoxLayout(body)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        side = QWidget()
+        side.setFixedWidth(210)
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        brand = QLabel("MentalSpace")
+        brand.setObjectName("navBrand")
+        column.addWidget(brand)
+        self.nav = QListWidget()
+        self.nav.setObjectName("navList")
+        self.nav.setAccessibleName("Sections")
+        for entry in self.entries:
+            item = QListWidgetItem(entry.label)
+            item.setData(Qt.ItemDataRole.UserRole, entry.id)
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        column.addWidget(self.nav, 1)
+        row.addWidget(side)
+        self.stack = QStackedWidget()
+        row.addWidget(self.stack, 1)
+        if not self.entries:
+            empty = QLabel("Your role has no screens in this version yet. Ask an administrator.")
+            empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.stack.addWidget(empty)
+        self.setCentralWidget(body)
+
+    def _action(
+        self,
+        text: str,
+        handler: Callable[[], Any],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: handler())
+        self.addAction(action)  # shortcuts work even with the menu bar hidden
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.find_action = self._action("&Find client…", self.find_client, "Ctrl+K")
+        self.new_client_action = self._action("&New client…", self.new_client, QKeySequence.StandardKey.New)
+        if self.can_read_clients:
+            file_menu.addAction(self.find_action)
+        if self.can_write_clients:
+            file_menu.addAction(self.new_client_action)
+        self.find_action.setEnabled(self.can_read_clients)
+        self.new_client_action.setEnabled(self.can_write_clients)
+        if self.can_read_clients:
+            file_menu.addSeparator()
+        self.lock_action = self._action("&Lock screen", self.lock, "Ctrl+L")
+        self.change_password_action = self._action("&Change password…", self.change_password)
+        self.sign_out_action = self._action("&Sign out", self.sign_out, "Ctrl+Shift+L")
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        for action in (self.lock_action, self.change_password_action, self.sign_out_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = bar.addMenu("&View")
+        self.nav_actions = []
+        for i, entry in enumerate(self.entries):
+            action = self._action(entry.label, partial(self.nav.setCurrentRow, i), f"Ctrl+{i + 1}")
+            view_menu.addAction(action)
+            self.nav_actions.append(action)
+        if self.entries:
+            view_menu.addSeparator()
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in theme.THEMES:
+            action = self._action(f"{name.title()} theme", partial(self.set_theme, name))
+            action.setCheckable(True)
+            group.addAction(action)
+            view_menu.addAction(action)
+            self.theme_actions[name] = action
+        app = QApplication.instance()
+        current = theme.current_theme(app) if isinstance(app, QApplication) else theme.DEFAULT_THEME
+        self.theme_actions[current].setChecked(True)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"))
+        help_menu.addAction(self._action("&About MentalSpace", self.show_about))
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        actor = self.session.actor
+        self.name_label = QLabel(actor.full_name)
+        self.name_label.setAccessibleName("Signed in as")
+        self.role_label = QLabel(actor.role.label)
+        self.role_label.setAccessibleName("Role")
+        self.practice_label = QLabel(self.practice_name)
+        self.practice_label.setAccessibleName("Practice")
+        self.lock_button = QPushButton("Lock")
+        self.lock_button.setAccessibleName("Lock the screen")
+        self.lock_button.setToolTip("Lock the screen (Ctrl+L)")
+        self.lock_button.clicked.connect(self.lock)
+        for i, widget in enumerate((self.name_label, self.role_label, self.practice_label)):
+            if i:
+                sep = QLabel("·")
+                sep.setObjectName("statusSep")
+                status.addPermanentWidget(sep)
+            status.addPermanentWidget(widget)
+        status.addPermanentWidget(self.lock_button)
+
+    # -- navigation ----------------------------------------------------------------------------
+
+    def nav_ids(self) -> list[str]:
+        return [e.id for e in self.entries]
+
+    def current_page_id(self) -> str | None:
+        item = self.nav.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def show_page(self, page_id: str) -> QWidget:
+        self.nav.setCurrentRow(self.nav_ids().index(page_id))
+        return self._pages[page_id]
+
+    def page(self, page_id: str) -> QWidget | None:
+        return self._pages.get(page_id)
+
+    def _nav_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        entry = self.entries[row]
+        if entry.id not in self._pages:
+            self._pages[entry.id] = self._make_page(entry.id)
+            self.stack.addWidget(self._pages[entry.id])
+        self.stack.setCurrentWidget(self._pages[entry.id])
+
+    def _make_page(self, page_id: str) -> QWidget:
+        if page_id == NavId.CLIENTS:
+            from mentalspace_desktop.gui.clients import ClientsPage
+
+            return ClientsPage(self.session, self.bridge)
+        if page_id == NavId.USERS:
+            from mentalspace_desktop.gui.admin.users import UsersPage
+
+            return UsersPage(self.session, self.bridge)
+        if page_id == NavId.AUDIT:
+            from mentalspace_desktop.gui.admin.audit_log import AuditLogPage
+
+            return AuditLogPage(self.session, self.bridge)
+        from mentalspace_desktop.gui.admin.practice_settings import PracticeSettingsPage
+
+        return PracticeSettingsPage(self.session, self.bridge)
+
+    # -- clients -------------------------------------------------------------------------------
+
+    def find_client(self) -> QWidget | None:
+        if not self.can_read_clients:
+            return None
+        from mentalspace_desktop.gui.clients import ClientSearchDialog
+
+        dialog = ClientSearchDialog(self.session, self)
+        dialog.sig_client_chosen.connect(self.open_client)
+        dialog.open()
+        return dialog
+
+    def open_client(self, client_id: str) -> None:
+        page = self.show_page(NavId.CLIENTS)
+        page.open_client(client_id)  # type: ignore[attr-defined]
+
+    def new_client(self) -> None:
+        if self.can_write_clients:
+            self.show_page(NavId.CLIENTS).new_client()  # type: ignore[attr-defined]
+
+    def has_unsaved_changes(self) -> bool:
+        page = self._pages.get(NavId.CLIENTS)
+        return bool(page is not None and page.has_unsaved_changes())  # type: ignore[attr-defined]
+
+    # -- session -------------------------------------------------------------------------------
+
+    @property
+    def idle_timeout_ms(self) -> int:
+        return self.watcher.timeout_ms
+
+    @idle_timeout_ms.setter
+    def idle_timeout_ms(self, value: int) -> None:
+        self.watcher.timeout_ms = value
+
+    def lock(self) -> None:
+        self.watcher.stop()
+        self.locker.lock()
+
+    def change_password(self) -> QWidget:
+        from mentalspace_desktop.gui.auth.change_password import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self.session, self)
+        dialog.sig_password_changed.connect(
+            lambda: self.statusBar().showMessage("Your password was changed.", 8000)
+        )
+        dialog.open()
+        return dialog
+
+    def _confirm_discard(self, verb: str) -> bool:
+        return not self.has_unsaved_changes() or forms.ask(
+            self,
+            f"{verb} with unsaved changes?",
+            "Some changes have not been saved. If you continue they will be lost.",
+            verb,
+        )
+
+    def sign_out(self) -> None:
+        if self._confirm_discard("Sign out"):
+            self.sig_sign_out_requested.emit()
+
+    def _sign_out_from_lock(self) -> None:
+        self.sig_sign_out_requested.emit()
+
+    def close_for_sign_out(self) -> None:
+        """Close without asking again (the user already chose to sign out) and stop watching input."""
+        self._force_close = True
+        self.shutdown()
+        self.close()
+
+    def shutdown(self) -> None:
+        """Stop listening to input and events; safe to call more than once."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.watcher.detach()
+        self.locker.dispose()
+        self.bridge.detach()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._force_close or self._confirm_discard("Quit"):
+            event.accept()
+            if not self._force_close:
+                self.shutdown()
+                self.sig_closed_by_user.emit()
+        else:
+            event.ignore()
+
+    def _practice_changed(self) -> None:
+        practice = PracticeService(self.session).practice()
+        self.practice_name = practice.name
+        self.setWindowTitle(f"MentalSpace — {practice.name}")
+        self.practice_label.setText(practice.name)
+        self.locker.practice = practice.name
+        self.watcher.timeout_ms = practice.idle_lock_minutes * 60_000
+
+    # -- view and help -------------------------------------------------------------------------
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, name)
+        theme.save_theme(name)
+        self.theme_actions[name].setChecked(True)
+
+    def show_notice(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+
+    def _box(self, title: str, html: str) -> QMessageBox:
+        box = QMessageBox(self)
+        box.setWindowTitle(title)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(html)
+        box.open()
+        return box
+
+    def show_shortcuts(self) -> QMessageBox:
+        rows = [("Ctrl+K", "Find a client")] if self.can_read_clients else []
+        rows += [("Ctrl+N", "Register a new client")] if self.can_write_clients else []
+        rows += [(f"Ctrl+{i + 1}", f"Go to {e.label}") for i, e in enumerate(self.entries)]
+        rows += [
+            ("Ctrl+L", "Lock the screen"),
+            ("Ctrl+Shift+L", "Sign out"),
+            ("Ctrl+Q", "Quit"),
+            ("F1", "This list"),
+            ("Tab / Shift+Tab", "Move between fields"),
+            ("Enter", "Main action"),
+        ]
+        table = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows)
+        return self._box("Keyboard shortcuts", f"<table cellspacing='4'>{table}</table>")
+
+    def show_about(self) -> QMessageBox:
+        from mentalspace_desktop import __version__
+
+        return self._box(
+            "About MentalSpace",
+            f"<h3>MentalSpace Desktop {__version__}</h3>"
+            "<p>Practice management and clinical records for mental-health practices.</p>"
+            "<p>Records are encrypted on this computer and every access is audited.</p>",
+        )

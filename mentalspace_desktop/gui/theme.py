@@ -1,0 +1,89 @@
+"""Light and dark themes: a style sheet from ``ui/`` plus a matching palette, remembered per user.
+
+The style sheets live in ``ui/*.qss`` so a designer can adjust them without touching Python. The
+palette is set too because some widgets (message boxes, the file dialog) draw from it, not from the
+sheet. Settings are kept in an INI file under the user's config directory (tests point it elsewhere).
+"""
+
+from __future__ import annotations
+
+from mentalspace_desktop.gui.qt import QApplication, QColor, QFont, QPalette, QSettings
+from mentalspace_desktop.resources import ui_path
+
+THEMES = ("light", "dark")
+DEFAULT_THEME = "light"
+_SETTING = "view/theme"
+
+_PALETTES: dict[str, dict[QPalette.ColorRole, str]] = {
+    "light": {
+        QPalette.ColorRole.Window: "#f4f6f8",
+        QPalette.ColorRole.WindowText: "#1d2733",
+        QPalette.ColorRole.Base: "#ffffff",
+        QPalette.ColorRole.AlternateBase: "#f7f9fb",
+        QPalette.ColorRole.Text: "#1d2733",
+        QPalette.ColorRole.Button: "#ffffff",
+        QPalette.ColorRole.ButtonText: "#1d2733",
+        QPalette.ColorRole.Highlight: "#1f6f8b",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.PlaceholderText: "#7b8794",
+        QPalette.ColorRole.ToolTipBase: "#1d2733",
+        QPalette.ColorRole.ToolTipText: "#ffffff",
+        QPalette.ColorRole.Link: "#1f6f8b",
+    },
+    "dark": {
+        QPalette.ColorRole.Window: "#1a1f25",
+        QPalette.ColorRole.WindowText: "#e4e8ec",
+        QPalette.ColorRole.Base: "#232a31",
+        QPalette.ColorRole.AlternateBase: "#262e36",
+        QPalette.ColorRole.Text: "#e4e8ec",
+        QPalette.ColorRole.Button: "#2a323a",
+        QPalette.ColorRole.ButtonText: "#e4e8ec",
+        QPalette.ColorRole.Highlight: "#4aa3c2",
+        QPalette.ColorRole.HighlightedText: "#0f1418",
+        QPalette.ColorRole.PlaceholderText: "#8a96a3",
+        QPalette.ColorRole.ToolTipBase: "#e4e8ec",
+        QPalette.ColorRole.ToolTipText: "#1a1f25",
+        QPalette.ColorRole.Link: "#6cbad6",
+    },
+}
+
+
+def app_settings() -> QSettings:
+    """The per-user settings file (theme, one-time notices). Never holds anything sensitive."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "MentalSpace", "MentalSpace")
+
+
+def saved_theme() -> str:
+    value = str(app_settings().value(_SETTING, DEFAULT_THEME))
+    return value if value in THEMES else DEFAULT_THEME
+
+
+def save_theme(name: str) -> None:
+    app_settings().setValue(_SETTING, name)
+
+
+def style_sheet(name: str) -> str:
+    path = ui_path(f"{name}.qss")
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def apply_theme(app: QApplication, name: str) -> None:
+    """Switch the whole application to ``name``; open windows restyle at once."""
+    if name not in THEMES:
+        name = DEFAULT_THEME
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")  # the same look on every OS; the sheet builds on it
+    palette = QPalette()
+    for role, colour in _PALETTES[name].items():
+        palette.setColor(role, QColor(colour))
+    app.setPalette(palette)
+    font = QFont(app.font())
+    font.setPointSizeF(10.5)
+    app.setFont(font)
+    app.setStyleSheet(style_sheet(name))
+    app.setProperty("mentalspace_theme", name)
+
+
+def current_theme(app: QApplication) -> str:
+    value = app.property("mentalspace_theme")
+    return value if value in THEMES else DEFAULT_THEME

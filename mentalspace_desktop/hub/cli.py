@@ -1,0 +1,233 @@
+"""``mentalspace-hub``: set up a hub, serve it, and manage workstations from the server's shell.
+
+Exit status 0 on success; otherwise one line ``mentalspace-hub: reason`` on stderr and status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from mentalspace_desktop.errors import MentalSpaceError
+from mentalspace_desktop.hub import db
+from mentalspace_desktop.hub.errors import HubError
+from mentalspace_desktop.hub.services import devices, setup
+from mentalspace_desktop.hub.settings import HubSettings
+
+
+class CliError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mentalspace-hub", description="The MentalSpace practice hub.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", required=True, type=Path, help="the hub's folder (database, TLS files)")
+        p.add_argument("--database-url", help="PostgreSQL URL; default: SQLite in the data folder")
+
+    init = sub.add_parser("init", help="create the hub database and the practice (or import a solo store)")
+    common(init)
+    init.add_argument("--practice", help="the practice's name")
+    init.add_argument("--time-zone", default="America/New_York")
+    init.add_argument("--admin-user", help="the first administrator's user name")
+    init.add_argument("--admin-name", help="the first administrator's full name")
+    init.add_argument("--import-store", type=Path, help="a solo desktop store's folder to move into the hub")
+    init.add_argument("--user", help="an administrator of the imported store")
+    init.add_argument(
+        "--password-file", type=Path, help="file holding the password (else MENTALSPACE_PASSWORD)"
+    )
+    init.add_argument("--totp", help="the store user's current one-time code (else MENTALSPACE_TOTP)")
+
+    serve = sub.add_parser("serve", help="run the hub")
+    common(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--tls-cert", type=Path)
+    serve.add_argument("--tls-key", type=Path)
+    serve.add_argument("--self-signed", action="store_true", help="a throw-away certificate, for trying out")
+    serve.add_argument("--no-jobs", action="store_true", help="do not run scheduled jobs in this process")
+
+    dev = sub.add_parser("devices", help="list, approve or revoke workstations")
+    common(dev)
+    dev_sub = dev.add_subparsers(dest="action", required=True)
+    dev_sub.add_parser("list")
+    approve = dev_sub.add_parser("approve")
+    approve.add_argument("device_id")
+    revoke = dev_sub.add_parser("revoke")
+    revoke.add_argument("device_id")
+    revoke.add_argument("--reason", default="")
+
+    epoch = sub.add_parser("new-epoch", help="after restoring the database from a backup: devices re-copy")
+    common(epoch)
+    return parser
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> HubSettings:
+    return HubSettings.load(args.data_dir, database_url=args.database_url, **extra)
+
+
+def _password(args: argparse.Namespace, prompt: str) -> str:
+    if args.password_file:
+        return args.password_file.read_text(encoding="utf-8").rstrip("\r\n")
+    if os.environ.get("MENTALSPACE_PASSWORD"):
+        return os.environ["MENTALSPACE_PASSWORD"]
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    raise CliError("give the password with --password-file or MENTALSPACE_PASSWORD")
+
+
+def _ask(value: str | None, prompt: str, flag: str) -> str:
+    if value:
+        return value
+    if sys.stdin.isatty():
+        return input(prompt).strip()
+    raise CliError(f"{flag} is needed")
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(settings.url)
+    try:
+        db.prepare(engine)
+        settings.save()
+        sessions = db.session_factory(engine)
+        if args.import_store:
+            user = _ask(args.user, "Store administrator's user name: ", "--user")
+            password = _password(args, "Password: ")
+            code = args.totp or os.environ.get("MENTALSPACE_TOTP") or _ask(None, "One-time code: ", "--totp")
+            with sessions() as session:
+                summary = setup.import_store(
+                    session, args.import_store, username=user, password=password, code=code
+                )
+            total = sum(summary.counts.values())
+            print(f"Imported {total} rows: " + ", ".join(f"{t} {n}" for t, n in summary.counts.items()))
+            print(f"The store's workstation ({summary.device_id}) is approved on this hub.")
+            return
+        practice = _ask(args.practice, "Practice name: ", "--practice")
+        username = _ask(args.admin_user, "Administrator user name: ", "--admin-user")
+        full_name = _ask(args.admin_name, "Administrator full name: ", "--admin-name")
+        password = _password(args, "Administrator password: ")
+        with sessions() as session:
+            made = setup.create_practice(
+                session,
+                practice_name=practice,
+                time_zone=args.time_zone,
+                username=username,
+                full_name=full_name,
+                password=password,
+            )
+        print(f"Hub ready in {args.data_dir}.")
+        print(f"Authenticator secret for {username}: {made.totp_secret}")
+        print(f"(or add this to the authenticator app: {made.provisioning_uri})")
+        print("One-time backup codes (keep them somewhere safe; each works once):")
+        for code in made.backup_codes:
+            print(f"  {code}")
+    finally:
+        engine.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from mentalspace_desktop.hub.app import create_app
+    from mentalspace_desktop.hub.tls import WARNING, self_signed
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise CliError("give both --tls-cert and --tls-key")
+    if args.self_signed and args.tls_cert:
+        raise CliError("use either --self-signed or --tls-cert/--tls-key, not both")
+    settings = _settings(
+        args,
+        host=args.host,
+        port=args.port,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        self_signed=args.self_signed or None,
+        run_jobs=False if args.no_jobs else None,
+    )
+    if settings.is_sqlite and not (settings.data_dir / "hub.db").exists():
+        raise CliError(f"no hub in {settings.data_dir}; run 'mentalspace-hub init' first")
+    cert, key = settings.tls_cert, settings.tls_key
+    if settings.self_signed:
+        cert, key = self_signed(settings.tls_dir, host=settings.host)
+        print(WARNING, file=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level="info",
+        ssl_certfile=str(cert) if cert else None,
+        ssl_keyfile=str(key) if key else None,
+        timeout_graceful_shutdown=5,
+    )
+
+
+def cmd_devices(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    engine = db.make_engine(settings.url)
+    try:
+        with db.session_factory(engine)() as session:
+            if args.action == "list":
+                rows = devices.list_devices(session)
+                if not rows:
+                    print("No workstations have asked to join yet.")
+                for d in rows:
+                    seen = d["last_seen_at"].strftime("%Y-%m-%d %H:%M") if d["last_seen_at"] else "never"
+                    print(
+                        f"{d['id']}  {d['status']:<8}  {d['name']}  user={d['username']}  last={seen}  "
+                        f"version={d['app_version'] or '-'}"
+                    )
+            elif args.action == "approve":
+                d = devices.approve(session, args.device_id, by=None)
+                print(f"Approved {d['id']} ({d['name']}).")
+            else:
+                d = devices.revoke(session, args.device_id, reason=args.reason)
+                print(f"Revoked {d['id']} ({d['name']}); it will lock its local data at its next contact.")
+    finally:
+        engine.dispose()
+
+
+def cmd_new_epoch(args: argparse.Namespace) -> None:
+    engine = db.make_engine(_settings(args).url)
+    try:
+        print(f"New epoch {db.new_epoch(engine)}: every workstation will take a fresh copy.")
+    finally:
+        engine.dispose()
+
+
+COMMANDS = {"init": cmd_init, "serve": cmd_serve, "devices": cmd_devices, "new-epoch": cmd_new_epoch}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except (CliError, HubError, MentalSpaceError, OSError, SQLAlchemyError) as exc:
+        message = (
+            exc.message
+            if isinstance(exc, MentalSpaceError)
+            else exc.detail
+            if isinstance(exc, HubError)
+            else (str(exc).splitlines() or [type(exc).__name__])[0]
+        )
+        print(f"mentalspace-hub: {message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

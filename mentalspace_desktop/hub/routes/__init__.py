@@ -1,0 +1,1 @@
+"""HTTP endpoints by domain; each is thin: auth dependency → service → response schema."""

@@ -1,0 +1,31 @@
+"""Workstations (``/v1/devices``): a device's own status; administrators list, approve and revoke."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from mentalspace_desktop.hub.deps import AdminUser, CurrentUser, DbSession
+from mentalspace_desktop.hub.schemas import DeviceMe, DeviceOut, RevokeIn
+from mentalspace_desktop.hub.services import devices
+
+router = APIRouter(prefix="/v1/devices", tags=["devices"])
+
+
+@router.get("/me", response_model=DeviceMe)
+def me(principal: CurrentUser, session: DbSession) -> DeviceMe:
+    return DeviceMe(**devices.me(session, principal.device_id))
+
+
+@router.get("", response_model=list[DeviceOut])
+def list_devices(_admin: AdminUser, session: DbSession) -> list[DeviceOut]:
+    return [DeviceOut(**d) for d in devices.list_devices(session)]
+
+
+@router.post("/{device_id}/approve", response_model=DeviceOut)
+def approve(device_id: str, admin: AdminUser, session: DbSession) -> DeviceOut:
+    return DeviceOut(**devices.approve(session, device_id, by=admin.user_id))
+
+
+@router.post("/{device_id}/revoke", response_model=DeviceOut)
+def revoke(device_id: str, _admin: AdminUser, session: DbSession, body: RevokeIn | None = None) -> DeviceOut:
+    return DeviceOut(**devices.revoke(session, device_id, reason=body.reason if body else ""))

@@ -1,0 +1,58 @@
+"""Live updates (``/v1/sync/events``): a server-sent event stream of the newest committed number."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from mentalspace_desktop.hub.deps import ApprovedDevice, Hub
+from mentalspace_desktop.hub.services import devices
+
+router = APIRouter(tags=["sync"])
+
+
+def _event(seq: int) -> str:
+    return f"data: {json.dumps({'seq': seq})}\n\n"
+
+
+@router.get("/v1/sync/events", response_class=StreamingResponse)
+async def events(request: Request, principal: ApprovedDevice, hub: Hub) -> StreamingResponse:
+    """Sends the current number at once, then each new one; a comment every 15 s keeps proxies open.
+
+    The device's status is checked again at every keep-alive, so a revoked device's stream ends.
+    """
+    broadcaster = hub.broadcaster
+    keepalive = hub.settings.keepalive_seconds
+
+    def still_approved() -> bool:
+        with hub.sessions() as session:
+            return bool(devices.me(session, principal.device_id)["status"] == "approved")
+
+    async def stream() -> AsyncIterator[str]:
+        queue = broadcaster.subscribe()
+        try:
+            last = await broadcaster.read_now()
+            yield _event(last)
+            while True:
+                try:
+                    seq = await asyncio.wait_for(queue.get(), timeout=keepalive)
+                except TimeoutError:
+                    if await request.is_disconnected() or not await asyncio.to_thread(still_approved):
+                        return
+                    yield ": keep-alive\n\n"
+                    continue
+                if seq != last:
+                    last = seq
+                    yield _event(seq)
+        finally:
+            broadcaster.unsubscribe(queue)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

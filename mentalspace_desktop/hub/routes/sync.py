@@ -1,0 +1,80 @@
+"""Handshake, push, pull and the sync log (``/v1/handshake``, ``/v1/sync``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from mentalspace_desktop.hub.deps import ApprovedDevice, DbSession, OptionalUser
+from mentalspace_desktop.hub.schemas import (
+    HandshakeIn,
+    HandshakeOut,
+    PullOut,
+    PushIn,
+    PushOut,
+    SyncRunIn,
+    SyncRunOut,
+)
+from mentalspace_desktop.hub.services import handshake as handshakes
+from mentalspace_desktop.hub.services import pull as pulls
+from mentalspace_desktop.hub.services import push as pushes
+from mentalspace_desktop.hub.services import synclog
+from mentalspace_desktop.sync.protocol import PULL_PAGE_SIZE
+
+router = APIRouter(tags=["sync"])
+
+
+@router.post("/v1/handshake", response_model=HandshakeOut, response_model_by_alias=True)
+def handshake(body: HandshakeIn, session: DbSession, _caller: OptionalUser) -> HandshakeOut:
+    answer = handshakes.handshake(
+        session,
+        protocol=body.protocol,
+        schema=body.schema_,
+        app_version=body.app_version,
+        device_time=body.device_time,
+    )
+    return HandshakeOut(
+        protocol=answer.protocol,
+        schema_=answer.schema,
+        epoch=answer.epoch,
+        server_time=answer.server_time,
+        clock_skew_seconds=answer.clock_skew_seconds,
+        warnings=answer.warnings,
+    )
+
+
+@router.post("/v1/sync/push", response_model=PushOut)
+def push(body: PushIn, principal: ApprovedDevice, session: DbSession) -> PushOut:
+    outcome = pushes.push(session, principal, [c.model_dump() for c in body.changes])
+    return PushOut(results=[dict(r) for r in outcome.results], last_device_seq=outcome.last_device_seq)
+
+
+@router.get("/v1/sync/pull", response_model=PullOut)
+def pull(
+    principal: ApprovedDevice,
+    session: DbSession,
+    cursor: str = "",
+    limit: Annotated[int, Query(ge=1, le=PULL_PAGE_SIZE)] = PULL_PAGE_SIZE,
+) -> PullOut:
+    page = pulls.pull(session, principal, cursor, limit)
+    return PullOut(
+        rows=[dict(r) for r in page.rows],
+        drops=page.drops,
+        cursor=page.cursor,
+        more=page.more,
+        epoch=page.epoch,
+        watermark=page.watermark,
+    )
+
+
+@router.post("/v1/sync/log", response_model=SyncRunOut)
+def post_log(body: SyncRunIn, principal: ApprovedDevice, session: DbSession) -> SyncRunOut:
+    return SyncRunOut(**synclog.record(session, principal, body.model_dump()))
+
+
+@router.get("/v1/sync/log", response_model=list[SyncRunOut])
+def get_log(
+    principal: ApprovedDevice, session: DbSession, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> list[SyncRunOut]:
+    return [SyncRunOut(**r) for r in synclog.runs(session, principal, limit=limit)]

@@ -1,0 +1,341 @@
+"""Signing devices in: password + one-time code, lockout, short access tokens, rotating refresh tokens.
+
+Access tokens are HS256 JWTs signed with the hub's own key (``hub_settings.signing_key``), carrying
+the user (``sub``), the device (``dev``) and the role. Every request still re-reads the device and
+the user, so a revoked device or deactivated account stops at once, not when its token expires.
+Refresh tokens are random, kept only as SHA-256 hashes, and rotate; presenting a spent one again
+means it was copied, so the whole family is revoked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.domain.lockout import AttemptState
+from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.hub import repository
+from mentalspace_desktop.hub.errors import HubError, forbidden, unauthorized
+from mentalspace_desktop.services import totp
+from mentalspace_desktop.store.hub_models import HubLoginAttempt
+from mentalspace_desktop.store.models import BackupCode, User
+from mentalspace_desktop.store.sync_models import Device, RefreshToken
+from mentalspace_desktop.store.types import utcnow
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a password anyone has")  # unknown users cost the same time
+BAD_LOGIN = "The user name, password or code is not correct."
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a signed-in user on a known device. Role comes from the database, not the token."""
+
+    user_id: str
+    username: str
+    role: Role
+    device_id: str
+    device_status: str
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    device_status: str
+    user: dict[str, str]
+
+
+# -- tokens -------------------------------------------------------------------------------------
+
+
+def issue_access_token(
+    key: str, *, user_id: str, device_id: str, role: str, seconds: int, now: datetime | None = None
+) -> str:
+    issued = now or utcnow()
+    claims = {
+        "sub": user_id,
+        "dev": device_id,
+        "role": role,
+        "typ": "access",
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + timedelta(seconds=seconds)).timestamp()),
+    }
+    return jwt.encode(claims, key, algorithm="HS256")
+
+
+def decode_access_token(key: str, token: str) -> dict[str, Any]:
+    try:
+        claims = jwt.decode(token, key, algorithms=["HS256"], options={"require": ["exp", "sub", "dev"]})
+    except jwt.ExpiredSignatureError:
+        raise unauthorized("The sign-in has expired; refresh it.", "token_expired") from None
+    except jwt.PyJWTError:
+        raise unauthorized("The sign-in token is not valid.", "token_invalid") from None
+    if claims.get("typ") != "access":
+        raise unauthorized("The sign-in token is not valid.", "token_invalid")
+    return claims
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _issue(
+    session: Session,
+    *,
+    key: str,
+    user: User,
+    device: Device,
+    family: str,
+    access_seconds: int,
+    refresh_days: int,
+) -> Tokens:
+    refresh = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        RefreshToken(
+            id=new_id(),
+            family=family,
+            device_id=device.id,
+            user_id=user.id,
+            token_hash=_hash_token(refresh),
+            issued_at=now,
+            expires_at=now + timedelta(days=refresh_days),
+        )
+    )
+    access = issue_access_token(
+        key, user_id=user.id, device_id=device.id, role=user.role, seconds=access_seconds
+    )
+    return Tokens(
+        access,
+        refresh,
+        access_seconds,
+        device.status,
+        {"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role},
+    )
+
+
+# -- login --------------------------------------------------------------------------------------
+
+
+def _locked(state: AttemptState) -> HubError:
+    until = state.locked_until
+    assert until is not None
+    return unauthorized(
+        "Too many failed sign-in attempts. This account is locked until "
+        f"{until.strftime('%H:%M')} UTC. An administrator can unlock it sooner.",
+        "account_locked",
+    )
+
+
+def _second_factor(
+    session: Session, user: User, code: str, *, now: float | None = None
+) -> tuple[str, bool] | None:
+    """Which second factor matched, and whether it spent a backup code (a synced write)."""
+    if user.totp_secret:
+        step = totp.matching_step(user.totp_secret, code, now=now)
+        if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
+            user.totp_last_step = step  # hub bookkeeping: not a synced write, takes no number
+            return "authenticator code", False
+    if totp.looks_like_backup_code(code):
+        row = session.scalars(
+            select(BackupCode).where(
+                BackupCode.user_id == user.id,
+                BackupCode.code_hash == totp.backup_code_hash(user.id, code),
+                BackupCode.used_at.is_(None),
+                BackupCode.deleted.is_(False),
+            )
+        ).first()
+        if row is not None:
+            row.used_at = utcnow()
+            repository.record_write(session, row, op="update", user_id=user.id, device_id=None)
+            return "backup code", True
+    return None
+
+
+class _Refused(Exception):
+    """Raised inside a transaction to roll it back before the refusal is recorded in a new one."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def login(
+    session: Session,
+    *,
+    key: str,
+    username: str,
+    password: str,
+    code: str,
+    device_id: str,
+    device_name: str,
+    app_version: str,
+    access_seconds: int,
+    refresh_days: int,
+) -> Tokens:
+    """Check password, one-time code and account; enrol an unknown device as pending; issue tokens."""
+    now = utcnow()
+    try:
+        with session.begin():
+            user = session.scalars(
+                select(User).where(User.username == username.strip(), User.deleted.is_(False))
+            ).first()
+            if user is None:
+                _verify_password(_DUMMY_HASH, password)
+                raise unauthorized(BAD_LOGIN, "invalid_credentials")
+            attempts = session.get(HubLoginAttempt, user.id, with_for_update=True)
+            state = AttemptState(attempts.failed, attempts.locked_until) if attempts else AttemptState()
+            if state.is_locked(now):
+                raise _locked(state)
+            if (
+                not _verify_password(user.password_hash, password)
+                or _second_factor(session, user, code) is None
+            ):
+                raise _Refused(user.id)  # rolls back a half-checked second factor
+            if not user.active:
+                raise unauthorized(
+                    "This account has been deactivated. Ask an administrator.", "account_inactive"
+                )
+            if attempts is not None:
+                session.delete(attempts)
+            device = session.get(Device, device_id)
+            if device is None:
+                device = Device(
+                    id=device_id,
+                    name=(device_name or "Workstation")[:100],
+                    enrolled_by=user.id,
+                    status="pending",
+                    created_at=now,
+                    last_device_seq=0,
+                )
+                session.add(device)
+            if device.status == "revoked":
+                raise _revoked(device)
+            device.app_version = app_version or device.app_version
+            device.last_seen_at = now
+            user.last_login_at = now  # hub bookkeeping, like totp_last_step: takes no number
+            session.flush()
+            return _issue(
+                session,
+                key=key,
+                user=user,
+                device=device,
+                family=new_id(),
+                access_seconds=access_seconds,
+                refresh_days=refresh_days,
+            )
+    except _Refused as refused:
+        _count_failure(session, refused.key, now)
+        raise AssertionError("unreachable") from None
+
+
+def _verify_password(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _count_failure(session: Session, user_id: str, now: datetime) -> None:
+    """Record one failure in its own transaction and answer 401 (locked on the fifth)."""
+    with session.begin():
+        attempts = session.get(HubLoginAttempt, user_id, with_for_update=True)
+        state = AttemptState(attempts.failed, attempts.locked_until) if attempts else AttemptState()
+        state = state.after_failure(now)
+        if attempts is None:
+            session.add(
+                HubLoginAttempt(user_id=user_id, failed=state.failed, locked_until=state.locked_until)
+            )
+        else:
+            attempts.failed, attempts.locked_until = state.failed, state.locked_until
+    if state.is_locked(now):
+        raise _locked(state)
+    raise unauthorized(
+        f"{BAD_LOGIN} {state.attempts_left()} attempt(s) left before the account locks for 15 minutes.",
+        "invalid_credentials",
+    )
+
+
+def _revoked(device: Device) -> HubError:
+    reason = device.revoked_reason or ""
+    return forbidden(
+        "An administrator has removed this workstation from the practice.", "device_revoked", reason=reason
+    )
+
+
+# -- refresh ------------------------------------------------------------------------------------
+
+
+def refresh(
+    session: Session, *, key: str, token: str, device_id: str, access_seconds: int, refresh_days: int
+) -> Tokens:
+    """Spend a refresh token for a new pair; a token presented twice revokes its whole family."""
+    now = utcnow()
+    try:
+        with session.begin():
+            row = session.scalars(
+                select(RefreshToken).where(RefreshToken.token_hash == _hash_token(token)).with_for_update()
+            ).first()
+            if row is None or row.device_id != device_id:
+                raise unauthorized("This sign-in is not known to the hub. Sign in again.", "refresh_invalid")
+            if row.used_at is not None or row.revoked:
+                raise _Refused(row.family)
+            if row.expires_at <= now:
+                raise unauthorized("This sign-in has expired. Sign in again.", "refresh_expired")
+            device = session.get(Device, row.device_id)
+            user = session.get(User, row.user_id)
+            assert device is not None
+            if device.status == "revoked":
+                raise _revoked(device)
+            if user is None or user.deleted or not user.active:
+                raise unauthorized("This account can no longer sign in.", "account_inactive")
+            row.used_at = now
+            device.last_seen_at = now
+            return _issue(
+                session,
+                key=key,
+                user=user,
+                device=device,
+                family=row.family,
+                access_seconds=access_seconds,
+                refresh_days=refresh_days,
+            )
+    except _Refused as reused:
+        with session.begin():
+            session.execute(
+                update(RefreshToken).where(RefreshToken.family == reused.key).values(revoked=True)
+            )
+        raise unauthorized(
+            "This sign-in was used twice, so it has been ended for safety. Sign in again.", "refresh_reused"
+        ) from None
+
+
+# -- every request ------------------------------------------------------------------------------
+
+
+def authenticate(session: Session, *, key: str, token: str) -> Principal:
+    """The caller behind an access token; refuses revoked devices (403) and closed accounts (401)."""
+    claims = decode_access_token(key, token)
+    with session.begin():
+        device = session.get(Device, str(claims["dev"]))
+        if device is None:
+            raise unauthorized("This workstation is not known to the hub. Sign in again.", "device_unknown")
+        if device.status == "revoked":
+            raise _revoked(device)
+        user = session.get(User, str(claims["sub"]))
+        if user is None or user.deleted or not user.active:
+            raise unauthorized("This account can no longer sign in.", "account_inactive")
+        device.last_seen_at = utcnow()
+        return Principal(user.id, user.username, Role(user.role), device.id, device.status)

@@ -1,0 +1,88 @@
+"""Devices: a workstation's own status, and the administrator's list, approval and revocation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from mentalspace_desktop.hub.errors import HubError, not_found
+from mentalspace_desktop.store.models import User
+from mentalspace_desktop.store.sync_models import Device, RefreshToken
+from mentalspace_desktop.store.types import utcnow
+
+
+def me(session: Session, device_id: str) -> dict[str, Any]:
+    with session.begin():
+        device = session.get(Device, device_id)
+        if device is None:
+            raise not_found("This workstation is not known to the hub.")
+        return {
+            "id": device.id,
+            "status": device.status,
+            "reason": device.revoked_reason,
+            "name": device.name,
+            "last_device_seq": int(device.last_device_seq),
+        }
+
+
+def list_devices(session: Session) -> list[dict[str, Any]]:
+    with session.begin():
+        rows = session.execute(
+            select(Device, User.username)
+            .join(User, User.id == Device.enrolled_by, isouter=True)
+            .order_by(Device.created_at)
+        ).all()
+        return [_view(device, username) for device, username in rows]
+
+
+def _view(device: Device, username: str | None) -> dict[str, Any]:
+    return {
+        "id": device.id,
+        "name": device.name,
+        "user_id": device.enrolled_by,
+        "username": username,
+        "status": device.status,
+        "last_seen_at": device.last_seen_at,
+        "app_version": device.app_version,
+        "created_at": device.created_at,
+        "approved_at": device.approved_at,
+        "revoked_at": device.revoked_at,
+        "revoked_reason": device.revoked_reason,
+    }
+
+
+def approve(session: Session, device_id: str, *, by: str | None) -> dict[str, Any]:
+    with session.begin():
+        device = session.get(Device, device_id, with_for_update=True)
+        if device is None:
+            raise not_found("There is no such workstation.")
+        if device.status == "revoked":
+            raise HubError(
+                409,
+                "A revoked workstation has destroyed its keys and cannot be approved again; "
+                "set it up afresh and approve the new request.",
+                "device_revoked",
+            )
+        if device.status != "approved":
+            device.status = "approved"
+            device.approved_at = utcnow()
+            device.approved_by = by
+        username = session.scalar(select(User.username).where(User.id == device.enrolled_by))
+        return _view(device, username)
+
+
+def revoke(session: Session, device_id: str, *, reason: str) -> dict[str, Any]:
+    """Revoke a device and every sign-in it holds; it destroys its key slots at its next contact."""
+    with session.begin():
+        device = session.get(Device, device_id, with_for_update=True)
+        if device is None:
+            raise not_found("There is no such workstation.")
+        if device.status != "revoked":
+            device.status = "revoked"
+            device.revoked_at = utcnow()
+            device.revoked_reason = reason.strip() or None
+        session.execute(update(RefreshToken).where(RefreshToken.device_id == device_id).values(revoked=True))
+        username = session.scalar(select(User.username).where(User.id == device.enrolled_by))
+        return _view(device, username)

@@ -1,0 +1,196 @@
+"""What a user may read and write on the hub: DESIGN.md's permission table applied to one row.
+
+Scopes are computed here from the user's role and assignments (a client's primary clinician, the
+clinicians a supervisor supervises), never from anything a device asks for. Every row that leaves
+the hub — in a pull page, a push result, a conflict record — goes through :meth:`Scopes.outgoing`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mentalspace_desktop.domain.merge import DataKind
+from mentalspace_desktop.domain.roles import (
+    Action,
+    Relation,
+    Resource,
+    Role,
+    allows,
+    allows_any,
+    relation_to_client,
+)
+from mentalspace_desktop.store.models import Client, User
+from mentalspace_desktop.sync.tables import TABLES, TableSpec
+
+# Fields of their own users row that anyone may change from their own devices: signing in, changing
+# their password and enrolling an authenticator all write these on the desktop.
+SELF_USER_FIELDS = frozenset(
+    {"password_hash", "must_change_password", "totp_secret", "totp_last_step", "last_login_at"}
+)
+RESOLUTION_FIELDS = frozenset({"status", "resolution", "resolved_by", "resolved_at", "deleted"})
+ADMIN_TABLES = frozenset({"practice", "users", "backup_codes"})
+
+
+def note_content_tables() -> frozenset[str]:
+    """Tables holding note bodies (future-proof: whatever ``sync/tables.py`` marks NOTE_CONTENT)."""
+    return frozenset(name for name, spec in TABLES.items() if spec.resource is Resource.NOTE_CONTENT)
+
+
+def withhold_note_content(role: Role, table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``row`` unless it is, or is a conflict record about, a note body this role may never read.
+
+    A belt over :meth:`Scopes.may_read`'s braces: the front desk has no NOTE_CONTENT grant at all, so
+    no page, conflict record or error ever carries a note body to its devices.
+    """
+    if row is None:
+        return None
+    if allows_any(role, Resource.NOTE_CONTENT, Action.READ):
+        return row
+    bodies = note_content_tables()
+    if table in bodies or (table == "conflicts" and row.get("table_name") in bodies):
+        return None
+    return row
+
+
+class Scopes:
+    """One user's view of the hub, with the client look-ups it needs cached for one request."""
+
+    def __init__(self, session: Session, *, user_id: str, role: Role) -> None:
+        self.session = session
+        self.user_id = user_id
+        self.role = role
+        team = session.scalars(select(User.id).where(User.supervisor_id == user_id, User.deleted.is_(False)))
+        self.team = frozenset(team) if role is Role.SUPERVISOR else frozenset()
+        self._clinician: dict[str, str | None] = {}
+
+    # -- relations ----------------------------------------------------------------------------
+
+    def clinician_of(self, client_id: str | None) -> str | None:
+        if client_id is None:
+            return None
+        if client_id not in self._clinician:
+            self._clinician[client_id] = self.session.scalar(
+                select(Client.primary_clinician_id).where(Client.id == client_id)
+            )
+        return self._clinician[client_id]
+
+    def forget(self, client_id: str) -> None:
+        """Drop a cached look-up after the client's clinician changed in this transaction."""
+        self._clinician.pop(client_id, None)
+
+    def relation(self, clinician_id: str | None) -> Relation:
+        return relation_to_client(
+            user_id=self.user_id,
+            role=self.role,
+            primary_clinician_id=clinician_id,
+            team_clinician_ids=self.team,
+        )
+
+    def _relation_of_row(self, spec: TableSpec, row: dict[str, Any]) -> Relation:
+        if spec.name == "clients":
+            return self.relation(row.get("primary_clinician_id"))
+        if spec.client_key is None:
+            return Relation.OTHER
+        return self.relation(self.clinician_of(row.get(spec.client_key)))
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def may_read(self, table: str, row: dict[str, Any]) -> bool:
+        spec = TABLES.get(table)
+        if spec is None or not spec.pulled:
+            return False
+        if table == "conflicts":
+            return self._may_read_conflict(row)
+        if spec.resource is None:
+            return True
+        return allows(self.role, spec.resource, Action.READ, self._relation_of_row(spec, row))
+
+    def _may_read_conflict(self, row: dict[str, Any]) -> bool:
+        """The people in a conflict and those who may resolve it — if they may read the record itself."""
+        spec = TABLES.get(str(row.get("table_name")))
+        if spec is None:
+            return False
+        relation = self.relation(self.clinician_of(row.get("client_id")))
+        if spec.resource is not None and not allows(self.role, spec.resource, Action.READ, relation):
+            return False
+        if self.user_id in (row.get("author_id"), row.get("other_author_id")) or self.role is Role.ADMIN:
+            return True
+        return self._may_resolve(spec, relation)
+
+    def _may_resolve(self, spec: TableSpec, relation: Relation) -> bool:
+        return (
+            spec.kind is DataKind.CLINICAL
+            and self.role is Role.SUPERVISOR
+            and relation in (Relation.OWN, Relation.TEAM)
+        )
+
+    def outgoing(self, table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The row as this user may receive it, or None: the one gate for every row leaving the hub."""
+        if row is None or not self.may_read(table, row):
+            return None
+        return withhold_note_content(self.role, table, row)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def write_refusal(
+        self, spec: TableSpec, op: str, hub_row: dict[str, Any] | None, new_values: dict[str, Any],
+        *, held_by_device: bool = False,
+    ) -> str | None:
+        """Why this user may not make this change, or None when they may. Words for the author.
+
+        ``held_by_device``: the hub sent this row to the pushing device while it was in that device's
+        scope and has not yet told it to drop it. An edit made then (offline, before a reassignment)
+        is accepted so it reaches the new owner — as long as it does not itself move the client.
+        """
+        if spec.kind is DataKind.APPEND_ONLY:
+            return None if op == "insert" else "audit entries are never changed"
+        merged = {**(hub_row or {}), **new_values}
+        if spec.name == "conflicts":
+            return self._conflict_refusal(op, hub_row, new_values)
+        if spec.name in ADMIN_TABLES:
+            if allows_any(self.role, Resource.ADMINISTRATION, Action.WRITE):
+                return None
+            if (
+                spec.name == "users"
+                and hub_row is not None
+                and hub_row["id"] == self.user_id
+                and set(new_values) <= SELF_USER_FIELDS
+            ):
+                return None
+            if (
+                spec.name == "backup_codes"
+                and merged.get("user_id") == self.user_id
+                and (hub_row is None or hub_row.get("user_id") == self.user_id)
+            ):
+                return None
+            return "only an administrator can change users and practice settings"
+        if spec.resource is None:
+            return None
+        relations = {self._relation_of_row(spec, row) for row in (hub_row, merged) if row is not None}
+        if all(allows(self.role, spec.resource, Action.WRITE, rel) for rel in relations):
+            return None
+        moves_client = bool({"primary_clinician_id", spec.client_key} & set(new_values))
+        if held_by_device and hub_row is not None and not moves_client and spec.client_key is not None:
+            return None
+        if allows_any(self.role, spec.resource, Action.WRITE):
+            return "this client is not on your caseload, so you cannot change their record"
+        return f"your role ({self.role.label}) does not allow changing these records"
+
+    def _conflict_refusal(
+        self, op: str, hub_row: dict[str, Any] | None, new_values: dict[str, Any]
+    ) -> str | None:
+        if op == "insert" or hub_row is None:
+            return "conflicts are recorded by the hub, not by workstations"
+        if not set(new_values) <= RESOLUTION_FIELDS:
+            return "only a conflict's resolution can change"
+        if hub_row.get("author_id") == self.user_id:
+            return None
+        spec = TABLES.get(str(hub_row.get("table_name")))
+        if spec is not None and self._may_resolve(
+            spec, self.relation(self.clinician_of(hub_row.get("client_id")))
+        ):
+            return None
+        return "only the author of a change (or, for clinical records, a supervisor) can resolve its conflict"

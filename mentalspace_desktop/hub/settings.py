@@ -1,0 +1,71 @@
+"""The hub's settings in one place; nothing else reads flags, files or the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mentalspace_desktop.sync.protocol import ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS
+
+CONFIG_FILE = "hub.json"  # written by ``init`` when the database is not the default SQLite file
+DEFAULT_PORT = 8765
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Everything a hub process needs to start. Immutable: a running hub never changes its mind."""
+
+    data_dir: Path
+    database_url: str | None = None  # None: SQLite file data_dir/hub.db
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    self_signed: bool = False
+    access_token_seconds: int = ACCESS_TOKEN_SECONDS
+    refresh_token_days: int = REFRESH_TOKEN_DAYS
+    sync_log_retention_days: int = 90
+    run_jobs: bool = True
+    job_tick_seconds: float = 5.0
+    events_poll_seconds: float = 0.2
+    keepalive_seconds: float = 15.0
+
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL of the hub database."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'hub.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.data_dir / "tls"
+
+    @classmethod
+    def load(cls, data_dir: Path, **overrides: Any) -> HubSettings:
+        """Settings for ``data_dir``: its saved config file, then the given overrides (None: not given)."""
+        data_dir = Path(data_dir)
+        saved: dict[str, Any] = {}
+        config = data_dir / CONFIG_FILE
+        if config.exists():
+            saved = json.loads(config.read_text(encoding="utf-8"))
+        values: dict[str, Any] = {"database_url": saved.get("database_url")}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(data_dir=data_dir), **values)
+
+    def save(self) -> None:
+        """Remember the database URL so ``serve`` and ``devices`` find it without the flag.
+
+        The file may hold a database password, so only its owner can read it.
+        """
+        if self.database_url is None:
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        config = self.data_dir / CONFIG_FILE
+        config.write_text(json.dumps({"database_url": self.database_url}, indent=2), encoding="utf-8")
+        os.chmod(config, 0o600)

@@ -1,0 +1,166 @@
+"""The main window: what each role sees, shortcuts, theme, sign-out, and the whole app flow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyotp
+import pytest
+
+from mentalspace_desktop.gui import app as app_module
+from mentalspace_desktop.gui import theme
+from mentalspace_desktop.gui.app import KEYRING_NOTICE, AppController
+from mentalspace_desktop.gui.auth.sign_in import SignInDialog
+from mentalspace_desktop.gui.clients import ClientSearchDialog
+from mentalspace_desktop.gui.main_window import MainWindow, NavId
+from mentalspace_desktop.gui.qt import QApplication, Qt
+from mentalspace_desktop.gui.widgets import forms
+from tests.factories import ADMIN_PASSWORD, PracticeFixture
+
+pytestmark = pytest.mark.gui
+WAIT = 20_000
+
+EXPECTED_NAV = {
+    "admin": [NavId.CLIENTS, NavId.USERS, NavId.AUDIT, NavId.SETTINGS],
+    "supervisor": [NavId.CLIENTS, NavId.AUDIT],
+    "clinician": [NavId.CLIENTS],
+    "billing": [NavId.CLIENTS],
+    "front_desk": [NavId.CLIENTS],
+}
+
+
+@pytest.fixture
+def make_window(qtbot, practice: PracticeFixture) -> Iterator:
+    made: list[MainWindow] = []
+
+    def make(role: str = "admin") -> MainWindow:
+        w = MainWindow(practice.session_for(role))
+        qtbot.addWidget(w)
+        w.show()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.close_for_sign_out()
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED_NAV))
+def test_navigation_shows_each_role_only_its_items(make_window, role: str) -> None:
+    window = make_window(role)
+    assert window.nav_ids() == EXPECTED_NAV[role]
+    assert window.current_page_id() == NavId.CLIENTS
+    assert window.windowTitle() == "MentalSpace — Peachtree Counseling"
+    assert window.role_label.text() == window.session.actor.role.label
+    assert window.practice_label.text() == "Peachtree Counseling"
+    assert window.name_label.text() == window.session.actor.full_name
+
+
+def test_pages_switch_and_are_built_once(make_window) -> None:
+    window = make_window("admin")
+    users = window.show_page(NavId.USERS)
+    assert window.stack.currentWidget() is users
+    window.show_page(NavId.CLIENTS)
+    assert window.show_page(NavId.USERS) is users
+    window.nav_actions[2].trigger()  # Ctrl+3
+    assert window.current_page_id() == NavId.AUDIT
+
+
+def test_ctrl_k_finds_a_client_and_opens_the_chart(qtbot, make_window, practice: PracticeFixture) -> None:
+    client = practice.add_client(last="Nguyen", first="Ana")
+    window = make_window("front_desk")
+    window.show_page(NavId.CLIENTS)
+    assert window.find_action.shortcut().toString() == "Ctrl+K"
+    window.find_action.trigger()
+    dialogs = [w for w in window.findChildren(ClientSearchDialog) if w.isVisible()]
+    assert len(dialogs) == 1
+    dialogs[0].sig_client_chosen.emit(client.id)
+    clients_page = window.page(NavId.CLIENTS)
+    assert window.current_page_id() == NavId.CLIENTS
+    assert clients_page.stack.currentIndex() == 1  # the chart, not the empty state
+    dialogs[0].close()
+
+
+def test_ctrl_n_registers_a_new_client(make_window) -> None:
+    window = make_window("front_desk")
+    assert window.new_client_action.isEnabled()
+    assert window.new_client_action.shortcut().toString() == "Ctrl+N"
+    window.new_client_action.trigger()
+    page = window.page(NavId.CLIENTS)
+    assert page.register_dialog is not None and page.register_dialog.isVisible()
+    page.register_dialog.close()
+
+
+def test_theme_choice_is_remembered(make_window) -> None:
+    window = make_window("admin")
+    window.theme_actions["dark"].trigger()
+    assert theme.saved_theme() == "dark"
+    assert theme.current_theme(QApplication.instance()) == "dark"
+    window.theme_actions["light"].trigger()
+    assert theme.saved_theme() == "light"
+
+
+def test_sign_out_and_close_ask_about_unsaved_changes(qtbot, make_window, monkeypatch) -> None:
+    window = make_window("admin")
+    asked: list[str] = []
+    monkeypatch.setattr(window, "has_unsaved_changes", lambda: True)
+    monkeypatch.setattr(forms, "ask", lambda _p, title, _t, _y: asked.append(title) or False)
+    with qtbot.assertNotEmitted(window.sig_sign_out_requested):
+        window.sign_out_action.trigger()
+    assert not window.close()
+    assert window.isVisible()
+    assert asked == ["Sign out with unsaved changes?", "Quit with unsaved changes?"]
+    monkeypatch.setattr(forms, "ask", lambda *_a: True)
+    with qtbot.waitSignal(window.sig_sign_out_requested):
+        window.sign_out_action.trigger()
+
+
+def test_help_lists_shortcuts(make_window) -> None:
+    window = make_window("front_desk")
+    box = window.show_shortcuts()
+    assert "Ctrl+K" in box.text() and "Ctrl+L" in box.text() and "Users" not in box.text()
+    box.close()
+
+
+def _sign_in(qtbot, dialog: SignInDialog, secret: str) -> None:
+    dialog.username.setText("admin")
+    dialog.password.setText(ADMIN_PASSWORD)
+    with qtbot.waitSignal(dialog.stack.currentChanged, timeout=WAIT):
+        dialog.sign_in_button.click()
+    dialog.code_edit.setText(pyotp.TOTP(secret).now())
+    with qtbot.waitSignal(dialog.sig_signed_in, timeout=WAIT):
+        dialog.verify_button.click()
+
+
+def test_app_flow_sign_in_sign_out_and_keyring_notice(qtbot, practice: PracticeFixture, monkeypatch) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(app_module, "keyring_available", lambda: False)
+    monkeypatch.setattr(forms, "tell", lambda _p, _t, text: told.append(text))
+    controller = AppController(practice.data_dir)
+    controller.start()
+    dialog = controller.window
+    assert isinstance(dialog, SignInDialog) and dialog.isVisible()
+    _sign_in(qtbot, dialog, practice.admin_totp_secret)
+    window = controller.window
+    assert isinstance(window, MainWindow) and window.isVisible()
+    qtbot.waitUntil(lambda: bool(told), timeout=5_000)
+    assert told == [KEYRING_NOTICE]
+    assert window.statusBar().currentMessage() == KEYRING_NOTICE
+
+    window.sign_out_action.trigger()
+    again = controller.window
+    assert isinstance(again, SignInDialog) and again.isVisible()
+    assert "signed out" in again.credentials.message.text()
+    assert controller.session is None
+    qtbot.waitUntil(lambda: not window.isVisible())
+
+    practice.session_for("admin")  # the fixture's own session stays usable
+    controller2 = AppController(practice.data_dir)
+    controller2._keyring_checked = False
+    controller2.show_main(practice.admin)
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: controller2.window.statusBar().currentMessage() == KEYRING_NOTICE)
+    assert told == [KEYRING_NOTICE], "the one-time notice is not repeated"
+    controller2.window.close_for_sign_out()
+    again.reject()
+    assert again.windowFlags() & Qt.WindowType.Dialog
