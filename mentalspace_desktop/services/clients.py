@@ -105,8 +105,9 @@ class ChartView:
     can_edit: bool
 
 
+# What happened to the client; who merely looked at the chart is in the audit log, not here.
 TIMELINE_ACTIONS = ("create", "update", "status_changed", "consent_added", "consent_revoked",
-                    "insurance_changed", "open_chart", "export")
+                    "insurance_changed", "conflict_resolved")
 _ACTION_WORDS = {
     "create": "Registered",
     "update": "Details changed",
@@ -114,7 +115,7 @@ _ACTION_WORDS = {
     "consent_added": "Consent recorded",
     "consent_revoked": "Consent revoked",
     "insurance_changed": "Insurance changed",
-    "open_chart": "Chart opened",
+    "conflict_resolved": "Conflict decided",
 }
 
 

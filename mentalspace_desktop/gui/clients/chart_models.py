@@ -1,0 +1,132 @@
+"""Table models for the chart's Consents and Timeline tabs; the row wording lives here, not in widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from mentalspace_desktop.domain.clients import ConsentKind, ConsentOnFile
+from mentalspace_desktop.gui.clients.common import error_color, format_date, good_color
+from mentalspace_desktop.gui.qt import (
+    QAbstractTableModel,
+    QColor,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from mentalspace_desktop.services.clients import TimelineItem
+from mentalspace_desktop.store.models import Consent
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+IN_FORCE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class _RowsModel(QAbstractTableModel):
+    """A read-only table over a list of rows; subclasses say what each cell reads."""
+
+    headers: Sequence[str] = ()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.headers)
+        ):
+            return self.headers[section]
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        return self.cell(self._rows[index.row()], index.column(), role)
+
+    def cell(self, row: Any, column: int, role: int) -> Any:
+        raise NotImplementedError
+
+
+class ConsentsModel(_RowsModel):
+    """Consents on file, newest first, with whether each is in force today."""
+
+    headers = ("Consent", "Signed", "Expires", "Revoked", "Recipient", "Signed by", "Standing")
+
+    def __init__(self, parent: QObject | None = None, *, today: Callable[[], date] = date.today) -> None:
+        super().__init__(parent)
+        self._today = today
+
+    def set_consents(self, consents: Sequence[Consent]) -> None:
+        live = [c for c in consents if not c.deleted]
+        self.set_rows(sorted(live, key=lambda c: c.signed_on, reverse=True))
+
+    def consent_id(self, row: int) -> str:
+        return str(self._rows[row].id)
+
+    def _in_force(self, c: Consent) -> bool:
+        return ConsentOnFile(ConsentKind(c.kind), c.signed_on, c.expires_on, c.revoked_on).in_force(
+            self._today()
+        )
+
+    def standing(self, c: Consent) -> str:
+        if c.revoked_on is not None and c.revoked_on <= self._today():
+            return "Revoked"
+        if c.expires_on is not None and c.expires_on < self._today():
+            return "Expired"
+        return "In force"
+
+    def cell(self, row: Consent, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return [
+                ConsentKind(row.kind).label,
+                format_date(row.signed_on),
+                format_date(row.expires_on) or "No expiry",
+                format_date(row.revoked_on),
+                row.recipient or "",
+                row.signed_by or "",
+                self.standing(row),
+            ][column]
+        if role == ID_ROLE:
+            return row.id
+        if role == IN_FORCE_ROLE:
+            return self._in_force(row)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 6:
+            return QColor(good_color()) if self._in_force(row) else QColor(error_color())
+        return None
+
+
+class TimelineModel(_RowsModel):
+    """What happened to the record, newest first: when, who, what."""
+
+    headers = ("When", "Who", "What", "Details")
+
+    def cell(self, row: TimelineItem, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            when = row.at.astimezone().strftime("%m/%d/%Y %I:%M %p")
+            return [when, row.who, row.action, row.summary][column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.at.astimezone().isoformat(timespec="seconds")
+        return None

@@ -1,0 +1,210 @@
+"""Client search results as a Qt table model, and the controller that keeps it in step with typing.
+
+The model owns the row logic (what each column says, sort keys, the id behind a row); the controller
+owns timing: it waits for a pause in typing, runs the query off the UI thread, and drops answers to
+questions nobody is asking any more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from enum import IntEnum
+from typing import Any
+
+from mentalspace_desktop.domain.clients import age_on
+from mentalspace_desktop.gui.clients.common import format_date
+from mentalspace_desktop.gui.qt import (
+    QAbstractTableModel,
+    QColor,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from mentalspace_desktop.gui.workers import run_in_background
+from mentalspace_desktop.services.clients import ClientService, ClientSummary
+
+DEBOUNCE_MS = 150
+CLIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+STATUS_WORDS = {"active": "Active", "inactive": "Inactive", "discharged": "Discharged"}
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    NAME = 0
+    DOB = 1
+    PHONE = 2
+    CHART = 3
+    STATUS = 4
+    CLINICIAN = 5
+
+
+HEADERS = {
+    Column.NAME: "Name",
+    Column.DOB: "Date of birth",
+    Column.PHONE: "Phone",
+    Column.CHART: "Chart #",
+    Column.STATUS: "Status",
+    Column.CLINICIAN: "Clinician",
+}
+
+
+class ClientResultsModel(QAbstractTableModel):
+    """Rows of :class:`ClientSummary`; the id of each row is under :data:`CLIENT_ID_ROLE`."""
+
+    def __init__(self, parent: QObject | None = None, *, today: Callable[[], date] = date.today) -> None:
+        super().__init__(parent)
+        self._rows: list[ClientSummary] = []
+        self._today = today
+
+    # -- contents ----------------------------------------------------------------------------
+
+    def set_results(self, rows: list[ClientSummary]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_results([])
+
+    def summary(self, row: int) -> ClientSummary:
+        return self._rows[row]
+
+    def client_ids(self) -> list[str]:
+        return [r.id for r in self._rows]
+
+    def row_of(self, client_id: str) -> int:
+        """The row showing ``client_id``, or -1."""
+        return next((i for i, r in enumerate(self._rows) if r.id == client_id), -1)
+
+    # -- Qt model API ------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(Column)
+        ):
+            return HEADERS[Column(section)]
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == CLIENT_ID_ROLE:
+            return row.id
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (
+                f"{row.display_name}, born {format_date(row.dob)}, chart {row.chart_number}, "
+                f"{STATUS_WORDS.get(row.status, row.status)}"
+            )
+        if role == Qt.ItemDataRole.ForegroundRole and row.status != "active":
+            return QColor("#6b7280")
+        return None
+
+    def _text(self, row: ClientSummary, column: Column) -> str:
+        if column is Column.NAME:
+            return row.display_name
+        if column is Column.DOB:
+            return f"{format_date(row.dob)} ({age_on(row.dob, self._today())})"
+        if column is Column.PHONE:
+            return row.phone
+        if column is Column.CHART:
+            return row.chart_number
+        if column is Column.STATUS:
+            return STATUS_WORDS.get(row.status, row.status.title())
+        return row.clinician_name or "Unassigned"
+
+
+class SearchController(QObject):
+    """Debounces the query text, searches in the background, and fills the model with fresh answers only."""
+
+    sig_results_ready = Signal(str)
+    """The model now holds the answer to this query text (possibly no rows)."""
+    sig_failed = Signal(object)
+    """The search raised this exception; the model keeps its previous rows."""
+
+    def __init__(
+        self, service: ClientService, model: ClientResultsModel, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self.model = model
+        self._text = ""
+        self._seq = 0
+        self._inflight = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._run)
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def pending(self) -> bool:
+        """Whether a search is waiting for typing to pause or for its answer."""
+        return self._timer.isActive() or self._inflight
+
+    def set_text(self, text: str) -> None:
+        """Note new query text; the search runs once typing pauses."""
+        self._text = text
+        self._seq += 1  # anything already running now answers an old question
+        self._timer.start()
+
+    def refresh(self) -> None:
+        """Run the current query again now (a record it may show has changed)."""
+        self._timer.stop()
+        self._run()
+
+    def _run(self) -> None:
+        self._seq += 1
+        seq, text = self._seq, self._text
+        if not text.strip():
+            self._inflight = False
+            self.model.clear()
+            self.sig_results_ready.emit(text)
+            return
+        self._inflight = True
+        service = self._service
+        run_in_background(
+            self,
+            lambda: service.search(text),
+            on_done=lambda rows: self._answer(seq, text, rows),
+            on_error=lambda exc: self._fail(seq, exc),
+        )
+
+    def _answer(self, seq: int, text: str, rows: list[ClientSummary]) -> None:
+        if seq != self._seq:
+            return  # a newer query was typed meanwhile
+        self._inflight = False
+        self.model.set_results(rows)
+        self.sig_results_ready.emit(text)
+
+    def _fail(self, seq: int, exc: BaseException) -> None:
+        if seq != self._seq:
+            return
+        self._inflight = False
+        self.sig_failed.emit(exc)
