@@ -15,6 +15,7 @@ from mentalspace_desktop.domain.roles import Action, Resource, allows_any
 from mentalspace_desktop.gui import theme
 from mentalspace_desktop.gui.auth.idle_lock import IdleWatcher, ScreenLocker
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.localtime import set_practice_zone
 from mentalspace_desktop.gui.qt import (
     QAction,
     QActionGroup,
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self._shut_down = False
         self._pages: dict[str, QWidget] = {}
         practice = PracticeService(session).practice()
+        set_practice_zone(practice.time_zone)
         self.practice_name = practice.name
         self.setWindowTitle(f"MentalSpace — {practice.name}")
         self.resize(1280, 800)
@@ -343,6 +345,7 @@ class MainWindow(QMainWindow):
 
     def _practice_changed(self) -> None:
         practice = PracticeService(self.session).practice()
+        set_practice_zone(practice.time_zone)
         self.practice_name = practice.name
         self.setWindowTitle(f"MentalSpace — {practice.name}")
         self.practice_label.setText(practice.name)

@@ -7,10 +7,11 @@ short pause so a word is not queried letter by letter.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mentalspace_desktop.gui.localtime import start_of_day, to_local
 from mentalspace_desktop.gui.qt import (
     QAbstractTableModel,
     QComboBox,
@@ -74,7 +75,7 @@ class AuditModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             record = e.record_type.replace("_", " ") + (f" {e.record_id[:8]}…" if e.record_id else "")
             return (
-                e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                to_local(e.at).strftime("%Y-%m-%d %H:%M:%S"),
                 e.username,
                 e.action.replace("_", " "),
                 record,
@@ -89,8 +90,8 @@ class AuditModel(QAbstractTableModel):
 
 
 def _start_of(d: QDate) -> datetime:
-    """Local midnight of a calendar day, as an aware instant (the log stores UTC)."""
-    return datetime.combine(datetime(d.year(), d.month(), d.day()).date(), time()).astimezone()
+    """Midnight of a calendar day in the practice's zone, as an aware instant (the log stores UTC)."""
+    return start_of_day(date(d.year(), d.month(), d.day()))
 
 
 class AuditLogPage(QWidget):

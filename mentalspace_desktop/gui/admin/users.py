@@ -11,6 +11,7 @@ from typing import Any
 
 from mentalspace_desktop.gui.admin.user_dialogs import ResetPasswordDialog, UserDialog
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -36,7 +37,7 @@ _Index = QModelIndex | QPersistentModelIndex
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "Never"
-    local = moment.astimezone()
+    local = to_local(moment)
     return local.strftime("%b %d, %H:%M" if local.year == datetime.now().year else "%b %d, %Y")
 
 

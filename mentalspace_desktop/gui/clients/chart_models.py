@@ -8,6 +8,7 @@ from typing import Any
 
 from mentalspace_desktop.domain.clients import ConsentKind, ConsentOnFile
 from mentalspace_desktop.gui.clients.common import error_color, format_date, good_color
+from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import (
     QAbstractTableModel,
     QColor,
@@ -125,8 +126,8 @@ class TimelineModel(_RowsModel):
 
     def cell(self, row: TimelineItem, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            when = row.at.astimezone().strftime("%m/%d/%Y %I:%M %p")
+            when = to_local(row.at).strftime("%m/%d/%Y %I:%M %p")
             return [when, row.who, row.action, row.summary][column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.at.astimezone().isoformat(timespec="seconds")
+            return to_local(row.at).isoformat(timespec="seconds")
         return None
