@@ -13,7 +13,6 @@ from typing import Any
 
 from mentalspace_desktop.gui.localtime import start_of_day, to_local
 from mentalspace_desktop.gui.qt import (
-    QAbstractTableModel,
     QComboBox,
     QDate,
     QDateEdit,
@@ -31,6 +30,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
+from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, labelled_edit, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.audit import AuditFilter, AuditService
@@ -40,38 +40,16 @@ _Index = QModelIndex | QPersistentModelIndex
 ALL = ""
 
 
-class AuditModel(QAbstractTableModel):
-    COLUMNS = ("When", "User", "Action", "Record", "Summary", "Workstation")
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[AuditEntry] = []
+class AuditModel(RowsModel):
+    headers = ("When", "User", "Action", "Record", "Summary", "Workstation")
 
     def set_entries(self, entries: list[AuditEntry]) -> None:
-        self.beginResetModel()
-        self._rows = list(entries)
-        self.endResetModel()
+        self.set_rows(entries)
 
     def entry(self, row: int) -> AuditEntry:
-        return self._rows[row]
+        return self.row(row)  # type: ignore[no-any-return]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        e = self._rows[index.row()]
+    def cell(self, e: AuditEntry, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             record = e.record_type.replace("_", " ") + (f" {e.record_id[:8]}…" if e.record_id else "")
             return (
@@ -81,8 +59,8 @@ class AuditModel(QAbstractTableModel):
                 record,
                 e.summary,
                 e.workstation,
-            )[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
+            )[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 3:
             return e.record_id or None
         if role == Qt.ItemDataRole.UserRole:
             return e.id

@@ -14,7 +14,7 @@ from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
-    QAbstractTableModel,
+    QColor,
     QHeaderView,
     QModelIndex,
     QPersistentModelIndex,
@@ -26,6 +26,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
+from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
@@ -47,8 +48,8 @@ def status_text(u: UserView) -> str:
     return "Locked" if u.locked else "Active"
 
 
-class UsersModel(QAbstractTableModel):
-    COLUMNS = (
+class UsersModel(RowsModel):
+    headers = (
         "Name",
         "User name",
         "Role",
@@ -60,38 +61,16 @@ class UsersModel(QAbstractTableModel):
         "Last sign-in",
     )
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[UserView] = []
-
     def set_users(self, users: list[UserView]) -> None:
-        self.beginResetModel()
-        self._rows = list(users)
-        self.endResetModel()
+        self.set_rows(users)
 
     def user(self, row: int) -> UserView:
-        return self._rows[row]
+        return self.row(row)  # type: ignore[no-any-return]
 
     def row_of(self, user_id: str) -> int:
         return next((i for i, u in enumerate(self._rows) if u.id == user_id), -1)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        u = self._rows[index.row()]
+    def cell(self, u: UserView, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return (
                 u.full_name,
@@ -103,12 +82,10 @@ class UsersModel(QAbstractTableModel):
                 "Enrolled" if u.mfa_enrolled else "Not set up",
                 status_text(u),
                 _when(u.last_login_at),
-            )[index.column()]
+            )[column]
         if role == Qt.ItemDataRole.UserRole:
             return u.id
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 7 and status_text(u) != "Active":
-            from mentalspace_desktop.gui.qt import QColor
-
+        if role == Qt.ItemDataRole.ForegroundRole and column == 7 and status_text(u) != "Active":
             return QColor("#b23b3b") if u.locked else QColor("#7b8794")
         return None
 

@@ -10,13 +10,13 @@ from mentalspace_desktop.domain.clients import ConsentKind, ConsentOnFile
 from mentalspace_desktop.gui.clients.common import error_color, format_date, good_color
 from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import (
-    QAbstractTableModel,
     QColor,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
 )
+from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.services.clients import TimelineItem
 from mentalspace_desktop.store.models import Consent
 
@@ -26,52 +26,7 @@ IN_FORCE_ROLE = Qt.ItemDataRole.UserRole + 2
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class _RowsModel(QAbstractTableModel):
-    """A read-only table over a list of rows; subclasses say what each cell reads."""
-
-    headers: Sequence[str] = ()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:  # noqa: N802
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.headers)
-        ):
-            return self.headers[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        return self.cell(self._rows[index.row()], index.column(), role)
-
-    def cell(self, row: Any, column: int, role: int) -> Any:
-        raise NotImplementedError
-
-
-class ConsentsModel(_RowsModel):
+class ConsentsModel(RowsModel):
     """Consents on file, newest first, with whether each is in force today."""
 
     headers = ("Consent", "Signed", "Expires", "Revoked", "Recipient", "Signed by", "Standing")
@@ -119,7 +74,7 @@ class ConsentsModel(_RowsModel):
         return None
 
 
-class TimelineModel(_RowsModel):
+class TimelineModel(RowsModel):
     """What happened to the record, newest first: when, who, what."""
 
     headers = ("When", "Who", "What", "Details")
