@@ -18,12 +18,12 @@ engine pushes any waiting edits before it pulls, so those edits reach the row's 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Integer, delete, select, text
+from sqlalchemy import Boolean, Date, Integer, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.store.database import Store
@@ -60,10 +60,53 @@ def _value(column: Any, raw: Any) -> Any:
     return raw
 
 
+def _instant(raw: Any) -> datetime:
+    value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _day(raw: Any) -> date:
+    return raw if isinstance(raw, date) else date.fromisoformat(str(raw)[:10])
+
+
+def _integer(raw: Any) -> Any:
+    return raw if isinstance(raw, bool) else int(raw)
+
+
+def _converter(column: Any) -> Callable[[Any], Any] | None:
+    """What :func:`_value` does for this column's type, chosen once; None: the value passes as is."""
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return _instant
+    if isinstance(kind, Date):
+        return _day
+    if isinstance(kind, Boolean):
+        return bool
+    if isinstance(kind, Integer):
+        return _integer
+    return None
+
+
+_CONVERTERS: dict[type[Any], dict[str, Callable[[Any], Any] | None]] = {}
+
+
+def _converters(model: type[Any]) -> dict[str, Callable[[Any], Any] | None]:
+    """The model's column converters by attribute key (once per model: this runs for every pulled row)."""
+    found = _CONVERTERS.get(model)
+    if found is None:
+        found = _CONVERTERS[model] = {c.key: _converter(c.columns[0]) for c in model.__mapper__.column_attrs}
+    return found
+
+
 def convert(model: type[Any], row: dict[str, Any]) -> dict[str, Any]:
     """The row's values for the columns this store's model has; unknown keys are ignored."""
-    columns = {c.key: c for c in model.__mapper__.column_attrs}
-    return {key: _value(columns[key].columns[0], raw) for key, raw in row.items() if key in columns}
+    converters = _converters(model)
+    values: dict[str, Any] = {}
+    for key, raw in row.items():
+        if key in converters:
+            fn = converters[key]
+            values[key] = raw if fn is None or raw is None else fn(raw)
+    return values
 
 
 def pending_map(session: Session) -> dict[tuple[str, str], dict[str, Any]]:
@@ -79,9 +122,13 @@ def pending_map(session: Session) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def apply_row(session: Session, table: str, row_id: str, row: dict[str, Any], server_seq: int | None,
-              *, pending: dict[tuple[str, str], dict[str, Any]] | None = None, existing: Any = None) -> str:
+              *, pending: dict[tuple[str, str], dict[str, Any]] | None = None, existing: Any = None,
+              loaded: bool = False, new_rows: dict[type[Any], list[dict[str, Any]]] | None = None) -> str:
     """Insert or update one row as the hub holds it, keeping this device's pending field values.
 
+    ``loaded``: the caller has already looked the row up (``existing`` None means it is not here),
+    so it is not fetched again. ``new_rows``: new rows are collected there, by model, for the caller
+    to insert in bulk (:func:`insert_new`) instead of being added one ORM object at a time.
     Returns NEW, UPDATED, UNCHANGED, or SKIPPED for a table this store does not keep.
     """
     model = MODELS.get(table)
@@ -94,9 +141,12 @@ def apply_row(session: Session, table: str, row_id: str, row: dict[str, Any], se
     values = convert(model, {**row, "id": row_id})
     if server_seq is not None:
         values["server_seq"] = int(server_seq)
-    obj = existing if existing is not None else session.get(model, row_id)
+    obj = existing if existing is not None or loaded else session.get(model, row_id)
     if obj is None:
-        session.add(model(**{**values, **waiting}))
+        if new_rows is not None:
+            new_rows.setdefault(model, []).append({**values, **waiting})
+        else:
+            session.add(model(**{**values, **waiting}))
         return NEW
     changed = False
     for key, value in values.items():
@@ -105,6 +155,20 @@ def apply_row(session: Session, table: str, row_id: str, row: dict[str, Any], se
         setattr(obj, key, value)
         changed = changed or key not in COMPARE_SKIP
     return UPDATED if changed else UNCHANGED
+
+
+def insert_new(session: Session, new_rows: dict[type[Any], list[dict[str, Any]]]) -> None:
+    """Insert collected new rows with one executemany per model (and per set of fields sent).
+
+    Column defaults fill what the hub did not send, as they would for an ORM insert; the outbox hook
+    is not involved either way (these are the hub's rows, see APPLYING_REMOTE).
+    """
+    for model, rows in new_rows.items():
+        by_keys: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for values in rows:
+            by_keys.setdefault(frozenset(values), []).append(values)
+        for group in by_keys.values():
+            session.execute(insert(model), group)
 
 
 def drop_row(session: Session, table: str, row_id: str) -> bool:
@@ -159,10 +223,12 @@ def apply_page(store: Store, page: dict[str, Any], *, snapshot_page: int | None 
         s.execute(text("PRAGMA defer_foreign_keys = ON"))  # parents may come later in the same page
         pending = pending_map(s)
         existing = _existing(s, rows)
+        new_rows: dict[type[Any], list[dict[str, Any]]] = {}
         for item in rows:
             table, row_id = str(item["table"]), str(item["row_id"])
             outcome = apply_row(s, table, row_id, dict(item.get("row") or {}), item.get("server_seq"),
-                                pending=pending, existing=existing.get((table, row_id)))
+                                pending=pending, existing=existing.get((table, row_id)), loaded=True,
+                                new_rows=new_rows)
             if outcome == NEW:
                 tally.new += 1
             elif outcome == UPDATED:
@@ -170,6 +236,7 @@ def apply_page(store: Store, page: dict[str, Any], *, snapshot_page: int | None 
             elif outcome == UNCHANGED:
                 tally.unchanged += 1
         s.flush()
+        insert_new(s, new_rows)
         for drop in page.get("drops") or []:
             if drop_row(s, str(drop["table"]), str(drop["row_id"])):
                 tally.dropped += 1

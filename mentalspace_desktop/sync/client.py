@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -115,6 +116,7 @@ class HubClient:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.app_version = app_version
+        self._refresh_lock = threading.RLock()  # see _refresh_unless_done
 
     def close(self) -> None:
         self.http.close()
@@ -146,13 +148,26 @@ class HubClient:
             raise HubUnreachable("The hub sent an answer that could not be read.") from exc
         return data if isinstance(data, dict) else {"value": data}
 
+    def _refresh_unless_done(self, seen: str | None) -> None:
+        """Refresh, unless another thread already replaced the access token ``seen`` meanwhile.
+
+        The live listener and the sync scheduler share this client: two refreshes at once would
+        present one refresh token twice, and the hub would revoke the sign-in as stolen.
+        """
+        with self._refresh_lock:
+            if self.access_token is not None and self.access_token != seen:
+                return
+            self.refresh()
+
     def _authed(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """A call with the access token, refreshing it once when it is missing or has expired."""
-        if self.access_token is None:
-            self.refresh()
-        response = self._send(method, path, token=self.access_token, **kwargs)
+        token = self.access_token
+        if token is None:
+            self._refresh_unless_done(None)
+            token = self.access_token
+        response = self._send(method, path, token=token, **kwargs)
         if response.status_code == 401:
-            self.refresh()
+            self._refresh_unless_done(token)
             response = self._send(method, path, token=self.access_token, **kwargs)
         return self._json(response)
 
@@ -221,13 +236,15 @@ class HubClient:
         Ends (raising HubUnreachable) when the stream breaks or stays silent for ``read_timeout``;
         the caller reconnects.
         """
-        if self.access_token is None:
-            self.refresh()
-        response = self._send("GET", "/v1/sync/events", token=self.access_token, stream=True,
+        token = self.access_token
+        if token is None:
+            self._refresh_unless_done(None)
+            token = self.access_token
+        response = self._send("GET", "/v1/sync/events", token=token, stream=True,
                               read_timeout=read_timeout, headers={"Accept": "text/event-stream"})
         if response.status_code == 401:
             response.close()
-            self.refresh()
+            self._refresh_unless_done(token)
             response = self._send("GET", "/v1/sync/events", token=self.access_token, stream=True,
                                   read_timeout=read_timeout, headers={"Accept": "text/event-stream"})
         if not response.ok:

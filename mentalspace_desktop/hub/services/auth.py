@@ -34,6 +34,7 @@ from mentalspace_desktop.store.types import utcnow
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has")  # unknown users cost the same time
+LAST_SEEN_RESOLUTION = timedelta(seconds=30)  # the device list shows minutes
 BAD_LOGIN = "The user name, password or code is not correct."
 
 
@@ -337,5 +338,7 @@ def authenticate(session: Session, *, key: str, token: str) -> Principal:
         user = session.get(User, str(claims["sub"]))
         if user is None or user.deleted or not user.active:
             raise unauthorized("This account can no longer sign in.", "account_inactive")
-        device.last_seen_at = utcnow()
+        now = utcnow()
+        if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_RESOLUTION:
+            device.last_seen_at = now  # not on every request: a write per pull would queue on pushes
         return Principal(user.id, user.username, Role(user.role), device.id, device.status)

@@ -19,6 +19,7 @@ from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.errors import HubError
 from mentalspace_desktop.hub.services.auth import Principal
 from mentalspace_desktop.hub.services.scopes import Scopes
+from mentalspace_desktop.store.outbox import jsonable
 from mentalspace_desktop.store.sync_models import ChangeLog, DeviceHolding
 from mentalspace_desktop.sync.protocol import PULL_PAGE_SIZE, Cursor, PulledRow
 from mentalspace_desktop.sync.tables import TABLES
@@ -91,10 +92,13 @@ def _fill(session: Session, principal: Principal, keys: list[tuple[str, str]], p
         model = repo.model_for(table)
         if model is None:
             continue
+        table_ = model.__table__
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for obj in session.scalars(select(model).where(model.id.in_(chunk))):
-                rows[(table, obj.id)] = repo.to_json(obj)
+            # Core rows, not ORM objects: nothing here needs the identity map or the relationships
+            # (clients load insurances and consents eagerly), and a page holds up to 1,000 rows.
+            for found in session.execute(select(table_).where(table_.c.id.in_(chunk))).mappings():
+                rows[(table, found["id"])] = {key: jsonable(value) for key, value in found.items()}
             held.update(
                 (table, rid)
                 for rid in session.scalars(
