@@ -182,24 +182,8 @@ def _fail(message: str, status: int) -> int:
     return status
 
 
-def _quiet_sqlcipher() -> None:
-    """Stop SQLCipher printing its own lines on stderr (a damaged page logs three of them).
-
-    The failure still reaches the user, once, as the store error the engine raises. The log level
-    is global to the process, so one throwaway connection sets it.
-    """
-    import sqlcipher3
-
-    conn = sqlcipher3.connect(":memory:")
-    try:
-        conn.execute("PRAGMA cipher_log_level = NONE")
-    finally:
-        conn.close()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        _quiet_sqlcipher()
         args = build_parser().parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)

@@ -10,11 +10,17 @@ from sqlalchemy import Engine, create_engine, event
 
 from mentalspace_desktop.errors import StoreCorrupt
 
-# Page authentication with HMAC-SHA256 instead of SQLCipher 4's default SHA-512: still a strong MAC,
-# and it takes about 15% off every page written (benchmarks/bench_store_vs_sqlite.py). A store must
-# always be opened with the settings it was made with, so these come first on every connection; the
-# "default" one also covers databases attached from it (the backup export).
-CIPHER_PRAGMAS = (
+# Page authentication: new stores use HMAC-SHA256 instead of SQLCipher 4's default SHA-512 — still a
+# strong MAC, and about 15% off every page written (benchmarks/bench_store_vs_sqlite.py). A store must
+# always be opened with the algorithm it was made with: the key-slot file records it (a store made
+# before the record existed used the default). The "default" pragma makes databases attached from the
+# connection (the backup export) use the same algorithm.
+CURRENT_HMAC = "HMAC_SHA256"
+LEGACY_HMAC = "HMAC_SHA512"
+HMAC_ALGORITHMS = frozenset({CURRENT_HMAC, LEGACY_HMAC})
+
+
+PRAGMAS = (
     "PRAGMA cipher_hmac_algorithm = HMAC_SHA256",
     "PRAGMA cipher_default_hmac_algorithm = HMAC_SHA256",
 )
@@ -28,12 +34,15 @@ PRAGMAS = (
 )
 
 
-def connect_encrypted(path: Path, key: bytes) -> Any:
+def connect_encrypted(path: Path, key: bytes, hmac: str = CURRENT_HMAC) -> Any:
     """A DB-API connection to the SQLCipher file at ``path``, keyed and tuned."""
+    if hmac not in HMAC_ALGORITHMS:
+        raise StoreCorrupt(f"The key file names an unknown page algorithm ({hmac}); restore from a backup.")
     conn = sqlcipher3.connect(str(path), check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA cipher_log_level = NONE")  # a damaged page is reported once, as StoreCorrupt
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-    for pragma in CIPHER_PRAGMAS:
-        conn.execute(pragma)
+    conn.execute(f"PRAGMA cipher_hmac_algorithm = {hmac}")
+    conn.execute(f"PRAGMA cipher_default_hmac_algorithm = {hmac}")
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError as exc:
@@ -47,10 +56,10 @@ def connect_encrypted(path: Path, key: bytes) -> Any:
     return conn
 
 
-def encrypted_engine(path: Path, key: bytes) -> Engine:
+def encrypted_engine(path: Path, key: bytes, hmac: str = CURRENT_HMAC) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
-        creator=lambda: connect_encrypted(path, key),
+        creator=lambda: connect_encrypted(path, key, hmac),
         module=sqlcipher3,
         pool_size=4,
         max_overflow=4,

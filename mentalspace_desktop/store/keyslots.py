@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from mentalspace_desktop.domain.lockout import AttemptState
 from mentalspace_desktop.errors import AccountInactive, AuthenticationError, StoreCorrupt
+from mentalspace_desktop.store.engine import CURRENT_HMAC, LEGACY_HMAC
 from mentalspace_desktop.store.files import write_atomically
 
 FORMAT = 1
@@ -70,6 +71,8 @@ def _slot_file_problem(data: dict[str, Any]) -> str | None:
         return "no store id or slot list"
     if not isinstance(data.get("pending_audit", []), list):
         return "pending events are not a list"
+    if not isinstance(data.get("cipher", {}), dict):
+        return "the cipher settings are not a mapping"
     if not isinstance(data.get("deactivated", {}), dict):
         return "the deactivated list is not a mapping"
     for name, slot in data["slots"].items():
@@ -102,7 +105,8 @@ class KeySlots:
 
     @classmethod
     def create(cls, path: Path, store_id: str) -> KeySlots:
-        slots = cls(path, {"format": FORMAT, "store_id": store_id, "slots": {}, "pending_audit": []})
+        slots = cls(path, {"format": FORMAT, "store_id": store_id, "slots": {}, "pending_audit": [],
+                           "cipher": {"hmac": CURRENT_HMAC}})
         slots._save()
         return slots
 
@@ -126,6 +130,11 @@ class KeySlots:
 
     def to_bytes(self) -> bytes:
         return json.dumps(self._data, indent=1, sort_keys=True).encode()
+
+    @property
+    def cipher_hmac(self) -> str:
+        """The page algorithm the database was made with (stores from before this record: the default)."""
+        return str(self._data.get("cipher", {}).get("hmac", LEGACY_HMAC))
 
     @property
     def store_id(self) -> str:
@@ -196,7 +205,8 @@ class KeySlots:
         params = KdfParams(slot["kdf"]["t"], slot["kdf"]["m"], slot["kdf"]["p"])
         kek = params.derive(password, _unb64(slot["salt"]))
         try:
-            key = AESGCM(kek).decrypt(_unb64(slot["nonce"]), _unb64(slot["wrapped"]), self._aad(slot["user_id"]))
+            nonce, wrapped = _unb64(slot["nonce"]), _unb64(slot["wrapped"])
+            key = AESGCM(kek).decrypt(nonce, wrapped, self._aad(slot["user_id"]))
         except InvalidTag:
             raise AuthenticationError("The user name or password is incorrect.") from None
         return str(slot["user_id"]), key

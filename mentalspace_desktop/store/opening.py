@@ -11,7 +11,7 @@ from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.errors import StoreCorrupt, StoreExists, StoreTooNew
 from mentalspace_desktop.store import migrate
 from mentalspace_desktop.store.database import Store
-from mentalspace_desktop.store.engine import check_not_truncated, encrypted_engine
+from mentalspace_desktop.store.engine import CURRENT_HMAC, check_not_truncated, encrypted_engine
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.keyslots import KeySlots, new_master_key
 from mentalspace_desktop.store.models import SyncState
@@ -23,7 +23,7 @@ def create_store(files: StoreFiles, *, revision: str = "head") -> tuple[Store, K
         raise StoreExists(f"A store already exists in {files.data_dir}.")
     files.data_dir.mkdir(parents=True, exist_ok=True)
     master_key = new_master_key()
-    engine = encrypted_engine(files.database, master_key)
+    engine = encrypted_engine(files.database, master_key, CURRENT_HMAC)
     migrate.upgrade(engine, revision)
     device_id = new_id()
     store_id = new_id()
@@ -41,7 +41,7 @@ def open_store(files: StoreFiles, master_key: bytes) -> Store:
     """Open the store, migrating an older one after a backup and refusing a newer one."""
     if not files.database.exists():
         raise StoreCorrupt(f"The store file {files.database} is missing. Restore it from a backup.")
-    engine = encrypted_engine(files.database, master_key)
+    engine = encrypted_engine(files.database, master_key, KeySlots.load(files.key_slots).cipher_hmac)
     try:
         check_not_truncated(engine, files.database)
         current = migrate.current_revision(engine)

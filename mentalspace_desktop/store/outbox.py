@@ -93,7 +93,10 @@ def record_outbox(session: Session, _flush: UOWTransaction, _instances: Any) -> 
         is_new = obj in session.new
         if is_new:
             apply_python_defaults(obj)
-        changes = {k: [None, jsonable(v)] for k, v in row_dict(obj).items() if k not in STAMPED} if is_new else _changes(obj)
+        if is_new:
+            changes = {k: [None, jsonable(v)] for k, v in row_dict(obj).items() if k not in STAMPED}
+        else:
+            changes = _changes(obj)
         if not changes:
             continue
         obj.updated_at = now
