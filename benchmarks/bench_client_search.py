@@ -23,11 +23,11 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
+from mentalspace_desktop.domain.chart_numbers import BITS, chart_number
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.services import totp
 from mentalspace_desktop.services.accounts import Authenticator, NewUser
-from mentalspace_desktop.domain.chart_numbers import BITS, chart_number
 from mentalspace_desktop.services.clients import ClientService, search_keys
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.keyslots import KdfParams
@@ -175,7 +175,7 @@ def make_rows(n: int, clinicians: list[str], seed: int = 3) -> list[dict[str, An
     names, weights = zip(*SURNAMES, strict=True)
     head_share = 0.35  # about a third of people carry one of the most common names
     rows = []
-    for i in range(n):
+    for _ in range(n):
         if rnd.random() < head_share:
             last = rnd.choices(names, weights)[0]
         else:

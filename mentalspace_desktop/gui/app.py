@@ -70,7 +70,11 @@ class AppController(QObject):
     def start(self) -> None:
         from mentalspace_desktop.store.files import StoreFiles
 
-        if StoreFiles(self.data_dir).exists():  # Authenticator.store_exists(), without importing the store
+        # sync.first_device.MARKER_NAME, without importing the store: a workstation whose first sync
+        # was paused or interrupted continues its setup instead of asking for a sign-in it cannot pass
+        if (self.data_dir / "first-sync.pending").exists():
+            self.show_first_run()
+        elif StoreFiles(self.data_dir).exists():  # Authenticator.store_exists(), without importing the store
             self.show_sign_in()
         else:
             self.show_first_run()
@@ -88,9 +92,15 @@ class AppController(QObject):
         from mentalspace_desktop.gui.auth.first_run import FirstRunWizard
 
         wizard = FirstRunWizard(self.data_dir)
-        wizard.accepted.connect(lambda: self.show_main(wizard.enrollment.session))
+        wizard.accepted.connect(lambda: self._first_run_done(wizard))
         wizard.rejected.connect(QApplication.quit)
         self._present(wizard)
+
+    def _first_run_done(self, wizard: Any) -> None:
+        if wizard.enrollment is not None:  # a new solo practice: its administrator is signed in
+            self.show_main(wizard.enrollment.session)
+        else:  # a workstation joined the practice's hub: its user signs in as on any workstation
+            self.show_sign_in(notice="This workstation is ready. Sign in with your user name and password.")
 
     def show_sign_in(self, notice: str = "") -> None:
         from mentalspace_desktop.gui.auth.sign_in import SignInDialog
@@ -109,6 +119,7 @@ class AppController(QObject):
         window = MainWindow(session)
         window.sig_sign_out_requested.connect(self.sign_out)
         window.sig_closed_by_user.connect(QApplication.quit)
+        window.sig_device_revoked.connect(lambda text: self.sign_out(notice=text))
         self._present(window)
         if previous is not None and previous is not window:
             previous.deleteLater()
@@ -128,7 +139,7 @@ class AppController(QObject):
 
             QTimer.singleShot(0, lambda: forms.tell(window, "No system keyring", KEYRING_NOTICE))
 
-    def sign_out(self) -> None:
+    def sign_out(self, notice: str = "You have signed out.") -> None:
         """Close every window of the session (dialogs too), close the store, and ask who signs in next."""
         window = self.window
         if window is not None:
@@ -140,7 +151,7 @@ class AppController(QObject):
             window.deleteLater()
         self.window = None
         self._close_session()
-        self.show_sign_in(notice="You have signed out.")
+        self.show_sign_in(notice=notice)
 
     def _close_session(self) -> None:
         if self.session is not None:

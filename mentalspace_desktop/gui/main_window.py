@@ -2,14 +2,17 @@
 
 Only what the signed-in role may use is listed (the services check again: hiding is a courtesy, not
 the protection). Pages are built the first time they are opened so the window appears quickly.
+In practice mode (the store is connected to a hub) a sync controller runs for the session, the status
+bar shows its indicator and a Sync menu and the sync pages appear; a solo store shows nothing of sync.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mentalspace_desktop.domain.roles import Action, Resource, allows_any
 from mentalspace_desktop.gui import theme
@@ -31,6 +34,7 @@ from mentalspace_desktop.gui.qt import (
     QPushButton,
     QStackedWidget,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -39,19 +43,28 @@ from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.services.accounts import PracticeService
 from mentalspace_desktop.services.session import UserSession
 
+if TYPE_CHECKING:
+    from mentalspace_desktop.gui.sync.controller import PulledChanges, SyncController
+
+log = logging.getLogger(__name__)
+
 
 class NavId:
     CLIENTS = "clients"
     USERS = "users"
     AUDIT = "audit"
     SETTINGS = "settings"
+    SYNC = "sync"
+    CONFLICTS = "conflicts"
+    DEVICES = "devices"
+    HUB_LOG = "hub_log"
 
 
 @dataclass(frozen=True)
 class NavEntry:
     id: str
     label: str
-    resource: Resource
+    resource: Resource | None  # None: every role
     action: Action
 
 
@@ -63,8 +76,17 @@ NAV_ENTRIES = (
 )
 
 
-def nav_entries_for(session: UserSession) -> list[NavEntry]:
-    return [e for e in NAV_ENTRIES if allows_any(session.actor.role, e.resource, e.action)]
+SYNC_NAV_ENTRIES = (
+    NavEntry(NavId.SYNC, "Sync", None, Action.READ),
+    NavEntry(NavId.CONFLICTS, "Conflicts", None, Action.READ),
+    NavEntry(NavId.DEVICES, "Devices", Resource.ADMINISTRATION, Action.WRITE),
+    NavEntry(NavId.HUB_LOG, "All devices' sync log", Resource.ADMINISTRATION, Action.WRITE),
+)
+
+
+def nav_entries_for(session: UserSession, *, practice_mode: bool = False) -> list[NavEntry]:
+    entries = NAV_ENTRIES + (SYNC_NAV_ENTRIES if practice_mode else ())
+    return [e for e in entries if e.resource is None or allows_any(session.actor.role, e.resource, e.action)]
 
 
 class MainWindow(QMainWindow):
@@ -72,8 +94,11 @@ class MainWindow(QMainWindow):
     """The user chose to sign out (unsaved changes were already confirmed)."""
     sig_closed_by_user = Signal()
     """The user closed the window (Quit): the application should end."""
+    sig_device_revoked = Signal(str)
+    """The hub revoked this workstation (its keys are gone): sign out, showing these words."""
 
-    def __init__(self, session: UserSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: UserSession, parent: QWidget | None = None, *,
+                 sync_controller: SyncController | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.bridge = EventBridge(session.events, self)
@@ -85,7 +110,8 @@ class MainWindow(QMainWindow):
         self.practice_name = practice.name
         self.setWindowTitle(f"MentalSpace — {practice.name}")
         self.resize(1280, 800)
-        self.entries = nav_entries_for(session)
+        self.sync = sync_controller if sync_controller is not None else self._make_sync_controller()
+        self.entries = nav_entries_for(session, practice_mode=self.sync is not None)
         self.can_read_clients = allows_any(session.actor.role, Resource.DEMOGRAPHICS, Action.READ)
         self.can_write_clients = allows_any(session.actor.role, Resource.DEMOGRAPHICS, Action.WRITE)
         self._build_body()
@@ -102,6 +128,30 @@ class MainWindow(QMainWindow):
         self.watcher.start()
         if self.entries:
             self.nav.setCurrentRow(0)
+        if self.sync is not None:
+            self._connect_sync(self.sync)
+
+    def _make_sync_controller(self) -> SyncController | None:
+        """A controller when this store is connected to a hub; None (solo mode, or it cannot start)."""
+        from mentalspace_desktop.services.sync_status import is_connected
+
+        if not is_connected(self.session.store):
+            return None
+        from mentalspace_desktop.gui.sync.controller import SyncController
+
+        try:
+            return SyncController(self.session, self)
+        except Exception as exc:  # the records are here either way: work on, say why sync is off
+            log.warning("sync not started: %s", exc)
+            reason = str(getattr(exc, "message", exc))
+            QTimer.singleShot(0, lambda: self.show_notice(f"Sync is off: {reason}"))
+            return None
+
+    def _connect_sync(self, sync: SyncController) -> None:
+        sync.sig_device_revoked.connect(self._device_revoked)
+        sync.sig_data_did_change.connect(self._data_did_change)
+        sync.refresh_unsent()
+        sync.start()
 
     # -- building ------------------------------------------------------------------------------
 
@@ -189,6 +239,11 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         current = theme.current_theme(app) if isinstance(app, QApplication) else theme.DEFAULT_THEME
         self.theme_actions[current].setChecked(True)
+        if self.sync is not None:
+            sync_menu = bar.addMenu("S&ync")
+            self.sync_now_action = self._action("&Sync now", self.sync_now, "F5")
+            sync_menu.addAction(self.sync_now_action)
+            sync_menu.addAction(self._action("Sync &status", partial(self.show_page, NavId.SYNC)))
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"))
         help_menu.addAction(self._action("&About MentalSpace", self.show_about))
@@ -213,6 +268,12 @@ class MainWindow(QMainWindow):
                 status.addPermanentWidget(sep)
             status.addPermanentWidget(widget)
         status.addPermanentWidget(self.lock_button)
+        if self.sync is not None:
+            from mentalspace_desktop.gui.sync.indicator import SyncIndicator
+
+            self.sync_indicator = SyncIndicator(self.sync)
+            self.sync_indicator.sig_open_requested.connect(lambda: self.show_page(NavId.SYNC))
+            status.insertPermanentWidget(0, self.sync_indicator)
 
     # -- navigation ----------------------------------------------------------------------------
 
@@ -240,6 +301,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self._pages[entry.id])
 
     def _make_page(self, page_id: str) -> QWidget:
+        if page_id in (NavId.SYNC, NavId.CONFLICTS, NavId.DEVICES, NavId.HUB_LOG):
+            return self._make_sync_page(page_id)
         if page_id == NavId.CLIENTS:
             from mentalspace_desktop.gui.clients import ClientsPage
 
@@ -255,6 +318,43 @@ class MainWindow(QMainWindow):
         from mentalspace_desktop.gui.admin.practice_settings import PracticeSettingsPage
 
         return PracticeSettingsPage(self.session, self.bridge)
+
+    def _make_sync_page(self, page_id: str) -> QWidget:
+        assert self.sync is not None
+        if page_id == NavId.SYNC:
+            from mentalspace_desktop.gui.sync.status_page import SyncPage
+
+            return SyncPage(self.session, self.sync)
+        if page_id == NavId.CONFLICTS:
+            from mentalspace_desktop.gui.sync.conflicts_page import ConflictsPage
+
+            page = ConflictsPage(self.session, self.sync)
+            if self.can_read_clients:
+                page.sig_open_client.connect(self.open_client)
+            return page
+        from mentalspace_desktop.gui.sync.devices_page import DevicesPage, HubLogPage
+
+        if page_id == NavId.DEVICES:
+            return DevicesPage(self.session, self.sync)
+        return HubLogPage(self.session, self.sync)
+
+    # -- sync ----------------------------------------------------------------------------------
+
+    def sync_now(self) -> None:
+        if self.sync is not None:
+            self.sync.sync_now()
+            self.statusBar().showMessage("Syncing with the practice hub…", 3000)
+
+    def _data_did_change(self, changes: PulledChanges) -> None:
+        """Rows arrived. Events already told the screens about clients, staff and settings; rows that
+        left this workstation have no event, so the current page reloads if it can."""
+        page = self.stack.currentWidget()
+        if changes.dropped and page is not None and hasattr(page, "reload"):
+            page.reload()
+
+    def _device_revoked(self, text: str) -> None:
+        forms.tell(self, "This workstation was removed", text + " You will be signed out now.")
+        self.sig_device_revoked.emit(text)
 
     # -- clients -------------------------------------------------------------------------------
 
@@ -330,6 +430,8 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        if self.sync is not None:
+            self.sync.stop()
         self.watcher.detach()
         self.locker.dispose()
         self.bridge.detach()
@@ -376,6 +478,7 @@ class MainWindow(QMainWindow):
         rows = [("Ctrl+K", "Find a client")] if self.can_read_clients else []
         rows += [("Ctrl+N", "Register a new client")] if self.can_write_clients else []
         rows += [(f"Ctrl+{i + 1}", f"Go to {e.label}") for i, e in enumerate(self.entries)]
+        rows += [("F5", "Sync with the practice hub now")] if self.sync is not None else []
         rows += [
             ("Ctrl+L", "Lock the screen"),
             ("Ctrl+Shift+L", "Sign out"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mentalspace_desktop.gui.qt import QApplication, QSettings
+from mentalspace_desktop.gui.qt import QApplication, QCoreApplication, QEvent, QSettings
 from mentalspace_desktop.gui.workers import wait_for_background_work
 
 _GUI_DIR = Path(__file__).resolve().parent
@@ -37,6 +37,10 @@ def _drain_background_work(qtbot: object) -> Iterator[None]:
     yield
     wait_for_background_work(20_000)
     QApplication.processEvents()
+    # Nothing a test built may outlive it: a half-destroyed window left behind crashes the next
+    # test that restyles every widget (a theme change).
     for window in QApplication.topLevelWidgets():
-        if window.isVisible():
-            window.hide()
+        window.hide()
+        window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()

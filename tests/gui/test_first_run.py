@@ -86,9 +86,13 @@ def test_first_run_creates_practice_and_admin_can_sign_in(qtbot, tmp_path: Path)
     signed.args[0].close()
 
 
-def test_wizard_offers_only_solo_practice(qtbot, tmp_path: Path) -> None:
+def test_wizard_offers_solo_practice_first_and_joining_a_hub(qtbot, tmp_path: Path) -> None:
     wizard = FirstRunWizard(tmp_path / "store")
     qtbot.addWidget(wizard)
-    texts = " ".join(p.title() + " " + p.subTitle() for p in (wizard.page(i) for i in wizard.pageIds()))
-    assert "Solo practice" in texts
-    assert "hub" not in texts.lower()
+    page = wizard.practice_page
+    assert page.solo_radio.isChecked() and not page.joins_hub()
+    assert page.nextId() == wizard.pageIds()[1]  # the administrator page
+    page.hub_radio.setChecked(True)
+    assert page.isComplete() and not page.name_edit.isEnabled()
+    assert page.nextId() == wizard.hub_page_id
+    assert wizard.codes_page.nextId() == -1  # the solo path does not run on into the hub pages

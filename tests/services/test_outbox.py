@@ -12,7 +12,7 @@ from mentalspace_desktop.errors import ValidationError
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.clients import ClientInput, ClientService
 from mentalspace_desktop.store import migrate
-from mentalspace_desktop.store.models import Client, OutboxEntry, Practice
+from mentalspace_desktop.store.models import Client, OutboxEntry
 from tests.factories import PracticeFixture
 
 

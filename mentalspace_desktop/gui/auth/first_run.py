@@ -1,8 +1,10 @@
-"""The first-run wizard: a new practice, its first administrator, their authenticator, backup codes.
+"""The first-run wizard: a new practice, its first administrator, their authenticator, backup codes —
+or a workstation joining a practice that already runs a hub.
 
-Only a solo practice (this computer holds the records) can be set up for now; practice mode with a
-hub is a later feature and is not offered. Creating the store derives keys with Argon2, so it runs
-off the UI thread while the page says what is happening.
+The first page offers both. A solo practice keeps its records on this computer; joining a hub makes an
+empty local store, signs in to the hub, waits for an administrator's approval and takes the first copy
+of the records (gui/sync/setup_pages.py). Creating a store derives keys with Argon2, so it runs off the
+UI thread while the page says what is happening.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from typing import Any
 
 from mentalspace_desktop.gui.auth.enrollment import EnrollmentPanel
 from mentalspace_desktop.gui.qt import (
+    QButtonGroup,
     QComboBox,
     QCompleter,
     QFormLayout,
     QLabel,
     QProgressBar,
+    QRadioButton,
     Qt,
     QVBoxLayout,
     QWidget,
@@ -55,15 +59,38 @@ def username_problem(name: str) -> str | None:
 
 
 class PracticePage(QWizardPage):
-    def __init__(self) -> None:
+    """How this computer is used: a new solo practice (named here) or a workstation of a hub practice."""
+
+    def __init__(self, wizard: FirstRunWizard | None = None) -> None:
         super().__init__()
+        self._wizard = wizard
         self.setTitle("Your practice")
-        self.setSubTitle(
+        self.setSubTitle("Set up a new practice on this computer, or connect it to the hub your practice "
+                         "already uses.")
+        form = QFormLayout(self)
+        form.setSpacing(12)
+        self.solo_radio = QRadioButton("&New practice on this computer (solo practice)")
+        self.solo_radio.setAccessibleName("New solo practice on this computer")
+        self.solo_radio.setChecked(True)
+        solo_hint = QLabel(
             "Solo practice: this computer keeps the practice's records, encrypted. "
             "You can add staff accounts once the practice is set up."
         )
-        form = QFormLayout(self)
-        form.setSpacing(12)
+        self.hub_radio = QRadioButton("Connect to my practice's &hub")
+        self.hub_radio.setAccessibleName("Connect to my practice's hub")
+        hub_hint = QLabel(
+            "Your practice already uses MentalSpace with a central hub. This computer gets its own encrypted "
+            "copy of the records you may see, once an administrator approves it. You need the hub's "
+            "address, your user name and password, and your authenticator app."
+        )
+        self.mode_group = QButtonGroup(self)
+        for radio, hint in ((self.solo_radio, solo_hint), (self.hub_radio, hub_hint)):
+            self.mode_group.addButton(radio)
+            hint.setWordWrap(True)
+            hint.setProperty("role", "hint")
+            hint.setContentsMargins(24, 0, 0, 6)
+            form.addRow(radio)
+            form.addRow(hint)
         self.name_edit = labelled_edit("Practice name", placeholder="e.g. Peachtree Counseling")
         self.zone_combo = QComboBox()
         self.zone_combo.setAccessibleName("Time zone")
@@ -83,9 +110,25 @@ class PracticePage(QWizardPage):
         form.addRow("", hint)
         self.name_edit.textChanged.connect(self.completeChanged)
         self.zone_combo.currentTextChanged.connect(self.completeChanged)
+        self.hub_radio.toggled.connect(self._mode_changed)
+
+    def joins_hub(self) -> bool:
+        return self.hub_radio.isChecked()
+
+    def _mode_changed(self) -> None:
+        for widget in (self.name_edit, self.zone_combo):
+            widget.setEnabled(not self.joins_hub())
+        self.completeChanged.emit()
 
     def isComplete(self) -> bool:
+        if self.joins_hub():
+            return True
         return bool(self.name_edit.text().strip()) and self.zone_combo.currentText() in self._zones
+
+    def nextId(self) -> int:
+        if self._wizard is not None and self.joins_hub():
+            return self._wizard.hub_page_id
+        return super().nextId()
 
 
 class AdministratorPage(QWizardPage):
@@ -226,18 +269,87 @@ class FirstRunWizard(QWizard):
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.enrollment: Any = None  # services.accounts.Enrollment once created
+        self.first_device: Any = None  # sync.first_device.FirstDevice when joining a hub
         self.setWindowTitle("Set up MentalSpace")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setMinimumSize(720, 560)
-        self.practice_page = PracticePage()
+        self.practice_page = PracticePage(self)
         self.admin_page = AdministratorPage()
         self.auth_page = AuthenticatorPage(self)
         self.codes_page = BackupCodesPage()
         for page in (self.practice_page, self.admin_page, self.auth_page, self.codes_page):
             self.addPage(page)
+        self._add_hub_pages()
         self.setButtonText(QWizard.WizardButton.FinishButton, "Open MentalSpace")
+
+    # -- joining a practice hub ----------------------------------------------------------------
+
+    def _add_hub_pages(self) -> None:
+        from mentalspace_desktop.gui.sync.setup_pages import (
+            ApprovalPage,
+            FirstSyncPage,
+            HubSignInPage,
+            ResumePage,
+        )
+
+        self.hub_page = HubSignInPage(self)
+        self.resume_page = ResumePage(self)
+        self.approval_page = ApprovalPage(self)
+        self.first_sync_page = FirstSyncPage(self)
+        self.hub_page_id = self.addPage(self.hub_page)
+        self.approval_page_id = self.addPage(self.approval_page)
+        self.first_sync_page_id = self.addPage(self.first_sync_page)
+        self.resume_page_id = self.addPage(self.resume_page)
+        self.resume_page.nextId = lambda: self.approval_page_id  # type: ignore[method-assign]
+        self.first_sync_page.nextId = lambda: -1  # type: ignore[method-assign]
+        self.codes_page.nextId = lambda: -1  # type: ignore[method-assign]  # the solo path ends here
+        if (self.data_dir / "first-sync.pending").exists():  # sync.first_device.MARKER_NAME
+            self.setStartId(self.resume_page_id)
+
+    def connect_to_hub(self, *, url: str, username: str, password: str, code: str, device_name: str) -> None:
+        def work() -> Any:
+            from mentalspace_desktop.store.files import StoreFiles
+            from mentalspace_desktop.sync.first_device import connect_new_store
+
+            return connect_new_store(StoreFiles(self.data_dir), hub_url=url, username=username,
+                                     password=password, code=code, device_name=device_name)
+
+        run_in_background(self, work, on_done=self._hub_connected, on_error=self.hub_page.connect_failed)
+
+    def _hub_connected(self, device: Any) -> None:
+        self.first_device = device
+        self.hub_page.connected()
+        self.next()
+
+    def resume_setup(self, *, username: str, password: str) -> None:
+        def work() -> Any:
+            from mentalspace_desktop.store.files import StoreFiles
+            from mentalspace_desktop.sync.first_device import resume
+
+            return resume(StoreFiles(self.data_dir), username=username, password=password)
+
+        run_in_background(self, work, on_done=self._resumed, on_error=self.resume_page.failed)
+
+    def _resumed(self, device: Any) -> None:
+        self.first_device = device
+        self.resume_page.opened()
+        self.next()
+
+    def _release_device(self) -> None:
+        """Close the store and hub client of a joining workstation (the sign-in opens them again)."""
+        if self.first_device is not None:
+            from mentalspace_desktop.gui.workers import wait_for_background_work
+
+            self.first_sync_page.stop()
+            wait_for_background_work(30_000)
+            self.first_device.close()
+            self.first_device = None
+
+    def done(self, result: int) -> None:
+        self._release_device()
+        super().done(result)
 
     def create_practice(self, secret: str) -> None:
         practice = self.practice_page.name_edit.text().strip()
@@ -272,4 +384,4 @@ class FirstRunWizard(QWizard):
     def reject(self) -> None:
         if self.enrollment is not None:  # the practice exists: leaving now would skip the codes
             return
-        super().reject()
+        super().reject()  # a joining workstation keeps its progress: the next start continues it

@@ -1,0 +1,196 @@
+"""Administrators' sync screens: the practice's workstations, and every device's sync log on the hub.
+
+Approving lets a new workstation receive data; revoking makes it destroy its key slots at its next
+contact with the hub, so a lost laptop becomes unreadable. Both ask the hub (which checks again
+that the caller is an administrator), in a worker: the hub may be slow or away.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mentalspace_desktop.gui.qt import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from mentalspace_desktop.gui.sync.controller import SyncController
+from mentalspace_desktop.gui.sync.indicator import make_table
+from mentalspace_desktop.gui.sync.models import DevicesModel, RunsModel
+from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, labelled_edit, page_header
+from mentalspace_desktop.gui.workers import Task, run_in_background
+from mentalspace_desktop.services.sync_status import DeviceView, SyncStatusService
+
+
+class RevokeDialog(QDialog):
+    """Asks why: the reason is shown on the revoked workstation and kept in the hub's records."""
+
+    def __init__(self, device: DeviceView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Revoke workstation")
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        text = QLabel(f"<b>{device.name}</b> (enrolled by {device.username or 'unknown'}) will stop "
+                      "syncing. The next time it reaches the hub it locks its local records for good; "
+                      "work not yet sent from it is lost. This cannot be undone.")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        form = QFormLayout()
+        self.reason = labelled_edit("Reason", placeholder="e.g. laptop reported stolen")
+        form.addRow("&Reason:", self.reason)
+        layout.addLayout(form)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.revoke_button = self.buttons.addButton("Revoke", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.revoke_button.setEnabled(False)
+        self.reason.textChanged.connect(lambda t: self.revoke_button.setEnabled(bool(t.strip())))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+
+class _HubPage(QWidget):
+    sig_loaded = Signal()
+    """The table shows the hub's latest answer."""
+
+    def __init__(self, session: Any, controller: SyncController, title: str, subtitle: str,
+                 parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.controller = controller
+        self.service = SyncStatusService(session, controller.client)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(28, 22, 28, 18)
+        self.layout_.setSpacing(10)
+        self.layout_.addWidget(page_header(title, subtitle))
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Ask the hub again")
+        self.refresh_button.clicked.connect(self.reload)
+        self.message = MessageLabel()
+
+    def reload(self) -> Task:
+        raise NotImplementedError
+
+
+class DevicesPage(_HubPage):
+    sig_device_did_change = Signal(str)
+    """A workstation was approved or revoked: its id."""
+
+    def __init__(self, session: Any, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__(session, controller, "Devices",
+                         "Every workstation connected to the practice hub. A new workstation receives no "
+                         "records until you approve it; revoke one that is lost or no longer used.", parent)
+        self.approve_button = QPushButton("Approve")
+        self.approve_button.setProperty("primary", True)
+        self.revoke_button = QPushButton("Revoke…")
+        self.approve_button.clicked.connect(self.approve)
+        self.revoke_button.clicked.connect(self.revoke)
+        self.layout_.addLayout(button_row(self.approve_button, self.revoke_button, self.refresh_button,
+                                          stretch_first=False))
+        self.model = DevicesModel(self, this_device=session.store.device_id)
+        self.table = make_table(self.model, "Workstations")
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.layout_.addWidget(self.table, 1)
+        self.layout_.addWidget(self.message)
+        self._update_buttons()
+        self.reload()
+
+    def reload(self) -> Task:
+        return run_in_background(self, self.service.devices, on_done=self._loaded, on_error=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.message.show_exception(exc)
+        self.sig_loaded.emit()
+
+    def _loaded(self, devices: list[DeviceView]) -> None:
+        selected = self.selected()
+        self.model.set_rows(devices)
+        if selected is not None and (row := self.model.row_of(selected.id)) >= 0:
+            self.table.selectRow(row)
+        elif (pending := next((i for i, d in enumerate(devices) if d.status == "pending"), -1)) >= 0:
+            self.table.selectRow(pending)  # the usual reason to come here
+        self._update_buttons()
+        self.sig_loaded.emit()
+
+    def selected(self) -> DeviceView | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row(rows[0].row()) if rows else None
+
+    def select(self, device_id: str) -> None:
+        if (row := self.model.row_of(device_id)) >= 0:
+            self.table.selectRow(row)
+
+    def _update_buttons(self) -> None:
+        d = self.selected()
+        self.approve_button.setEnabled(d is not None and d.status == "pending")
+        self.revoke_button.setEnabled(d is not None and d.status != "revoked"
+                                      and d.id != self.session.store.device_id)
+
+    def approve(self) -> Task | None:
+        d = self.selected()
+        if d is None:
+            return None
+        return self._act(lambda: self.service.approve_device(d.id),
+                         f"{d.name} is approved: it receives the practice's records at its next sync.")
+
+    def ask_revoke_reason(self, device: DeviceView) -> str | None:
+        """The reason typed in the dialog, or None if cancelled. Tests replace this."""
+        dialog = RevokeDialog(device, self)
+        return dialog.reason.text().strip() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def revoke(self) -> Task | None:
+        d = self.selected()
+        if d is None:
+            return None
+        reason = self.ask_revoke_reason(d)
+        if not reason:
+            return None
+        return self._act(lambda: self.service.revoke_device(d.id, reason=reason),
+                         f"{d.name} is revoked. It locks its records the next time it reaches the hub.")
+
+    def _act(self, work: Any, done_text: str) -> Task:
+        self.approve_button.setEnabled(False)
+        self.revoke_button.setEnabled(False)
+
+        def done(device: DeviceView) -> None:
+            self.message.show_ok(done_text)
+            self.sig_device_did_change.emit(device.id)
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            self.message.show_exception(exc)
+            self._update_buttons()
+
+        return run_in_background(self, work, on_done=done, on_error=failed)
+
+
+class HubLogPage(_HubPage):
+    """Every device's sync runs as the hub recorded them: where sync fails, and for whom."""
+
+    def __init__(self, session: Any, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__(session, controller, "All devices' sync log",
+                         "Every sync attempt of every workstation, as the hub recorded it, newest first.",
+                         parent)
+        self.layout_.addLayout(button_row(self.refresh_button, stretch_first=False))
+        self.model = RunsModel(self, with_device=True)
+        self.table = make_table(self.model, "All devices' sync runs")
+        self.layout_.addWidget(self.table, 1)
+        self.layout_.addWidget(self.message)
+        controller.sig_run_did_finish.connect(lambda _r: self.reload() if self.isVisible() else None)
+        self.reload()
+
+    def reload(self) -> Task:
+        def loaded(runs: list[Any]) -> None:
+            self.model.set_rows(runs)
+            self.message.clear_message()
+            self.sig_loaded.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.message.show_exception(exc)
+            self.sig_loaded.emit()
+
+        return run_in_background(self, self.service.hub_log, on_done=loaded, on_error=failed)

@@ -1,0 +1,106 @@
+"""The sync indicator in the status bar: one glance says whether this workstation's work has left it.
+
+Shown only in practice mode. It reads "Up to date · 14:02", "Offline · 3 unsent", "Syncing…"; its
+tooltip names the hub and the last run; clicking it opens the Sync page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mentalspace_desktop.gui.qt import (
+    QAbstractTableModel,
+    QHeaderView,
+    Qt,
+    QTableView,
+    QToolButton,
+    QWidget,
+    Signal,
+)
+from mentalspace_desktop.gui.sync.controller import SyncController, SyncState
+from mentalspace_desktop.sync.engine import SyncReport
+
+_DOTS = {
+    SyncState.UP_TO_DATE: "#2e7d4f",
+    SyncState.SYNCING: "#2f6fb0",
+    SyncState.STARTING: "#2f6fb0",
+    SyncState.OFFLINE: "#9a6700",
+    SyncState.WAITING_APPROVAL: "#9a6700",
+}
+_PROBLEM = "#b23b3b"
+
+
+def unsent_text(count: int) -> str:
+    return f"{count} unsent" if count else ""
+
+
+class SyncIndicator(QToolButton):
+    """A flat button in the status bar; its text and tooltip follow the controller's signals."""
+
+    sig_open_requested = Signal()
+    """The user clicked the indicator: show the Sync page."""
+
+    def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.last_success: datetime | None = None
+        self.setAutoRaise(True)
+        self.setObjectName("syncIndicator")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAccessibleName("Sync status")
+        self.clicked.connect(self.sig_open_requested)
+        controller.sig_state_did_change.connect(lambda _s: self.update_view())
+        controller.sig_unsent_did_change.connect(lambda _n: self.update_view())
+        controller.sig_run_did_finish.connect(self._run_finished)
+        self.update_view()
+
+    def _run_finished(self, report: SyncReport) -> None:
+        if report.ok:
+            self.last_success = datetime.now(UTC)
+        self.update_view()
+
+    def text_for(self) -> str:
+        state = self.controller.state
+        parts = [state.label]
+        if state is SyncState.UP_TO_DATE and self.last_success is not None:
+            parts.append(self.last_success.astimezone().strftime("%H:%M"))
+        if unsent := unsent_text(self.controller.unsent):
+            parts.append(unsent)
+        return " · ".join(parts)
+
+    def update_view(self) -> None:
+        state = self.controller.state
+        colour = _DOTS.get(state, _PROBLEM if state is not SyncState.STOPPED else "#7b8794")
+        text = self.text_for()
+        self.setText(f"●  {text}")
+        self.setStyleSheet(f"QToolButton#syncIndicator {{ color: {colour}; font-weight: 600; }}")
+        self.setAccessibleDescription(text)
+        lines = [f"Practice hub: {self.controller.hub_url}"]
+        if self.last_success is not None:
+            lines.append(f"Last successful sync: {self.last_success.astimezone():%b %d, %H:%M:%S}")
+        report = self.controller.last_report
+        if report is not None and report.error:
+            lines.append(report.error)
+        if self.controller.unsent:
+            lines.append(f"{self.controller.unsent} change(s) on this workstation wait to be sent.")
+        lines.append("Click for details · F5 syncs now")
+        self.setToolTip("\n".join(lines))
+
+
+def make_table(model: QAbstractTableModel, name: str, *, stretch_last: bool = True) -> QTableView:
+    """A read-only, row-selecting table in the look of the other screens."""
+    table = QTableView()
+    table.setAccessibleName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.setShowGrid(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(stretch_last)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return table

@@ -1,0 +1,204 @@
+"""Item models of the sync screens: sync runs, refused changes, workstations, conflicts.
+
+Each model owns its rows and how they read (times in local time, counts as numbers, statuses in
+plain words); the pages only present them. All are checked with the model tester in the tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from mentalspace_desktop.gui.qt import (
+    QAbstractTableModel,
+    QColor,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from mentalspace_desktop.services.conflicts import ConflictView
+from mentalspace_desktop.services.sync_status import DeviceView, RejectionView, RunView
+
+_Index = QModelIndex | QPersistentModelIndex
+Row = TypeVar("Row")
+ERROR_COLOUR = "#b23b3b"
+MUTED_COLOUR = "#7b8794"
+
+
+def when(moment: datetime | None, *, never: str = "Never") -> str:
+    """A local date and time short enough for a table cell."""
+    if moment is None:
+        return never
+    local = moment.astimezone()
+    now = datetime.now().astimezone()
+    if local.date() == now.date():
+        return local.strftime("Today %H:%M:%S")
+    return local.strftime("%b %d, %H:%M" if local.year == now.year else "%b %d, %Y %H:%M")
+
+
+def duration(ms: int) -> str:
+    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+def value_text(value: Any) -> str:
+    """A conflicting value as a person reads it (None is "empty", booleans are yes/no)."""
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+class RowsModel(QAbstractTableModel, Generic[Row]):
+    """A read-only table of frozen dataclasses; subclasses say the columns and how each cell reads."""
+
+    COLUMNS: tuple[str, ...] = ()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Row] = []
+
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row(self, index: int) -> Row:
+        return self._rows[index]
+
+    def rows(self) -> list[Row]:
+        return list(self._rows)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def cells(self, row: Row) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def colour(self, row: Row, column: int) -> str | None:
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
+                    Qt.ItemDataRole.ToolTipRole):
+            return self.cells(row)[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            colour = self.colour(row, index.column())
+            return QColor(colour) if colour else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and self.numeric(index.column()):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def numeric(self, column: int) -> bool:
+        return False
+
+
+class RunsModel(RowsModel[RunView]):
+    """The sync log; ``with_device`` adds who and where (the hub's log of every device)."""
+
+    COUNTS = ("Pushed", "New", "Updated", "Unchanged", "Dropped", "Rejected", "Conflicts")
+
+    def __init__(self, parent: QObject | None = None, *, with_device: bool = False) -> None:
+        super().__init__(parent)
+        self.with_device = with_device
+        self.COLUMNS = (("Time",) + (("Workstation", "User") if with_device else ())
+                        + self.COUNTS + ("Duration", "Result"))
+
+    def _first_count(self) -> int:
+        return 3 if self.with_device else 1
+
+    def numeric(self, column: int) -> bool:
+        first = self._first_count()
+        return first <= column < first + len(self.COUNTS) + 1
+
+    def cells(self, r: RunView) -> tuple[str, ...]:
+        device = (r.device_name or r.device_id[:8], r.username or "—") if self.with_device else ()
+        counts = (r.pushed, r.rows_new, r.rows_updated, r.rows_unchanged, r.rows_dropped, r.rejected,
+                  r.conflicts)
+        result = "OK" if r.ok else (r.error or "Failed")
+        return (when(r.started_at), *device, *(str(c) for c in counts), duration(r.duration_ms),
+                ("First sync — " if r.kind == "initial" else "") + result)
+
+    def colour(self, r: RunView, column: int) -> str | None:
+        return ERROR_COLOUR if column == len(self.COLUMNS) - 1 and not r.ok else None
+
+
+class RejectionsModel(RowsModel[RejectionView]):
+    COLUMNS = ("Record", "Change", "Fields", "Why the hub refused it")
+    _OPS = {"insert": "New record", "update": "Edit", "delete": "Deletion"}
+
+    def cells(self, r: RejectionView) -> tuple[str, ...]:
+        fields = ", ".join(f.replace("_", " ") for f in r.fields if f not in ("updated_at", "updated_by"))
+        return (r.what, self._OPS.get(r.op, r.op), fields or "—", r.reason)
+
+
+DEVICE_STATUS = {"pending": "Waiting for approval", "approved": "Approved", "revoked": "Revoked"}
+
+
+class DevicesModel(RowsModel[DeviceView]):
+    COLUMNS = ("Workstation", "Enrolled by", "Status", "Last contact", "App version", "Enrolled", "Device id")
+
+    def __init__(self, parent: QObject | None = None, *, this_device: str = "") -> None:
+        super().__init__(parent)
+        self.this_device = this_device
+
+    def cells(self, d: DeviceView) -> tuple[str, ...]:
+        status = DEVICE_STATUS.get(d.status, d.status)
+        if d.status == "revoked" and d.revoked_reason:
+            status += f" ({d.revoked_reason})"
+        name = d.name + (" (this workstation)" if d.id == self.this_device else "")
+        return (name, d.username or "—", status, when(d.last_seen_at), d.app_version or "—",
+                when(d.created_at, never="—"), d.id)
+
+    def colour(self, d: DeviceView, column: int) -> str | None:
+        if column != 2:
+            return None
+        return {"pending": "#9a6700", "revoked": ERROR_COLOUR}.get(d.status)
+
+    def row_of(self, device_id: str) -> int:
+        return next((i for i, d in enumerate(self._rows) if d.id == device_id), -1)
+
+
+FIELD_LABELS: dict[str, str] = {}
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+class ConflictsModel(RowsModel[ConflictView]):
+    COLUMNS = ("Record", "Field", "This value", "Written by", "Other value", "Written by", "Recorded")
+    _WHAT = {"clients": "Client record", "insurances": "Insurance", "consents": "Consent",
+             "users": "Staff account", "practice": "Practice settings"}
+
+    def __init__(self, parent: QObject | None = None,
+                 describe: Callable[[ConflictView], str] | None = None) -> None:
+        super().__init__(parent)
+        self.describe = describe
+
+    def what(self, c: ConflictView) -> str:
+        return self.describe(c) if self.describe else self._WHAT.get(c.table_name, c.table_name)
+
+    def cells(self, c: ConflictView) -> tuple[str, ...]:
+        return (self.what(c), field_label(c.field), value_text(c.device_value), c.author_name or "Unknown",
+                value_text(c.hub_value), c.other_author_name or "Unknown", when(c.created_at))
+
+    def row_of(self, conflict_id: str) -> int:
+        return next((i for i, c in enumerate(self._rows) if c.id == conflict_id), -1)

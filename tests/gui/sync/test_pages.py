@@ -1,0 +1,115 @@
+"""The Sync, Conflicts, Devices and hub-log pages: models checked by the tester, actions in workers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mentalspace_desktop.gui.sync.conflicts_page import ConflictsPage
+from mentalspace_desktop.gui.sync.devices_page import DevicesPage, HubLogPage
+from mentalspace_desktop.gui.sync.status_page import SyncPage
+from mentalspace_desktop.store.models import Client
+from mentalspace_desktop.store.sync_models import Conflict
+from tests.factories import PracticeFixture
+from tests.gui.sync.conftest import WAIT, controller_for
+from tests.sync.test_end_to_end import World, register
+
+pytestmark = pytest.mark.gui
+
+
+def _conflict(practice: PracticeFixture, client: Client) -> str:
+    """As the hub records one: the clinician's e-mail arrived last and stands; the desk's was replaced."""
+    with practice.admin.store.write() as s:
+        c = Conflict(table_name="clients", row_id=client.id, client_id=client.id, field="email",
+                     base_value=json.dumps(None), hub_value=json.dumps("front@desk.example"),
+                     device_value=json.dumps("clinician@own.example"), kept="device",
+                     reason="Both changed the e-mail while apart.", author_id=practice.users["clinician"],
+                     other_author_id=practice.users["front_desk"], status="open")
+        s.add(c)
+        s.flush()
+        return c.id
+
+
+def test_conflicts_page_keeps_the_other_value(qtbot, qtmodeltester, practice: PracticeFixture) -> None:
+    client = practice.add_client(clinician="clinician", email="clinician@own.example")
+    conflict_id = _conflict(practice, client)
+    page = ConflictsPage(practice.session_for("clinician"))
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
+        page.show()
+    qtmodeltester.check(page.model, force_py=True)
+    assert page.selected() is not None and page.selected().id == conflict_id
+    assert page.this_card.value.text() == "clinician@own.example"
+    assert page.this_card.author.text() == "Written by Casey Clinician"
+    assert page.other_card.value.text() == "front@desk.example"
+    assert page.other_card.author.text() == "Written by Dana Desk"
+    assert page.this_card.standing.isVisible() and not page.other_card.standing.isVisible()
+    with qtbot.waitSignal(page.sig_resolved, timeout=WAIT), qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
+        page.other_card.button.click()
+    with practice.admin.store.read() as s:
+        assert s.get(Client, client.id).email == "front@desk.example"  # type: ignore[union-attr]
+        assert s.get(Conflict, conflict_id).status == "resolved"  # type: ignore[union-attr]
+    assert page.model.rowCount() == 0 and page.empty.isVisible()
+    assert "front@desk.example" in page.message.text()
+
+
+@pytest.mark.slow
+def test_sync_page_shows_runs_and_state(qtbot, qtmodeltester, world: World) -> None:
+    desk = world.desk("admin")
+    controller = controller_for(desk)
+    page = SyncPage(desk.session, controller)
+    qtbot.addWidget(page)
+    register(desk, "Paged")
+    with qtbot.waitSignal(controller.sig_run_did_finish, timeout=WAIT), \
+            qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
+        controller.start()
+    qtbot.waitUntil(lambda: page.runs_model.rowCount() >= 1, timeout=WAIT)
+    qtmodeltester.check(page.runs_model, force_py=True)
+    run = page.runs_model.row(0)
+    assert run.ok and run.pushed >= 1
+    assert page.state_label.text() == "Up to date"
+    assert page.hub_label.text() == world.hub.url
+    assert "approved" in page.device_label.text()
+    assert page.rejections_hint.text().startswith("None")
+    controller.stop()
+
+
+@pytest.mark.slow
+def test_devices_page_approves_and_revokes_against_the_hub(qtbot, qtmodeltester, world: World,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    admin = world.desk("admin")
+    newcomer = world.desk("clinician", approve=False)
+    controller = controller_for(admin)
+    assert admin.sync().ok  # the admin's own workstation is approved and has synced
+    page = DevicesPage(admin.session, controller)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
+        page.show()
+    qtmodeltester.check(page.model, force_py=True)
+    device_id = newcomer.session.store.device_id
+    assert page.selected() is not None and page.selected().id == device_id  # pending ones come first
+    assert page.approve_button.isEnabled()
+    with qtbot.waitSignal(page.sig_device_did_change, timeout=WAIT), qtbot.waitSignal(page.sig_loaded,
+                                                                                      timeout=WAIT):
+        page.approve_button.click()
+    assert world.hub.sql("SELECT status FROM devices WHERE id = :d", d=device_id) == [("approved",)]
+    assert "approved" in page.message.text()
+    page.select(device_id)
+    assert not page.approve_button.isEnabled() and page.revoke_button.isEnabled()
+    monkeypatch.setattr(page, "ask_revoke_reason", lambda _d: "left the practice")
+    with qtbot.waitSignal(page.sig_device_did_change, timeout=WAIT), qtbot.waitSignal(page.sig_loaded,
+                                                                                      timeout=WAIT):
+        page.revoke_button.click()
+    assert world.hub.sql("SELECT status, revoked_reason FROM devices WHERE id = :d",
+                         d=device_id) == [("revoked", "left the practice")]
+    page.select(admin.session.store.device_id)
+    assert not page.revoke_button.isEnabled()  # never the workstation in use
+
+    log = HubLogPage(admin.session, controller)
+    qtbot.addWidget(log)
+    with qtbot.waitSignal(log.sig_loaded, timeout=WAIT):
+        log.show()
+    qtmodeltester.check(log.model, force_py=True)
+    assert any(r.device_id == admin.session.store.device_id for r in log.model.rows())
+    controller.stop()
