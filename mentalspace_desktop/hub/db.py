@@ -2,8 +2,8 @@
 
 Engines are made by whoever runs the hub (the app's lifespan, the command line, tests), never at
 import time. On SQLite every write transaction starts ``BEGIN IMMEDIATE`` so writers queue on the
-busy timeout instead of failing when a read turns into a write; on PostgreSQL the hub counter's row
-lock does that job (see :mod:`mentalspace_desktop.hub.repository`).
+busy timeout instead of failing when a read turns into a write; on PostgreSQL row locks on the rows
+being changed and the hub counter's row lock do that job (see :mod:`mentalspace_desktop.hub.repository`).
 """
 
 from __future__ import annotations

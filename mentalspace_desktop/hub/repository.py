@@ -1,14 +1,20 @@
 """Storage primitives every hub write goes through: the sequence counter, the change log, row codecs.
 
 Numbers are taken with ``UPDATE hub_counter SET value = value + n ... RETURNING value`` inside the
-write transaction. The row lock this takes serialises writers until commit, so change-log order is
-commit order and every number at or below the committed counter is visible: the watermark a pull
-may serve up to is simply the committed counter, read at the start of the pull.
+write transaction. The row lock this takes is held until commit, so from a writer's first number to
+its commit no other writer can take one: change-log order is commit order and every number at or
+below the committed counter is visible. The watermark a pull may serve up to is therefore simply the
+committed counter, read at the start of the pull.
+
+A push takes that lock only for the short tail of its transaction (:func:`number_writes`): it first
+locks the rows it changes (:func:`lock_rows`, in a fixed order) and does its work, then numbers the
+whole batch with one counter update. The counter is always the last lock a writer takes.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,15 +24,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Column
 
 from mentalspace_desktop.domain.ids import new_id
-from mentalspace_desktop.store.models import Base
+from mentalspace_desktop.store.models import Base, Client, Consent, Insurance
 from mentalspace_desktop.store.outbox import jsonable
-from mentalspace_desktop.store.sync_models import ChangeLog, HubCounter
+from mentalspace_desktop.store.sync_models import ChangeLog, Conflict, HubCounter
 from mentalspace_desktop.store.types import UTCDateTime, utcnow
 from mentalspace_desktop.sync.tables import TABLES
 
 SEQ = "seq"
 # Columns the hub stamps itself on every accepted write; a device's values for them are ignored.
 HUB_STAMPED = frozenset({"server_seq", "updated_at", "updated_by", "device_id"})
+# Rows that follow their client's scope: logged again when the client changes hands.
+CHILD_TABLES: tuple[type[Any], ...] = (Insurance, Consent, Conflict)
 
 
 def lock_writes(session: Session) -> int:
@@ -61,19 +69,118 @@ def log_change(
     session.add(ChangeLog(seq=seq, table_name=table, row_id=row_id, client_id=client_id, op=op, at=utcnow()))
 
 
-def record_write(session: Session, obj: Any, *, op: str, user_id: str | None, device_id: str | None) -> int:
-    """Stamp a synced row the hub is writing, give it the next number and log it; returns the number."""
-    table = type(obj).__tablename__
+def lock_rows(session: Session, model: type[Any], ids: list[str]) -> dict[str, Any]:
+    """Lock the existing rows among ``ids`` until commit, in id order, and load them; returns them by id.
+
+    ``FOR NO KEY UPDATE``: a second push to one of these rows waits here and then reads the row as
+    the first one left it, so no update is lost. It does not block inserts whose foreign keys point
+    at these rows (they take ``FOR KEY SHARE``). Every writer locks in the same order (table, then
+    id), so two pushes touching the same rows queue instead of deadlocking. SQLite ignores the
+    clause: its ``BEGIN IMMEDIATE`` already serialises writers. The caller keeps the returned
+    objects referenced (the session's identity map holds them only weakly).
+    """
+    if not ids:
+        return {}
+    stmt = (
+        select(model)
+        .where(model.id.in_(sorted(set(ids))))
+        .order_by(model.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)  # the state as of the lock, not as first loaded
+    )
+    return {obj.id: obj for obj in session.scalars(stmt)}
+
+
+@dataclass
+class PendingWrite:
+    """A row written in this transaction that still needs its number and change-log entry."""
+
+    obj: Any
+    op: str
+    client_id: str | None
+    seq: int = 0  # filled by number_writes
+
+
+def stamp(session: Session, obj: Any, *, op: str, user_id: str | None, device_id: str | None) -> PendingWrite:
+    """Stamp a synced row the hub is writing (all but its number) and add it to the session."""
     if getattr(obj, "id", None) is None:
         obj.id = new_id()  # the column default would only fill it at flush; the log needs it now
-    seq = take_seq(session)
-    obj.server_seq = seq
     obj.updated_at = utcnow()
     obj.updated_by = user_id
     obj.device_id = device_id
     session.add(obj)
-    log_change(session, seq=seq, table=table, row_id=obj.id, client_id=client_of(table, to_json(obj)), op=op)
-    return seq
+    return PendingWrite(obj, op, client_of(type(obj).__tablename__, to_json(obj)))
+
+
+def number_writes(session: Session, writes: list[PendingWrite]) -> None:
+    """Give ``writes`` consecutive numbers, in order, with one counter update, and log each of them.
+
+    This takes the counter's row lock, which stays held until the caller commits: no other writer
+    can number (or commit numbered rows) in between, so commits happen in sequence order and every
+    number at or below the committed counter is visible — the watermark rule pulls rely on. Call it
+    last, after every other lock the transaction needs, and commit soon after.
+    """
+    if not writes:
+        return
+    top = take_seq(session, len(writes))
+    for offset, write in enumerate(writes):
+        write.seq = top - len(writes) + 1 + offset
+        write.obj.server_seq = write.seq  # a row written twice keeps the later number
+        log_change(
+            session,
+            seq=write.seq,
+            table=type(write.obj).__tablename__,
+            row_id=write.obj.id,
+            client_id=write.client_id,
+            op=write.op,
+        )
+
+
+def record_write(session: Session, obj: Any, *, op: str, user_id: str | None, device_id: str | None) -> int:
+    """Stamp a synced row the hub is writing, give it the next number and log it; returns the number."""
+    write = stamp(session, obj, op=op, user_id=user_id, device_id=device_id)
+    number_writes(session, [write])
+    return write.seq
+
+
+def rescope_client(session: Session, client_id: str) -> None:
+    """Log the client's dependent rows again so every device re-checks them against its scope.
+
+    Their own ``server_seq`` stays: the rows did not change, only who may hold them did. Call it
+    holding the counter lock (after :func:`number_writes`), so the dependents read are all there are.
+    """
+    for model in CHILD_TABLES:
+        ids = list(session.scalars(select(model.id).where(model.client_id == client_id)))
+        if not ids:
+            continue
+        top = take_seq(session, len(ids))
+        for offset, row_id in enumerate(ids):
+            log_change(
+                session,
+                seq=top - len(ids) + 1 + offset,
+                table=model.__tablename__,
+                row_id=row_id,
+                client_id=client_id,
+                op="rescope",
+            )
+
+
+def rescope_caseload(session: Session, clinician_id: str) -> None:
+    """A clinician's supervisor changed: their clients (and dependents) move between supervisors' scopes."""
+    client_ids = list(session.scalars(select(Client.id).where(Client.primary_clinician_id == clinician_id)))
+    if not client_ids:
+        return
+    top = take_seq(session, len(client_ids))
+    for offset, client_id in enumerate(client_ids):
+        log_change(
+            session,
+            seq=top - len(client_ids) + 1 + offset,
+            table="clients",
+            row_id=client_id,
+            client_id=client_id,
+            op="rescope",
+        )
+        rescope_client(session, client_id)
 
 
 def client_of(table: str, row: dict[str, Any] | None) -> str | None:

@@ -5,14 +5,20 @@ Each change is checked (known table, fields, the user's right to write that row)
 entry, and answered with a Result carrying the hub's row so the device converges at once. What is
 not applied is either in a Conflict row (itself synced, so it reaches its author) or in the
 rejection returned to the author — never silently dropped. A rejection still advances the queue.
+
+Locks, always in this order so concurrent pushes queue instead of deadlocking: the device row (two
+pushes from one device serialise, keeping the idempotency check exact), then every row the batch
+changes (by table, then id: see ``repository.lock_rows``), and last the sequence counter, taken once
+for the whole batch at the end and held only for the short numbering tail until commit. Pushes to
+different rows therefore do their work in parallel and queue only for that tail.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,13 +27,11 @@ from mentalspace_desktop.domain.merge import DataKind, MergeResult, Outcome, mer
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.services.auth import Principal
 from mentalspace_desktop.hub.services.scopes import Scopes
-from mentalspace_desktop.store.models import Client, Consent, Insurance
 from mentalspace_desktop.store.sync_models import Conflict, Device, DeviceHolding
 from mentalspace_desktop.sync.protocol import Result
 from mentalspace_desktop.sync.tables import TABLES, TableSpec
 
 OPS = frozenset({"insert", "update", "delete"})
-CHILD_TABLES: tuple[type[Any], ...] = (Insurance, Consent, Conflict)
 
 
 @dataclass(frozen=True)
@@ -36,30 +40,113 @@ class PushOutcome:
     last_device_seq: int
 
 
+@dataclass
+class _Draft:
+    """An answer whose numbers are known only once the batch is numbered, at the end."""
+
+    result: Result
+    write: repo.PendingWrite | None = None  # the latest write of the row the answer shows
+
+    def render(self) -> Result:
+        if self.write is not None:
+            self.result["server_seq"] = self.write.seq
+            row = self.result.get("row")
+            if row and "server_seq" in row:
+                row["server_seq"] = self.write.seq
+        return self.result
+
+
+@dataclass
+class _Staged:
+    """What one change wrote; kept only once the write succeeded (its savepoint, if any, released)."""
+
+    writes: list[repo.PendingWrite] = field(default_factory=list)
+    rescopes: list[tuple[str, str]] = field(default_factory=list)  # ("client" | "caseload", id)
+
+
 def push(session: Session, principal: Principal, changes: list[dict[str, Any]]) -> PushOutcome:
     """Apply one batch in one transaction and record the device's last applied sequence with it."""
+    try:
+        return _push(session, principal, changes, isolate=False)
+    except (IntegrityError, DataError):
+        # A change broke a constraint only the database checks (a foreign key, a unique value, a
+        # required field). Rather than a savepoint around every write of every push, redo this
+        # rare batch from the start with one around each write, so only that change is rejected.
+        return _push(session, principal, changes, isolate=True)
+
+
+def _push(
+    session: Session, principal: Principal, changes: list[dict[str, Any]], *, isolate: bool
+) -> PushOutcome:
     with session.begin():
-        repo.lock_writes(session)
-        device = session.get(Device, principal.device_id, with_for_update=True)
+        # FOR NO KEY UPDATE: a second push from this device waits for this one's commit, and pulls
+        # (which insert device_holdings rows pointing here) are not blocked.
+        device = session.get(Device, principal.device_id, with_for_update={"key_share": True})
         assert device is not None
         last = int(device.last_device_seq)
-        applier = _Applier(session, principal)
-        results: dict[int, Result] = {}
-        for index, change in sorted(enumerate(changes), key=lambda item: item[1]["device_seq"]):
+        ordered = sorted(enumerate(changes), key=lambda item: item[1]["device_seq"])
+        applier = _Applier(session, principal, isolate=isolate)
+        applier.lock([change for _, change in ordered if change["device_seq"] > last])
+        drafts: dict[int, _Draft] = {}
+        for index, change in ordered:
             if change["device_seq"] <= last:
-                results[index] = applier.duplicate(change)
+                drafts[index] = applier.duplicate(change)
                 continue
-            results[index] = applier.apply(change)
+            drafts[index] = applier.apply(change)
             last = change["device_seq"]
         device.last_device_seq = last
-    return PushOutcome([results[i] for i in range(len(changes))], last)
+        applier.number()  # takes the counter lock; the commit right after releases it
+    return PushOutcome([drafts[i].render() for i in range(len(changes))], last)
 
 
 class _Applier:
-    def __init__(self, session: Session, principal: Principal) -> None:
+    def __init__(self, session: Session, principal: Principal, *, isolate: bool) -> None:
         self.session = session
         self.principal = principal
+        self.isolate = isolate  # a savepoint around each write (see push)
         self.scopes = Scopes(session, user_id=principal.user_id, role=principal.role)
+        self.writes: list[repo.PendingWrite] = []  # numbered in this order at the end
+        self.latest: dict[tuple[str, str], repo.PendingWrite] = {}  # (table, id) -> its last write
+        self.rescopes: list[tuple[str, str]] = []
+        self.rows: dict[tuple[str, str], Any] = {}  # (table, id) -> locked row, or None: not there
+
+    # -- the batch ------------------------------------------------------------------------------
+
+    def lock(self, changes: list[dict[str, Any]]) -> None:
+        """Lock every row the batch may change, up front and in (table, id) order."""
+        by_table: dict[str, list[str]] = {}
+        for change in changes:
+            if change["table"] in TABLES:
+                by_table.setdefault(change["table"], []).append(change["row_id"])
+        for table in sorted(by_table):
+            model = repo.model_for(table)
+            if model is not None:
+                found = repo.lock_rows(self.session, model, by_table[table])
+                self.rows.update(((table, row_id), found.get(row_id)) for row_id in by_table[table])
+
+    def number(self) -> None:
+        """The tail: number every write of the batch with one counter update, then log rescopes.
+
+        Everything that can wait on another transaction's locks (row writes, foreign-key and unique
+        checks) is flushed before the counter is taken, so the counter is always the last lock and
+        its holder never waits on anyone: commits stay in sequence order (the watermark rule, see
+        ``repository.number_writes``) and the lock is held only for these few statements.
+        """
+        self.session.flush()
+        repo.number_writes(self.session, self.writes)
+        # Rescopes read a client's dependents only now, under the counter lock: a concurrent push
+        # adding one has either committed (and is logged again here) or will be numbered after us.
+        for kind, row_id in self.rescopes:
+            (repo.rescope_client if kind == "client" else repo.rescope_caseload)(self.session, row_id)
+        self.session.flush()
+
+    def _keep(self, staged: _Staged) -> None:
+        for write in staged.writes:
+            self.writes.append(write)
+            key = (type(write.obj).__tablename__, write.obj.id)
+            self.latest[key] = write
+            self.rows[key] = write.obj
+        self.rescopes.extend(staged.rescopes)
 
     # -- answers --------------------------------------------------------------------------------
 
@@ -72,7 +159,7 @@ class _Applier:
         reason: str = "",
         conflict_ids: list[str] | None = None,
         table: str | None = None,
-    ) -> Result:
+    ) -> _Draft:
         result: Result = {
             "device_seq": change["device_seq"],
             "change_id": change["change_id"],
@@ -86,16 +173,22 @@ class _Applier:
             result["row"] = self.scopes.outgoing(table or change["table"], row)
         if conflict_ids:
             result["conflict_ids"] = conflict_ids
-        return result
+        write = self.latest.get((type(obj).__tablename__, obj.id)) if obj is not None else None
+        return _Draft(result, write)
+
+    def _row(self, model: type[Any], table: str, row_id: str) -> Any:
+        if (table, row_id) in self.rows:
+            return self.rows[(table, row_id)]  # locked and loaded (or found absent) by lock()
+        return self.session.get(model, row_id)
 
     def _current(self, change: dict[str, Any]) -> Any:
         model = repo.model_for(change["table"]) if change["table"] in TABLES else None
-        return self.session.get(model, change["row_id"]) if model is not None else None
+        return self._row(model, change["table"], change["row_id"]) if model is not None else None
 
-    def duplicate(self, change: dict[str, Any]) -> Result:
+    def duplicate(self, change: dict[str, Any]) -> _Draft:
         return self._result(change, Outcome.DUPLICATE, obj=self._current(change))
 
-    def reject(self, change: dict[str, Any], reason: str, obj: Any = None) -> Result:
+    def reject(self, change: dict[str, Any], reason: str, obj: Any = None) -> _Draft:
         return self._result(change, Outcome.REJECTED, obj=obj, reason=reason)
 
     # -- one change -----------------------------------------------------------------------------
@@ -104,7 +197,7 @@ class _Applier:
         """Whether the hub sent this row to the pushing device and has not told it to drop it."""
         return self.session.get(DeviceHolding, (self.principal.device_id, table, row_id)) is not None
 
-    def apply(self, change: dict[str, Any]) -> Result:
+    def apply(self, change: dict[str, Any]) -> _Draft:
         table, op, row_id = change["table"], change["op"], change["row_id"]
         spec = TABLES.get(table)
         model = repo.model_for(table) if spec else None
@@ -112,7 +205,7 @@ class _Applier:
             return self.reject(change, f"the hub does not keep a table called {table!r}")
         if op not in OPS:
             return self.reject(change, f"unknown operation {op!r}")
-        hub_obj = self.session.get(model, row_id, populate_existing=True)
+        hub_obj = self._row(model, table, row_id)  # locked and loaded by lock()
         try:
             pairs = self._normalised(model, change["changes"], op)
         except ValueError as exc:
@@ -134,7 +227,13 @@ class _Applier:
                 if same
                 else self.reject(change, "an audit entry with this id already exists", hub_obj)
             )
-        base_is_current = hub_row is not None and hub_row["server_seq"] == change["base_server_seq"]
+        # A row this batch already wrote has moved past any base the device could name (it will
+        # get a new number the device has not seen), even though the number is assigned later.
+        base_is_current = (
+            hub_row is not None
+            and (table, row_id) not in self.latest
+            and hub_row["server_seq"] == change["base_server_seq"]
+        )
         merged = merge_change(
             kind=spec.kind,
             op=op,
@@ -145,12 +244,19 @@ class _Applier:
         )
         if merged.outcome in (Outcome.REJECTED, Outcome.DUPLICATE):
             return self._result(change, merged.outcome, obj=hub_obj, reason=merged.reason)
+        # Foreign keys, unique values and required fields are checked by the database, and a failure
+        # must reject this change, not the batch. Usually nothing fails: the writes are flushed
+        # together at the end and a failure redoes the batch with a savepoint around each write.
+        staged = _Staged()
         try:
-            with self.session.begin_nested():
-                obj = self._write(spec, model, op, row_id, hub_obj, hub_row, merged)
-                conflict_ids = self._record_conflicts(spec, change, hub_row, merged)
-                self.session.flush()
+            with self.session.begin_nested() if self.isolate else nullcontext():
+                obj = self._write(spec, model, op, row_id, hub_obj, hub_row, merged, staged)
+                conflict_ids = self._record_conflicts(spec, change, hub_row, merged, staged)
+                if self.isolate:
+                    self.session.flush()
         except (IntegrityError, DataError):
+            if not self.isolate:
+                raise  # an autoflush met an earlier change's failure: push redoes the batch
             self.session.expire_all()
             return self.reject(
                 change,
@@ -158,6 +264,7 @@ class _Applier:
                 "not exist, leaves out a required field or repeats a unique value",
                 self.session.get(model, row_id),
             )
+        self._keep(staged)
         return self._result(
             change, merged.outcome, obj=obj or hub_obj, reason=merged.reason, conflict_ids=conflict_ids
         )
@@ -186,8 +293,9 @@ class _Applier:
         hub_obj: Any,
         hub_row: dict[str, Any] | None,
         merged: MergeResult,
+        staged: _Staged,
     ) -> Any:
-        """Store the merged row (if anything changed) with a new number and its change-log entry."""
+        """Store the merged row (if anything changed); its number and log entry come in ``number``."""
         if merged.row is None:
             return None
         columns = repo.columns_of(model)
@@ -208,20 +316,24 @@ class _Applier:
                 setattr(hub_obj, name, value)
             obj = hub_obj
         old_clinician = hub_row.get("primary_clinician_id") if hub_row else None
-        repo.record_write(
-            self.session, obj, op=op, user_id=self.principal.user_id, device_id=self.principal.device_id
+        principal = self.principal
+        staged.writes.append(
+            repo.stamp(self.session, obj, op=op, user_id=principal.user_id, device_id=principal.device_id)
         )
         if spec.name == "clients" and hub_row is not None and old_clinician != obj.primary_clinician_id:
-            self.session.flush()
-            self.scopes.forget(obj.id)
-            rescope_client(self.session, obj.id)
+            self.scopes.forget(obj.id)  # later changes in the batch are checked against the new owner
+            staged.rescopes.append(("client", obj.id))
         if spec.name == "users" and hub_row is not None and hub_row.get("supervisor_id") != obj.supervisor_id:
-            self.session.flush()
-            rescope_caseload(self.session, obj.id)
+            staged.rescopes.append(("caseload", obj.id))
         return obj
 
     def _record_conflicts(
-        self, spec: TableSpec, change: dict[str, Any], hub_row: dict[str, Any] | None, merged: MergeResult
+        self,
+        spec: TableSpec,
+        change: dict[str, Any],
+        hub_row: dict[str, Any] | None,
+        merged: MergeResult,
+        staged: _Staged,
     ) -> list[str]:
         """One synced Conflict row per clash, numbered like any write so it reaches the author's devices."""
         ids: list[str] = []
@@ -247,51 +359,14 @@ class _Applier:
                 change_id=change["change_id"],
                 status="open",
             )
-            repo.record_write(
-                self.session,
-                conflict,
-                op="insert",
-                user_id=self.principal.user_id,
-                device_id=self.principal.device_id,
+            staged.writes.append(
+                repo.stamp(
+                    self.session,
+                    conflict,
+                    op="insert",
+                    user_id=self.principal.user_id,
+                    device_id=self.principal.device_id,
+                )
             )
             ids.append(conflict.id)
         return ids
-
-
-def rescope_client(session: Session, client_id: str) -> None:
-    """Log the client's dependent rows again so every device re-checks them against its scope.
-
-    Their own ``server_seq`` stays: the rows did not change, only who may hold them did.
-    """
-    for model in CHILD_TABLES:
-        ids = list(session.scalars(select(model.id).where(model.client_id == client_id)))
-        if not ids:
-            continue
-        top = repo.take_seq(session, len(ids))
-        for offset, row_id in enumerate(ids):
-            repo.log_change(
-                session,
-                seq=top - len(ids) + 1 + offset,
-                table=model.__tablename__,
-                row_id=row_id,
-                client_id=client_id,
-                op="rescope",
-            )
-
-
-def rescope_caseload(session: Session, clinician_id: str) -> None:
-    """A clinician's supervisor changed: their clients (and dependents) move between supervisors' scopes."""
-    client_ids = list(session.scalars(select(Client.id).where(Client.primary_clinician_id == clinician_id)))
-    if not client_ids:
-        return
-    top = repo.take_seq(session, len(client_ids))
-    for offset, client_id in enumerate(client_ids):
-        repo.log_change(
-            session,
-            seq=top - len(client_ids) + 1 + offset,
-            table="clients",
-            row_id=client_id,
-            client_id=client_id,
-            op="rescope",
-        )
-        rescope_client(session, client_id)
