@@ -20,7 +20,7 @@ from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.models import OutboxEntry
 from mentalspace_desktop.store.outbox import APPLYING_REMOTE
 from mentalspace_desktop.sync import protocol
-from mentalspace_desktop.sync.apply import apply_row
+from mentalspace_desktop.sync.apply import apply_row, pending_map
 
 PENDING = "pending"
 DONE = "done"
@@ -75,6 +75,8 @@ def record_results(store: Store, entries: Sequence[OutboxEntry], response: dict[
     by_change = {e.change_id: e for e in entries}
     with store.write() as s:
         s.info[APPLYING_REMOTE] = True
+        # One query for the whole batch; the s.get calls below then hit the identity map.
+        list(s.scalars(select(OutboxEntry).where(OutboxEntry.device_seq.in_(list(by_seq)))))
         rows: list[tuple[str, protocol.Result]] = []
         for result in results:
             entry = (by_change.get(str(result.get("change_id")))
@@ -103,9 +105,10 @@ def record_results(store: Store, entries: Sequence[OutboxEntry], response: dict[
             if result.get("row"):
                 rows.append((entry.table_name, result))
         s.flush()  # statuses first: the rows below must not keep these entries' values as "pending"
+        pending = pending_map(s)  # once per batch: a large backlog would otherwise be re-read per row
         for table, result in rows:
             row = dict(result["row"] or {})
-            apply_row(s, table, str(row.get("id") or ""), row, result.get("server_seq"))
+            apply_row(s, table, str(row.get("id") or ""), row, result.get("server_seq"), pending=pending)
 
 
 @dataclass(frozen=True)
