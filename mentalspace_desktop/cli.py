@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mentalspace_desktop import __version__
 from mentalspace_desktop.cli_signin import (
@@ -25,9 +24,6 @@ from mentalspace_desktop.cli_signin import (
     sign_in,
 )
 from mentalspace_desktop.errors import MentalSpaceError
-
-if TYPE_CHECKING:
-    pass
 
 PROG = "mentalspace"
 EXIT_FAILURE = 1

@@ -23,7 +23,7 @@ from mentalspace_desktop.hub.settings import HubSettings
 
 
 class CliError(Exception):
-    pass
+    """A missing or contradictory option: reported as one line, like every other failure."""
 
 
 def _parser() -> argparse.ArgumentParser:

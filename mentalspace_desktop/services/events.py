@@ -32,7 +32,7 @@ class UserDidChange(Event):
 
 @dataclass(frozen=True)
 class PracticeDidChange(Event):
-    pass
+    """The practice's name, time zone or idle-lock time changed."""
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ class HubCredential:
                     _memory.pop(self.user, None)
                 return
             except keyring.errors.KeyringError:
-                pass
+                log.warning("the keyring refused the hub token; keeping it in memory for this session")
         self._no_keyring()
         with _lock:
             _memory[self.user] = token
