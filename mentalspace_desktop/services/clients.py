@@ -264,8 +264,8 @@ class ClientService:
         # insurance and consent "selectin" loads on every keystroke (benchmarks/bench_client_search.py).
         lines = q.with_only_columns(*_SUMMARY_COLUMNS, User.full_name.label("clinician")).outerjoin(
             User, User.id == Client.primary_clinician_id)
-        with self.session.store.read() as s:
-            rows = list(s.execute(lines))
+        with self.session.store.engine.connect() as conn:  # a column query: no ORM session per keystroke
+            rows = list(conn.execute(lines))
         return [
             ClientSummary(c.id, c.chart_number, display_name(c), c.dob,  # type: ignore[arg-type]
                           rules.format_phone(c.phone_mobile or c.phone_home), c.status, c.clinician)
