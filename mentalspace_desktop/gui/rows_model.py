@@ -7,23 +7,24 @@ wording stays in the model, widgets only present it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from mentalspace_desktop.gui.qt import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 Index = QModelIndex | QPersistentModelIndex
+Row = TypeVar("Row")
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(QAbstractTableModel, Generic[Row]):
     """A read-only table over a list of rows; subclasses say what each cell reads."""
 
     headers: Sequence[str] = ()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[Any] = []
+        self._rows: list[Row] = []
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
+    def set_rows(self, rows: Sequence[Row]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
@@ -55,9 +56,16 @@ class RowsModel(QAbstractTableModel):
             return None
         return self.cell(self._rows[index.row()], index.column(), role)
 
-    def row(self, index: int) -> Any:
+    def row(self, index: int) -> Row:
         return self._rows[index]
 
-    def cell(self, row: Any, column: int, role: int) -> Any:
+    def rows(self) -> list[Row]:
+        return list(self._rows)
+
+    def row_of(self, row_id: str) -> int:
+        """The row whose ``id`` is ``row_id``, or -1 (rows are records with an ``id``)."""
+        return next((i for i, r in enumerate(self._rows) if getattr(r, "id", None) == row_id), -1)
+
+    def cell(self, row: Row, column: int, role: int) -> Any:
         """What ``row`` shows in ``column`` for ``role``; every subclass says."""
         raise NotImplementedError

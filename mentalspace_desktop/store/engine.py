@@ -21,11 +21,6 @@ HMAC_ALGORITHMS = frozenset({CURRENT_HMAC, LEGACY_HMAC})
 
 
 PRAGMAS = (
-    "PRAGMA cipher_hmac_algorithm = HMAC_SHA256",
-    "PRAGMA cipher_default_hmac_algorithm = HMAC_SHA256",
-)
-
-PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",  # durable across application crashes; WAL keeps it consistent
     "PRAGMA cache_size = -65536",  # 64 MiB of decrypted pages: decryption is the cost to avoid

@@ -20,8 +20,6 @@ from mentalspace_desktop.gui.qt import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QModelIndex,
-    QPersistentModelIndex,
     QPushButton,
     Qt,
     QTableView,
@@ -36,7 +34,6 @@ from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.audit import AuditFilter, AuditService
 from mentalspace_desktop.store.models import AuditEntry
 
-_Index = QModelIndex | QPersistentModelIndex
 ALL = ""
 
 
@@ -47,7 +44,7 @@ class AuditModel(RowsModel):
         self.set_rows(entries)
 
     def entry(self, row: int) -> AuditEntry:
-        return self.row(row)  # type: ignore[no-any-return]
+        return self.row(row)
 
     def cell(self, e: AuditEntry, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):

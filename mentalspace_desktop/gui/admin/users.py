@@ -16,8 +16,6 @@ from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QColor,
     QHeaderView,
-    QModelIndex,
-    QPersistentModelIndex,
     QPushButton,
     Qt,
     QTableView,
@@ -31,8 +29,6 @@ from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.accounts import AccountService, UserView
-
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def _when(moment: datetime | None) -> str:
@@ -65,10 +61,7 @@ class UsersModel(RowsModel):
         self.set_rows(users)
 
     def user(self, row: int) -> UserView:
-        return self.row(row)  # type: ignore[no-any-return]
-
-    def row_of(self, user_id: str) -> int:
-        return next((i for i, u in enumerate(self._rows) if u.id == user_id), -1)
+        return self.row(row)
 
     def cell(self, u: UserView, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):

@@ -15,15 +15,13 @@ from typing import Any
 from mentalspace_desktop.domain.clients import age_on
 from mentalspace_desktop.gui.clients.common import format_date
 from mentalspace_desktop.gui.qt import (
-    QAbstractTableModel,
     QColor,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
 )
+from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.clients import ClientService, ClientSummary
 
@@ -31,7 +29,6 @@ DEBOUNCE_MS = 150
 CLIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_WORDS = {"active": "Active", "inactive": "Inactive", "discharged": "Discharged"}
 
-_Index = QModelIndex | QPersistentModelIndex
 
 
 class Column(IntEnum):
@@ -53,65 +50,30 @@ HEADERS = {
 }
 
 
-class ClientResultsModel(QAbstractTableModel):
+class ClientResultsModel(RowsModel[ClientSummary]):
     """Rows of :class:`ClientSummary`; the id of each row is under :data:`CLIENT_ID_ROLE`."""
+
+    headers = tuple(HEADERS[c] for c in Column)
 
     def __init__(self, parent: QObject | None = None, *, today: Callable[[], date] = date.today) -> None:
         super().__init__(parent)
-        self._rows: list[ClientSummary] = []
         self._today = today
 
-    # -- contents ----------------------------------------------------------------------------
-
     def set_results(self, rows: list[ClientSummary]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        self.set_rows(rows)
 
     def clear(self) -> None:
-        self.set_results([])
+        self.set_rows([])
 
     def summary(self, row: int) -> ClientSummary:
-        return self._rows[row]
+        return self.row(row)
 
     def client_ids(self) -> list[str]:
         return [r.id for r in self._rows]
 
-    def row_of(self, client_id: str) -> int:
-        """The row showing ``client_id``, or -1."""
-        return next((i for i, r in enumerate(self._rows) if r.id == client_id), -1)
-
-    # -- Qt model API ------------------------------------------------------------------------
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:  # noqa: N802
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(Column)
-        ):
-            return HEADERS[Column(section)]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = Column(index.column())
+    def cell(self, row: ClientSummary, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, column)
+            return self._text(row, Column(column))
         if role == CLIENT_ID_ROLE:
             return row.id
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):

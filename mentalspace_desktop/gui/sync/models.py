@@ -7,23 +7,16 @@ plain words); the pages only present them. All are checked with the model tester
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from mentalspace_desktop.gui.qt import (
-    QAbstractTableModel,
-    QColor,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
+from mentalspace_desktop.gui.localtime import to_local
+from mentalspace_desktop.gui.qt import QColor, QObject, Qt
+from mentalspace_desktop.gui.rows_model import Row, RowsModel
 from mentalspace_desktop.services.conflicts import ConflictView
 from mentalspace_desktop.services.sync_status import DeviceView, RejectionView, RunView
 
-_Index = QModelIndex | QPersistentModelIndex
-Row = TypeVar("Row")
 ERROR_COLOUR = "#b23b3b"
 MUTED_COLOUR = "#7b8794"
 
@@ -32,8 +25,8 @@ def when(moment: datetime | None, *, never: str = "Never") -> str:
     """A local date and time short enough for a table cell."""
     if moment is None:
         return never
-    local = moment.astimezone()
-    now = datetime.now().astimezone()
+    local = to_local(moment)
+    now = to_local(datetime.now().astimezone())
     if local.date() == now.date():
         return local.strftime("Today %H:%M:%S")
     return local.strftime("%b %d, %H:%M" if local.year == now.year else "%b %d, %Y %H:%M")
@@ -54,63 +47,32 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
-class RowsModel(QAbstractTableModel, Generic[Row]):
-    """A read-only table of frozen dataclasses; subclasses say the columns and how each cell reads."""
-
-    COLUMNS: tuple[str, ...] = ()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Row] = []
-
-    def set_rows(self, rows: Sequence[Row]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row(self, index: int) -> Row:
-        return self._rows[index]
-
-    def rows(self) -> list[Row]:
-        return list(self._rows)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+class _TextRowsModel(RowsModel[Row]):
+    """Rows whose cells are plain text, with an optional colour and right-aligned number columns."""
 
     def cells(self, row: Row) -> tuple[str, ...]:
+        """Every cell's text, in column order; every subclass says."""
         raise NotImplementedError
 
     def colour(self, row: Row, column: int) -> str | None:
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
-                    Qt.ItemDataRole.ToolTipRole):
-            return self.cells(row)[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            colour = self.colour(row, index.column())
-            return QColor(colour) if colour else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and self.numeric(index.column()):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
     def numeric(self, column: int) -> bool:
         return False
 
+    def cell(self, row: Row, column: int, role: int) -> Any:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
+                    Qt.ItemDataRole.ToolTipRole):
+            return self.cells(row)[column]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            colour = self.colour(row, column)
+            return QColor(colour) if colour else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and self.numeric(column):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
 
-class RunsModel(RowsModel[RunView]):
+
+class RunsModel(_TextRowsModel[RunView]):
     """The sync log; ``with_device`` adds who and where (the hub's log of every device)."""
 
     COUNTS = ("Pushed", "New", "Updated", "Unchanged", "Dropped", "Rejected", "Conflicts")
@@ -118,7 +80,7 @@ class RunsModel(RowsModel[RunView]):
     def __init__(self, parent: QObject | None = None, *, with_device: bool = False) -> None:
         super().__init__(parent)
         self.with_device = with_device
-        self.COLUMNS = (("Time",) + (("Workstation", "User") if with_device else ())
+        self.headers = (("Time",) + (("Workstation", "User") if with_device else ())
                         + self.COUNTS + ("Duration", "Result"))
 
     def _first_count(self) -> int:
@@ -137,11 +99,11 @@ class RunsModel(RowsModel[RunView]):
                 ("First sync — " if r.kind == "initial" else "") + result)
 
     def colour(self, r: RunView, column: int) -> str | None:
-        return ERROR_COLOUR if column == len(self.COLUMNS) - 1 and not r.ok else None
+        return ERROR_COLOUR if column == len(self.headers) - 1 and not r.ok else None
 
 
-class RejectionsModel(RowsModel[RejectionView]):
-    COLUMNS = ("Record", "Change", "Fields", "Why the hub refused it")
+class RejectionsModel(_TextRowsModel[RejectionView]):
+    headers = ("Record", "Change", "Fields", "Why the hub refused it")
     _OPS = {"insert": "New record", "update": "Edit", "delete": "Deletion"}
 
     def cells(self, r: RejectionView) -> tuple[str, ...]:
@@ -152,8 +114,8 @@ class RejectionsModel(RowsModel[RejectionView]):
 DEVICE_STATUS = {"pending": "Waiting for approval", "approved": "Approved", "revoked": "Revoked"}
 
 
-class DevicesModel(RowsModel[DeviceView]):
-    COLUMNS = ("Workstation", "Enrolled by", "Status", "Last contact", "App version", "Enrolled", "Device id")
+class DevicesModel(_TextRowsModel[DeviceView]):
+    headers = ("Workstation", "Enrolled by", "Status", "Last contact", "App version", "Enrolled", "Device id")
 
     def __init__(self, parent: QObject | None = None, *, this_device: str = "") -> None:
         super().__init__(parent)
@@ -172,9 +134,6 @@ class DevicesModel(RowsModel[DeviceView]):
             return None
         return {"pending": "#9a6700", "revoked": ERROR_COLOUR}.get(d.status)
 
-    def row_of(self, device_id: str) -> int:
-        return next((i for i, d in enumerate(self._rows) if d.id == device_id), -1)
-
 
 FIELD_LABELS: dict[str, str] = {}
 
@@ -183,8 +142,8 @@ def field_label(name: str) -> str:
     return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
-class ConflictsModel(RowsModel[ConflictView]):
-    COLUMNS = ("Record", "Field", "This value", "Written by", "Other value", "Written by", "Recorded")
+class ConflictsModel(_TextRowsModel[ConflictView]):
+    headers = ("Record", "Field", "This value", "Written by", "Other value", "Written by", "Recorded")
     _WHAT = {"clients": "Client record", "insurances": "Insurance", "consents": "Consent",
              "users": "Staff account", "practice": "Practice settings"}
 
@@ -200,5 +159,3 @@ class ConflictsModel(RowsModel[ConflictView]):
         return (self.what(c), field_label(c.field), value_text(c.device_value), c.author_name or "Unknown",
                 value_text(c.hub_value), c.other_author_name or "Unknown", when(c.created_at))
 
-    def row_of(self, conflict_id: str) -> int:
-        return next((i for i, c in enumerate(self._rows) if c.id == conflict_id), -1)
