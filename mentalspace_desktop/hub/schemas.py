@@ -36,6 +36,8 @@ class TokensOut(BaseModel):
     expires_in: int
     device_status: str
     user: UserOut
+    # The workstation's key secret, for signing a person in there for the first time (approved only).
+    device_key: str | None = None
 
 
 class HandshakeIn(BaseModel):
@@ -60,6 +62,11 @@ class DeviceMe(BaseModel):
     reason: str | None = None
     name: str
     last_device_seq: int
+    has_key: bool = False  # whether the hub holds this workstation's key secret
+
+
+class DeviceKeyIn(BaseModel):
+    key: str = Field(min_length=40, max_length=64)  # 32 random bytes, base64
 
 
 class DeviceOut(BaseModel):
@@ -89,6 +96,7 @@ class ChangeIn(BaseModel):
     base_server_seq: int | None = None
     changes: dict[str, list[Any]]
     schema_version: str = Field(default="", max_length=40)
+    author_id: str | None = Field(default=None, max_length=36)  # who made it (a shared workstation)
 
 
 class PushIn(BaseModel):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
@@ -126,6 +128,35 @@ class PendingSignIn:
         self.store.close()
 
 
+@dataclass
+class HubPendingSignIn:
+    """A first sign-in on a workstation connected to a hub: the hub checks password and code together.
+
+    The person has no key slot here yet, so nothing can be opened until the hub has confirmed them
+    (sync/device_key.py). Offers what the sign-in screen asks of any pending sign-in.
+    """
+
+    slots: KeySlots
+    username: str
+    password: str = field(repr=False)
+    needs_enrollment: bool = False
+    must_change_password: bool = False  # known once the hub has confirmed them and the store is open
+    is_demo: bool = False
+    via_hub: bool = True
+
+    def demo_code(self) -> None:
+        return None
+
+    def practice_name(self) -> str:
+        return ""
+
+    def full_name(self) -> str:
+        return self.username
+
+    def cancel(self) -> None:
+        self.password = ""
+
+
 # One message whether the user name is unknown or the password wrong, so the screen never confirms that a
 # name exists; the count of attempts left is shown only after the password step (code, lock screen).
 WRONG_CREDENTIALS = (
@@ -141,9 +172,11 @@ def _audit_pre_open(slots: KeySlots, *, username: str, action: str, summary: str
 class Authenticator:
     """Signing in to one store. Knows nothing of windows: the GUI and the command line both use it."""
 
-    def __init__(self, files: StoreFiles, *, kdf: KdfParams = DEFAULT_KDF) -> None:
+    def __init__(self, files: StoreFiles, *, kdf: KdfParams = DEFAULT_KDF,
+                 hub_client_factory: Callable[..., Any] | None = None) -> None:
         self.files = files
         self.kdf = kdf
+        self.hub_client_factory = hub_client_factory  # tests: a client with short timeouts
 
     def store_exists(self) -> bool:
         return self.files.exists()
@@ -204,8 +237,12 @@ class Authenticator:
 
     # -- sign in -----------------------------------------------------------------------------
 
-    def begin(self, username: str, password: str) -> PendingSignIn:
-        """Check the password: open the store with the user's key slot, or count a failure."""
+    def begin(self, username: str, password: str) -> PendingSignIn | HubPendingSignIn:
+        """Check the password: open the store with the user's key slot, or count a failure.
+
+        On a workstation connected to a hub, a name without a slot here may be a colleague signing in
+        here for the first time: the code step then asks the hub (which also counts failures).
+        """
         username = username.strip()
         slots = KeySlots.load(self.files.key_slots)
         state = slots.attempts(username)
@@ -225,6 +262,8 @@ class Authenticator:
                     _audit_pre_open(slots, username=username, action="account_locked", summary="5 failed attempts")
                     raise _locked_message(state) from None
                 raise AuthenticationError(WRONG_CREDENTIALS) from None
+            if slots.hub is not None:
+                return HubPendingSignIn(slots, username, password)
             raise AuthenticationError(WRONG_CREDENTIALS) from None  # same words: no hint the name exists
         store = open_store(self.files, key)
         try:
@@ -248,8 +287,11 @@ class Authenticator:
             is_demo=bool(practice and practice.is_demo),
         )
 
-    def complete(self, pending: PendingSignIn, code: str, *, now: float | None = None) -> UserSession:
+    def complete(self, pending: PendingSignIn | HubPendingSignIn, code: str, *, now: float | None = None
+                 ) -> UserSession:
         """Check the one-time code (or a backup code) and finish signing in."""
+        if isinstance(pending, HubPendingSignIn):
+            return self._complete_through_hub(pending, code)
         state = pending.slots.attempts(pending.username)
         if state.is_locked(_now()):
             raise _locked_message(state)
@@ -270,6 +312,30 @@ class Authenticator:
                 f"That code is not correct. {state.attempts_left()} attempt(s) left before the account locks."
             )
         return self._finish(pending, method)
+
+    def _complete_through_hub(self, pending: HubPendingSignIn, code: str) -> UserSession:
+        from mentalspace_desktop.sync.device_key import sign_in_through_hub
+
+        confirmed = sign_in_through_hub(self.files, pending.slots, username=pending.username,
+                                        password=pending.password, code=code, kdf=self.kdf,
+                                        factory=self.hub_client_factory)
+        confirmed.client.close()
+        store = confirmed.store
+        try:
+            with store.read() as s:
+                user = s.get(User, confirmed.user_id)
+                practice = s.scalars(select(Practice)).first()
+            if user is None or user.deleted or not user.active:
+                raise AccountInactive("This account has been deactivated. Ask an administrator.")
+        except BaseException:
+            store.close()
+            raise
+        pending.must_change_password = user.must_change_password
+        pending.password = ""
+        opened = PendingSignIn(store=store, slots=pending.slots, user_id=user.id, username=user.username,
+                               needs_enrollment=False, must_change_password=user.must_change_password,
+                               is_demo=bool(practice and practice.is_demo))
+        return self._finish(opened, "hub-confirmed, first sign-in on this workstation")
 
     def enroll(self, pending: PendingSignIn, *, secret: str, code: str) -> tuple[UserSession, list[str]]:
         """First sign-in of a user without TOTP: confirm their app with a code, issue backup codes."""

@@ -99,6 +99,24 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     app_version: Mapped[str | None] = mapped_column(String(20))
     last_device_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # highest device_seq applied
+    # The secret that unwraps the workstation's own copy of its store key (sync/device_key.py). Only
+    # the hub holds it, and it hands it only to staff who sign in there with password and code.
+    key_secret: Mapped[str | None] = mapped_column(String(64))
+
+
+class DeviceUser(Base):
+    """Staff who may work on a workstation: they signed in there through the hub, or were created there.
+
+    The hub accepts a change from the workstation as authored by any of them (checked against that
+    person's own permissions), and the workstation receives what any of them may read.
+    """
+
+    __tablename__ = "device_users"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    how: Mapped[str] = mapped_column(String(20))  # "hub sign-in" or "created here"
 
 
 class RefreshToken(Base):

@@ -217,6 +217,10 @@ class HubClient:
     def devices_me(self) -> dict[str, Any]:
         return self._authed("GET", "/v1/devices/me")
 
+    def put_device_key(self, key: str) -> None:
+        """Give the hub the secret that unwraps this workstation's device slot (sync/device_key.py)."""
+        self._authed("PUT", "/v1/devices/me/key", json={"key": key})
+
     def push(self, changes: list[protocol.Change]) -> dict[str, Any]:
         return self._authed("POST", "/v1/sync/push", json={"changes": changes},
                             read_timeout=BULK_READ_TIMEOUT)

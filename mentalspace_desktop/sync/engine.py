@@ -28,6 +28,7 @@ from mentalspace_desktop.sync import protocol, state
 from mentalspace_desktop.sync.apply import apply_page, finish_snapshot
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.credentials import HubCredential
+from mentalspace_desktop.sync.device_key import ensure_escrowed
 from mentalspace_desktop.sync.errors import (
     AuthExpired,
     DevicePending,
@@ -130,8 +131,9 @@ class SyncEngine:
         if not state.current_cursor(self.store):
             report.kind = "initial"
         try:
-            self._handshake(report)
+            epoch = self._handshake(report)
             self._check_device()
+            self._share_device_key(epoch)
             self._push_all(report)
             self._pull_all(report)
         except DeviceRevoked as exc:
@@ -165,7 +167,7 @@ class SyncEngine:
 
     # -- steps --------------------------------------------------------------------------------
 
-    def _handshake(self, report: SyncReport) -> None:
+    def _handshake(self, report: SyncReport) -> str:
         answer = self.client.handshake(self.store.schema_version, device_time=self.device_clock())
         hub_schema = str(answer.get("schema") or "")
         local = self.store.schema_version
@@ -188,6 +190,17 @@ class SyncEngine:
         known = self.store.get_state(state.EPOCH)
         if epoch and known and epoch != known and state.current_cursor(self.store):
             self._epoch_changed(report, epoch)
+        return epoch
+
+    def _share_device_key(self, epoch: str) -> None:
+        """Let colleagues sign in here for the first time (sync/device_key.py); never fails a sync."""
+        try:
+            if ensure_escrowed(self.store, self.client, epoch=epoch):
+                log.info("this workstation's key secret is now kept by the hub")
+        except HubRejected as exc:
+            if type(exc) is not HubRejected:  # revoked, signed out, outdated: the sync must stop
+                raise
+            log.warning("the hub did not take this workstation's key secret: %s", exc.message)
 
     def _check_device(self) -> None:
         if self.store.get_state(state.DEVICE_STATUS) == "approved":

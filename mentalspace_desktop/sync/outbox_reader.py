@@ -38,6 +38,7 @@ def to_change(entry: OutboxEntry) -> protocol.Change:
         base_server_seq=entry.base_server_seq,
         changes={name: list(pair) for name, pair in json.loads(entry.changes).items()},
         schema_version=entry.schema_version,
+        author_id=json.loads(entry.row or "{}").get("updated_by"),
     )
 
 

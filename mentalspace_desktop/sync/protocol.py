@@ -21,6 +21,8 @@ Any call from a revoked device answers HTTP 403 ``{"detail": ..., "code": "devic
 desktop then destroys its key slots and tells the user why.
 
 Push — ``POST /v1/sync/push`` ``{"changes": [Change...]}`` with changes in device-sequence order;
+each names its author, who must work on this device (signed in there through the hub, or created
+there by an administrator) and is held to their own permissions;
 the hub applies the batch in one transaction that also records the device's last applied
 ``device_seq``; a change at or below it is answered ``duplicate`` without being applied again.
 → ``{"results": [Result...], "last_device_seq": int}``. A rejection still advances the queue.
@@ -66,6 +68,7 @@ class Change(TypedDict):
     base_server_seq: int | None
     changes: dict[str, list[Any]]  # field -> [old, new]
     schema_version: str
+    author_id: str | None  # who made it; the hub checks it against the staff who work on this device
 
 
 class Result(TypedDict, total=False):

@@ -65,6 +65,7 @@ def test_login_enrols_a_pending_device_that_may_only_ask_about_itself(hub: HubFi
         "reason": None,
         "name": "Room 2 PC",
         "last_device_seq": 0,
+        "has_key": False,
     }
     for path in ("/v1/sync/pull", "/v1/sync/log"):
         refused = hub.client.get(path, headers=headers)

@@ -246,6 +246,11 @@ class SignInDialog(QDialog):
             self.demo_hint.setText(f"Demo practice — current code: {demo}")
         self.code_edit.clear()
         self.code_step.message.clear_message()
+        if getattr(pending, "via_hub", False):
+            self.code_step.message.show_hint(
+                "This is your first sign-in on this workstation: the practice hub will check your password "
+                "and code, so it must be online."
+            )
         self._show(self.code_step)
 
     def _back_to_credentials(self) -> None:
@@ -326,6 +331,8 @@ class SignInDialog(QDialog):
 
     def _signed_in(self, session: Any) -> None:
         self._busy(self.code_step, False)
+        if self._pending is not None:  # a hub-confirmed first sign-in learns this only now
+            self._must_change = bool(self._pending.must_change_password)
         self.session = session
         self._pending = None
         self._finish_or_change_password()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mentalspace_desktop.hub.deps import AdminUser, CurrentUser, DbSession
-from mentalspace_desktop.hub.schemas import DeviceMe, DeviceOut, RevokeIn
+from mentalspace_desktop.hub.deps import AdminUser, ApprovedDevice, CurrentUser, DbSession
+from mentalspace_desktop.hub.schemas import DeviceKeyIn, DeviceMe, DeviceOut, RevokeIn
 from mentalspace_desktop.hub.services import devices
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
@@ -14,6 +14,12 @@ router = APIRouter(prefix="/v1/devices", tags=["devices"])
 @router.get("/me", response_model=DeviceMe)
 def me(principal: CurrentUser, session: DbSession) -> DeviceMe:
     return DeviceMe(**devices.me(session, principal.device_id))
+
+
+@router.put("/me/key")
+def set_key(body: DeviceKeyIn, principal: ApprovedDevice, session: DbSession) -> dict[str, bool]:
+    devices.set_key(session, principal.device_id, body.key)
+    return {"has_key": True}
 
 
 @router.get("", response_model=list[DeviceOut])

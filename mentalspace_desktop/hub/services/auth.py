@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +29,7 @@ from mentalspace_desktop.hub.errors import HubError, forbidden, unauthorized
 from mentalspace_desktop.services import totp
 from mentalspace_desktop.store.hub_models import HubLoginAttempt
 from mentalspace_desktop.store.models import BackupCode, User
-from mentalspace_desktop.store.sync_models import Device, RefreshToken
+from mentalspace_desktop.store.sync_models import Device, DeviceUser, RefreshToken
 from mentalspace_desktop.store.types import utcnow
 
 _hasher = PasswordHasher()
@@ -56,6 +56,7 @@ class Tokens:
     expires_in: int
     device_status: str
     user: dict[str, str]
+    device_key: str | None = None
 
 
 # -- tokens -------------------------------------------------------------------------------------
@@ -228,7 +229,8 @@ def login(
             device.last_seen_at = now
             user.last_login_at = now  # hub bookkeeping, like totp_last_step: takes no number
             session.flush()
-            return _issue(
+            add_device_user(session, device.id, user.id, how="hub sign-in")
+            tokens = _issue(
                 session,
                 key=key,
                 user=user,
@@ -237,9 +239,19 @@ def login(
                 access_seconds=access_seconds,
                 refresh_days=refresh_days,
             )
+            if device.status == "approved" and device.key_secret:
+                tokens = replace(tokens, device_key=device.key_secret)
+            return tokens
     except _Refused as refused:
         _count_failure(session, refused.key, now)
         raise AssertionError("unreachable") from None
+
+
+def add_device_user(session: Session, device_id: str, user_id: str, *, how: str) -> None:
+    """Remember that this person works on this workstation (see DeviceUser); once is enough."""
+    if session.get(DeviceUser, (device_id, user_id)) is None:
+        session.add(DeviceUser(device_id=device_id, user_id=user_id, added_at=utcnow(), how=how))
+        session.flush()
 
 
 def _verify_password(hashed: str, password: str) -> bool:

@@ -24,7 +24,17 @@ def me(session: Session, device_id: str) -> dict[str, Any]:
             "reason": device.revoked_reason,
             "name": device.name,
             "last_device_seq": int(device.last_device_seq),
+            "has_key": bool(device.key_secret),
         }
+
+
+def set_key(session: Session, device_id: str, key: str) -> None:
+    """Keep the secret that unwraps this (approved) workstation's copy of its store key."""
+    with session.begin():
+        device = session.get(Device, device_id, with_for_update=True)
+        if device is None:
+            raise not_found("This workstation is not known to the hub.")
+        device.key_secret = key
 
 
 def list_devices(session: Session) -> list[dict[str, Any]]:
@@ -83,6 +93,7 @@ def revoke(session: Session, device_id: str, *, reason: str) -> dict[str, Any]:
             device.status = "revoked"
             device.revoked_at = utcnow()
             device.revoked_reason = reason.strip() or None
+        device.key_secret = None  # nobody can be signed in there for the first time any more
         session.execute(update(RefreshToken).where(RefreshToken.device_id == device_id).values(revoked=True))
         username = session.scalar(select(User.username).where(User.id == device.enrolled_by))
         return _view(device, username)

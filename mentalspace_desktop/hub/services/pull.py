@@ -18,7 +18,7 @@ from mentalspace_desktop.hub import db
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.errors import HubError
 from mentalspace_desktop.hub.services.auth import Principal
-from mentalspace_desktop.hub.services.scopes import Scopes
+from mentalspace_desktop.hub.services.scopes import DeviceScopes
 from mentalspace_desktop.store.outbox import jsonable
 from mentalspace_desktop.store.sync_models import ChangeLog, DeviceHolding
 from mentalspace_desktop.sync.protocol import PULL_PAGE_SIZE, Cursor, PulledRow
@@ -82,7 +82,7 @@ def pull(session: Session, principal: Principal, cursor_text: str, limit: int = 
 
 
 def _fill(session: Session, principal: Principal, keys: list[tuple[str, str]], page: Page) -> None:
-    scopes = Scopes(session, user_id=principal.user_id, role=principal.role)
+    scopes = DeviceScopes(session, device_id=principal.device_id, user_id=principal.user_id, role=principal.role)
     by_table: dict[str, list[str]] = {}
     for table, row_id in keys:
         by_table.setdefault(table, []).append(row_id)

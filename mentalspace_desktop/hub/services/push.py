@@ -24,10 +24,12 @@ from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.merge import DataKind, MergeResult, Outcome, merge_change
+from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.hub import repository as repo
-from mentalspace_desktop.hub.services.auth import Principal
+from mentalspace_desktop.hub.services.auth import Principal, add_device_user
 from mentalspace_desktop.hub.services.scopes import Scopes
-from mentalspace_desktop.store.sync_models import Conflict, Device, DeviceHolding
+from mentalspace_desktop.store.models import User
+from mentalspace_desktop.store.sync_models import Conflict, Device, DeviceHolding, DeviceUser
 from mentalspace_desktop.sync.protocol import Result
 from mentalspace_desktop.sync.tables import TABLES, TableSpec
 
@@ -104,7 +106,9 @@ class _Applier:
         self.session = session
         self.principal = principal
         self.isolate = isolate  # a savepoint around each write (see push)
-        self.scopes = Scopes(session, user_id=principal.user_id, role=principal.role)
+        self.scopes = Scopes(session, user_id=principal.user_id, role=principal.role)  # the change's author
+        self.authors: dict[str, Scopes | None] = {principal.user_id: self.scopes}  # None: may not author
+        self.created_here: list[str] = []  # staff an administrator created on this workstation
         self.writes: list[repo.PendingWrite] = []  # numbered in this order at the end
         self.latest: dict[tuple[str, str], repo.PendingWrite] = {}  # (table, id) -> its last write
         self.rescopes: list[tuple[str, str]] = []
@@ -133,6 +137,8 @@ class _Applier:
         ``repository.number_writes``) and the lock is held only for these few statements.
         """
         self.session.flush()
+        for user_id in self.created_here:
+            add_device_user(self.session, self.principal.device_id, user_id, how="created here")
         repo.number_writes(self.session, self.writes)
         # Rescopes read a client's dependents only now, under the counter lock: a concurrent push
         # adding one has either committed (and is logged again here) or will be numbered after us.
@@ -193,6 +199,26 @@ class _Applier:
 
     # -- one change -----------------------------------------------------------------------------
 
+    def _author(self, change: dict[str, Any]) -> Scopes | None:
+        """The scopes of the person who made this change on the workstation, or None if they may not.
+
+        A shared workstation pushes the work of everyone who signs in there: each change is checked
+        against its author's own permissions, and only staff who work there (DeviceUser) may author.
+        """
+        author_id = str(change.get("author_id") or self.principal.user_id)
+        if author_id not in self.authors:
+            user = self.session.get(User, author_id)
+            works_here = user is not None and (
+                author_id in self.created_here
+                or self.session.get(DeviceUser, (self.principal.device_id, author_id)) is not None
+            )
+            self.authors[author_id] = (
+                Scopes(self.session, user_id=author_id, role=Role(user.role))
+                if works_here and user is not None and user.active and not user.deleted
+                else None
+            )
+        return self.authors[author_id]
+
     def _held(self, table: str, row_id: str) -> bool:
         """Whether the hub sent this row to the pushing device and has not told it to drop it."""
         return self.session.get(DeviceHolding, (self.principal.device_id, table, row_id)) is not None
@@ -206,6 +232,11 @@ class _Applier:
         if op not in OPS:
             return self.reject(change, f"unknown operation {op!r}")
         hub_obj = self._row(model, table, row_id)  # locked and loaded by lock()
+        author = self._author(change)
+        if author is None:
+            return self.reject(change, "the person who made this change has never signed in to the hub on this "
+                               "workstation, or their account is closed", hub_obj)
+        self.scopes = author
         try:
             pairs = self._normalised(model, change["changes"], op)
         except ValueError as exc:
@@ -265,6 +296,9 @@ class _Applier:
                 self.session.get(model, row_id),
             )
         self._keep(staged)
+        if table == "users" and op == "insert" and obj is not None:
+            self.created_here.append(row_id)
+            self.authors.pop(row_id, None)
         return self._result(
             change, merged.outcome, obj=obj or hub_obj, reason=merged.reason, conflict_ids=conflict_ids
         )
@@ -316,12 +350,13 @@ class _Applier:
                 setattr(hub_obj, name, value)
             obj = hub_obj
         old_clinician = hub_row.get("primary_clinician_id") if hub_row else None
-        principal = self.principal
         staged.writes.append(
-            repo.stamp(self.session, obj, op=op, user_id=principal.user_id, device_id=principal.device_id)
+            repo.stamp(self.session, obj, op=op, user_id=self.scopes.user_id, device_id=self.principal.device_id)
         )
         if spec.name == "clients" and hub_row is not None and old_clinician != obj.primary_clinician_id:
-            self.scopes.forget(obj.id)  # later changes in the batch are checked against the new owner
+            for scopes in self.authors.values():  # later changes in the batch are checked against the new owner
+                if scopes is not None:
+                    scopes.forget(obj.id)
             staged.rescopes.append(("client", obj.id))
         if spec.name == "users" and hub_row is not None and hub_row.get("supervisor_id") != obj.supervisor_id:
             staged.rescopes.append(("caseload", obj.id))
@@ -353,7 +388,7 @@ class _Applier:
                 device_value=repo.dumps(clash.device),
                 kept=kept,
                 reason=merged.reason or "changed here and on another workstation",
-                author_id=self.principal.user_id,
+                author_id=self.scopes.user_id,
                 other_author_id=(hub_row or {}).get("updated_by"),
                 from_device_id=self.principal.device_id,
                 change_id=change["change_id"],
@@ -364,7 +399,7 @@ class _Applier:
                     self.session,
                     conflict,
                     op="insert",
-                    user_id=self.principal.user_id,
+                    user_id=self.scopes.user_id,
                     device_id=self.principal.device_id,
                 )
             )

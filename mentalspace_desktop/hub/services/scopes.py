@@ -23,6 +23,7 @@ from mentalspace_desktop.domain.roles import (
     relation_to_client,
 )
 from mentalspace_desktop.store.models import Client, User
+from mentalspace_desktop.store.sync_models import DeviceUser
 from mentalspace_desktop.sync.tables import TABLES, TableSpec
 
 # Fields of their own users row that anyone may change from their own devices: signing in, changing
@@ -194,3 +195,29 @@ class Scopes:
         ):
             return None
         return "only the author of a change (or, for clinical records, a supervisor) can resolve its conflict"
+
+
+class DeviceScopes:
+    """What one workstation may hold: whatever any of the staff who work there may read.
+
+    A shared front-desk workstation holds what the front desk may read; once a clinician has signed
+    in there through the hub, it also holds that clinician's clients (each person still sees only what
+    their own role allows, enforced by the desktop's services).
+    """
+
+    def __init__(self, session: Session, *, device_id: str, user_id: str, role: Role) -> None:
+        people = {user_id: role}
+        for other_id, other_role in session.execute(
+            select(User.id, User.role)
+            .join(DeviceUser, DeviceUser.user_id == User.id)
+            .where(DeviceUser.device_id == device_id, User.active.is_(True), User.deleted.is_(False))
+        ):
+            people.setdefault(other_id, Role(other_role))
+        self.members = [Scopes(session, user_id=uid, role=r) for uid, r in people.items()]
+
+    def outgoing(self, table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        for scopes in self.members:
+            allowed = scopes.outgoing(table, row)
+            if allowed is not None:
+                return allowed
+        return None
