@@ -16,10 +16,17 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.errors import AuthenticationError
-from mentalspace_desktop.services.accounts import Authenticator, HubPendingSignIn, PendingSignIn
+from mentalspace_desktop.services.accounts import (
+    AccountService,
+    Authenticator,
+    HubPendingSignIn,
+    NewUser,
+    PendingSignIn,
+)
 from mentalspace_desktop.services.clients import ClientInput, ClientService
-from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.services.session import Actor, UserSession
 from mentalspace_desktop.store.keyslots import KdfParams, KeySlots
 from mentalspace_desktop.store.models import Client, User
 from mentalspace_desktop.sync.client import HubClient
@@ -199,3 +206,17 @@ def test_a_change_by_someone_who_never_signed_in_here_is_rejected_and_kept(world
     [(city,)] = world.hub.sql("SELECT city FROM clients WHERE id = :c", c=client_id)
     assert city != "Macon"
 
+
+
+def test_staff_created_on_a_workstation_work_there_before_they_ever_meet_the_hub(world: World) -> None:
+    admin_desk = world.desk("admin")
+    assert admin_desk.sync().ok
+    new_id = AccountService(admin_desk.session).create_user(NewUser(
+        username="temp.desk", full_name="Robin Vale", role=Role.FRONT_DESK, password="Copper-Kettle-Meadow-83"))
+    robin = UserSession(admin_desk.session.store, admin_desk.session.slots,
+                        Actor(new_id, "temp.desk", "Robin Vale", Role.FRONT_DESK))
+    made = ClientService(robin).register(ClientInput(first_name="Lee", last_name="Orr", dob=date(1979, 5, 6)))
+    report = admin_desk.sync()  # the account and Robin's first client go in one push
+    assert report.ok and report.rejected == 0, report.rejections
+    assert world.hub.sql("SELECT updated_by FROM clients WHERE id = :c", c=made.id) == [(new_id,)]
+    assert world.hub.sql("SELECT how FROM device_users WHERE user_id = :u", u=new_id) == [("created here",)]
