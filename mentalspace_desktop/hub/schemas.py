@@ -81,6 +81,7 @@ class DeviceOut(BaseModel):
     approved_at: datetime | None
     revoked_at: datetime | None
     revoked_reason: str | None
+    staff: list[str] = []  # user names of the people who work there (DeviceUser)
 
 
 class RevokeIn(BaseModel):

@@ -105,6 +105,7 @@ class DeviceView:
     app_version: str | None
     created_at: datetime | None
     revoked_reason: str | None
+    staff: tuple[str, ...] = ()  # who works there: signed in there through the hub, or created there
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ def _run_view(row: Any, **extra: Any) -> RunView:
 def _device_view(d: dict[str, Any]) -> DeviceView:
     return DeviceView(str(d["id"]), str(d.get("name") or ""), str(d.get("user_id") or ""), d.get("username"),
                       str(d.get("status") or ""), _when(d.get("last_seen_at")), d.get("app_version"),
-                      _when(d.get("created_at")), d.get("revoked_reason"))
+                      _when(d.get("created_at")), d.get("revoked_reason"),
+                      tuple(str(name) for name in d.get("staff") or ()))
 
 
 def is_connected(store: Store) -> bool:

@@ -94,6 +94,7 @@ def test_administrator_lists_approves_and_revokes_devices(world: World) -> None:
         devices = {d.id: d for d in service.devices()}
         pending = devices[newcomer.session.store.device_id]
         assert pending.status == "pending" and pending.username == "clin"
+        assert pending.staff == ("clin",)  # who works there: here, whoever signed in through the hub
         assert devices[admin.session.store.device_id].status == "approved"
         assert service.approve_device(pending.id).status == "approved"
         assert newcomer.sync().ok

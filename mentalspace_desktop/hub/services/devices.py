@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from mentalspace_desktop.hub.errors import HubError, not_found
 from mentalspace_desktop.store.models import User
-from mentalspace_desktop.store.sync_models import Device, RefreshToken
+from mentalspace_desktop.store.sync_models import Device, DeviceUser, RefreshToken
 from mentalspace_desktop.store.types import utcnow
 
 
@@ -44,11 +44,24 @@ def list_devices(session: Session) -> list[dict[str, Any]]:
             .join(User, User.id == Device.enrolled_by, isouter=True)
             .order_by(Device.created_at)
         ).all()
-        return [_view(device, username) for device, username in rows]
+        staff = _staff(session)
+        return [_view(device, username, staff.get(device.id, [])) for device, username in rows]
 
 
-def _view(device: Device, username: str | None) -> dict[str, Any]:
+def _staff(session: Session, device_id: str | None = None) -> dict[str, list[str]]:
+    """Device id -> user names of the people who work there, for the administrator's list."""
+    query = select(DeviceUser.device_id, User.username).join(User, User.id == DeviceUser.user_id)
+    if device_id is not None:
+        query = query.where(DeviceUser.device_id == device_id)
+    staff: dict[str, list[str]] = {}
+    for dev, name in session.execute(query.order_by(User.username)):
+        staff.setdefault(dev, []).append(name)
+    return staff
+
+
+def _view(device: Device, username: str | None, staff: list[str]) -> dict[str, Any]:
     return {
+        "staff": staff,
         "id": device.id,
         "name": device.name,
         "user_id": device.enrolled_by,
@@ -80,7 +93,7 @@ def approve(session: Session, device_id: str, *, by: str | None) -> dict[str, An
             device.approved_at = utcnow()
             device.approved_by = by
         username = session.scalar(select(User.username).where(User.id == device.enrolled_by))
-        return _view(device, username)
+        return _view(device, username, _staff(session, device.id).get(device.id, []))
 
 
 def revoke(session: Session, device_id: str, *, reason: str) -> dict[str, Any]:
@@ -96,4 +109,4 @@ def revoke(session: Session, device_id: str, *, reason: str) -> dict[str, Any]:
         device.key_secret = None  # nobody can be signed in there for the first time any more
         session.execute(update(RefreshToken).where(RefreshToken.device_id == device_id).values(revoked=True))
         username = session.scalar(select(User.username).where(User.id == device.enrolled_by))
-        return _view(device, username)
+        return _view(device, username, _staff(session, device.id).get(device.id, []))
