@@ -21,7 +21,7 @@ from mentalspace_desktop.errors import NotFound, PermissionDenied, ValidationErr
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.events import ClientDidChange
 from mentalspace_desktop.services.session import UserSession
-from mentalspace_desktop.store.models import Base, User
+from mentalspace_desktop.store.models import Base, Client, User
 from mentalspace_desktop.store.sync_models import Conflict
 from mentalspace_desktop.store.types import utcnow
 from mentalspace_desktop.sync.tables import TABLES
@@ -42,6 +42,7 @@ class ConflictView:
     other_author_name: str | None
     created_at: datetime
     clinical: bool
+    client_name: str | None = None  # "Last, First" of the client the record belongs to, when known here
 
 
 def _model_for(table: str) -> type[Any]:
@@ -76,13 +77,17 @@ class ConflictService:
             rows = s.scalars(select(Conflict).where(Conflict.status == "open", Conflict.deleted.is_(False))
                              .order_by(Conflict.updated_at))
             supervisors = {uid: u.supervisor_id for uid, u in users.items()}
+            mine = [c for c in rows if self._may_decide(c, supervisors)]
+            client_ids = {c.client_id for c in mine if c.client_id}
+            names = {cid: f"{last}, {first}" for cid, last, first in s.execute(
+                select(Client.id, Client.last_name, Client.first_name).where(Client.id.in_(client_ids)))}
             return [
                 ConflictView(c.id, c.table_name, c.row_id, c.client_id, c.field, _load(c.hub_value),
                              _load(c.device_value), c.kept, c.reason,
                              users[c.author_id].full_name if c.author_id in users else None,
                              users[c.other_author_id].full_name if c.other_author_id in users else None,
-                             c.updated_at, self._clinical(c))
-                for c in rows if self._may_decide(c, supervisors)
+                             c.updated_at, self._clinical(c), names.get(c.client_id or ""))
+                for c in mine
             ]
 
     def resolve(self, conflict_id: str, *, keep: str) -> None:

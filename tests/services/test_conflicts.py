@@ -33,6 +33,7 @@ def test_writer_sees_and_resolves_keeping_the_other_value(practice: PracticeFixt
     service = ConflictService(practice.session_for("clinician"))
     [view] = service.open_conflicts()
     assert (view.hub_value, view.device_value) == ("front@desk.example", "clinician@own.example")
+    assert view.client_name == f"{client.last_name}, {client.first_name}"
 
     service.resolve(cid, keep="hub")
 
