@@ -36,6 +36,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+try:  # the load generator's own cost: httpcore tries ``import sniffio`` on every request
+    import sniffio  # noqa: F401
+except ImportError:  # not installed (anyio no longer needs it): fail that import at once, not
+    sys.modules["sniffio"] = None  # type: ignore[assignment]  # after a search of sys.path each time
+
 import _hubproc as hp
 import httpx
 

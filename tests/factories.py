@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.services import totp
 from mentalspace_desktop.services.accounts import AccountService, Authenticator, NewUser
 from mentalspace_desktop.services.clients import ClientInput, ClientService
 from mentalspace_desktop.services.session import Actor, UserSession, actor_of
+from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.keyslots import KeySlots
-from mentalspace_desktop.store.models import Client, User
+from mentalspace_desktop.store.models import Client, Note, NoteBody, User
 from mentalspace_desktop.store.opening import open_store
+from mentalspace_desktop.store.types import utcnow
 
 PASSWORD = "Blue-Heron-Lantern-42"
 ADMIN_PASSWORD = "Quiet-Maple-Orchard-17"
@@ -112,3 +118,50 @@ def practice_from_template(template: PracticeTemplate, data_dir: Path) -> Practi
     assert admin_row is not None
     admin = UserSession(store, KeySlots.load(files.key_slots), actor_of(admin_row))
     return PracticeFixture(data_dir, admin, template.admin_totp_secret, list(template.backup_codes), users)
+
+
+# -- notes, written straight into a store as one user (there is no charting service yet) -------------
+
+
+def add_note(store: Store, author_id: str, client_id: str, *, body: str, service_date: date = date(2025, 3, 14),
+             note_type: str = "progress", addendum_to: str | None = None) -> tuple[str, str]:
+    """A draft note and its body, written as ``author_id`` in one transaction; returns (note id, body id)."""
+    note_id, body_id = new_id(), new_id()
+    with store.write(author_id) as s:
+        s.add(Note(id=note_id, client_id=client_id, author_id=author_id, note_type=note_type,
+                   service_date=service_date, addendum_to=addendum_to))
+        s.flush()  # the body's foreign key names the note
+        s.add(NoteBody(id=body_id, note_id=note_id, client_id=client_id, body=body))
+    return note_id, body_id
+
+
+def _note_and_body(s: Session, note_id: str) -> tuple[Note, NoteBody]:
+    note = s.get(Note, note_id)
+    body = s.scalars(select(NoteBody).where(NoteBody.note_id == note_id)).one()
+    assert note is not None
+    return note, body
+
+
+def sign_note(store: Store, user_id: str, note_id: str, *, at: datetime | None = None) -> datetime:
+    """Sign a note as its author would: the note and its body both carry the signature time."""
+    when = at or utcnow()
+    with store.write(user_id) as s:
+        note, body = _note_and_body(s, note_id)
+        note.status, note.signed_at, note.signed_by = "signed", when, user_id
+        body.signed_at = when
+    return when
+
+
+def cosign_note(store: Store, user_id: str, note_id: str, *, at: datetime | None = None) -> datetime:
+    """A supervisor's co-signature: only the note's co-signature fields change."""
+    when = at or utcnow()
+    with store.write(user_id) as s:
+        note, _ = _note_and_body(s, note_id)
+        note.cosigned_at, note.cosigned_by = when, user_id
+    return when
+
+
+def edit_note_body(store: Store, user_id: str, note_id: str, text: str) -> None:
+    with store.write(user_id) as s:
+        _, body = _note_and_body(s, note_id)
+        body.body = text

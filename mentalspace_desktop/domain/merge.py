@@ -83,7 +83,7 @@ def merge_change(
         return MergeResult(Outcome.REJECTED, None, reason="the row does not exist on the hub")
     if kind is DataKind.APPEND_ONLY:
         return MergeResult(Outcome.REJECTED, None, reason="audit entries are never changed")
-    if signed_field and hub_row.get(signed_field) and not _only_signs(changes, signed_field):
+    if signed_field and hub_row.get(signed_field) and not _only_signs(changes, signed_field, hub_row):
         return MergeResult(Outcome.REJECTED, None,
                            reason="this note is signed and can no longer change; add an addendum instead")
 
@@ -122,6 +122,10 @@ def merge_change(
     return MergeResult(Outcome.MERGED, row, applied_fields=tuple(applied))
 
 
-def _only_signs(changes: Mapping[str, Any], signed_field: str) -> bool:
-    """A second signature made offline on an already signed note: keep it (both signatures stand)."""
-    return set(changes) <= {signed_field, "cosigned_at", "cosigned_by", "signed_by"}
+def _only_signs(changes: Mapping[str, Any], signed_field: str, hub_row: Mapping[str, Any]) -> bool:
+    """A second signature made offline on an already signed note: keep it (both signatures stand).
+
+    Only empty signature fields may be filled: a signature is never taken back or replaced.
+    """
+    fields = {signed_field, "cosigned_at", "cosigned_by", "signed_by"}
+    return set(changes) <= fields and all(hub_row.get(name) in (None, pair[1]) for name, pair in changes.items())

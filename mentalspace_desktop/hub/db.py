@@ -26,6 +26,8 @@ EPOCH = "epoch"
 SIGNING_KEY = "signing_key"
 SEQ = "seq"
 _MIGRATION_LOCK = 0x4D53_4855_4221  # pg_advisory_lock key: one process migrates at a time
+POOL_SIZE = 20  # PostgreSQL connections kept open per hub process
+POOL_OVERFLOW = 10  # more, opened for a burst and closed after it (30 at most, as before)
 
 
 def make_engine(url: str) -> Engine:
@@ -36,7 +38,35 @@ def make_engine(url: str) -> Engine:
         )
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
+    # Connections stay open up to the number of requests a process serves at once: a connection
+    # opened for a burst and closed after it costs a PostgreSQL backend process each time (and
+    # under load that churn cost more CPU than the requests themselves). Beyond that, overflow.
+    engine = create_engine(
+        url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True, pool_recycle=1800
+    )
+    _tune_postgresql(engine)
+    return engine
+
+
+def _tune_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver prepares a statement it runs often, and PostgreSQL may then keep one generic
+        # plan for it, chosen from the statistics of that moment. A pull's statements take their
+        # ids as one array and run thousands of times: a plan chosen while device_holdings was
+        # still small (a new hub, its statistics not gathered yet) would stay, slow, for the life
+        # of the connection. Custom plans are made at each run, for the tables as they are now.
+        info = getattr(dbapi_connection, "info", None)
+        if getattr(info, "server_version", 0) < 120000:  # psycopg 3 only; no such setting before 12
+            return
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+        finally:
+            cursor.close()
+            dbapi_connection.autocommit = autocommit
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -1,10 +1,17 @@
-"""FastAPI dependencies as ``Annotated`` aliases: the hub context, a session, and who is calling."""
+"""FastAPI dependencies as ``Annotated`` aliases: the hub context, a session, and who is calling.
+
+Only what touches the database runs in the thread pool: every hop there and back costs the event
+loop and the worker a turn at the GIL, which under load is most of a request's latency. So the
+cheap dependencies are ``async``, and the busiest endpoints (push, pull) take a :class:`Caller` —
+the verified token — and check who it names in their own worker thread, on their own connection.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -29,8 +36,25 @@ class HubContext:
     signing_key: str
     broadcaster: Broadcaster
 
+    @contextmanager
+    def request_transaction(self) -> Iterator[Session]:
+        """A session in one database transaction for a whole request, committed when the block
+        ends without an error — before the answer is sent — and rolled back otherwise.
 
-def get_hub(request: Request) -> HubContext:
+        A service's own ``with session.begin():`` joins it ("rollback_only"): its commit leaves the
+        request's transaction open, its rollback ends it, and a service that then begins afresh (a
+        push redone change by change) gets a transaction of its own that commits as usual. One
+        connection, one BEGIN and one COMMIT for the caller's check and the work together.
+        """
+        with self.engine.connect() as connection:
+            connection.begin()
+            with self.sessions(bind=connection, join_transaction_mode="rollback_only") as session:
+                yield session
+            if connection.in_transaction():
+                connection.commit()
+
+
+async def get_hub(request: Request) -> HubContext:
     hub: HubContext = request.app.state.hub
     return hub
 
@@ -71,19 +95,58 @@ def optional_user(request: Request, hub: Hub, credentials: BearerToken) -> Princ
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 
 
-def approved_device(principal: CurrentUser) -> Principal:
+def require_approved(principal: Principal) -> Principal:
     if principal.device_status != "approved":
         raise forbidden("This workstation is waiting for an administrator to approve it.", "device_pending")
     return principal
 
 
+async def approved_device(principal: CurrentUser) -> Principal:
+    return require_approved(principal)
+
+
 ApprovedDevice = Annotated[Principal, Depends(approved_device)]
 
 
-def admin_user(principal: ApprovedDevice) -> Principal:
+async def admin_user(principal: ApprovedDevice) -> Principal:
     if principal.role is not Role.ADMIN:
         raise forbidden("Only an administrator can manage workstations.")
     return principal
 
 
 AdminUser = Annotated[Principal, Depends(admin_user)]
+
+
+@dataclass(frozen=True)
+class SignedToken:
+    """A request's access token, signature and expiry checked; whom it names is checked with
+    :meth:`approved` inside the endpoint's transaction, as :func:`current_user` would."""
+
+    request: Request
+    claims: dict[str, Any]
+
+    def principal(self, session: Session) -> Principal:
+        """The caller, read in ``session``'s open transaction (see ``auth.caller_of``)."""
+        principal = auth.caller_of(session, self.claims)
+        self.request.state.device_id = principal.device_id  # for the access log
+        return principal
+
+    def approved(self, session: Session) -> Principal:
+        """As :data:`ApprovedDevice`: a known, approved workstation and an open account."""
+        return require_approved(self.principal(session))
+
+    def approved_in_request_transaction(self, session: Session) -> Principal:
+        """:meth:`approved` in a session from :meth:`HubContext.request_transaction`; the session is
+        then free for a service to begin its transaction, which joins the same one."""
+        principal = self.approved(session)
+        session.commit()  # ends the session's part only: the request's transaction goes on
+        return principal
+
+
+async def signed_token(request: Request, hub: Hub, credentials: BearerToken) -> SignedToken:
+    if credentials is None:
+        raise unauthorized("Sign in to the hub first.")
+    return SignedToken(request, auth.decode_access_token(hub.signing_key, credentials.credentials))
+
+
+Caller = Annotated[SignedToken, Depends(signed_token)]

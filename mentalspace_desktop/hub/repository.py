@@ -16,17 +16,34 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Boolean, Date, Integer, String, select, update
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    String,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import cast as cast_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.schema import Column
 
 from mentalspace_desktop.domain.ids import new_id
-from mentalspace_desktop.store.models import Base, Client, Consent, Insurance
+from mentalspace_desktop.store.models import Base, Client, Consent, Insurance, Note, NoteBody
 from mentalspace_desktop.store.outbox import jsonable
-from mentalspace_desktop.store.sync_models import ChangeLog, Conflict, HubCounter
+from mentalspace_desktop.store.sync_models import ChangeLog, Conflict, DeviceHolding, HubCounter
 from mentalspace_desktop.store.types import UTCDateTime, utcnow
 from mentalspace_desktop.sync.tables import TABLES
 
@@ -34,7 +51,7 @@ SEQ = "seq"
 # Columns the hub stamps itself on every accepted write; a device's values for them are ignored.
 HUB_STAMPED = frozenset({"server_seq", "updated_at", "updated_by", "device_id"})
 # Rows that follow their client's scope: logged again when the client changes hands.
-CHILD_TABLES: tuple[type[Any], ...] = (Insurance, Consent, Conflict)
+CHILD_TABLES: tuple[type[Any], ...] = (Insurance, Consent, Note, NoteBody, Conflict)
 
 
 def lock_writes(session: Session) -> int:
@@ -86,6 +103,9 @@ def lock_rows(session: Session, model: type[Any], ids: list[str]) -> dict[str, A
         .where(model.id.in_(sorted(set(ids))))
         .order_by(model.id)
         .with_for_update(key_share=True)
+        # Relationships (a client's insurances and consents, "selectin" by default) load only if
+        # used: a push reads and writes the row's own columns, and eager loads cost two queries.
+        .options(lazyload("*"))
         .execution_options(populate_existing=True)  # the state as of the lock, not as first loaded
     )
     return {obj.id: obj for obj in session.scalars(stmt)}
@@ -119,8 +139,14 @@ def number_writes(session: Session, writes: list[PendingWrite]) -> None:
     can number (or commit numbered rows) in between, so commits happen in sequence order and every
     number at or below the committed counter is visible — the watermark rule pulls rely on. Call it
     last, after every other lock the transaction needs, and commit soon after.
+
+    Every push waits its turn for that lock, so on PostgreSQL the whole tail is one statement (see
+    :func:`_number_in_one_statement`): the lock is held for that statement and the commit only.
     """
     if not writes:
+        return
+    if on_postgresql(session):
+        _number_in_one_statement(session, writes)
         return
     top = take_seq(session, len(writes))
     for offset, write in enumerate(writes):
@@ -134,6 +160,53 @@ def number_writes(session: Session, writes: list[PendingWrite]) -> None:
             client_id=write.client_id,
             op=write.op,
         )
+
+
+def _number_in_one_statement(session: Session, writes: list[PendingWrite]) -> None:
+    """:func:`number_writes` on PostgreSQL: counter, change log and ``server_seq`` in one statement.
+
+    The rows are flushed first, so the statement takes no lock but the counter's (the rows written
+    are this transaction's already). Number ``top - n + k`` goes to the k-th write (1-based); a row
+    written twice keeps the later number. The objects learn their numbers without being dirtied
+    (the row already holds them), so nothing is left to flush under the lock.
+    """
+    session.flush()
+    count = len(writes)
+    last: dict[tuple[str, str], int] = {}  # (table, id) -> ordinal of its last write
+    for ordinal, write in enumerate(writes, 1):
+        last[(type(write.obj).__tablename__, write.obj.id)] = ordinal
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    params: dict[str, Any] = {
+        "n": count,
+        "name": SEQ,
+        "at": utcnow(),
+        "tables": [type(w.obj).__tablename__ for w in writes],
+        "row_ids": [w.obj.id for w in writes],
+        "client_ids": [w.client_id for w in writes],
+        "ops": [w.op for w in writes],
+    }
+    parts = [
+        "WITH counter AS (UPDATE hub_counter SET value = value + :n WHERE name = :name RETURNING value), "
+        "logged AS (INSERT INTO change_log (seq, table_name, row_id, client_id, op, at) "
+        "SELECT counter.value - :n + w.ord, w.table_name, w.row_id, w.client_id, w.op, :at FROM counter, "
+        "unnest(CAST(:tables AS VARCHAR[]), CAST(:row_ids AS VARCHAR[]), CAST(:client_ids AS VARCHAR[]), "
+        "CAST(:ops AS VARCHAR[])) WITH ORDINALITY AS w(table_name, row_id, client_id, op, ord))"
+    ]
+    for index, table in enumerate(sorted({table for table, _ in last})):
+        mine = [(row_id, ordinal) for (t, row_id), ordinal in last.items() if t == table]
+        params[f"ids_{index}"] = [row_id for row_id, _ in mine]
+        params[f"ords_{index}"] = [ordinal for _, ordinal in mine]
+        parts.append(
+            f", numbered_{index} AS (UPDATE {quote(table)} AS t SET server_seq = counter.value - :n + w.ord "
+            f"FROM counter, unnest(CAST(:ids_{index} AS VARCHAR[]), CAST(:ords_{index} AS BIGINT[])) "
+            f"AS w(id, ord) WHERE t.id = w.id)"
+        )
+    parts.append(" SELECT value FROM counter")
+    top = int(session.execute(text("".join(parts)), params).scalar_one())
+    for ordinal, write in enumerate(writes, 1):
+        write.seq = top - count + ordinal
+        key = (type(write.obj).__tablename__, write.obj.id)
+        set_committed_value(write.obj, "server_seq", top - count + last[key])
 
 
 def record_write(session: Session, obj: Any, *, op: str, user_id: str | None, device_id: str | None) -> int:
@@ -198,12 +271,93 @@ def insert_ignore(session: Session, model: type[Any], rows: list[dict[str, Any]]
     session.execute(dialect.insert(model).on_conflict_do_nothing(index_elements=keys), rows)
 
 
+def on_postgresql(session: Session) -> bool:
+    return bool(session.get_bind().dialect.name == "postgresql")
+
+
+# -- lists of ids as one parameter ---------------------------------------------------------------
+# A pull asks about hundreds of rows at once. On PostgreSQL the ids travel as one array parameter
+# (``= ANY(...)``), so a statement's text never changes with their number: SQLAlchemy builds and
+# caches it once, the driver converts it once and the server prepares it. SQLite gets an IN list.
+
+
+def ids_among(column: Any, name: str, postgres: bool) -> ColumnElement[bool]:
+    """``column`` is one of the ids given as parameter ``name`` (see :func:`id_values`)."""
+    if postgres:
+        return column == any_(cast_(bindparam(name, type_=String), postgresql.ARRAY(String)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def id_values(ids: list[str], postgres: bool) -> Any:
+    """The value for an :func:`ids_among` parameter. On PostgreSQL an array literal written out here,
+    every element quoted (so any character is safe): far cheaper than the driver's per-element check."""
+    if not postgres:
+        return list(ids)
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in ids) + "}"
+
+
+def among(session: Session, column: Any, ids: list[str]) -> ColumnElement[bool]:
+    """``column IN (ids)``, built for one use (see :func:`ids_among` for statements built once)."""
+    if on_postgresql(session):
+        return column == any_(cast_(literal(id_values(ids, True), String), postgresql.ARRAY(String)))
+    return column.in_(ids)
+
+
+_HOLD_KEYS = ["device_id", "table_name", "row_id"]
+_HOLD_PG = (
+    postgresql.insert(cast(Table, DeviceHolding.__table__))
+    .from_select(
+        _HOLD_KEYS,
+        select(
+            bindparam("device_id", type_=String),
+            bindparam("table_name", type_=String),
+            func.unnest(cast_(bindparam("ids", type_=String), postgresql.ARRAY(String))),
+        ),
+    )
+    .on_conflict_do_nothing(index_elements=_HOLD_KEYS)
+)
+
+
+def hold(session: Session, device_id: str, table: str, row_ids: list[str]) -> None:
+    """Remember that the device now holds these rows (rows it already holds are left alone)."""
+    if not row_ids:
+        return
+    if on_postgresql(session):  # one statement whatever the count
+        session.execute(_HOLD_PG, {"device_id": device_id, "table_name": table, "ids": id_values(row_ids, True)})
+        return
+    insert_ignore(
+        session,
+        DeviceHolding,
+        [{"device_id": device_id, "table_name": table, "row_id": r} for r in row_ids],
+        _HOLD_KEYS,
+    )
+
+
+def release(session: Session, device_id: str, table: str, row_ids: list[str]) -> None:
+    """Forget that the device holds these rows (it has been told to drop them)."""
+    for start in range(0, len(row_ids), 500):
+        session.execute(
+            delete(DeviceHolding).where(
+                DeviceHolding.device_id == device_id,
+                DeviceHolding.table_name == table,
+                among(session, DeviceHolding.row_id, row_ids[start : start + 500]),
+            )
+        )
+
+
 # -- rows as JSON -------------------------------------------------------------------------------
 
 
+_MODELS: dict[str, type[Any]] = {}
+
+
 def model_for(table: str) -> type[Any] | None:
+    model = _MODELS.get(table)
+    if model is not None:
+        return model
     for mapper in Base.registry.mappers:
         if getattr(mapper.class_, "__tablename__", None) == table:
+            _MODELS[table] = mapper.class_  # mapped classes never change once imported
             return mapper.class_
     return None
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -167,6 +168,54 @@ class Consent(Synced, Base):
     signed_by: Mapped[str | None] = mapped_column(String(200))  # client, or guardian's name
 
     client: Mapped[Client] = relationship(back_populates="consents")
+
+
+class Note(Synced, Base):
+    """A clinical note's metadata (type, date, signatures): what every role may read.
+
+    The words of the note live in :class:`NoteBody`, a table of its own, so a role without access to
+    note contents (the front desk) can be sent the metadata without ever being sent a body. Once
+    ``signed_at`` is set the note never changes (a second signature aside); it is amended by an
+    addendum: a new note whose ``addendum_to`` names it.
+    """
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        # A client's notes in date order: the chart's note list reads an index range, not a sort.
+        Index("ix_notes_client_service_date", "client_id", "service_date"),
+        # What a body's (note_id, client_id) foreign key points at: a body's client is its note's.
+        UniqueConstraint("id", "client_id"),
+    )
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id"))  # indexed first in the index above
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    note_type: Mapped[str] = mapped_column(String(20), default="progress")  # progress, intake, addendum, …
+    service_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft, signed
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    cosigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cosigned_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    addendum_to: Mapped[str | None] = mapped_column(ForeignKey("notes.id"), index=True)
+
+
+class NoteBody(Synced, Base):
+    """The content of one note, apart from its metadata so that only roles allowed to read it receive it.
+
+    ``client_id`` repeats the note's client so the hub decides who may hold a body from the row
+    alone. ``signed_at`` is copied from the note when it is signed: from then on the body is
+    immutable too, and an edit to it is refused (amend by addendum instead).
+    """
+
+    __tablename__ = "note_bodies"
+    # The hub decides who may hold a body from its client_id, so the database makes sure it is the
+    # note's: a body filed under another client than its note is refused, on every device and the hub.
+    __table_args__ = (ForeignKeyConstraint(["note_id", "client_id"], ["notes.id", "notes.client_id"]),)
+
+    note_id: Mapped[str] = mapped_column(String(36), unique=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id"), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Synced, Base):

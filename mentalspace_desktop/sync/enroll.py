@@ -34,28 +34,41 @@ def _client_for(store: Store, hub_url: str, credential: HubCredential,
     return factory(hub_url, store.device_id, refresh_token=credential.get(), on_refresh_token=credential.set)
 
 
+def sign_in(store: Store, client: HubClient, *, username: str, password: str, code: str, device_name: str,
+            enrolling: bool = False) -> tuple[str, str | None]:
+    """Handshake, then sign this store's device in on ``client``; records what the hub answered.
+
+    The handshake comes first so a version the hub cannot serve is refused before any sign-in. The
+    client keeps the new tokens (and hands the refresh token to its ``on_refresh_token``). The device
+    status is always recorded; when ``enrolling``, also the hub's URL and who enrolled the workstation
+    (a later sign-in, perhaps by a colleague, leaves those as they were). Returns (status, hub user id).
+    """
+    client.handshake(store.schema_version)
+    answer = client.login(username=username, password=password, code=code, device_name=device_name)
+    status = str(answer.get("device_status") or "pending")
+    user = answer.get("user") or {}
+    user_id = str(user.get("id")) if user.get("id") else None
+    values = {"device_status": status}
+    if enrolling:
+        values["hub_url"] = client.base_url
+        if user_id:
+            values["hub_user_id"] = user_id
+    state.set_values(store, **values)
+    return status, user_id
+
+
 def connect(store: Store, hub_url: str, *, username: str, password: str, code: str, device_name: str,
             factory: ClientFactory = HubClient) -> tuple[Connection, HubClient]:
-    """Sign this workstation in to the hub; an unknown workstation becomes ``pending``.
-
-    The handshake comes first so a version the hub cannot serve is refused before any sign-in.
-    """
+    """Sign this workstation in to the hub; an unknown workstation becomes ``pending``."""
     hub_url = hub_url.rstrip("/")
     credential = HubCredential(hub_url, store.device_id)
     client = factory(hub_url, store.device_id, on_refresh_token=credential.set)
     try:
-        client.handshake(store.schema_version)
-        answer = client.login(username=username, password=password, code=code, device_name=device_name)
+        status, user_id = sign_in(store, client, username=username, password=password, code=code,
+                                  device_name=device_name, enrolling=True)
     except BaseException:
         client.close()
         raise
-    status = str(answer.get("device_status") or "pending")
-    user = answer.get("user") or {}
-    user_id = str(user.get("id")) if user.get("id") else None
-    values = {"hub_url": hub_url, "device_status": status}
-    if user_id:
-        values["hub_user_id"] = user_id
-    state.set_values(store, **values)
     return Connection(hub_url, store.device_id, status, user_id, credential.warning), client
 
 
@@ -92,4 +105,4 @@ def device_status(store: Store) -> str | None:
     return store.get_state(state.DEVICE_STATUS)
 
 
-__all__ = ["Connection", "SyncError", "connect", "device_status", "open_client", "wait_for_approval"]
+__all__ = ["Connection", "SyncError", "connect", "device_status", "open_client", "sign_in", "wait_for_approval"]

@@ -16,6 +16,13 @@ class TableSpec:
     client_key: str | None = None  # column naming the client the row belongs to ("id" for clients)
     pulled: bool = True  # audit entries are pushed, never pulled to desktops
     signed_field: str | None = None  # a set value here makes the row immutable (signed notes)
+    # What writing a row takes, when it is not ``resource``: everyone may read a note's metadata,
+    # but only those who may write its contents (author, supervisor) may write or sign the note.
+    write_resource: Resource | None = None
+
+    @property
+    def resource_to_write(self) -> Resource | None:
+        return self.write_resource or self.resource
 
 
 TABLES: dict[str, TableSpec] = {
@@ -27,6 +34,13 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("clients", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="id"),
         TableSpec("insurances", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
         TableSpec("consents", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
+        # Notes: metadata and contents apart (DESIGN.md, Sync: Scopes), so a role that may read the
+        # metadata but not the contents is sent the one and never the other. Both are immutable once
+        # signed; notes come before note_bodies (a body names its note) for whoever copies in order.
+        TableSpec("notes", DataKind.CLINICAL, Resource.NOTE_METADATA, client_key="client_id",
+                  signed_field="signed_at", write_resource=Resource.NOTE_CONTENT),
+        TableSpec("note_bodies", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id",
+                  signed_field="signed_at"),
         TableSpec("conflicts", DataKind.RECORDS, None, client_key="client_id"),
         TableSpec("audit_log", DataKind.APPEND_ONLY, Resource.AUDIT_LOG, pulled=False),
     )

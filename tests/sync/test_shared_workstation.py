@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.errors import AuthenticationError
@@ -28,13 +28,13 @@ from mentalspace_desktop.services.accounts import (
 from mentalspace_desktop.services.clients import ClientInput, ClientService
 from mentalspace_desktop.services.session import Actor, UserSession
 from mentalspace_desktop.store.keyslots import KdfParams, KeySlots
-from mentalspace_desktop.store.models import Client, User
+from mentalspace_desktop.store.models import Client, Note, NoteBody, User
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.device_key import HUB_NEEDED, NOT_READY
 from mentalspace_desktop.sync.engine import SyncEngine
 from mentalspace_desktop.sync.enroll import open_client
 from mentalspace_desktop.sync.errors import DeviceRevoked, HubUnreachable
-from tests.factories import PracticeTemplate
+from tests.factories import PracticeTemplate, add_note
 from tests.sync.conftest import MemoryKeyring
 from tests.sync.hubproc import HUB_APP
 from tests.sync.test_end_to_end import Desk, World, register
@@ -220,3 +220,27 @@ def test_staff_created_on_a_workstation_work_there_before_they_ever_meet_the_hub
     assert report.ok and report.rejected == 0, report.rejections
     assert world.hub.sql("SELECT updated_by FROM clients WHERE id = :c", c=made.id) == [(new_id,)]
     assert world.hub.sql("SELECT how FROM device_users WHERE user_id = :u", u=new_id) == [("created here",)]
+
+
+def test_a_clinician_at_the_front_desk_never_brings_note_bodies_there(world: World) -> None:
+    admin, laptop = world.desk("admin"), world.desk("clinician")
+    client_id = register(admin, "Holloway", clinician=admin_user_id(admin, "clin"))
+    assert admin.sync().ok
+    desk = front_desk(world)
+    clinician = first_sign_in(world, desk)  # the clinician now works at the front desk too
+    try:
+        assert laptop.sync().ok
+        add_note(laptop.session.store, laptop.session.actor.user_id, client_id, body="SECRET-WORDS-42")
+        assert laptop.sync().ok
+        report = SyncEngine(clinician.store, open_client(clinician.store), clinician.actor.user_id).run_once()
+        assert report.ok, report.error
+        with clinician.store.read() as s:
+            assert s.scalar(select(func.count()).select_from(Note).where(Note.client_id == client_id)) == 1
+            assert s.scalar(select(func.count()).select_from(NoteBody)) == 0
+    finally:
+        clinician.close()
+
+
+def admin_user_id(desk: Desk, username: str) -> str:
+    with desk.session.store.read() as s:
+        return str(s.scalar(select(User.id).where(User.username == username)))

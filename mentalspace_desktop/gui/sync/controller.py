@@ -31,6 +31,7 @@ from mentalspace_desktop.services.sync_status import SharedHubClient, open_share
 from mentalspace_desktop.store.models import Client, Consent, Insurance, Practice, User
 from mentalspace_desktop.sync import state as sync_state
 from mentalspace_desktop.sync.engine import Progress, SyncEngine, SyncReport
+from mentalspace_desktop.sync.enroll import Connection
 from mentalspace_desktop.sync.errors import (
     AuthExpired,
     DevicePending,
@@ -41,6 +42,7 @@ from mentalspace_desktop.sync.errors import (
 )
 from mentalspace_desktop.sync.live import LiveListener
 from mentalspace_desktop.sync.outbox_reader import pending_count
+from mentalspace_desktop.sync.relogin import sign_in_again
 from mentalspace_desktop.sync.scheduler import INTERVAL_SECONDS, SyncScheduler
 
 log = logging.getLogger(__name__)
@@ -151,11 +153,11 @@ class SyncController(QObject):
         self._interrupt = threading.Event()
         self._announcing = False
         self._stopped = False
-        self.scheduler = SyncScheduler(self._run, interval=interval, base=backoff_base, cap=backoff_cap,
-                                       on_report=self._report_from_thread, on_stop=self._sig_stopped.emit,
-                                       current_seq=self._current_seq)
-        self.live = (LiveListener(self.client, self.scheduler.notify_seq, on_reconnect=self.scheduler.trigger,
-                                  on_stop=self._sig_stopped.emit) if live else None)
+        self._live_enabled = live
+        self._timing = {"interval": interval, "base": backoff_base, "cap": backoff_cap}
+        self._generation = 0  # bumped when sync resumes: callbacks of the stopped threads are ignored
+        self._run_lock = threading.Lock()  # a stopped scheduler's last run never overlaps the next one's
+        self.scheduler, self.live = self._make_threads()
         self._sig_started.connect(self._on_started)
         self._asked = False  # the user pressed Sync now: show "Syncing…" even while offline
         self._sig_progress.connect(self._on_progress)
@@ -163,12 +165,27 @@ class SyncController(QObject):
         self._sig_stopped.connect(self._on_stopped)
         self._sig_unsent.connect(self._on_unsent)
         self._sig_local_write.connect(self._local_write)
-        self._seq_before = 0
+        self._run_local = threading.local()  # the cursor before a run, per scheduler thread
         self._write_timer = QTimer(self)
         self._write_timer.setSingleShot(True)
         self._write_timer.setInterval(WRITE_DEBOUNCE_MS)
         self._write_timer.timeout.connect(self._sync_soon)
         session.events.subscribe(self._on_event)
+
+    def _make_threads(self) -> tuple[SyncScheduler, LiveListener | None]:
+        """A scheduler and a live listener whose stop reports count only while they are the current ones."""
+        generation = self._generation
+
+        def stopped(failure: SyncError) -> None:
+            if generation == self._generation:
+                self._sig_stopped.emit(failure)
+
+        scheduler = SyncScheduler(self._run, interval=self._timing["interval"], base=self._timing["base"],
+                                  cap=self._timing["cap"], on_report=self._report_from_thread, on_stop=stopped,
+                                  current_seq=self._current_seq)
+        live = (LiveListener(self.client, scheduler.notify_seq, on_reconnect=scheduler.trigger, on_stop=stopped)
+                if self._live_enabled else None)
+        return scheduler, live
 
     # -- control (UI thread) -------------------------------------------------------------------
 
@@ -191,6 +208,47 @@ class SyncController(QObject):
     @property
     def running(self) -> bool:
         return self.scheduler.running
+
+    # -- signing in to the hub again -----------------------------------------------------------
+
+    @property
+    def sign_in_needed(self) -> bool:
+        return self.state is SyncState.SIGN_IN_NEEDED and not self._stopped
+
+    def sign_in_to_hub(self, *, password: str, code: str) -> Connection:
+        """Sign this workstation in to the hub again as the signed-in user (any thread: it waits on the hub).
+
+        The person signs in as themselves only: it is their session that syncs, and a colleague who
+        needs the hub signs in to MentalSpace here under their own name. The shared client takes the
+        new tokens, so everything using it carries on; call :meth:`resume` afterwards (UI thread).
+        """
+        return sign_in_again(self.session.store, username=self.session.actor.username, password=password,
+                             code=code, client=self.client)
+
+    def resume(self) -> None:
+        """After a successful hub sign-in: sync again at once, then on the timer, with live updates.
+
+        The scheduler and listener that stopped on the expired sign-in are spent (each stops for
+        good); fresh ones take over, and anything the old ones still report is ignored.
+        """
+        if self._stopped or not isinstance(self.stop_reason, AuthExpired | None):
+            return
+        old_scheduler, old_live = self.scheduler, self.live
+        self._generation += 1
+        old_scheduler.stop(timeout=0)  # its thread ended with the failure, or ends after its current run
+        if old_live is not None:
+            old_live.stop(timeout=0)
+        self.stop_reason = None
+        self.scheduler, self.live = self._make_threads()
+        self._asked = True
+        self._set_state(SyncState.SYNCING)
+        self._interrupt.clear()
+        self.start()
+
+    def device_revoked(self, failure: DeviceRevoked) -> None:
+        """The hub refused a sign-in because this workstation was revoked (its keys are already gone)."""
+        self.stop_reason = None
+        self._on_stopped(failure)
 
     def stop(self) -> None:
         """Sign-out or quit: end the threads and release the hub client. Safe to call twice.
@@ -224,17 +282,19 @@ class SyncController(QObject):
         return sync_state.cursor_seq(sync_state.current_cursor(self.session.store))
 
     def _run(self) -> SyncReport:
-        self._sig_started.emit()
-        self._seq_before = self._current_seq()  # read back on this same thread by _report_from_thread
-        engine = SyncEngine(self.session.store, self.client, self.session.actor.user_id,
-                            progress=self._sig_progress.emit, interrupt=self._interrupt)
-        return engine.run_once()
+        with self._run_lock:
+            self._sig_started.emit()
+            self._run_local.seq_before = self._current_seq()  # read back by _report_from_thread
+            engine = SyncEngine(self.session.store, self.client, self.session.actor.user_id,
+                                progress=self._sig_progress.emit, interrupt=self._interrupt)
+            return engine.run_once()
 
     def _report_from_thread(self, report: SyncReport) -> None:
         changes = PulledChanges(dropped=report.rows_dropped)
         if report.tables_pulled:
             try:
-                changes = _changed_since(self.session, self._seq_before, set(report.tables_pulled))
+                seq = getattr(self._run_local, "seq_before", 0)
+                changes = _changed_since(self.session, seq, set(report.tables_pulled))
                 changes = PulledChanges(changes.client_ids, changes.user_ids, changes.practice,
                                         changes.tables, report.rows_dropped)
             except Exception:  # announcing is a courtesy; the rows are in the store either way

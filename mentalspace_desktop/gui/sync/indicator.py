@@ -1,7 +1,8 @@
 """The sync indicator in the status bar: one glance says whether this workstation's work has left it.
 
 Shown only in practice mode. It reads "Up to date · 14:02", "Offline · 3 unsent", "Syncing…"; its
-tooltip names the hub and the last run; clicking it opens the Sync page.
+tooltip names the hub and the last run; clicking it opens the Sync page — or, when it reads "Hub
+sign-in needed", the dialog that signs in to the hub again (the one thing to do then).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class SyncIndicator(QToolButton):
 
     sig_open_requested = Signal()
     """The user clicked the indicator: show the Sync page."""
+    sig_sign_in_opened = Signal(object)
+    """The user clicked the indicator while a hub sign-in is needed: the dialog now open."""
 
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,11 +51,19 @@ class SyncIndicator(QToolButton):
         self.setObjectName("syncIndicator")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAccessibleName("Sync status")
-        self.clicked.connect(self.sig_open_requested)
+        self.clicked.connect(self._clicked)
         controller.sig_state_did_change.connect(lambda _s: self.update_view())
         controller.sig_unsent_did_change.connect(lambda _n: self.update_view())
         controller.sig_run_did_finish.connect(self._run_finished)
         self.update_view()
+
+    def _clicked(self) -> None:
+        if self.controller.sign_in_needed:
+            from mentalspace_desktop.gui.sync.hub_sign_in_dialog import open_hub_sign_in
+
+            self.sig_sign_in_opened.emit(open_hub_sign_in(self.controller, self.window()))
+        else:
+            self.sig_open_requested.emit()
 
     def _run_finished(self, report: SyncReport) -> None:
         if report.ok:
@@ -83,7 +94,11 @@ class SyncIndicator(QToolButton):
             lines.append(report.error)
         if self.controller.unsent:
             lines.append(f"{self.controller.unsent} change(s) on this workstation wait to be sent.")
-        lines.append("Click for details · F5 syncs now")
+        if self.controller.sign_in_needed:
+            lines.append("Click to sign in to the hub again")
+            self.setAccessibleDescription(f"{text}. Press to sign in to the hub again.")
+        else:
+            lines.append("Click for details · F5 syncs now")
         self.setToolTip("\n".join(lines))
 
 

@@ -29,7 +29,7 @@ _STATE_HELP = {
     SyncState.OFFLINE: "The hub cannot be reached. Keep working: your changes are saved here and go out "
                        "when the connection returns.",
     SyncState.WAITING_APPROVAL: "An administrator has not approved this workstation yet.",
-    SyncState.SIGN_IN_NEEDED: "This workstation's hub sign-in has ended. Sign out and in again to resume "
+    SyncState.SIGN_IN_NEEDED: "This workstation's hub sign-in has ended. Sign in to the hub again to resume "
                               "syncing; your work is kept meanwhile.",
     SyncState.UPDATE_REQUIRED: "Install the MentalSpace update your administrator provides; your work here "
                                "is kept and syncs afterwards.",
@@ -96,7 +96,11 @@ class SyncPage(QWidget):
         self.sync_button.setToolTip("Exchange changes with the hub now (F5)")
         self.sync_button.clicked.connect(self.sync_now)
         primary(self.sync_button)
-        layout.addLayout(button_row(self.sync_button, stretch_first=False))
+        self.sign_in_button = QPushButton("Sign in to the hub…")
+        self.sign_in_button.setToolTip("Sign this workstation in to the practice hub again to resume syncing")
+        self.sign_in_button.clicked.connect(self.sign_in)
+        primary(self.sign_in_button)
+        layout.addLayout(button_row(self.sync_button, self.sign_in_button, stretch_first=False))
         layout.addWidget(_section("Recent sync runs on this workstation"))
         self.runs_model = RunsModel(self)
         self.runs_table = make_table(self.runs_model, "Recent sync runs")
@@ -126,6 +130,13 @@ class SyncPage(QWidget):
     def sync_now(self) -> None:
         self.message.clear_message()
         self.controller.sync_now()
+
+    def sign_in(self) -> QWidget:
+        """The hub sign-in dialog (only offered while the state is "Hub sign-in needed")."""
+        from mentalspace_desktop.gui.sync.hub_sign_in_dialog import open_hub_sign_in
+
+        self.message.clear_message()
+        return open_hub_sign_in(self.controller, self.window())
 
     def reload(self) -> Task:
         service = self.service
@@ -165,6 +176,7 @@ class SyncPage(QWidget):
         self.progress.setVisible(new is SyncState.SYNCING)
         self.sync_button.setEnabled(new not in (SyncState.REVOKED, SyncState.UPDATE_REQUIRED,
                                                 SyncState.STOPPED, SyncState.SIGN_IN_NEEDED))
+        self.sign_in_button.setVisible(self.controller.sign_in_needed)  # "Sync now" is disabled meanwhile
 
     def _progress(self, done: int, total: int) -> None:
         if total < 0:

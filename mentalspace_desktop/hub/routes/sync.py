@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic_core import to_json
 
-from mentalspace_desktop.hub.deps import ApprovedDevice, DbSession, OptionalUser
+from mentalspace_desktop.hub.deps import ApprovedDevice, Caller, DbSession, Hub, OptionalUser
 from mentalspace_desktop.hub.schemas import (
     HandshakeIn,
     HandshakeOut,
@@ -23,6 +25,15 @@ from mentalspace_desktop.hub.services import synclog
 from mentalspace_desktop.sync.protocol import PULL_PAGE_SIZE
 
 router = APIRouter(tags=["sync"])
+
+
+def _json(body: dict[str, Any]) -> Response:
+    """``body`` as JSON, made in the worker thread (the ``response_model`` documents its shape).
+
+    The same bytes FastAPI would write for the response model (pydantic's serializer), without
+    validating plain rows into models again in one more thread-pool turn.
+    """
+    return Response(to_json(body), media_type="application/json")
 
 
 @router.post("/v1/handshake", response_model=HandshakeOut, response_model_by_alias=True)
@@ -45,27 +56,23 @@ def handshake(body: HandshakeIn, session: DbSession, _caller: OptionalUser) -> H
 
 
 @router.post("/v1/sync/push", response_model=PushOut)
-def push(body: PushIn, principal: ApprovedDevice, session: DbSession) -> PushOut:
-    outcome = pushes.push(session, principal, [c.model_dump() for c in body.changes])
-    return PushOut(results=[dict(r) for r in outcome.results], last_device_seq=outcome.last_device_seq)
+def push(body: PushIn, caller: Caller, hub: Hub) -> Response:
+    with hub.request_transaction() as session:  # the caller's check and the batch: one transaction
+        principal = caller.approved_in_request_transaction(session)
+        outcome = pushes.push(session, principal, [c.model_dump() for c in body.changes])
+    return _json({"results": outcome.results, "last_device_seq": outcome.last_device_seq})
 
 
 @router.get("/v1/sync/pull", response_model=PullOut)
 def pull(
-    principal: ApprovedDevice,
-    session: DbSession,
+    caller: Caller,
+    hub: Hub,
     cursor: str = "",
     limit: Annotated[int, Query(ge=1, le=PULL_PAGE_SIZE)] = PULL_PAGE_SIZE,
-) -> PullOut:
-    page = pulls.pull(session, principal, cursor, limit)
-    return PullOut(
-        rows=[dict(r) for r in page.rows],
-        drops=page.drops,
-        cursor=page.cursor,
-        more=page.more,
-        epoch=page.epoch,
-        watermark=page.watermark,
-    )
+) -> Response:
+    with hub.sessions() as session:
+        page = pulls.pull(session, caller.approved, cursor, limit)  # the caller is checked in its transaction
+    return _json(page.as_json())
 
 
 @router.post("/v1/sync/log", response_model=SyncRunOut)

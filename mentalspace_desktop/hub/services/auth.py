@@ -18,7 +18,7 @@ from typing import Any
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.ids import new_id
@@ -282,9 +282,12 @@ def _count_failure(session: Session, user_id: str, now: datetime) -> None:
 
 
 def _revoked(device: Device) -> HubError:
-    reason = device.revoked_reason or ""
+    return _revoked_because(device.revoked_reason)
+
+
+def _revoked_because(reason: str | None) -> HubError:
     return forbidden(
-        "An administrator has removed this workstation from the practice.", "device_revoked", reason=reason
+        "An administrator has removed this workstation from the practice.", "device_revoked", reason=reason or ""
     )
 
 
@@ -342,15 +345,50 @@ def authenticate(session: Session, *, key: str, token: str) -> Principal:
     """The caller behind an access token; refuses revoked devices (403) and closed accounts (401)."""
     claims = decode_access_token(key, token)
     with session.begin():
-        device = session.get(Device, str(claims["dev"]))
-        if device is None:
-            raise unauthorized("This workstation is not known to the hub. Sign in again.", "device_unknown")
-        if device.status == "revoked":
-            raise _revoked(device)
-        user = session.get(User, str(claims["sub"]))
-        if user is None or user.deleted or not user.active:
-            raise unauthorized("This account can no longer sign in.", "account_inactive")
-        now = utcnow()
-        if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_RESOLUTION:
-            device.last_seen_at = now  # not on every request: a write per pull would queue on pushes
-        return Principal(user.id, user.username, Role(user.role), device.id, device.status)
+        return caller_of(session, claims)
+
+
+_devices, _users = Device.__table__.c, User.__table__.c
+# Built once (Core columns, parameters for the ids): every request of every device runs it.
+_CALLER = (
+    select(
+        _devices.status,
+        _devices.revoked_reason,
+        _devices.last_seen_at,
+        _users.id,
+        _users.username,
+        _users.role,
+        _users.active,
+        _users.deleted,
+    )
+    .select_from(Device.__table__)
+    .outerjoin(User.__table__, _users.id == bindparam("user_id"))
+    .where(_devices.id == bindparam("device_id"))
+)
+
+
+def caller_of(session: Session, claims: dict[str, Any]) -> Principal:
+    """:func:`authenticate`'s checks for decoded ``claims``, inside the caller's open transaction.
+
+    One query reads the device and the user together, every time: a revoked device or a closed
+    account is refused at its next request, whatever its token says.
+    """
+    device_id, user_id = str(claims["dev"]), str(claims["sub"])
+    found = session.execute(_CALLER, {"device_id": device_id, "user_id": user_id}).first()
+    if found is None:
+        raise unauthorized("This workstation is not known to the hub. Sign in again.", "device_unknown")
+    status, reason, last_seen, found_user, username, role, active, deleted = found
+    if status == "revoked":
+        raise _revoked_because(reason)
+    if found_user is None or deleted or not active:
+        raise unauthorized("This account can no longer sign in.", "account_inactive")
+    now = utcnow()
+    if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
+        # not on every request: a write per pull would queue on pushes
+        session.execute(
+            update(Device)
+            .where(Device.id == device_id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return Principal(found_user, username, Role(role), device_id, status)

@@ -4,25 +4,34 @@ A page is every change-log entry after the cursor, up to the watermark (the comm
 first), at most ``limit`` of them; each entry names a row, sent as it is now if the user may read
 it. The hub remembers which rows each device holds, so a row that has left the device's scope (a
 client reassigned to another clinician) comes back as a drop instead of silently staying.
+
+Pulls are the hub's most frequent request, so a page costs a fixed handful of queries whatever its
+size: the caller's check, the epoch and watermark together, the change log, the device's staff, then
+per table one query for the rows and whether the device holds them, one insert of the rows it now
+holds and one delete of those it must drop. A device already at the watermark stops after the second.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date, datetime
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, Table, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.hub import db
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.errors import HubError
 from mentalspace_desktop.hub.services.auth import Principal
-from mentalspace_desktop.hub.services.scopes import DeviceScopes
-from mentalspace_desktop.store.outbox import jsonable
-from mentalspace_desktop.store.sync_models import ChangeLog, DeviceHolding
+from mentalspace_desktop.hub.services.scopes import SCOPE_FIELDS, DeviceScopes
+from mentalspace_desktop.store.sync_models import ChangeLog, DeviceHolding, HubCounter, HubSetting
 from mentalspace_desktop.sync.protocol import PULL_PAGE_SIZE, Cursor, PulledRow
 from mentalspace_desktop.sync.tables import TABLES
+
+CHUNK = 500  # ids per query (SQLite's IN list stays under its parameter limit)
 
 
 @dataclass
@@ -33,6 +42,17 @@ class Page:
     more: bool = False
     epoch: str = ""
     watermark: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The page as the protocol carries it (``PullOut``)."""
+        return {
+            "rows": self.rows,
+            "drops": self.drops,
+            "cursor": self.cursor,
+            "more": self.more,
+            "epoch": self.epoch,
+            "watermark": self.watermark,
+        }
 
 
 def read_cursor(text: str, epoch: str) -> Cursor:
@@ -53,36 +73,160 @@ def read_cursor(text: str, epoch: str) -> Cursor:
     return cursor
 
 
-def pull(session: Session, principal: Principal, cursor_text: str, limit: int = PULL_PAGE_SIZE) -> Page:
+# Statements built once, values passed as parameters: building a statement costs more than running
+# a small one, and a pull runs several.
+_settings, _counter, _log = HubSetting.__table__.c, HubCounter.__table__.c, ChangeLog.__table__.c
+_HOLDING = cast(Table, DeviceHolding.__table__)
+_EPOCH_AND_WATERMARK = select(
+    select(_settings.value).where(_settings.key == db.EPOCH).scalar_subquery(), _counter.value
+).where(_counter.name == repo.SEQ)
+_ENTRIES = (
+    select(_log.seq, _log.table_name, _log.row_id)
+    .where(_log.seq > bindparam("after"), _log.seq <= bindparam("watermark"))
+    .order_by(_log.seq)
+    .limit(bindparam("count"))
+)
+
+
+@cache
+def _probe_statement(table: Table, postgres: bool) -> Select[Any]:
+    """The fields a scope check reads of some rows, and whether the device holds each."""
+    probed = [c for c in table.columns if c.key == "id" or c.key in SCOPE_FIELDS]
+    return (
+        select(*probed, _HOLDING.c.row_id)
+        .outerjoin(
+            _HOLDING,
+            and_(
+                _HOLDING.c.device_id == bindparam("device_id"),
+                _HOLDING.c.table_name == bindparam("table_name"),
+                _HOLDING.c.row_id == table.c.id,
+            ),
+        )
+        .where(repo.ids_among(table.c.id, "ids", postgres))
+    )
+
+
+@cache
+def _rows_statement(table: Table, postgres: bool) -> Select[Any]:
+    return select(table).where(repo.ids_among(table.c.id, "ids", postgres))
+
+
+@cache
+def _held_statement(postgres: bool) -> Select[Any]:
+    return select(_HOLDING.c.row_id).where(
+        _HOLDING.c.device_id == bindparam("device_id"),
+        _HOLDING.c.table_name == bindparam("table_name"),
+        repo.ids_among(_HOLDING.c.row_id, "ids", postgres),
+    )
+
+
+def _epoch_and_watermark(session: Session) -> tuple[str, int]:
+    """The epoch and the watermark (``repository.committed_seq``) in one statement."""
+    found = session.execute(_EPOCH_AND_WATERMARK).one()
+    return str(found[0] or ""), int(found[1])
+
+
+def pull(
+    session: Session,
+    principal: Principal | Callable[[Session], Principal],
+    cursor_text: str,
+    limit: int = PULL_PAGE_SIZE,
+) -> Page:
+    """One page for the device. ``principal`` may be a check that names the caller: it then runs in
+    the page's own transaction (a revoked device is refused before anything is read)."""
     limit = max(1, min(limit, PULL_PAGE_SIZE))
     with session.begin():
-        epoch = db.get_setting(session, db.EPOCH) or ""
+        if not isinstance(principal, Principal):
+            principal = principal(session)
+        epoch, watermark = _epoch_and_watermark(session)
         cursor = read_cursor(cursor_text, epoch)
-        watermark = repo.committed_seq(session)
-        entries = list(
-            session.execute(
-                select(ChangeLog.seq, ChangeLog.table_name, ChangeLog.row_id)
-                .where(ChangeLog.seq > cursor.seq, ChangeLog.seq <= watermark)
-                .order_by(ChangeLog.seq)
-                .limit(limit + 1)
-            )
-        )
-        more = len(entries) > limit
+        page = Page(epoch=epoch, watermark=watermark)
+        if cursor.seq >= watermark:  # nothing new: the usual answer to a device that is up to date
+            page.cursor = Cursor(epoch, cursor.seq).encode()
+            return page
+        entries = session.execute(
+            _ENTRIES, {"after": cursor.seq, "watermark": watermark, "count": limit + 1}
+        ).all()
+        page.more = len(entries) > limit
         entries = entries[:limit]
-        next_seq = entries[-1].seq if more else max(watermark, cursor.seq)
-        page = Page(cursor=Cursor(epoch, next_seq).encode(), more=more, epoch=epoch, watermark=watermark)
+        next_seq = entries[-1][0] if page.more else max(watermark, cursor.seq)
+        page.cursor = Cursor(epoch, next_seq).encode()
+        pulled = _pulled_tables()
         latest: dict[tuple[str, str], int] = {}
-        for entry in entries:
-            spec = TABLES.get(entry.table_name)
-            if spec is not None and spec.pulled:
-                latest.pop((entry.table_name, entry.row_id), None)
-                latest[(entry.table_name, entry.row_id)] = entry.seq  # keeps last-seen order
-        _fill(session, principal, list(latest), page)
+        for seq, table, row_id in entries:
+            if table in pulled:
+                key = (table, row_id)
+                latest.pop(key, None)
+                latest[key] = seq  # keeps last-seen order
+        if latest:
+            _fill(session, principal, list(latest), page)
     return page
 
 
+def _pulled_tables() -> frozenset[str]:
+    return frozenset(name for name, spec in TABLES.items() if spec.pulled)
+
+
+@dataclass(frozen=True)
+class _Codec:
+    """How one table's rows become protocol JSON (``store.outbox.jsonable`` on every value)."""
+
+    names: tuple[str, ...]
+    dated: tuple[int, ...]  # positions whose values may be dates or instants (ISO-8601 strings)
+
+
+def _codec(table: Table) -> _Codec:
+    return _codec_of(tuple(table.columns))
+
+
+@cache
+def _codec_of(columns: tuple[Any, ...]) -> _Codec:
+    dated = []
+    for index, column in enumerate(columns):
+        try:
+            kind = column.type.python_type
+        except NotImplementedError:
+            dated.append(index)  # unknown: check the value itself
+            continue
+        if issubclass(kind, date):  # datetime is a date too
+            dated.append(index)
+    return _Codec(tuple(c.key for c in columns), tuple(dated))
+
+
+class _Probe(dict[str, Any]):
+    """The few fields of a row that a scope check reads; notes when the check asks for another."""
+
+    missed = False
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self.missed = True
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self:
+            self.missed = True
+        return super().__getitem__(key)
+
+
+def _json_values(values: list[Any], dated: tuple[int, ...]) -> list[Any]:
+    for index in dated:
+        value = values[index]
+        if isinstance(value, datetime | date):
+            values[index] = value.isoformat()
+    return values
+
+
 def _fill(session: Session, principal: Principal, keys: list[tuple[str, str]], page: Page) -> None:
-    scopes = DeviceScopes(session, device_id=principal.device_id, user_id=principal.user_id, role=principal.role)
+    """Rows and drops for ``keys`` (table, id), in that order; records what the device now holds.
+
+    Most entries of a busy hub's log are other caseloads' rows, so each table is read twice: first
+    the fields the scope check reads (``scopes.SCOPE_FIELDS``) and whether the device holds the row,
+    then whole rows only for those that may be sent, which the check then passes on in full.
+    """
+    device_id = principal.device_id
+    postgres = repo.on_postgresql(session)
+    scopes = DeviceScopes(session, device_id=device_id, user_id=principal.user_id, role=principal.role)
     by_table: dict[str, list[str]] = {}
     for table, row_id in keys:
         by_table.setdefault(table, []).append(row_id)
@@ -92,41 +236,62 @@ def _fill(session: Session, principal: Principal, keys: list[tuple[str, str]], p
         model = repo.model_for(table)
         if model is None:
             continue
-        table_ = model.__table__
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        table_: Table = model.__table__
+        probe_statement = _probe_statement(table_, postgres)
+        probe_codec = _codec_of(tuple(probe_statement.selected_columns)[:-1])
+        codec = _codec(table_)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
             # Core rows, not ORM objects: nothing here needs the identity map or the relationships
             # (clients load insurances and consents eagerly), and a page holds up to 1,000 rows.
-            for found in session.execute(select(table_).where(table_.c.id.in_(chunk))).mappings():
-                rows[(table, found["id"])] = {key: jsonable(value) for key, value in found.items()}
-            held.update(
-                (table, rid)
-                for rid in session.scalars(
-                    select(DeviceHolding.row_id).where(
-                        DeviceHolding.device_id == principal.device_id,
-                        DeviceHolding.table_name == table,
-                        DeviceHolding.row_id.in_(chunk),
+            found = session.execute(
+                probe_statement,
+                {"device_id": device_id, "table_name": table, "ids": repo.id_values(chunk, postgres)},
+            ).all()
+            probes: dict[tuple[str, str], _Probe] = {}
+            for record in found:
+                values = _json_values(list(record), probe_codec.dated)
+                probe = _Probe(zip(probe_codec.names, values[:-1], strict=True))
+                key = (table, probe["id"])
+                probes[key] = probe
+                if values[-1] is not None:
+                    held.add(key)
+            missing = sorted(set(chunk) - {row_id for _, row_id in probes})
+            if missing:  # rows no longer on the hub at all: a device holding one drops it
+                held.update(
+                    (table, rid)
+                    for rid in session.scalars(
+                        _held_statement(postgres),
+                        {"device_id": device_id, "table_name": table, "ids": repo.id_values(missing, postgres)},
                     )
                 )
-            )
-    new_holdings: list[dict[str, str]] = []
+            scopes.look_up_clients(dict(probes))
+            wanted = []
+            for key, probe in probes.items():
+                probe.missed = False
+                if scopes.outgoing(table, probe) is not None or probe.missed:
+                    wanted.append(key[1])
+            if not wanted:
+                continue
+            found = session.execute(_rows_statement(table_, postgres), {"ids": repo.id_values(wanted, postgres)}).all()
+            for record in found:
+                row = dict(zip(codec.names, _json_values(list(record), codec.dated), strict=True))
+                rows[(table, row["id"])] = row
+    new_holdings: dict[str, list[str]] = {}
+    drops: dict[str, list[str]] = {}
     for key in keys:
         table, row_id = key
-        row = scopes.outgoing(table, rows.get(key))
-        if row is not None:
+        sent = scopes.outgoing(table, rows.get(key))  # the whole row decides, as it is sent
+        if sent is not None:
             page.rows.append(
-                {"table": table, "row_id": row_id, "server_seq": int(row["server_seq"] or 0), "row": row}
+                {"table": table, "row_id": row_id, "server_seq": int(sent["server_seq"] or 0), "row": sent}
             )
             if key not in held:
-                new_holdings.append({"device_id": principal.device_id, "table_name": table, "row_id": row_id})
+                new_holdings.setdefault(table, []).append(row_id)
         elif key in held:
             page.drops.append({"table": table, "row_id": row_id})
-            session.execute(
-                delete(DeviceHolding).where(
-                    DeviceHolding.device_id == principal.device_id,
-                    DeviceHolding.table_name == table,
-                    DeviceHolding.row_id == row_id,
-                )
-            )
-    if new_holdings:
-        repo.insert_ignore(session, DeviceHolding, new_holdings, ["device_id", "table_name", "row_id"])
+            drops.setdefault(table, []).append(row_id)
+    for table, row_ids in drops.items():
+        repo.release(session, device_id, table, row_ids)
+    for table, row_ids in new_holdings.items():
+        repo.hold(session, device_id, table, row_ids)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.merge import DataKind
@@ -33,6 +33,14 @@ SELF_USER_FIELDS = frozenset(
 )
 RESOLUTION_FIELDS = frozenset({"status", "resolution", "resolved_by", "resolved_at", "deleted"})
 ADMIN_TABLES = frozenset({"practice", "users", "backup_codes"})
+# The fields a read check looks at (besides the id), over every table: the client a row belongs to
+# and a conflict's people. Pull reads these first and fetches whole rows only for those that may
+# be sent; a check that looks at any other field makes it fetch the whole row, so this list saves
+# work but never decides anything.
+SCOPE_FIELDS = frozenset(
+    {"primary_clinician_id", "table_name", "author_id", "other_author_id"}
+    | {spec.client_key for spec in TABLES.values() if spec.client_key}
+)
 
 
 def note_content_tables() -> frozenset[str]:
@@ -59,13 +67,29 @@ def withhold_note_content(role: Role, table: str, row: dict[str, Any] | None) ->
 class Scopes:
     """One user's view of the hub, with the client look-ups it needs cached for one request."""
 
-    def __init__(self, session: Session, *, user_id: str, role: Role) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        user_id: str,
+        role: Role,
+        clinicians: dict[str, str | None] | None = None,
+    ) -> None:
+        """``clinicians``: a client -> primary clinician cache to share (one request's look-ups)."""
         self.session = session
         self.user_id = user_id
         self.role = role
-        team = session.scalars(select(User.id).where(User.supervisor_id == user_id, User.deleted.is_(False)))
-        self.team = frozenset(team) if role is Role.SUPERVISOR else frozenset()
-        self._clinician: dict[str, str | None] = {}
+        # Only a supervisor's relation to a client depends on a team (see relation_to_client).
+        self.team: frozenset[str] = (
+            frozenset(
+                session.scalars(select(User.id).where(User.supervisor_id == user_id, User.deleted.is_(False)))
+            )
+            if role is Role.SUPERVISOR
+            else frozenset()
+        )
+        self._clinician: dict[str, str | None] = {} if clinicians is None else clinicians
+        self._reads: dict[tuple[Resource, Relation], bool] = {}  # the permission table, as asked so far
+        self._reads_note_bodies = allows_any(role, Resource.NOTE_CONTENT, Action.READ)
 
     # -- relations ----------------------------------------------------------------------------
 
@@ -99,6 +123,14 @@ class Scopes:
 
     # -- reading ------------------------------------------------------------------------------
 
+    def _allows_read(self, resource: Resource, relation: Relation) -> bool:
+        """``allows(role, resource, READ, relation)``, remembered: a page asks it for every row."""
+        key = (resource, relation)
+        answer = self._reads.get(key)
+        if answer is None:
+            answer = self._reads[key] = allows(self.role, resource, Action.READ, relation)
+        return answer
+
     def may_read(self, table: str, row: dict[str, Any]) -> bool:
         spec = TABLES.get(table)
         if spec is None or not spec.pulled:
@@ -107,7 +139,13 @@ class Scopes:
             return self._may_read_conflict(row)
         if spec.resource is None:
             return True
-        return allows(self.role, spec.resource, Action.READ, self._relation_of_row(spec, row))
+        relation = self._relation_of_row(spec, row)
+        if not self._allows_read(spec.resource, relation):
+            return False
+        # A row that hangs off a client travels with it: a device cannot hold it without the client.
+        if spec.client_key is not None and spec.name != "clients":
+            return self._allows_read(Resource.DEMOGRAPHICS, relation)
+        return True
 
     def _may_read_conflict(self, row: dict[str, Any]) -> bool:
         """The people in a conflict and those who may resolve it — if they may read the record itself."""
@@ -115,7 +153,7 @@ class Scopes:
         if spec is None:
             return False
         relation = self.relation(self.clinician_of(row.get("client_id")))
-        if spec.resource is not None and not allows(self.role, spec.resource, Action.READ, relation):
+        if spec.resource is not None and not self._allows_read(spec.resource, relation):
             return False
         if self.user_id in (row.get("author_id"), row.get("other_author_id")) or self.role is Role.ADMIN:
             return True
@@ -132,6 +170,8 @@ class Scopes:
         """The row as this user may receive it, or None: the one gate for every row leaving the hub."""
         if row is None or not self.may_read(table, row):
             return None
+        if self._reads_note_bodies:  # what withhold_note_content answers for such a role, sooner
+            return row
         return withhold_note_content(self.role, table, row)
 
     # -- writing ------------------------------------------------------------------------------
@@ -168,15 +208,18 @@ class Scopes:
             ):
                 return None
             return "only an administrator can change users and practice settings"
-        if spec.resource is None:
+        resource = spec.resource_to_write
+        if resource is None:
             return None
         relations = {self._relation_of_row(spec, row) for row in (hub_row, merged) if row is not None}
-        if all(allows(self.role, spec.resource, Action.WRITE, rel) for rel in relations):
+        if all(allows(self.role, resource, Action.WRITE, rel) for rel in relations):
             return None
         moves_client = bool({"primary_clinician_id", spec.client_key} & set(new_values))
-        if held_by_device and hub_row is not None and not moves_client and spec.client_key is not None:
+        may_write_some = allows_any(self.role, resource, Action.WRITE)
+        if held_by_device and may_write_some and hub_row is not None and not moves_client \
+                and spec.client_key is not None:
             return None
-        if allows_any(self.role, spec.resource, Action.WRITE):
+        if may_write_some:
             return "this client is not on your caseload, so you cannot change their record"
         return f"your role ({self.role.label}) does not allow changing these records"
 
@@ -197,25 +240,64 @@ class Scopes:
         return "only the author of a change (or, for clinical records, a supervisor) can resolve its conflict"
 
 
+_users, _works = User.__table__.c, DeviceUser.__table__.c
+_STAFF_HERE = (  # built once: asked on every pull
+    select(_users.id, _users.role)
+    .join(DeviceUser.__table__, _works.user_id == _users.id)
+    .where(_works.device_id == bindparam("device_id"), _users.active.is_(True), _users.deleted.is_(False))
+)
+
+
 class DeviceScopes:
     """What one workstation may hold: whatever any of the staff who work there may read.
 
     A shared front-desk workstation holds what the front desk may read; once a clinician has signed
     in there through the hub, it also holds that clinician's clients (each person still sees only what
-    their own role allows, enforced by the desktop's services).
+    their own role allows, enforced by the desktop's services) — but never a note body while anyone
+    who may not read one works there.
     """
 
     def __init__(self, session: Session, *, device_id: str, user_id: str, role: Role) -> None:
+        self.session = session
         people = {user_id: role}
-        for other_id, other_role in session.execute(
-            select(User.id, User.role)
-            .join(DeviceUser, DeviceUser.user_id == User.id)
-            .where(DeviceUser.device_id == device_id, User.active.is_(True), User.deleted.is_(False))
-        ):
+        for other_id, other_role in session.execute(_STAFF_HERE, {"device_id": device_id}):
             people.setdefault(other_id, Role(other_role))
-        self.members = [Scopes(session, user_id=uid, role=r) for uid, r in people.items()]
+        self._clinician: dict[str, str | None] = {}  # shared: a client's clinician is the same for all
+        self.members = [
+            Scopes(session, user_id=uid, role=r, clinicians=self._clinician) for uid, r in people.items()
+        ]
+
+    def look_up_clients(self, rows: dict[tuple[str, str], dict[str, Any]]) -> None:
+        """Learn, in one query, the clinician of every client these rows belong to.
+
+        Saves :meth:`Scopes.clinician_of` a query per client. The page's client rows say it
+        themselves (read in this transaction); the rest are read from the clients table.
+        """
+        wanted: set[str] = set()
+        for (table, row_id), row in rows.items():
+            spec = TABLES.get(table)
+            if table == "clients":
+                self._clinician.setdefault(row_id, row.get("primary_clinician_id"))
+            elif spec is not None and spec.client_key is not None and row.get(spec.client_key) is not None:
+                wanted.add(str(row[spec.client_key]))
+        missing = sorted(wanted - self._clinician.keys())
+        clients = Client.__table__.c
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            found: dict[str, str | None] = {
+                client_id: clinician_id
+                for client_id, clinician_id in self.session.execute(
+                    select(clients.id, clients.primary_clinician_id).where(clients.id.in_(chunk))
+                )
+            }
+            for client_id in chunk:
+                self._clinician[client_id] = found.get(client_id)  # None: no such client, as a look-up says
 
     def outgoing(self, table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Note bodies never reach a workstation where anyone works who may never read one (a front
+        # desk): a clinician who signs in at the front desk sees their notes' metadata there, not bodies.
+        if any(withhold_note_content(scopes.role, table, row) is None for scopes in self.members):
+            return None
         for scopes in self.members:
             allowed = scopes.outgoing(table, row)
             if allowed is not None:

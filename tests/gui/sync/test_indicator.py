@@ -92,9 +92,11 @@ def test_sync_runs_in_its_own_thread_and_the_ui_stays_responsive(qtbot, world: W
                           check_params_cb=_state(controller, SyncState.SYNCING), timeout=WAIT):
         controller.start()
     timer.start()
-    qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=WAIT)  # the timer fires while the run waits
-    assert controller.state is SyncState.SYNCING
-    assert _SlowPull.pull_thread not in (None, threading.main_thread().ident)
+    qtbot.waitUntil(lambda: _SlowPull.pull_thread is not None, timeout=WAIT)  # the run now waits in its pull
+    assert _SlowPull.pull_thread != threading.main_thread().ident
+    seen = len(ticks)
+    qtbot.waitUntil(lambda: len(ticks) >= seen + 10, timeout=WAIT)  # the timer fires while the run waits
+    assert controller.state is SyncState.SYNCING and not _SlowPull.release.is_set()
     with qtbot.waitSignal(controller.sig_run_did_finish, timeout=WAIT) as finished:
         _SlowPull.release.set()
     timer.stop()
