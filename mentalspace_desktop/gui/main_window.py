@@ -341,7 +341,11 @@ class MainWindow(QMainWindow):
     # -- sync ----------------------------------------------------------------------------------
 
     def sync_now(self) -> None:
-        if self.sync is not None:
+        if self.sync is not None and self.sync.sign_in_needed:  # a run cannot help: the hub wants a sign-in
+            from mentalspace_desktop.gui.sync.hub_sign_in_dialog import open_hub_sign_in
+
+            open_hub_sign_in(self.sync, self)
+        elif self.sync is not None:
             self.sync.sync_now()
             self.statusBar().showMessage("Syncing with the practice hub…", 3000)
 

@@ -37,6 +37,8 @@ TABLE_LABELS = {
     "practice": "Practice settings",
     "backup_codes": "Backup codes",
     "conflicts": "Conflict decision",
+    "notes": "Note",
+    "note_bodies": "Note text",
 }
 
 

@@ -15,7 +15,7 @@ from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import QColor, QObject, Qt
 from mentalspace_desktop.gui.rows_model import Row, RowsModel
 from mentalspace_desktop.services.conflicts import ConflictView
-from mentalspace_desktop.services.sync_status import DeviceView, RejectionView, RunView
+from mentalspace_desktop.services.sync_status import TABLE_LABELS, DeviceView, RejectionView, RunView
 
 ERROR_COLOUR = "#b23b3b"
 MUTED_COLOUR = "#7b8794"
@@ -115,7 +115,8 @@ DEVICE_STATUS = {"pending": "Waiting for approval", "approved": "Approved", "rev
 
 
 class DevicesModel(_TextRowsModel[DeviceView]):
-    headers = ("Workstation", "Enrolled by", "Status", "Last contact", "App version", "Enrolled", "Device id")
+    headers = ("Workstation", "Enrolled by", "Staff who work there", "Status", "Last contact", "App version",
+               "Enrolled", "Device id")
 
     def __init__(self, parent: QObject | None = None, *, this_device: str = "") -> None:
         super().__init__(parent)
@@ -126,8 +127,8 @@ class DevicesModel(_TextRowsModel[DeviceView]):
         if d.status == "revoked" and d.revoked_reason:
             status += f" ({d.revoked_reason})"
         name = d.name + (" (this workstation)" if d.id == self.this_device else "")
-        return (name, d.username or "—", status, when(d.last_seen_at), d.app_version or "—",
-                when(d.created_at, never="—"), d.id)
+        return (name, d.username or "—", ", ".join(d.staff) or "—", status, when(d.last_seen_at),
+                d.app_version or "—", when(d.created_at, never="—"), d.id)
 
     def colour(self, d: DeviceView, column: int) -> str | None:
         if column != 2:
@@ -144,8 +145,6 @@ def field_label(name: str) -> str:
 
 class ConflictsModel(_TextRowsModel[ConflictView]):
     headers = ("Record", "Field", "This value", "Written by", "Other value", "Written by", "Recorded")
-    _WHAT = {"clients": "Client record", "insurances": "Insurance", "consents": "Consent",
-             "users": "Staff account", "practice": "Practice settings"}
 
     def __init__(self, parent: QObject | None = None,
                  describe: Callable[[ConflictView], str] | None = None) -> None:
@@ -153,7 +152,10 @@ class ConflictsModel(_TextRowsModel[ConflictView]):
         self.describe = describe
 
     def what(self, c: ConflictView) -> str:
-        return self.describe(c) if self.describe else self._WHAT.get(c.table_name, c.table_name)
+        if self.describe:
+            return self.describe(c)
+        kind = TABLE_LABELS.get(c.table_name, c.table_name)
+        return f"{kind} — {c.client_name}" if c.client_name else kind
 
     def cells(self, c: ConflictView) -> tuple[str, ...]:
         return (self.what(c), field_label(c.field), value_text(c.device_value), c.author_name or "Unknown",

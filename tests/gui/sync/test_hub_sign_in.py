@@ -180,3 +180,16 @@ def test_a_revoked_workstation_is_signed_out_from_the_dialog(qtbot, world: World
     assert "left the practice" in revoked.args[0]
     assert controller.state is SyncState.REVOKED and not dialog.isVisible()
     controller.stop()
+
+
+def test_f5_asks_for_the_hub_sign_in_instead_of_a_run_that_cannot_work(qtbot, world: World) -> None:
+    desk = _signed_out_desk(world)
+    controller = controller_for(desk)
+    window = MainWindow(desk.session, sync_controller=controller)
+    qtbot.addWidget(window)
+    _wait_for(qtbot, controller, SyncState.SIGN_IN_NEEDED)
+    window.sync_now_action.trigger()
+    dialogs = [d for d in window.findChildren(HubSignInDialog) if d.isVisible()]
+    assert len(dialogs) == 1 and dialogs[0].username.text() == "admin"
+    dialogs[0].reject()
+    window.close_for_sign_out()
