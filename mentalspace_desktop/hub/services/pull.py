@@ -7,8 +7,9 @@ client reassigned to another clinician) comes back as a drop instead of silently
 
 Pulls are the hub's most frequent request, so a page costs a fixed handful of queries whatever its
 size: the caller's check, the epoch and watermark together, the change log, the device's staff, then
-per table one query for the rows and whether the device holds them, one insert of the rows it now
-holds and one delete of those it must drop. A device already at the watermark stops after the second.
+per table one query for the scope fields of the rows and whether the device holds them, one for the
+whole rows it may receive, one insert of the rows it now holds and one delete of those it must drop.
+A device already at the watermark stops after the second.
 """
 
 from __future__ import annotations
