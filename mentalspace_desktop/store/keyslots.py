@@ -131,8 +131,7 @@ class KeySlots:
     def create(cls, path: Path, store_id: str) -> KeySlots:
         slots = cls(path, {"format": FORMAT, "store_id": store_id, "slots": {}, "pending_audit": [],
                            "cipher": {"hmac": CURRENT_HMAC}})
-        with slots._changing():
-            pass
+        slots._write(slots._data)
         return slots
 
     @classmethod
@@ -176,6 +175,10 @@ class KeySlots:
         with self._lock:
             data = self._current()
             yield data
+            self._write(data)
+
+    def _write(self, data: dict[str, Any]) -> None:
+        with self._lock:
             write_atomically(self.path, json.dumps(data, indent=1, sort_keys=True).encode())
             self._stamp = self._disk_stamp()
 

@@ -266,6 +266,10 @@ class DeviceScopes:
         self.members = [
             Scopes(session, user_id=uid, role=r, clinicians=self._clinician) for uid, r in people.items()
         ]
+        # A role working here that may never read note contents: then no body comes here at all.
+        self._bodies_barred_by = next(
+            (r for r in people.values() if not allows_any(r, Resource.NOTE_CONTENT, Action.READ)), None
+        )
 
     def look_up_clients(self, rows: dict[tuple[str, str], dict[str, Any]]) -> None:
         """Learn, in one query, the clinician of every client these rows belong to.
@@ -296,7 +300,7 @@ class DeviceScopes:
     def outgoing(self, table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
         # Note bodies never reach a workstation where anyone works who may never read one (a front
         # desk): a clinician who signs in at the front desk sees their notes' metadata there, not bodies.
-        if any(withhold_note_content(scopes.role, table, row) is None for scopes in self.members):
+        if self._bodies_barred_by is not None and withhold_note_content(self._bodies_barred_by, table, row) is None:
             return None
         for scopes in self.members:
             allowed = scopes.outgoing(table, row)
