@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import select
 
-from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.domain.roles import Action, Resource, Role, allows_any
 from mentalspace_desktop.services.events import EventBus
+from mentalspace_desktop.store.clinical_seal import ClinicalSeal
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.keyslots import KeySlots
 from mentalspace_desktop.store.models import User
@@ -37,6 +40,17 @@ class UserSession:
         with self.store.read() as s:
             ids = s.scalars(select(User.id).where(User.supervisor_id == self.actor.user_id, User.deleted.is_(False)))
             return frozenset(ids)
+
+    @cached_property
+    def clinical(self) -> ClinicalSeal | None:
+        """The clinical data key's seal, for roles that may read clinical text; None for the others.
+
+        Services seal every clinical text field through this before it is written and open it after
+        it is read: the value in the store, the outbox and on the hub is only ever sealed.
+        """
+        if not allows_any(self.actor.role, Resource.NOTE_CONTENT, Action.READ):
+            return None
+        return ClinicalSeal(hashlib.sha256(b"mentalspace-clinical:" + self.store.master_key).digest())
 
     def close(self) -> None:
         self.store.close()
