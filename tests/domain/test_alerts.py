@@ -1,0 +1,89 @@
+"""Alert deduplication, auto-resolve and escalation rules (domain.alerts): pure, no database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mentalspace_desktop.domain.alerts import (
+    Condition,
+    EscalationRuleError,
+    OpenAlert,
+    Severity,
+    parse_escalation_rules,
+    reconcile,
+)
+from mentalspace_desktop.resources import resource_path
+
+FACTS = frozenset({"unsigned_notes", "oldest_unsigned_days", "clinicians_out_of_compliance"})
+
+
+def cond(key: str, severity: Severity = Severity.WARNING) -> Condition:
+    return Condition(key, "unsigned_note", severity, "u1", key, "")
+
+
+def test_a_new_condition_opens_one_alert_and_a_held_one_is_kept() -> None:
+    result = reconcile([OpenAlert("a1", "k1", Severity.WARNING)], [cond("k1"), cond("k2"), cond("k2")])
+    assert [c.key for c in result.to_open] == ["k2"]
+    assert result.to_update == [] and result.to_resolve == []
+
+
+def test_a_cleared_condition_resolves_itself_and_a_changed_severity_updates() -> None:
+    result = reconcile(
+        [OpenAlert("a1", "k1", Severity.WARNING), OpenAlert("a2", "k2", Severity.WARNING)],
+        [cond("k1", Severity.CRITICAL)],
+    )
+    assert result.to_open == []
+    assert [(i, c.severity) for i, c in result.to_update] == [("a1", Severity.CRITICAL)]
+    assert result.to_resolve == ["a2"]
+
+
+def test_two_open_alerts_for_one_condition_collapse_to_one() -> None:
+    result = reconcile([OpenAlert("a1", "k1", Severity.WARNING), OpenAlert("a2", "k1", Severity.WARNING)],
+                       [cond("k1")])
+    assert result.to_resolve == ["a2"]
+
+
+@given(st.lists(st.sampled_from("abcdef"), max_size=12), st.lists(st.sampled_from("abcdef"), max_size=12))
+def test_reconciling_twice_changes_nothing_the_second_time(open_keys: list[str], now_keys: list[str]) -> None:
+    first = reconcile([OpenAlert(f"id{i}", k, Severity.WARNING) for i, k in enumerate(open_keys)],
+                      [cond(k) for k in now_keys])
+    resolved = set(first.to_resolve)
+    still_open = [OpenAlert(f"id{i}", k, Severity.WARNING) for i, k in enumerate(open_keys)
+                  if f"id{i}" not in resolved]
+    still_open += [OpenAlert(f"new{c.key}", c.key, c.severity) for c in first.to_open]
+    second = reconcile(still_open, [cond(k) for k in now_keys])
+    assert second.to_open == [] and second.to_resolve == [] and second.to_update == []
+    assert sorted(a.key for a in still_open) == sorted(set(now_keys))
+
+
+def test_shipped_escalation_rules() -> None:
+    rules = {r.id: r for r in parse_escalation_rules(
+        json.loads(resource_path("alert_rules.json").read_text(encoding="utf-8")), FACTS)}
+    clinician = rules["unsigned_notes_to_supervisor"]
+    assert clinician.escalate_to == "supervisor"
+    assert clinician.fires({"unsigned_notes": 6, "oldest_unsigned_days": 0})
+    assert clinician.fires({"unsigned_notes": 1, "oldest_unsigned_days": 8})
+    assert not clinician.fires({"unsigned_notes": 5, "oldest_unsigned_days": 7})
+    practice = rules["compliance_to_administrator"]
+    assert practice.fires({"clinicians_out_of_compliance": 3})
+    assert not practice.fires({"clinicians_out_of_compliance": 2})
+
+
+GOOD_TEST = {"fact": "unsigned_notes", "op": ">", "value": 1}
+GOOD_RULE = {"id": "x", "level": "clinician", "escalate_to": "supervisor", "any": [GOOD_TEST]}
+
+
+@pytest.mark.parametrize("edit", [
+    {"escalate_to": "ceo"},
+    {"any": [GOOD_TEST | {"fact": "mood"}]},
+    {"any": [GOOD_TEST | {"op": "~"}]},
+    {"any": []},
+    {"level": "team"},
+])
+def test_a_bad_escalation_rule_is_refused(edit: dict[str, object]) -> None:
+    with pytest.raises(EscalationRuleError):
+        parse_escalation_rules({"escalation": [GOOD_RULE | edit]}, FACTS)
