@@ -9,6 +9,7 @@ anything else); a traceback means a bug. Only opening the app imports Qt.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -67,15 +68,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from mentalspace_desktop.services.integrity import check_audit_log
 
+    anchors = [Path(a) for a in args.anchor or []]
+    for anchor in anchors:  # before signing in: a mistyped name should change nothing
+        if not anchor.is_file():
+            raise UsageError(f"there is no anchor file at {anchor}")
     session = sign_in(data_dir_of(args), credentials(args))
     try:
-        check = check_audit_log(session)
+        check = check_audit_log(session, anchors)
     finally:
         session.close()
-    if check.broken is not None:
-        print(f"BROKEN: {check.broken.reason}")
+    for warning in check.warnings:
+        print(f"WARNING: {warning}")
+    for finding in check.findings:
+        print(f"BROKEN: {finding.reason}")
+    if not check.ok:
         return EXIT_FAILURE
-    print(f"OK ({check.entries} entries)")
+    chains = f" in {check.chains} chains" if check.chains > 1 else ""
+    against = f"; matches {' and '.join(check.anchors)}" if check.anchors else ""
+    print(f"OK ({check.entries} entries{chains}{against})" if against else f"OK ({check.entries} entries{chains})")
+    return 0
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    from mentalspace_desktop.services.audit import save_anchor
+
+    session = sign_in(data_dir_of(args), credentials(args))
+    try:
+        path = save_anchor(session, Path(args.out))
+    finally:
+        session.close()
+    print(f"Audit anchor written to {path}. Keep it off this computer (another disk, a safe, an e-mail "
+          "to yourself); 'mentalspace audit verify --anchor FILE' then proves the log was not rewritten.")
     return 0
 
 
@@ -150,8 +173,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="audit log tasks")
     audit_commands = audit.add_subparsers(title="audit commands", metavar="TASK", required=True)
-    verify = audit_commands.add_parser("verify", parents=[who], help="check the audit log's hash chain")
+    verify = audit_commands.add_parser("verify", parents=[who], help="check the audit log's hash chains")
+    verify.add_argument("--anchor", metavar="FILE", action="append",
+                        help="an anchor file or backup kept elsewhere to check against (may repeat)")
     verify.set_defaults(handler=cmd_audit_verify)
+    anchor = audit_commands.add_parser("anchor", parents=[who],
+                                       help="save the audit log's anchor, to keep off this computer")
+    anchor.add_argument("--out", metavar="FILE", required=True, help="the anchor file to write")
+    anchor.set_defaults(handler=cmd_audit_anchor)
 
     backup = commands.add_parser("backup", parents=[who], help="write an encrypted backup (administrators)")
     backup.add_argument("--out", metavar="FILE", required=True, help="the backup file to write")
@@ -179,6 +208,8 @@ def _fail(message: str, status: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if os.name == "posix":
+        os.umask(0o077)  # a second guard: every file is also created owner-only explicitly (store.files)
     try:
         args = build_parser().parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler

@@ -67,3 +67,7 @@ class StoreExists(StoreError):
 
 class BackupError(MentalSpaceError):
     """A backup could not be written, or a file is not a usable backup."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the store's write lock for longer than the busy timeout."""

@@ -206,8 +206,8 @@ class Authenticator:
         if not admin.full_name.strip():
             errors["full_name"] = "Enter the administrator's full name."
         problem = password_problem(
-            admin.password, common=common_passwords(), user_name=admin.username, full_name=admin.full_name
-        )
+            admin.password, common=common_passwords(), user_name=admin.username, full_name=admin.full_name,
+            practice_name=practice_name)
         if problem:
             errors["password"] = problem
         if errors:
@@ -518,7 +518,7 @@ class AccountService:
         if not new.full_name.strip():
             errors["full_name"] = "Enter the person's full name."
         problem = password_problem(new.password, common=common_passwords(), user_name=new.username,
-                                   full_name=new.full_name)
+                                   full_name=new.full_name, practice_name=self._store.practice_name())
         if problem:
             errors["password"] = problem
         with self._store.read() as s:

@@ -38,13 +38,15 @@ def write_backup(session: UserSession, out: Path) -> BackupInfo:
         raise BackupError(f"{out} is a folder; give the backup a file name, such as "
                           f"{out / 'practice.msbackup'}.")
     slots = session.slots
+
+    def finish(part: Path, target: Path, digest: str) -> None:
+        audit.finalise_audited(session, part, target, action="backup", record_type="practice",
+                               summary=f"Backup written to {target.name} (sha256 {digest[:16]}…)")
+
     try:
-        manifest, digest = write_backup_file(session.store, slots.to_bytes(), slots.store_id, out)
+        manifest, digest = write_backup_file(session.store, slots.to_bytes(), slots.store_id, out, finish)
     except OSError as exc:
         raise BackupError(f"The backup could not be written to {out}: {exc.strerror or exc}.") from None
-    with session.store.write(session.actor.user_id) as s:
-        audit.record(session, s, action="backup", record_type="practice",
-                     summary=f"Backup written to {out.name} (sha256 {digest[:16]}…)")
     return BackupInfo(out, out.stat().st_size, digest, manifest.created_at, manifest.schema_revision,
                       manifest.store_id)
 

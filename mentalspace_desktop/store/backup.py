@@ -10,6 +10,7 @@ foreign file is told apart from a damaged backup) and it lists a SHA-256 for eve
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -17,7 +18,8 @@ import shutil
 import struct
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,8 +28,9 @@ from mentalspace_desktop import __version__
 from mentalspace_desktop.errors import BackupError, StoreExists
 from mentalspace_desktop.store import migrate
 from mentalspace_desktop.store.database import Store
-from mentalspace_desktop.store.files import StoreFiles
+from mentalspace_desktop.store.files import StoreFiles, make_private_dir, make_private_file, open_private
 from mentalspace_desktop.store.placement import place_store
+from mentalspace_desktop.store.scratch import scratch_folder
 
 MAGIC = "mentalspace-backup"
 FORMAT = 1
@@ -46,12 +49,15 @@ class Manifest:
     created_at: datetime
     store_id: str
     parts: dict[str, dict[str, Any]]  # member name -> {"sha256": ..., "size": ...}
+    audit_heads: dict[str, tuple[int, str]] = field(default_factory=dict)  # device id -> (seq, hash)
 
     def to_json(self) -> bytes:
         return json.dumps({
             "magic": MAGIC, "format": self.format, "app_version": self.app_version,
             "schema_revision": self.schema_revision, "created_at": self.created_at.isoformat(),
             "store_id": self.store_id, "parts": self.parts,
+            "audit_heads": {device: {"seq": seq, "hash": digest}
+                            for device, (seq, digest) in self.audit_heads.items()},
         }, indent=1, sort_keys=True).encode()
 
 
@@ -63,19 +69,30 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def export_database(store: Store, target: Path) -> None:
+AuditHeads = dict[str, tuple[int, str]]  # device id -> (seq, hash) of its newest audit entry
+
+_HEADS_SQL = (
+    "SELECT a.device_id, a.seq, a.hash FROM audit_log a "
+    "WHERE a.seq = (SELECT max(b.seq) FROM audit_log b WHERE b.device_id = a.device_id)"
+)
+
+
+def export_database(store: Store, target: Path) -> AuditHeads:
     """A consistent, still-encrypted copy of the store's database at ``target`` (which must not exist).
 
     The export runs in one read transaction, so it sees a single moment of the store even while the
-    app keeps writing (WAL lets writers go on meanwhile).
+    app keeps writing (WAL lets writers go on meanwhile). Returns the audit chain heads of that
+    moment, which the backup's manifest carries as an anchor kept outside the workstation.
     """
     conn = store.engine.raw_connection()
     try:
         cursor = conn.cursor()
         quoted = str(target).replace("'", "''")
+        make_private_file(target)
         cursor.execute(f"ATTACH DATABASE '{quoted}' AS backup KEY \"x'{store.master_key.hex()}'\"")
         try:
             cursor.execute("BEGIN")
+            heads = {str(d): (int(q), str(h)) for d, q, h in cursor.execute(_HEADS_SQL).fetchall()}
             cursor.execute("SELECT sqlcipher_export('backup')")
             cursor.execute("COMMIT")
         except BaseException:
@@ -86,36 +103,70 @@ def export_database(store: Store, target: Path) -> None:
         cursor.close()
     finally:
         conn.close()
+    return heads
 
 
-def write_backup_file(store: Store, key_slots: bytes, store_id: str, out: Path) -> tuple[Manifest, str]:
-    """Write the backup zip to ``out`` (replacing it only once complete); the manifest and file SHA-256."""
+Finish = Callable[[Path, Path, str], None]
+
+
+def _rename(part: Path, out: Path, _digest: str) -> None:
+    os.replace(part, out)
+
+
+def write_backup_file(store: Store, key_slots: bytes, store_id: str, out: Path,
+                      finish: Finish = _rename) -> tuple[Manifest, str]:
+    """Write the backup zip to ``out`` (replacing it only once complete); the manifest and file SHA-256.
+
+    The copies are made in a scratch folder under the store (see ``store.scratch``: a killed backup
+    leaves nothing behind past the next start). The finished zip waits beside ``out`` and ``finish``
+    puts it in place: the service records the audit entry first, so no backup exists unaudited.
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        db = scratch / DATABASE
-        export_database(store, db)
-        slots = scratch / KEY_SLOTS
-        slots.write_bytes(key_slots)
+    with scratch_folder(store.files, "backup") as scratch:
+        db = scratch.path / DATABASE
+        heads = export_database(store, db)
+        slots = scratch.path / KEY_SLOTS
+        with open_private(slots) as handle:
+            handle.write(key_slots)
         manifest = Manifest(
             format=FORMAT, app_version=__version__, schema_revision=store.schema_version,
             created_at=datetime.now(UTC).replace(microsecond=0), store_id=store_id,
             parts={p.name: {"sha256": _sha256_file(p), "size": p.stat().st_size} for p in (db, slots)},
+            audit_heads=heads,
         )
-        partial = scratch / "backup.zip"
-        with zipfile.ZipFile(partial, "w") as archive:
+        built = scratch.path / "backup.zip"
+        make_private_file(built)  # wrapped keys invite offline password guessing: keep it private
+        with zipfile.ZipFile(built, "w") as archive:
             archive.writestr(MANIFEST, manifest.to_json(), compress_type=zipfile.ZIP_DEFLATED)
             archive.write(db, DATABASE, compress_type=zipfile.ZIP_STORED)  # encrypted pages do not compress
             archive.write(slots, KEY_SLOTS, compress_type=zipfile.ZIP_DEFLATED)
-        partial.chmod(0o600)  # wrapped keys invite offline password guessing: keep it private
-        with partial.open("rb+") as handle:
+        with built.open("rb+") as handle:
             os.fsync(handle.fileno())
-        digest = _sha256_file(partial)
-        os.replace(partial, out)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        digest = _sha256_file(built)
+        part = scratch.outside(out.with_name(f".{out.name}.{scratch.path.name}.part"))
+        _move_beside(built, part)
+        finish(part, out, digest)
     return manifest, digest
+
+
+def _move_beside(built: Path, part: Path) -> None:
+    """Move the finished zip beside its destination: a rename when on one disk, else a synced copy."""
+    try:
+        os.replace(built, part)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    with built.open("rb") as src, open_private(part) as dst:
+        shutil.copyfileobj(src, dst, _CHUNK)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def read_audit_heads(path: Path) -> AuditHeads:
+    """The audit chain heads a backup carries (empty for a backup made before backups carried them)."""
+    return read_manifest(Path(path)).audit_heads
 
 
 def _check_looks_like_backup(path: Path) -> None:
@@ -170,9 +221,14 @@ def _parse_manifest(path: Path, raw: Any) -> Manifest:
     if revision not in migrate.known_revisions():
         raise BackupError(f"The backup {path} was made by a newer version of MentalSpace Desktop "
                           f"({raw.get('app_version', '?')}); install that version to restore it.")
+    heads_raw = raw.get("audit_heads") or {}
+    try:
+        heads = {str(device): (int(head["seq"]), str(head["hash"])) for device, head in heads_raw.items()}
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise _damaged(path, "its audit anchor is unreadable") from None
     return Manifest(format=raw["format"], app_version=str(raw.get("app_version", "")),
                     schema_revision=revision, created_at=datetime.fromisoformat(str(raw["created_at"])),
-                    store_id=str(raw.get("store_id")), parts=parts)
+                    store_id=str(raw.get("store_id")), parts=parts, audit_heads=heads)
 
 
 def restore_backup_file(path: Path, data_dir: Path) -> Manifest:
@@ -184,24 +240,33 @@ def restore_backup_file(path: Path, data_dir: Path) -> Manifest:
     files.data_dir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{files.data_dir.name}.restore-", dir=files.data_dir.parent))
     try:
-        unpacked = scratch / "store"
-        unpacked.mkdir()
+        unpacked = make_private_dir(scratch / "store")
         with zipfile.ZipFile(path) as archive:
             for name in (DATABASE, KEY_SLOTS):
                 target = unpacked / name
-                with archive.open(name) as member, target.open("wb") as handle:
+                with archive.open(name) as member, open_private(target) as handle:
                     shutil.copyfileobj(member, handle, _CHUNK)
                     handle.flush()
                     os.fsync(handle.fileno())
                 if _sha256_file(target) != manifest.parts[name]["sha256"]:
                     raise _damaged(Path(path), f"{name} changed while it was read")
         _check_store_id(Path(path), unpacked / KEY_SLOTS, manifest)
+        _remove_stale_journals(files)
         place_store(unpacked, files.data_dir)
     except (zipfile.BadZipFile, KeyError, EOFError) as exc:
         raise _damaged(Path(path), f"{type(exc).__name__}: {exc}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return manifest
+
+
+def _remove_stale_journals(files: StoreFiles) -> None:
+    """A -wal, -shm or -journal with no store.db beside it belongs to no store (a store deleted by
+    hand, say); left there, SQLite would replay it into the restored file. Remove them first."""
+    if files.database.exists():
+        return
+    for suffix in ("-wal", "-shm", "-journal"):
+        files.database.with_name(files.database.name + suffix).unlink(missing_ok=True)
 
 
 def _check_store_id(path: Path, key_slots: Path, manifest: Manifest) -> None:

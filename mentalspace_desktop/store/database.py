@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from mentalspace_desktop.store.engine import IMMEDIATE, busy_as_store_busy
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.models import SyncState
 from mentalspace_desktop.store.outbox import record_outbox
@@ -47,7 +48,7 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reading; anything written in it is discarded."""
-        with self._sessions() as session:
+        with self._sessions() as session, busy_as_store_busy():
             try:
                 yield session
             finally:
@@ -57,14 +58,24 @@ class Store:
     @contextmanager
     def write(self, user_id: str | None = None) -> Iterator[Session]:
         """A transaction that commits on success and records its synced writes in the outbox."""
-        with self._write_lock, self._sessions() as session:
+        with self._write_lock, self._sessions() as session, busy_as_store_busy():
             session.info.update(user_id=user_id, device_id=self.device_id, schema_version=self.schema_version)
             with session.begin():
+                # BEGIN IMMEDIATE: take the write lock now, waiting up to the busy timeout, rather than
+                # upgrade a read transaction later (which another process's commit makes fail at once).
+                session.connection(execution_options={IMMEDIATE: True})
                 yield session
 
     def get_state(self, key: str) -> str | None:
         with self.read() as session:
             return session.scalar(select(SyncState.value).where(SyncState.key == key))
+
+    def practice_name(self) -> str:
+        """The practice's name (the password policy refuses passwords made of it)."""
+        from mentalspace_desktop.store.models import Practice
+
+        with self.read() as session:
+            return session.scalar(select(Practice.name).limit(1)) or ""
 
     def close(self) -> None:
         self.engine.dispose()

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from mentalspace_desktop.errors import StoreExists
-from mentalspace_desktop.store.files import StoreFiles
+from mentalspace_desktop.store.files import StoreFiles, make_private_dir
 
 
 def place_store(src: Path, data_dir: Path) -> None:
@@ -26,8 +26,10 @@ def place_store(src: Path, data_dir: Path) -> None:
     if not target.data_dir.exists():
         target.data_dir.parent.mkdir(parents=True, exist_ok=True)
         os.replace(src, target.data_dir)
+        make_private_dir(target.data_dir)
     else:
         names = sorted(os.listdir(src), key=lambda name: name == target.key_slots.name)
+        make_private_dir(target.data_dir)
         for name in names:
             os.replace(Path(src) / name, target.data_dir / name)
     _sync_dir(target.data_dir.parent)

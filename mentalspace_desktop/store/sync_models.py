@@ -180,3 +180,31 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ok: Mapped[bool | None] = mapped_column(Boolean)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditChainHead(Base):
+    """The hub's witness of one workstation's audit chain: the newest entry it has received.
+
+    Kept off the workstation, so someone who can open a workstation's store still cannot rewrite
+    what the hub already holds: an entry that does not continue this head is refused and alerted.
+    """
+
+    __tablename__ = "audit_chain_heads"
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditChainAlert(Base):
+    """A pushed audit entry the hub refused because it rewrites or breaks a workstation's chain."""
+
+    __tablename__ = "audit_chain_alerts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    device_id: Mapped[str] = mapped_column(String(36), index=True)
+    entry_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

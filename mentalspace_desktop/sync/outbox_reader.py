@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from mentalspace_desktop.domain.merge import Outcome
+from mentalspace_desktop.store.audit_anchor import record_hub_acknowledged
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.models import OutboxEntry
 from mentalspace_desktop.store.outbox import APPLYING_REMOTE
@@ -106,6 +107,7 @@ def record_results(store: Store, entries: Sequence[OutboxEntry], response: dict[
             if result.get("row"):
                 rows.append((entry.table_name, result))
         s.flush()  # statuses first: the rows below must not keep these entries' values as "pending"
+        record_hub_acknowledged(s, entries)  # the hub now witnesses these audit entries
         pending = pending_map(s)  # once per batch: a large backlog would otherwise be re-read per row
         for table, result in rows:
             row = dict(result["row"] or {})

@@ -45,7 +45,7 @@ def test_common_password_itself_is_refused_when_long_enough() -> None:
 def test_too_few_distinct_characters_is_refused() -> None:
     assert "too common" in (problem("aaaaaaaaaaaaaaaa") or "")
     assert "too common" in (problem("abababababab") or "")
-    assert problem("abcdabcdabcd") is None
+    assert problem("abcdabcdabcd") is not None  # four distinct letters, but a repeat: the estimator refuses it
 
 
 def test_a_long_unusual_password_is_accepted() -> None:
@@ -76,3 +76,46 @@ def test_shipped_common_list_catches_the_classic_year_and_bang_pattern() -> None
     assert password_problem("Password2024!", common=common) is not None
     assert password_problem("Sunshine2023!!", common=common) is not None
     assert password_problem("Blue-Heron-Lantern-42", common=common) is None
+
+
+# -- the strength estimator (zxcvbn): what a list of breached passwords cannot catch ---------------
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("123412341234", "repeats a shorter part"),
+        ("trustno1trustno1", "repeats a shorter part"),
+        ("abcdefghijkl", "run like"),
+        ("asdfghjkl;'1", "line of keys on the keyboard"),
+        ("correcthorse", "common words"),
+        ("P@ssw0rdP@ssw0rd", "repeats"),
+    ],
+)
+def test_guessable_patterns_are_refused_with_the_reason_in_plain_words(password: str, why: str) -> None:
+    found = problem(password)
+    assert found is not None and found.startswith("That password is too easy to guess: ")
+    assert why in found
+
+
+@pytest.mark.parametrize(
+    ("password", "practice"),
+    [
+        ("MentalSpace2024", ""),  # the program's own name, with a year
+        ("mental-space-2024!", ""),
+        ("Peachtree-2024-Rocks", "Peachtree Counseling"),
+        ("PeachtreeCounseling1", "Peachtree Counseling"),
+        ("counseling-peachtree-77", "Peachtree Counseling"),
+    ],
+)
+def test_the_practices_name_and_the_programs_are_refused(password: str, practice: str) -> None:
+    assert "practice's name" in (problem(password, practice_name=practice) or "")
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Blue-Heron-Lantern-42", "Kx7#mQ2!vL9z", "Magnolia-Porch-41", "Tybee-Pelican-52", "Juniper-Sparrow-18",
+     "Vidalia-Compass-33", "Chattahoochee-Fern-46", "Quiet-Maple-Orchard-17"],
+)
+def test_strong_passwords_pass_the_estimator(password: str) -> None:
+    assert problem(password, practice_name="Peachtree Counseling") is None

@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy import func, select
 
+from mentalspace_desktop.domain.audit_chain import entry_hash
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.store.models import Client
 from mentalspace_desktop.store.sync_models import ChangeLog, Conflict, Device
@@ -166,9 +167,9 @@ def test_who_may_write_what(hub: HubFixture) -> None:
         "record_type": "client",
         "summary": "",
         "prev_hash": "0" * 64,
-        "hash": "1" * 64,
         "deleted": False,
     }
+    entry["hash"] = entry_hash({**entry, "device_id": desk.device_id}, "0" * 64)  # the hub checks the chain
     assert desk.push(desk.insert("audit_log", entry))["results"][0]["outcome"] == "applied"
     edit = desk.push(desk.change("audit_log", entry["id"], {"summary": ["", "changed"]}, base=None))
     assert edit["results"][0]["outcome"] == "rejected"

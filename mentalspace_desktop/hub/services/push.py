@@ -26,6 +26,7 @@ from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.merge import DataKind, MergeResult, Outcome, merge_change
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.hub import repository as repo
+from mentalspace_desktop.hub.services import audit_heads
 from mentalspace_desktop.hub.services.auth import Principal, add_device_user
 from mentalspace_desktop.hub.services.scopes import Scopes
 from mentalspace_desktop.store.models import User
@@ -258,6 +259,9 @@ class _Applier:
                 if same
                 else self.reject(change, "an audit entry with this id already exists", hub_obj)
             )
+        if table == "audit_log" and (broken := audit_heads.admit(self.session, self.principal.device_id, row_id,
+                                                                  new_values)):
+            return self.reject(change, broken, hub_obj)  # refused and recorded: see hub/services/audit_heads.py
         # A row this batch already wrote has moved past any base the device could name (it will
         # get a new number the device has not seen), even though the number is assigned later.
         base_is_current = (
