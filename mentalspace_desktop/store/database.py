@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.models import SyncState
 from mentalspace_desktop.store.outbox import record_outbox
+from mentalspace_desktop.store.signing import sign_outbox
 
 
 class StoreSession(Session):
@@ -21,6 +22,7 @@ class StoreSession(Session):
 
 
 event.listen(StoreSession, "before_flush", record_outbox)
+event.listen(StoreSession, "before_flush", sign_outbox)  # after the outbox: signs its new entries
 
 
 class Store:
