@@ -8,6 +8,7 @@ being changed and the hub counter's row lock do that job (see :mod:`mentalspace_
 
 from __future__ import annotations
 
+import base64
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -18,12 +19,14 @@ from sqlalchemy import Engine, create_engine, event, insert, select, text, updat
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from mentalspace_desktop.hub import clinical
 from mentalspace_desktop.store import migrate
 from mentalspace_desktop.store.sync_models import HubCounter, HubSetting
 
 READONLY = "hub_readonly"  # execution option: a read-only SQLite transaction may start deferred
 EPOCH = "epoch"
 SIGNING_KEY = "signing_key"
+CLINICAL_KEY = "clinical_key"
 SEQ = "seq"
 _MIGRATION_LOCK = 0x4D53_4855_4221  # pg_advisory_lock key: one process migrates at a time
 POOL_SIZE = 20  # PostgreSQL connections kept open per hub process
@@ -121,10 +124,14 @@ def _prepare(engine: Engine) -> None:
             [
                 {"key": EPOCH, "value": str(uuid.uuid4())},
                 {"key": SIGNING_KEY, "value": secrets.token_hex(32)},
+                # The practice's clinical data key (hub/services/signatures.py hands it out).
+                {"key": CLINICAL_KEY, "value": base64.b64encode(secrets.token_bytes(32)).decode()},
             ],
             "key",
         )
         _insert_missing(conn, HubCounter, [{"name": SEQ, "value": 0}], "name")
+        key = conn.scalar(select(HubSetting.value).where(HubSetting.key == CLINICAL_KEY))
+        clinical.seal_plain_text(conn, str(key))
 
 
 def _insert_missing(conn: Any, model: Any, rows: list[dict[str, Any]], key: str) -> None:

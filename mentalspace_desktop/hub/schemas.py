@@ -15,6 +15,9 @@ class LoginIn(BaseModel):
     device_id: str = Field(min_length=1, max_length=36)
     device_name: str = Field(default="", max_length=100)
     app_version: str = Field(default="", max_length=20)
+    # The person's public signing key for this workstation (base64 of 32 bytes), registered by this
+    # sign-in because the hub has just checked their password and code.
+    signing_key: str | None = Field(default=None, max_length=64)
 
 
 class RefreshIn(BaseModel):
@@ -38,6 +41,10 @@ class TokensOut(BaseModel):
     user: UserOut
     # The workstation's key secret, for signing a person in there for the first time (approved only).
     device_key: str | None = None
+    # The signing key this sign-in registered, and the practice's clinical data key (base64) for a
+    # role that may read clinical text.
+    signing_key_id: str | None = None
+    clinical_key: str | None = None
 
 
 class HandshakeIn(BaseModel):
@@ -98,6 +105,7 @@ class ChangeIn(BaseModel):
     changes: dict[str, list[Any]]
     schema_version: str = Field(default="", max_length=40)
     author_id: str | None = Field(default=None, max_length=36)  # who made it (a shared workstation)
+    signature: str | None = Field(default=None, max_length=400)  # the author's (store/signing.py)
 
 
 class PushIn(BaseModel):

@@ -23,15 +23,18 @@ from mentalspace_desktop.errors import (
     ValidationError,
 )
 from mentalspace_desktop.resources import common_passwords
-from mentalspace_desktop.services import audit, totp
+from mentalspace_desktop.services import audit, clinical_keys, totp
 from mentalspace_desktop.services.events import EventBus, PracticeDidChange, UserDidChange
 from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.session import UserSession, actor_of
+from mentalspace_desktop.store import signing
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.files import StoreFiles
-from mentalspace_desktop.store.keyslots import DEFAULT_KDF, KdfParams, KeySlots
-from mentalspace_desktop.store.models import BackupCode, Practice, User
+from mentalspace_desktop.store.keyfile_journal import WITNESS_KEY
+from mentalspace_desktop.store.keyslots import DEFAULT_KDF, KdfParams, KeySlots, OpenedSlot
+from mentalspace_desktop.store.models import BackupCode, Practice, SyncState, User
 from mentalspace_desktop.store.opening import create_store, open_store
+from mentalspace_desktop.store.signing import Signer
 
 LICENSE_TYPES = (
     "LPC",
@@ -103,6 +106,7 @@ class PendingSignIn:
     must_change_password: bool
     is_demo: bool
     events: EventBus = field(default_factory=EventBus)
+    opened: OpenedSlot | None = field(default=None, repr=False)  # the person's own secrets
 
     def demo_code(self) -> str | None:
         """In the demo practice only, the current code, so a visitor can sign in without a phone."""
@@ -213,6 +217,7 @@ class Authenticator:
         if errors:
             raise ValidationError(errors)
         store, slots = create_store(self.files)
+        clinical_key = clinical_keys.key_for_new_practice()  # the practice's; the administrator's slot wraps it
         try:
             with store.write() as s:
                 s.add(Practice(name=practice_name.strip(), time_zone=time_zone, is_demo=is_demo))
@@ -226,14 +231,20 @@ class Authenticator:
                     record_type="practice", summary=f"Practice {practice_name.strip()} created",
                     at=created_at,
                 )
-            slots.set_slot(
+            opened = slots.set_slot(
                 username=user.username, user_id=user.id, password=admin.password,
-                master_key=store.master_key, kdf=self.kdf,
+                master_key=store.master_key, kdf=self.kdf, clinical_key=clinical_key,
             )
+            slots.authorize(store.master_key)
+            slots.seal_journal(store.master_key)
+            _witness_journal(store)
+            assert opened.signing_key is not None
+            signing.install(store.engine, Signer(user.id, opened.signing_key))
         except BaseException:
             store.close()
             raise
-        return Enrollment(UserSession(store, slots, actor_of(user)), codes)
+        return Enrollment(UserSession(store, slots, actor_of(user), clinical_key=clinical_key,
+                                      signing_key=opened.signing_key), codes)
 
     # -- sign in -----------------------------------------------------------------------------
 
@@ -250,7 +261,7 @@ class Authenticator:
         if state.is_locked(now):
             raise _locked_message(state)
         try:
-            user_id, key = slots.unwrap(username, password)
+            opened = slots.open_slot(username, password)
         except AccountInactive:
             raise
         except AuthenticationError:
@@ -265,15 +276,20 @@ class Authenticator:
             if slots.hub is not None:
                 return HubPendingSignIn(slots, username, password)
             raise AuthenticationError(WRONG_CREDENTIALS) from None  # same words: no hint the name exists
-        store = open_store(self.files, key)
+        store = open_store(self.files, opened.master_key)
         try:
             with store.read() as s:
-                user = s.get(User, user_id)
+                user = s.get(User, opened.user_id)
                 practice = s.scalars(select(Practice)).first()
             if user is None or user.deleted:
                 raise AuthenticationError("The user name or password is incorrect.")
             if not user.active:
                 raise AccountInactive("This account has been deactivated. Ask an administrator.")
+            # Their password is proven: their key signs what is written in their name from now on
+            # (a wrong code, recorded next, included).
+            opened = slots.complete_slot(opened, reads_clinical=clinical_keys.reads_clinical(Role(user.role)))
+            assert opened.signing_key is not None
+            signing.install(store.engine, Signer(user.id, opened.signing_key))
         except BaseException:
             store.close()
             raise
@@ -285,6 +301,7 @@ class Authenticator:
             needs_enrollment=user.totp_secret is None,
             must_change_password=user.must_change_password,
             is_demo=bool(practice and practice.is_demo),
+            opened=opened,
         )
 
     def complete(self, pending: PendingSignIn | HubPendingSignIn, code: str, *, now: float | None = None
@@ -334,7 +351,7 @@ class Authenticator:
         pending.password = ""
         opened = PendingSignIn(store=store, slots=pending.slots, user_id=user.id, username=user.username,
                                needs_enrollment=False, must_change_password=user.must_change_password,
-                               is_demo=bool(practice and practice.is_demo))
+                               is_demo=bool(practice and practice.is_demo), opened=confirmed.opened)
         return self._finish(opened, "hub-confirmed, first sign-in on this workstation")
 
     def enroll(self, pending: PendingSignIn, *, secret: str, code: str) -> tuple[UserSession, list[str]]:
@@ -355,21 +372,38 @@ class Authenticator:
         return self._finish(pending, "enrollment"), codes
 
     def _finish(self, pending: PendingSignIn, method: str) -> UserSession:
-        pending.slots.set_attempts(pending.username, AttemptState())
-        queued = pending.slots.pending_audit()
-        with pending.store.write(pending.user_id) as s:
+        store, slots = pending.store, pending.slots
+        slots.authorize(store.master_key)  # this sign-in may reset counters and clear queued events
+        tampered = slots.journal_problems(store.master_key, witnessed=store.get_state(WITNESS_KEY) == "1")
+        slots.set_attempts(pending.username, AttemptState())
+        queued = slots.pending_audit()
+        with store.write(pending.user_id) as s:
             for event in queued:
-                audit.append(s, pending.store, user_id=pending.slots.user_id_of(event["username"]),
-                             username=event["username"], action=event["action"], record_type="user",
-                             summary=event["summary"], at=datetime.fromisoformat(event["at"]))
+                # Attempts made before anyone signed in: the workstation saw them; nobody proven made them.
+                audit.append(s, store, user_id=None, username=event["username"], action=event["action"],
+                             record_type="user", summary=event["summary"], at=datetime.fromisoformat(event["at"]))
             user = s.get(User, pending.user_id)
             assert user is not None
+            for problem in tampered:
+                audit.append(s, store, user_id=user.id, username=user.username, action="keyfile_tampered",
+                             record_type="user", summary=problem)
             user.last_login_at = _now()
-            audit.append(s, pending.store, user_id=user.id, username=user.username, action="login",
+            audit.append(s, store, user_id=user.id, username=user.username, action="login",
                          record_type="user", record_id=user.id, summary=f"signed in ({method})")
             actor = actor_of(user)
-        pending.slots.clear_pending_audit(len(queued))
-        return UserSession(pending.store, pending.slots, actor, pending.events)
+        slots.clear_pending_audit(len(queued))
+        slots.seal_journal(store.master_key)
+        _witness_journal(store)
+        opened = pending.opened
+        if opened is None:  # only a store opened some other way (never the sign-in paths above)
+            return UserSession(store, slots, actor, pending.events)
+        opened = clinical_keys.settle_at_sign_in(store, slots, opened, actor.role)
+        assert opened.signing_key is not None
+        signer = Signer(actor.user_id, opened.signing_key)
+        signing.install(store.engine, signer)
+        _sign_changes_from_before_signatures(store, signer)
+        return UserSession(store, slots, actor, pending.events, clinical_key=opened.clinical_key,
+                           signing_key=opened.signing_key)
 
     # -- while signed in ---------------------------------------------------------------------
 
@@ -396,6 +430,21 @@ class Authenticator:
         session.slots.set_attempts(username, AttemptState())
         with session.store.write(session.actor.user_id) as s:
             audit.record(session, s, action="unlock", record_type="user", record_id=session.actor.user_id)
+
+
+def _witness_journal(store: Store) -> None:
+    """Record in the store that the key file's journal is sealed: deleting it is then noticed."""
+    if store.get_state(WITNESS_KEY) != "1":
+        with store.write() as s:
+            s.merge(SyncState(key=WITNESS_KEY, value="1"))
+
+
+def _sign_changes_from_before_signatures(store: Store, signer: Signer) -> None:
+    """This person's changes queued before this version (migration 0009 fixed which): sign them now."""
+    mark = store.get_state(signing.LEGACY_MARK)
+    if mark and mark.isdigit() and int(mark) > 0:
+        with store.write() as s:
+            signing.sign_legacy(s, signer, device_id=store.device_id, until_seq=int(mark))
 
 
 def _check_second_factor(s: Session, user: User, code: str, *, now: float | None) -> str | None:
@@ -486,6 +535,7 @@ class AccountService:
         self.session.slots.set_slot(
             username=actor.username, user_id=actor.user_id, password=new,
             master_key=self._store.master_key, kdf=self.kdf,
+            clinical_key=self.session.clinical_key, signing_key=self.session.signing_key,
         )
 
     # -- administration ----------------------------------------------------------------------
@@ -536,7 +586,8 @@ class AccountService:
             audit.record(self.session, s, action="user_created", record_type="user", record_id=user.id,
                          summary=f"{user.username} as {new.role.label}", at=created_at)
         self.session.slots.set_slot(username=user.username, user_id=user.id, password=new.password,
-                                    master_key=self._store.master_key, kdf=self.kdf)
+                                    master_key=self._store.master_key, kdf=self.kdf,
+                                    clinical_key=self._clinical_key_for(new.role))
         self.session.events.emit(UserDidChange(user.id))
         return user.id
 
@@ -589,8 +640,23 @@ class AccountService:
             if changed:
                 audit.record(self.session, s, action="user_updated", record_type="user", record_id=user.id,
                              summary="changed " + ", ".join(changed))
+        if "role" in changed:
+            self._rekey_for_role(current.username, Role(user.role))
         if changed:
             self.session.events.emit(UserDidChange(user_id))
+
+    def _clinical_key_for(self, role: Role) -> bytes | None:
+        """The clinical key for a slot being made, if the role reads clinical text (and we hold it)."""
+        return self.session.clinical_key if clinical_keys.reads_clinical(role) else None
+
+    def _rekey_for_role(self, username: str, role: Role) -> None:
+        """A role change: the clinical key leaves a slot whose role may no longer read clinical text, or
+        is granted (sealed to their box key) to one that now may; they take it at their next sign-in."""
+        slots = self.session.slots
+        if not clinical_keys.reads_clinical(role):
+            slots.drop_clinical_key(username)
+        elif self.session.clinical_key is not None:
+            slots.grant_clinical_key(username, self.session.clinical_key)
 
     def set_active(self, user_id: str, active: bool, *, temporary_password: str | None = None) -> None:
         """Deactivate (their key slot on this workstation is destroyed at once, so their password no
@@ -620,7 +686,8 @@ class AccountService:
             self.session.slots.deactivate(current.username)
         elif needs_slot and temporary_password:
             self.session.slots.set_slot(username=current.username, user_id=user_id, password=temporary_password,
-                                        master_key=self._store.master_key, kdf=self.kdf)
+                                        master_key=self._store.master_key, kdf=self.kdf,
+                                        clinical_key=self._clinical_key_for(Role(current.role)))
         self.session.events.emit(UserDidChange(user_id))
 
     def reset_mfa(self, user_id: str) -> None:
@@ -653,7 +720,8 @@ class AccountService:
             audit.record(self.session, s, action="password_reset", record_type="user", record_id=user_id,
                          summary=user.username)
         self.session.slots.set_slot(username=user.username, user_id=user_id, password=temporary_password,
-                                    master_key=self._store.master_key, kdf=self.kdf)
+                                    master_key=self._store.master_key, kdf=self.kdf,
+                                    clinical_key=self._clinical_key_for(Role(user.role)))
         self.session.slots.set_attempts(user.username, AttemptState())
         self.session.events.emit(UserDidChange(user_id))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -32,6 +31,9 @@ class UserSession:
     slots: KeySlots
     actor: Actor
     events: EventBus = field(default_factory=EventBus)
+    # Opened from this person's own key slot at sign-in (store/keyslots.py); never in the store.
+    clinical_key: bytes | None = field(default=None, repr=False)
+    signing_key: bytes | None = field(default=None, repr=False)
 
     def team_clinician_ids(self) -> frozenset[str]:
         """Clinicians this user supervises (directly), for TEAM-scoped permissions."""
@@ -46,11 +48,14 @@ class UserSession:
         """The clinical data key's seal, for roles that may read clinical text; None for the others.
 
         Services seal every clinical text field through this before it is written and open it after
-        it is read: the value in the store, the outbox and on the hub is only ever sealed.
+        it is read: the value in the store, the outbox and on the hub is only ever sealed. The key
+        comes from this person's own key slot (only roles that may read clinical text hold it), so
+        it is also None for such a role on a workstation that has not received it yet (from the
+        hub, or from a colleague's grant: services/clinical_keys.py).
         """
-        if not allows_any(self.actor.role, Resource.NOTE_CONTENT, Action.READ):
+        if not allows_any(self.actor.role, Resource.NOTE_CONTENT, Action.READ) or self.clinical_key is None:
             return None
-        return ClinicalSeal(hashlib.sha256(b"mentalspace-clinical:" + self.store.master_key).digest())
+        return ClinicalSeal(self.clinical_key)
 
     def close(self) -> None:
         self.store.close()

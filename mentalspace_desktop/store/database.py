@@ -15,6 +15,7 @@ from mentalspace_desktop.store.engine import IMMEDIATE, busy_as_store_busy
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.models import SyncState
 from mentalspace_desktop.store.outbox import record_outbox
+from mentalspace_desktop.store.signing import sign_outbox
 
 
 class StoreSession(Session):
@@ -22,6 +23,7 @@ class StoreSession(Session):
 
 
 event.listen(StoreSession, "before_flush", record_outbox)
+event.listen(StoreSession, "before_flush", sign_outbox)  # after the outbox: signs its new entries
 
 
 class Store:

@@ -13,6 +13,18 @@ under a random secret that only the hub keeps (sync/device_key.py). The hub hand
 staff member who signs in there for the first time with password and code, and their own slot is
 made from it; a stolen laptop without a user's password and without the hub stays unreadable.
 
+Besides the master key, a person's slot wraps under the same password-derived key their own
+secrets: their signing key for this workstation (store/signing.py) and, for roles that may read
+clinical text, the practice's clinical data key (store/clinical_seal.py). Front-desk and billing
+slots never hold the clinical key, so their password opens the store but not a note's text. A
+slot also has an X25519 "box" key whose public half is in the clear: an administrator who changes
+someone's role to one that reads clinical text leaves them the clinical key sealed to it (a grant),
+which their next sign-in takes into their slot.
+
+Sign-in failures, lockouts and the events waiting for the audit log are journaled with a
+forward-secure MAC (store/keyfile_journal.py), so erasing or resetting them is noticed at the next
+successful sign-in.
+
 Several objects (the signed-in session, a sync worker, the command line) may hold the same file:
 every change re-reads it first, under a lock, so none overwrites what another wrote.
 """
@@ -20,24 +32,32 @@ every change re-reads it first, under a lock, so none overwrites what another wr
 from __future__ import annotations
 
 import base64
+import contextlib
+import copy
 import json
 import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from mentalspace_desktop.domain.lockout import AttemptState
 from mentalspace_desktop.errors import AccountInactive, AuthenticationError, StoreCorrupt
 from mentalspace_desktop.store.engine import CURRENT_HMAC, LEGACY_HMAC
 from mentalspace_desktop.store.files import write_atomically
+from mentalspace_desktop.store.keyfile_journal import Journal, authority_key
+from mentalspace_desktop.store.signing import new_private_key
 
 FORMAT = 1
 MASTER_KEY_BYTES = 32
@@ -76,6 +96,36 @@ def new_master_key() -> bytes:
     return secrets.token_bytes(MASTER_KEY_BYTES)
 
 
+@dataclass(frozen=True)
+class OpenedSlot:
+    """What a password opened: the master key and the person's own secrets on this workstation."""
+
+    username: str
+    user_id: str
+    master_key: bytes = field(repr=False)
+    clinical_key: bytes | None = field(default=None, repr=False)
+    signing_key: bytes | None = field(default=None, repr=False)  # Ed25519 private, raw
+    box_key: bytes | None = field(default=None, repr=False)  # X25519 private, raw
+    kek: bytes = field(default=b"", repr=False)  # the password-derived key: re-wraps without Argon2 again
+
+
+def _seal_to(public_raw: bytes, secret: bytes, aad: bytes) -> dict[str, str]:
+    """Encrypt ``secret`` so that only the holder of the X25519 private key can open it."""
+    ephemeral = X25519PrivateKey.generate()
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public_raw))
+    key = HKDF(hashes.SHA256(), 32, None, b"mentalspace-grant").derive(shared)
+    nonce = secrets.token_bytes(12)
+    return {"ephemeral": _b64(ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)),
+            "nonce": _b64(nonce), "wrapped": _b64(AESGCM(key).encrypt(nonce, secret, aad))}
+
+
+def _open_sealed(private_raw: bytes, sealed: dict[str, str], aad: bytes) -> bytes:
+    shared = X25519PrivateKey.from_private_bytes(private_raw).exchange(
+        X25519PublicKey.from_public_bytes(_unb64(sealed["ephemeral"])))
+    key = HKDF(hashes.SHA256(), 32, None, b"mentalspace-grant").derive(shared)
+    return AESGCM(key).decrypt(_unb64(sealed["nonce"]), _unb64(sealed["wrapped"]), aad)
+
+
 def _slot_file_problem(data: dict[str, Any]) -> str | None:
     """What is wrong with a parsed key file, checked up front so damage is never met mid-sign-in."""
     if not isinstance(data.get("store_id"), str) or not isinstance(data["slots"], dict):
@@ -84,6 +134,8 @@ def _slot_file_problem(data: dict[str, Any]) -> str | None:
         return "pending events are not a list"
     if not isinstance(data.get("cipher", {}), dict):
         return "the cipher settings are not a mapping"
+    if not isinstance(data.get("journal", {}), dict) or not isinstance(data.get("journal", {}).get("events", []), list):
+        return "the sign-in journal is not a mapping"
     if not isinstance(data.get("deactivated", {}), dict):
         return "the deactivated list is not a mapping"
     hub = data.get("hub")
@@ -124,6 +176,7 @@ class KeySlots:
         self._data = data
         self._lock = threading.RLock()
         self._stamp = self._disk_stamp()
+        self._authority: bytes | None = None  # see authorize()
 
     # -- file --------------------------------------------------------------------------------
 
@@ -210,18 +263,27 @@ class KeySlots:
         return None if slot is None else str(slot["user_id"])
 
     def set_slot(
-        self, *, username: str, user_id: str, password: str, master_key: bytes, kdf: KdfParams = DEFAULT_KDF
-    ) -> None:
-        """Wrap ``master_key`` for this user under ``password``, replacing any slot they had."""
+        self, *, username: str, user_id: str, password: str, master_key: bytes, kdf: KdfParams = DEFAULT_KDF,
+        clinical_key: bytes | None = None, signing_key: bytes | None = None,
+    ) -> OpenedSlot:
+        """Wrap ``master_key`` (and the person's secrets) under ``password``, replacing any slot they had.
+
+        ``clinical_key``: only for a role that may read clinical text. ``signing_key``: the person's
+        own (a password change keeps it); without one a new key is made, which the hub learns at
+        their next hub sign-in.
+        """
         salt = secrets.token_bytes(16)
-        nonce = secrets.token_bytes(12)
         kek = kdf.derive(password, salt)
+        opened = OpenedSlot(username.lower(), user_id, master_key, clinical_key,
+                            signing_key or new_private_key(), X25519PrivateKey.generate().private_bytes(
+                                Encoding.Raw, PrivateFormat.Raw, NoEncryption()), kek)
+        nonce = secrets.token_bytes(12)
         wrapped = AESGCM(kek).encrypt(nonce, master_key, self._aad(user_id))
         with self._changing() as data:
             data.get("deactivated", {}).pop(username.lower(), None)
             previous = data["slots"].get(username.lower(), {})
             same = previous.get("user_id") == user_id
-            data["slots"][username.lower()] = {
+            slot = {
                 "user_id": user_id,
                 "salt": _b64(salt),
                 "nonce": _b64(nonce),
@@ -230,6 +292,47 @@ class KeySlots:
                 "failed": previous.get("failed", 0) if same else 0,
                 "locked_until": previous.get("locked_until") if same else None,
             }
+            if same and "signing" in previous:
+                slot["signing"] = previous["signing"]  # its registrations stay if the key does
+            self._put_secrets(slot, opened)
+            data["slots"][username.lower()] = slot
+            Journal(data).record({"kind": "attempts", "user": username.lower(), "failed": slot["failed"],
+                                  "locked_until": slot["locked_until"]}, authority=authority_key(master_key))
+        return opened
+
+    def _put_secrets(self, slot: dict[str, Any], opened: OpenedSlot) -> None:
+        """Write the person's secrets into ``slot``, each wrapped under their password-derived key."""
+        from mentalspace_desktop.store.signing import Signer
+
+        aead, user_id = AESGCM(opened.kek), opened.user_id
+        slot.pop("clinical", None)
+        if opened.clinical_key is not None:
+            nonce = secrets.token_bytes(12)
+            slot["clinical"] = {"nonce": _b64(nonce), "wrapped": _b64(
+                aead.encrypt(nonce, opened.clinical_key, self._aad(user_id, "clinical")))}
+            slot.pop("grant", None)
+        if opened.signing_key is not None:
+            nonce = secrets.token_bytes(12)
+            signer = Signer(user_id, opened.signing_key)
+            registered = slot.get("signing", {}).get("registered", [])
+            same_key = slot.get("signing", {}).get("key_id") == signer.key_id
+            slot["signing"] = {"nonce": _b64(nonce), "key_id": signer.key_id, "public": signer.public_b64,
+                               "registered": registered if same_key else [],
+                               "wrapped": _b64(aead.encrypt(nonce, opened.signing_key,
+                                                            self._aad(user_id, "signing")))}
+        if opened.box_key is not None:
+            nonce = secrets.token_bytes(12)
+            public = X25519PrivateKey.from_private_bytes(opened.box_key).public_key()
+            slot["box"] = {"nonce": _b64(nonce), "public": _b64(public.public_bytes(Encoding.Raw, PublicFormat.Raw)),
+                           "wrapped": _b64(aead.encrypt(nonce, opened.box_key, self._aad(user_id, "box")))}
+
+    def update_secrets(self, opened: OpenedSlot) -> None:
+        """Store ``opened``'s secrets in its slot again (a key added or taken away at sign-in)."""
+        with self._changing() as data:
+            slot = data["slots"].get(opened.username)
+            if slot is None or slot["user_id"] != opened.user_id:
+                return
+            self._put_secrets(slot, opened)
 
     def remove_slot(self, username: str) -> None:
         with self._changing() as data:
@@ -252,9 +355,15 @@ class KeySlots:
     def rename_slot(self, old: str, new: str) -> None:
         with self._changing() as data:
             data["slots"][new.lower()] = data["slots"].pop(old.lower())
+            Journal(data).record({"kind": "rename", "old": old.lower(), "new": new.lower()})
 
     def unwrap(self, username: str, password: str) -> tuple[str, bytes]:
         """The (user id, master key) this password opens; AuthenticationError when it does not."""
+        opened = self.open_slot(username, password)
+        return opened.user_id, opened.master_key
+
+    def open_slot(self, username: str, password: str) -> OpenedSlot:
+        """Everything this password opens; AuthenticationError when it opens nothing."""
         data = self._current()
         slot = data["slots"].get(username.lower())
         if slot is None:
@@ -264,15 +373,96 @@ class KeySlots:
             raise AuthenticationError("The user name or password is incorrect.")
         params = KdfParams(slot["kdf"]["t"], slot["kdf"]["m"], slot["kdf"]["p"])
         kek = params.derive(password, _unb64(slot["salt"]))
+        user_id = str(slot["user_id"])
+        aead = AESGCM(kek)
         try:
             nonce, wrapped = _unb64(slot["nonce"]), _unb64(slot["wrapped"])
-            key = AESGCM(kek).decrypt(nonce, wrapped, self._aad(slot["user_id"]))
+            key = aead.decrypt(nonce, wrapped, self._aad(user_id))
         except InvalidTag:
             raise AuthenticationError("The user name or password is incorrect.") from None
-        return str(slot["user_id"]), key
+        found: dict[str, bytes | None] = {}
+        for name in ("clinical", "signing", "box"):
+            part = slot.get(name) or {}
+            try:
+                found[name] = (aead.decrypt(_unb64(part["nonce"]), _unb64(part["wrapped"]),
+                                            self._aad(user_id, name)) if "wrapped" in part else None)
+            except (InvalidTag, KeyError, ValueError):
+                found[name] = None  # damaged or swapped in: as if missing (a new one is made, or the hub's)
+        return OpenedSlot(username.lower(), user_id, key, found["clinical"], found["signing"], found["box"], kek)
 
-    def _aad(self, user_id: str) -> bytes:
-        return f"mentalspace-slot:{self.store_id}:{user_id}".encode()
+    def complete_slot(self, opened: OpenedSlot, *, reads_clinical: bool) -> OpenedSlot:
+        """At a sign-in: make what the slot lacks, take a clinical key granted meanwhile, drop one the
+        role may no longer hold. Returns the slot as it now is (written only if something changed)."""
+        updated = opened
+        if opened.signing_key is None:
+            updated = replace(updated, signing_key=new_private_key())
+        if opened.box_key is None:
+            updated = replace(updated, box_key=X25519PrivateKey.generate().private_bytes(
+                Encoding.Raw, PrivateFormat.Raw, NoEncryption()))
+        grant = (self._current()["slots"].get(opened.username) or {}).get("grant")
+        if reads_clinical and updated.clinical_key is None and grant and updated.box_key is not None:
+            # A grant that does not open is ignored: the hub hands the key at the next hub sign-in.
+            with contextlib.suppress(InvalidTag, KeyError, ValueError):
+                updated = replace(updated, clinical_key=_open_sealed(
+                    updated.box_key, grant, self._aad(opened.user_id, "grant")))
+        if not reads_clinical:
+            updated = replace(updated, clinical_key=None)
+        if updated != opened:
+            self.update_secrets(updated)
+        if not reads_clinical and self.holds_clinical_key(opened.username):
+            self.drop_clinical_key(opened.username)
+        return updated
+
+    def grant_clinical_key(self, username: str, clinical_key: bytes) -> bool:
+        """Leave ``username`` the clinical key, sealed to their box key (they take it at next sign-in).
+
+        False when their slot has no box key yet (made before this version): they then receive the
+        key at their next hub sign-in, or when an administrator sets them a temporary password.
+        """
+        with self._changing() as data:
+            slot = data["slots"].get(username.lower())
+            if slot is None or "box" not in slot or "clinical" in slot:
+                return slot is not None and "clinical" in slot
+            slot["grant"] = _seal_to(_unb64(slot["box"]["public"]), clinical_key,
+                                     self._aad(slot["user_id"], "grant"))
+            return True
+
+    def drop_clinical_key(self, username: str) -> None:
+        """Take the clinical key out of a slot (a role change to one that may not read clinical text)."""
+        with self._changing() as data:
+            slot = data["slots"].get(username.lower())
+            if slot is not None:
+                slot.pop("clinical", None)
+                slot.pop("grant", None)
+
+    def holds_clinical_key(self, username: str) -> bool:
+        slot = self._current()["slots"].get(username.lower()) or {}
+        return "clinical" in slot or "grant" in slot
+
+    # -- signing keys and the hub ------------------------------------------------------------
+
+    def signing_public(self, username: str) -> tuple[str, str] | None:
+        """(key id, base64 public key) of a person's signing key here, or None before they have one."""
+        signing = (self._current()["slots"].get(username.lower()) or {}).get("signing") or {}
+        return (str(signing["key_id"]), str(signing["public"])) if "public" in signing else None
+
+    def is_registered(self, username: str, device_id: str) -> bool:
+        """Whether the hub has confirmed this person's current signing key for this workstation."""
+        signing = (self._current()["slots"].get(username.lower()) or {}).get("signing") or {}
+        return device_id in signing.get("registered", [])
+
+    def mark_registered(self, username: str, key_id: str, device_id: str) -> None:
+        with self._changing() as data:
+            signing = (data["slots"].get(username.lower()) or {}).get("signing")
+            if signing is not None and signing.get("key_id") == key_id:
+                signing["registered"] = sorted({*signing.get("registered", []), device_id})
+
+    def username_of(self, user_id: str) -> str | None:
+        return next((name for name, slot in self._current()["slots"].items() if slot["user_id"] == user_id), None)
+
+    def _aad(self, user_id: str, part: str = "") -> bytes:
+        suffix = f":{part}" if part else ""  # the master key's slot keeps the format it always had
+        return f"mentalspace-slot:{self.store_id}:{user_id}{suffix}".encode()
 
     # -- the hub and the device slot ---------------------------------------------------------
 
@@ -327,12 +517,15 @@ class KeySlots:
                 return
             slot["failed"] = state.failed
             slot["locked_until"] = state.locked_until.isoformat() if state.locked_until else None
+            Journal(data).record({"kind": "attempts", "user": username.lower(), "failed": slot["failed"],
+                                  "locked_until": slot["locked_until"]}, authority=self._authority)
 
     # -- audit events waiting for the database -----------------------------------------------
 
     def queue_audit(self, event: dict[str, str]) -> None:
         with self._changing() as data:
             data["pending_audit"].append(event)
+            Journal(data).record({"kind": "audit", "event": event})
 
     def pending_audit(self) -> list[dict[str, str]]:
         return list(self._current().get("pending_audit", []))
@@ -342,3 +535,18 @@ class KeySlots:
         if count:
             with self._changing() as data:
                 data["pending_audit"] = data["pending_audit"][count:]
+                Journal(data).record({"kind": "cleared", "count": count}, authority=self._authority)
+
+    # -- the journal of sign-in records (store/keyfile_journal.py) -----------------------------
+
+    def authorize(self, master_key: bytes) -> None:
+        """This holder opened the store: its resets of counters and queued events are legitimate."""
+        self._authority = authority_key(master_key)
+
+    def journal_problems(self, master_key: bytes, *, witnessed: bool) -> list[str]:
+        """What was changed by hand in the sign-in records since the last successful sign-in."""
+        return Journal(copy.deepcopy(self._current())).problems(master_key, self.store_id, witnessed=witnessed)
+
+    def seal_journal(self, master_key: bytes) -> None:
+        with self._changing() as data:
+            Journal(data).seal(master_key, str(data["store_id"]))

@@ -259,6 +259,7 @@ class OutboxEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     result_reason: Mapped[str | None] = mapped_column(Text)
+    signature: Mapped[str | None] = mapped_column(Text)  # its author's, see store/signing.py
 
 
 class SyncState(Base):

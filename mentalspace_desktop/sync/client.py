@@ -180,10 +180,17 @@ class HubClient:
                    "device_time": (device_time or datetime.now(UTC)).isoformat()}
         return self._json(self._send("POST", "/v1/handshake", json=payload))
 
-    def login(self, *, username: str, password: str, code: str, device_name: str) -> dict[str, Any]:
-        """Sign this device in to the hub (an unknown device becomes ``pending``); keeps both tokens."""
+    def login(self, *, username: str, password: str, code: str, device_name: str,
+              signing_key: str | None = None) -> dict[str, Any]:
+        """Sign this device in to the hub (an unknown device becomes ``pending``); keeps both tokens.
+
+        ``signing_key``: the person's public signing key for this workstation, which the hub
+        registers because it has just checked their password and code (sync/signing.py).
+        """
         payload = {"username": username, "password": password, "code": code, "device_id": self.device_id,
                    "device_name": device_name, "app_version": self.app_version}
+        if signing_key:
+            payload["signing_key"] = signing_key
         response = self._send("POST", "/v1/auth/login", json=payload)
         if response.status_code == 401:  # wrong password or code: not an expired sign-in
             detail = _body(response)["detail"]

@@ -6,7 +6,9 @@ down has no slot yet and nobody who has one is there. So, once the workstation i
 its master key under a random secret (the device slot, in the key file) and gives that secret to the
 hub, and only to the hub. When a person without a slot signs in, the hub checks their password and
 one-time code; if they are good and the workstation is still approved, it hands back the secret,
-the device slot opens, and the person's own slot is made from the password they just typed. From
+the device slot opens, and the person's own slot is made from the password they just typed — with
+their new signing key for this workstation, which the hub registered at that same sign-in, and (for
+a role that may read clinical text) the practice's clinical key, which the hub hands over then. From
 then on they sign in here offline like anyone else.
 
 Neither half opens the store alone: the laptop holds only the wrapped key, the hub only the secret.
@@ -29,14 +31,16 @@ from mentalspace_desktop.errors import AuthenticationError
 from mentalspace_desktop.store import migrate
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.files import StoreFiles
-from mentalspace_desktop.store.keyslots import DEFAULT_KDF, MASTER_KEY_BYTES, KdfParams, KeySlots
+from mentalspace_desktop.store.keyslots import DEFAULT_KDF, MASTER_KEY_BYTES, KdfParams, KeySlots, OpenedSlot
 from mentalspace_desktop.store.models import User
 from mentalspace_desktop.store.opening import open_store
+from mentalspace_desktop.store.signing import Signer, new_private_key
 from mentalspace_desktop.sync import state
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.credentials import HubCredential
 from mentalspace_desktop.sync.enroll import ClientFactory
 from mentalspace_desktop.sync.errors import DeviceRevoked, HubRejected, HubUnreachable, SyncError, UpdateRequired
+from mentalspace_desktop.sync.signing import clinical_key_of
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +81,7 @@ class HubSignIn:
     store: Store
     user_id: str
     client: HubClient
+    opened: OpenedSlot
 
 
 def sign_in_through_hub(files: StoreFiles, slots: KeySlots, *, username: str, password: str, code: str,
@@ -92,9 +97,11 @@ def sign_in_through_hub(files: StoreFiles, slots: KeySlots, *, username: str, pa
     url, device_id = hub
     credential = HubCredential(url, device_id)
     client = (factory or HubClient)(url, device_id, on_refresh_token=credential.set)
+    signing_key = new_private_key()  # theirs on this workstation: the hub registers it at this sign-in
     try:
         try:
-            answer = _login(client, username=username, password=password, code=code)
+            answer = _login(client, username=username, password=password, code=code,
+                            signing_key=Signer("", signing_key).public_b64)
         except DeviceRevoked:
             slots.remove_all()  # as at any contact after a revocation: no way in remains
             credential.delete()
@@ -115,18 +122,23 @@ def sign_in_through_hub(files: StoreFiles, slots: KeySlots, *, username: str, pa
     try:
         if not _has_account(store, user_id):
             _bring_account(store, client, user_id)
-        slots.set_slot(username=username, user_id=user_id, password=password, master_key=master_key, kdf=kdf)
+        opened = slots.set_slot(username=username, user_id=user_id, password=password, master_key=master_key,
+                                kdf=kdf, signing_key=signing_key, clinical_key=clinical_key_of(answer))
+        registered = answer.get("signing_key_id")
+        if isinstance(registered, str):
+            slots.mark_registered(username, registered, device_id)
     except BaseException:
         store.close()
         client.close()
         raise
-    return HubSignIn(store, user_id, client)
+    return HubSignIn(store, user_id, client, opened)
 
 
-def _login(client: HubClient, *, username: str, password: str, code: str) -> dict[str, Any]:
+def _login(client: HubClient, *, username: str, password: str, code: str, signing_key: str) -> dict[str, Any]:
     try:
         client.handshake(migrate.head_revision())
-        return client.login(username=username, password=password, code=code, device_name=socket.gethostname())
+        return client.login(username=username, password=password, code=code, device_name=socket.gethostname(),
+                            signing_key=signing_key)
     except HubUnreachable:
         raise HubUnreachable(HUB_NEEDED) from None
     except (DeviceRevoked, UpdateRequired):

@@ -24,7 +24,7 @@ from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.keyslots import KeySlots
 from mentalspace_desktop.store.models import OutboxEntry, SyncState
 from mentalspace_desktop.store.sync_models import SyncRun
-from mentalspace_desktop.sync import protocol, state
+from mentalspace_desktop.sync import protocol, signing, state
 from mentalspace_desktop.sync.apply import apply_page, finish_snapshot
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.credentials import HubCredential
@@ -223,7 +223,9 @@ class SyncEngine:
         last: dict[str, Any] = {}
         try:
             while True:
-                batch = pending_batch(self.store, self.push_batch)
+                batch, waiting = signing.pushable(self.store, pending_batch(self.store, self.push_batch))
+                if waiting is not None and waiting.message not in report.warnings:
+                    report.warnings.append(waiting.message)
                 if not batch:
                     return last
                 last = self.client.push([to_change(e) for e in batch])

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mentalspace_desktop.store.database import Store
-from mentalspace_desktop.sync import state
+from mentalspace_desktop.store.keyslots import KeySlots
+from mentalspace_desktop.sync import signing, state
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.credentials import HubCredential
 from mentalspace_desktop.sync.errors import DeviceRevoked, NotConnected, SyncError
@@ -27,6 +28,8 @@ class Connection:
     status: str  # pending, approved, revoked
     user_id: str | None
     credential_warning: str | None  # set when the OS has no keyring (token kept for this session)
+    signing_key_id: str | None = None  # the signing key the hub registered at this sign-in
+    clinical_key: bytes | None = field(default=None, repr=False)  # handed to an allowed role
 
 
 def _client_for(store: Store, hub_url: str, credential: HubCredential,
@@ -34,17 +37,32 @@ def _client_for(store: Store, hub_url: str, credential: HubCredential,
     return factory(hub_url, store.device_id, refresh_token=credential.get(), on_refresh_token=credential.set)
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    status: str
+    user_id: str | None
+    signing_key_id: str | None
+    clinical_key: bytes | None = field(repr=False)
+
+
 def sign_in(store: Store, client: HubClient, *, username: str, password: str, code: str, device_name: str,
-            enrolling: bool = False) -> tuple[str, str | None]:
+            enrolling: bool = False, new_signing_key: str | None = None) -> SignedIn:
     """Handshake, then sign this store's device in on ``client``; records what the hub answered.
 
     The handshake comes first so a version the hub cannot serve is refused before any sign-in. The
     client keeps the new tokens (and hands the refresh token to its ``on_refresh_token``). The device
     status is always recorded; when ``enrolling``, also the hub's URL and who enrolled the workstation
-    (a later sign-in, perhaps by a colleague, leaves those as they were). Returns (status, hub user id).
+    (a later sign-in, perhaps by a colleague, leaves those as they were). The person's signing key for
+    this workstation is registered with it, and the clinical key handed to an allowed role goes into
+    their slot (sync/signing.py). ``new_signing_key``: the public key to register for someone who has
+    no slot here yet (a new workstation), whose slot is made afterwards.
     """
     client.handshake(store.schema_version)
-    answer = client.login(username=username, password=password, code=code, device_name=device_name)
+    slots = KeySlots.load(store.files.key_slots)
+    opened = signing.open_for_login(slots, username, password)
+    fields = {"signing_key": new_signing_key} if new_signing_key else signing.login_fields(slots, username)
+    answer = client.login(username=username, password=password, code=code, device_name=device_name, **fields)
+    clinical = signing.take_login_answer(slots, opened, answer, device_id=store.device_id)
     status = str(answer.get("device_status") or "pending")
     user = answer.get("user") or {}
     user_id = str(user.get("id")) if user.get("id") else None
@@ -54,22 +72,25 @@ def sign_in(store: Store, client: HubClient, *, username: str, password: str, co
         if user_id:
             values["hub_user_id"] = user_id
     state.set_values(store, **values)
-    return status, user_id
+    registered = answer.get("signing_key_id")
+    return SignedIn(status, user_id, registered if isinstance(registered, str) else None, clinical)
 
 
 def connect(store: Store, hub_url: str, *, username: str, password: str, code: str, device_name: str,
-            factory: ClientFactory = HubClient) -> tuple[Connection, HubClient]:
+            factory: ClientFactory = HubClient, new_signing_key: str | None = None
+            ) -> tuple[Connection, HubClient]:
     """Sign this workstation in to the hub; an unknown workstation becomes ``pending``."""
     hub_url = hub_url.rstrip("/")
     credential = HubCredential(hub_url, store.device_id)
     client = factory(hub_url, store.device_id, on_refresh_token=credential.set)
     try:
-        status, user_id = sign_in(store, client, username=username, password=password, code=code,
-                                  device_name=device_name, enrolling=True)
+        done = sign_in(store, client, username=username, password=password, code=code,
+                       device_name=device_name, enrolling=True, new_signing_key=new_signing_key)
     except BaseException:
         client.close()
         raise
-    return Connection(hub_url, store.device_id, status, user_id, credential.warning), client
+    return Connection(hub_url, store.device_id, done.status, done.user_id, credential.warning,
+                      done.signing_key_id, done.clinical_key), client
 
 
 def open_client(store: Store, *, factory: ClientFactory = HubClient) -> HubClient:

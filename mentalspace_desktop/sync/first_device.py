@@ -25,6 +25,7 @@ from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.keyslots import DEFAULT_KDF, KdfParams, KeySlots
 from mentalspace_desktop.store.models import Practice, User
 from mentalspace_desktop.store.opening import create_store, open_store
+from mentalspace_desktop.store.signing import Signer, new_private_key
 from mentalspace_desktop.sync import state
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.engine import ProgressCallback, SyncEngine, SyncReport
@@ -74,15 +75,21 @@ def connect_new_store(files: StoreFiles, *, hub_url: str, username: str, passwor
     store is removed, so the person can simply try again.
     """
     store, slots = create_store(files)
+    signing_key = new_private_key()  # registered at this very sign-in, then kept in the slot
     try:
         conn, client = connect(store, hub_url, username=username.strip(), password=password, code=code,
-                               device_name=device_name, factory=factory)
+                               device_name=device_name, factory=factory,
+                               new_signing_key=Signer("", signing_key).public_b64)
         if conn.user_id is None:
             client.close()
             raise AuthenticationError("The hub did not say who signed in; ask your administrator.")
         (files.data_dir / MARKER_NAME).write_text("first sync not finished\n", encoding="utf-8")
+        # The workstation joins the practice: it adopts the hub's clinical key (an allowed role only).
         slots.set_slot(username=username.strip(), user_id=conn.user_id, password=password,
-                       master_key=store.master_key, kdf=kdf)
+                       master_key=store.master_key, kdf=kdf, clinical_key=conn.clinical_key,
+                       signing_key=signing_key)
+        if conn.signing_key_id:
+            slots.mark_registered(username.strip(), conn.signing_key_id, store.device_id)
     except BaseException:
         store.close()
         discard(files)

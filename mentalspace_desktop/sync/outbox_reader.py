@@ -40,6 +40,7 @@ def to_change(entry: OutboxEntry) -> protocol.Change:
         changes={name: list(pair) for name, pair in json.loads(entry.changes).items()},
         schema_version=entry.schema_version,
         author_id=json.loads(entry.row or "{}").get("updated_by"),
+        signature=entry.signature,
     )
 
 

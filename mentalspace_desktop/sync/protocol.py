@@ -22,7 +22,9 @@ desktop then destroys its key slots and tells the user why.
 
 Push — ``POST /v1/sync/push`` ``{"changes": [Change...]}`` with changes in device-sequence order;
 each names its author, who must work on this device (signed in there through the hub, or created
-there by an administrator) and is held to their own permissions;
+there by an administrator), carries the author's signature made with the key they registered for
+this device at a hub sign-in (``signing_key`` in the login request), and is held to their own
+permissions; a result's ``row`` is only ever one this device may hold;
 the hub applies the batch in one transaction that also records the device's last applied
 ``device_seq``; a change at or below it is answered ``duplicate`` without being applied again.
 → ``{"results": [Result...], "last_device_seq": int}``. A rejection still advances the queue.
@@ -69,6 +71,7 @@ class Change(TypedDict):
     changes: dict[str, list[Any]]  # field -> [old, new]
     schema_version: str
     author_id: str | None  # who made it; the hub checks it against the staff who work on this device
+    signature: str | None  # the author's signature (store/signing.py); the hub refuses a change without
 
 
 class Result(TypedDict, total=False):

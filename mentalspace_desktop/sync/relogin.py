@@ -44,6 +44,10 @@ def sign_in_again(store: Store, *, username: str, password: str, code: str, devi
     token. ``device_name`` only matters if the hub no longer knows this device (it then enrols it as
     pending, under this name); by default the computer's name.
 
+    The person's signing key for this workstation is registered with the hub (their changes that
+    waited for it go out at the next sync), and an allowed role receives the clinical key into their
+    slot (used from their next sign-in here).
+
     Raises the errors of sync.errors: HubRejected with the hub's own words for a wrong password or
     code (nothing is changed then), HubUnreachable, UpdateRequired, and DeviceRevoked — after which,
     as at any contact with the hub, this workstation's key slots and token are destroyed.
@@ -60,8 +64,8 @@ def sign_in_again(store: Store, *, username: str, password: str, code: str, devi
         # The client's own refreshes (live listener, a sync run) wait: interleaved with the sign-in,
         # a refresh with the old token could wipe the new access token it has just received.
         with hub._refresh_lock:
-            status, user_id = sign_in(store, hub, username=username.strip(), password=password,
-                                      code=code.strip(), device_name=name)
+            done = sign_in(store, hub, username=username.strip(), password=password,
+                           code=code.strip(), device_name=name)
     except DeviceRevoked as exc:
         lock_out_revoked(store, exc)
         raise
@@ -69,7 +73,8 @@ def sign_in_again(store: Store, *, username: str, password: str, code: str, devi
         if client is None:
             hub.close()
     warning = _keep(HubCredential(url, store.device_id), hub.refresh_token)
-    return Connection(url.rstrip("/"), store.device_id, status, user_id, warning)
+    return Connection(url.rstrip("/"), store.device_id, done.status, done.user_id, warning, done.signing_key_id,
+                      done.clinical_key)
 
 
 __all__ = ["sign_in_again"]

@@ -24,6 +24,7 @@ def login(body: LoginIn, hub: Hub, session: DbSession) -> TokensOut:
         device_id=body.device_id,
         device_name=body.device_name,
         app_version=body.app_version,
+        signing_key=body.signing_key,
         access_seconds=hub.settings.access_token_seconds,
         refresh_days=hub.settings.refresh_token_days,
     )

@@ -26,6 +26,7 @@ from mentalspace_desktop.domain.lockout import AttemptState
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.hub import repository
 from mentalspace_desktop.hub.errors import HubError, forbidden, unauthorized
+from mentalspace_desktop.hub.services import signatures
 from mentalspace_desktop.services import totp
 from mentalspace_desktop.store.hub_models import HubLoginAttempt
 from mentalspace_desktop.store.models import BackupCode, User
@@ -57,6 +58,8 @@ class Tokens:
     device_status: str
     user: dict[str, str]
     device_key: str | None = None
+    signing_key_id: str | None = None
+    clinical_key: str | None = None
 
 
 # -- tokens -------------------------------------------------------------------------------------
@@ -186,8 +189,14 @@ def login(
     app_version: str,
     access_seconds: int,
     refresh_days: int,
+    signing_key: str | None = None,
 ) -> Tokens:
-    """Check password, one-time code and account; enrol an unknown device as pending; issue tokens."""
+    """Check password, one-time code and account; enrol an unknown device as pending; issue tokens.
+
+    Because password and code were both checked, this is where a person's public signing key for
+    the workstation is registered (``signing_key``), and where a role that may read clinical text
+    receives the practice's clinical data key (hub/services/signatures.py).
+    """
     now = utcnow()
     try:
         with session.begin():
@@ -241,7 +250,11 @@ def login(
             )
             if device.status == "approved" and device.key_secret:
                 tokens = replace(tokens, device_key=device.key_secret)
-            return tokens
+            return replace(
+                tokens,
+                signing_key_id=signatures.register_key(session, device.id, user.id, signing_key),
+                clinical_key=signatures.clinical_key_for(session, Role(user.role)),
+            )
     except _Refused as refused:
         _count_failure(session, refused.key, now)
         raise AssertionError("unreachable") from None

@@ -28,13 +28,16 @@ from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.services import audit_heads
 from mentalspace_desktop.hub.services.auth import Principal, add_device_user
-from mentalspace_desktop.hub.services.scopes import Scopes
+from mentalspace_desktop.hub.services.scopes import DeviceScopes, Scopes
+from mentalspace_desktop.hub.services.signatures import SignatureCheck
 from mentalspace_desktop.store.models import User
 from mentalspace_desktop.store.sync_models import Conflict, Device, DeviceHolding, DeviceUser
 from mentalspace_desktop.sync.protocol import Result
 from mentalspace_desktop.sync.tables import TABLES, TableSpec
 
 OPS = frozenset({"insert", "update", "delete"})
+NO_AUTHOR = ("the person who made this change has never signed in to the hub on this workstation, or their "
+             "account is closed")
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,8 @@ class _Applier:
         self.latest: dict[tuple[str, str], repo.PendingWrite] = {}  # (table, id) -> its last write
         self.rescopes: list[tuple[str, str]] = []
         self.rows: dict[tuple[str, str], Any] = {}  # (table, id) -> locked row, or None: not there
+        self.signatures = SignatureCheck(session, principal.device_id)
+        self._device_view: DeviceScopes | None = None  # what the pushing workstation may read
 
     # -- the batch ------------------------------------------------------------------------------
 
@@ -177,11 +182,21 @@ class _Applier:
             result["reason"] = reason
         if outcome is not Outcome.APPLIED:
             row = repo.to_json(obj) if obj is not None else None
-            result["row"] = self.scopes.outgoing(table or change["table"], row)
+            result["row"] = self._readable_here(table or change["table"], row)
         if conflict_ids:
             result["conflict_ids"] = conflict_ids
         write = self.latest.get((type(obj).__tablename__, obj.id)) if obj is not None else None
         return _Draft(result, write)
+
+    def _readable_here(self, table: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The row as the pushing workstation may hold it (whoever the change's author claims to be):
+        a result, like a pull page, never carries what anyone working there may not read."""
+        if row is None:
+            return None
+        if self._device_view is None:
+            p = self.principal
+            self._device_view = DeviceScopes(self.session, device_id=p.device_id, user_id=p.user_id, role=p.role)
+        return self._device_view.outgoing(table, row)
 
     def _row(self, model: type[Any], table: str, row_id: str) -> Any:
         if (table, row_id) in self.rows:
@@ -200,15 +215,21 @@ class _Applier:
 
     # -- one change -----------------------------------------------------------------------------
 
-    def _author(self, change: dict[str, Any]) -> Scopes | None:
-        """The scopes of the person who made this change on the workstation, or None if they may not.
+    def _author(self, change: dict[str, Any]) -> Scopes | str | None:
+        """The scopes of the person who made this change on the workstation, or why they cannot be.
 
         A shared workstation pushes the work of everyone who signs in there: each change is checked
-        against its author's own permissions, and only staff who work there (DeviceUser) may author.
+        against its author's own permissions, only staff who work there (DeviceUser) may author, and
+        only with proof that they did: their signature (hub/services/signatures.py).
         """
         author_id = str(change.get("author_id") or self.principal.user_id)
+        user = self.session.get(User, author_id)
+        if user is None:
+            return NO_AUTHOR
+        refusal = self.signatures.refusal(change, user)
+        if refusal:
+            return refusal
         if author_id not in self.authors:
-            user = self.session.get(User, author_id)
             works_here = user is not None and (
                 author_id in self.created_here
                 or self.session.get(DeviceUser, (self.principal.device_id, author_id)) is not None
@@ -234,9 +255,10 @@ class _Applier:
             return self.reject(change, f"unknown operation {op!r}")
         hub_obj = self._row(model, table, row_id)  # locked and loaded by lock()
         author = self._author(change)
+        if isinstance(author, str):
+            return self.reject(change, author, hub_obj)
         if author is None:
-            return self.reject(change, "the person who made this change has never signed in to the hub on this "
-                               "workstation, or their account is closed", hub_obj)
+            return self.reject(change, NO_AUTHOR, hub_obj)
         self.scopes = author
         try:
             pairs = self._normalised(model, change["changes"], op)

@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.errors import AuthenticationError, MentalSpaceError
 from mentalspace_desktop.hub import repository as repo
+from mentalspace_desktop.hub.services import signatures
 from mentalspace_desktop.services import totp
 from mentalspace_desktop.services.accounts import Authenticator, check_password
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.models import BackupCode, OutboxEntry, Practice, SyncState, User
+from mentalspace_desktop.store.signing import Signer
 from mentalspace_desktop.store.sync_models import Device
 from mentalspace_desktop.store.types import utcnow
 from mentalspace_desktop.sync.tables import TABLES
@@ -135,6 +137,14 @@ def import_store(
                         last_device_seq=int(last_seq),
                     )
                 )
+                session.flush()
+                # The administrator just signed in with password and code: their key is theirs.
+                signing_key = user_session.signing_key
+                if signing_key is not None:
+                    signatures.register_key(session, device_id, user_session.actor.user_id,
+                                            Signer(user_session.actor.user_id, signing_key).public_b64)
+            if user_session.clinical_key is not None:  # the store's notes are sealed under its key
+                signatures.adopt_clinical_key(session, user_session.clinical_key)
         return summary
     finally:
         user_session.close()

@@ -1,0 +1,126 @@
+"""Signing keys and the hub: registering a person's key at a verified sign-in, and what may be pushed.
+
+The hub learns a person's public signing key for this workstation only at a sign-in it checked
+itself (password and one-time code): the first sign-in here through the hub, connecting the
+workstation, or signing in to the hub again. Until then their changes wait in the outbox, signed
+but not pushable — never lost, never sent to be refused. The queue goes out in order, so changes
+after a waiting one wait too; the sync report says whose sign-in they wait for.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import select
+
+from mentalspace_desktop.errors import AuthenticationError
+from mentalspace_desktop.store.database import Store
+from mentalspace_desktop.store.keyslots import KeySlots, OpenedSlot
+from mentalspace_desktop.store.models import OutboxEntry, User
+from mentalspace_desktop.store.signing import Signature, new_private_key
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Changes held back because their author's key is not known to the hub for this workstation."""
+
+    count: int
+    author_id: str
+    author_name: str
+
+    @property
+    def message(self) -> str:
+        return (f"{self.count} change(s) wait for {self.author_name} to sign in to the hub on this "
+                "workstation (their signing key is not registered yet); nothing is lost.")
+
+
+def pushable(store: Store, batch: Sequence[OutboxEntry]) -> tuple[list[OutboxEntry], Waiting | None]:
+    """The leading part of ``batch`` the hub can verify, and who the rest waits for (if anyone)."""
+    slots = KeySlots.load(store.files.key_slots)
+    ready: list[OutboxEntry] = []
+    known: dict[str, bool] = {}
+    for entry in batch:
+        author = str(json.loads(entry.row or "{}").get("updated_by") or "")
+        signature = Signature.decode(entry.signature)
+        if author not in known:
+            name = slots.username_of(author) if author else None
+            known[author] = bool(name and slots.is_registered(name, store.device_id))
+        if signature is not None and signature.device_id == store.device_id and known[author]:
+            ready.append(entry)
+            continue
+        return ready, Waiting(_count_waiting(store, entry.device_seq), author, _name_of(store, author))
+    return ready, None
+
+
+def _count_waiting(store: Store, from_seq: int) -> int:
+    with store.read() as s:
+        return len(list(s.scalars(select(OutboxEntry.device_seq).where(
+            OutboxEntry.status == "pending", OutboxEntry.device_seq >= from_seq))))
+
+
+def _name_of(store: Store, user_id: str) -> str:
+    with store.read() as s:
+        user = s.get(User, user_id) if user_id else None
+    return user.full_name if user else "a colleague"
+
+
+# -- registering at a hub sign-in ---------------------------------------------------------------
+
+
+def open_for_login(slots: KeySlots, username: str, password: str) -> OpenedSlot | None:
+    """This person's slot here, with a signing key (made now if they had none), to register it.
+
+    None when they have no slot here, or their local password differs (changed elsewhere): the hub
+    sign-in still works, and the key is registered at a later one.
+    """
+    if not slots.has_slot(username):
+        return None
+    try:
+        opened = slots.open_slot(username, password)
+    except AuthenticationError:
+        return None
+    if opened.signing_key is None:
+        opened = replace(opened, signing_key=new_private_key())
+        slots.update_secrets(opened)
+    return opened
+
+
+def login_fields(slots: KeySlots, username: str) -> dict[str, str]:
+    """What a hub login sends to register this person's signing key here (nothing if they have none)."""
+    public = slots.signing_public(username)
+    return {"signing_key": public[1]} if public else {}
+
+
+def take_login_answer(slots: KeySlots, opened: OpenedSlot | None, answer: dict[str, Any], *,
+                      device_id: str) -> bytes | None:
+    """Record what a verified hub sign-in gave: the key registration, and the clinical key if any.
+
+    The clinical key goes into the person's slot (their role allows it, or the hub would not have
+    sent it); it is also returned, for the session that is being opened.
+    """
+    registered = answer.get("signing_key_id")
+    if opened is not None and isinstance(registered, str):
+        slots.mark_registered(opened.username, registered, device_id)
+    clinical = clinical_key_of(answer)
+    if opened is not None and clinical is not None and clinical != opened.clinical_key:
+        slots.update_secrets(replace(opened, clinical_key=clinical))
+    return clinical
+
+
+def clinical_key_of(answer: dict[str, Any]) -> bytes | None:
+    text = answer.get("clinical_key")
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        key = base64.b64decode(text.encode(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return key if len(key) == 32 else None
+
+
+__all__ = ["Waiting", "clinical_key_of", "login_fields", "open_for_login", "pushable", "take_login_answer"]
