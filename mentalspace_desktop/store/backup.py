@@ -175,6 +175,14 @@ def _parse_manifest(path: Path, raw: Any) -> Manifest:
                     store_id=str(raw.get("store_id")), parts=parts)
 
 
+RESTORED_MARKER = "restored-from-backup"
+
+
+def restored_marker(store: Any) -> Path:
+    """The file that says a store was restored from a backup and has not synced since."""
+    return Path(store.files.data_dir) / RESTORED_MARKER
+
+
 def restore_backup_file(path: Path, data_dir: Path) -> Manifest:
     """Unpack the backup at ``path`` into ``data_dir`` (which must not hold a store)."""
     files = StoreFiles(Path(data_dir))
@@ -196,6 +204,9 @@ def restore_backup_file(path: Path, data_dir: Path) -> Manifest:
                 if _sha256_file(target) != manifest.parts[name]["sha256"]:
                     raise _damaged(Path(path), f"{name} changed while it was read")
         _check_store_id(Path(path), unpacked / KEY_SLOTS, manifest)
+        # Read by sync before this store's next push (sync/engine.py): the hub may hold changes made
+        # here after the backup, under the numbers this store will now use again.
+        (unpacked / RESTORED_MARKER).write_text(manifest.created_at.isoformat(), encoding="utf-8")
         place_store(unpacked, files.data_dir)
     except (zipfile.BadZipFile, KeyError, EOFError) as exc:
         raise _damaged(Path(path), f"{type(exc).__name__}: {exc}") from None
