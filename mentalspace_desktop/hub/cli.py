@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--self-signed", action="store_true", help="a throw-away certificate, for trying out")
     serve.add_argument("--no-jobs", action="store_true", help="do not run scheduled jobs in this process")
 
-    dev = sub.add_parser("devices", help="list, approve or revoke workstations")
+    dev = sub.add_parser("devices", help="list, approve or revoke workstations, or remove a person from one")
     common(dev)
     dev_sub = dev.add_subparsers(dest="action", required=True)
     dev_sub.add_parser("list")
@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     revoke = dev_sub.add_parser("revoke")
     revoke.add_argument("device_id")
     revoke.add_argument("--reason", default="")
+    remove = dev_sub.add_parser("remove-person", help="stop a person working on a workstation")
+    remove.add_argument("device_id")
+    remove.add_argument("user", help="their user name")
 
     epoch = sub.add_parser("new-epoch", help="after restoring the database from a backup: devices re-copy")
     common(epoch)
@@ -194,11 +197,17 @@ def cmd_devices(args: argparse.Namespace) -> None:
                     seen = d["last_seen_at"].strftime("%Y-%m-%d %H:%M") if d["last_seen_at"] else "never"
                     print(
                         f"{d['id']}  {d['status']:<8}  {d['name']}  user={d['username']}  last={seen}  "
-                        f"version={d['app_version'] or '-'}"
+                        f"version={d['app_version'] or '-'}  staff={','.join(d['staff']) or '-'}"
                     )
             elif args.action == "approve":
                 d = devices.approve(session, args.device_id, by=None)
                 print(f"Approved {d['id']} ({d['name']}).")
+            elif args.action == "remove-person":
+                d = devices.remove_person(session, args.device_id, args.user, by=None)
+                print(
+                    f"Removed {args.user} from {d['id']} ({d['name']}); what only they could read leaves "
+                    "it at its next sync."
+                )
             else:
                 d = devices.revoke(session, args.device_id, reason=args.reason)
                 print(f"Revoked {d['id']} ({d['name']}); it will lock its local data at its next contact.")

@@ -28,7 +28,13 @@ from mentalspace_desktop import __version__
 from mentalspace_desktop.errors import BackupError, StoreExists
 from mentalspace_desktop.store import migrate
 from mentalspace_desktop.store.database import Store
-from mentalspace_desktop.store.files import StoreFiles, make_private_dir, make_private_file, open_private
+from mentalspace_desktop.store.files import (
+    StoreFiles,
+    make_private_dir,
+    make_private_file,
+    open_private,
+    write_atomically,
+)
 from mentalspace_desktop.store.placement import place_store
 from mentalspace_desktop.store.scratch import scratch_folder
 
@@ -231,6 +237,14 @@ def _parse_manifest(path: Path, raw: Any) -> Manifest:
                     store_id=str(raw.get("store_id")), parts=parts, audit_heads=heads)
 
 
+RESTORED_MARKER = "restored-from-backup"
+
+
+def restored_marker(store: Any) -> Path:
+    """The file that says a store was restored from a backup and has not synced since."""
+    return Path(store.files.data_dir) / RESTORED_MARKER
+
+
 def restore_backup_file(path: Path, data_dir: Path) -> Manifest:
     """Unpack the backup at ``path`` into ``data_dir`` (which must not hold a store)."""
     files = StoreFiles(Path(data_dir))
@@ -252,6 +266,9 @@ def restore_backup_file(path: Path, data_dir: Path) -> Manifest:
                     raise _damaged(Path(path), f"{name} changed while it was read")
         _check_store_id(Path(path), unpacked / KEY_SLOTS, manifest)
         _remove_stale_journals(files)
+        # Read by sync before this store's next push (sync/engine.py): the hub may hold changes made
+        # here after the backup, under the numbers this store will now use again.
+        write_atomically(unpacked / RESTORED_MARKER, manifest.created_at.isoformat().encode())
         place_store(unpacked, files.data_dir)
     except (zipfile.BadZipFile, KeyError, EOFError) as exc:
         raise _damaged(Path(path), f"{type(exc).__name__}: {exc}") from None

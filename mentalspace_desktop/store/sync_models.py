@@ -102,6 +102,10 @@ class Device(Base):
     # The secret that unwraps the workstation's own copy of its store key (sync/device_key.py). Only
     # the hub holds it, and it hands it only to staff who sign in there with password and code.
     key_secret: Mapped[str | None] = mapped_column(String(64))
+    # Raised whenever what this workstation may hold changes other than through a row's own change
+    # (a role, an account, a supervisor or a person removed from it): the device's cursor carries it,
+    # and a cursor of an older generation takes a fresh snapshot (see hub/services/pull.py).
+    scope_generation: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class DeviceUser(Base):
@@ -117,6 +121,28 @@ class DeviceUser(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     how: Mapped[str] = mapped_column(String(20))  # "hub sign-in" or "created here"
+    # An administrator removed this person from the workstation: they may no longer sign in or author
+    # changes there, and what only they could read leaves it at its next sync.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class DeviceChange(Base):
+    """Every change a device pushed, by its sequence number: a duplicate is a change id seen before.
+
+    A retried push (its answer lost) carries the same change ids and gets the same outcome back; a
+    store restored from a backup reuses sequence numbers with new change ids and is told so (409)
+    instead of having its new work answered ``duplicate``.
+    """
+
+    __tablename__ = "device_changes"
+    __table_args__ = (Index("ix_device_changes_change", "device_id", "change_id", unique=True),)
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    change_id: Mapped[str] = mapped_column(String(36))
+    outcome: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class RefreshToken(Base):

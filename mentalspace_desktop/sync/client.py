@@ -30,6 +30,7 @@ from mentalspace_desktop.sync.errors import (
     EpochChanged,
     HubRejected,
     HubUnreachable,
+    SequenceMismatch,
     UpdateRequired,
 )
 
@@ -83,6 +84,14 @@ def error_for(response: requests.Response) -> Exception:
     if status == 409 and code == "epoch_changed":
         return EpochChanged("The hub was restored from a backup; this workstation will reload its data.",
                             epoch=str(body.get("epoch") or ""), status=status, detail=detail)
+    if status == 409 and code == "scope_changed":
+        return EpochChanged("Who works on this workstation changed; it will reload what it may hold.",
+                            epoch=str(body.get("epoch") or ""), status=status, detail=detail, scope_only=True)
+    if status == 409 and code in ("device_seq_behind", "device_seq_gap"):
+        last = body.get("last_device_seq")
+        return SequenceMismatch(detail or "The hub's record of this workstation's changes differs from its own.",
+                                last_device_seq=last if isinstance(last, int) else 0,
+                                behind=code == "device_seq_behind", status=status, detail=detail)
     if status == 401:
         return AuthExpired(detail or "The hub did not accept this workstation's sign-in. "
                            "Sign in to the hub again.", status=status, detail=detail, code=code)

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.keyslots import KeySlots
-from mentalspace_desktop.store.models import OutboxEntry, SyncState
+from mentalspace_desktop.store.backup import restored_marker
+from mentalspace_desktop.store.models import SyncState
 from mentalspace_desktop.store.sync_models import SyncRun
 from mentalspace_desktop.sync import protocol, signing, state
 from mentalspace_desktop.sync.apply import apply_page, finish_snapshot
@@ -35,10 +36,18 @@ from mentalspace_desktop.sync.errors import (
     DeviceRevoked,
     EpochChanged,
     HubRejected,
+    SequenceMismatch,
     SyncError,
     UpdateRequired,
 )
-from mentalspace_desktop.sync.outbox_reader import PushTally, pending_batch, record_results, to_change
+from mentalspace_desktop.sync.outbox_reader import (
+    PushTally,
+    pending_batch,
+    record_results,
+    renumber_after,
+    requeue_after,
+    to_change,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +77,13 @@ class SyncReport:
     clock_skew_seconds: float | None = None
     tables_pulled: set[str] = field(default_factory=set)
     rejections: list[tuple[str, str]] = field(default_factory=list)
+    # What this run repaired and the user should know (a restored store renumbering its changes, a
+    # restored hub sent changes again); also in ``warnings``, and kept in the sync logs.
+    notices: list[str] = field(default_factory=list)
+
+    def notice(self, text: str) -> None:
+        self.notices.append(text)
+        self.warnings.append(text)
 
     @property
     def ok(self) -> bool:
@@ -79,17 +95,24 @@ class SyncReport:
                 f"conflicts {self.conflicts} in {self.duration_ms} ms")
 
     def log_line(self) -> str:
-        """The one line the command line prints and the sync log shows."""
+        """The one line the command line prints and the sync log shows (with what it had to repair)."""
+        notes = "".join(f" — {note}" for note in self.notices)
         if self.error:
-            return f"sync failed: {self.error} ({self.counts()})"
-        return f"sync {'interrupted' if self.interrupted else 'ok'}: {self.counts()}"
+            return f"sync failed: {self.error} ({self.counts()}){notes}"
+        return f"sync {'interrupted' if self.interrupted else 'ok'}: {self.counts()}{notes}"
+
+    def log_error(self) -> str | None:
+        """The sync log's text for the run: its error, and what it repaired (a run that is ok can still
+        have renumbered or re-sent changes, and the user and the administrator must be able to see so)."""
+        parts = ([self.error] if self.error else []) + self.notices
+        return " ".join(parts) if parts else None
 
     def as_log(self, device_id: str, user_id: str | None) -> dict[str, Any]:
         return {"device_id": device_id, "user_id": user_id, "started_at": self.started_at.isoformat(),
                 "duration_ms": self.duration_ms, "kind": self.kind, "rows_new": self.rows_new,
                 "rows_updated": self.rows_updated, "rows_unchanged": self.rows_unchanged,
                 "rows_dropped": self.rows_dropped, "pushed": self.pushed, "rejected": self.rejected,
-                "conflicts": self.conflicts, "ok": self.ok, "error": self.error}
+                "conflicts": self.conflicts, "ok": self.ok, "error": self.log_error()}
 
 
 @dataclass(frozen=True)
@@ -134,6 +157,7 @@ class SyncEngine:
             epoch = self._handshake(report)
             self._check_device()
             self._share_device_key(epoch)
+            self._after_restore(report)
             self._push_all(report)
             self._pull_all(report)
         except DeviceRevoked as exc:
@@ -155,7 +179,7 @@ class SyncEngine:
                       duration_ms=report.duration_ms, kind=report.kind, rows_new=report.rows_new,
                       rows_updated=report.rows_updated, rows_unchanged=report.rows_unchanged,
                       rows_dropped=report.rows_dropped, pushed=report.pushed, rejected=report.rejected,
-                      conflicts=report.conflicts, ok=report.ok, error=report.error)
+                      conflicts=report.conflicts, ok=report.ok, error=report.log_error())
         with self.store.write() as s:
             s.add(run)
         if failure is None or not (failure.transient or isinstance(failure, _NO_LOG_POST)):
@@ -217,10 +241,54 @@ class SyncEngine:
             raise DevicePending(f"This workstation is waiting for an administrator to approve it "
                                 f"(device {self.store.device_id}).", code="device_pending")
 
+    def _after_restore(self, report: SyncReport) -> None:
+        """This store was restored from a backup (it says so): continue from the hub's sequence.
+
+        The hub may hold changes this store made after the backup was taken; the work done here since
+        the restore must not reuse their numbers, and the store's view is older than the hub's record
+        of what it holds, so it takes a fresh snapshot too. (A store copied back by other means is
+        caught by the hub instead: see :meth:`_repair_sequence`.)
+        """
+        marker = restored_marker(self.store)
+        if not marker.exists():
+            return
+        hub_last = self.client.devices_me().get("last_device_seq")
+        if isinstance(hub_last, int):
+            self._continue_from(report, hub_last)
+        marker.unlink(missing_ok=True)
+
+    def _continue_from(self, report: SyncReport, hub_last: int) -> None:
+        moved = renumber_after(self.store, hub_last)
+        self._take_fresh_snapshot()
+        report.kind = "initial"
+        report.notice(f"This workstation's data was restored from a backup: it continues after the hub's "
+                      f"last change from here (number {hub_last}); {moved} change(s) made here since are "
+                      "sent under new numbers, and it reloads what it holds. Nothing is lost.")
+        log.warning("store restored from a backup: %d change(s) renumbered after %d", moved, hub_last)
+
+    def _repair_sequence(self, report: SyncReport, exc: SequenceMismatch) -> None:
+        """The hub refused a push whose numbers did not follow on from its own record (nothing applied)."""
+        if exc.behind:
+            self._continue_from(report, exc.last_device_seq)
+            return
+        again = requeue_after(self.store, exc.last_device_seq)
+        report.notice(f"The hub had lost {again} change(s) it had received from this workstation (it was "
+                      "restored from a backup); they are sent again.")
+        log.warning("hub lacks changes after %d: %d change(s) queued again", exc.last_device_seq, again)
+
+    def _take_fresh_snapshot(self, epoch: str | None = None) -> None:
+        with self.store.write() as s:
+            if epoch is not None:
+                state.put(s, state.EPOCH, epoch)
+            state.put(s, state.CURSOR, "")
+            state.put(s, state.RESNAPSHOT, "1")
+            state.remove_prefix(s, state.SNAPSHOT_SEEN_PREFIX)
+
     def _push_all(self, report: SyncReport) -> dict[str, Any]:
         """Push batches until the outbox holds nothing pending; the last response is returned."""
         tally = PushTally()
         last: dict[str, Any] = {}
+        repairs = 0
         try:
             while True:
                 batch, waiting = signing.pushable(self.store, pending_batch(self.store, self.push_batch))
@@ -228,7 +296,14 @@ class SyncEngine:
                     report.warnings.append(waiting.message)
                 if not batch:
                     return last
-                last = self.client.push([to_change(e) for e in batch])
+                try:
+                    last = self.client.push([to_change(e) for e in batch])
+                except SequenceMismatch as exc:
+                    repairs += 1
+                    if repairs > 2:  # the hub keeps refusing what was repaired: stop, lose nothing
+                        raise
+                    self._repair_sequence(report, exc)
+                    continue
                 before = tally.pushed
                 record_results(self.store, batch, last, tally)
                 if self.progress:
@@ -250,7 +325,7 @@ class SyncEngine:
             try:
                 page = self.client.pull(cursor, limit=self.page_size)
             except EpochChanged as exc:
-                self._epoch_changed(report, exc.epoch)
+                self._epoch_changed(report, exc.epoch, scope_only=exc.scope_only)
                 cursor = ""
                 continue
             resnapshot = self.store.get_state(state.RESNAPSHOT) == "1"
@@ -279,34 +354,34 @@ class SyncEngine:
             prefix = state.SNAPSHOT_SEEN_PREFIX
             return len(list(s.scalars(select(SyncState.key).where(SyncState.key.startswith(prefix)))))
 
-    def _epoch_changed(self, report: SyncReport, epoch: str) -> None:
+    def _epoch_changed(self, report: SyncReport, epoch: str, *, scope_only: bool = False) -> None:
         """The hub was restored (or its scopes changed): push first, re-send what it lost, then reload.
 
         A restored hub remembers this device only up to the backup; changes acknowledged after that
         are gone from it. The push answer says how far it remembers, so those changes are queued again
         (the hub answers ``duplicate`` for any it does have). Then the cursor restarts empty.
+        ``scope_only``: the hub lost nothing, only what this workstation may hold changed.
         """
         if report.epoch_changed:
             raise HubRejected("The hub changed its epoch twice during one sync; sync will try again later.")
         report.epoch_changed = True
         report.kind = "initial"
-        report.warnings.append("The hub was restored or reconfigured; this workstation is reloading its "
-                               "data.")
-        try:  # ask before pushing anything: a push would move the hub's mark past the lost changes
-            remembered = self.client.push([]).get("last_device_seq")
-        except HubRejected:  # a hub that refuses an empty batch: nothing is re-sent, nothing is lost here
-            remembered = None
-        if isinstance(remembered, int):
-            with self.store.write() as s:
-                lost = update(OutboxEntry).where(OutboxEntry.status == "done",
-                                                 OutboxEntry.device_seq > remembered)
-                s.execute(lost.values(status="pending"))
+        if scope_only:
+            report.warnings.append("Who works on this workstation changed; it is reloading what it may hold.")
+        else:
+            report.warnings.append("The hub was restored or reconfigured; this workstation is reloading its "
+                                   "data.")
+            try:  # ask before pushing anything: a push would move the hub's mark past the lost changes
+                remembered = self.client.push([]).get("last_device_seq")
+            except HubRejected:  # a hub that refuses an empty batch: the push below is refused instead
+                remembered = None
+            if isinstance(remembered, int):
+                again = requeue_after(self.store, remembered)
+                if again:
+                    report.notice(f"The hub had lost {again} change(s) it had received from this workstation; "
+                                  "they are sent again.")
         self._push_all(report)
-        with self.store.write() as s:
-            state.put(s, state.CURSOR, "")
-            state.put(s, state.EPOCH, epoch)
-            state.put(s, state.RESNAPSHOT, "1")
-            state.remove_prefix(s, state.SNAPSHOT_SEEN_PREFIX)
+        self._take_fresh_snapshot(epoch)
 
     def _destroy_local_keys(self, exc: DeviceRevoked) -> None:
         lock_out_revoked(self.store, exc)

@@ -53,11 +53,32 @@ class DevicePending(HubRejected):
 
 
 class EpochChanged(HubRejected):
-    """The hub was restored from a backup (or its scope rules changed): take a fresh snapshot."""
+    """The hub was restored from a backup (or its scope rules changed): take a fresh snapshot.
 
-    def __init__(self, message: str, *, epoch: str, status: int = 409, detail: str = "") -> None:
-        super().__init__(message, status=status, detail=detail, code="epoch_changed")
+    ``scope_only``: only what this workstation may hold changed (its staff or their roles): the hub
+    itself lost nothing."""
+
+    def __init__(self, message: str, *, epoch: str, status: int = 409, detail: str = "",
+                 scope_only: bool = False) -> None:
+        super().__init__(message, status=status, detail=detail,
+                         code="scope_changed" if scope_only else "epoch_changed")
         self.epoch = epoch
+        self.scope_only = scope_only
+
+
+class SequenceMismatch(HubRejected):
+    """The hub refused a push because its changes do not follow on from the last it holds.
+
+    ``behind``: this store reused sequence numbers the hub holds other changes under (it was
+    restored from a backup); otherwise the hub lacks changes it once acknowledged (the hub was
+    restored). Nothing was applied; the engine renumbers or re-sends and pushes again."""
+
+    def __init__(self, message: str, *, last_device_seq: int, behind: bool, status: int = 409,
+                 detail: str = "") -> None:
+        super().__init__(message, status=status, detail=detail,
+                         code="device_seq_behind" if behind else "device_seq_gap")
+        self.last_device_seq = last_device_seq
+        self.behind = behind
 
 
 class AuthExpired(HubRejected):

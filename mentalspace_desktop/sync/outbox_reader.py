@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, text, update
 
 from mentalspace_desktop.domain.merge import Outcome
 from mentalspace_desktop.store.audit_anchor import record_hub_acknowledged
@@ -54,6 +54,47 @@ def pending_count(store: Store) -> int:
     with store.read() as s:
         query = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == PENDING)
         return int(s.scalar(query) or 0)
+
+
+def requeue_after(store: Store, hub_last: int) -> int:
+    """Queue again every change numbered after ``hub_last``: the hub lost them (it was restored from
+    a backup taken before it received them). A refusal is asked for again too, so the numbers the hub
+    receives follow on. Returns how many were queued again."""
+    with store.write() as s:
+        result = s.execute(update(OutboxEntry)
+                           .where(OutboxEntry.device_seq > hub_last, OutboxEntry.status != PENDING)
+                           .values(status=PENDING))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def renumber_after(store: Store, hub_last: int) -> int:
+    """Give every waiting change (and any the hub lacks) a number after ``hub_last``, in order.
+
+    A store restored from a backup reuses the numbers the hub already holds other changes under (the
+    ones made here after the backup). Its waiting work keeps its change ids and its order and takes
+    the numbers after the hub's last, so it reaches the hub instead of being taken for a repeat.
+    Returns how many changes were renumbered.
+    """
+    with store.write() as s:
+        moving = list(s.scalars(select(OutboxEntry.device_seq)
+                                .where(or_(OutboxEntry.status == PENDING, OutboxEntry.device_seq > hub_last))
+                                .order_by(OutboxEntry.device_seq)))
+        if not moving:
+            return 0
+        # Out of the way first (negative numbers are never used), then into place: no number is
+        # ever held twice, whatever the order SQLite updates rows in.
+        s.execute(update(OutboxEntry).where(OutboxEntry.device_seq.in_(moving))
+                  .values(device_seq=-OutboxEntry.device_seq), execution_options={"synchronize_session": False})
+        for offset, old in enumerate(moving, 1):
+            s.execute(update(OutboxEntry).where(OutboxEntry.device_seq == -old)
+                      .values(device_seq=hub_last + offset, status=PENDING),
+                      execution_options={"synchronize_session": False})
+        top = hub_last + len(moving)
+        # New writes follow on from the highest number in use (AUTOINCREMENT remembers its own).
+        s.execute(text("UPDATE sqlite_sequence SET seq = :top WHERE name = 'outbox' AND seq < :top"),
+                  {"top": top})
+        s.expire_all()
+        return len(moving)
 
 
 @dataclass

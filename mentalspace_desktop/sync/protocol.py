@@ -97,9 +97,13 @@ class Cursor:
 
     epoch: str
     seq: int
+    scope: str = ""  # who worked on the device when the cursor was issued (hub/services/scopes.staff_key)
 
     def encode(self) -> str:
-        raw = json.dumps({"e": self.epoch, "s": self.seq}, separators=(",", ":")).encode()
+        fields: dict[str, Any] = {"e": self.epoch, "s": self.seq}
+        if self.scope:
+            fields["g"] = self.scope
+        raw = json.dumps(fields, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
@@ -108,7 +112,7 @@ class Cursor:
         try:
             padded = text + "=" * (-len(text) % 4)
             data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            return cls(str(data["e"]), int(data["s"]))
+            return cls(str(data["e"]), int(data["s"]), str(data.get("g") or ""))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"not a sync cursor: {text!r}") from exc
 

@@ -1,8 +1,10 @@
-"""Workstations (``/v1/devices``): a device's own status; administrators list, approve and revoke."""
+"""Workstations (``/v1/devices``): a device's own status; administrators list, approve and revoke
+them and remove a person from one."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from mentalspace_desktop.hub.deps import AdminUser, ApprovedDevice, CurrentUser, DbSession
 from mentalspace_desktop.hub.schemas import DeviceKeyIn, DeviceMe, DeviceOut, RevokeIn
@@ -35,3 +37,13 @@ def approve(device_id: str, admin: AdminUser, session: DbSession) -> DeviceOut:
 @router.post("/{device_id}/revoke", response_model=DeviceOut)
 def revoke(device_id: str, _admin: AdminUser, session: DbSession, body: RevokeIn | None = None) -> DeviceOut:
     return DeviceOut(**devices.revoke(session, device_id, reason=body.reason if body else ""))
+
+
+class RemovePersonIn(BaseModel):
+    user: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00]*$")  # user name or id
+
+
+@router.post("/{device_id}/remove-person", response_model=DeviceOut)
+def remove_person(device_id: str, body: RemovePersonIn, admin: AdminUser, session: DbSession) -> DeviceOut:
+    """Stop a person working on this workstation; what only they could read leaves it at its next sync."""
+    return DeviceOut(**devices.remove_person(session, device_id, body.user, by=admin.user_id))

@@ -18,7 +18,7 @@ from typing import Any
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import String, and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.ids import new_id
@@ -66,8 +66,17 @@ class Tokens:
 
 
 def issue_access_token(
-    key: str, *, user_id: str, device_id: str, role: str, seconds: int, now: datetime | None = None
+    key: str,
+    *,
+    user_id: str,
+    device_id: str,
+    role: str,
+    seconds: int,
+    now: datetime | None = None,
+    family: str | None = None,
 ) -> str:
+    """``family``: the refresh-token family the token was issued from; revoking the family (a reused
+    refresh token, a sign-out) ends the access token at its next request, not when it expires."""
     issued = now or utcnow()
     claims = {
         "sub": user_id,
@@ -77,6 +86,8 @@ def issue_access_token(
         "iat": int(issued.timestamp()),
         "exp": int((issued + timedelta(seconds=seconds)).timestamp()),
     }
+    if family is not None:
+        claims["fam"] = family
     return jwt.encode(claims, key, algorithm="HS256")
 
 
@@ -120,7 +131,7 @@ def _issue(
         )
     )
     access = issue_access_token(
-        key, user_id=user.id, device_id=device.id, role=user.role, seconds=access_seconds
+        key, user_id=user.id, device_id=device.id, role=user.role, seconds=access_seconds, family=family
     )
     return Tokens(
         access,
@@ -234,6 +245,9 @@ def login(
                 session.add(device)
             if device.status == "revoked":
                 raise _revoked(device)
+            works = session.get(DeviceUser, (device.id, user.id))
+            if works is not None and works.removed_at is not None:
+                raise _removed()
             device.app_version = app_version or device.app_version
             device.last_seen_at = now
             user.last_login_at = now  # hub bookkeeping, like totp_last_step: takes no number
@@ -260,8 +274,19 @@ def login(
         raise AssertionError("unreachable") from None
 
 
+def _removed() -> HubError:
+    return forbidden(
+        "An administrator has removed you from this workstation. Ask them to add you back, or work "
+        "on another workstation.",
+        "removed_from_device",
+    )
+
+
 def add_device_user(session: Session, device_id: str, user_id: str, *, how: str) -> None:
-    """Remember that this person works on this workstation (see DeviceUser); once is enough."""
+    """Remember that this person works on this workstation (see DeviceUser); once is enough.
+
+    A new person there widens what the workstation may hold: its next pull takes a fresh snapshot
+    (``scopes.staff_key`` changes), so their clients reach it."""
     if session.get(DeviceUser, (device_id, user_id)) is None:
         session.add(DeviceUser(device_id=device_id, user_id=user_id, added_at=utcnow(), how=how))
         session.flush()
@@ -330,6 +355,9 @@ def refresh(
                 raise _revoked(device)
             if user is None or user.deleted or not user.active:
                 raise unauthorized("This account can no longer sign in.", "account_inactive")
+            works = session.get(DeviceUser, (device.id, user.id))
+            if works is not None and works.removed_at is not None:
+                raise _removed()
             row.used_at = now
             device.last_seen_at = now
             return _issue(
@@ -361,7 +389,8 @@ def authenticate(session: Session, *, key: str, token: str) -> Principal:
         return caller_of(session, claims)
 
 
-_devices, _users = Device.__table__.c, User.__table__.c
+_devices, _users, _works = Device.__table__.c, User.__table__.c, DeviceUser.__table__.c
+_tokens = RefreshToken.__table__.c
 # Built once (Core columns, parameters for the ids): every request of every device runs it.
 _CALLER = (
     select(
@@ -373,9 +402,14 @@ _CALLER = (
         _users.role,
         _users.active,
         _users.deleted,
+        _works.removed_at,
+        exists()
+        .where(_tokens.family == bindparam("family", type_=String), _tokens.revoked.is_(True))
+        .label("family_revoked"),
     )
     .select_from(Device.__table__)
     .outerjoin(User.__table__, _users.id == bindparam("user_id"))
+    .outerjoin(DeviceUser.__table__, and_(_works.device_id == _devices.id, _works.user_id == _users.id))
     .where(_devices.id == bindparam("device_id"))
 )
 
@@ -387,14 +421,24 @@ def caller_of(session: Session, claims: dict[str, Any]) -> Principal:
     account is refused at its next request, whatever its token says.
     """
     device_id, user_id = str(claims["dev"]), str(claims["sub"])
-    found = session.execute(_CALLER, {"device_id": device_id, "user_id": user_id}).first()
+    family = claims.get("fam")
+    found = session.execute(
+        _CALLER, {"device_id": device_id, "user_id": user_id, "family": str(family) if family else None}
+    ).first()
     if found is None:
         raise unauthorized("This workstation is not known to the hub. Sign in again.", "device_unknown")
-    status, reason, last_seen, found_user, username, role, active, deleted = found
+    status, reason, last_seen, found_user, username, role, active, deleted, removed, family_revoked = found
     if status == "revoked":
         raise _revoked_because(reason)
     if found_user is None or deleted or not active:
         raise unauthorized("This account can no longer sign in.", "account_inactive")
+    if removed is not None:
+        raise unauthorized(
+            "An administrator has removed you from this workstation; you can no longer sync here.",
+            "removed_from_device",
+        )
+    if family_revoked:
+        raise unauthorized("This sign-in has been ended. Sign in to the hub again.", "token_revoked")
     now = utcnow()
     if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
         # not on every request: a write per pull would queue on pushes

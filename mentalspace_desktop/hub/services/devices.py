@@ -1,10 +1,11 @@
-"""Devices: a workstation's own status, and the administrator's list, approval and revocation."""
+"""Devices: a workstation's own status, and the administrator's list, approval, revocation and the
+removal of a person from a workstation."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.hub.errors import HubError, not_found
@@ -50,7 +51,11 @@ def list_devices(session: Session) -> list[dict[str, Any]]:
 
 def _staff(session: Session, device_id: str | None = None) -> dict[str, list[str]]:
     """Device id -> user names of the people who work there, for the administrator's list."""
-    query = select(DeviceUser.device_id, User.username).join(User, User.id == DeviceUser.user_id)
+    query = (
+        select(DeviceUser.device_id, User.username)
+        .join(User, User.id == DeviceUser.user_id)
+        .where(DeviceUser.removed_at.is_(None))
+    )
     if device_id is not None:
         query = query.where(DeviceUser.device_id == device_id)
     staff: dict[str, list[str]] = {}
@@ -108,5 +113,35 @@ def revoke(session: Session, device_id: str, *, reason: str) -> dict[str, Any]:
             device.revoked_reason = reason.strip() or None
         device.key_secret = None  # nobody can be signed in there for the first time any more
         session.execute(update(RefreshToken).where(RefreshToken.device_id == device_id).values(revoked=True))
+        username = session.scalar(select(User.username).where(User.id == device.enrolled_by))
+        return _view(device, username, _staff(session, device.id).get(device.id, []))
+
+
+def remove_person(session: Session, device_id: str, person: str, *, by: str | None) -> dict[str, Any]:
+    """Stop a person working on a workstation (``person``: their user name or id).
+
+    They can no longer sign in to the hub there, author changes from there or use a token issued
+    there (their sign-ins on it end now), and what only they could read leaves the workstation at
+    its next sync: the device's staff changed, so its next pull takes a fresh snapshot.
+    """
+    with session.begin():
+        device = session.get(Device, device_id, with_for_update=True)
+        if device is None:
+            raise not_found("There is no such workstation.")
+        user = session.scalars(
+            select(User).where(or_(User.id == person, User.username == person.strip()))
+        ).first()
+        if user is None:
+            raise not_found(f"There is no one called {person!r}.")
+        works = session.get(DeviceUser, (device_id, user.id), with_for_update=True)
+        if works is None or works.removed_at is not None:
+            raise not_found(f"{user.username} does not work on the workstation {device.name!r}.")
+        works.removed_at = utcnow()
+        works.removed_by = by
+        session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.device_id == device_id, RefreshToken.user_id == user.id)
+            .values(revoked=True)
+        )
         username = session.scalar(select(User.username).where(User.id == device.enrolled_by))
         return _view(device, username, _staff(session, device.id).get(device.id, []))

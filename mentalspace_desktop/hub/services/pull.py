@@ -6,10 +6,11 @@ it. The hub remembers which rows each device holds, so a row that has left the d
 client reassigned to another clinician) comes back as a drop instead of silently staying.
 
 Pulls are the hub's most frequent request, so a page costs a fixed handful of queries whatever its
-size: the caller's check, the epoch and watermark together, the change log, the device's staff, then
-per table one query for the scope fields of the rows and whether the device holds them, one for the
-whole rows it may receive, one insert of the rows it now holds and one delete of those it must drop.
-A device already at the watermark stops after the second.
+size: the caller's check, the epoch and watermark together, the device's staff (whose fingerprint the
+cursor carries, so a change of staff or roles takes a fresh snapshot), the change log, then per table
+one query for the scope fields of the rows and whether the device holds them, one for the whole rows
+it may receive, one insert of the rows it now holds and one delete of those it must drop. A device
+already at the watermark stops after the third.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from mentalspace_desktop.hub import db
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.errors import HubError
 from mentalspace_desktop.hub.services.auth import Principal
-from mentalspace_desktop.hub.services.scopes import SCOPE_FIELDS, DeviceScopes
+from mentalspace_desktop.hub.services.scopes import SCOPE_FIELDS, DeviceScopes, staff_here, staff_key
 from mentalspace_desktop.store.sync_models import ChangeLog, DeviceHolding, HubCounter, HubSetting
 from mentalspace_desktop.sync.protocol import PULL_PAGE_SIZE, Cursor, PulledRow
 from mentalspace_desktop.sync.tables import TABLES
@@ -56,10 +57,11 @@ class Page:
         }
 
 
-def read_cursor(text: str, epoch: str) -> Cursor:
-    """The device's cursor; "" is the start (a full snapshot). Another epoch's cursor answers 409."""
+def read_cursor(text: str, epoch: str, scope: str = "") -> Cursor:
+    """The device's cursor; "" is the start (a full snapshot). Another epoch's cursor answers 409;
+    so does one issued when other staff (or roles) worked on the device (``scopes.staff_key``)."""
     if not text:
-        return Cursor(epoch, 0)
+        return Cursor(epoch, 0, scope)
     try:
         cursor = Cursor.decode(text)
     except ValueError:
@@ -69,6 +71,14 @@ def read_cursor(text: str, epoch: str) -> Cursor:
             409,
             "The hub was restored or its rules changed; take a fresh copy after pushing your changes.",
             "epoch_changed",
+            epoch=epoch,
+        )
+    if cursor.scope != scope:
+        raise HubError(
+            409,
+            "Who works on this workstation, or their roles, changed: it takes a fresh copy of what it "
+            "may hold after pushing its changes.",
+            "scope_changed",
             epoch=epoch,
         )
     return cursor
@@ -140,10 +150,12 @@ def pull(
         if not isinstance(principal, Principal):
             principal = principal(session)
         epoch, watermark = _epoch_and_watermark(session)
-        cursor = read_cursor(cursor_text, epoch)
+        staff = staff_here(session, principal.device_id)
+        scope = staff_key(staff)
+        cursor = read_cursor(cursor_text, epoch, scope)
         page = Page(epoch=epoch, watermark=watermark)
         if cursor.seq >= watermark:  # nothing new: the usual answer to a device that is up to date
-            page.cursor = Cursor(epoch, cursor.seq).encode()
+            page.cursor = Cursor(epoch, cursor.seq, scope).encode()
             return page
         entries = session.execute(
             _ENTRIES, {"after": cursor.seq, "watermark": watermark, "count": limit + 1}
@@ -151,7 +163,7 @@ def pull(
         page.more = len(entries) > limit
         entries = entries[:limit]
         next_seq = entries[-1][0] if page.more else max(watermark, cursor.seq)
-        page.cursor = Cursor(epoch, next_seq).encode()
+        page.cursor = Cursor(epoch, next_seq, scope).encode()
         pulled = _pulled_tables()
         latest: dict[tuple[str, str], int] = {}
         for seq, table, row_id in entries:
@@ -160,7 +172,7 @@ def pull(
                 latest.pop(key, None)
                 latest[key] = seq  # keeps last-seen order
         if latest:
-            _fill(session, principal, list(latest), page)
+            _fill(session, principal, list(latest), page, staff)
     return page
 
 
@@ -218,7 +230,9 @@ def _json_values(values: list[Any], dated: tuple[int, ...]) -> list[Any]:
     return values
 
 
-def _fill(session: Session, principal: Principal, keys: list[tuple[str, str]], page: Page) -> None:
+def _fill(
+    session: Session, principal: Principal, keys: list[tuple[str, str]], page: Page, staff: list[tuple[str, str]]
+) -> None:
     """Rows and drops for ``keys`` (table, id), in that order; records what the device now holds.
 
     Most entries of a busy hub's log are other caseloads' rows, so each table is read twice: first
@@ -227,7 +241,7 @@ def _fill(session: Session, principal: Principal, keys: list[tuple[str, str]], p
     """
     device_id = principal.device_id
     postgres = repo.on_postgresql(session)
-    scopes = DeviceScopes(session, device_id=device_id, user_id=principal.user_id, role=principal.role)
+    scopes = DeviceScopes(session, device_id=device_id, user_id=principal.user_id, role=principal.role, staff=staff)
     by_table: dict[str, list[str]] = {}
     for table, row_id in keys:
         by_table.setdefault(table, []).append(row_id)

@@ -1,4 +1,11 @@
-"""Applying a device's pushed changes: one transaction per batch, idempotent by device sequence.
+"""Applying a device's pushed changes: one transaction per batch, idempotent by change id.
+
+A change id the hub has recorded for this device (``device_changes``) is answered as it was the first
+time — never applied twice — and a sequence number alone never decides that. The changes the hub has
+not seen must follow on from the device's last sequence: one that goes back (a store restored from a
+backup, reusing numbers for new work) or jumps ahead (a hub restored from a backup, missing changes
+it once acknowledged) refuses the whole batch with 409 and the hub's last sequence, so the device
+can renumber or re-send without losing anything, and the last sequence does not move.
 
 Each change is checked (known table, fields, the user's right to write that row), merged with
 ``domain.merge.merge_change`` against the hub's row, written with a new number and a change-log
@@ -19,6 +26,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,12 +34,13 @@ from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.merge import DataKind, MergeResult, Outcome, merge_change
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.hub import repository as repo
+from mentalspace_desktop.hub.errors import HubError
 from mentalspace_desktop.hub.services import audit_heads
 from mentalspace_desktop.hub.services.auth import Principal, add_device_user
 from mentalspace_desktop.hub.services.scopes import DeviceScopes, Scopes
 from mentalspace_desktop.hub.services.signatures import SignatureCheck
 from mentalspace_desktop.store.models import User
-from mentalspace_desktop.store.sync_models import Conflict, Device, DeviceHolding, DeviceUser
+from mentalspace_desktop.store.sync_models import Conflict, Device, DeviceChange, DeviceHolding, DeviceUser
 from mentalspace_desktop.sync.protocol import Result
 from mentalspace_desktop.sync.tables import TABLES, TableSpec
 
@@ -91,18 +100,79 @@ def _push(
         assert device is not None
         last = int(device.last_device_seq)
         ordered = sorted(enumerate(changes), key=lambda item: item[1]["device_seq"])
+        known = _known_changes(session, device.id, [change["change_id"] for change in changes])
+        fresh = _follow_on(ordered, known, last)
         applier = _Applier(session, principal, isolate=isolate)
-        applier.lock([change for _, change in ordered if change["device_seq"] > last])
+        applier.lock([change for index, change in ordered if index in fresh])
         drafts: dict[int, _Draft] = {}
         for index, change in ordered:
-            if change["device_seq"] <= last:
-                drafts[index] = applier.duplicate(change)
-                continue
-            drafts[index] = applier.apply(change)
-            last = change["device_seq"]
+            if index not in fresh:
+                drafts[index] = applier.answered_before(change, known.get(change["change_id"]))
+            else:
+                drafts[index] = applier.apply(change)
+                result = drafts[index].result
+                session.add(DeviceChange(device_id=device.id, device_seq=change["device_seq"],
+                                         change_id=change["change_id"], outcome=result["outcome"],
+                                         reason=result.get("reason")))
+            last = max(last, change["device_seq"])
         device.last_device_seq = last
+        applier.hold()
         applier.number()  # takes the counter lock; the commit right after releases it
     return PushOutcome([drafts[i].render() for i in range(len(changes))], last)
+
+
+def _known_changes(session: Session, device_id: str, change_ids: list[str]) -> dict[str, DeviceChange]:
+    """The changes of this batch the hub has already answered for this device, by change id."""
+    if not change_ids:
+        return {}
+    found = session.scalars(
+        select(DeviceChange).where(DeviceChange.device_id == device_id,
+                                   repo.among(session, DeviceChange.change_id, sorted(set(change_ids))))
+    )
+    return {row.change_id: row for row in found}
+
+
+def _follow_on(ordered: list[tuple[int, dict[str, Any]]], known: dict[str, DeviceChange], last: int) -> set[int]:
+    """The changes to apply (by index); raises 409 unless every new change follows on from ``last``.
+
+    A change seen before (by change id) is answered again wherever it sits; one the device has
+    renumbered after a restore still takes its new place in the sequence. A device that has never
+    pushed (``last`` 0) may start anywhere: a store that worked alone before joining has numbers
+    the hub never saw.
+    """
+    fresh: set[int] = set()
+    seen: set[str] = set()
+    expected = last + 1 if last > 0 else None
+    for index, change in ordered:
+        seq, change_id = change["device_seq"], change["change_id"]
+        repeated = change_id in known or change_id in seen
+        if seq <= last:
+            if repeated:
+                continue
+            raise HubError(
+                409,
+                f"This workstation sent new work under sequence number {seq}, which it already used for "
+                f"other work (the hub holds its changes up to {last}): its data was probably restored "
+                "from a backup. It must number its waiting changes after the hub's.",
+                "device_seq_behind",
+                last_device_seq=last,
+            )
+        if repeated and expected is not None and seq < expected:
+            continue  # the same change twice in one batch
+        if expected is not None and seq != expected:
+            raise HubError(
+                409,
+                f"This workstation's changes jump from sequence number {expected - 1} to {seq}: the hub "
+                "does not hold the changes in between (it was probably restored from a backup). The "
+                "workstation must send them again.",
+                "device_seq_gap",
+                last_device_seq=last,
+            )
+        expected = seq + 1
+        seen.add(change_id)
+        if not repeated:
+            fresh.add(index)
+    return fresh
 
 
 class _Applier:
@@ -119,6 +189,7 @@ class _Applier:
         self.rows: dict[tuple[str, str], Any] = {}  # (table, id) -> locked row, or None: not there
         self.signatures = SignatureCheck(session, principal.device_id)
         self._device_view: DeviceScopes | None = None  # what the pushing workstation may read
+        self.pushed: dict[str, list[str]] = {}  # table -> rows the device wrote and the hub now has
 
     # -- the batch ------------------------------------------------------------------------------
 
@@ -133,6 +204,12 @@ class _Applier:
             if model is not None:
                 found = repo.lock_rows(self.session, model, by_table[table])
                 self.rows.update(((table, row_id), found.get(row_id)) for row_id in by_table[table])
+
+    def hold(self) -> None:
+        """A row a device pushed is a row it holds: if it leaves the device's scope, a later pull
+        tells the device to drop it, even when the pull right after this push never arrived."""
+        for table, row_ids in sorted(self.pushed.items()):
+            repo.hold(self.session, self.principal.device_id, table, sorted(set(row_ids)))
 
     def number(self) -> None:
         """The tail: number every write of the batch with one counter update, then log rescopes.
@@ -210,6 +287,13 @@ class _Applier:
     def duplicate(self, change: dict[str, Any]) -> _Draft:
         return self._result(change, Outcome.DUPLICATE, obj=self._current(change))
 
+    def answered_before(self, change: dict[str, Any], first: DeviceChange | None) -> _Draft:
+        """A change the hub has seen: a refusal is given again (so its author still learns of it),
+        anything else is acknowledged as a duplicate with the hub's current row."""
+        if first is not None and first.outcome == Outcome.REJECTED:
+            return self.reject(change, first.reason or "refused by the hub", self._current(change))
+        return self.duplicate(change)
+
     def reject(self, change: dict[str, Any], reason: str, obj: Any = None) -> _Draft:
         return self._result(change, Outcome.REJECTED, obj=obj, reason=reason)
 
@@ -230,9 +314,9 @@ class _Applier:
         if refusal:
             return refusal
         if author_id not in self.authors:
+            works = self.session.get(DeviceUser, (self.principal.device_id, author_id))
             works_here = user is not None and (
-                author_id in self.created_here
-                or self.session.get(DeviceUser, (self.principal.device_id, author_id)) is not None
+                author_id in self.created_here or (works is not None and works.removed_at is None)
             )
             self.authors[author_id] = (
                 Scopes(self.session, user_id=author_id, role=Role(user.role))
@@ -244,6 +328,18 @@ class _Applier:
     def _held(self, table: str, row_id: str) -> bool:
         """Whether the hub sent this row to the pushing device and has not told it to drop it."""
         return self.session.get(DeviceHolding, (self.principal.device_id, table, row_id)) is not None
+
+    def _held_here(
+        self, spec: TableSpec, row_id: str, hub_row: dict[str, Any] | None, new_values: dict[str, Any]
+    ) -> bool:
+        """Whether the device holds this row, or (for a row of a client's record) the client it
+        belongs to: work made there while the client was in its scope, to reach the new owner."""
+        if hub_row is not None and self._held(spec.name, row_id):
+            return True
+        if spec.client_key is None or spec.name == "clients":
+            return False
+        client_id = (hub_row or {}).get(spec.client_key) or new_values.get(spec.client_key)
+        return client_id is not None and self._held("clients", str(client_id))
 
     def apply(self, change: dict[str, Any]) -> _Draft:
         table, op, row_id = change["table"], change["op"], change["row_id"]
@@ -271,7 +367,7 @@ class _Applier:
         hub_row = repo.to_json(hub_obj) if hub_obj is not None else None
         new_values = {name: pair[1] for name, pair in pairs.items()}
         refusal = self.scopes.write_refusal(spec, op, hub_row, new_values,
-                                            held_by_device=hub_row is not None and self._held(table, row_id))
+                                            held_by_device=self._held_here(spec, row_id, hub_row, new_values))
         if refusal:
             return self.reject(change, refusal, hub_obj)
         if spec.kind is DataKind.APPEND_ONLY and hub_row is not None:
@@ -322,6 +418,8 @@ class _Applier:
                 self.session.get(model, row_id),
             )
         self._keep(staged)
+        if spec.pulled and (obj is not None or hub_obj is not None):
+            self.pushed.setdefault(table, []).append(row_id)
         if table == "users" and op == "insert" and obj is not None:
             self.created_here.append(row_id)
             self.authors.pop(row_id, None)

@@ -7,6 +7,7 @@ the hub — in a pull page, a push result, a conflict record — goes through :m
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -148,16 +149,26 @@ class Scopes:
         return True
 
     def _may_read_conflict(self, row: dict[str, Any]) -> bool:
-        """The people in a conflict and those who may resolve it — if they may read the record itself."""
+        """The people in a conflict, the client's clinician (or their supervisor) and those who may
+        resolve it — in full if they may read the record itself; its authors also when they no longer
+        may (the client moved on), then without the other side's values (see :meth:`outgoing`)."""
         spec = TABLES.get(str(row.get("table_name")))
         if spec is None:
             return False
         relation = self.relation(self.clinician_of(row.get("client_id")))
+        involved = self.user_id in (row.get("author_id"), row.get("other_author_id"))
         if spec.resource is not None and not self._allows_read(spec.resource, relation):
-            return False
-        if self.user_id in (row.get("author_id"), row.get("other_author_id")) or self.role is Role.ADMIN:
+            return involved
+        if involved or self.role is Role.ADMIN or relation in (Relation.OWN, Relation.TEAM):
             return True
         return self._may_resolve(spec, relation)
+
+    def _conflict_without_record(self, row: dict[str, Any]) -> bool:
+        """Whether this user may see the conflict but not the record it is about (see above)."""
+        spec = TABLES.get(str(row.get("table_name")))
+        if spec is None or spec.resource is None:
+            return False
+        return not self._allows_read(spec.resource, self.relation(self.clinician_of(row.get("client_id"))))
 
     def _may_resolve(self, spec: TableSpec, relation: Relation) -> bool:
         return (
@@ -170,6 +181,10 @@ class Scopes:
         """The row as this user may receive it, or None: the one gate for every row leaving the hub."""
         if row is None or not self.may_read(table, row):
             return None
+        if table == "conflicts" and self._conflict_without_record(row):
+            # Its author learns the change met another, and sees what they wrote; nothing of the
+            # record as it now is (another clinician's client) comes with it.
+            row = {**row, "hub_value": None, "base_value": None}
         if self._reads_note_bodies:  # what withhold_note_content answers for such a role, sooner
             return row
         return withhold_note_content(self.role, table, row)
@@ -182,9 +197,10 @@ class Scopes:
     ) -> str | None:
         """Why this user may not make this change, or None when they may. Words for the author.
 
-        ``held_by_device``: the hub sent this row to the pushing device while it was in that device's
-        scope and has not yet told it to drop it. An edit made then (offline, before a reassignment)
-        is accepted so it reaches the new owner — as long as it does not itself move the client.
+        ``held_by_device``: the pushing device holds this row (or, for a row of a client's record, the
+        client) — the hub sent or accepted it while it was in that device's scope and has not yet told
+        it to drop it. An edit or a new record made then (offline, before a reassignment) is accepted
+        so it reaches the new owner — as long as it does not itself move the client.
         """
         if spec.kind is DataKind.APPEND_ONLY:
             return None if op == "insert" else "audit entries are never changed"
@@ -214,10 +230,10 @@ class Scopes:
         relations = {self._relation_of_row(spec, row) for row in (hub_row, merged) if row is not None}
         if all(allows(self.role, resource, Action.WRITE, rel) for rel in relations):
             return None
-        moves_client = bool({"primary_clinician_id", spec.client_key} & set(new_values))
+        moved = {"primary_clinician_id", spec.client_key} & set(new_values)
+        moves_client = hub_row is not None and any(hub_row.get(k) != new_values[k] for k in moved)
         may_write_some = allows_any(self.role, resource, Action.WRITE)
-        if held_by_device and may_write_some and hub_row is not None and not moves_client \
-                and spec.client_key is not None:
+        if held_by_device and may_write_some and not moves_client and spec.client_key is not None:
             return None
         if may_write_some:
             return "this client is not on your caseload, so you cannot change their record"
@@ -233,19 +249,47 @@ class Scopes:
         if hub_row.get("author_id") == self.user_id:
             return None
         spec = TABLES.get(str(hub_row.get("table_name")))
-        if spec is not None and self._may_resolve(
-            spec, self.relation(self.clinician_of(hub_row.get("client_id")))
-        ):
-            return None
-        return "only the author of a change (or, for clinical records, a supervisor) can resolve its conflict"
+        if spec is not None:
+            relation = self.relation(self.clinician_of(hub_row.get("client_id")))
+            if self._may_resolve(spec, relation):
+                return None
+            resource = spec.resource_to_write
+            if relation is Relation.OWN and resource is not None and allows(self.role, resource, Action.WRITE, relation):
+                return None  # the client's clinician (the new owner, after a reassignment)
+        return ("only the author of a change, the client's clinician (or, for clinical records, a "
+                "supervisor) can resolve its conflict")
 
 
 _users, _works = User.__table__.c, DeviceUser.__table__.c
 _STAFF_HERE = (  # built once: asked on every pull
     select(_users.id, _users.role)
     .join(DeviceUser.__table__, _works.user_id == _users.id)
-    .where(_works.device_id == bindparam("device_id"), _users.active.is_(True), _users.deleted.is_(False))
+    .where(
+        _works.device_id == bindparam("device_id"),
+        _works.removed_at.is_(None),
+        _users.active.is_(True),
+        _users.deleted.is_(False),
+    )
+    .order_by(_users.id)
 )
+
+
+def staff_here(session: Session, device_id: str) -> list[tuple[str, str]]:
+    """(user id, role) of everyone who works on the workstation now, in id order."""
+    return [(str(uid), str(role)) for uid, role in session.execute(_STAFF_HERE, {"device_id": device_id})]
+
+
+def staff_key(staff: list[tuple[str, str]]) -> str:
+    """A short fingerprint of who works on a workstation and in which role.
+
+    What a workstation may hold is the union of its staff's scopes, so when this changes (a person
+    signs in there for the first time or is removed from it, an account is closed or reopened, a
+    role changes) rows it holds may have left its scope and rows it never received may have entered
+    it, with no change to those rows for the change log to carry. The cursor carries the fingerprint
+    it was issued under; a pull under another one takes a fresh snapshot (``pull.read_cursor``).
+    """
+    text = ";".join(f"{uid}:{role}" for uid, role in staff)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class DeviceScopes:
@@ -257,10 +301,19 @@ class DeviceScopes:
     who may not read one works there.
     """
 
-    def __init__(self, session: Session, *, device_id: str, user_id: str, role: Role) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        device_id: str,
+        user_id: str,
+        role: Role,
+        staff: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """``staff``: :func:`staff_here` for the device, when the caller has read it already."""
         self.session = session
         people = {user_id: role}
-        for other_id, other_role in session.execute(_STAFF_HERE, {"device_id": device_id}):
+        for other_id, other_role in staff_here(session, device_id) if staff is None else staff:
             people.setdefault(other_id, Role(other_role))
         self._clinician: dict[str, str | None] = {}  # shared: a client's clinician is the same for all
         self.members = [
@@ -302,8 +355,10 @@ class DeviceScopes:
         # desk): a clinician who signs in at the front desk sees their notes' metadata there, not bodies.
         if self._bodies_barred_by is not None and withhold_note_content(self._bodies_barred_by, table, row) is None:
             return None
+        fallback = None
         for scopes in self.members:
             allowed = scopes.outgoing(table, row)
-            if allowed is not None:
+            if allowed is row:
                 return allowed
-        return None
+            fallback = fallback or allowed  # a conflict without its record: unless another sees it all
+        return fallback
