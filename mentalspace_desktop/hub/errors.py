@@ -1,8 +1,11 @@
 """The hub's error answers: ``{"detail": words for a person, "code": for the program, ...}``.
 
 Bodies are flat (not FastAPI's nested ``detail``) so the desktop reads ``code`` where the protocol
-says. Validation errors name the fields only: FastAPI's default answer echoes the submitted values,
-which may be a client's record.
+says. Every error the hub sends has this one shape (:class:`ErrorOut`), validation errors (422)
+included, and each route documents the statuses it can answer with it (:func:`responses`), so the
+OpenAPI document describes what a client really gets. Validation errors name the fields and the
+rule broken, never the values: FastAPI's default answer echoes what was sent, which may be a
+client's record.
 """
 
 from __future__ import annotations
@@ -13,6 +16,21 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mentalspace_desktop.hub.schemas import ErrorOut
+
+# What each error status means on this hub, for the OpenAPI document.
+MEANING: dict[int, str] = {
+    400: "The request names something this hub never issued (for example a sync position).",
+    401: "Not signed in, or the sign-in is not valid, has expired or is locked.",
+    403: "Signed in, but not allowed: the workstation is waiting for approval or was removed, or "
+    "the person's role may not do this.",
+    404: "There is no such workstation.",
+    409: "The request conflicts with the hub's state (for example the hub was restored from a "
+    "backup, or the workstation was revoked).",
+    422: "A field is missing, of the wrong type or out of its bounds; `fields` names them.",
+    426: "This version of the desktop (or of its protocol or schema) is not one the hub serves.",
+}
 
 
 class HubError(Exception):
@@ -39,6 +57,43 @@ def not_found(detail: str) -> HubError:
     return HubError(404, detail, "not_found")
 
 
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route that can answer ``statuses`` (and 422, for every route that
+    takes input), all with the hub's one error body."""
+    return {status: {"model": ErrorOut, "description": MEANING[status]} for status in sorted({*statuses, 422})}
+
+
+def _reason(error: dict[str, Any]) -> str:
+    """Pydantic's words for a broken rule, without the submitted value."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "too_long" and "max_length" in ctx:
+        return f"may hold at most {ctx['max_length']}"
+    if kind == "too_short" and "min_length" in ctx:
+        return f"must hold at least {ctx['min_length']}"
+    if kind == "json_invalid":
+        return "is not valid JSON"
+    return str(error.get("msg") or kind).rstrip(".")
+
+
+def _field(error: dict[str, Any]) -> str:
+    parts = [str(p) for p in error.get("loc", ()) if p != "body"]
+    return ".".join(parts) or "body"
+
+
+def validation_error(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The 422 body for pydantic's ``errors``: each field, and the first few rules broken in words."""
+    fields = sorted({_field(e) for e in errors})
+    reasons = [f"{_field(e)}: {_reason(e)}" for e in errors[:5]]
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return {
+        "detail": "The request is not valid: " + "; ".join(reasons) + more + ".",
+        "code": "invalid_request",
+        "fields": fields,
+    }
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:
@@ -47,15 +102,7 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [".".join(str(p) for p in err.get("loc", ()) if p != "body") for err in exc.errors()]
-        return JSONResponse(
-            {
-                "detail": "The request is not valid: check " + ", ".join(sorted(set(fields))) + ".",
-                "code": "invalid_request",
-                "fields": sorted(set(fields)),
-            },
-            status_code=422,
-        )
+        return JSONResponse(validation_error(list(exc.errors())), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

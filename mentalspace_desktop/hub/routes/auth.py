@@ -7,13 +7,14 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from mentalspace_desktop.hub.deps import DbSession, Hub
+from mentalspace_desktop.hub.errors import responses
 from mentalspace_desktop.hub.schemas import LoginIn, RefreshIn, TokensOut
 from mentalspace_desktop.hub.services import auth
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=TokensOut)
+@router.post("/login", response_model=TokensOut, responses=responses(401, 403))
 def login(body: LoginIn, hub: Hub, session: DbSession) -> TokensOut:
     tokens = auth.login(
         session,
@@ -31,7 +32,7 @@ def login(body: LoginIn, hub: Hub, session: DbSession) -> TokensOut:
     return TokensOut(**asdict(tokens))
 
 
-@router.post("/refresh", response_model=TokensOut)
+@router.post("/refresh", response_model=TokensOut, responses=responses(401, 403))
 def refresh(body: RefreshIn, hub: Hub, session: DbSession) -> TokensOut:
     tokens = auth.refresh(
         session,

@@ -3,47 +3,53 @@ them and remove a person from one."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from mentalspace_desktop.hub.deps import AdminUser, ApprovedDevice, CurrentUser, DbSession
-from mentalspace_desktop.hub.schemas import DeviceKeyIn, DeviceMe, DeviceOut, RevokeIn
+from mentalspace_desktop.hub.errors import responses
+from mentalspace_desktop.hub.schemas import (
+    TOKEN_PATTERN,
+    DeviceKeyIn,
+    DeviceMe,
+    DeviceOut,
+    RemovePersonIn,
+    RevokeIn,
+)
 from mentalspace_desktop.hub.services import devices
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
+DeviceId = Annotated[str, Path(min_length=1, max_length=36, pattern=TOKEN_PATTERN)]
 
 
-@router.get("/me", response_model=DeviceMe)
+@router.get("/me", response_model=DeviceMe, responses=responses(401, 403, 404))
 def me(principal: CurrentUser, session: DbSession) -> DeviceMe:
     return DeviceMe(**devices.me(session, principal.device_id))
 
 
-@router.put("/me/key")
+@router.put("/me/key", responses=responses(401, 403, 404))
 def set_key(body: DeviceKeyIn, principal: ApprovedDevice, session: DbSession) -> dict[str, bool]:
     devices.set_key(session, principal.device_id, body.key)
     return {"has_key": True}
 
 
-@router.get("", response_model=list[DeviceOut])
+@router.get("", response_model=list[DeviceOut], responses=responses(401, 403))
 def list_devices(_admin: AdminUser, session: DbSession) -> list[DeviceOut]:
     return [DeviceOut(**d) for d in devices.list_devices(session)]
 
 
-@router.post("/{device_id}/approve", response_model=DeviceOut)
-def approve(device_id: str, admin: AdminUser, session: DbSession) -> DeviceOut:
+@router.post("/{device_id}/approve", response_model=DeviceOut, responses=responses(401, 403, 404, 409))
+def approve(device_id: DeviceId, admin: AdminUser, session: DbSession) -> DeviceOut:
     return DeviceOut(**devices.approve(session, device_id, by=admin.user_id))
 
 
-@router.post("/{device_id}/revoke", response_model=DeviceOut)
-def revoke(device_id: str, _admin: AdminUser, session: DbSession, body: RevokeIn | None = None) -> DeviceOut:
+@router.post("/{device_id}/revoke", response_model=DeviceOut, responses=responses(401, 403, 404))
+def revoke(device_id: DeviceId, _admin: AdminUser, session: DbSession, body: RevokeIn | None = None) -> DeviceOut:
     return DeviceOut(**devices.revoke(session, device_id, reason=body.reason if body else ""))
 
 
-class RemovePersonIn(BaseModel):
-    user: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00]*$")  # user name or id
-
-
-@router.post("/{device_id}/remove-person", response_model=DeviceOut)
-def remove_person(device_id: str, body: RemovePersonIn, admin: AdminUser, session: DbSession) -> DeviceOut:
+@router.post("/{device_id}/remove-person", response_model=DeviceOut, responses=responses(401, 403, 404))
+def remove_person(device_id: DeviceId, body: RemovePersonIn, admin: AdminUser, session: DbSession) -> DeviceOut:
     """Stop a person working on this workstation; what only they could read leaves it at its next sync."""
     return DeviceOut(**devices.remove_person(session, device_id, body.user, by=admin.user_id))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from mentalspace_desktop.hub.deps import ApprovedDevice, Hub
+from mentalspace_desktop.hub.errors import responses
 from mentalspace_desktop.hub.services import devices
 
 router = APIRouter(tags=["sync"])
@@ -19,7 +20,7 @@ def _event(seq: int) -> str:
     return f"data: {json.dumps({'seq': seq})}\n\n"
 
 
-@router.get("/v1/sync/events", response_class=StreamingResponse)
+@router.get("/v1/sync/events", response_class=StreamingResponse, responses=responses(401, 403))
 async def events(request: Request, principal: ApprovedDevice, hub: Hub) -> StreamingResponse:
     """Sends the current number at once, then each new one; a comment every 15 s keeps proxies open.
 

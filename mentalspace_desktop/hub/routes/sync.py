@@ -9,7 +9,9 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 
 from mentalspace_desktop.hub.deps import ApprovedDevice, Caller, DbSession, Hub, OptionalUser
+from mentalspace_desktop.hub.errors import responses
 from mentalspace_desktop.hub.schemas import (
+    TOKEN_PATTERN,
     HandshakeIn,
     HandshakeOut,
     PullOut,
@@ -36,7 +38,9 @@ def _json(body: dict[str, Any]) -> Response:
     return Response(to_json(body), media_type="application/json")
 
 
-@router.post("/v1/handshake", response_model=HandshakeOut, response_model_by_alias=True)
+@router.post(
+    "/v1/handshake", response_model=HandshakeOut, response_model_by_alias=True, responses=responses(401, 403, 426)
+)
 def handshake(body: HandshakeIn, session: DbSession, _caller: OptionalUser) -> HandshakeOut:
     answer = handshakes.handshake(
         session,
@@ -55,7 +59,7 @@ def handshake(body: HandshakeIn, session: DbSession, _caller: OptionalUser) -> H
     )
 
 
-@router.post("/v1/sync/push", response_model=PushOut)
+@router.post("/v1/sync/push", response_model=PushOut, responses=responses(401, 403, 409))
 def push(body: PushIn, caller: Caller, hub: Hub) -> Response:
     with hub.request_transaction() as session:  # the caller's check and the batch: one transaction
         principal = caller.approved_in_request_transaction(session)
@@ -63,11 +67,11 @@ def push(body: PushIn, caller: Caller, hub: Hub) -> Response:
     return _json({"results": outcome.results, "last_device_seq": outcome.last_device_seq})
 
 
-@router.get("/v1/sync/pull", response_model=PullOut)
+@router.get("/v1/sync/pull", response_model=PullOut, responses=responses(400, 401, 403, 409))
 def pull(
     caller: Caller,
     hub: Hub,
-    cursor: str = "",
+    cursor: Annotated[str, Query(max_length=1000, pattern=TOKEN_PATTERN)] = "",
     limit: Annotated[int, Query(ge=1, le=PULL_PAGE_SIZE)] = PULL_PAGE_SIZE,
 ) -> Response:
     with hub.sessions() as session:
@@ -75,12 +79,12 @@ def pull(
     return _json(page.as_json())
 
 
-@router.post("/v1/sync/log", response_model=SyncRunOut)
+@router.post("/v1/sync/log", response_model=SyncRunOut, responses=responses(401, 403))
 def post_log(body: SyncRunIn, principal: ApprovedDevice, session: DbSession) -> SyncRunOut:
     return SyncRunOut(**synclog.record(session, principal, body.model_dump()))
 
 
-@router.get("/v1/sync/log", response_model=list[SyncRunOut])
+@router.get("/v1/sync/log", response_model=list[SyncRunOut], responses=responses(401, 403))
 def get_log(
     principal: ApprovedDevice, session: DbSession, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> list[SyncRunOut]:
