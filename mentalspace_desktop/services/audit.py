@@ -175,7 +175,7 @@ def check_store_log(store: Store, anchors: Sequence[Anchor] = ()) -> LogReport:
     """Every device's chain in the store, against the store's own heads, the hub's and ``anchors``."""
     with store.read() as s:
         workstations = dict(s.execute(select(AuditEntry.device_id, func.max(AuditEntry.workstation))
-                                      .group_by(AuditEntry.device_id)).all())  # type: ignore[arg-type]
+                                      .group_by(AuditEntry.device_id)).all())
 
         def describe(device: str) -> str:
             return f"workstation {workstations.get(device) or '?'} (device {device[:8]})"
