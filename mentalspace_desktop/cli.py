@@ -213,7 +213,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler
-        return handler(args)
+        if handler is cmd_app:
+            return handler(args)
+        from mentalspace_desktop.store.engine import busy_as_store_busy
+
+        with busy_as_store_busy():  # a lock or damage met outside the store's own sessions: still one line
+            return handler(args)
     except UsageError as exc:
         return _fail(f"{exc} (see '{PROG} --help')", EXIT_USAGE)
     except MentalSpaceError as exc:

@@ -30,7 +30,7 @@ from mentalspace_desktop.errors import ValidationError
 from mentalspace_desktop.services.events import AuditDidAppend
 from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.session import UserSession
-from mentalspace_desktop.store.audit_anchor import HUB_HEAD_KEY
+from mentalspace_desktop.store.audit_anchor import HUB_HEAD_KEY, parse_head
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.files import open_private
 from mentalspace_desktop.store.models import AuditEntry, Client, SyncState, User
@@ -73,14 +73,6 @@ def append(
                      record_type=record_type, record_id=record_id, client_id=client_id, summary=summary)
     _set_head(session, head_row, entry)
     return entry
-
-
-def parse_head(value: str | None) -> tuple[int, str] | None:
-    """A head stored as ``seq:hash``, or None when it is missing or unreadable."""
-    seq, _, digest = (value or "").partition(":")
-    if not seq.isdigit() or len(digest) != len(GENESIS):
-        return None
-    return int(seq), digest
 
 
 def _record_head_repair(session: Session, store: Store, recorded: tuple[int, str] | None,
@@ -175,7 +167,7 @@ def check_store_log(store: Store, anchors: Sequence[Anchor] = ()) -> LogReport:
     """Every device's chain in the store, against the store's own heads, the hub's and ``anchors``."""
     with store.read() as s:
         workstations = dict(s.execute(select(AuditEntry.device_id, func.max(AuditEntry.workstation))
-                                      .group_by(AuditEntry.device_id)).all())  # type: ignore[arg-type]
+                                      .group_by(AuditEntry.device_id)).all())
 
         def describe(device: str) -> str:
             return f"workstation {workstations.get(device) or '?'} (device {device[:8]})"

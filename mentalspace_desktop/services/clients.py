@@ -481,8 +481,6 @@ class ClientService:
                     values[f"{prefix}_payer"] = ins[rank].payer_name if rank in ins else None
                     values[f"{prefix}_member_id"] = ins[rank].member_id if rank in ins else None
                 rows.append([values[col] for col in self.EXPORT_COLUMNS])
-        audit.write_csv(out, self.EXPORT_COLUMNS, rows)
-        with self.session.store.write(self.session.actor.user_id) as s:
-            audit.record(self.session, s, action="export", record_type="client",
-                         summary=f"{len(rows)} clients to CSV")
+        audit.write_csv(out, self.EXPORT_COLUMNS, rows, audited=(self.session, {  # named only once audited
+            "action": "export", "record_type": "client", "summary": f"{len(rows)} clients to CSV"}))
         return len(rows)

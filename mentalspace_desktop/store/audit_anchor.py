@@ -33,7 +33,7 @@ def record_hub_acknowledged(session: Session, entries: Iterable[OutboxEntry]) ->
     if best is None:
         return
     state = session.get(SyncState, HUB_HEAD_KEY)
-    current = _parse(state.value) if state is not None else None
+    current = parse_head(state.value) if state is not None else None
     if current is not None and current[0] >= best[0]:
         return
     if state is None:
@@ -42,6 +42,9 @@ def record_hub_acknowledged(session: Session, entries: Iterable[OutboxEntry]) ->
         state.value = f"{best[0]}:{best[1]}"
 
 
-def _parse(value: str) -> tuple[int, str] | None:
-    seq, _, digest = value.partition(":")
-    return (int(seq), digest) if seq.isdigit() and digest else None
+def parse_head(value: str | None) -> tuple[int, str] | None:
+    """A chain head stored as ``seq:hash``, or None when it is missing or unreadable."""
+    seq, _, digest = (value or "").partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        return None
+    return int(seq), digest

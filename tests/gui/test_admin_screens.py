@@ -207,6 +207,19 @@ def test_audit_export_csv_reads_back(qtbot, audit_page: AuditLogPage, tmp_path: 
     assert "Exported" in audit_page.message.text()
 
 
+def test_audit_anchor_is_saved_and_verifies(qtbot, audit_page: AuditLogPage, practice: PracticeFixture,
+                                            tmp_path: Path) -> None:
+    from mentalspace_desktop.services.integrity import check_audit_log
+
+    out = tmp_path / "audit-anchor.json"
+    assert audit_page.anchor_button.accessibleName()
+    with qtbot.waitSignal(audit_page.sig_anchor_saved, timeout=WAIT):
+        audit_page.save_anchor_to(out)
+    assert out.is_file() and "Anchor saved" in audit_page.message.text()
+    check = check_audit_log(practice.admin, [out])
+    assert check.ok and any("audit-anchor.json" in a for a in check.anchors)
+
+
 def test_supervisor_sees_only_the_team(qtbot, practice: PracticeFixture, bridge: EventBridge) -> None:
     page = AuditLogPage(practice.session_for("supervisor"), bridge)
     qtbot.addWidget(page)

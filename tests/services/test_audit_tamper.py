@@ -149,13 +149,16 @@ def test_a_forged_entry_under_another_device_id(busy: PracticeFixture) -> None:
     assert "1 entries claim to come from workstation FRONT-2" in found[0] and "by hand" in found[0]
 
 
-def test_a_deleted_head_is_repaired_and_reported_not_a_lockout(busy: PracticeFixture) -> None:
+@pytest.mark.parametrize("damage", ["DELETE FROM sync_state WHERE key = 'audit_head'",
+                                    "UPDATE sync_state SET value = 'garbled' WHERE key = 'audit_head'"])
+def test_a_deleted_or_garbled_head_is_repaired_and_reported_not_a_lockout(busy: PracticeFixture,
+                                                                          damage: str) -> None:
     with busy.admin.store.engine.begin() as conn:
-        conn.execute(text("DELETE FROM sync_state WHERE key = 'audit_head'"))
+        conn.execute(text(damage))
     view_a_client(busy)  # used to fail with IntegrityError on (device_id, seq)
     check = check_audit_log(busy.admin)
     assert check.ok
-    assert len(check.warnings) == 1 and "chain head was missing" in check.warnings[0]
+    assert len(check.warnings) == 1 and "was rebuilt from the log" in check.warnings[0]
 
 
 def test_a_cut_tail_with_the_head_left_is_evidence_even_after_the_next_write(busy: PracticeFixture) -> None:

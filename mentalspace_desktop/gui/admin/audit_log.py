@@ -1,8 +1,9 @@
 """The audit-log screen: who did what, when, from which workstation — filtered, newest first, exportable.
 
-Administrators see every entry; supervisors their team's (the service applies that scope). The log
-can be long, so queries and the CSV export run in the background; filters apply as you type, with a
-short pause so a word is not queried letter by letter.
+Administrators see every entry; supervisors their team's and every entry about their team's clients
+(the service applies that scope). The log can be long, so queries and the CSV export run in the
+background; filters apply as you type, with a short pause so a word is not queried letter by letter.
+"Save anchor…" writes the chain heads to a file the administrator keeps off the workstation.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class AuditLogPage(QWidget):
     """The table shows the entries matching the filters: how many."""
     sig_exported = Signal(int)
     """A CSV export finished: how many entries were written."""
+    sig_anchor_saved = Signal(str)
+    """An audit anchor was saved: the file's path."""
 
     def __init__(self, session: Any, bridge: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,7 +89,7 @@ class AuditLogPage(QWidget):
         layout.addWidget(
             page_header(
                 "Audit log",
-                "Your team's activity (read-only)."
+                "Your team's activity, and everything done about your team's clients (read-only)."
                 if supervisor
                 else "Every view and change of protected information, newest first. Entries cannot change.",
             )
@@ -129,6 +132,14 @@ class AuditLogPage(QWidget):
         self.export_button.setAccessibleName("Export the filtered entries as CSV")
         self.export_button.clicked.connect(self._choose_export_file)
         second.addWidget(self.export_button)
+        self.anchor_button = QPushButton("Save anchor…")
+        self.anchor_button.setAccessibleName("Save the audit log's anchor to keep off this computer")
+        self.anchor_button.setToolTip(
+            "Saves a small file naming the newest entry of every chain. Keep it somewhere else (another "
+            "disk, a safe, an e-mail): 'mentalspace audit verify --anchor FILE' then proves that no entry "
+            "up to it was changed, removed or added, even by someone who can open this store.")
+        self.anchor_button.clicked.connect(self._choose_anchor_file)
+        second.addWidget(self.anchor_button)
         layout.addLayout(second)
         self.model = AuditModel(self)
         self.table = QTableView()
@@ -225,4 +236,30 @@ class AuditLogPage(QWidget):
 
     def _export_failed(self, exc: BaseException) -> None:
         self.export_button.setEnabled(True)
+        self.message.show_exception(exc)
+
+    def _choose_anchor_file(self) -> None:
+        stamp = datetime.now().strftime("%Y-%m-%d")
+        name, _ = QFileDialog.getSaveFileName(self, "Save audit anchor", f"audit-anchor-{stamp}.json",
+                                              "Audit anchors (*.json)")
+        if name:
+            self.save_anchor_to(Path(name))
+
+    def save_anchor_to(self, path: Path) -> Task:
+        self.anchor_button.setEnabled(False)
+        self.message.show_hint("Saving the anchor…")
+        return run_in_background(
+            self,
+            lambda: self.service.save_anchor(path),
+            on_done=lambda saved: self._anchor_saved(saved),
+            on_error=self._anchor_failed,
+        )
+
+    def _anchor_saved(self, path: Path) -> None:
+        self.anchor_button.setEnabled(True)
+        self.message.show_ok(f"Anchor saved to {path}. Keep a copy off this computer.")
+        self.sig_anchor_saved.emit(str(path))
+
+    def _anchor_failed(self, exc: BaseException) -> None:
+        self.anchor_button.setEnabled(True)
         self.message.show_exception(exc)
