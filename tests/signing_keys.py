@@ -25,10 +25,10 @@ def register(session: Session, device_id: str, user_id: str) -> Signer:
     return signer
 
 
-def sign(change: dict[str, Any], signer: Signer, device_id: str) -> dict[str, Any]:
+def sign(change: dict[str, Any], signer: Signer) -> dict[str, Any]:
     """``change`` with its author's signature over what it carries now."""
     author = str(change.get("author_id") or signer.user_id)
     message = canonical(change_id=change["change_id"], table=change["table"], row_id=change["row_id"],
                         op=change["op"], base_server_seq=change.get("base_server_seq"), changes=change["changes"],
-                        author_id=author, device_id=device_id, schema_version=change.get("schema_version") or "")
-    return {**change, "signature": signer.sign(message, device_id=device_id).encode()}
+                        author_id=author, schema_version=change.get("schema_version") or "")
+    return {**change, "signature": signer.sign(message).encode()}

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.lockout import AttemptState
 from mentalspace_desktop.domain.passwords import password_problem
 from mentalspace_desktop.domain.roles import Action, Resource, Role
@@ -218,10 +219,13 @@ class Authenticator:
             raise ValidationError(errors)
         store, slots = create_store(self.files)
         clinical_key = clinical_keys.key_for_new_practice()  # the practice's; the administrator's slot wraps it
+        user = _new_user_row(admin, role=Role.ADMIN)
+        user.id = new_id()
+        signing_key = signing.new_private_key()  # the practice's first writes are signed as theirs too
+        signing.install(store.engine, Signer(user.id, signing_key))
         try:
-            with store.write() as s:
+            with store.write(user.id) as s:
                 s.add(Practice(name=practice_name.strip(), time_zone=time_zone, is_demo=is_demo))
-                user = _new_user_row(admin, role=Role.ADMIN)
                 user.totp_secret = totp_secret
                 s.add(user)
                 s.flush()
@@ -233,13 +237,11 @@ class Authenticator:
                 )
             opened = slots.set_slot(
                 username=user.username, user_id=user.id, password=admin.password,
-                master_key=store.master_key, kdf=self.kdf, clinical_key=clinical_key,
+                master_key=store.master_key, kdf=self.kdf, clinical_key=clinical_key, signing_key=signing_key,
             )
             slots.authorize(store.master_key)
             slots.seal_journal(store.master_key)
             _witness_journal(store)
-            assert opened.signing_key is not None
-            signing.install(store.engine, Signer(user.id, opened.signing_key))
         except BaseException:
             store.close()
             raise
@@ -445,7 +447,7 @@ def _sign_changes_from_before_signatures(store: Store, signer: Signer) -> None:
     mark = store.get_state(signing.LEGACY_MARK)
     if mark and mark.isdigit() and int(mark) > 0:
         with store.write() as s:
-            signing.sign_legacy(s, signer, device_id=store.device_id, until_seq=int(mark))
+            signing.sign_legacy(s, signer, until_seq=int(mark))
 
 
 def _check_second_factor(s: Session, user: User, code: str, *, now: float | None) -> str | None:

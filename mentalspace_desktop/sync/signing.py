@@ -22,7 +22,7 @@ from mentalspace_desktop.errors import AuthenticationError
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.keyslots import KeySlots, OpenedSlot
 from mentalspace_desktop.store.models import OutboxEntry, User
-from mentalspace_desktop.store.signing import Signature, new_private_key
+from mentalspace_desktop.store.signing import Signature, Signer, install, new_private_key
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def pushable(store: Store, batch: Sequence[OutboxEntry]) -> tuple[list[OutboxEnt
         if author not in known:
             name = slots.username_of(author) if author else None
             known[author] = bool(name and slots.is_registered(name, store.device_id))
-        if signature is not None and signature.device_id == store.device_id and known[author]:
+        if signature is not None and known[author]:
             ready.append(entry)
             continue
         return ready, Waiting(_count_waiting(store, entry.device_seq), author, _name_of(store, author))
@@ -88,6 +88,12 @@ def open_for_login(slots: KeySlots, username: str, password: str) -> OpenedSlot 
         opened = replace(opened, signing_key=new_private_key())
         slots.update_secrets(opened)
     return opened
+
+
+def install_opened(store: Store, opened: OpenedSlot | None) -> None:
+    """The person proved their password here: what they write in this store is signed as theirs."""
+    if opened is not None and opened.signing_key is not None:
+        install(store.engine, Signer(opened.user_id, opened.signing_key))
 
 
 def login_fields(slots: KeySlots, username: str) -> dict[str, str]:

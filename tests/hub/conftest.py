@@ -176,7 +176,7 @@ class DeviceClient:
         if "signature" in change:
             return change
         author = str(change.get("author_id") or self.user_id)
-        return signing_keys.sign(change, self.signer(author), self.device_id)
+        return signing_keys.sign(change, self.signer(author))
 
     @property
     def headers(self) -> dict[str, str]:

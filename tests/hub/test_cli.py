@@ -223,7 +223,7 @@ def test_the_real_serve_process(tmp_path: Path) -> None:
                     "schema_version": "0004",
                 }
                 signer.user_id = tokens["user"]["id"]
-                change = signing_keys.sign(change, signer, device_id)
+                change = signing_keys.sign(change, signer)
                 pushed = web.post("/v1/sync/push", json={"changes": [change]}, headers=headers).json()
                 assert pushed["results"][0]["outcome"] in ("applied", "merged")
                 started = time.monotonic()

@@ -85,7 +85,7 @@ class Desk:
                     "schema_version": self.schema,
                 }
             )
-        signed = [signing_keys.sign(c, self.signer, self.id) for c in changes]
+        signed = [signing_keys.sign(c, self.signer) for c in changes]
         response = self.http.post(
             f"{url}/v1/sync/push", json={"changes": signed}, headers=self.headers, timeout=30
         )

@@ -3,8 +3,8 @@
 A workstation's access token says which workstation is calling and who signed it in to the hub; it
 says nothing about who wrote each change waiting in its outbox. So every change must carry its
 author's signature, made with the key that person registered for this workstation at a sign-in the
-hub verified itself (password and code, :func:`register_key`). Unsigned, wrongly signed, signed for
-another workstation, or naming someone with no key here: refused, with the reason.
+hub verified itself (password and code, :func:`register_key`). Unsigned, wrongly signed, or naming
+someone with no key registered for this workstation: refused, with the reason.
 
 Audit entries are changes like any other, and one that names a person must also be signed by that
 person: nobody records "the administrator exported 230 clients" from the front desk. An entry that
@@ -86,16 +86,13 @@ class SignatureCheck:
         signature = Signature.decode(change.get("signature"))
         if signature is None:
             return "this change is not signed by its author, so the hub cannot accept it as theirs"
-        if signature.device_id != self.device_id:
-            return "this change was signed for another workstation"
         public = self._public(author.id, signature.key_id)
         if public is None:
             return NOT_REGISTERED
         message = canonical(
             change_id=str(change["change_id"]), table=str(change["table"]), row_id=str(change["row_id"]),
             op=str(change["op"]), base_server_seq=change.get("base_server_seq"), changes=change["changes"],
-            author_id=str(change.get("author_id") or author.id), device_id=self.device_id,
-            schema_version=str(change.get("schema_version") or ""),
+            author_id=str(change.get("author_id") or author.id), schema_version=str(change.get("schema_version") or ""),
         )
         if not verify(public, message, signature):
             return "the signature does not match this change or its author: it was altered or made by someone else"
