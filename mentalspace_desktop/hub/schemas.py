@@ -20,6 +20,16 @@ class LoginIn(BaseModel):
     signing_key: str | None = Field(default=None, max_length=64)
 
 
+class VouchedKeyIn(BaseModel):
+    """A colleague's signing key for this workstation, vouched for by an administrator's signature."""
+
+    user_id: str = Field(max_length=36)
+    public_key: str = Field(max_length=64)
+    voucher_id: str = Field(max_length=36)
+    voucher_key_id: str = Field(max_length=32)
+    signature: str = Field(max_length=100)
+
+
 class RefreshIn(BaseModel):
     refresh_token: str = Field(max_length=200)
     device_id: str = Field(max_length=36)

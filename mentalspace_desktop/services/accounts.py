@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -375,6 +376,9 @@ class Authenticator:
 
     def _finish(self, pending: PendingSignIn, method: str) -> UserSession:
         store, slots = pending.store, pending.slots
+        opened = pending.opened
+        if opened is not None and opened.signing_key is not None:  # everything below is written as theirs
+            signing.install(store.engine, Signer(pending.user_id, opened.signing_key))
         slots.authorize(store.master_key)  # this sign-in may reset counters and clear queued events
         tampered = slots.journal_problems(store.master_key, witnessed=store.get_state(WITNESS_KEY) == "1")
         slots.set_attempts(pending.username, AttemptState())
@@ -397,7 +401,6 @@ class Authenticator:
         slots.clear_pending_audit(len(queued))
         slots.seal_journal(store.master_key)
         _witness_journal(store)
-        opened = pending.opened
         if opened is None:  # only a store opened some other way (never the sign-in paths above)
             return UserSession(store, slots, actor, pending.events)
         opened = clinical_keys.settle_at_sign_in(store, slots, opened, actor.role)
@@ -588,9 +591,10 @@ class AccountService:
             s.flush()
             audit.record(self.session, s, action="user_created", record_type="user", record_id=user.id,
                          summary=f"{user.username} as {new.role.label}", at=created_at)
-        self.session.slots.set_slot(username=user.username, user_id=user.id, password=new.password,
-                                    master_key=self._store.master_key, kdf=self.kdf,
-                                    clinical_key=self._clinical_key_for(new.role))
+        made = self.session.slots.set_slot(username=user.username, user_id=user.id, password=new.password,
+                                           master_key=self._store.master_key, kdf=self.kdf,
+                                           clinical_key=self._clinical_key_for(new.role))
+        self._vouch(made)
         self.session.events.emit(UserDidChange(user.id))
         return user.id
 
@@ -648,6 +652,19 @@ class AccountService:
         if changed:
             self.session.events.emit(UserDidChange(user_id))
 
+    def _vouch(self, made: OpenedSlot) -> None:
+        """Sign, as this administrator, the new key made for a colleague here: the hub registers it on
+        that word, so their first work (their own enrollment included) need not wait for a hub sign-in."""
+        if self.session.signing_key is None or made.signing_key is None:
+            return
+        mine = Signer(self.session.actor.user_id, self.session.signing_key)
+        theirs = Signer(made.user_id, made.signing_key)
+        message = signing.vouch_message(device_id=self._store.device_id, user_id=made.user_id,
+                                        public_b64=theirs.public_b64)
+        signature = mine.sign(message)
+        self.session.slots.set_vouch(made.username, {
+            "by": mine.user_id, "key": mine.key_id, "sig": base64.b64encode(signature.value).decode()})
+
     def _clinical_key_for(self, role: Role) -> bytes | None:
         """The clinical key for a slot being made, if the role reads clinical text (and we hold it)."""
         return self.session.clinical_key if clinical_keys.reads_clinical(role) else None
@@ -688,9 +705,10 @@ class AccountService:
         if not active:
             self.session.slots.deactivate(current.username)
         elif needs_slot and temporary_password:
-            self.session.slots.set_slot(username=current.username, user_id=user_id, password=temporary_password,
-                                        master_key=self._store.master_key, kdf=self.kdf,
-                                        clinical_key=self._clinical_key_for(Role(current.role)))
+            self._vouch(self.session.slots.set_slot(
+                username=current.username, user_id=user_id, password=temporary_password,
+                master_key=self._store.master_key, kdf=self.kdf,
+                clinical_key=self._clinical_key_for(Role(current.role))))
         self.session.events.emit(UserDidChange(user_id))
 
     def reset_mfa(self, user_id: str) -> None:
@@ -722,9 +740,9 @@ class AccountService:
             row.must_change_password = True
             audit.record(self.session, s, action="password_reset", record_type="user", record_id=user_id,
                          summary=user.username)
-        self.session.slots.set_slot(username=user.username, user_id=user_id, password=temporary_password,
-                                    master_key=self._store.master_key, kdf=self.kdf,
-                                    clinical_key=self._clinical_key_for(Role(user.role)))
+        self._vouch(self.session.slots.set_slot(
+            username=user.username, user_id=user_id, password=temporary_password,
+            master_key=self._store.master_key, kdf=self.kdf, clinical_key=self._clinical_key_for(Role(user.role))))
         self.session.slots.set_attempts(user.username, AttemptState())
         self.session.events.emit(UserDidChange(user_id))
 

@@ -49,6 +49,13 @@ def canonical(*, change_id: str, table: str, row_id: str, op: str, base_server_s
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def vouch_message(*, device_id: str, user_id: str, public_b64: str) -> bytes:
+    """What an administrator signs to vouch for a key they made for a colleague on this workstation
+    (a new account or a temporary password: the colleague has not met the hub yet)."""
+    body = {"v": VERSION, "vouch": "signing-key", "device": device_id, "user": user_id, "key": public_b64}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
 def key_id_of(public_raw: bytes) -> str:
     """A short, stable name for a public key (a person may get a new key after a password reset)."""
     return hashlib.sha256(public_raw).hexdigest()[:32]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from mentalspace_desktop.hub.deps import AdminUser, ApprovedDevice, CurrentUser, DbSession
-from mentalspace_desktop.hub.schemas import DeviceKeyIn, DeviceMe, DeviceOut, RevokeIn
-from mentalspace_desktop.hub.services import devices
+from mentalspace_desktop.hub.schemas import DeviceKeyIn, DeviceMe, DeviceOut, RevokeIn, VouchedKeyIn
+from mentalspace_desktop.hub.services import devices, signatures
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
 
@@ -20,6 +20,15 @@ def me(principal: CurrentUser, session: DbSession) -> DeviceMe:
 def set_key(body: DeviceKeyIn, principal: ApprovedDevice, session: DbSession) -> dict[str, bool]:
     devices.set_key(session, principal.device_id, body.key)
     return {"has_key": True}
+
+
+@router.post("/me/signing-keys")
+def vouched_key(body: VouchedKeyIn, principal: ApprovedDevice, session: DbSession) -> dict[str, str]:
+    with session.begin():
+        key_id = signatures.register_vouched(
+            session, device_id=principal.device_id, user_id=body.user_id, public_b64=body.public_key,
+            voucher_id=body.voucher_id, voucher_key_id=body.voucher_key_id, signature_b64=body.signature)
+    return {"key_id": key_id}
 
 
 @router.get("", response_model=list[DeviceOut])
