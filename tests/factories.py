@@ -16,11 +16,13 @@ from mentalspace_desktop.services import totp
 from mentalspace_desktop.services.accounts import AccountService, Authenticator, NewUser
 from mentalspace_desktop.services.clients import ClientInput, ClientService
 from mentalspace_desktop.services.session import Actor, UserSession, actor_of
+from mentalspace_desktop.store import signing
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.keyslots import KeySlots
 from mentalspace_desktop.store.models import Client, Note, NoteBody, User
 from mentalspace_desktop.store.opening import open_store
+from mentalspace_desktop.store.signing import Signer
 from mentalspace_desktop.store.types import utcnow
 
 PASSWORD = "Blue-Heron-Lantern-42"
@@ -94,6 +96,8 @@ class PracticeTemplate:
 
     data_dir: Path
     master_key: bytes
+    clinical_key: bytes
+    admin_signing_key: bytes
     admin_totp_secret: str
     backup_codes: tuple[str, ...]
     users: tuple[tuple[str, str], ...]
@@ -101,7 +105,9 @@ class PracticeTemplate:
 
 def build_practice_template(data_dir: Path) -> PracticeTemplate:
     fixture = make_practice(data_dir)
-    template = PracticeTemplate(data_dir, fixture.admin.store.master_key, fixture.admin_totp_secret,
+    assert fixture.admin.clinical_key is not None and fixture.admin.signing_key is not None
+    template = PracticeTemplate(data_dir, fixture.admin.store.master_key, fixture.admin.clinical_key,
+                                fixture.admin.signing_key, fixture.admin_totp_secret,
                                 tuple(fixture.backup_codes), tuple(fixture.users.items()))
     fixture.close()  # the last connection to close checkpoints the WAL into store.db
     return template
@@ -116,7 +122,9 @@ def practice_from_template(template: PracticeTemplate, data_dir: Path) -> Practi
     with store.read() as s:
         admin_row = s.get(User, users["admin"])
     assert admin_row is not None
-    admin = UserSession(store, KeySlots.load(files.key_slots), actor_of(admin_row))
+    admin = UserSession(store, KeySlots.load(files.key_slots), actor_of(admin_row),
+                        clinical_key=template.clinical_key, signing_key=template.admin_signing_key)
+    signing.install(store.engine, Signer(admin_row.id, template.admin_signing_key))
     return PracticeFixture(data_dir, admin, template.admin_totp_secret, list(template.backup_codes), users)
 
 

@@ -151,6 +151,16 @@ class LoginIn(RequestBody):
     signing_key: Token | None = Field(default=None, max_length=64)
 
 
+class VouchedKeyIn(RequestBody):
+    """A colleague's signing key for this workstation, vouched for by an administrator's signature."""
+
+    user_id: Ident
+    public_key: Token = Field(max_length=64)
+    voucher_id: Ident
+    voucher_key_id: Token = Field(max_length=32)
+    signature: Token = Field(max_length=100)
+
+
 class RefreshIn(RequestBody):
     refresh_token: Token = Field(max_length=200)
     device_id: Ident

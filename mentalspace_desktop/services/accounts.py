@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -12,6 +13,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.lockout import AttemptState
 from mentalspace_desktop.domain.passwords import password_problem
 from mentalspace_desktop.domain.roles import Action, Resource, Role
@@ -218,10 +220,13 @@ class Authenticator:
             raise ValidationError(errors)
         store, slots = create_store(self.files)
         clinical_key = clinical_keys.key_for_new_practice()  # the practice's; the administrator's slot wraps it
+        user = _new_user_row(admin, role=Role.ADMIN)
+        user.id = new_id()
+        signing_key = signing.new_private_key()  # the practice's first writes are signed as theirs too
+        signing.install(store.engine, Signer(user.id, signing_key))
         try:
-            with store.write() as s:
+            with store.write(user.id) as s:
                 s.add(Practice(name=practice_name.strip(), time_zone=time_zone, is_demo=is_demo))
-                user = _new_user_row(admin, role=Role.ADMIN)
                 user.totp_secret = totp_secret
                 s.add(user)
                 s.flush()
@@ -233,13 +238,11 @@ class Authenticator:
                 )
             opened = slots.set_slot(
                 username=user.username, user_id=user.id, password=admin.password,
-                master_key=store.master_key, kdf=self.kdf, clinical_key=clinical_key,
+                master_key=store.master_key, kdf=self.kdf, clinical_key=clinical_key, signing_key=signing_key,
             )
             slots.authorize(store.master_key)
             slots.seal_journal(store.master_key)
             _witness_journal(store)
-            assert opened.signing_key is not None
-            signing.install(store.engine, Signer(user.id, opened.signing_key))
         except BaseException:
             store.close()
             raise
@@ -373,6 +376,9 @@ class Authenticator:
 
     def _finish(self, pending: PendingSignIn, method: str) -> UserSession:
         store, slots = pending.store, pending.slots
+        opened = pending.opened
+        if opened is not None and opened.signing_key is not None:  # everything below is written as theirs
+            signing.install(store.engine, Signer(pending.user_id, opened.signing_key))
         slots.authorize(store.master_key)  # this sign-in may reset counters and clear queued events
         tampered = slots.journal_problems(store.master_key, witnessed=store.get_state(WITNESS_KEY) == "1")
         slots.set_attempts(pending.username, AttemptState())
@@ -381,7 +387,8 @@ class Authenticator:
             for event in queued:
                 # Attempts made before anyone signed in: the workstation saw them; nobody proven made them.
                 audit.append(s, store, user_id=None, username=event["username"], action=event["action"],
-                             record_type="user", summary=event["summary"], at=datetime.fromisoformat(event["at"]))
+                             record_type="user", record_id=slots.user_id_of(event["username"]),
+                             summary=event["summary"], at=datetime.fromisoformat(event["at"]))
             user = s.get(User, pending.user_id)
             assert user is not None
             for problem in tampered:
@@ -394,7 +401,6 @@ class Authenticator:
         slots.clear_pending_audit(len(queued))
         slots.seal_journal(store.master_key)
         _witness_journal(store)
-        opened = pending.opened
         if opened is None:  # only a store opened some other way (never the sign-in paths above)
             return UserSession(store, slots, actor, pending.events)
         opened = clinical_keys.settle_at_sign_in(store, slots, opened, actor.role)
@@ -444,7 +450,7 @@ def _sign_changes_from_before_signatures(store: Store, signer: Signer) -> None:
     mark = store.get_state(signing.LEGACY_MARK)
     if mark and mark.isdigit() and int(mark) > 0:
         with store.write() as s:
-            signing.sign_legacy(s, signer, device_id=store.device_id, until_seq=int(mark))
+            signing.sign_legacy(s, signer, until_seq=int(mark))
 
 
 def _check_second_factor(s: Session, user: User, code: str, *, now: float | None) -> str | None:
@@ -585,9 +591,10 @@ class AccountService:
             s.flush()
             audit.record(self.session, s, action="user_created", record_type="user", record_id=user.id,
                          summary=f"{user.username} as {new.role.label}", at=created_at)
-        self.session.slots.set_slot(username=user.username, user_id=user.id, password=new.password,
-                                    master_key=self._store.master_key, kdf=self.kdf,
-                                    clinical_key=self._clinical_key_for(new.role))
+        made = self.session.slots.set_slot(username=user.username, user_id=user.id, password=new.password,
+                                           master_key=self._store.master_key, kdf=self.kdf,
+                                           clinical_key=self._clinical_key_for(new.role))
+        self._vouch(made)
         self.session.events.emit(UserDidChange(user.id))
         return user.id
 
@@ -645,6 +652,19 @@ class AccountService:
         if changed:
             self.session.events.emit(UserDidChange(user_id))
 
+    def _vouch(self, made: OpenedSlot) -> None:
+        """Sign, as this administrator, the new key made for a colleague here: the hub registers it on
+        that word, so their first work (their own enrollment included) need not wait for a hub sign-in."""
+        if self.session.signing_key is None or made.signing_key is None:
+            return
+        mine = Signer(self.session.actor.user_id, self.session.signing_key)
+        theirs = Signer(made.user_id, made.signing_key)
+        message = signing.vouch_message(device_id=self._store.device_id, user_id=made.user_id,
+                                        public_b64=theirs.public_b64)
+        signature = mine.sign(message)
+        self.session.slots.set_vouch(made.username, {
+            "by": mine.user_id, "key": mine.key_id, "sig": base64.b64encode(signature.value).decode()})
+
     def _clinical_key_for(self, role: Role) -> bytes | None:
         """The clinical key for a slot being made, if the role reads clinical text (and we hold it)."""
         return self.session.clinical_key if clinical_keys.reads_clinical(role) else None
@@ -685,9 +705,10 @@ class AccountService:
         if not active:
             self.session.slots.deactivate(current.username)
         elif needs_slot and temporary_password:
-            self.session.slots.set_slot(username=current.username, user_id=user_id, password=temporary_password,
-                                        master_key=self._store.master_key, kdf=self.kdf,
-                                        clinical_key=self._clinical_key_for(Role(current.role)))
+            self._vouch(self.session.slots.set_slot(
+                username=current.username, user_id=user_id, password=temporary_password,
+                master_key=self._store.master_key, kdf=self.kdf,
+                clinical_key=self._clinical_key_for(Role(current.role))))
         self.session.events.emit(UserDidChange(user_id))
 
     def reset_mfa(self, user_id: str) -> None:
@@ -719,9 +740,9 @@ class AccountService:
             row.must_change_password = True
             audit.record(self.session, s, action="password_reset", record_type="user", record_id=user_id,
                          summary=user.username)
-        self.session.slots.set_slot(username=user.username, user_id=user_id, password=temporary_password,
-                                    master_key=self._store.master_key, kdf=self.kdf,
-                                    clinical_key=self._clinical_key_for(Role(user.role)))
+        self._vouch(self.session.slots.set_slot(
+            username=user.username, user_id=user_id, password=temporary_password,
+            master_key=self._store.master_key, kdf=self.kdf, clinical_key=self._clinical_key_for(Role(user.role))))
         self.session.slots.set_attempts(user.username, AttemptState())
         self.session.events.emit(UserDidChange(user_id))
 

@@ -17,6 +17,7 @@ A role change to one that may not read clinical text takes it out of that person
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -25,7 +26,7 @@ from mentalspace_desktop.domain.roles import Action, Resource, Role, allows_any
 from mentalspace_desktop.store.clinical_seal import ClinicalSeal, context_of, is_sealed, new_clinical_key
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.keyslots import KeySlots, OpenedSlot
-from mentalspace_desktop.store.models import NoteBody, User
+from mentalspace_desktop.store.models import NoteBody, OutboxEntry, User
 from mentalspace_desktop.store.outbox import APPLYING_REMOTE
 
 # Every clinical text column: (model, column). A new one is added here and sealed by its service.
@@ -71,18 +72,36 @@ def seal_plain_text(store: Store, clinical_key: bytes) -> int:
     """Seal clinical text still stored in the clear (written before sealing existed, or the demo's).
 
     A local change of representation, not an edit: it is not queued for the hub (which seals what it
-    holds itself, hub/clinical.py), so a signed note stays untouched there. Returns how many.
+    holds itself, hub/clinical.py), so a signed note stays untouched there. The outbox's copies are
+    sealed too, except in changes still waiting under their author's signature (they leave soon, and
+    rewriting them would break it). Returns how many values were sealed.
     """
     seal = ClinicalSeal(clinical_key)
     sealed = 0
+
+    def sealed_value(table: str, column: str, row_id: str, value: object) -> object:
+        nonlocal sealed
+        if not isinstance(value, str) or not value or is_sealed(value):
+            return value
+        sealed += 1
+        return seal.seal(value, context=context_of(table, column, row_id))
+
     with store.write() as s:
         s.info[APPLYING_REMOTE] = True
         for model, column in CLINICAL_COLUMNS:
+            table = model.__tablename__
             for row in s.scalars(select(model)):
-                value = getattr(row, column)
-                if value and not is_sealed(value):
-                    setattr(row, column, seal.seal(value, context=context_of(model.__tablename__, column, row.id)))
-                    sealed += 1
+                setattr(row, column, sealed_value(table, column, row.id, getattr(row, column)))
+            entries = s.scalars(select(OutboxEntry).where(OutboxEntry.table_name == table))
+            for entry in entries:
+                if entry.status == "pending" and entry.signature:
+                    continue
+                changes, row_json = json.loads(entry.changes), json.loads(entry.row or "{}")
+                if column in changes:
+                    changes[column] = [sealed_value(table, column, entry.row_id, v) for v in changes[column]]
+                if column in row_json:
+                    row_json[column] = sealed_value(table, column, entry.row_id, row_json[column])
+                entry.changes, entry.row = json.dumps(changes, default=str), json.dumps(row_json, default=str)
     return sealed
 
 

@@ -457,6 +457,23 @@ class KeySlots:
             if signing is not None and signing.get("key_id") == key_id:
                 signing["registered"] = sorted({*signing.get("registered", []), device_id})
 
+    def set_vouch(self, username: str, vouch: dict[str, str]) -> None:
+        """An administrator's signed word for this person's key here (see store/signing.vouch_message)."""
+        with self._changing() as data:
+            signing = (data["slots"].get(username.lower()) or {}).get("signing")
+            if signing is not None:
+                signing["vouch"] = vouch
+
+    def vouches(self, device_id: str) -> list[dict[str, str]]:
+        """Keys waiting for the hub that an administrator vouched for: {user_id, public, by, key, sig}."""
+        found = []
+        for slot in self._current()["slots"].values():
+            signing = slot.get("signing") or {}
+            vouch = signing.get("vouch")
+            if vouch and device_id not in signing.get("registered", []) and "public" in signing:
+                found.append({**vouch, "user_id": slot["user_id"], "public": signing["public"]})
+        return found
+
     def username_of(self, user_id: str) -> str | None:
         return next((name for name, slot in self._current()["slots"].items() if slot["user_id"] == user_id), None)
 

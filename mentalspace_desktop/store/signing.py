@@ -4,14 +4,17 @@ Each person has an Ed25519 signing key per workstation. Its private half lives o
 slot (wrapped by their password, store/keyslots.py), never in the store that colleagues can open;
 the hub learns the public half at a sign-in it verified itself (password and code). Every outbox
 entry a person writes is signed in the same transaction as the write, over a canonical form of what
-the hub receives (change id, table, row id, operation, base, changed fields, author, workstation,
-schema version), and the hub refuses any change whose signature does not check out against the
-author's key for the pushing workstation (hub/services/signatures.py).
+the hub receives (change id, table, row id, operation, base, changed fields, author, schema
+version), and the hub refuses any change whose signature does not check out against the author's
+key for the pushing workstation (hub/services/signatures.py).
 
 So a colleague who can open the store — or holds the workstation's hub token — can neither write a
 change in someone else's name nor alter one waiting in the outbox: they do not hold that person's
-key. The device sequence is not signed on purpose: it orders the queue and is the sync layer's to
-renumber (a restored store); the change id, which is signed, is what the hub deduplicates on.
+key. The workstation is bound through the key, which the hub keeps per (workstation, person); it is
+not in the signed bytes, so a store restored as a new workstation identity keeps its queue valid
+once its people register their keys for it. The device sequence is not signed either: it orders the
+queue and is the sync layer's to renumber; the change id, which is signed, is what the hub
+deduplicates on.
 """
 
 from __future__ import annotations
@@ -39,12 +42,18 @@ LEGACY_MARK = "unsigned_until_seq"  # sync_state: outbox entries written before 
 
 
 def canonical(*, change_id: str, table: str, row_id: str, op: str, base_server_seq: int | None,
-              changes: dict[str, Any], author_id: str, device_id: str, schema_version: str) -> bytes:
+              changes: dict[str, Any], author_id: str, schema_version: str) -> bytes:
     """The bytes a signature covers: the same on the desktop (from the outbox) and the hub (from the push)."""
     body = {"v": VERSION, "change_id": change_id, "table": table, "row_id": row_id, "op": op,
-            "base": base_server_seq, "changes": changes, "author": author_id, "device": device_id,
-            "schema": schema_version}
+            "base": base_server_seq, "changes": changes, "author": author_id, "schema": schema_version}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def vouch_message(*, device_id: str, user_id: str, public_b64: str) -> bytes:
+    """What an administrator signs to vouch for a key they made for a colleague on this workstation
+    (a new account or a temporary password: the colleague has not met the hub yet)."""
+    body = {"v": VERSION, "vouch": "signing-key", "device": device_id, "user": user_id, "key": public_b64}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
 def key_id_of(public_raw: bytes) -> str:
@@ -58,15 +67,14 @@ def new_private_key() -> bytes:
 
 @dataclass(frozen=True)
 class Signature:
-    """A signature as it travels: which key, which workstation it was made for, and the bytes."""
+    """A signature as it travels: which key made it, and the bytes."""
 
     key_id: str
-    device_id: str
     value: bytes
 
     def encode(self) -> str:
-        return json.dumps({"v": VERSION, "key": self.key_id, "device": self.device_id,
-                           "sig": base64.b64encode(self.value).decode()}, separators=(",", ":"))
+        return json.dumps({"v": VERSION, "key": self.key_id, "sig": base64.b64encode(self.value).decode()},
+                          separators=(",", ":"))
 
     @classmethod
     def decode(cls, text: str | None) -> Signature | None:
@@ -78,7 +86,7 @@ class Signature:
             value = base64.b64decode(str(data["sig"]).encode(), validate=True)
             if data.get("v") != VERSION or len(value) != 64:
                 return None
-            return cls(str(data["key"]), str(data["device"]), value)
+            return cls(str(data["key"]), value)
         except (ValueError, KeyError, TypeError, binascii.Error):
             return None
 
@@ -96,8 +104,8 @@ class Signer:
     def public_b64(self) -> str:
         return base64.b64encode(self.public_raw).decode()
 
-    def sign(self, message: bytes, *, device_id: str) -> Signature:
-        return Signature(self.key_id, device_id, self._key.sign(message))
+    def sign(self, message: bytes) -> Signature:
+        return Signature(self.key_id, self._key.sign(message))
 
 
 def verify(public_raw: bytes, message: bytes, signature: Signature) -> bool:
@@ -108,12 +116,12 @@ def verify(public_raw: bytes, message: bytes, signature: Signature) -> bool:
     return True
 
 
-def entry_message(entry: OutboxEntry, *, device_id: str) -> bytes:
+def entry_message(entry: OutboxEntry) -> bytes:
     """The canonical form of an outbox entry, as the hub will rebuild it from the push."""
     author = json.loads(entry.row or "{}").get("updated_by") or ""
     return canonical(change_id=entry.change_id, table=entry.table_name, row_id=entry.row_id, op=entry.op,
                      base_server_seq=entry.base_server_seq, changes=json.loads(entry.changes),
-                     author_id=str(author), device_id=device_id, schema_version=entry.schema_version or "")
+                     author_id=str(author), schema_version=entry.schema_version or "")
 
 
 # -- the signed-in people of each open store ----------------------------------------------------
@@ -146,17 +154,16 @@ def sign_outbox(session: Session, _flush: UOWTransaction, _instances: Any) -> No
         return
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    device_id = str(session.info.get("device_id") or "")
     for entry in entries:
         if entry.change_id is None:
             entry.change_id = new_id()  # the column default comes only at insert: the signature covers it
         author = json.loads(entry.row or "{}").get("updated_by")
         signer = signer_for(engine, author)
-        if signer is not None and device_id:
-            entry.signature = signer.sign(entry_message(entry, device_id=device_id), device_id=device_id).encode()
+        if signer is not None:
+            entry.signature = signer.sign(entry_message(entry)).encode()
 
 
-def sign_legacy(session: Session, signer: Signer, *, device_id: str, until_seq: int) -> int:
+def sign_legacy(session: Session, signer: Signer, *, until_seq: int) -> int:
     """Sign this person's changes written before signatures existed (at or below ``until_seq``).
 
     They were written on this workstation before the update, in this person's name; nothing written
@@ -169,6 +176,6 @@ def sign_legacy(session: Session, signer: Signer, *, device_id: str, until_seq: 
         OutboxEntry.status == "pending", OutboxEntry.signature.is_(None), OutboxEntry.device_seq <= until_seq))
     for entry in entries:
         if json.loads(entry.row or "{}").get("updated_by") == signer.user_id:
-            entry.signature = signer.sign(entry_message(entry, device_id=device_id), device_id=device_id).encode()
+            entry.signature = signer.sign(entry_message(entry)).encode()
             signed += 1
     return signed

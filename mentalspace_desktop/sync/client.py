@@ -237,6 +237,13 @@ class HubClient:
         """Give the hub the secret that unwraps this workstation's device slot (sync/device_key.py)."""
         self._authed("PUT", "/v1/devices/me/key", json={"key": key})
 
+    def put_vouched_key(self, vouch: dict[str, str]) -> str:
+        """Register a colleague's key on an administrator's signed word (sync/signing.py); its key id."""
+        answer = self._authed("POST", "/v1/devices/me/signing-keys", json={
+            "user_id": vouch["user_id"], "public_key": vouch["public"], "voucher_id": vouch["by"],
+            "voucher_key_id": vouch["key"], "signature": vouch["sig"]})
+        return str(answer.get("key_id") or "")
+
     def push(self, changes: list[protocol.Change]) -> dict[str, Any]:
         return self._authed("POST", "/v1/sync/push", json={"changes": changes},
                             read_timeout=BULK_READ_TIMEOUT)

@@ -60,6 +60,7 @@ def sign_in(store: Store, client: HubClient, *, username: str, password: str, co
     client.handshake(store.schema_version)
     slots = KeySlots.load(store.files.key_slots)
     opened = signing.open_for_login(slots, username, password)
+    signing.install_opened(store, opened)
     fields = {"signing_key": new_signing_key} if new_signing_key else signing.login_fields(slots, username)
     answer = client.login(username=username, password=password, code=code, device_name=device_name, **fields)
     clinical = signing.take_login_answer(slots, opened, answer, device_id=store.device_id)

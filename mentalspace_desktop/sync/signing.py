@@ -22,7 +22,9 @@ from mentalspace_desktop.errors import AuthenticationError
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.keyslots import KeySlots, OpenedSlot
 from mentalspace_desktop.store.models import OutboxEntry, User
-from mentalspace_desktop.store.signing import Signature, new_private_key
+from mentalspace_desktop.store.signing import Signer, install, new_private_key
+from mentalspace_desktop.sync.client import HubClient
+from mentalspace_desktop.sync.errors import HubRejected
 
 
 @dataclass(frozen=True)
@@ -40,21 +42,46 @@ class Waiting:
 
 
 def pushable(store: Store, batch: Sequence[OutboxEntry]) -> tuple[list[OutboxEntry], Waiting | None]:
-    """The leading part of ``batch`` the hub can verify, and who the rest waits for (if anyone)."""
+    """The leading part of ``batch`` that may go now, and who the rest waits for (if anyone).
+
+    A change waits while its author has a slot here whose signing key the hub has not confirmed:
+    their next hub sign-in registers it. Anything else goes, and the hub decides (a change whose
+    author has no slot here any more can never be signed again: refused, it is kept and shown).
+    """
     slots = KeySlots.load(store.files.key_slots)
     ready: list[OutboxEntry] = []
-    known: dict[str, bool] = {}
+    waits: dict[str, bool] = {}
     for entry in batch:
         author = str(json.loads(entry.row or "{}").get("updated_by") or "")
-        signature = Signature.decode(entry.signature)
-        if author not in known:
+        if author not in waits:
             name = slots.username_of(author) if author else None
-            known[author] = bool(name and slots.is_registered(name, store.device_id))
-        if signature is not None and signature.device_id == store.device_id and known[author]:
+            waits[author] = bool(name) and not slots.is_registered(str(name), store.device_id)
+        if not waits[author]:
             ready.append(entry)
             continue
         return ready, Waiting(_count_waiting(store, entry.device_seq), author, _name_of(store, author))
     return ready, None
+
+
+def register_vouched(store: Store, client: HubClient) -> int:
+    """Register the keys an administrator vouched for here (staff they created); how many the hub took.
+
+    A key the hub refuses for now (the account has not reached it yet) is tried again next time.
+    """
+    slots = KeySlots.load(store.files.key_slots)
+    done = 0
+    for vouch in slots.vouches(store.device_id):
+        try:
+            key_id = client.put_vouched_key(vouch)
+        except HubRejected as exc:
+            if type(exc) is not HubRejected:  # revoked, signed out, outdated: the sync must stop
+                raise
+            continue
+        name = slots.username_of(vouch["user_id"])
+        if name and key_id:
+            slots.mark_registered(name, key_id, store.device_id)
+            done += 1
+    return done
 
 
 def _count_waiting(store: Store, from_seq: int) -> int:
@@ -88,6 +115,12 @@ def open_for_login(slots: KeySlots, username: str, password: str) -> OpenedSlot 
         opened = replace(opened, signing_key=new_private_key())
         slots.update_secrets(opened)
     return opened
+
+
+def install_opened(store: Store, opened: OpenedSlot | None) -> None:
+    """The person proved their password here: what they write in this store is signed as theirs."""
+    if opened is not None and opened.signing_key is not None:
+        install(store.engine, Signer(opened.user_id, opened.signing_key))
 
 
 def login_fields(slots: KeySlots, username: str) -> dict[str, str]:

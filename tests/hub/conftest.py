@@ -33,8 +33,10 @@ from mentalspace_desktop.hub.services import auth
 from mentalspace_desktop.hub.settings import HubSettings
 from mentalspace_desktop.services import totp
 from mentalspace_desktop.store.models import Practice, User
+from mentalspace_desktop.store.signing import Signer
 from mentalspace_desktop.store.sync_models import Device
 from mentalspace_desktop.store.types import utcnow
+from tests import signing_keys
 
 with warnings.catch_warnings():  # starlette suggests httpx2; the TestClient works as documented
     warnings.simplefilter("ignore")
@@ -160,6 +162,21 @@ class DeviceClient:
         self.hub, self.user, self.device_id, self.token = hub, user, device_id, token
         self.user_id = hub.users[user]
         self.seq = 0
+        self.signers: dict[str, Signer] = {}  # user id -> their key on this workstation
+
+    def signer(self, user_id: str) -> Signer:
+        """This person's signing key here, registered on the hub (as their hub sign-in would)."""
+        if user_id not in self.signers:
+            with self.hub.session() as s, s.begin():
+                self.signers[user_id] = signing_keys.register(s, self.device_id, user_id)
+        return self.signers[user_id]
+
+    def signed(self, change: dict[str, Any]) -> dict[str, Any]:
+        """``change`` signed by its author, unless it carries a signature (or ``None``) already."""
+        if "signature" in change:
+            return change
+        author = str(change.get("author_id") or self.user_id)
+        return signing_keys.sign(change, self.signer(author))
 
     @property
     def headers(self) -> dict[str, str]:
@@ -198,7 +215,7 @@ class DeviceClient:
         return self.change(table, row["id"], {k: [None, v] for k, v in row.items()}, op="insert")
 
     def push(self, *changes: dict[str, Any], status: int = 200) -> dict[str, Any]:
-        response = self.post("/v1/sync/push", json={"changes": list(changes)})
+        response = self.post("/v1/sync/push", json={"changes": [self.signed(c) for c in changes]})
         assert response.status_code == status, response.text
         return response.json()  # type: ignore[no-any-return]
 

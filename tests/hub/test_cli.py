@@ -25,8 +25,10 @@ from mentalspace_desktop.hub.app import create_app
 from mentalspace_desktop.hub.services import auth
 from mentalspace_desktop.hub.settings import HubSettings
 from mentalspace_desktop.store.opening import open_store
+from mentalspace_desktop.store.signing import Signer, new_private_key
 from mentalspace_desktop.store.sync_models import ChangeLog, Device
 from mentalspace_desktop.sync.tables import TABLES
+from tests import signing_keys
 from tests.factories import ADMIN_PASSWORD, PracticeFixture, PracticeTemplate
 from tests.hub.conftest import TestClient
 
@@ -184,6 +186,7 @@ def test_the_real_serve_process(tmp_path: Path) -> None:
         ) as web:
             assert "/v1/sync/push" in web.get("/openapi.json").json()["paths"]
             device_id = new_id()
+            signer = Signer("", new_private_key())  # registered by the verified sign-in below
             tokens = web.post(
                 "/v1/auth/login",
                 json={
@@ -193,8 +196,10 @@ def test_the_real_serve_process(tmp_path: Path) -> None:
                     "device_id": device_id,
                     "device_name": "front PC",
                     "app_version": "0.1.0",
+                    "signing_key": signer.public_b64,
                 },
             ).json()
+            assert tokens["signing_key_id"] == signer.key_id
             approve = subprocess.run(
                 [HUB, "devices", "--data-dir", str(data), "approve", device_id],
                 capture_output=True,
@@ -217,6 +222,8 @@ def test_the_real_serve_process(tmp_path: Path) -> None:
                     "changes": {"phone": [None, "4045550100"]},
                     "schema_version": "0004",
                 }
+                signer.user_id = tokens["user"]["id"]
+                change = signing_keys.sign(change, signer)
                 pushed = web.post("/v1/sync/push", json={"changes": [change]}, headers=headers).json()
                 assert pushed["results"][0]["outcome"] in ("applied", "merged")
                 started = time.monotonic()

@@ -26,6 +26,7 @@ from mentalspace_desktop.hub.services import auth
 from mentalspace_desktop.store import migrate
 from mentalspace_desktop.store.sync_models import ChangeLog, Device, HubCounter, JobLease, JobRun, SyncRun
 from mentalspace_desktop.store.types import utcnow
+from tests import signing_keys
 from tests.hub.conftest import PG_ENV, ROLES, client_row, seed
 
 pytestmark = pytest.mark.slow
@@ -60,6 +61,7 @@ class Desk:
                     last_device_seq=0,
                 )
             )
+            self.signer = signing_keys.register(s, self.id, user_id)  # as their hub sign-in would
         token = auth.issue_access_token(key, user_id=user_id, device_id=self.id, role=role, seconds=900)
         self.headers = {"Authorization": f"Bearer {token}"}
         self.schema = schema
@@ -83,8 +85,9 @@ class Desk:
                     "schema_version": self.schema,
                 }
             )
+        signed = [signing_keys.sign(c, self.signer) for c in changes]
         response = self.http.post(
-            f"{url}/v1/sync/push", json={"changes": changes}, headers=self.headers, timeout=30
+            f"{url}/v1/sync/push", json={"changes": signed}, headers=self.headers, timeout=30
         )
         assert response.status_code == 200, response.text
         results = response.json()["results"]

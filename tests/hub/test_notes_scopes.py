@@ -91,7 +91,7 @@ def try_to_touch_the_body(device: DeviceClient, chart: Chart) -> list[str]:
     ]
     texts = []
     for change in attempts:
-        response = device.post("/v1/sync/push", json={"changes": [change]})
+        response = device.post("/v1/sync/push", json={"changes": [device.signed(change)]})
         assert response.status_code == 200, response.text
         assert outcomes(response.json()) == ["rejected"], response.text
         texts.append(response.text)

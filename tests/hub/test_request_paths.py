@@ -38,7 +38,7 @@ def test_revoked_devices_and_closed_accounts_are_refused_at_once_on_push_and_pul
             with hub.session() as s, s.begin():
                 s.execute(update(User).where(User.id == device.user_id).values(active=False))
         pulled = device.get("/v1/sync/pull", params={"cursor": cursor})
-        pushed = device.post("/v1/sync/push", json={"changes": [device.insert("clients", client_row())]})
+        pushed = device.post("/v1/sync/push", json={"changes": [device.signed(device.insert("clients", client_row()))]})
         for answer in (pulled, pushed):
             assert answer.status_code == status and answer.json()["code"] == code, answer.text
     with hub.session() as s:

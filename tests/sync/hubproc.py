@@ -22,11 +22,13 @@ from typing import Any
 import requests
 from sqlalchemy import create_engine, select, text, update
 
+from mentalspace_desktop.hub.services import signatures
 from mentalspace_desktop.store.files import StoreFiles
+from mentalspace_desktop.store.keyslots import KeySlots
 from mentalspace_desktop.store.models import OutboxEntry, User
 from mentalspace_desktop.store.opening import open_store
 from mentalspace_desktop.sync.apply import MODELS
-from tests.factories import PracticeTemplate
+from tests.factories import ADMIN_PASSWORD, PracticeTemplate
 
 HUB_APP = Path(__file__).resolve().parents[2] / "mentalspace_desktop" / "hub" / "app.py"
 SEEDED_TABLES = ("practice", "users", "backup_codes", "clients", "insurances", "consents")
@@ -81,6 +83,11 @@ class Hub:
                         if table == "users" and row.username in totp_secrets:
                             row.totp_secret = totp_secrets[row.username]
                         repo.record_write(hub, row, op="insert", user_id=None, device_id=None)
+                # The practice's clinical key stays the one its stores already hold (as import_store does).
+                clinical = KeySlots.load(StoreFiles(template.data_dir).key_slots).open_slot(
+                    "admin", ADMIN_PASSWORD).clinical_key
+                assert clinical is not None
+                signatures.adopt_clinical_key(hub, clinical)
         finally:
             source.close()
             engine.dispose()

@@ -91,8 +91,10 @@ class World:
         with practice.admin.store.read() as s:
             row = s.scalars(select(User).where(User.username == username)).one()
         actor = Actor(row.id, row.username, row.full_name, Role(row.role))
-        session = UserSession(practice.admin.store, practice.admin.slots, actor)
         password = "Quiet-Maple-Orchard-17" if key == "admin" else "Blue-Heron-Lantern-42"
+        opened = practice.admin.slots.open_slot(username, password)  # what a sign-in here would hold
+        session = UserSession(practice.admin.store, practice.admin.slots, actor, clinical_key=opened.clinical_key,
+                              signing_key=opened.signing_key)
         conn, client = connect(session.store, url or self.hub.url, username=username, password=password,
                                code=self.code(username), device_name=f"desk {key}")
         assert conn.status == "pending"

@@ -16,8 +16,9 @@ from mentalspace_desktop.hub.schemas import (
     DeviceOut,
     RemovePersonIn,
     RevokeIn,
+    VouchedKeyIn,
 )
-from mentalspace_desktop.hub.services import devices
+from mentalspace_desktop.hub.services import devices, signatures
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
 DeviceId = Annotated[str, Path(min_length=1, max_length=36, pattern=TOKEN_PATTERN)]
@@ -32,6 +33,15 @@ def me(principal: CurrentUser, session: DbSession) -> DeviceMe:
 def set_key(body: DeviceKeyIn, principal: ApprovedDevice, session: DbSession) -> dict[str, bool]:
     devices.set_key(session, principal.device_id, body.key)
     return {"has_key": True}
+
+
+@router.post("/me/signing-keys", responses=responses(401, 403, 404, 409))
+def vouched_key(body: VouchedKeyIn, principal: ApprovedDevice, session: DbSession) -> dict[str, str]:
+    with session.begin():
+        key_id = signatures.register_vouched(
+            session, device_id=principal.device_id, user_id=body.user_id, public_b64=body.public_key,
+            voucher_id=body.voucher_id, voucher_key_id=body.voucher_key_id, signature_b64=body.signature)
+    return {"key_id": key_id}
 
 
 @router.get("", response_model=list[DeviceOut], responses=responses(401, 403))

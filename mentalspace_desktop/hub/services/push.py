@@ -307,13 +307,8 @@ class _Applier:
         only with proof that they did: their signature (hub/services/signatures.py).
         """
         author_id = str(change.get("author_id") or self.principal.user_id)
-        user = self.session.get(User, author_id)
-        if user is None:
-            return NO_AUTHOR
-        refusal = self.signatures.refusal(change, user)
-        if refusal:
-            return refusal
         if author_id not in self.authors:
+            user = self.session.get(User, author_id)
             works = self.session.get(DeviceUser, (self.principal.device_id, author_id))
             works_here = user is not None and (
                 author_id in self.created_here or (works is not None and works.removed_at is None)
@@ -323,7 +318,10 @@ class _Applier:
                 if works_here and user is not None and user.active and not user.deleted
                 else None
             )
-        return self.authors[author_id]
+        scopes = self.authors[author_id]
+        if scopes is None:
+            return None
+        return self.signatures.refusal(change, author_id) or scopes
 
     def _held(self, table: str, row_id: str) -> bool:
         """Whether the hub sent this row to the pushing device and has not told it to drop it."""
