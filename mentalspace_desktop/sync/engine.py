@@ -30,6 +30,7 @@ from mentalspace_desktop.sync.apply import apply_page, finish_snapshot
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.credentials import HubCredential
 from mentalspace_desktop.sync.device_key import ensure_escrowed
+from mentalspace_desktop.sync.restore import continue_audit_chain
 from mentalspace_desktop.sync.errors import (
     AuthExpired,
     DevicePending,
@@ -258,6 +259,7 @@ class SyncEngine:
         marker.unlink(missing_ok=True)
 
     def _continue_from(self, report: SyncReport, hub_last: int) -> None:
+        continue_audit_chain(self.store, self.client)
         moved = renumber_after(self.store, hub_last)
         self._take_fresh_snapshot()
         report.kind = "initial"

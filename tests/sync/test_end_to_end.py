@@ -63,12 +63,12 @@ class Desk:
 
 
 class World:
-    def __init__(self, tmp: Path, template: PracticeTemplate) -> None:
+    def __init__(self, tmp: Path, template: PracticeTemplate, database_url: str | None = None) -> None:
         self.tmp = tmp
         self.template = template
         self.secrets = {u: totp.new_secret() for u in USERS.values() if u != "admin"}
         self.secrets["admin"] = template.admin_totp_secret
-        self.hub = Hub(tmp / "hub")
+        self.hub = Hub(tmp / "hub", database_url)
         self.hub.seed(template, self.secrets)
         self.hub.start()
         self.desks: list[Desk] = []

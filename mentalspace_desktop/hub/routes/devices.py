@@ -3,7 +3,9 @@ them and remove a person from one."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from mentalspace_desktop.hub.deps import AdminUser, ApprovedDevice, CurrentUser, DbSession
@@ -16,6 +18,15 @@ router = APIRouter(prefix="/v1/devices", tags=["devices"])
 @router.get("/me", response_model=DeviceMe)
 def me(principal: CurrentUser, session: DbSession) -> DeviceMe:
     return DeviceMe(**devices.me(session, principal.device_id))
+
+
+@router.get("/me/audit", response_model=list[dict[str, Any]])
+def own_audit(
+    principal: ApprovedDevice, session: DbSession, after: Annotated[int, Query(ge=0, le=2**31)] = 0
+) -> list[dict[str, Any]]:
+    """This workstation's own audit entries after ``after``: a store restored from a backup continues
+    its audit chain from them (sync/restore.py)."""
+    return devices.own_audit(session, principal.device_id, after)
 
 
 @router.put("/me/key")
