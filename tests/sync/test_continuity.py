@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from benchmarks._hubproc import pg_database
 from mentalspace_desktop.domain.clients import ConsentKind
-from mentalspace_desktop.services.audit import verify_store
 from mentalspace_desktop.services.backup import restore_backup, write_backup
 from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.services.session import UserSession
@@ -138,7 +137,16 @@ def test_a_workstation_restored_from_its_backup_loses_no_new_work(world: World, 
     assert hub_values(world, "phone_home", ids[:6]) == {ids[i]: f"40455501{i:02d}" for i in range(6)}
     hub_audit = {r[0] for r in world.hub.sql("SELECT id FROM audit_log")}
     assert new_audit and new_audit <= hub_audit
-    assert verify_store(b.session.store) is None  # one audit chain, continued after the hub's copy of it
+    # one audit chain, continued after the hub's copy of it: no number twice, no gap, every link holds
+    device = b.session.store.device_id
+    with b.session.store.read() as s:
+        chain = [(e.id, e.seq, e.prev_hash, e.hash) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.device_id == device).order_by(AuditEntry.seq))]
+    assert [seq for _, seq, _, _ in chain] == list(range(chain[0][1], chain[0][1] + len(chain)))
+    assert all(later[2] == earlier[3] for earlier, later in zip(chain, chain[1:], strict=False))
+    on_hub = world.hub.sql("SELECT id, seq, prev_hash, hash FROM audit_log WHERE device_id = :d ORDER BY seq",
+                           d=device)
+    assert [tuple(r) for r in on_hub] == chain
     assert hub_last_seq(world, b) == before + len(written)
     # and the work done before the restore, which the backup lacked, came back from the hub
     for i in range(3, 10):
