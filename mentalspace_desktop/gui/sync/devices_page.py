@@ -1,8 +1,9 @@
 """Administrators' sync screens: the practice's workstations, and every device's sync log on the hub.
 
 Approving lets a new workstation receive data; revoking makes it destroy its key slots at its next
-contact with the hub, so a lost laptop becomes unreadable. Both ask the hub (which checks again
-that the caller is an administrator), in a worker: the hub may be slow or away.
+contact with the hub, so a lost laptop becomes unreadable; removing a person from a workstation stops
+them working there, and what only they could read leaves it at its next sync. Each asks the hub
+(which checks again that the caller is an administrator), in a worker: the hub may be slow or away.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mentalspace_desktop.gui.qt import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -53,6 +55,33 @@ class RevokeDialog(QDialog):
         layout.addWidget(self.buttons)
 
 
+class RemovePersonDialog(QDialog):
+    """Asks who no longer works on the workstation, and says what follows."""
+
+    def __init__(self, device: DeviceView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Remove a person from a workstation")
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        text = QLabel(f"The person you choose can no longer sign in or sync on <b>{device.name}</b>. At its "
+                      "next sync the workstation gives up every record that only they could read. Their "
+                      "account and their work elsewhere stay as they are.")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        form = QFormLayout()
+        self.person = QComboBox()
+        self.person.addItems(list(device.staff))
+        self.person.setAccessibleName("Person to remove")
+        form.addRow("&Person:", self.person)
+        layout.addLayout(form)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.remove_button = self.buttons.addButton("Remove", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.remove_button.setEnabled(bool(device.staff))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+
 class _HubPage(QWidget):
     sig_loaded = Signal()
     """The table shows the hub's latest answer."""
@@ -83,14 +112,18 @@ class DevicesPage(_HubPage):
     def __init__(self, session: Any, controller: SyncController, parent: QWidget | None = None) -> None:
         super().__init__(session, controller, "Devices",
                          "Every workstation connected to the practice hub. A new workstation receives no "
-                         "records until you approve it; revoke one that is lost or no longer used.", parent)
+                         "records until you approve it; revoke one that is lost or no longer used, and "
+                         "remove a person from one they no longer work on.", parent)
         self.approve_button = QPushButton("Approve")
         self.approve_button.setProperty("primary", True)
         self.revoke_button = QPushButton("Revoke…")
+        self.remove_person_button = QPushButton("Remove person…")
+        self.remove_person_button.setToolTip("Stop someone working on the selected workstation")
         self.approve_button.clicked.connect(self.approve)
         self.revoke_button.clicked.connect(self.revoke)
-        self.layout_.addLayout(button_row(self.approve_button, self.revoke_button, self.refresh_button,
-                                          stretch_first=False))
+        self.remove_person_button.clicked.connect(self.remove_person)
+        self.layout_.addLayout(button_row(self.approve_button, self.revoke_button, self.remove_person_button,
+                                          self.refresh_button, stretch_first=False))
         self.model = DevicesModel(self, this_device=session.store.device_id)
         self.table = make_table(self.model, "Workstations")
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
@@ -129,6 +162,7 @@ class DevicesPage(_HubPage):
         self.approve_button.setEnabled(d is not None and d.status == "pending")
         self.revoke_button.setEnabled(d is not None and d.status != "revoked"
                                       and d.id != self.session.store.device_id)
+        self.remove_person_button.setEnabled(d is not None and d.status != "revoked" and bool(d.staff))
 
     def approve(self) -> Task | None:
         d = self.selected()
@@ -152,9 +186,26 @@ class DevicesPage(_HubPage):
         return self._act(lambda: self.service.revoke_device(d.id, reason=reason),
                          f"{d.name} is revoked. It locks its records the next time it reaches the hub.")
 
+    def ask_person_to_remove(self, device: DeviceView) -> str | None:
+        """The user name chosen in the dialog, or None if cancelled. Tests replace this."""
+        dialog = RemovePersonDialog(device, self)
+        return dialog.person.currentText() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def remove_person(self) -> Task | None:
+        d = self.selected()
+        if d is None:
+            return None
+        person = self.ask_person_to_remove(d)
+        if not person:
+            return None
+        return self._act(lambda: self.service.remove_person(d.id, person),
+                         f"{person} no longer works on {d.name}. What only they could read leaves it at its "
+                         "next sync.")
+
     def _act(self, work: Any, done_text: str) -> Task:
         self.approve_button.setEnabled(False)
         self.revoke_button.setEnabled(False)
+        self.remove_person_button.setEnabled(False)
 
         def done(device: DeviceView) -> None:
             self.message.show_ok(done_text)
