@@ -84,7 +84,10 @@ class World:
         return pyotp.TOTP(self.secrets[username]).at(when)
 
     def desk(self, key: str, *, url: str | None = None, approve: bool = True) -> Desk:
-        practice = practice_from_template(self.template, self.tmp / f"desk{len(self.desks)}")
+        number = len(self.desks)
+        while (self.tmp / f"desk{number}").exists():  # a desk that failed to join left its folder
+            number += 1
+        practice = practice_from_template(self.template, self.tmp / f"desk{number}")
         give_new_device_id(practice.admin.store)
         mark_everything_pushed(practice.admin.store)
         username = USERS[key]
