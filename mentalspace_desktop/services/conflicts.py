@@ -84,10 +84,9 @@ class ConflictService:
         """Open conflicts this user may decide, oldest first."""
         with self.session.store.read() as s:
             users = {u.id: u for u in s.scalars(select(User))}
-            rows = s.scalars(select(Conflict).where(Conflict.status == "open", Conflict.deleted.is_(False))
-                             .order_by(Conflict.updated_at))
+            rows = list(s.scalars(select(Conflict).where(Conflict.status == "open", Conflict.deleted.is_(False))
+                                  .order_by(Conflict.updated_at)))
             supervisors = {uid: u.supervisor_id for uid, u in users.items()}
-            rows = list(rows)
             clinicians = self._clinicians(s, rows)
             mine = [c for c in rows if self._may_decide(c, supervisors, clinicians)]
             client_ids = {c.client_id for c in mine if c.client_id}

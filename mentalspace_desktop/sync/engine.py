@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from mentalspace_desktop.store.backup import restored_marker
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.keyslots import KeySlots
-from mentalspace_desktop.store.backup import restored_marker
 from mentalspace_desktop.store.models import SyncState
 from mentalspace_desktop.store.sync_models import SyncRun
 from mentalspace_desktop.sync import protocol, state
@@ -30,7 +30,6 @@ from mentalspace_desktop.sync.apply import apply_page, finish_snapshot
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.credentials import HubCredential
 from mentalspace_desktop.sync.device_key import ensure_escrowed
-from mentalspace_desktop.sync.restore import continue_audit_chain
 from mentalspace_desktop.sync.errors import (
     AuthExpired,
     DevicePending,
@@ -49,6 +48,7 @@ from mentalspace_desktop.sync.outbox_reader import (
     requeue_after,
     to_change,
 )
+from mentalspace_desktop.sync.restore import continue_audit_chain
 
 log = logging.getLogger(__name__)
 

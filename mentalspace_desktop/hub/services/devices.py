@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from mentalspace_desktop.hub.errors import HubError, not_found
 from mentalspace_desktop.hub import repository as repo
+from mentalspace_desktop.hub.errors import HubError, not_found
 from mentalspace_desktop.store.models import AuditEntry, User
 from mentalspace_desktop.store.sync_models import Device, DeviceUser, RefreshToken
 from mentalspace_desktop.store.types import utcnow
