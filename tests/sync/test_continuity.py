@@ -8,6 +8,7 @@ MENTALSPACE_TEST_PG_URL is set) on PostgreSQL.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -295,6 +296,9 @@ def test_revoking_a_sign_in_an_account_or_a_workstation_ends_access_tokens_at_on
 
     stolen = a.client.access_token
     assert pull(stolen).status_code == 200
+    live = requests.get(world.hub.url + "/v1/sync/events", headers={"Authorization": f"Bearer {stolen}"},
+                        stream=True, timeout=10)
+    assert live.status_code == 200
     spent = a.client.refresh_token
     a.client.refresh()  # rotates; presenting the spent token again revokes the whole sign-in
     reuse = requests.post(world.hub.url + "/v1/auth/refresh",
@@ -303,6 +307,9 @@ def test_revoking_a_sign_in_an_account_or_a_workstation_ends_access_tokens_at_on
     for token in (stolen, a.client.access_token):
         refused = pull(token)
         assert refused.status_code == 401 and refused.json()["code"] == "token_revoked", refused.text
+    started = time.monotonic()
+    assert list(live.iter_lines())  # the live stream ends at its next keep-alive (1 s here)
+    assert time.monotonic() - started < 8
 
     token = clin.client.access_token
     assert pull(token).status_code == 200
