@@ -393,3 +393,19 @@ def edit_user(desk: Desk, user: str, **values: object) -> None:
         assert row is not None
         for k, v in values.items():
             setattr(row, k, v)
+
+
+def test_a_new_supervisor_assignment_rescopes_both_supervisors_workstations(world: World) -> None:
+    admin, sup = world.desk("admin"), world.desk("supervisor")
+    sup_id, other_id = user_id(admin.session.store, "sup"), user_id(admin.session.store, "oclin")
+    theirs = register(admin, "Supervised", clinician=other_id)
+    assert admin.sync().ok and sup.sync().ok
+    assert sup.client_row(theirs) is None  # not (yet) on the supervisor's team
+    edit_user(admin, other_id, supervisor_id=sup_id)
+    assert admin.sync().ok
+    report = sup.sync()
+    assert report.ok and sup.client_row(theirs) is not None, report.log_line()
+    edit_user(admin, other_id, supervisor_id=None)
+    assert admin.sync().ok
+    report = sup.sync()
+    assert report.ok and report.rows_dropped >= 1 and sup.client_row(theirs) is None, report.log_line()
