@@ -25,7 +25,7 @@ from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.backup import restored_marker
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.keyslots import KeySlots
-from mentalspace_desktop.store.models import AuditEntry, Consent, OutboxEntry
+from mentalspace_desktop.store.models import AuditEntry, Consent, OutboxEntry, User
 from mentalspace_desktop.store.opening import open_store
 from mentalspace_desktop.store.sync_models import Conflict
 from mentalspace_desktop.sync import state
@@ -36,7 +36,7 @@ from tests.factories import PracticeFixture, PracticeTemplate
 from tests.hub.conftest import PG_ENV
 from tests.sync.conftest import MemoryKeyring
 from tests.sync.hubproc import HUB_APP, DroppingProxy, user_id
-from tests.sync.test_end_to_end import Desk, World, edit, register
+from tests.sync.test_end_to_end import Desk, World, edit, edit_row, register
 
 pytestmark = [
     pytest.mark.slow,
@@ -334,18 +334,24 @@ def sign_in_there(world: World, desk: Desk, username: str) -> None:
         client.close()
 
 
-def test_removing_a_person_from_a_workstation_takes_away_what_only_they_could_read(world: World) -> None:
+def shared_laptop(world: World) -> tuple[Desk, Desk, str, str]:
+    """The clinician's laptop, where the other clinician then signs in too: (admin's desk, laptop, a
+    client of the clinician, a client of the other clinician)."""
     admin, laptop = world.desk("admin"), world.desk("clinician")
     clin_id, other_id = user_id(admin.session.store, "clin"), user_id(admin.session.store, "oclin")
     mine = register(admin, "Mine", clinician=clin_id)
     theirs = register(admin, "Theirs", clinician=other_id)
     assert admin.sync().ok and laptop.sync().ok
     assert laptop.client_row(mine) is not None and laptop.client_row(theirs) is None
-
     sign_in_there(world, laptop, "oclin")  # the laptop is shared from now on
     report = laptop.sync()
     assert report.ok, report.log_line()
     assert laptop.client_row(theirs) is not None  # their clients came without any new-epoch
+    return admin, laptop, mine, theirs
+
+
+def test_removing_a_person_from_a_workstation_takes_away_what_only_they_could_read(world: World) -> None:
+    admin, laptop, mine, theirs = shared_laptop(world)
 
     device = laptop.session.store.device_id
     admin.client.refresh()
@@ -366,12 +372,8 @@ def test_removing_a_person_from_a_workstation_takes_away_what_only_they_could_re
 
 
 def test_a_deactivation_or_a_role_change_rescopes_the_workstations_at_their_next_sync(world: World) -> None:
-    admin, laptop = world.desk("admin"), world.desk("clinician")
+    admin, laptop, _mine, theirs = shared_laptop(world)
     clin_id, other_id = user_id(admin.session.store, "clin"), user_id(admin.session.store, "oclin")
-    theirs = register(admin, "Theirs", clinician=other_id)
-    assert admin.sync().ok and laptop.sync().ok
-    sign_in_there(world, laptop, "oclin")
-    assert laptop.sync().ok and laptop.client_row(theirs) is not None
 
     edit_user(admin, other_id, active=False)  # the colleague leaves the practice
     assert admin.sync().ok
@@ -386,13 +388,7 @@ def test_a_deactivation_or_a_role_change_rescopes_the_workstations_at_their_next
 
 
 def edit_user(desk: Desk, user: str, **values: object) -> None:
-    from mentalspace_desktop.store.models import User
-
-    with desk.session.store.write(desk.session.actor.user_id) as s:
-        row = s.get(User, user)
-        assert row is not None
-        for k, v in values.items():
-            setattr(row, k, v)
+    edit_row(desk, User, user, **values)
 
 
 def test_a_new_supervisor_assignment_rescopes_both_supervisors_workstations(world: World) -> None:

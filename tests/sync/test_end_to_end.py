@@ -127,8 +127,13 @@ def register(desk: Desk, last: str, clinician: str | None = None) -> str:
 
 
 def edit(desk: Desk, client_id: str, **values: object) -> None:
+    edit_row(desk, Client, client_id, **values)
+
+
+def edit_row(desk: Desk, model: type[Any], row_id: str, **values: object) -> None:
+    """Change a row straight in the store, as the desk's user (the outbox records it)."""
     with desk.session.store.write(desk.session.actor.user_id) as s:
-        row = s.get(Client, client_id)
+        row = s.get(model, row_id)
         assert row is not None
         for k, v in values.items():
             setattr(row, k, v)

@@ -29,57 +29,55 @@ from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.sync_status import DeviceView, SyncStatusService
 
 
-class RevokeDialog(QDialog):
+class _ActionDialog(QDialog):
+    """An administrator's action on a workstation: what follows from it, one field, and its button."""
+
+    def __init__(self, title: str, text: str, action: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        label = QLabel(text)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.form = QFormLayout()
+        layout.addLayout(self.form)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.action_button = self.buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+
+class RevokeDialog(_ActionDialog):
     """Asks why: the reason is shown on the revoked workstation and kept in the hub's records."""
 
     def __init__(self, device: DeviceView, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Revoke workstation")
-        self.setMinimumWidth(460)
-        layout = QVBoxLayout(self)
-        text = QLabel(f"<b>{device.name}</b> (enrolled by {device.username or 'unknown'}) will stop "
-                      "syncing. The next time it reaches the hub it locks its local records for good; "
-                      "work not yet sent from it is lost. This cannot be undone.")
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        form = QFormLayout()
+        super().__init__("Revoke workstation",
+                         f"<b>{device.name}</b> (enrolled by {device.username or 'unknown'}) will stop "
+                         "syncing. The next time it reaches the hub it locks its local records for good; "
+                         "work not yet sent from it is lost. This cannot be undone.", "Revoke", parent)
         self.reason = labelled_edit("Reason", placeholder="e.g. laptop reported stolen")
-        form.addRow("&Reason:", self.reason)
-        layout.addLayout(form)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.revoke_button = self.buttons.addButton("Revoke", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.form.addRow("&Reason:", self.reason)
+        self.revoke_button = self.action_button
         self.revoke_button.setEnabled(False)
         self.reason.textChanged.connect(lambda t: self.revoke_button.setEnabled(bool(t.strip())))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
 
 
-class RemovePersonDialog(QDialog):
+class RemovePersonDialog(_ActionDialog):
     """Asks who no longer works on the workstation, and says what follows."""
 
     def __init__(self, device: DeviceView, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Remove a person from a workstation")
-        self.setMinimumWidth(460)
-        layout = QVBoxLayout(self)
-        text = QLabel(f"The person you choose can no longer sign in or sync on <b>{device.name}</b>. At its "
-                      "next sync the workstation gives up every record that only they could read. Their "
-                      "account and their work elsewhere stay as they are.")
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        form = QFormLayout()
+        super().__init__("Remove a person from a workstation",
+                         f"The person you choose can no longer sign in or sync on <b>{device.name}</b>. At "
+                         "its next sync the workstation gives up every record that only they could read. "
+                         "Their account and their work elsewhere stay as they are.", "Remove", parent)
         self.person = QComboBox()
         self.person.addItems(list(device.staff))
         self.person.setAccessibleName("Person to remove")
-        form.addRow("&Person:", self.person)
-        layout.addLayout(form)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.remove_button = self.buttons.addButton("Remove", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.form.addRow("&Person:", self.person)
+        self.remove_button = self.action_button
         self.remove_button.setEnabled(bool(device.staff))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
 
 
 class _HubPage(QWidget):
