@@ -56,14 +56,24 @@ class ConflictService:
     def __init__(self, session: UserSession) -> None:
         self.session = session
 
-    def _may_decide(self, conflict: Conflict, authors_supervisor: dict[str, str | None]) -> bool:
-        """Records: either writer, or an administrator. Clinical: the author, or the author's supervisor."""
+    def _may_decide(self, conflict: Conflict, authors_supervisor: dict[str, str | None],
+                    clinicians: dict[str, str | None] | None = None) -> bool:
+        """Records: either writer, the client's clinician (a new owner after a reassignment), or an
+        administrator. Clinical: the author, or the author's supervisor."""
         actor = self.session.actor
         if conflict.author_id == actor.user_id:
             return True
         if self._clinical(conflict):
             return authors_supervisor.get(conflict.author_id or "") == actor.user_id
-        return conflict.other_author_id == actor.user_id or actor.role is Role.ADMIN
+        owner = (clinicians or {}).get(conflict.client_id or "")
+        return conflict.other_author_id == actor.user_id or actor.role is Role.ADMIN or owner == actor.user_id
+
+    @staticmethod
+    def _clinicians(s: Any, conflicts: list[Conflict]) -> dict[str, str | None]:
+        ids = {c.client_id for c in conflicts if c.client_id}
+        if not ids:
+            return {}
+        return dict(s.execute(select(Client.id, Client.primary_clinician_id).where(Client.id.in_(ids))).all())
 
     @staticmethod
     def _clinical(conflict: Conflict) -> bool:
@@ -74,10 +84,11 @@ class ConflictService:
         """Open conflicts this user may decide, oldest first."""
         with self.session.store.read() as s:
             users = {u.id: u for u in s.scalars(select(User))}
-            rows = s.scalars(select(Conflict).where(Conflict.status == "open", Conflict.deleted.is_(False))
-                             .order_by(Conflict.updated_at))
+            rows = list(s.scalars(select(Conflict).where(Conflict.status == "open", Conflict.deleted.is_(False))
+                                  .order_by(Conflict.updated_at)))
             supervisors = {uid: u.supervisor_id for uid, u in users.items()}
-            mine = [c for c in rows if self._may_decide(c, supervisors)]
+            clinicians = self._clinicians(s, rows)
+            mine = [c for c in rows if self._may_decide(c, supervisors, clinicians)]
             client_ids = {c.client_id for c in mine if c.client_id}
             names = {cid: f"{last}, {first}" for cid, last, first in s.execute(
                 select(Client.id, Client.last_name, Client.first_name).where(Client.id.in_(client_ids)))}
@@ -101,7 +112,7 @@ class ConflictService:
             if conflict.status != "open":
                 raise ValidationError({"status": "Someone already decided this conflict."})
             supervisors = dict(s.execute(select(User.id, User.supervisor_id)).all())
-            if not self._may_decide(conflict, supervisors):
+            if not self._may_decide(conflict, supervisors, self._clinicians(s, [conflict])):
                 raise PermissionDenied("Only the person who made the change (or their supervisor, for clinical "
                                        "records) can decide this conflict.")
             model = _model_for(conflict.table_name)

@@ -213,6 +213,16 @@ class SyncStatusService:
         answer = hub.call("POST", f"/v1/devices/{device_id}/revoke", json={"reason": reason.strip()})
         return _device_view(answer)
 
+    def remove_person(self, device_id: str, username: str) -> DeviceView:
+        """Stop a person working on a workstation: they can no longer sign in or sync there, and what
+        only they could read leaves it at its next sync (the hub checks again that you are an
+        administrator)."""
+        if not username.strip():
+            raise ValidationError({"person": "Choose who no longer works on this workstation."})
+        answer = self._hub().call("POST", f"/v1/devices/{device_id}/remove-person",
+                                  json={"user": username.strip()})
+        return _device_view(answer)
+
     def hub_log(self, *, limit: int = 300) -> list[RunView]:
         """Every device's sync runs as the hub recorded them, newest first, with device and user names."""
         hub = self._hub()

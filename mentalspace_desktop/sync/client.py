@@ -233,6 +233,12 @@ class HubClient:
     def devices_me(self) -> dict[str, Any]:
         return self._authed("GET", "/v1/devices/me")
 
+    def own_audit(self, after: int) -> list[dict[str, Any]]:
+        """This workstation's audit entries the hub holds, numbered after ``after`` (sync/restore.py)."""
+        answer = self._authed("GET", "/v1/devices/me/audit", params={"after": after})
+        rows = answer.get("value")
+        return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+
     def put_device_key(self, key: str) -> None:
         """Give the hub the secret that unwraps this workstation's device slot (sync/device_key.py)."""
         self._authed("PUT", "/v1/devices/me/key", json={"key": key})

@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from mentalspace_desktop.store.backup import restored_marker
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.keyslots import KeySlots
-from mentalspace_desktop.store.backup import restored_marker
 from mentalspace_desktop.store.models import SyncState
 from mentalspace_desktop.store.sync_models import SyncRun
 from mentalspace_desktop.sync import protocol, signing, state
@@ -48,6 +48,7 @@ from mentalspace_desktop.sync.outbox_reader import (
     requeue_after,
     to_change,
 )
+from mentalspace_desktop.sync.restore import continue_audit_chain
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +259,7 @@ class SyncEngine:
         marker.unlink(missing_ok=True)
 
     def _continue_from(self, report: SyncReport, hub_last: int) -> None:
+        continue_audit_chain(self.store, self.client)
         moved = renumber_after(self.store, hub_last)
         self._take_fresh_snapshot()
         report.kind = "initial"

@@ -16,7 +16,11 @@ token is spent; presenting a spent token again revokes the whole family (stolen-
 Lockout rules of the desktop apply to hub logins too. Access tokens live 15 minutes.
 
 Devices — ``GET /v1/devices/me`` → ``{"id", "status", "reason"}``; administrators:
-``GET /v1/devices``, ``POST /v1/devices/{id}/approve``, ``POST /v1/devices/{id}/revoke`` ``{"reason"}``.
+``GET /v1/devices``, ``POST /v1/devices/{id}/approve``, ``POST /v1/devices/{id}/revoke`` ``{"reason"}``,
+``POST /v1/devices/{id}/remove-person`` ``{"user"}``. ``GET /v1/devices/me/audit?after=N``: the
+device's own audit entries after N (a restored store continues its chain from them). Access tokens
+name their refresh-token family: revoking it (a reused refresh token), the device or the account, or
+removing the person from the device, refuses the token at its next request.
 Any call from a revoked device answers HTTP 403 ``{"detail": ..., "code": "device_revoked"}``; the
 desktop then destroys its key slots and tells the user why.
 
@@ -26,14 +30,24 @@ there by an administrator), carries the author's signature made with the key the
 this device at a hub sign-in (``signing_key`` in the login request), and is held to their own
 permissions; a result's ``row`` is only ever one this device may hold;
 the hub applies the batch in one transaction that also records the device's last applied
-``device_seq``; a change at or below it is answered ``duplicate`` without being applied again.
-→ ``{"results": [Result...], "last_device_seq": int}``. A rejection still advances the queue.
+``device_seq`` and every change id it answered. A change id answered before gets the same answer
+again (``duplicate``, or ``rejected`` with its reason) and is never applied twice; a sequence number
+alone never decides that. The other changes must follow on from the last ``device_seq`` (a device
+that has never pushed may start anywhere): new work under a number already used answers HTTP 409
+``{"code": "device_seq_behind", "last_device_seq": n}`` (a store restored from a backup: it renumbers
+its waiting changes after ``n``), a jump answers 409 ``{"code": "device_seq_gap", ...}`` (a hub restored
+from a backup: the device sends again what came after ``n``); neither applies anything or moves the
+last sequence. → ``{"results": [Result...], "last_device_seq": int}``. A rejection still advances the
+queue. Every row a push writes is held by the device from then on (see Pull's drops).
 
 Pull — ``GET /v1/sync/pull?cursor=C&limit=N`` → ``{"rows": [PulledRow...], "drops": [{"table",
 "row_id"}], "cursor": C2, "more": bool, "epoch": str, "watermark": int}``. The device applies the
 page and ``cursor`` in one transaction (a checkpoint), so an interrupted first sync resumes. A
 cursor of another epoch answers HTTP 409 ``{"code": "epoch_changed", "epoch": new}``: the device
-pushes its outbox, then starts again from an empty cursor (a fresh snapshot).
+pushes its outbox, then starts again from an empty cursor (a fresh snapshot). The cursor also carries
+a fingerprint of who works on the device and in which role; when that changed (a first sign-in there,
+a person removed from it, an account closed, a role changed) the pull answers 409 ``{"code":
+"scope_changed"}`` and the device takes a fresh snapshot the same way (no new epoch for the hub).
 
 Live — ``GET /v1/sync/events`` is a server-sent event stream; each event's data is
 ``{"seq": newest committed seq}``. The device pulls when it sees a number above its cursor.

@@ -229,6 +229,25 @@ def test_the_real_serve_process(tmp_path: Path) -> None:
                 started = time.monotonic()
                 nxt = next(line for line in lines if line.startswith("data:"))
                 assert json.loads(nxt[5:])["seq"] > seq and time.monotonic() - started < 2
+            listed = subprocess.run([HUB, "devices", "--data-dir", str(data), "list"], capture_output=True,
+                                    text=True, timeout=60)
+            assert "staff=avery" in listed.stdout, listed.stdout + listed.stderr
+            removed = subprocess.run(
+                [HUB, "devices", "--data-dir", str(data), "remove-person", device_id, "avery"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert removed.returncode == 0 and "Removed avery" in removed.stdout, removed.stderr
+            refused = web.get("/v1/sync/pull", headers=headers)  # at the very next request
+            assert refused.status_code == 401 and refused.json()["code"] == "removed_from_device"
+            again = subprocess.run(
+                [HUB, "devices", "--data-dir", str(data), "remove-person", device_id, "avery"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert again.returncode == 1 and "does not work on" in again.stderr
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0]

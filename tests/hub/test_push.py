@@ -179,3 +179,51 @@ def test_who_may_write_what(hub: HubFixture) -> None:
 def _practice_id(hub: HubFixture) -> str:
     with hub.session() as s:
         return str(s.scalar(select(ChangeLog.row_id).where(ChangeLog.table_name == "practice")))
+
+
+def test_a_duplicate_is_a_change_id_seen_before_never_a_sequence_number_alone(hub: HubFixture) -> None:
+    desk = hub.device("front_desk")
+    row, _ = register(desk)
+    with hub.session() as s:
+        last = int(s.get(Device, desk.device_id).last_device_seq)  # type: ignore[union-attr]
+    # new work under a number already used (a store restored from a backup): refused, nothing moves
+    reused = desk.change("clients", row["id"], {"city": [None, "Rome"]}, seq=last)
+    answer = desk.post("/v1/sync/push", json={"changes": [reused]})
+    assert answer.status_code == 409 and answer.json()["code"] == "device_seq_behind"
+    assert answer.json()["last_device_seq"] == last
+    # a number that jumps ahead (2^31 included): refused, nothing moves
+    for seq in (last + 2, 2**31):
+        ahead = desk.change("clients", row["id"], {"city": [None, "Rome"]}, seq=seq)
+        refused = desk.post("/v1/sync/push", json={"changes": [ahead]})
+        assert refused.status_code == 409 and refused.json()["code"] == "device_seq_gap", refused.text
+    with hub.session() as s:
+        assert int(s.get(Device, desk.device_id).last_device_seq) == last  # type: ignore[union-attr]
+        assert s.get(Client, row["id"]).city != "Rome"  # type: ignore[union-attr]
+    # the same work renumbered after the hub's last is applied; sent again, it is a duplicate
+    renumbered = {**reused, "device_seq": last + 1}
+    assert desk.push(renumbered)["results"][0]["outcome"] in ("applied", "merged")
+    assert desk.push(renumbered)["results"][0]["outcome"] == "duplicate"
+
+
+def test_a_refused_change_sent_again_is_refused_again(hub: HubFixture) -> None:
+    desk = hub.device("front_desk")
+    row, _ = register(desk)
+    change = desk.change("clients", row["id"], {"nonexistent_field": [None, 1]})
+    first = desk.push(change)["results"][0]
+    assert first["outcome"] == "rejected"
+    again = desk.push(change)["results"][0]  # its answer was lost: its author still learns of the refusal
+    assert again["outcome"] == "rejected" and again["reason"] == first["reason"]
+
+
+def test_a_pushed_row_is_a_held_row(hub: HubFixture) -> None:
+    from mentalspace_desktop.store.sync_models import DeviceHolding
+
+    desk = hub.device("clinician")
+    row, _ = register(desk, clinician=hub.users["clinician"])
+    with hub.session() as s:
+        assert s.get(DeviceHolding, (desk.device_id, "clients", row["id"])) is not None
+    other = hub.device("admin")
+    other.push(other.change("clients", row["id"], {"primary_clinician_id": [hub.users["clinician"],
+                                                                           hub.users["other_clinician"]]}))
+    _rows, drops, _cursor = desk.pull_all()  # the pull right after the push never came: this one drops it
+    assert {"table": "clients", "row_id": row["id"]} in drops

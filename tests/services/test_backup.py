@@ -56,7 +56,8 @@ def test_restore_into_an_existing_empty_folder(practice: PracticeFixture, backup
     target = tmp_path / "empty"
     target.mkdir()
     restore_backup(backup, target)
-    assert sorted(p.name for p in target.iterdir()) == ["keyslots.json", "store.db"]
+    # the store, its key file, and the note that tells sync it was restored (sync/engine.py)
+    assert sorted(p.name for p in target.iterdir()) == ["keyslots.json", "restored-from-backup", "store.db"]
     assert count_clients(target, practice.backup_codes[2]) == 2
 
 

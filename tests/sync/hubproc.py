@@ -40,7 +40,7 @@ import uvicorn
 from mentalspace_desktop.hub.app import create_app
 from mentalspace_desktop.hub.settings import HubSettings
 settings = HubSettings.load(Path(sys.argv[1]), port=int(sys.argv[2]), run_jobs=False, events_poll_seconds=0.1,
-                            keepalive_seconds=1.0)
+                            keepalive_seconds=1.0, database_url=sys.argv[3] if len(sys.argv) > 3 else None)
 uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 
@@ -54,15 +54,17 @@ def free_port() -> int:
 class Hub:
     """One hub process (restartable) over one data directory."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
+        """``database_url``: a PostgreSQL database for the hub (default: SQLite in ``data_dir``)."""
         self.data_dir = data_dir
+        self.database_url = database_url
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{self.port}"
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.data_dir / 'hub.db'}"
+        return self.database_url or f"sqlite:///{self.data_dir / 'hub.db'}"
 
     def seed(self, template: PracticeTemplate, totp_secrets: dict[str, str]) -> None:
         """Prepare the hub database and copy the template practice into it, every row logged."""
@@ -94,7 +96,8 @@ class Hub:
 
     def start(self) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen([sys.executable, "-c", SERVE, str(self.data_dir), str(self.port)],
+        args = [str(self.data_dir), str(self.port)] + ([self.database_url] if self.database_url else [])
+        self.process = subprocess.Popen([sys.executable, "-c", SERVE, *args],
                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

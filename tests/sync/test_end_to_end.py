@@ -63,12 +63,12 @@ class Desk:
 
 
 class World:
-    def __init__(self, tmp: Path, template: PracticeTemplate) -> None:
+    def __init__(self, tmp: Path, template: PracticeTemplate, database_url: str | None = None) -> None:
         self.tmp = tmp
         self.template = template
         self.secrets = {u: totp.new_secret() for u in USERS.values() if u != "admin"}
         self.secrets["admin"] = template.admin_totp_secret
-        self.hub = Hub(tmp / "hub")
+        self.hub = Hub(tmp / "hub", database_url)
         self.hub.seed(template, self.secrets)
         self.hub.start()
         self.desks: list[Desk] = []
@@ -84,7 +84,10 @@ class World:
         return pyotp.TOTP(self.secrets[username]).at(when)
 
     def desk(self, key: str, *, url: str | None = None, approve: bool = True) -> Desk:
-        practice = practice_from_template(self.template, self.tmp / f"desk{len(self.desks)}")
+        number = len(self.desks)
+        while (self.tmp / f"desk{number}").exists():  # a desk that failed to join left its folder
+            number += 1
+        practice = practice_from_template(self.template, self.tmp / f"desk{number}")
         give_new_device_id(practice.admin.store)
         mark_everything_pushed(practice.admin.store)
         username = USERS[key]
@@ -126,8 +129,13 @@ def register(desk: Desk, last: str, clinician: str | None = None) -> str:
 
 
 def edit(desk: Desk, client_id: str, **values: object) -> None:
+    edit_row(desk, Client, client_id, **values)
+
+
+def edit_row(desk: Desk, model: type[Any], row_id: str, **values: object) -> None:
+    """Change a row straight in the store, as the desk's user (the outbox records it)."""
     with desk.session.store.write(desk.session.actor.user_id) as s:
-        row = s.get(Client, client_id)
+        row = s.get(model, row_id)
         assert row is not None
         for k, v in values.items():
             setattr(row, k, v)

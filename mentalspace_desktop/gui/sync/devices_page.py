@@ -1,8 +1,9 @@
 """Administrators' sync screens: the practice's workstations, and every device's sync log on the hub.
 
 Approving lets a new workstation receive data; revoking makes it destroy its key slots at its next
-contact with the hub, so a lost laptop becomes unreadable. Both ask the hub (which checks again
-that the caller is an administrator), in a worker: the hub may be slow or away.
+contact with the hub, so a lost laptop becomes unreadable; removing a person from a workstation stops
+them working there, and what only they could read leaves it at its next sync. Each asks the hub
+(which checks again that the caller is an administrator), in a worker: the hub may be slow or away.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mentalspace_desktop.gui.qt import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -27,30 +29,55 @@ from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.sync_status import DeviceView, SyncStatusService
 
 
-class RevokeDialog(QDialog):
-    """Asks why: the reason is shown on the revoked workstation and kept in the hub's records."""
+class _ActionDialog(QDialog):
+    """An administrator's action on a workstation: what follows from it, one field, and its button."""
 
-    def __init__(self, device: DeviceView, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, text: str, action: str, parent: QWidget | None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Revoke workstation")
+        self.setWindowTitle(title)
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
-        text = QLabel(f"<b>{device.name}</b> (enrolled by {device.username or 'unknown'}) will stop "
-                      "syncing. The next time it reaches the hub it locks its local records for good; "
-                      "work not yet sent from it is lost. This cannot be undone.")
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        form = QFormLayout()
-        self.reason = labelled_edit("Reason", placeholder="e.g. laptop reported stolen")
-        form.addRow("&Reason:", self.reason)
-        layout.addLayout(form)
+        label = QLabel(text)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.form = QFormLayout()
+        layout.addLayout(self.form)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.revoke_button = self.buttons.addButton("Revoke", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.revoke_button.setEnabled(False)
-        self.reason.textChanged.connect(lambda t: self.revoke_button.setEnabled(bool(t.strip())))
+        self.action_button = self.buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+
+
+class RevokeDialog(_ActionDialog):
+    """Asks why: the reason is shown on the revoked workstation and kept in the hub's records."""
+
+    def __init__(self, device: DeviceView, parent: QWidget | None = None) -> None:
+        super().__init__("Revoke workstation",
+                         f"<b>{device.name}</b> (enrolled by {device.username or 'unknown'}) will stop "
+                         "syncing. The next time it reaches the hub it locks its local records for good; "
+                         "work not yet sent from it is lost. This cannot be undone.", "Revoke", parent)
+        self.reason = labelled_edit("Reason", placeholder="e.g. laptop reported stolen")
+        self.form.addRow("&Reason:", self.reason)
+        self.revoke_button = self.action_button
+        self.revoke_button.setEnabled(False)
+        self.reason.textChanged.connect(lambda t: self.revoke_button.setEnabled(bool(t.strip())))
+
+
+class RemovePersonDialog(_ActionDialog):
+    """Asks who no longer works on the workstation, and says what follows."""
+
+    def __init__(self, device: DeviceView, parent: QWidget | None = None) -> None:
+        super().__init__("Remove a person from a workstation",
+                         f"The person you choose can no longer sign in or sync on <b>{device.name}</b>. At "
+                         "its next sync the workstation gives up every record that only they could read. "
+                         "Their account and their work elsewhere stay as they are.", "Remove", parent)
+        self.person = QComboBox()
+        self.person.addItems(list(device.staff))
+        self.person.setAccessibleName("Person to remove")
+        self.form.addRow("&Person:", self.person)
+        self.remove_button = self.action_button
+        self.remove_button.setEnabled(bool(device.staff))
 
 
 class _HubPage(QWidget):
@@ -83,14 +110,18 @@ class DevicesPage(_HubPage):
     def __init__(self, session: Any, controller: SyncController, parent: QWidget | None = None) -> None:
         super().__init__(session, controller, "Devices",
                          "Every workstation connected to the practice hub. A new workstation receives no "
-                         "records until you approve it; revoke one that is lost or no longer used.", parent)
+                         "records until you approve it; revoke one that is lost or no longer used, and "
+                         "remove a person from one they no longer work on.", parent)
         self.approve_button = QPushButton("Approve")
         self.approve_button.setProperty("primary", True)
         self.revoke_button = QPushButton("Revoke…")
+        self.remove_person_button = QPushButton("Remove person…")
+        self.remove_person_button.setToolTip("Stop someone working on the selected workstation")
         self.approve_button.clicked.connect(self.approve)
         self.revoke_button.clicked.connect(self.revoke)
-        self.layout_.addLayout(button_row(self.approve_button, self.revoke_button, self.refresh_button,
-                                          stretch_first=False))
+        self.remove_person_button.clicked.connect(self.remove_person)
+        self.layout_.addLayout(button_row(self.approve_button, self.revoke_button, self.remove_person_button,
+                                          self.refresh_button, stretch_first=False))
         self.model = DevicesModel(self, this_device=session.store.device_id)
         self.table = make_table(self.model, "Workstations")
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
@@ -129,6 +160,7 @@ class DevicesPage(_HubPage):
         self.approve_button.setEnabled(d is not None and d.status == "pending")
         self.revoke_button.setEnabled(d is not None and d.status != "revoked"
                                       and d.id != self.session.store.device_id)
+        self.remove_person_button.setEnabled(d is not None and d.status != "revoked" and bool(d.staff))
 
     def approve(self) -> Task | None:
         d = self.selected()
@@ -152,9 +184,26 @@ class DevicesPage(_HubPage):
         return self._act(lambda: self.service.revoke_device(d.id, reason=reason),
                          f"{d.name} is revoked. It locks its records the next time it reaches the hub.")
 
+    def ask_person_to_remove(self, device: DeviceView) -> str | None:
+        """The user name chosen in the dialog, or None if cancelled. Tests replace this."""
+        dialog = RemovePersonDialog(device, self)
+        return dialog.person.currentText() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def remove_person(self) -> Task | None:
+        d = self.selected()
+        if d is None:
+            return None
+        person = self.ask_person_to_remove(d)
+        if not person:
+            return None
+        return self._act(lambda: self.service.remove_person(d.id, person),
+                         f"{person} no longer works on {d.name}. What only they could read leaves it at its "
+                         "next sync.")
+
     def _act(self, work: Any, done_text: str) -> Task:
         self.approve_button.setEnabled(False)
         self.revoke_button.setEnabled(False)
+        self.remove_person_button.setEnabled(False)
 
         def done(device: DeviceView) -> None:
             self.message.show_ok(done_text)

@@ -94,7 +94,8 @@ class RunsModel(_TextRowsModel[RunView]):
         device = (r.device_name or r.device_id[:8], r.username or "—") if self.with_device else ()
         counts = (r.pushed, r.rows_new, r.rows_updated, r.rows_unchanged, r.rows_dropped, r.rejected,
                   r.conflicts)
-        result = "OK" if r.ok else (r.error or "Failed")
+        # an ok run may carry a note of what it repaired (a restored store renumbering its changes)
+        result = (f"OK — {r.error}" if r.error else "OK") if r.ok else (r.error or "Failed")
         return (when(r.started_at), *device, *(str(c) for c in counts), duration(r.duration_ms),
                 ("First sync — " if r.kind == "initial" else "") + result)
 

@@ -153,7 +153,10 @@ class SyncPage(QWidget):
         if last is None:
             self.last_label.setText("No sync has run on this workstation yet.")
         else:
-            outcome = "succeeded" if last.ok else f"failed: {(last.error or '').rstrip('.')}"
+            if last.ok:
+                outcome = f"succeeded ({last.error.rstrip('.')})" if last.error else "succeeded"
+            else:
+                outcome = f"failed: {(last.error or '').rstrip('.')}"
             success = "" if last.ok else f" Last success: {when(status.last_success_at)}."
             self.last_label.setText(f"{when(last.started_at)}, {outcome}.{success}")
         self.runs_model.set_rows(runs)

@@ -3,9 +3,9 @@ them and remove a person from one."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from mentalspace_desktop.hub.deps import AdminUser, ApprovedDevice, CurrentUser, DbSession
 from mentalspace_desktop.hub.errors import responses
@@ -27,6 +27,15 @@ DeviceId = Annotated[str, Path(min_length=1, max_length=36, pattern=TOKEN_PATTER
 @router.get("/me", response_model=DeviceMe, responses=responses(401, 403, 404))
 def me(principal: CurrentUser, session: DbSession) -> DeviceMe:
     return DeviceMe(**devices.me(session, principal.device_id))
+
+
+@router.get("/me/audit", response_model=list[dict[str, Any]], responses=responses(401, 403, 404))
+def own_audit(
+    principal: ApprovedDevice, session: DbSession, after: Annotated[int, Query(ge=0, le=2**31)] = 0
+) -> list[dict[str, Any]]:
+    """This workstation's own audit entries after ``after``: a store restored from a backup continues
+    its audit chain from them (sync/restore.py)."""
+    return devices.own_audit(session, principal.device_id, after)
 
 
 @router.put("/me/key", responses=responses(401, 403, 404))

@@ -9,9 +9,8 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from mentalspace_desktop.hub.deps import ApprovedDevice, Hub
-from mentalspace_desktop.hub.errors import responses
-from mentalspace_desktop.hub.services import devices
+from mentalspace_desktop.hub.deps import ApprovedDevice, Caller, Hub
+from mentalspace_desktop.hub.errors import HubError, responses
 
 router = APIRouter(tags=["sync"])
 
@@ -21,17 +20,22 @@ def _event(seq: int) -> str:
 
 
 @router.get("/v1/sync/events", response_class=StreamingResponse, responses=responses(401, 403))
-async def events(request: Request, principal: ApprovedDevice, hub: Hub) -> StreamingResponse:
+async def events(request: Request, _principal: ApprovedDevice, caller: Caller, hub: Hub) -> StreamingResponse:
     """Sends the current number at once, then each new one; a comment every 15 s keeps proxies open.
 
-    The device's status is checked again at every keep-alive, so a revoked device's stream ends.
+    The caller is checked again at every keep-alive as at any request (the device, the account, the
+    person's place on the device and the token's sign-in), so a revoked caller's stream ends.
     """
     broadcaster = hub.broadcaster
     keepalive = hub.settings.keepalive_seconds
 
     def still_approved() -> bool:
-        with hub.sessions() as session:
-            return bool(devices.me(session, principal.device_id)["status"] == "approved")
+        with hub.sessions() as session, session.begin():
+            try:
+                caller.approved(session)
+            except HubError:
+                return False
+            return True
 
     async def stream() -> AsyncIterator[str]:
         queue = broadcaster.subscribe()

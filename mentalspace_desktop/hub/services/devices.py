@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.errors import HubError, not_found
-from mentalspace_desktop.store.models import User
+from mentalspace_desktop.store.models import AuditEntry, User
 from mentalspace_desktop.store.sync_models import Device, DeviceUser, RefreshToken
 from mentalspace_desktop.store.types import utcnow
 
@@ -27,6 +28,26 @@ def me(session: Session, device_id: str) -> dict[str, Any]:
             "last_device_seq": int(device.last_device_seq),
             "has_key": bool(device.key_secret),
         }
+
+
+AUDIT_PAGE = 2000
+
+
+def own_audit(session: Session, device_id: str, after: int) -> list[dict[str, Any]]:
+    """This workstation's own audit entries numbered after ``after`` (at most :data:`AUDIT_PAGE`).
+
+    A store restored from a backup lacks the entries it wrote after the backup; it takes them back
+    to continue its chain where the hub's copy of it ends (sync/restore.py), instead of starting a
+    second chain under the same numbers. Only the workstation's own entries: what it wrote itself.
+    """
+    with session.begin():
+        rows = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.device_id == device_id, AuditEntry.seq > after)
+            .order_by(AuditEntry.seq)
+            .limit(AUDIT_PAGE)
+        )
+        return [repo.to_json(row) for row in rows]
 
 
 def set_key(session: Session, device_id: str, key: str) -> None:

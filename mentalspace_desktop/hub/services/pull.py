@@ -73,7 +73,7 @@ def read_cursor(text: str, epoch: str, scope: str = "") -> Cursor:
             "epoch_changed",
             epoch=epoch,
         )
-    if cursor.scope != scope:
+    if cursor.scope and cursor.scope != scope:  # a cursor from before fingerprints: taken as it is
         raise HubError(
             409,
             "Who works on this workstation, or their roles, changed: it takes a fresh copy of what it "

@@ -230,7 +230,7 @@ class Scopes:
         relations = {self._relation_of_row(spec, row) for row in (hub_row, merged) if row is not None}
         if all(allows(self.role, resource, Action.WRITE, rel) for rel in relations):
             return None
-        moved = {"primary_clinician_id", spec.client_key} & set(new_values)
+        moved = {k for k in ("primary_clinician_id", spec.client_key) if k is not None} & set(new_values)
         moves_client = hub_row is not None and any(hub_row.get(k) != new_values[k] for k in moved)
         may_write_some = allows_any(self.role, resource, Action.WRITE)
         if held_by_device and may_write_some and not moves_client and spec.client_key is not None:
@@ -254,7 +254,8 @@ class Scopes:
             if self._may_resolve(spec, relation):
                 return None
             resource = spec.resource_to_write
-            if relation is Relation.OWN and resource is not None and allows(self.role, resource, Action.WRITE, relation):
+            owner = relation is Relation.OWN and resource is not None
+            if owner and resource is not None and allows(self.role, resource, Action.WRITE, relation):
                 return None  # the client's clinician (the new owner, after a reassignment)
         return ("only the author of a change, the client's clinician (or, for clinical records, a "
                 "supervisor) can resolve its conflict")

@@ -113,3 +113,36 @@ def test_devices_page_approves_and_revokes_against_the_hub(qtbot, qtmodeltester,
     qtmodeltester.check(log.model, force_py=True)
     assert any(r.device_id == admin.session.store.device_id for r in log.model.rows())
     controller.stop()
+
+
+@pytest.mark.slow
+def test_devices_page_removes_a_person_from_a_workstation(qtbot, world: World,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    admin, laptop = world.desk("admin"), world.desk("clinician")
+    controller = controller_for(admin)
+    assert admin.sync().ok and laptop.sync().ok
+    page = DevicesPage(admin.session, controller)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
+        page.show()
+    device_id = laptop.session.store.device_id
+    page.select(device_id)
+    assert page.selected().staff == ("clin",)  # type: ignore[union-attr]
+    assert page.remove_person_button.isEnabled()
+    asked: list[str] = []
+
+    def choose(device: object) -> str:
+        asked.append(getattr(device, "name", ""))
+        return "clin"
+
+    monkeypatch.setattr(page, "ask_person_to_remove", choose)
+    with qtbot.waitSignal(page.sig_device_did_change, timeout=WAIT), qtbot.waitSignal(page.sig_loaded,
+                                                                                      timeout=WAIT):
+        page.remove_person_button.click()
+    assert asked == ["desk clinician"]
+    removed = world.hub.sql("SELECT removed_at FROM device_users WHERE device_id = :d", d=device_id)
+    assert removed and removed[0][0] is not None
+    assert "no longer works on" in page.message.text()
+    page.select(device_id)
+    assert page.selected().staff == () and not page.remove_person_button.isEnabled()  # type: ignore[union-attr]
+    controller.stop()
