@@ -15,18 +15,18 @@ router = APIRouter(prefix="/v1/devices", tags=["devices"])
 DeviceId = Annotated[str, Path(min_length=1, max_length=36, pattern=TOKEN_PATTERN)]
 
 
-@router.get("/me", response_model=DeviceMe, responses=responses(401, 403, 404))
+@router.get("/me", response_model=DeviceMe, responses=responses(401, 403, 404, params=False))
 def me(principal: CurrentUser, session: DbSession) -> DeviceMe:
     return DeviceMe(**devices.me(session, principal.device_id))
 
 
-@router.put("/me/key", responses=responses(401, 403, 404))
+@router.put("/me/key", responses=responses(401, 403, 404, body=True))
 def set_key(body: DeviceKeyIn, principal: ApprovedDevice, session: DbSession) -> dict[str, bool]:
     devices.set_key(session, principal.device_id, body.key)
     return {"has_key": True}
 
 
-@router.get("", response_model=list[DeviceOut], responses=responses(401, 403))
+@router.get("", response_model=list[DeviceOut], responses=responses(401, 403, params=False))
 def list_devices(_admin: AdminUser, session: DbSession) -> list[DeviceOut]:
     return [DeviceOut(**d) for d in devices.list_devices(session)]
 
@@ -36,6 +36,6 @@ def approve(device_id: DeviceId, admin: AdminUser, session: DbSession) -> Device
     return DeviceOut(**devices.approve(session, device_id, by=admin.user_id))
 
 
-@router.post("/{device_id}/revoke", response_model=DeviceOut, responses=responses(401, 403, 404))
+@router.post("/{device_id}/revoke", response_model=DeviceOut, responses=responses(401, 403, 404, body=True))
 def revoke(device_id: DeviceId, _admin: AdminUser, session: DbSession, body: RevokeIn | None = None) -> DeviceOut:
     return DeviceOut(**devices.revoke(session, device_id, reason=body.reason if body else ""))
