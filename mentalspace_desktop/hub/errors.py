@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mentalspace_desktop.hub.schemas import ErrorOut
+from mentalspace_desktop.hub.schemas import PATTERN_WORDS, ErrorOut
 
 # What each error status means on this hub, for the OpenAPI document.
 MEANING: dict[int, str] = {
@@ -74,6 +74,8 @@ def _reason(error: dict[str, Any]) -> str:
         return f"may hold at most {ctx['max_length']}"
     if kind == "too_short" and "min_length" in ctx:
         return f"must hold at least {ctx['min_length']}"
+    if kind == "string_pattern_mismatch":
+        return PATTERN_WORDS.get(str(ctx.get("pattern")), "is not in the form the document gives")
     if kind == "json_invalid":
         return "is not valid JSON"
     return str(error.get("msg") or kind).rstrip(".")
