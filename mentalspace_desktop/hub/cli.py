@@ -57,13 +57,23 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--self-signed", action="store_true", help="a throw-away certificate, for trying out")
     serve.add_argument("--no-jobs", action="store_true", help="do not run scheduled jobs in this process")
 
+    # The folder options go before the action or after it (devices --data-dir D list, or devices
+    # list --data-dir D): the action's copies are left out of the result unless given.
     dev = sub.add_parser("devices", help="list, approve or revoke workstations")
-    common(dev)
+    dev.add_argument("--data-dir", type=Path, help="the hub's folder (database, TLS files)")
+    dev.add_argument("--database-url", help="PostgreSQL URL; default: SQLite in the data folder")
     dev_sub = dev.add_subparsers(dest="action", required=True)
-    dev_sub.add_parser("list")
-    approve = dev_sub.add_parser("approve")
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = dev_sub.add_parser(name, help=help_text)
+        p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="the hub's folder")
+        p.add_argument("--database-url", default=argparse.SUPPRESS, help="PostgreSQL URL")
+        return p
+
+    action("list", "every workstation, its status and who works there")
+    approve = action("approve", "let a pending workstation sync")
     approve.add_argument("device_id")
-    revoke = dev_sub.add_parser("revoke")
+    revoke = action("revoke", "remove a workstation from the practice")
     revoke.add_argument("device_id")
     revoke.add_argument("--reason", default="")
 
@@ -182,6 +192,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_devices(args: argparse.Namespace) -> None:
+    if args.data_dir is None:
+        raise CliError("give the hub's folder with --data-dir DIR")
     settings = _settings(args)
     engine = db.make_engine(settings.url)
     try:
