@@ -80,6 +80,16 @@ def _join(files: StoreFiles, args: argparse.Namespace, creds: Credentials) -> in
     if unfinished(files):
         device = resume(files, username=creds.username, password=creds.password)
         print(f"continuing to set up device {device.device_id} with {device.hub_url}")
+        if not device.client.refresh_token:  # no keyring: the hub sign-in ended with the last run
+            try:
+                _conn, client = connect(device.store, device.hub_url, username=creds.username,
+                                        password=creds.password, code=creds.code,
+                                        device_name=args.device_name or socket.gethostname()[:100])
+            except BaseException:
+                device.close()
+                raise
+            device.client.close()
+            device.client = client
     else:
         device = connect_new_store(files, hub_url=args.hub.rstrip("/"), username=creds.username,
                                    password=creds.password, code=creds.code,
