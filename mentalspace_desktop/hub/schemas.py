@@ -55,7 +55,7 @@ Token = Annotated[
     _matching(_TOKEN, "must be printable ASCII letters, digits or signs, without spaces"),
     _documented(TOKEN_PATTERN),
 ]
-Ident = Annotated[Token, Field(min_length=1, max_length=36)]  # a row's, change's or device's id
+Ident = Annotated[Line, Field(min_length=1, max_length=36)]  # a row's, change's or device's id (uuids, in practice)
 VERSION_PATTERN = r"^[0-9A-Za-z.+-]*$"
 NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"  # a table's or a field's name
 Version = Annotated[str, Field(max_length=20, pattern=VERSION_PATTERN)]  # 0.1.0: compared part by part

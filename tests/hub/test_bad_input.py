@@ -82,7 +82,7 @@ def test_a_sync_log_entry_keeps_its_line_breaks(hub: HubFixture) -> None:
         ({"changes": {"last_name": [None]}}, "changes.0.changes.last_name", "at least 2"),
         ({"changes": {"dob": [None, 2**64]}}, "changes.0.changes.dob.1", "whole number"),
         ({"changes": {"dob": [None, {"nested": 1}]}}, "changes.0.changes.dob.1", "text, a number"),
-        ({"author_id": "a\x00"}, "changes.0.author_id", "printable"),
+        ({"author_id": "a\x00"}, "changes.0.author_id", "control characters"),
     ],
 )
 def test_a_pushed_change_out_of_bounds_is_refused_and_nothing_is_applied(

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path
 
 from mentalspace_desktop.hub.deps import AdminUser, ApprovedDevice, CurrentUser, DbSession
 from mentalspace_desktop.hub.errors import responses
-from mentalspace_desktop.hub.schemas import TOKEN_PATTERN, DeviceKeyIn, DeviceMe, DeviceOut, RevokeIn
+from mentalspace_desktop.hub.schemas import LINE_PATTERN, DeviceKeyIn, DeviceMe, DeviceOut, RevokeIn
 from mentalspace_desktop.hub.services import devices
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
-DeviceId = Annotated[str, Path(min_length=1, max_length=36, pattern=TOKEN_PATTERN)]
+DeviceId = Annotated[str, Path(min_length=1, max_length=36, pattern=LINE_PATTERN)]
 
 
 @router.get("/me", response_model=DeviceMe, responses=responses(401, 403, 404, params=False))
