@@ -71,7 +71,7 @@ def test_devices_take_the_folder_before_or_after_the_action(
 ) -> None:
     hub_dir = tmp_path / "h"
     hub_dir.mkdir()
-    engine = db.make_engine(HubSettings(hub_dir).url)
+    engine = db.make_engine(HubSettings(hub_dir).url)  # a hub made before hubs were encrypted
     db.prepare(engine)
     users, _ = seed(engine)
     device_id = new_id()
@@ -112,7 +112,7 @@ def test_a_solo_store_grows_into_a_practice_hub(
 
     store = open_store(practice.files, practice_template.master_key)
     settings = HubSettings(hub_dir, run_jobs=False)
-    engine = db.make_engine(settings.url)
+    engine = db.engine_for(settings)
     try:
         with store.read() as source, db.session_factory(engine)() as hub_s:
             for table in TABLES:
