@@ -30,7 +30,10 @@ def init(hub_dir: Path, tmp_path: Path) -> None:
 
 def unreadable_without_key(path: Path) -> None:
     assert PRACTICE.encode() not in path.read_bytes()
-    with contextlib.closing(sqlite3.connect(path)) as plain, pytest.raises(sqlite3.DatabaseError, match="not a database"):
+    with (
+        contextlib.closing(sqlite3.connect(path)) as plain,
+        pytest.raises(sqlite3.DatabaseError, match="not a database"),
+    ):
         plain.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
 
