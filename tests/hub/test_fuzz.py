@@ -24,15 +24,14 @@ from typing import Any
 
 import pytest
 
-from benchmarks._hubproc import HubProcess, hub_sqlite_url, pg_database
+from benchmarks._hubproc import HubProcess, pg_database
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.hub import db
 from mentalspace_desktop.hub.services import auth
+from mentalspace_desktop.hub.settings import HubSettings
 from mentalspace_desktop.store.sync_models import Device
 from mentalspace_desktop.store.types import utcnow
 from tests.hub.conftest import PG_ENV, ROLES, seed
-
-pytest.importorskip("schemathesis", reason="schemathesis (the test extra) is not installed")
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 MAX_EXAMPLES = 15  # per operation and phase: the three runs take about a minute on an idle machine
@@ -105,8 +104,13 @@ def fuzz_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzHub]:
 
 
 def _serve(data_dir: Path, database_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzHub]:
-    """Prepare and seed the hub database, enroll the fuzzer's workstations, and run the hub."""
-    engine = db.make_engine(database_url or hub_sqlite_url(data_dir))
+    """Prepare and seed the hub database, enroll the fuzzer's workstations, and run the hub.
+
+    On SQLite the database is encrypted, as ``mentalspace-hub init`` makes it."""
+    settings = HubSettings(data_dir, database_url=database_url)
+    if database_url is None:
+        settings.make_database_key()
+    engine = db.engine_for(settings)
     try:
         db.prepare(engine)
         users, _secrets = seed(engine)
