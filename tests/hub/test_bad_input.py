@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 
+from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.schemas import MAX_INT32, MAX_SAFE_INT
+from mentalspace_desktop.sync.tables import TABLES
 from tests.hub.conftest import HubFixture, client_row
 
 
@@ -154,3 +157,24 @@ def test_the_document_describes_every_error_status_with_the_one_error_body(hub: 
     assert {} in handshake["security"]  # a token is optional there
     protocol = document["components"]["schemas"]["HandshakeIn"]["properties"]["protocol"]
     assert protocol["minimum"] == 1  # what the handshake serves, not 0
+
+
+ODD_VALUES = [MAX_SAFE_INT, -MAX_SAFE_INT, 1e300, -1.5, "x" * 3000, "", True, "2026-13-45", "ü", None]
+
+
+def test_odd_values_in_every_field_of_every_table_are_answered_never_a_server_error(hub: HubFixture) -> None:
+    """What the document allows for a field's value, in every column the hub keeps: each change is
+    applied or refused with a reason, and the hub never fails (PostgreSQL is the stricter here)."""
+    admin = hub.device("admin")
+    for table in TABLES:
+        columns = repo.columns_of(repo.model_for(table))
+        changes = [
+            admin.change(table, new_id(), {column: [None, value]}, op=op)
+            for column in columns
+            for value in ODD_VALUES
+            for op in ("insert", "update")
+        ]
+        answer = admin.post("/v1/sync/push", json={"changes": changes})
+        assert answer.status_code == 200, (table, answer.text[:500])
+        outcomes = {r["outcome"] for r in answer.json()["results"]}
+        assert outcomes <= {"applied", "rejected", "conflict"}, (table, outcomes)
