@@ -22,7 +22,7 @@ from mentalspace_desktop.hub.settings import HubSettings
 def create_app(settings: HubSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = db.make_engine(settings.url)
+        engine = db.engine_for(settings)
         db.prepare(engine)
         with db.read_session(engine) as session:
             key = db.get_setting(session, db.SIGNING_KEY)

@@ -57,21 +57,38 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--self-signed", action="store_true", help="a throw-away certificate, for trying out")
     serve.add_argument("--no-jobs", action="store_true", help="do not run scheduled jobs in this process")
 
+    # The folder options go before the action or after it (devices --data-dir D list, or devices
+    # list --data-dir D): the action's copies are left out of the result unless given.
     dev = sub.add_parser("devices", help="list, approve or revoke workstations, or remove a person from one")
-    common(dev)
+    dev.add_argument("--data-dir", type=Path, help="the hub's folder (database, TLS files)")
+    dev.add_argument("--database-url", help="PostgreSQL URL; default: SQLite in the data folder")
     dev_sub = dev.add_subparsers(dest="action", required=True)
-    dev_sub.add_parser("list")
-    approve = dev_sub.add_parser("approve")
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = dev_sub.add_parser(name, help=help_text)
+        p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="the hub's folder")
+        p.add_argument("--database-url", default=argparse.SUPPRESS, help="PostgreSQL URL")
+        return p
+
+    action("list", "every workstation, its status and who works there")
+    approve = action("approve", "let a pending workstation sync")
     approve.add_argument("device_id")
-    revoke = dev_sub.add_parser("revoke")
+    revoke = action("revoke", "remove a workstation from the practice")
     revoke.add_argument("device_id")
     revoke.add_argument("--reason", default="")
-    remove = dev_sub.add_parser("remove-person", help="stop a person working on a workstation")
+    remove = action("remove-person", "stop a person working on a workstation")
     remove.add_argument("device_id")
     remove.add_argument("user", help="their user name")
 
     epoch = sub.add_parser("new-epoch", help="after restoring the database from a backup: devices re-copy")
     common(epoch)
+
+    backup = sub.add_parser("backup", help="write a backup of a hub on SQLite (encrypted with its key)")
+    common(backup)
+    backup.add_argument("--out", required=True, type=Path, help="the backup file to write")
+
+    encrypt = sub.add_parser("encrypt", help="encrypt a hub on SQLite made before hubs were encrypted")
+    common(encrypt)
     return parser
 
 
@@ -97,10 +114,21 @@ def _ask(value: str | None, prompt: str, flag: str) -> str:
     raise CliError(f"{flag} is needed")
 
 
+UNENCRYPTED = (
+    "warning: this hub's database is not encrypted (it was made before hubs were). Stop the hub and "
+    "run 'mentalspace-hub encrypt --data-dir {dir}' to encrypt it."
+)
+
+
 def cmd_init(args: argparse.Namespace) -> None:
     settings = _settings(args)
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = db.make_engine(settings.url)
+    file = settings.database_file
+    if file is not None and not file.exists() and not settings.key_file.exists():
+        settings.make_database_key()  # a new hub on SQLite is encrypted from its first page
+    elif db.is_unencrypted_sqlite(settings):
+        print(UNENCRYPTED.format(dir=args.data_dir), file=sys.stderr)
+    engine = db.engine_for(settings)
     try:
         db.prepare(engine)
         settings.save()
@@ -161,6 +189,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     )
     if settings.is_sqlite and not (settings.data_dir / "hub.db").exists():
         raise CliError(f"no hub in {settings.data_dir}; run 'mentalspace-hub init' first")
+    if db.is_unencrypted_sqlite(settings):
+        print(UNENCRYPTED.format(dir=settings.data_dir), file=sys.stderr)
     cert, key = settings.tls_cert, settings.tls_key
     if settings.self_signed:
         cert, key = self_signed(settings.tls_dir, host=settings.host)
@@ -185,8 +215,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_devices(args: argparse.Namespace) -> None:
+    if args.data_dir is None:
+        raise CliError("give the hub's folder with --data-dir DIR")
     settings = _settings(args)
-    engine = db.make_engine(settings.url)
+    engine = db.engine_for(settings)
     try:
         with db.session_factory(engine)() as session:
             if args.action == "list":
@@ -216,14 +248,40 @@ def cmd_devices(args: argparse.Namespace) -> None:
 
 
 def cmd_new_epoch(args: argparse.Namespace) -> None:
-    engine = db.make_engine(_settings(args).url)
+    engine = db.engine_for(_settings(args))
     try:
         print(f"New epoch {db.new_epoch(engine)}: every workstation will take a fresh copy.")
     finally:
         engine.dispose()
 
 
-COMMANDS = {"init": cmd_init, "serve": cmd_serve, "devices": cmd_devices, "new-epoch": cmd_new_epoch}
+def cmd_backup(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    encrypted = db.backup_sqlite(settings, args.out)
+    if encrypted:
+        print(f"Backup written to {args.out}, encrypted with the key in {settings.key_file}.")
+        print("Keep a copy of that key file apart from the backups: without it no backup opens.")
+    else:
+        print(f"Backup written to {args.out} (not encrypted: neither is this hub's database).")
+        print(UNENCRYPTED.format(dir=settings.data_dir), file=sys.stderr)
+
+
+def cmd_encrypt(args: argparse.Namespace) -> None:
+    key_file = db.encrypt_sqlite(_settings(args))
+    print(f"The hub's database is now encrypted; its key is in {key_file} (readable by you only).")
+    print("Keep a copy of that key file somewhere safe, apart from the hub's backups: without it neither")
+    print("the database nor any backup made from now on opens. Backups made before are not encrypted:")
+    print("delete them once a new backup exists.")
+
+
+COMMANDS = {
+    "init": cmd_init,
+    "serve": cmd_serve,
+    "devices": cmd_devices,
+    "new-epoch": cmd_new_epoch,
+    "backup": cmd_backup,
+    "encrypt": cmd_encrypt,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

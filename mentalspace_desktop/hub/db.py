@@ -1,5 +1,10 @@
 """The hub's database: engines for SQLite and PostgreSQL, migrations, and the hub's own settings rows.
 
+A hub on SQLite is encrypted at rest with SQLCipher, as a workstation's store is: a random 256-bit
+key in ``hub.key`` beside the database, readable by its owner only (like ``hub.json``, which may hold
+a PostgreSQL password). Its backups (:func:`backup_sqlite`) are encrypted with the same key. A hub
+made before that opens as it is, unencrypted, until :func:`encrypt_sqlite` converts it.
+
 Engines are made by whoever runs the hub (the app's lifespan, the command line, tests), never at
 import time. On SQLite every write transaction starts ``BEGIN IMMEDIATE`` so writers queue on the
 busy timeout instead of failing when a read turns into a write; on PostgreSQL row locks on the rows
@@ -9,18 +14,26 @@ being changed and the hub counter's row lock do that job (see :mod:`mentalspace_
 from __future__ import annotations
 
 import base64
+import contextlib
+import os
 import secrets
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import sqlcipher3
 from sqlalchemy import Engine, create_engine, event, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from mentalspace_desktop.errors import MentalSpaceError, StoreCorrupt
 from mentalspace_desktop.hub import clinical
+from mentalspace_desktop.hub.settings import HubSettings
 from mentalspace_desktop.store import migrate
+from mentalspace_desktop.store.engine import CURRENT_HMAC, connect_encrypted
 from mentalspace_desktop.store.sync_models import HubCounter, HubSetting
 
 READONLY = "hub_readonly"  # execution option: a read-only SQLite transaction may start deferred
@@ -33,12 +46,23 @@ POOL_SIZE = 20  # PostgreSQL connections kept open per hub process
 POOL_OVERFLOW = 10  # more, opened for a burst and closed after it (30 at most, as before)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``: SQLite with WAL and a busy timeout, or PostgreSQL with a pool."""
+class HubDatabaseError(MentalSpaceError):
+    """The hub's database cannot be opened, encrypted or backed up as asked."""
+
+
+def make_engine(url: str, key: bytes | None = None) -> Engine:
+    """An engine for ``url``: SQLite with WAL and a busy timeout (SQLCipher when ``key`` is given),
+    or PostgreSQL with a pool."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8, max_overflow=8
-        )
+        if key is not None:
+            path = Path(url.removeprefix("sqlite:///"))
+            engine = create_engine(
+                url, creator=lambda: _connect_encrypted(path, key), module=sqlcipher3, pool_size=8, max_overflow=8
+            )
+        else:
+            engine = create_engine(
+                url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8, max_overflow=8
+            )
         _tune_sqlite(engine)
         return engine
     # Connections stay open up to the number of requests a process serves at once: a connection
@@ -49,6 +73,28 @@ def make_engine(url: str) -> Engine:
     )
     _tune_postgresql(engine)
     return engine
+
+
+def engine_for(settings: HubSettings) -> Engine:
+    """The engine of the hub ``settings`` describe: its SQLite file opened with its key, if it has one."""
+    return make_engine(settings.url, settings.database_key())
+
+
+def is_unencrypted_sqlite(settings: HubSettings) -> bool:
+    """A hub on its default SQLite file made before hubs were encrypted (no key file beside it)."""
+    file = settings.database_file
+    return file is not None and file.exists() and not settings.key_file.exists()
+
+
+def _connect_encrypted(path: Path, key: bytes) -> Any:
+    try:
+        return connect_encrypted(path, key)
+    except StoreCorrupt:
+        raise HubDatabaseError(
+            f"The hub database {path} cannot be read with the key in {path.with_name('hub.key')}: the key "
+            "file is not the one made with this database, or the database is damaged. Put back the key "
+            "file kept with your backups, or restore the database from a backup made with this key."
+        ) from None
 
 
 def _tune_postgresql(engine: Engine) -> None:
@@ -159,3 +205,130 @@ def new_epoch(engine: Engine) -> str:
         if not done:
             conn.execute(insert(HubSetting).values(key=EPOCH, value=epoch))
     return epoch
+
+
+# -- encryption and backups of a hub on SQLite ------------------------------------------------------
+
+
+def _keyed(key: bytes) -> str:
+    return f"\"x'{key.hex()}'\""
+
+
+def _row_counts(conn: Any) -> dict[str, int]:
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {name: int(conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in names}
+
+
+def _export(source: Any, target: Path, key: bytes) -> None:
+    """Copy the database open on ``source`` into a new SQLCipher file ``target``, in one read snapshot."""
+    source.execute(f"PRAGMA cipher_default_hmac_algorithm = {CURRENT_HMAC}")
+    source.execute(f"ATTACH DATABASE ? AS export KEY {_keyed(key)}", (str(target),))
+    try:
+        source.execute("BEGIN")
+        source.execute("SELECT sqlcipher_export('export')")
+        source.execute("COMMIT")
+    finally:
+        source.execute("DETACH DATABASE export")
+
+
+def _check_copy(counts: dict[str, int], copy: Path, key: bytes) -> None:
+    conn = _connect_encrypted(copy, key)
+    try:
+        copied = _row_counts(conn)
+    finally:
+        conn.close()
+    if copied != counts:
+        raise HubDatabaseError(f"The encrypted copy {copy} does not hold every row of the hub; nothing was changed.")
+
+
+def encrypt_sqlite(settings: HubSettings) -> Path:
+    """Encrypt a hub's unencrypted SQLite database in place (the hub must be stopped); returns the key file.
+
+    The rows are copied into a new SQLCipher file under a new key, the copy is read back and counted
+    table by table, and only then does it replace the old file. No unencrypted copy is left behind.
+    """
+    file = settings.database_file
+    if file is None:
+        raise HubDatabaseError("Only a hub on its own SQLite file is encrypted by the hub; this one uses PostgreSQL.")
+    if not file.exists():
+        raise HubDatabaseError(f"There is no hub database in {settings.data_dir}.")
+    if settings.key_file.exists():
+        raise HubDatabaseError(f"This hub's database is already encrypted (its key is in {settings.key_file}).")
+    plain = sqlite3.connect(file, timeout=1)
+    try:
+        plain.execute("BEGIN EXCLUSIVE")  # refuses while the hub still runs (or another command writes)
+        plain.execute("ROLLBACK")
+        plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        counts = _row_counts(plain)
+    except sqlite3.OperationalError as exc:
+        raise HubDatabaseError(f"The hub database is in use ({exc}); stop the hub, then encrypt it.") from None
+    finally:
+        plain.close()
+    copy = file.with_name(file.name + ".encrypting")
+    copy.unlink(missing_ok=True)
+    key = secrets.token_bytes(32)
+    source = sqlcipher3.connect(str(file), timeout=1)  # no key: reads the plain file
+    source.isolation_level = None
+    try:
+        _export(source, copy, key)
+    finally:
+        source.close()
+    try:
+        _check_copy(counts, copy, key)
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    fd = os.open(settings.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(key.hex() + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    for suffix in ("-wal", "-shm"):
+        file.with_name(file.name + suffix).unlink(missing_ok=True)
+    os.replace(copy, file)
+    return settings.key_file
+
+
+def backup_sqlite(settings: HubSettings, target: Path) -> bool:
+    """Write a consistent copy of a hub's SQLite database to ``target`` while the hub runs.
+
+    An encrypted hub's backup is encrypted with the same key (keep ``hub.key`` apart from the
+    backups: either alone is of no use). Returns whether the backup is encrypted.
+    """
+    file = settings.database_file
+    if file is None:
+        raise HubDatabaseError(
+            "A hub on PostgreSQL is backed up with PostgreSQL's own tools (pg_dump), not by the hub."
+        )
+    if not file.exists():
+        raise HubDatabaseError(f"There is no hub database in {settings.data_dir}.")
+    if target.exists():
+        raise HubDatabaseError(f"{target} already exists; choose a new file for the backup.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    key = settings.database_key()
+    try:
+        if key is None:
+            with contextlib.closing(sqlite3.connect(file, timeout=30)) as src, contextlib.closing(
+                sqlite3.connect(target)
+            ) as out:
+                src.backup(out)
+            return False
+        source = _connect_encrypted(file, key)
+        source.isolation_level = None
+        try:
+            _export(source, target, key)
+        finally:
+            source.close()
+        _check_readable(target, key)
+        return True
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _check_readable(copy: Path, key: bytes) -> None:
+    conn = _connect_encrypted(copy, key)
+    try:
+        conn.execute("PRAGMA quick_check").fetchone()
+    finally:
+        conn.close()

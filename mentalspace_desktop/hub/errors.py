@@ -17,11 +17,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mentalspace_desktop.hub.schemas import ErrorOut
+from mentalspace_desktop.hub.schemas import PATTERN_WORDS, ErrorOut
 
 # What each error status means on this hub, for the OpenAPI document.
 MEANING: dict[int, str] = {
-    400: "The request names something this hub never issued (for example a sync position).",
+    400: "The request cannot be read (its body is not JSON text in UTF-8), or it names something "
+    "this hub never issued (a sync position).",
     401: "Not signed in, or the sign-in is not valid, has expired or is locked.",
     403: "Signed in, but not allowed: the workstation is waiting for approval or was removed, or "
     "the person's role may not do this.",
@@ -57,10 +58,11 @@ def not_found(detail: str) -> HubError:
     return HubError(404, detail, "not_found")
 
 
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses`` of a route that can answer ``statuses`` (and 422, for every route that
-    takes input), all with the hub's one error body."""
-    return {status: {"model": ErrorOut, "description": MEANING[status]} for status in sorted({*statuses, 422})}
+def responses(*statuses: int, body: bool = False, params: bool = True) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route that can answer ``statuses`` (and 422, for a route that takes
+    parameters or a body; and 400, for one that reads a body), all with the hub's one error body."""
+    every = {*statuses, *((422,) if params or body else ()), *((400,) if body else ())}
+    return {status: {"model": ErrorOut, "description": MEANING[status]} for status in sorted(every)}
 
 
 def _reason(error: dict[str, Any]) -> str:
@@ -72,6 +74,8 @@ def _reason(error: dict[str, Any]) -> str:
         return f"may hold at most {ctx['max_length']}"
     if kind == "too_short" and "min_length" in ctx:
         return f"must hold at least {ctx['min_length']}"
+    if kind == "string_pattern_mismatch":
+        return PATTERN_WORDS.get(str(ctx.get("pattern")), "is not in the form the document gives")
     if kind == "json_invalid":
         return "is not valid JSON"
     return str(error.get("msg") or kind).rstrip(".")
@@ -106,8 +110,12 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not read the body (not UTF-8, for example)
+            body = {"detail": "The request's body could not be read: send JSON text in UTF-8.", "code": "bad_body"}
+        else:
+            body = {"detail": str(exc.detail), "code": "http_error"}
         return JSONResponse(
-            {"detail": str(exc.detail), "code": "http_error"},
+            body,
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )

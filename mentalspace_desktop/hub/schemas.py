@@ -55,8 +55,22 @@ Token = Annotated[
     _matching(_TOKEN, "must be printable ASCII letters, digits or signs, without spaces"),
     _documented(TOKEN_PATTERN),
 ]
-Ident = Annotated[Token, Field(min_length=1, max_length=36)]  # a row's, change's or device's id
-Version = Annotated[str, Field(max_length=20, pattern=r"^[0-9A-Za-z.+-]*$")]  # 0.1.0: compared part by part
+Ident = Annotated[Line, Field(min_length=1, max_length=36)]  # a row's, change's or device's id (uuids, in practice)
+VERSION_PATTERN = r"^[0-9A-Za-z.+-]*$"
+NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"  # a table's or a field's name
+Version = Annotated[str, Field(max_length=20, pattern=VERSION_PATTERN)]  # 0.1.0: compared part by part
+
+# The words a 422 gives for a pattern a value does not match.
+PATTERN_WORDS = {
+    LINE_PATTERN: NO_CONTROL,
+    TEXT_PATTERN: "must not contain control characters (such as NUL)",
+    TOKEN_PATTERN: "must be printable ASCII letters, digits or signs, without spaces",
+    VERSION_PATTERN: "must be a version such as 0.1.0",
+    NAME_PATTERN: "must be lower-case letters, digits and underscores",
+    r"^[a-z]+$": "must be lower-case letters",
+    r"^[a-z_]+$": "must be lower-case letters and underscores",
+    r"^[A-Za-z0-9+/_=-]+$": "must be base64 text",
+}
 
 
 def _iso_text(value: Any) -> Any:
@@ -115,7 +129,7 @@ Scalar = Annotated[
         }
     ),
 ]
-FieldName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z_][a-z0-9_]*$")]
+FieldName = Annotated[str, Field(min_length=1, max_length=64, pattern=NAME_PATTERN)]
 Pair = Annotated[list[Scalar], Field(min_length=2, max_length=2)]  # [old, new]
 
 
@@ -244,7 +258,7 @@ class RemovePersonIn(RequestBody):
 class ChangeIn(RequestBody):
     device_seq: int = Field(ge=1, le=MAX_SAFE_INT, strict=True)
     change_id: Ident
-    table: str = Field(min_length=1, max_length=40, pattern=r"^[a-z_][a-z0-9_]*$")
+    table: str = Field(min_length=1, max_length=40, pattern=NAME_PATTERN)
     row_id: Ident
     op: str = Field(min_length=1, max_length=10, pattern=r"^[a-z]+$")
     base_server_seq: int | None = Field(default=None, ge=0, le=MAX_SAFE_INT, strict=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from mentalspace_desktop.sync.protocol import ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS
 
 CONFIG_FILE = "hub.json"  # written by ``init`` when the database is not the default SQLite file
+KEY_FILE = "hub.key"  # the SQLCipher key of the default SQLite database (hex), owner-only like hub.json
 DEFAULT_PORT = 8765
 
 
@@ -45,6 +47,43 @@ class HubSettings:
     @property
     def tls_dir(self) -> Path:
         return self.data_dir / "tls"
+
+    @property
+    def database_file(self) -> Path | None:
+        """The default SQLite database file (None when a database URL is given)."""
+        return None if self.database_url is not None else self.data_dir / "hub.db"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / KEY_FILE
+
+    def database_key(self) -> bytes | None:
+        """The key the default SQLite database is encrypted with; None for PostgreSQL, for a database
+        URL given explicitly, and for a hub made before its database was encrypted (no key file)."""
+        if self.database_file is None or not self.key_file.exists():
+            return None
+        text = self.key_file.read_text(encoding="utf-8").strip()
+        try:
+            key = bytes.fromhex(text)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise ValueError(f"{self.key_file} does not hold a hub database key (64 hex digits)")
+        return key
+
+    def make_database_key(self) -> bytes:
+        """A new random key for the default SQLite database, written where only the owner can read it.
+
+        Never overwrites a key: the database (and every backup of it) opens with that key only.
+        """
+        key = secrets.token_bytes(32)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(key.hex() + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        return key
 
     @classmethod
     def load(cls, data_dir: Path, **overrides: Any) -> HubSettings:

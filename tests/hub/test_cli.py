@@ -30,7 +30,7 @@ from mentalspace_desktop.store.sync_models import ChangeLog, Device
 from mentalspace_desktop.sync.tables import TABLES
 from tests import signing_keys
 from tests.factories import ADMIN_PASSWORD, PracticeFixture, PracticeTemplate
-from tests.hub.conftest import TestClient
+from tests.hub.conftest import TestClient, seed
 
 HUB = shutil.which("mentalspace-hub") or str(Path(sys.executable).parent / "mentalspace-hub")
 ADMIN_PW = "Granite-Willow-Comet-58"
@@ -68,6 +68,31 @@ def test_init_then_devices_and_plain_errors(tmp_path: Path, capsys: pytest.Captu
     assert cli.main(["serve", "--data-dir", str(tmp_path / "nothing-here")]) == 1
 
 
+def test_devices_take_the_folder_before_or_after_the_action(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub_dir = tmp_path / "h"
+    hub_dir.mkdir()
+    engine = db.make_engine(HubSettings(hub_dir).url)  # a hub made before hubs were encrypted
+    db.prepare(engine)
+    users, _ = seed(engine)
+    device_id = new_id()
+    with db.session_factory(engine)() as s, s.begin():
+        s.add(Device(id=device_id, name="front desk pc", enrolled_by=users["front_desk"], status="pending",
+                     last_device_seq=0))
+    engine.dispose()
+    assert cli.main(["devices", "list", "--data-dir", str(hub_dir)]) == 0
+    assert f"{device_id}  pending   front desk pc" in capsys.readouterr().out
+    assert cli.main(["devices", "approve", device_id, "--data-dir", str(hub_dir)]) == 0
+    assert capsys.readouterr().out.startswith(f"Approved {device_id} (front desk pc).")
+    assert cli.main(["devices", "revoke", "--data-dir", str(hub_dir), device_id, "--reason", "stolen"]) == 0
+    assert capsys.readouterr().out.startswith(f"Revoked {device_id}")
+    assert cli.main(["devices", "--data-dir", str(hub_dir), "list"]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert cli.main(["devices", "list"]) == 1
+    assert capsys.readouterr().err.strip() == "mentalspace-hub: give the hub's folder with --data-dir DIR"
+
+
 def test_a_solo_store_grows_into_a_practice_hub(
     practice: PracticeFixture,
     practice_template: PracticeTemplate,
@@ -89,7 +114,7 @@ def test_a_solo_store_grows_into_a_practice_hub(
 
     store = open_store(practice.files, practice_template.master_key)
     settings = HubSettings(hub_dir, run_jobs=False)
-    engine = db.make_engine(settings.url)
+    engine = db.engine_for(settings)
     try:
         with store.read() as source, db.session_factory(engine)() as hub_s:
             for table in TABLES:

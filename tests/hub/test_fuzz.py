@@ -24,18 +24,17 @@ from typing import Any
 
 import pytest
 
-from benchmarks._hubproc import HubProcess, hub_sqlite_url, pg_database
+from benchmarks._hubproc import HubProcess, pg_database
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.hub import db
 from mentalspace_desktop.hub.services import auth
+from mentalspace_desktop.hub.settings import HubSettings
 from mentalspace_desktop.store.sync_models import Device
 from mentalspace_desktop.store.types import utcnow
 from tests.hub.conftest import PG_ENV, ROLES, seed
 
-pytest.importorskip("schemathesis", reason="schemathesis (the test extra) is not installed")
-
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-MAX_EXAMPLES = 25  # per operation and phase: the three runs together take about a minute
+MAX_EXAMPLES = 15  # per operation and phase: the three runs take about a minute on an idle machine
 CHECKS = ",".join(
     (
         "not_a_server_error",
@@ -46,6 +45,15 @@ CHECKS = ",".join(
         "negative_data_rejection",
     )
 )
+
+# Stateful steps chain a device id read from the workstation list into the next call: into a
+# revocation, that would revoke the fuzzer's own workstation and end its sign-in mid-run. Revoking
+# a generated id is still fuzzed (coverage and fuzzing phases).
+OPERATIONS = """
+[[operations]]
+include-path = "/v1/devices/{device_id}/revoke"
+phases.stateful.enabled = false
+"""
 
 
 @dataclass(frozen=True)
@@ -80,24 +88,29 @@ def _enroll(engine: object, key: str, users: dict[str, str], who: str) -> str:
     )
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def fuzz_hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzHub]:
+@pytest.fixture(scope="module")
+def fuzz_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzHub]:
+    """The hub on PostgreSQL where the suite has it (it refuses more than SQLite does: NUL in text,
+    integers beyond 64 bits), else on SQLite."""
     data_dir = tmp_path_factory.mktemp("fuzz-hub")
-    if request.param == "sqlite":
-        yield from _serve(data_dir, None, tmp_path_factory)
-        return
     server = os.environ.get(PG_ENV)
     if not server:
-        print(f"skipping the PostgreSQL fuzz run: {PG_ENV} is not set")
-        pytest.skip(f"{PG_ENV} is not set")
+        print(f"fuzzing the hub on SQLite: {PG_ENV} is not set")
+        yield from _serve(data_dir, None, tmp_path_factory)
+        return
     pytest.importorskip("psycopg", reason="psycopg (the hub extra) is not installed")
     with pg_database(server, prefix="test_hubfuzz") as url:
         yield from _serve(data_dir, url, tmp_path_factory)
 
 
 def _serve(data_dir: Path, database_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzHub]:
-    """Prepare and seed the hub database, enroll the fuzzer's workstations, and run the hub."""
-    engine = db.make_engine(database_url or hub_sqlite_url(data_dir))
+    """Prepare and seed the hub database, enroll the fuzzer's workstations, and run the hub.
+
+    On SQLite the database is encrypted, as ``mentalspace-hub init`` makes it."""
+    settings = HubSettings(data_dir, database_url=database_url)
+    if database_url is None:
+        settings.make_database_key()
+    engine = db.engine_for(settings)
     try:
         db.prepare(engine)
         users, _secrets = seed(engine)
@@ -113,8 +126,12 @@ def _serve(data_dir: Path, database_url: str | None, tmp_path_factory: pytest.Te
 def run_schemathesis(hub: FuzzHub, who: str) -> tuple[int, str, dict[str, Any]]:
     """One schemathesis run as ``who``: its exit status, its output and its JSON report."""
     report = hub.report_dir / f"{who}.json"
+    config = hub.report_dir / "schemathesis.toml"
+    config.write_text(OPERATIONS, encoding="utf-8")
     command = [
         str(SCHEMATHESIS),
+        "--config-file",
+        str(config),
         "run",
         f"{hub.url}/openapi.json",
         "--checks",
@@ -129,9 +146,6 @@ def run_schemathesis(hub: FuzzHub, who: str) -> tuple[int, str, dict[str, Any]]:
         "1",
         "--exclude-path",
         "/v1/sync/events",
-        "--exclude-by",
-        # the stateful steps that would revoke the fuzzer's own workstation (see the module's docstring)
-        "path == /v1/devices/{device_id}/revoke" if who == "admin" else "path == /never",
         "--continue-on-failure",
         "--suppress-health-check",
         "all",

@@ -14,7 +14,7 @@ from mentalspace_desktop.hub.services import auth
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=TokensOut, responses=responses(401, 403))
+@router.post("/login", response_model=TokensOut, responses=responses(401, 403, body=True))
 def login(body: LoginIn, hub: Hub, session: DbSession) -> TokensOut:
     tokens = auth.login(
         session,
@@ -32,7 +32,7 @@ def login(body: LoginIn, hub: Hub, session: DbSession) -> TokensOut:
     return TokensOut(**asdict(tokens))
 
 
-@router.post("/refresh", response_model=TokensOut, responses=responses(401, 403))
+@router.post("/refresh", response_model=TokensOut, responses=responses(401, 403, body=True))
 def refresh(body: RefreshIn, hub: Hub, session: DbSession) -> TokensOut:
     tokens = auth.refresh(
         session,

@@ -19,7 +19,7 @@ def _event(seq: int) -> str:
     return f"data: {json.dumps({'seq': seq})}\n\n"
 
 
-@router.get("/v1/sync/events", response_class=StreamingResponse, responses=responses(401, 403))
+@router.get("/v1/sync/events", response_class=StreamingResponse, responses=responses(401, 403, params=False))
 async def events(request: Request, _principal: ApprovedDevice, caller: Caller, hub: Hub) -> StreamingResponse:
     """Sends the current number at once, then each new one; a comment every 15 s keeps proxies open.
 

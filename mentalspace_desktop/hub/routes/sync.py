@@ -39,7 +39,11 @@ def _json(body: dict[str, Any]) -> Response:
 
 
 @router.post(
-    "/v1/handshake", response_model=HandshakeOut, response_model_by_alias=True, responses=responses(401, 403, 426)
+    "/v1/handshake",
+    response_model=HandshakeOut,
+    response_model_by_alias=True,
+    responses=responses(401, 403, 426, body=True),
+    openapi_extra={"security": [{}]},  # a token is optional here (added to the bearer scheme)
 )
 def handshake(body: HandshakeIn, session: DbSession, _caller: OptionalUser) -> HandshakeOut:
     answer = handshakes.handshake(
@@ -59,7 +63,7 @@ def handshake(body: HandshakeIn, session: DbSession, _caller: OptionalUser) -> H
     )
 
 
-@router.post("/v1/sync/push", response_model=PushOut, responses=responses(401, 403, 409))
+@router.post("/v1/sync/push", response_model=PushOut, responses=responses(401, 403, 409, body=True))
 def push(body: PushIn, caller: Caller, hub: Hub) -> Response:
     with hub.request_transaction() as session:  # the caller's check and the batch: one transaction
         principal = caller.approved_in_request_transaction(session)
@@ -79,7 +83,7 @@ def pull(
     return _json(page.as_json())
 
 
-@router.post("/v1/sync/log", response_model=SyncRunOut, responses=responses(401, 403))
+@router.post("/v1/sync/log", response_model=SyncRunOut, responses=responses(401, 403, body=True))
 def post_log(body: SyncRunIn, principal: ApprovedDevice, session: DbSession) -> SyncRunOut:
     return SyncRunOut(**synclog.record(session, principal, body.model_dump()))
 
