@@ -47,6 +47,22 @@ class FileImport:
 class CalendarFileService(AppointmentService):
     """Export and import ``.ics`` files."""
 
+    def find_provider(self, name: str) -> tuple[str, str]:
+        """A provider by user name or full name ("Dr." and case ignored; a unique part of the name
+        will do). NotFound names the choices when it is not one person."""
+        wanted = name.strip().lower().removeprefix("dr.").removeprefix("dr ").strip()
+        with self.session.store.read() as s:
+            people = list(s.execute(select(User.id, User.username, User.full_name).where(
+                User.deleted.is_(False), User.active.is_(True))).all())
+        exact = [p for p in people if wanted in (p.username.lower(), p.full_name.lower())]
+        partial = [p for p in people if wanted and wanted in p.full_name.lower()]
+        found = exact or partial
+        if len(found) == 1:
+            return found[0].id, found[0].full_name
+        if not found:
+            raise NotFound(f"No one is called {name!r}.")
+        raise NotFound(f"{name!r} could be {', '.join(sorted(p.full_name for p in found))}; give the user name.")
+
     def _write(self, out: Path, data: bytes) -> None:
         tmp = out.with_name(out.name + ".part")
         tmp.write_bytes(data)
