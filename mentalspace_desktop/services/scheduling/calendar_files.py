@@ -88,8 +88,10 @@ class CalendarFileService(AppointmentService):
             raise ValidationError({"until": "The end date is before the start date."})
         if (date_to - date_from).days > 3 * 366:
             raise ValidationError({"until": "Export at most three years at a time."})
+        # A feed is for subscribing to a whole calendar: one's own, or anyone's for those who read
+        # the whole schedule (front desk, supervisors, administrators).
         own = provider_id == self.session.actor.user_id
-        if not allows(self.session.actor.role, Resource.SCHEDULE_BUSY_FREE, Action.READ,
+        if not allows(self.session.actor.role, Resource.SCHEDULE, Action.READ,
                       Relation.OWN if own else Relation.OTHER):
             raise PermissionDenied("You can export only your own calendar.")
         with self.session.store.write(self.session.actor.user_id) as s:
