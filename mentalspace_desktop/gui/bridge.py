@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from mentalspace_desktop.gui.qt import QObject, Signal
 from mentalspace_desktop.services.events import (
+    AppointmentDidChange,
     AuditDidAppend,
     ClientDidChange,
     Event,
     EventBus,
+    GroupDidChange,
     PracticeDidChange,
+    ScheduleSetupDidChange,
     UserDidChange,
+    WaitlistDidChange,
 )
 
 
@@ -22,6 +26,14 @@ class EventBridge(QObject):
     """Practice settings changed."""
     sig_audit_did_append = Signal()
     """New audit entries were written."""
+    sig_appointment_did_change = Signal(list, list)
+    """Appointments changed: (appointment ids, provider ids) — refresh calendars showing them."""
+    sig_schedule_setup_did_change = Signal(str)
+    """Types, rooms, locations, hours, time off or booking guards changed: what changed."""
+    sig_waitlist_did_change = Signal(str)
+    """A waitlist entry or its offers changed: entry id."""
+    sig_group_did_change = Signal(str)
+    """A group, its members or attendance changed: group id."""
     _sig_event = Signal(object)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
@@ -43,3 +55,11 @@ class EventBridge(QObject):
             self.sig_practice_did_change.emit()
         elif isinstance(event, AuditDidAppend):
             self.sig_audit_did_append.emit()
+        elif isinstance(event, AppointmentDidChange):
+            self.sig_appointment_did_change.emit(list(event.appointment_ids), list(event.provider_ids))
+        elif isinstance(event, ScheduleSetupDidChange):
+            self.sig_schedule_setup_did_change.emit(event.what)
+        elif isinstance(event, WaitlistDidChange):
+            self.sig_waitlist_did_change.emit(event.entry_id)
+        elif isinstance(event, GroupDidChange):
+            self.sig_group_did_change.emit(event.group_id)
