@@ -135,6 +135,12 @@ class CalendarGrid(QWidget):
         fraction = (pos.x() - self.column_x(column)) / self.column_width()
         return placed_at(self.model.placed(), column, self.minute_at(pos.y()), fraction)
 
+    def y_of(self, moment: datetime) -> int:
+        """Where ``moment`` falls on the first column's day (for scrolling to it)."""
+        if not self.model.columns:
+            return 0
+        return int(max(0.0, self.model.scale.minute_of(moment, self.model.columns[0].day)) * self.ppm)
+
     def cursor_time(self) -> datetime:
         return self.model.scale.slot_start(self.model.columns[self.cursor.column].day, self.cursor.slot)
 
@@ -202,6 +208,8 @@ class CalendarGrid(QWidget):
             hit = self.placed_under(pos)
             at_edge = hit is not None and pos.y() >= self.block_rect(hit).bottom() - EDGE
             self.setCursor(Qt.CursorShape.SizeVerCursor if at_edge else Qt.CursorShape.ArrowCursor)
+            entry = self.model.entry(hit.span.id) if hit else None
+            self.setToolTip(entry.describe() if entry else "")
             return
         drag = self.drag
         if not drag.started and (pos - drag.origin).manhattanLength() < DRAG_START:
@@ -470,7 +478,7 @@ class CalendarGrid(QWidget):
     def _paint_block_text(self, painter: QPainter, rect: QRectF, entry: CalendarEntry, font: QFont,
                           ink: QColor) -> None:
         inner = rect.adjusted(8, 2, -4, -2)
-        if inner.width() < 12 or inner.height() < 8:
+        if inner.width() < 30 or inner.height() < 8:  # a sliver: colour says enough, the tooltip the rest
             return
         bold = QFont(font)
         bold.setBold(True)

@@ -53,6 +53,7 @@ class CalendarEntry:
     provider_name: str = ""
     room_id: str = ""
     room_name: str = ""
+    location_id: str = ""
     client_id: str = ""
     client_name: str = ""
     type_name: str = ""
@@ -159,8 +160,10 @@ class CalendarModel(QAbstractListModel):
         self.days_in_week = 7
         self.providers: list[tuple[str, str]] = []
         self.rooms: list[tuple[str, str]] = []
+        self.rooms_at: dict[str, str] = {}
+        """room id → location id (the location filter narrows the room columns)."""
         self.provider_filter: set[str] | None = None
-        self.room_filter: set[str] | None = None
+        self.location_filter: str | None = None
         self.columns: list[Column] = []
         self._entries: dict[str, CalendarEntry] = {}
         self._placed: list[Placed] = []
@@ -168,17 +171,19 @@ class CalendarModel(QAbstractListModel):
 
     # -- inputs ------------------------------------------------------------------------------------
 
-    def set_resources(self, providers: Sequence[tuple[str, str]], rooms: Sequence[tuple[str, str]]) -> None:
+    def set_resources(self, providers: Sequence[tuple[str, str]], rooms: Sequence[tuple[str, str]],
+                      rooms_at: dict[str, str] | None = None) -> None:
         self.providers, self.rooms = list(providers), list(rooms)
+        self.rooms_at = dict(rooms_at or {})
         self._relayout()
 
     def set_view(self, view: CalendarView, day: date) -> None:
         self.view, self.day = view, day
         self._relayout()
 
-    def set_filters(self, *, providers: set[str] | None, rooms: set[str] | None) -> None:
-        """None: everyone (every room); a set: only those."""
-        self.provider_filter, self.room_filter = providers, rooms
+    def set_filters(self, *, providers: set[str] | None, location: str | None) -> None:
+        """None: every provider (every location); otherwise only those providers / that location."""
+        self.provider_filter, self.location_filter = providers, location
         self._relayout()
 
     def set_entries(self, entries: Sequence[CalendarEntry]) -> None:
@@ -211,13 +216,13 @@ class CalendarModel(QAbstractListModel):
         return [p for p in self.providers if shown is None or p[0] in shown]
 
     def column_rooms(self) -> list[tuple[str, str]]:
-        shown = self.room_filter
-        return [r for r in self.rooms if shown is None or r[0] in shown]
+        where = self.location_filter
+        return [r for r in self.rooms if where is None or self.rooms_at.get(r[0]) == where]
 
     def _passes(self, entry: CalendarEntry) -> bool:
         if self.provider_filter is not None and entry.provider_id not in self.provider_filter:
             return False
-        return self.room_filter is None or entry.room_id in self.room_filter
+        return self.location_filter is None or entry.location_id == self.location_filter
 
     def _relayout(self) -> None:
         self.beginResetModel()
