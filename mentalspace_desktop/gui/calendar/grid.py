@@ -82,7 +82,7 @@ class CalendarGrid(QWidget):
         self.conflict_check: ConflictCheck | None = None
         self.default_minutes = 50
         self.now: Callable[[], datetime] = datetime.now
-        self.cursor = Cursor()
+        self.key_cursor = Cursor()
         self.selected_id = ""
         self.drag: Drag | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -125,8 +125,8 @@ class CalendarGrid(QWidget):
 
     def cursor_rect(self) -> QRectF:
         scale = self.model.scale
-        y = self.cursor.slot * scale.slot_minutes * self.ppm
-        return QRectF(self.column_x(self.cursor.column) + 1, y, self.column_width() - 2, scale.slot_minutes * self.ppm)
+        y = self.key_cursor.slot * scale.slot_minutes * self.ppm
+        return QRectF(self.column_x(self.key_cursor.column) + 1, y, self.column_width() - 2, scale.slot_minutes * self.ppm)
 
     def placed_under(self, pos: QPointF) -> Placed | None:
         if pos.x() < GUTTER or not self.model.columns:
@@ -142,14 +142,14 @@ class CalendarGrid(QWidget):
         return int(max(0.0, self.model.scale.minute_of(moment, self.model.columns[0].day)) * self.ppm)
 
     def cursor_time(self) -> datetime:
-        return self.model.scale.slot_start(self.model.columns[self.cursor.column].day, self.cursor.slot)
+        return self.model.scale.slot_start(self.model.columns[self.key_cursor.column].day, self.key_cursor.slot)
 
     def entry_at_cursor(self) -> CalendarEntry | None:
         if self.selected_id:
             entry = self.model.entry(self.selected_id)
             if entry is not None:
                 return entry
-        hit = placed_at(self.model.placed(), self.cursor.column, self.cursor.slot * self.model.scale.slot_minutes + 0.5)
+        hit = placed_at(self.model.placed(), self.key_cursor.column, self.key_cursor.slot * self.model.scale.slot_minutes + 0.5)
         return self.model.entry(hit.span.id) if hit else None
 
     # -- proposals ---------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ class CalendarGrid(QWidget):
         hit = self.placed_under(pos)
         column = self.column_at(pos.x())
         slot = int(self.minute_at(pos.y()) // self.model.scale.slot_minutes)
-        self.cursor = Cursor(column, max(0, min(self.model.scale.slots - 1, slot)))
+        self.key_cursor = Cursor(column, max(0, min(self.model.scale.slots - 1, slot)))
         if hit is None:
             self.select("")
             self.drag = Drag("create", pos, None, column=column)
@@ -281,7 +281,7 @@ class CalendarGrid(QWidget):
     # -- input: keyboard ---------------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        key = event.key()
+        key = Qt.Key(event.key())
         mods = event.modifiers()
         if not self.model.columns:
             return super().keyPressEvent(event)
@@ -330,11 +330,11 @@ class CalendarGrid(QWidget):
         return super().focusNextPrevChild(next)
 
     def move_cursor(self, d_column: int, d_slot: int) -> None:
-        self.cursor = self.cursor.moved(
+        self.key_cursor = self.key_cursor.moved(
             d_column, d_slot, columns=len(self.model.columns), slots=self.model.scale.slots
         )
-        hit = placed_at(self.model.placed(), self.cursor.column,
-                        self.cursor.slot * self.model.scale.slot_minutes + 0.5)
+        hit = placed_at(self.model.placed(), self.key_cursor.column,
+                        self.key_cursor.slot * self.model.scale.slot_minutes + 0.5)
         self.select(hit.span.id if hit else "")
         self._announce_cursor()
         self.update()
@@ -343,14 +343,14 @@ class CalendarGrid(QWidget):
         target = next_block(self.model.placed(), self.selected_id or None, step)
         if target is None:
             return False
-        self.cursor = Cursor(target.column, int(target.start_minute // self.model.scale.slot_minutes))
+        self.key_cursor = Cursor(target.column, int(target.start_minute // self.model.scale.slot_minutes))
         self.select(target.span.id)
         self._announce_cursor()
         self.update()
         return True
 
     def book_at_cursor(self) -> None:
-        column = self.model.columns[self.cursor.column]
+        column = self.model.columns[self.key_cursor.column]
         start = self.cursor_time()
         self.sig_book_requested.emit(
             self.proposal_for_column(column, start, start + timedelta(minutes=self.default_minutes), None)
@@ -363,7 +363,7 @@ class CalendarGrid(QWidget):
             self.sig_feedback.emit("Select an appointment first (Tab goes from one to the next).", True)
             return
         placed = next((p for p in self.model.placed() if p.span.id == entry.id), None)
-        column_index = (placed.column if placed else self.cursor.column) + d_column
+        column_index = (placed.column if placed else self.key_cursor.column) + d_column
         if not 0 <= column_index < len(self.model.columns):
             return
         column = self.model.columns[column_index]
@@ -384,7 +384,7 @@ class CalendarGrid(QWidget):
 
     def _announce_cursor(self) -> None:
         entry = self.model.entry(self.selected_id) if self.selected_id else None
-        column = self.model.columns[self.cursor.column]
+        column = self.model.columns[self.key_cursor.column]
         when = self.cursor_time()
         where = f"{column.label}, " if self.model.view in (CalendarView.PROVIDERS, CalendarView.ROOMS) else ""
         text = entry.describe() if entry else f"{where}{when:%a} {when.day} {when:%b} {_clock(when)}: free"
@@ -394,7 +394,7 @@ class CalendarGrid(QWidget):
     def _layout_changed(self) -> None:
         n = len(self.model.columns)
         if n:
-            self.cursor = self.cursor.moved(0, 0, columns=n, slots=self.model.scale.slots)
+            self.key_cursor = self.key_cursor.moved(0, 0, columns=n, slots=self.model.scale.slots)
         if self.selected_id and self.model.entry(self.selected_id) is None:
             self.select("")
         self.setMinimumHeight(int(self.model.scale.minutes * 1.0))

@@ -24,7 +24,15 @@ from mentalspace_desktop.domain.calendar_layout import (
     layout,
     month_cells,
 )
-from mentalspace_desktop.gui.qt import QAbstractListModel, QColor, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from mentalspace_desktop.gui.qt import (
+    QAbstractListModel,
+    QColor,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -276,11 +284,6 @@ class CalendarModel(QAbstractListModel):
         if role == Role.LINES:
             return block_lines(entry)
         return None
-
-    def roleNames(self) -> dict[int, bytes]:  # noqa: N802
-        names = dict(super().roleNames())
-        names.update({int(r): r.name.lower().encode() for r in Role})
-        return names
 
 
 def block_fill(entry: CalendarEntry) -> QColor:

@@ -139,17 +139,17 @@ class CalendarPage(QWidget):
         second.addSpacing(8)
         second.addWidget(self.new_button)
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(self.grid)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setWidget(self.grid)
+        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         time_view = QWidget()
         tv = QVBoxLayout(time_view)
         tv.setContentsMargins(0, 0, 0, 0)
         tv.setSpacing(0)
         tv.addWidget(self.header)
-        tv.addWidget(self.scroll, 1)
+        tv.addWidget(self.scroller, 1)
         self.stack = QStackedWidget()
         self.stack.addWidget(time_view)
         self.stack.addWidget(self.month)
@@ -242,7 +242,7 @@ class CalendarPage(QWidget):
         start = datetime.combine(self.model.day, time(8))
         if self.model.columns and any(c.day == now.date() for c in self.model.columns) and now.hour >= 10:
             start = datetime.combine(self.model.day, (now - timedelta(hours=1)).time())
-        self.scroll.verticalScrollBar().setValue(self.grid.y_of(start))
+        self.scroller.verticalScrollBar().setValue(self.grid.y_of(start))
 
     def page(self, steps: int) -> None:
         self.set_view(self.model.view, step_range(self.model.view, self.model.day, steps))
