@@ -64,6 +64,7 @@ class CalendarEntry:
     location_id: str = ""
     client_id: str = ""
     client_name: str = ""
+    type_id: str = ""
     type_name: str = ""
     colour: str = "#5b8def"
     status: str = "scheduled"
@@ -75,6 +76,10 @@ class CalendarEntry:
     busy_only: bool = False
     """Another provider's time that this workstation sees only as busy (no client, no type)."""
     series_id: str = ""
+    group_id: str = ""
+    confirmed: bool = False
+    checked_in_at: datetime | None = None
+    editable: bool = True
 
     @property
     def span(self) -> Span:
@@ -86,7 +91,9 @@ class CalendarEntry:
 
     @property
     def title(self) -> str:
-        return "Busy" if self.busy_only else (self.client_name or self.type_name or "Appointment")
+        if self.busy_only:
+            return self.type_name or "Busy"
+        return self.client_name or self.type_name or "Appointment"
 
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status.replace("_", " ").capitalize())
@@ -107,7 +114,7 @@ class CalendarEntry:
     def describe(self) -> str:
         """One sentence for screen readers and tooltips."""
         if self.busy_only:
-            return f"Busy, {self.time_label()}, {self.provider_name}"
+            return f"{self.title}, {self.time_label()}, {self.provider_name}"
         parts = [self.title, self.type_name, self.time_label(), self.provider_name, self.status_label()]
         parts.append("telehealth" if self.telehealth else (self.room_name or ""))
         if self.risk_label():
@@ -299,7 +306,7 @@ def block_fill(entry: CalendarEntry) -> QColor:
 def block_lines(entry: CalendarEntry) -> list[str]:
     """The lines a block shows, most important first (a short block shows only the first)."""
     if entry.busy_only:
-        return ["Busy", entry.time_label()]
+        return [entry.title, entry.time_label()]
     first = entry.title
     second = " · ".join(p for p in (entry.type_name, entry.time_label()) if p)
     where = "Telehealth" if entry.telehealth else entry.room_name
