@@ -40,6 +40,34 @@ class AuditDidAppend(Event):
     count: int = 1
 
 
+@dataclass(frozen=True)
+class AppointmentDidChange(Event):
+    """Appointments were booked, moved, resized or changed status (one event per user action).
+
+    ``provider_ids`` lets an open calendar skip a refresh for columns it does not show.
+    """
+
+    appointment_ids: tuple[str, ...]
+    provider_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScheduleSetupDidChange(Event):
+    """Appointment types, locations, rooms, working hours or time off changed."""
+
+    what: str = ""  # types, rooms, locations, availability, time_off, guards
+
+
+@dataclass(frozen=True)
+class WaitlistDidChange(Event):
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class GroupDidChange(Event):
+    group_id: str
+
+
 Listener = Callable[[Event], None]
 
 

@@ -148,8 +148,9 @@ class BusyBlock(Synced, Base):
     """A provider (or room) is busy from ``start_at`` to ``end_at``: no client, no type, no reason.
 
     Kinds: ``appointment`` (the twin of the appointment with the same id), ``time_off`` (approved time
-    off, same id as the request), ``imported`` (from an ``.ics`` file). Buffers are included in the
-    times. Every workstation holds every busy block: that is what busy/free means.
+    off, same id as the request), ``imported`` (from an ``.ics`` file). Times are the visit's own;
+    the buffers around them are kept apart. Every workstation holds every busy block: that is what
+    busy/free means.
     """
 
     __tablename__ = "busy_blocks"
@@ -162,6 +163,8 @@ class BusyBlock(Synced, Base):
     room_id: Mapped[str | None] = mapped_column(ForeignKey("rooms.id"))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    buffer_before: Mapped[int] = mapped_column(Integer, default=0)  # minutes the provider keeps free
+    buffer_after: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(12), default="appointment")
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # a cancelled appointment frees its time
     source_uid: Mapped[str | None] = mapped_column(String(300))  # an imported event's UID

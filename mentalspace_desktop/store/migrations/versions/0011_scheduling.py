@@ -160,6 +160,8 @@ def upgrade() -> None:
     sa.Column('room_id', sa.String(length=36), nullable=True),
     sa.Column('start_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('end_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('buffer_before', sa.Integer(), nullable=False),
+    sa.Column('buffer_after', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('source_uid', sa.String(length=300), nullable=True),
