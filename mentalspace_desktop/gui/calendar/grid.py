@@ -126,7 +126,8 @@ class CalendarGrid(QWidget):
     def cursor_rect(self) -> QRectF:
         scale = self.model.scale
         y = self.key_cursor.slot * scale.slot_minutes * self.ppm
-        return QRectF(self.column_x(self.key_cursor.column) + 1, y, self.column_width() - 2, scale.slot_minutes * self.ppm)
+        x = self.column_x(self.key_cursor.column) + 1
+        return QRectF(x, y, self.column_width() - 2, scale.slot_minutes * self.ppm)
 
     def placed_under(self, pos: QPointF) -> Placed | None:
         if pos.x() < GUTTER or not self.model.columns:
@@ -149,7 +150,8 @@ class CalendarGrid(QWidget):
             entry = self.model.entry(self.selected_id)
             if entry is not None:
                 return entry
-        hit = placed_at(self.model.placed(), self.key_cursor.column, self.key_cursor.slot * self.model.scale.slot_minutes + 0.5)
+        minute = self.key_cursor.slot * self.model.scale.slot_minutes + 0.5
+        hit = placed_at(self.model.placed(), self.key_cursor.column, minute)
         return self.model.entry(hit.span.id) if hit else None
 
     # -- proposals ---------------------------------------------------------------------------------
@@ -410,11 +412,11 @@ class CalendarGrid(QWidget):
         painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
         self._paint_lines(painter, dark)
         font = QFont(self.font())
+        self._paint_now(painter)  # under the blocks: their words stay readable; the gutter marks it too
         for placed in self.model.placed():
             entry = self.model.entry(placed.span.id)
             if entry is not None:
                 self._paint_block(painter, self.block_rect(placed), entry, font, selected=entry.id == self.selected_id)
-        self._paint_now(painter)
         if self.hasFocus() and self.model.columns and self.drag is None:
             pen = QPen(pal.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DashLine)
             painter.setPen(pen)
@@ -529,6 +531,10 @@ class CalendarGrid(QWidget):
             painter.setBrush(red)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.drawEllipse(QPointF(self.column_x(i) + 1, y), 4, 4)
+            if i == 0 or self.model.columns[i - 1].day != now.date():
+                painter.drawRoundedRect(QRectF(2, y - 8, GUTTER - 8, 16), 3, 3)
+                painter.setPen(QColor("#ffffff"))
+                painter.drawText(QRectF(2, y - 8, GUTTER - 8, 16), Qt.AlignmentFlag.AlignCenter, _clock(now))
 
     def _paint_drag(self, painter: QPainter, drag: Drag, font: QFont, dark: bool) -> None:
         proposal = drag.proposal
