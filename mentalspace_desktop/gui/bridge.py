@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from mentalspace_desktop.gui.qt import QObject, Signal
 from mentalspace_desktop.services.events import (
+    AppointmentDidChange,
     AuditDidAppend,
     ClientDidChange,
     Event,
     EventBus,
+    GroupDidChange,
     PracticeDidChange,
+    ScheduleSetupDidChange,
     UserDidChange,
+    WaitlistDidChange,
 )
 
 
@@ -22,6 +26,10 @@ class EventBridge(QObject):
     """Practice settings changed."""
     sig_audit_did_append = Signal()
     """New audit entries were written."""
+    sig_appointment_did_change = Signal(list, list)
+    """Appointments were booked, moved or changed status: (appointment ids, provider ids)."""
+    sig_schedule_did_change = Signal(str)
+    """Schedule set-up, the waitlist or a group changed: "types", "availability", "waitlist", "groups"…"""
     _sig_event = Signal(object)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
@@ -43,3 +51,11 @@ class EventBridge(QObject):
             self.sig_practice_did_change.emit()
         elif isinstance(event, AuditDidAppend):
             self.sig_audit_did_append.emit()
+        elif isinstance(event, AppointmentDidChange):
+            self.sig_appointment_did_change.emit(list(event.appointment_ids), list(event.provider_ids))
+        elif isinstance(event, ScheduleSetupDidChange):
+            self.sig_schedule_did_change.emit(event.what)
+        elif isinstance(event, WaitlistDidChange):
+            self.sig_schedule_did_change.emit("waitlist")
+        elif isinstance(event, GroupDidChange):
+            self.sig_schedule_did_change.emit("groups")
