@@ -1,0 +1,99 @@
+"""Finding time: "find a slot" by form (providers, type, date range, time of day) or by a plain
+phrase ("Dr. Patel next Tuesday afternoon"), parsed offline."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlalchemy import select
+
+from mentalspace_desktop.domain.roles import Action, Resource
+from mentalspace_desktop.domain.scheduling.availability import Hours
+from mentalspace_desktop.domain.scheduling.conflicts import Block
+from mentalspace_desktop.domain.scheduling.phrases import SlotPhrase, parse_phrase
+from mentalspace_desktop.domain.scheduling.slots import Slot, SlotQuery, find_slots
+from mentalspace_desktop.domain.scheduling.times import day_bounds_utc
+from mentalspace_desktop.errors import ValidationError
+from mentalspace_desktop.services.permissions import require_any
+from mentalspace_desktop.services.scheduling.availability import PROVIDER_ROLES
+from mentalspace_desktop.services.scheduling.common import SchedulingBase
+from mentalspace_desktop.store.models import User
+from mentalspace_desktop.store.scheduling_models import AppointmentType, BusyBlock
+
+MAX_RANGE_DAYS = 92
+
+
+@dataclass(frozen=True)
+class FoundSlot:
+    slot: Slot
+    provider_name: str
+
+
+@dataclass(frozen=True)
+class PhraseResult:
+    phrase: SlotPhrase
+    type_id: str | None
+    slots: list[FoundSlot]
+    understood: str  # what was understood, in words, for the panel to echo
+
+
+class SlotFinder(SchedulingBase):
+    """Ranked free slots from working hours minus busy time (buffers included)."""
+
+    def find(self, *, type_id: str, date_from: date, date_to: date, provider_ids: Sequence[str] | None = None,
+             time_of_day: str | None = None, after: time | None = None, before: time | None = None,
+             weekdays: frozenset[int] = frozenset(), limit: int = 20) -> list[FoundSlot]:
+        """Free slots for a visit of ``type_id`` (its length and buffers), best first."""
+        require_any(self.session, Resource.SCHEDULE_BUSY_FREE, Action.READ)
+        if date_to < date_from:
+            raise ValidationError({"date_to": "The last day is before the first."})
+        if (date_to - date_from).days > MAX_RANGE_DAYS:
+            raise ValidationError({"date_to": "Search at most three months at a time."})
+        if time_of_day not in (None, "morning", "afternoon", "evening"):
+            raise ValidationError({"time_of_day": "Choose morning, afternoon or evening."})
+        with self.session.store.read() as s:
+            t = self.appointment_type(s, type_id)
+            tz = self.tz(s)
+            names = dict(s.execute(select(User.id, User.full_name).where(
+                User.role.in_(PROVIDER_ROLES), User.active.is_(True), User.deleted.is_(False))).tuples().all())
+            pids = [p for p in (provider_ids or sorted(names, key=lambda p: names[p])) if p in names]
+            hours: dict[str, list[Hours]] = {p: self.hours_of(s, p) for p in pids}
+            lo, _ = day_bounds_utc(date_from, tz)
+            _, hi = day_bounds_utc(date_to, tz)
+            busy: dict[str, list[Block]] = defaultdict(list)
+            for b in s.scalars(select(BusyBlock).where(
+                    BusyBlock.provider_id.in_(pids), BusyBlock.active.is_(True), BusyBlock.deleted.is_(False),
+                    BusyBlock.start_at < hi + timedelta(hours=4), BusyBlock.end_at > lo - timedelta(hours=4))):
+                busy[b.provider_id or ""].append(Block(b.id, b.start_at, b.end_at, b.provider_id, None, b.room_id,
+                                                       b.buffer_before, b.buffer_after, b.kind))
+            query = SlotQuery(tuple(pids), t.default_minutes, date_from, date_to, t.buffer_before, t.buffer_after,
+                              time_of_day, after, before, weekdays, limit=limit)
+            slots = find_slots(query, tz=tz, hours=hours, busy=busy, now=self.now())
+            return [FoundSlot(sl, names.get(sl.provider_id, "")) for sl in slots]
+
+    def find_by_phrase(self, text: str, *, default_type_id: str | None = None, limit: int = 20) -> PhraseResult:
+        """Parse ``text`` ("any intake slot this week after 4pm") and find slots for it."""
+        if not text.strip():
+            raise ValidationError({"phrase": "Type what you are looking for, e.g. “Dr. Patel next Tuesday afternoon”."})
+        with self.session.store.read() as s:
+            providers = dict(s.execute(select(User.id, User.full_name).where(
+                User.role.in_(PROVIDER_ROLES), User.active.is_(True), User.deleted.is_(False))).tuples().all())
+            types = dict(s.execute(select(AppointmentType.id, AppointmentType.name).where(
+                AppointmentType.active.is_(True), AppointmentType.deleted.is_(False))).tuples().all())
+            today = self.local_today(s)
+        phrase = parse_phrase(text, today=today, providers=providers, types=types)
+        type_id = phrase.type_id or default_type_id or (sorted(types, key=lambda k: types[k])[0] if types else None)
+        if type_id is None:
+            raise ValidationError({"type": "No appointment types are set up yet."})
+        assert phrase.date_from is not None and phrase.date_to is not None
+        slots = self.find(type_id=type_id, date_from=max(phrase.date_from, today), date_to=phrase.date_to,
+                          provider_ids=phrase.provider_ids or None, time_of_day=phrase.time_of_day,
+                          after=phrase.after, before=phrase.before, limit=limit)
+        who = ", ".join(providers[p] for p in phrase.provider_ids) or "any provider"
+        understood = f"{types[type_id]} with {who}; {phrase.describe()}"
+        if phrase.ignored:
+            understood += f" (ignored: {' '.join(phrase.ignored)})"
+        return PhraseResult(phrase, type_id, slots, understood)

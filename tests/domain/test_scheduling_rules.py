@@ -1,0 +1,133 @@
+"""Booking guards, no-show risk, waitlist priority, slot finding and phrase parsing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+
+from mentalspace_desktop.domain.clients import ConsentKind, ConsentOnFile
+from mentalspace_desktop.domain.scheduling.availability import Hours
+from mentalspace_desktop.domain.scheduling.conflicts import Block
+from mentalspace_desktop.domain.scheduling.guards import GuardSettings, booking_refusals
+from mentalspace_desktop.domain.scheduling.phrases import parse_phrase
+from mentalspace_desktop.domain.scheduling.risk import History, no_show_risk
+from mentalspace_desktop.domain.scheduling.slots import SlotQuery, find_slots
+from mentalspace_desktop.domain.scheduling.times import to_utc, utc
+from mentalspace_desktop.domain.scheduling.waitlist import FreedSlot, Waiting, best_matches, match, priority
+
+TZ = "America/New_York"
+VISIT = date(2026, 3, 10)
+
+
+def _consent(kind: ConsentKind, signed: date) -> ConsentOnFile:
+    return ConsentOnFile(kind, signed)
+
+
+def test_guards_informed_consent_renewed_yearly() -> None:
+    s = GuardSettings()
+    adult = date(1990, 1, 1)
+    assert [r.rule for r in booking_refusals(s, dob=adult, visit_day=VISIT, telehealth=False, consents=[])] == [
+        "informed_consent"]
+    fresh = [_consent(ConsentKind.INFORMED_CONSENT, VISIT - timedelta(days=100))]
+    assert booking_refusals(s, dob=adult, visit_day=VISIT, telehealth=False, consents=fresh) == []
+    old = [_consent(ConsentKind.INFORMED_CONSENT, VISIT - timedelta(days=400))]
+    refusals = booking_refusals(s, dob=adult, visit_day=VISIT, telehealth=False, consents=old)
+    assert refusals and "every year" in refusals[0].message
+
+
+def test_guards_minor_and_telehealth_and_settings_as_data() -> None:
+    s = GuardSettings()
+    minor = date(2014, 5, 1)
+    ok = [_consent(ConsentKind.INFORMED_CONSENT, VISIT - timedelta(days=10))]
+    rules = [r.rule for r in booking_refusals(s, dob=minor, visit_day=VISIT, telehealth=True, consents=ok)]
+    assert rules == ["guardian_consent", "telehealth_consent"]
+    relaxed = GuardSettings.from_dict({"telehealth_consent": False, "guardian_consent_for_minors": False,
+                                       "unknown": 1})
+    assert booking_refusals(relaxed, dob=minor, visit_day=VISIT, telehealth=True, consents=ok) == []
+    assert GuardSettings.from_dict(relaxed.to_dict()) == relaxed
+    with pytest.raises(ValueError):
+        GuardSettings.from_dict({"informed_consent_valid_days": 0})
+
+
+def test_no_show_risk_rises_with_history_and_explains_itself() -> None:
+    reliable = no_show_risk(History(completed=12), lead_days=7, hour=11, weekday=2, confirmed=True)
+    flaky = no_show_risk(History(completed=6, no_shows=4, late_cancels=2), lead_days=30, hour=8, weekday=0,
+                         confirmed=False)
+    new = no_show_risk(History(), lead_days=7, hour=11, weekday=2, confirmed=False)
+    assert reliable.score < new.score < flaky.score
+    assert reliable.level == "low" and flaky.level == "high"
+    text = flaky.explain()
+    assert "4 past no-shows" in text and "not confirmed" in text and "early morning" in text
+    assert "new client" in new.explain()
+
+
+def test_waitlist_priority_and_matching_with_reasons() -> None:
+    today = date(2026, 3, 10)
+    long_wait = Waiting("a", today - timedelta(weeks=6))
+    urgent = Waiting("b", today - timedelta(weeks=1), urgency="urgent")
+    assert priority(urgent, today).score > priority(long_wait, today).score
+    assert "urgent" in priority(urgent, today).explain()
+    slot = FreedSlot("dr", datetime(2026, 3, 12, 16, 0))  # Thursday afternoon
+    picky_match = Waiting("c", today - timedelta(weeks=2), days=frozenset({3}), times=frozenset({"afternoon"}))
+    picky_miss = Waiting("d", today - timedelta(weeks=2), days=frozenset({0}), times=frozenset({"morning"}))
+    wrong_provider = Waiting("e", today - timedelta(weeks=9), provider_id="other")
+    assert match(wrong_provider, slot, today) is None
+    m = match(picky_match, slot, today)
+    assert m is not None and "preferred day" in m.explain()
+    ranked = [w.id for w, _ in best_matches([picky_miss, picky_match, wrong_provider, urgent], slot, today)]
+    assert ranked[0] == "b" and ranked.index("c") < ranked.index("d") and "e" not in ranked
+    assert match(Waiting("f", today, telehealth_ok=False), FreedSlot("dr", slot.start_local, telehealth=True),
+                 today) is None
+
+
+def test_find_slots_respects_hours_busy_and_buffers_and_ranks() -> None:
+    hours = {"dr": [Hours(1, time(9), time(12))], "kim": [Hours(1, time(9), time(17))]}
+    busy = {"dr": [Block("x", to_utc(datetime(2026, 3, 10, 10), TZ), to_utc(datetime(2026, 3, 10, 10, 50), TZ),
+                         "dr", buffer_after=10)]}
+    q = SlotQuery(("dr", "kim"), 50, date(2026, 3, 10), date(2026, 3, 10), step_minutes=30, limit=100)
+    slots = find_slots(q, tz=TZ, hours=hours, busy=busy, now=utc(2026, 3, 1))
+    dr = sorted(s.start_local.time() for s in slots if s.provider_id == "dr")
+    assert dr == [time(9), time(11)]  # 9:30 hits the visit, 10:00–10:30 inside it, 11:00 clears the buffer
+    assert all(s.end_local.time() <= time(17) for s in slots)
+    assert slots[0].provider_id == "dr"  # the first provider asked for comes first on the same day
+    afternoon = find_slots(SlotQuery(("kim",), 50, date(2026, 3, 10), date(2026, 3, 10), time_of_day="afternoon"),
+                           tz=TZ, hours=hours, busy=busy, now=utc(2026, 3, 1))
+    assert afternoon and all(12 <= s.start_local.hour < 17 for s in afternoon)
+    after4 = find_slots(SlotQuery(("kim",), 30, date(2026, 3, 10), date(2026, 3, 10), after=time(16)),
+                        tz=TZ, hours=hours, busy=busy, now=utc(2026, 3, 1))
+    assert [s.start_local.time() for s in after4] == [time(16), time(16, 15), time(16, 30)]
+    past = find_slots(q, tz=TZ, hours=hours, busy=busy, now=utc(2026, 3, 11))
+    assert past == []
+
+
+PROVIDERS = {"p": "Dr. Anita Patel", "k": "Marcus Kim"}
+TYPES = {"i": "Intake assessment", "t": "Individual therapy"}
+MONDAY = date(2026, 11, 30)
+
+
+def test_phrase_provider_next_weekday_afternoon() -> None:
+    p = parse_phrase("Dr. Patel next Tuesday afternoon", today=MONDAY, providers=PROVIDERS, types=TYPES)
+    assert p.provider_ids == ["p"] and p.date_from == p.date_to == date(2026, 12, 8)
+    assert p.time_of_day == "afternoon" and p.ignored == []
+
+
+def test_phrase_any_intake_this_week_after_4pm() -> None:
+    p = parse_phrase("any intake slot this week after 4pm", today=MONDAY, providers=PROVIDERS, types=TYPES)
+    assert p.type_id == "i" and p.provider_ids == []
+    assert (p.date_from, p.date_to) == (MONDAY, date(2026, 12, 6)) and p.after == time(16)
+
+
+@pytest.mark.parametrize(("text", "check"), [
+    ("tomorrow morning with Kim", lambda p: p.provider_ids == ["k"] and p.date_from == date(2026, 12, 1)),
+    ("Dec 3 before 10am", lambda p: p.date_from == date(2026, 12, 3) and p.before == time(10)),
+    ("between 1 and 3 on friday", lambda p: (p.after, p.before) == (time(13), time(15))
+     and p.date_from == date(2026, 12, 4)),
+    ("next week", lambda p: (p.date_from, p.date_to) == (date(2026, 12, 7), date(2026, 12, 13))),
+    ("Thursday", lambda p: p.date_from == date(2026, 12, 3)),
+    ("individual therapy tonight", lambda p: p.type_id == "t" and p.time_of_day == "evening"),
+    ("something odd", lambda p: p.ignored == ["something", "odd"] and p.date_to == MONDAY + timedelta(days=13)),
+])
+def test_phrase_more_forms(text: str, check: object) -> None:
+    p = parse_phrase(text, today=MONDAY, providers=PROVIDERS, types=TYPES)
+    assert check(p), p  # type: ignore[operator]
