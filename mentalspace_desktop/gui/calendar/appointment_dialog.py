@@ -5,11 +5,11 @@ session, this and following, or all, each affected session checked before saving
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from html import escape
 
 from mentalspace_desktop.domain.roles import Role
-from mentalspace_desktop.gui.calendar.booking_dialog import _buddy, _clock, _problem, time_choices
+from mentalspace_desktop.gui.calendar.booking_dialog import _buddy, _clock, _problem, minutes_of, time_choices
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.service_source import entry_of
 from mentalspace_desktop.gui.qt import (
@@ -116,7 +116,7 @@ class AppointmentDialog(QDialog):
         self.time_box.setAccessibleName("Start time")
         for label, clock in time_choices():
             self.time_box.addItem(label, clock)
-        self.time_box.setCurrentIndex(max(0, self.time_box.findData(e.start.time())))
+        self.time_box.setCurrentIndex(max(0, self.time_box.findData(minutes_of(e.start))))
         self.minutes = QSpinBox()
         self.minutes.setRange(5, 600)
         self.minutes.setSingleStep(5)
@@ -283,8 +283,8 @@ class AppointmentDialog(QDialog):
 
     def new_start(self) -> datetime:
         d = self.date_edit.date()
-        t: time = self.time_box.currentData()
-        return datetime(d.year(), d.month(), d.day(), t.hour, t.minute)
+        hour, minute = divmod(int(self.time_box.currentData()), 60)
+        return datetime(d.year(), d.month(), d.day(), hour, minute)
 
     def change(self) -> SeriesChange:
         e = self.entry

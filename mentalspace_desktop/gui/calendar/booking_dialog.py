@@ -58,12 +58,17 @@ REPEATS = (
 FIRST_HOUR, LAST_HOUR, STEP = 6, 22, 5
 
 
-def time_choices() -> list[tuple[str, time]]:
+def time_choices() -> list[tuple[str, int]]:
+    """("9:05 AM", minutes after midnight) every 5 minutes of the bookable day (typing "9:3" jumps)."""
     out = []
     for minutes in range(FIRST_HOUR * 60, LAST_HOUR * 60, STEP):
-        t = time(minutes // 60, minutes % 60)
-        out.append((f"{t.hour % 12 or 12}:{t.minute:02d} {'AM' if t.hour < 12 else 'PM'}", t))
+        hour, minute = divmod(minutes, 60)
+        out.append((f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}", minutes))
     return out
+
+
+def minutes_of(moment: datetime | time) -> int:
+    return moment.hour * 60 + moment.minute
 
 
 def money(cents: int | None) -> str:
@@ -152,8 +157,8 @@ class BookingDialog(QDialog):
         self.time_box.setAccessibleName("Start time")
         for label, clock in time_choices():
             self.time_box.addItem(label, clock)
-        start = proposal.start.time()
-        self.time_box.setCurrentIndex(max(0, next((i for i, (_l, t) in enumerate(time_choices()) if t >= start), 0)))
+        start = minutes_of(proposal.start)
+        self.time_box.setCurrentIndex(max(0, next((i for i, (_l, m) in enumerate(time_choices()) if m >= start), 0)))
         self.minutes = QSpinBox()
         self.minutes.setRange(5, 600)
         self.minutes.setSingleStep(5)
@@ -390,8 +395,8 @@ class BookingDialog(QDialog):
 
     def start_local(self) -> datetime:
         d = self.date_edit.date()
-        t: time = self.time_box.currentData()
-        return datetime(d.year(), d.month(), d.day(), t.hour, t.minute)
+        hour, minute = divmod(int(self.time_box.currentData()), 60)
+        return datetime(d.year(), d.month(), d.day(), hour, minute)
 
     def request(self, override: str | None = None) -> BookingRequest:
         t = self.current_type()
