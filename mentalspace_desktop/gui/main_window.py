@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 class NavId:
     TODAY = "today"
     SCHEDULE = "schedule"
+    WAITLIST = "waitlist"
     CLIENTS = "clients"
     USERS = "users"
     AUDIT = "audit"
@@ -73,6 +74,7 @@ class NavEntry:
 NAV_ENTRIES = (
     NavEntry(NavId.TODAY, "Today", Resource.SCHEDULE, Action.READ),
     NavEntry(NavId.SCHEDULE, "Schedule", Resource.SCHEDULE_BUSY_FREE, Action.READ),
+    NavEntry(NavId.WAITLIST, "Waitlist", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.CLIENTS, "Clients", Resource.DEMOGRAPHICS, Action.READ),
     NavEntry(NavId.USERS, "Users", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.AUDIT, "Audit log", Resource.AUDIT_LOG, Action.READ),
@@ -307,7 +309,7 @@ class MainWindow(QMainWindow):
     def _make_page(self, page_id: str) -> QWidget:
         if page_id in (NavId.SYNC, NavId.CONFLICTS, NavId.DEVICES, NavId.HUB_LOG):
             return self._make_sync_page(page_id)
-        if page_id in (NavId.TODAY, NavId.SCHEDULE):
+        if page_id in (NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST):
             return self._make_schedule_page(page_id)
         if page_id == NavId.CLIENTS:
             from mentalspace_desktop.gui.clients import ClientsPage
@@ -333,6 +335,10 @@ class MainWindow(QMainWindow):
             if self.can_read_clients:
                 today.sig_open_client.connect(self.open_client)
             return today
+        if page_id == NavId.WAITLIST:
+            from mentalspace_desktop.gui.calendar.waitlist import WaitlistPage
+
+            return WaitlistPage(self.session, self.bridge)
         from mentalspace_desktop.gui.calendar.schedule_page import SchedulePage
 
         return SchedulePage(self.session, self.bridge)

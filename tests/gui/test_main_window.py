@@ -21,11 +21,11 @@ pytestmark = pytest.mark.gui
 WAIT = 20_000
 
 EXPECTED_NAV = {
-    "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS, NavId.USERS, NavId.AUDIT, NavId.SETTINGS],
-    "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS, NavId.AUDIT],
-    "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS],
+    "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.USERS, NavId.AUDIT, NavId.SETTINGS],
+    "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.AUDIT],
+    "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS],
     "billing": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS],
-    "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS],
+    "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS],
 }
 
 
@@ -62,7 +62,7 @@ def test_pages_switch_and_are_built_once(make_window) -> None:
     assert window.stack.currentWidget() is users
     window.show_page(NavId.CLIENTS)
     assert window.show_page(NavId.USERS) is users
-    window.nav_actions[4].trigger()  # Ctrl+5
+    window.nav_actions[5].trigger()  # Ctrl+6
     assert window.current_page_id() == NavId.AUDIT
 
 

@@ -55,6 +55,8 @@ class AppointmentDialog(QDialog):
     """The appointment (or its series) changed: a few words for the status line."""
     sig_checked = Signal()
     """The preview of a change is on screen."""
+    sig_cancelled = Signal(object)
+    """The appointment was cancelled: the :class:`CalendarEntry` whose time is free now."""
 
     def __init__(self, session: UserSession, appointment_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -272,6 +274,8 @@ class AppointmentDialog(QDialog):
 
         def done(_r: object) -> None:
             self.sig_changed.emit(f"{e.title} {words}.")
+            if key == "cancel":
+                self.sig_cancelled.emit(e)
             self.accept()
 
         run_in_background(self, work, on_done=done, on_error=self.message.show_exception)

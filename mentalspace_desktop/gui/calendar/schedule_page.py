@@ -33,6 +33,7 @@ class SchedulePage(QWidget):
         self.source.loaded = self.calendar.model.entries
         self.calendar.new_button.setVisible(self.may_book)
         self.dialog: BookingDialog | AppointmentDialog | None = None
+        self.offer_dialog: QWidget | None = None
         self._started = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -95,6 +96,22 @@ class SchedulePage(QWidget):
             return None
         dialog.sig_changed.connect(lambda text: self.calendar.show_feedback(text, False))
         dialog.sig_changed.connect(lambda _t: self.calendar.reload())
+        dialog.sig_cancelled.connect(self.offer_freed_slot)
         self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def offer_freed_slot(self, entry: CalendarEntry) -> QWidget | None:
+        """A cancellation freed time: show who on the waitlist fits it best (the desk may just close)."""
+        if not self.may_book or entry.start <= datetime.now():
+            return None
+        from mentalspace_desktop.gui.calendar.waitlist import OfferSlotDialog
+
+        minutes = int((entry.end - entry.start).total_seconds() // 60)
+        dialog = OfferSlotDialog(self.session, self, provider_id=entry.provider_id, start=entry.start,
+                                 minutes=minutes, type_id=entry.type_id)
+        dialog.sig_offer_did_finish.connect(lambda text: self.calendar.show_feedback(text, False))
+        dialog.sig_offer_did_finish.connect(lambda _t: self.calendar.reload())
+        self.offer_dialog = dialog
         dialog.open()
         return dialog
