@@ -15,6 +15,7 @@ from mentalspace_desktop.gui.calendar.grid import CalendarGrid
 from mentalspace_desktop.gui.calendar.model import CalendarEntry, CalendarModel
 from mentalspace_desktop.gui.calendar.month import ColumnHeader, MonthView
 from mentalspace_desktop.gui.calendar.source import CalendarSource, Resources
+from mentalspace_desktop.gui.localtime import wall_now, wall_today
 from mentalspace_desktop.gui.qt import (
     QButtonGroup,
     QComboBox,
@@ -56,7 +57,7 @@ class CalendarPage(QWidget):
     """A move or resize was saved: the appointment id."""
 
     def __init__(self, source: CalendarSource, parent: QWidget | None = None, *,
-                 today: Callable[[], date] = date.today, now: Callable[[], datetime] = datetime.now) -> None:
+                 today: Callable[[], date] = wall_today, now: Callable[[], datetime] = wall_now) -> None:
         super().__init__(parent)
         self.source = source
         self.today = today

@@ -16,6 +16,7 @@ from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.page import CalendarPage
 from mentalspace_desktop.gui.calendar.service_source import ServiceSource
 from mentalspace_desktop.gui.errors import show_error
+from mentalspace_desktop.gui.localtime import wall_now, wall_today
 from mentalspace_desktop.gui.qt import QShowEvent, QVBoxLayout, QWidget
 from mentalspace_desktop.services.session import UserSession
 
@@ -24,7 +25,7 @@ class SchedulePage(QWidget):
     """Calendar + dialogs for the signed-in user."""
 
     def __init__(self, session: UserSession, bridge: EventBridge, parent: QWidget | None = None, *,
-                 today: Callable[[], date] = date.today, now: Callable[[], datetime] = datetime.now) -> None:
+                 today: Callable[[], date] = wall_today, now: Callable[[], datetime] = wall_now) -> None:
         super().__init__(parent)
         self.session = session
         self.may_book = allows_any(session.actor.role, Resource.SCHEDULE, Action.WRITE)
@@ -103,7 +104,7 @@ class SchedulePage(QWidget):
 
     def offer_freed_slot(self, entry: CalendarEntry) -> QWidget | None:
         """A cancellation freed time: show who on the waitlist fits it best (the desk may just close)."""
-        if not self.may_book or entry.start <= datetime.now():
+        if not self.may_book or entry.start <= self.calendar.grid.now():
             return None
         from mentalspace_desktop.gui.calendar.waitlist import OfferSlotDialog
 

@@ -17,6 +17,7 @@ from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.service_source import entry_of
+from mentalspace_desktop.gui.localtime import wall_now
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QColor,
@@ -114,7 +115,7 @@ class TodayPage(QWidget):
     """Open this client's chart."""
 
     def __init__(self, session: UserSession, bridge: EventBridge, parent: QWidget | None = None, *,
-                 now: Callable[[], datetime] = datetime.now) -> None:
+                 now: Callable[[], datetime] = wall_now) -> None:
         super().__init__(parent)
         self.session = session
         self.service = AppointmentService(session)

@@ -52,7 +52,8 @@ class Schedule:
 
 
 def seed_schedule(practice: PracticeFixture, day: date, *, clients: int = 6) -> Schedule:
-    """Set up ``practice`` for booking on ``day`` (a weekday): hours 8–18 Monday to Friday."""
+    """Set up ``practice`` for booking on ``day``: hours 8–18 every day of the week (so a test that
+    books for today runs on a Sunday too)."""
     schedule = Schedule(practice, day)
     admin = practice.admin
     with admin.store.write(admin.actor.user_id) as s:
@@ -72,7 +73,7 @@ def seed_schedule(practice: PracticeFixture, day: date, *, clients: int = 6) -> 
             s.flush()
             schedule.types[name] = kind.id
         for key in ("supervisor", "clinician", "other_clinician"):
-            for weekday in range(5):
+            for weekday in range(7):
                 s.add(ProviderAvailability(provider_id=practice.users[key], location_id=location.id,
                                            weekday=weekday, start_time="08:00", end_time="18:00"))
     names = [("Ana", "Rivera"), ("Marcus", "Hill"), ("Priya", "Shah"), ("Tom", "Becker"), ("Leo", "Park"),

@@ -135,10 +135,10 @@ def test_keyboard_books_at_the_cursor_and_checks_in(
     qtbot.keyClick(grid, Qt.Key.Key_Tab)  # to the first appointment
     assert grid.selected_id == appointment
     assert page.calendar.details.entry is not None and page.calendar.details.entry.id == appointment
-    with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
-        qtbot.keyClick(grid, Qt.Key.Key_I)
+    qtbot.keyClick(grid, Qt.Key.Key_I)
+    qtbot.waitUntil(lambda: "checked in" in page.calendar.feedback.text(), timeout=WAIT)
     assert AppointmentService(practice.admin).get(appointment).status == "checked_in"
-    assert "checked in" in page.calendar.feedback.text()
+    qtbot.waitUntil(lambda: page.calendar.model.entry(appointment).status == "checked_in", timeout=WAIT)
     for _ in range(8):  # two hours later, same column
         qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert grid.selected_id == ""
