@@ -103,7 +103,7 @@ class BookingDialog(QDialog):
         self.service = SeriesService(session)
         self.setWindowTitle("New appointment")
         self.setAccessibleName("New appointment")
-        self.resize(760, 640)
+        self.resize(880, 660)
         self.is_admin = session.actor.role is Role.ADMIN
         view = CalendarViewService(session)
         res = view.resources()
@@ -146,6 +146,8 @@ class BookingDialog(QDialog):
         self.type_box.setAccessibleName("Appointment type")
         for t in self.types:
             self.type_box.addItem(t.name, t.id)
+        usual = next((i for i, t in enumerate(self.types) if t.category == "individual"), 0)
+        self.type_box.setCurrentIndex(usual)  # the visit most bookings are
         self.type_info = QLabel()
         self.type_info.setProperty("role", "hint")
         self.date_edit = QDateEdit()
@@ -475,7 +477,7 @@ class BookingDialog(QDialog):
                 self.occurrences.addItem(item)
         bad = verdict.problems
         if not bad:
-            text = (f"<span style='color:#2e7d32'><b>✓ Free.</b></span> {escape(verdict.description.capitalize())}"
+            text = (f"<span style='color:#2e7d32'><b>✓ Free.</b></span> {escape(verdict.description[:1].upper() + verdict.description[1:])}"
                     if series else "<span style='color:#2e7d32'><b>✓ This time is free.</b></span>")
         elif series:
             text = _problem(f"{bad} of {len(verdict.rows)} sessions collide ({verdict.description}). "

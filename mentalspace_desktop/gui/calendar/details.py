@@ -45,6 +45,9 @@ class DetailsPanel(QFrame):
         "<b>Alt+arrows</b> move the appointment<br>"
         "<b>Page Up/Down</b> previous/next<br><br>"
         "Drag on free time to book; drag an appointment to move it, its lower edge to change its length."
+        "<br><br><b>Marks</b><br>✓ checked in · ▶ telehealth<br>"
+        "<span style='color:#c62828'>●</span> high no-show risk · <span style='color:#ef8f00'>●</span> some risk"
+        "<br>Grey: busy, cancelled or no-show"
     )
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -173,6 +173,7 @@ class CalendarModel(QAbstractListModel):
         self.view = CalendarView.WEEK
         self.day = date.today()
         self.days_in_week = 7
+        """Columns of the week view: 5 when nothing is booked at the weekend, else 7 (set by the layout)."""
         self.providers: list[tuple[str, str]] = []
         self.rooms: list[tuple[str, str]] = []
         self.rooms_at: dict[str, str] = {}
@@ -246,6 +247,9 @@ class CalendarModel(QAbstractListModel):
             self._placed = []
             self._month = month_cells(self.day, (e.span for e in self.visible_entries()))
         else:
+            if self.view is CalendarView.WEEK:
+                self.days_in_week = 7 if any(e.start.weekday() >= 5 or e.end.weekday() >= 5
+                                             for e in self.visible_entries()) else 5
             self.columns = columns_for(
                 self.view,
                 self.day,

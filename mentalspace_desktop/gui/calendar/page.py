@@ -134,10 +134,6 @@ class CalendarPage(QWidget):
         second.addWidget(location_label)
         second.addWidget(self.location_box)
         second.addStretch(1)
-        self.legend = QLabel("✓ checked in   ▶ telehealth   ! no-show risk   Grey: busy or cancelled")
-        self.legend.setProperty("role", "hint")
-        second.addWidget(self.legend)
-        second.addSpacing(8)
         second.addWidget(self.new_button)
 
         self.scroller = QScrollArea()
@@ -280,7 +276,7 @@ class CalendarPage(QWidget):
             self._reload_again = True
             return
         self._loading = True
-        start, end = visible_range(self.model.view, self.model.day, days_in_week=self.model.days_in_week)
+        start, end = visible_range(self.model.view, self.model.day)
         source = self.source
         run_in_background(self, lambda: source.entries(start, end), on_done=self._loaded,
                           on_error=self._load_failed)

@@ -9,17 +9,14 @@ service's full check runs in the booking dialog).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from mentalspace_desktop.domain.scheduling.conflicts import Collision, CollisionKind
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.source import Resources
+from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.services.calendar_view import CalendarViewService
-from mentalspace_desktop.services.scheduling.appointments import (
-    AppointmentService,
-    BookingRequest,
-    CalendarItem,
-    describe_collisions,
-)
+from mentalspace_desktop.services.scheduling.appointments import AppointmentService, BookingRequest, CalendarItem
 from mentalspace_desktop.services.session import UserSession
 
 BUSY_KINDS = {"busy": "Busy", "time_off": "Time off", "imported": "Busy (other calendar)"}
@@ -55,9 +52,46 @@ def entry_of(item: CalendarItem) -> CalendarEntry:
         series_id=item.series_id or "",
         group_id=item.group_id or "",
         confirmed=item.confirmation == "confirmed",
-        checked_in_at=item.checked_in_at,
+        checked_in_at=_wall(item.checked_in_at),
         editable=item.editable and not busy,
     )
+
+
+def collision_words(collisions: list[Collision], proposal: CalendarEntry) -> str:
+    """What a dragged block runs into, in the desk's words and 12-hour times; one phrase per other
+    appointment (a visit that is both the provider's and the client's is named once)."""
+    seen: set[str] = set()
+    out: list[str] = []
+    who = proposal.provider_name or "The provider"
+    client = proposal.client_name or "The client"
+    for c in collisions:
+        if c.other_id and c.other_id in seen:
+            continue
+        if c.other_id:
+            seen.add(c.other_id)
+        start, end = _wall(c.start), _wall(c.end)
+        span = f"{_clock(start)}–{_clock(end)}" if start and end else ""
+        label = f" ({c.label})" if c.label else ""
+        out.append({
+            CollisionKind.PROVIDER: f"{who} is already booked {span}{label}",
+            CollisionKind.CLIENT: f"{client} already has an appointment {span}{label}",
+            CollisionKind.ROOM: f"the room is taken {span}{label}",
+            CollisionKind.TIME_OFF: f"{who} is off then{label}",
+            CollisionKind.OUTSIDE_HOURS: f"outside {who}'s working hours ({c.label})",
+            CollisionKind.DAILY_MAXIMUM: f"the daily maximum is reached ({c.label})",
+        }[c.kind])
+    return "; ".join(out)
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def _wall(moment: datetime | None) -> datetime | None:
+    """A stored UTC instant as the practice's wall time."""
+    if moment is None:
+        return None
+    return to_local(moment if moment.tzinfo else moment.replace(tzinfo=UTC)).replace(tzinfo=None)
 
 
 class ServiceSource:
@@ -93,9 +127,7 @@ class ServiceSource:
             return str(getattr(exc, "message", exc))
         if not check.collisions:
             return None
-        with self.session.store.read() as s:
-            tz = self.appointments.tz(s)
-        return "; ".join(describe_collisions(check.collisions, tz))
+        return collision_words(check.collisions, proposal)
 
     def _quick_conflict(self, proposal: CalendarEntry) -> str | None:
         """A new booking dragged out on the grid: is the provider already busy there?"""

@@ -78,7 +78,7 @@ class MatchesModel(RowsModel[WaitlistItem]):
 
     def cell(self, row: WaitlistItem, column: int, role: int) -> Any:
         fit = row.match.score if row.match else 0.0
-        why = "; ".join(p for p in ((row.match.explain() if row.match else ""), row.priority.explain()) if p)
+        why = row.match.explain() if row.match else row.priority.explain()  # a match's reasons include the priority's
         if role == Qt.ItemDataRole.DisplayRole:
             return (f"{fit:.0f}", row.client_name, why)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -150,6 +150,7 @@ class OfferSlotDialog(QDialog):
         self.explain.setProperty("role", "hint")
         self.offer_button = forms.primary(QPushButton("&Offer to the selected client"))
         self.offer_button.setAccessibleName("Offer the slot to the selected client")
+        self.offer_button.setEnabled(False)  # until the matches are in
         self.accepted_button = QPushButton("&Accepted — book it")
         self.declined_button = QPushButton("&Declined")
         self.no_answer_button = QPushButton("&No answer")
