@@ -78,7 +78,8 @@ class MatchesModel(RowsModel[WaitlistItem]):
 
     def cell(self, row: WaitlistItem, column: int, role: int) -> Any:
         fit = row.match.score if row.match else 0.0
-        why = row.match.explain() if row.match else row.priority.explain()  # a match's reasons include the priority's
+        # a match's reasons already include the priority's
+        why = row.match.explain() if row.match else row.priority.explain()
         if role == Qt.ItemDataRole.DisplayRole:
             return (f"{fit:.0f}", row.client_name, why)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
