@@ -476,8 +476,9 @@ class BookingDialog(QDialog):
                     item.setForeground(Qt.GlobalColor.red)
                 self.occurrences.addItem(item)
         bad = verdict.problems
+        described = verdict.description[:1].upper() + verdict.description[1:]
         if not bad:
-            text = (f"<span style='color:#2e7d32'><b>✓ Free.</b></span> {escape(verdict.description[:1].upper() + verdict.description[1:])}"
+            text = (f"<span style='color:#2e7d32'><b>✓ Free.</b></span> {escape(described)}"
                     if series else "<span style='color:#2e7d32'><b>✓ This time is free.</b></span>")
         elif series:
             text = _problem(f"{bad} of {len(verdict.rows)} sessions collide ({verdict.description}). "
