@@ -88,6 +88,9 @@ class CalendarPage(QWidget):
             button = QPushButton(text)
             button.setCheckable(True)
             button.setObjectName("segment")
+            # the chosen view must stand out in both themes: the palette's highlight follows the theme
+            button.setStyleSheet("QPushButton:checked { background: palette(highlight); "
+                                 "color: palette(highlighted-text); font-weight: 600; }")
             button.setToolTip(tip)
             button.setAccessibleName(f"{text.replace('&', '')} view")
             self.view_group.addButton(button, i)
@@ -225,6 +228,7 @@ class CalendarPage(QWidget):
         self.view_buttons[view].setChecked(True)
         self.model.set_view(view, day)
         self.stack.setCurrentIndex(1 if view is CalendarView.MONTH else 0)
+        self.details.setVisible(view is not CalendarView.MONTH)  # a month needs the width; a day opens on Enter
         self._update_range_label()
         self.reload()
         (self.month if view is CalendarView.MONTH else self.grid).setFocus()
