@@ -208,11 +208,20 @@ def layout(
     clipped) so an early or late appointment is never invisible.
     """
     per_column: dict[int, list[Span]] = {}
+    by_key: dict[tuple[date, str], int] = {}
+    for i, col in enumerate(columns):  # (day, provider or room) → column: one look-up per span and day
+        by_key[(col.day, col.provider_id if view is CalendarView.PROVIDERS else
+                col.room_id if view is CalendarView.ROOMS else "")] = i
     for span in spans:
         if span.end <= span.start:
             continue
-        for c in column_of(span, columns, view):
-            per_column.setdefault(c, []).append(span)
+        who = span.provider_id if view is CalendarView.PROVIDERS else span.room_id if view is CalendarView.ROOMS else ""
+        day, last = span.start.date(), (span.end - timedelta(microseconds=1)).date()
+        while day <= last:
+            c = by_key.get((day, who))
+            if c is not None:
+                per_column.setdefault(c, []).append(span)
+            day += timedelta(days=1)
     placed: list[Placed] = []
     for c, members in sorted(per_column.items()):
         day = columns[c].day

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from mentalspace_desktop.domain.calendar_layout import CalendarView, Column, Cursor, Placed, next_block, placed_at
-from mentalspace_desktop.gui.calendar.model import CalendarEntry, CalendarModel, block_fill, block_lines, text_colour_on
+from mentalspace_desktop.gui.calendar.model import CalendarEntry, CalendarModel, block_lines, text_colour_on
 from mentalspace_desktop.gui.qt import (
     QColor,
     QFont,
@@ -460,7 +460,12 @@ class CalendarGrid(QWidget):
 
     def _paint_block(self, painter: QPainter, rect: QRectF, entry: CalendarEntry, font: QFont, *,
                      selected: bool, outline: QColor | None = None) -> None:
-        fill = block_fill(entry)
+        fill = self.model.fill_of(entry)
+        if rect.width() < 14 and not selected and outline is None:
+            # a sliver (many lanes): a plain rectangle with its darker edge says as much, ten times faster
+            painter.fillRect(rect, fill)
+            painter.fillRect(QRectF(rect.left(), rect.top(), 2, rect.height()), fill.darker(150))
+            return
         ink = text_colour_on(fill.name())
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)

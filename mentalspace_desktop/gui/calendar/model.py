@@ -184,6 +184,7 @@ class CalendarModel(QAbstractListModel):
         self._entries: dict[str, CalendarEntry] = {}
         self._placed: list[Placed] = []
         self._month: list[list[MonthCell]] = []
+        self._fills: dict[str, QColor] = {}
 
     # -- inputs ------------------------------------------------------------------------------------
 
@@ -204,13 +205,22 @@ class CalendarModel(QAbstractListModel):
 
     def set_entries(self, entries: Sequence[CalendarEntry]) -> None:
         self._entries = {e.id: e for e in entries}
+        self._fills = {}
         self._relayout()
 
     def upsert(self, entry: CalendarEntry) -> None:
         self._entries[entry.id] = entry
+        self._fills.pop(entry.id, None)
         self._relayout()
 
     # -- outputs -----------------------------------------------------------------------------------
+
+    def fill_of(self, entry: CalendarEntry) -> QColor:
+        """The block's colour, computed once per entry and kept until the entries change."""
+        colour = self._fills.get(entry.id)
+        if colour is None:
+            colour = self._fills[entry.id] = block_fill(entry)
+        return colour
 
     def entry(self, entry_id: str) -> CalendarEntry | None:
         return self._entries.get(entry_id)
@@ -247,9 +257,9 @@ class CalendarModel(QAbstractListModel):
             self._placed = []
             self._month = month_cells(self.day, (e.span for e in self.visible_entries()))
         else:
+            visible = self.visible_entries()
             if self.view is CalendarView.WEEK:
-                self.days_in_week = 7 if any(e.start.weekday() >= 5 or e.end.weekday() >= 5
-                                             for e in self.visible_entries()) else 5
+                self.days_in_week = 7 if any(e.start.weekday() >= 5 or e.end.weekday() >= 5 for e in visible) else 5
             self.columns = columns_for(
                 self.view,
                 self.day,
@@ -258,7 +268,7 @@ class CalendarModel(QAbstractListModel):
                 days_in_week=self.days_in_week,
             )
             self._month = []
-            self._placed = layout((e.span for e in self.visible_entries()), self.columns, self.view, self.scale)
+            self._placed = layout((e.span for e in visible), self.columns, self.view, self.scale)
         self.endResetModel()
         self.sig_layout_did_change.emit()
 
@@ -289,9 +299,9 @@ class CalendarModel(QAbstractListModel):
         if role == Role.END_MINUTE:
             return placed.end_minute
         if role == Role.FILL:
-            return block_fill(entry)
+            return self.fill_of(entry)
         if role == Role.INK:
-            return text_colour_on(block_fill(entry).name())
+            return text_colour_on(self.fill_of(entry).name())
         if role == Role.LINES:
             return block_lines(entry)
         return None

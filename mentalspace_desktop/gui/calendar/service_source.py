@@ -15,8 +15,8 @@ from mentalspace_desktop.domain.scheduling.conflicts import Collision, Collision
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.source import Resources
 from mentalspace_desktop.gui.localtime import to_local
-from mentalspace_desktop.services.calendar_view import CalendarViewService
-from mentalspace_desktop.services.scheduling.appointments import AppointmentService, BookingRequest, CalendarItem
+from mentalspace_desktop.services.calendar_view import CalendarReadService, CalendarViewService
+from mentalspace_desktop.services.scheduling.appointments import BookingRequest, CalendarItem
 from mentalspace_desktop.services.session import UserSession
 
 BUSY_KINDS = {"busy": "Busy", "time_off": "Time off", "imported": "Busy (other calendar)"}
@@ -99,7 +99,7 @@ class ServiceSource:
 
     def __init__(self, session: UserSession, *, loaded: Callable[[], list[CalendarEntry]] | None = None) -> None:
         self.session = session
-        self.appointments = AppointmentService(session)
+        self.appointments = CalendarReadService(session)
         self.view = CalendarViewService(session)
         self.loaded = loaded
         """The entries on screen (for a new booking's quick check while dragging)."""
