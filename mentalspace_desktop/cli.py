@@ -12,6 +12,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from mentalspace_desktop import __version__
@@ -124,6 +125,58 @@ def cmd_export_clients(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date_arg(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} takes a date as YYYY-MM-DD, not {text!r}") from None
+
+
+def cmd_export_appointments(args: argparse.Namespace) -> int:
+    from mentalspace_desktop.services.scheduling.appointments import AppointmentService
+
+    start, until = _date_arg(args.date_from, "--from"), _date_arg(args.until, "--until")
+    session = sign_in(data_dir_of(args), credentials(args))
+    try:
+        count = AppointmentService(session).export_csv(start, until, Path(args.out))
+    finally:
+        session.close()
+    print(f"Exported {count} appointments ({start} to {until}) to {args.out}.")
+    return 0
+
+
+def cmd_calendar_export(args: argparse.Namespace) -> int:
+    from mentalspace_desktop.services.scheduling.calendar_files import CalendarFileService
+
+    start, until = _date_arg(args.date_from, "--from"), _date_arg(args.until, "--until")
+    session = sign_in(data_dir_of(args), credentials(args))
+    try:
+        service = CalendarFileService(session)
+        provider_id, name = service.find_provider(args.provider)
+        count = service.export_feed(provider_id, start, until, Path(args.out))
+    finally:
+        session.close()
+    print(f"Wrote {count} sessions of {name} ({start} to {until}) to {args.out}.")
+    return 0
+
+
+def cmd_calendar_import(args: argparse.Namespace) -> int:
+    from mentalspace_desktop.services.scheduling.calendar_files import CalendarFileService
+
+    session = sign_in(data_dir_of(args), credentials(args))
+    refused = 0
+    try:
+        service = CalendarFileService(session)
+        provider_id, _ = service.find_provider(args.provider)
+        for name in args.files:
+            result = service.import_file(Path(name), provider_id)
+            refused += result.error is not None
+            print(result.line)
+    finally:
+        session.close()
+    return EXIT_FAILURE if refused else 0
+
+
 # -- parsing ----------------------------------------------------------------------------------
 
 
@@ -166,6 +219,27 @@ def build_parser() -> argparse.ArgumentParser:
     clients = export_commands.add_parser("clients", parents=[who], help="clients as CSV, client id first")
     clients.add_argument("--out", metavar="FILE", required=True, help="the CSV file to write")
     clients.set_defaults(handler=cmd_export_clients)
+    appointments = export_commands.add_parser("appointments", parents=[who],
+                                              help="appointments as CSV, one row per appointment")
+    appointments.add_argument("--from", dest="date_from", metavar="DATE", required=True, help="first day (YYYY-MM-DD)")
+    appointments.add_argument("--until", metavar="DATE", required=True, help="last day (YYYY-MM-DD)")
+    appointments.add_argument("--out", metavar="FILE", required=True, help="the CSV file to write")
+    appointments.set_defaults(handler=cmd_export_appointments)
+
+    calendar = commands.add_parser("calendar", help="calendar files (.ics)")
+    calendar_commands = calendar.add_subparsers(title="calendar tasks", metavar="TASK", required=True)
+    feed = calendar_commands.add_parser("export", parents=[who],
+                                        help="a provider's sessions as a feed file, client details masked")
+    feed.add_argument("--provider", metavar="NAME", required=True, help="user name or full name")
+    feed.add_argument("--from", dest="date_from", metavar="DATE", required=True, help="first day (YYYY-MM-DD)")
+    feed.add_argument("--until", metavar="DATE", required=True, help="last day (YYYY-MM-DD)")
+    feed.add_argument("--out", metavar="FILE", required=True, help="the .ics file to write")
+    feed.set_defaults(handler=cmd_calendar_export)
+    imports = calendar_commands.add_parser("import", parents=[who],
+                                           help=".ics files as a provider's busy time and time off")
+    imports.add_argument("files", metavar="FILE.ics", nargs="+", help="calendar files to import")
+    imports.add_argument("--provider", metavar="NAME", required=True, help="user name or full name")
+    imports.set_defaults(handler=cmd_calendar_import)
 
     from mentalspace_desktop.sync.commands import add_sync_parsers
 

@@ -27,9 +27,13 @@ class EventBridge(QObject):
     sig_audit_did_append = Signal()
     """New audit entries were written."""
     sig_appointment_did_change = Signal(list, list)
-    """Appointments were booked, moved or changed status: (appointment ids, provider ids)."""
-    sig_schedule_did_change = Signal(str)
-    """Schedule set-up, the waitlist or a group changed: "types", "availability", "waitlist", "groups"…"""
+    """Appointments changed: (appointment ids, provider ids) — refresh calendars showing them."""
+    sig_schedule_setup_did_change = Signal(str)
+    """Types, rooms, locations, hours, time off or booking guards changed: what changed."""
+    sig_waitlist_did_change = Signal(str)
+    """A waitlist entry or its offers changed: entry id."""
+    sig_group_did_change = Signal(str)
+    """A group, its members or attendance changed: group id."""
     _sig_event = Signal(object)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
@@ -54,8 +58,8 @@ class EventBridge(QObject):
         elif isinstance(event, AppointmentDidChange):
             self.sig_appointment_did_change.emit(list(event.appointment_ids), list(event.provider_ids))
         elif isinstance(event, ScheduleSetupDidChange):
-            self.sig_schedule_did_change.emit(event.what)
+            self.sig_schedule_setup_did_change.emit(event.what)
         elif isinstance(event, WaitlistDidChange):
-            self.sig_schedule_did_change.emit("waitlist")
+            self.sig_waitlist_did_change.emit(event.entry_id)
         elif isinstance(event, GroupDidChange):
-            self.sig_schedule_did_change.emit("groups")
+            self.sig_group_did_change.emit(event.group_id)

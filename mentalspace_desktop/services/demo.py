@@ -36,6 +36,7 @@ from mentalspace_desktop.services.demo_plan import (
     StaffSpec,
     plan_demo,
 )
+from mentalspace_desktop.services.demo_schedule import write_demo_schedule
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.files import StoreFiles, write_atomically
 from mentalspace_desktop.store.models import Client, Consent, Insurance, Practice, User
@@ -95,6 +96,7 @@ def _build(files: StoreFiles, plan: DemoPlan) -> None:
     try:
         ids = _create_staff(session, plan)
         _write_history(session, plan, ids)
+        write_demo_schedule(session, plan, ids)
     finally:
         session.close()
 

@@ -16,11 +16,37 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from mentalspace_desktop.store.models import Base, Synced
 from mentalspace_desktop.store.types import UTCDateTime
+
+
+class LocalDateTime(TypeDecorator[datetime]):
+    """A wall-clock time without zone ("2026-03-10T10:00:00"), stored as ISO text.
+
+    Text on every database, so the value a device pushes (ISO text in JSON) is the value the hub and
+    other devices store, with no time-zone arithmetic on the way.
+    """
+
+    impl = String(19)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | str | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        if parsed.tzinfo is not None:
+            raise ValueError("a wall-clock time carries no time zone")
+        return parsed.replace(microsecond=0).isoformat()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(str(value))
 
 
 class Location(Synced, Base):
@@ -81,7 +107,7 @@ class AppointmentSeries(Synced, Base):
     room_id: Mapped[str | None] = mapped_column(ForeignKey("rooms.id"))
     telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
     rrule: Mapped[str] = mapped_column(Text)
-    start_local: Mapped[datetime] = mapped_column(DateTime)  # wall-clock time of the first occurrence
+    start_local: Mapped[datetime] = mapped_column(LocalDateTime)  # wall-clock time of the first occurrence
     minutes: Mapped[int] = mapped_column(Integer)
     time_zone: Mapped[str] = mapped_column(String(64))
     exdates: Mapped[str] = mapped_column(Text, default="[]")
@@ -108,7 +134,7 @@ class Appointment(Synced, Base):
     room_id: Mapped[str | None] = mapped_column(ForeignKey("rooms.id"))
     series_id: Mapped[str | None] = mapped_column(ForeignKey("appointment_series.id"), index=True)
     occurrence_date: Mapped[date | None] = mapped_column(Date)  # the series date this one stands for
-    start_local: Mapped[datetime] = mapped_column(DateTime)  # wall clock in ``time_zone``
+    start_local: Mapped[datetime] = mapped_column(LocalDateTime)  # wall clock in ``time_zone``
     time_zone: Mapped[str] = mapped_column(String(64))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)

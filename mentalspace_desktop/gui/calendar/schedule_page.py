@@ -42,7 +42,7 @@ class SchedulePage(QWidget):
         self.calendar.sig_book_requested.connect(self.book)
         self.calendar.sig_open_requested.connect(self.open_appointment)
         bridge.sig_appointment_did_change.connect(self._appointments_changed)
-        bridge.sig_schedule_did_change.connect(self._setup_changed)
+        bridge.sig_schedule_setup_did_change.connect(self._setup_changed)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)

@@ -441,7 +441,7 @@ class WaitlistPage(QWidget):
         self.remove_button.clicked.connect(self.remove)
         self.offer_button.clicked.connect(lambda: self.offer_slot())
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selected())
-        bridge.sig_schedule_did_change.connect(self._schedule_changed)
+        bridge.sig_waitlist_did_change.connect(self._waitlist_changed)
         self._loaded_once = False
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
@@ -449,8 +449,8 @@ class WaitlistPage(QWidget):
         if not self._loaded_once:
             self.reload()
 
-    def _schedule_changed(self, what: str) -> None:
-        if what == "waitlist" and self._loaded_once:
+    def _waitlist_changed(self, _entry_id: str) -> None:
+        if self._loaded_once:
             self.reload()
 
     def reload(self) -> None:

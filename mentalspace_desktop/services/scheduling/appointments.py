@@ -472,7 +472,7 @@ class AppointmentService(SchedulingBase):
                 bq = bq.where(BusyBlock.provider_id.in_(list(provider_ids)))
             if room_ids is not None:
                 bq = bq.where(BusyBlock.room_id.in_(list(room_ids)))
-            names = dict(s.execute(select(User.id, User.full_name)).tuples().all())
+            names = dict(s.execute(select(User.id, User.full_name)).all())
             for b in s.scalars(bq):
                 if b.id in seen:
                     continue
@@ -545,10 +545,10 @@ class AppointmentService(SchedulingBase):
         if not rows:
             return []
         tz = self.tz(s)
-        users = dict(s.execute(select(User.id, User.full_name)).tuples().all())
+        users = dict(s.execute(select(User.id, User.full_name)).all())
         types = {t.id: t for t in s.scalars(select(AppointmentType))}
         rooms = {r.id: r for r in s.scalars(select(Room))}
-        locations = dict(s.execute(select(Location.id, Location.name)).tuples().all())
+        locations = dict(s.execute(select(Location.id, Location.name)).all())
         client_ids = list({a.client_id for a in rows if a.client_id})
         clients: dict[str, Client] = {}
         for start in range(0, len(client_ids), 500):
@@ -612,8 +612,8 @@ class AppointmentService(SchedulingBase):
             tz = self.tz(s)
             lo, _ = day_bounds_utc(date_from, tz)
             _, hi = day_bounds_utc(date_to, tz)
-            users = dict(s.execute(select(User.id, User.full_name)).tuples().all())
-            types = dict(s.execute(select(AppointmentType.id, AppointmentType.name)).tuples().all())
+            users = dict(s.execute(select(User.id, User.full_name)).all())
+            types = dict(s.execute(select(AppointmentType.id, AppointmentType.name)).all())
             rows = [a for a in s.scalars(select(Appointment).where(
                 Appointment.deleted.is_(False), Appointment.start_at >= lo, Appointment.start_at < hi
             ).order_by(Appointment.start_at, Appointment.id)) if self.may(s, Action.READ, a.client_id, a.provider_id)]

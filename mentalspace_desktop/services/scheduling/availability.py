@@ -71,7 +71,7 @@ class AvailabilityService(AppointmentService):
         with self.session.store.read() as s:
             return list(s.execute(select(User.id, User.full_name).where(
                 User.role.in_(PROVIDER_ROLES), User.active.is_(True), User.deleted.is_(False)
-            ).order_by(User.full_name)).tuples())
+            ).order_by(User.full_name)).all())
 
     def weekly_hours(self, provider_id: str) -> list[ProviderAvailability]:
         """The provider's hours rows (weekly and overrides), by weekday and time."""
@@ -214,7 +214,7 @@ class AvailabilityService(AppointmentService):
         out = []
         for pid, name in s.execute(select(User.id, User.full_name).where(
                 User.role.in_(PROVIDER_ROLES), User.active.is_(True), User.deleted.is_(False), User.id != a.provider_id
-        ).order_by(User.full_name)).tuples():
+        ).order_by(User.full_name)):
             cand = Candidate(a.start_at, a.end_at, pid, a.client_id, a.room_id, a.buffer_before, a.buffer_after,
                              frozenset({a.id}))
             if not self.collisions(s, cand, type_id=a.type_id):

@@ -58,7 +58,7 @@ class SlotFinder(SchedulingBase):
             t = self.appointment_type(s, type_id)
             tz = self.tz(s)
             names = dict(s.execute(select(User.id, User.full_name).where(
-                User.role.in_(PROVIDER_ROLES), User.active.is_(True), User.deleted.is_(False))).tuples().all())
+                User.role.in_(PROVIDER_ROLES), User.active.is_(True), User.deleted.is_(False))).all())
             pids = [p for p in (provider_ids or sorted(names, key=lambda p: names[p])) if p in names]
             hours: dict[str, list[Hours]] = {p: self.hours_of(s, p) for p in pids}
             lo, _ = day_bounds_utc(date_from, tz)
@@ -80,9 +80,9 @@ class SlotFinder(SchedulingBase):
             raise ValidationError({"phrase": "Type what you are looking for, e.g. “Dr. Patel next Tuesday afternoon”."})
         with self.session.store.read() as s:
             providers = dict(s.execute(select(User.id, User.full_name).where(
-                User.role.in_(PROVIDER_ROLES), User.active.is_(True), User.deleted.is_(False))).tuples().all())
+                User.role.in_(PROVIDER_ROLES), User.active.is_(True), User.deleted.is_(False))).all())
             types = dict(s.execute(select(AppointmentType.id, AppointmentType.name).where(
-                AppointmentType.active.is_(True), AppointmentType.deleted.is_(False))).tuples().all())
+                AppointmentType.active.is_(True), AppointmentType.deleted.is_(False))).all())
             today = self.local_today(s)
         phrase = parse_phrase(text, today=today, providers=providers, types=types)
         type_id = phrase.type_id or default_type_id or (sorted(types, key=lambda k: types[k])[0] if types else None)

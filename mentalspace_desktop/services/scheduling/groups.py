@@ -170,7 +170,7 @@ class GroupService(SeriesService):
                 c = s.get(Client, m.client_id)
                 counts = dict(s.execute(select(GroupAttendance.status, func.count()).where(
                     GroupAttendance.group_id == g.id, GroupAttendance.client_id == m.client_id,
-                    GroupAttendance.deleted.is_(False)).group_by(GroupAttendance.status)).tuples().all())
+                    GroupAttendance.deleted.is_(False)).group_by(GroupAttendance.status)).all())
                 notes = None
                 if m.screening_notes and self.session.clinical is not None:
                     notes = self.session.clinical.open(
@@ -210,7 +210,7 @@ class GroupService(SeriesService):
             a = self._session(s, appointment_id, Action.READ)
             day = to_local(a.start_at, self.tz(s)).date()
             taken = dict(s.execute(select(GroupAttendance.client_id, GroupAttendance.status).where(
-                GroupAttendance.appointment_id == a.id, GroupAttendance.deleted.is_(False))).tuples().all())
+                GroupAttendance.appointment_id == a.id, GroupAttendance.deleted.is_(False))).all())
             rows = []
             for m in s.scalars(select(GroupMember).where(GroupMember.group_id == a.group_id,
                                                          GroupMember.deleted.is_(False))):
@@ -261,5 +261,5 @@ class GroupService(SeriesService):
             rows = s.execute(select(Appointment.start_at, GroupAttendance.status).join(
                 Appointment, Appointment.id == GroupAttendance.appointment_id).where(
                 GroupAttendance.group_id == group_id, GroupAttendance.client_id == client_id,
-                GroupAttendance.deleted.is_(False)).order_by(Appointment.start_at)).tuples().all()
+                GroupAttendance.deleted.is_(False)).order_by(Appointment.start_at)).all()
             return [(to_local(at, tz).date(), status) for at, status in rows]

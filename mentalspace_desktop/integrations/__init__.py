@@ -1,0 +1,1 @@
+"""The outside world: calendar files, messaging, claims, documents and other systems."""
