@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from mentalspace_desktop.domain.front_desk import Standing, standing, standing_label, summarize
-from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.domain.roles import Action, Resource, Role, allows_any
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.service_source import entry_of
@@ -106,6 +106,20 @@ class TodayModel(RowsModel[CalendarEntry]):
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(self.headers) - 1))
 
 
+class StaleModel(RowsModel[CalendarEntry]):
+    """Appointments still "scheduled" a day after their time: the desk must say what happened."""
+
+    headers = ("When", "Client", "Provider", "Type", "Status")
+
+    def cell(self, row: CalendarEntry, column: int, role: int) -> Any:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (f"{row.start:%a %m/%d} {_clock(row.start)}", row.title, row.provider_name, row.type_name,
+                    row.status_label())[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.describe()
+        return None
+
+
 class TodayPage(QWidget):
     """Today's appointments, the desk's counts, and check-in in one key."""
 
@@ -113,6 +127,8 @@ class TodayPage(QWidget):
     """The list was (re)loaded."""
     sig_open_client = Signal(str)
     """Open this client's chart."""
+    sig_stale_loaded = Signal()
+    """The list of past appointments still marked scheduled was (re)loaded."""
 
     def __init__(self, session: UserSession, bridge: EventBridge, parent: QWidget | None = None, *,
                  now: Callable[[], datetime] = wall_now) -> None:
@@ -120,6 +136,7 @@ class TodayPage(QWidget):
         self.session = session
         self.service = AppointmentService(session)
         self.own = session.actor.role in (Role.CLINICIAN,)
+        self.may_resolve = allows_any(session.actor.role, Resource.SCHEDULE, Action.WRITE) and not self.own
         self.now = now
         self.model = TodayModel(now, self)
         self.table = QTableView()
@@ -164,6 +181,7 @@ class TodayPage(QWidget):
         self.empty.setProperty("role", "hint")
         self.empty.hide()
         layout.addWidget(self.empty)
+        self._build_stale(layout)
 
         shortcut = QShortcut(QKeySequence("I"), self.table)
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -181,6 +199,38 @@ class TodayPage(QWidget):
         self._loaded_once = False
         self._selection_changed()
 
+    def _build_stale(self, layout: QVBoxLayout) -> None:
+        """The data-quality list under the day: visits a day past their time still marked scheduled."""
+        self.stale_model = StaleModel(self)
+        self.stale_table = QTableView()
+        self.stale_table.setModel(self.stale_model)
+        self.stale_table.setAccessibleName("Appointments still scheduled a day after their time")
+        self.stale_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.stale_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.stale_table.verticalHeader().hide()
+        self.stale_table.setMaximumHeight(170)
+        stale_header = self.stale_table.horizontalHeader()
+        stale_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        stale_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.stale_title = QLabel()
+        self.stale_title.setObjectName("sectionTitle")
+        self.stale_buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        row.addWidget(self.stale_title, 1)
+        for key, text in (("complete", "It took &place"), ("no_show", "&No-show"), ("cancel", "Ca&ncelled")):
+            button = QPushButton(text)
+            button.setAccessibleName(f"Mark the selected past appointment: {text.replace('&', '')}")
+            button.clicked.connect(lambda _c=False, k=key: self.resolve_stale(k))
+            self.stale_buttons[key] = button
+            row.addWidget(button)
+        self.stale_box = QWidget()
+        box = QVBoxLayout(self.stale_box)
+        box.setContentsMargins(0, 8, 0, 0)
+        box.addLayout(row)
+        box.addWidget(self.stale_table)
+        self.stale_box.hide()
+        layout.addWidget(self.stale_box)
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._loaded_once:
@@ -192,6 +242,34 @@ class TodayPage(QWidget):
         provider = self.session.actor.user_id if self.own else None
         run_in_background(self, lambda: [entry_of(i) for i in service.today(provider_id=provider)],
                           on_done=self._loaded, on_error=self.message.show_exception)
+        if self.may_resolve:
+            run_in_background(self, lambda: [entry_of(i) for i in service.stale()], on_done=self._stale_loaded,
+                              on_error=self.message.show_exception)
+
+    def _stale_loaded(self, entries: list[CalendarEntry]) -> None:
+        self.stale_model.set_rows(entries)
+        n = len(entries)
+        self.stale_title.setText(f"Still scheduled a day after their time ({n}): say what happened")
+        self.stale_box.setVisible(bool(entries))
+        if entries:
+            self.stale_table.selectRow(0)
+        self.sig_stale_loaded.emit()
+
+    def resolve_stale(self, key: str) -> None:
+        rows = self.stale_table.selectionModel().selectedRows()
+        if not rows:
+            return
+        e = self.stale_model.row(rows[0].row())
+        service = self.service
+        fn = {"complete": service.complete, "no_show": service.no_show,
+              "cancel": lambda i: service.cancel(i, reason="recorded afterwards")}[key]
+        words = {"complete": "took place", "no_show": "was a no-show", "cancel": "was cancelled"}[key]
+
+        def done(_r: object) -> None:
+            self.message.show_ok(f"{e.title}, {e.start:%a %m/%d}: {words}.")
+            self.reload()
+
+        run_in_background(self, lambda: fn(e.id), on_done=done, on_error=self.message.show_exception)
 
     def _loaded(self, entries: list[CalendarEntry]) -> None:
         from mentalspace_desktop.gui.calendar.grid import is_dark

@@ -129,3 +129,20 @@ def test_cancelling_from_the_calendar_offers_the_freed_time(
     assert offer.start_local() == schedule.at(9)
     assert [r.client_name for r in offer.model.rows()] == ["Park, Leo"]
     offer.reject()
+
+
+def test_past_appointments_still_scheduled_are_listed_for_an_outcome(
+        qtbot, practice: PracticeFixture, bridge: EventBridge, today_schedule: Schedule) -> None:
+    s = today_schedule
+    past = s.book("past", provider="clinician", client="Ana Rivera", hour=9, days=-2)
+    page = TodayPage(practice.session_for("front_desk"), bridge, now=lambda: s.at(9))
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_stale_loaded, timeout=WAIT):
+        page.show()
+    assert page.stale_box.isVisibleTo(page)
+    assert [r.id for r in page.stale_model.rows()] == [past]
+    assert "(1)" in page.stale_title.text()
+    with qtbot.waitSignal(page.sig_stale_loaded, timeout=WAIT):
+        page.stale_buttons["no_show"].click()
+    assert AppointmentService(practice.admin).get(past).status == "no_show"
+    assert not page.stale_box.isVisibleTo(page)
