@@ -122,7 +122,9 @@ class CalendarReadService(AppointmentService):
 
     def calendar(self, date_from: date, date_to: date, *, provider_ids: Sequence[str] | None = None,
                  room_ids: Sequence[str] | None = None, location_id: str | None = None,
-                 include_cancelled: bool = True, with_risk: bool = True) -> list[CalendarItem]:
+                 include_cancelled: bool = True, with_risk: bool = True,
+                 client_id: str | None = None) -> list[CalendarItem]:
+        """As the inherited read; ``client_id`` narrows it to one client's appointments (the chart)."""
         require_any(self.session, Resource.SCHEDULE_BUSY_FREE, Action.READ)
         actor = self.session.actor
         team = self.session.team_clinician_ids()
@@ -158,6 +160,9 @@ class CalendarReadService(AppointmentService):
                 q = q.where(a.location_id == location_id)
             if not include_cancelled:
                 q = q.where(a.status.in_(HOLDING))
+            if client_id is not None:
+                q = q.where(a.client_id == client_id)
+                b = b.where(BusyBlock.id.is_(None))  # a client's list has no one else's busy time
             users = dict(s.execute(select(User.id, User.full_name)).all())
             types = {t: (n, c) for t, n, c in s.execute(
                 select(AppointmentType.id, AppointmentType.name, AppointmentType.color))}

@@ -146,3 +146,27 @@ def test_past_appointments_still_scheduled_are_listed_for_an_outcome(
         page.stale_buttons["no_show"].click()
     assert AppointmentService(practice.admin).get(past).status == "no_show"
     assert not page.stale_box.isVisibleTo(page)
+
+
+def test_check_in_from_the_client_chart(
+        qtbot, practice: PracticeFixture, bridge: EventBridge, today_schedule: Schedule) -> None:
+    from mentalspace_desktop.gui.clients.chart import ChartPage
+
+    s = today_schedule
+    visit = s.book("visit", provider="clinician", client="Ana Rivera", hour=16, telehealth=True,
+                   link="https://meet.example/ana")
+    s.book("later", provider="clinician", client="Ana Rivera", hour=10, days=7)
+    chart = ChartPage(practice.session_for("front_desk"), bridge)
+    qtbot.addWidget(chart)
+    chart.show()
+    pane = chart.appointments
+    assert pane is not None
+    with qtbot.waitSignal(pane.sig_loaded, timeout=WAIT):
+        chart.load(s.clients["Ana Rivera"])
+    assert pane.model.rowCount() == 2
+    assert pane.selected() is not None and pane.selected().id == visit
+    assert "Next:" in pane.next_label.text()
+    assert pane.join_button.isVisibleTo(pane) and pane.check_in_button.isEnabled()
+    with qtbot.waitSignal(pane.sig_loaded, timeout=WAIT):
+        pane.check_in_button.click()
+    assert AppointmentService(practice.admin).get(visit).status == "checked_in"
