@@ -19,6 +19,7 @@ from mentalspace_desktop.gui.qt import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QShowEvent,
     Qt,
     QTableView,
     QUrl,
@@ -65,6 +66,7 @@ class ClientAppointmentsPane(QWidget):
         self.service = CalendarReadService(session)
         self.now = now
         self.client_id = ""
+        self._stale = False
         self.model = ClientAppointmentsModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -103,13 +105,24 @@ class ClientAppointmentsPane(QWidget):
 
     def _appointments_changed(self, _ids: list[str], _providers: list[str]) -> None:
         if self.client_id:
-            self.reload()
+            self._stale = True
+            if self.isVisible():
+                self.reload()
 
     def show_client(self, client_id: str) -> None:
+        """Show ``client_id``'s appointments — read when the tab is first looked at, not on every chart."""
         self.client_id = client_id
-        self.reload()
+        self._stale = True
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale and self.client_id:
+            self.reload()
 
     def reload(self) -> None:
+        self._stale = False
         service, client_id = self.service, self.client_id
         today = self.now().date()
         run_in_background(

@@ -161,8 +161,10 @@ def test_check_in_from_the_client_chart(
     chart.show()
     pane = chart.appointments
     assert pane is not None
-    with qtbot.waitSignal(pane.sig_loaded, timeout=WAIT):
+    with qtbot.waitSignal(chart.sig_loaded, timeout=WAIT):
         chart.load(s.clients["Ana Rivera"])
+    with qtbot.waitSignal(pane.sig_loaded, timeout=WAIT):
+        chart.tabs.setCurrentWidget(pane)  # read when looked at
     assert pane.model.rowCount() == 2
     assert pane.selected() is not None and pane.selected().id == visit
     assert "Next:" in pane.next_label.text()
