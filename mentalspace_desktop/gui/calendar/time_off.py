@@ -74,10 +74,10 @@ class TimeOffModel(RowsModel[TimeOffView]):
 
     def cell(self, row: TimeOffView, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
+            by = f" by {row.decided_by_name}" if row.status != "requested" and row.decided_by_name else ""
             return (row.provider_name, f"{row.start_local:%a %m/%d/%Y} {_clock(row.start_local)}",
                     f"{row.end_local:%a %m/%d/%Y} {_clock(row.end_local)}", row.reason or "—",
-                    STATUS_WORDS.get(row.status, row.status)
-                    + (f" by {row.decided_by_name}" if row.status != "requested" and row.decided_by_name else ""))[column]
+                    STATUS_WORDS.get(row.status, row.status) + by)[column]
         return None
 
 
