@@ -28,3 +28,14 @@ def start_of_day(day: date) -> datetime:
     """Midnight at the start of ``day`` in the practice's zone, as an aware instant."""
     naive = datetime.combine(day, time())
     return naive.replace(tzinfo=_zone) if _zone is not None else naive.astimezone()
+
+
+def wall_now() -> datetime:
+    """The practice's wall-clock time now, naive (what the calendar's grid and Today compare with)."""
+    from datetime import UTC
+
+    return to_local(datetime.now(UTC)).replace(tzinfo=None)
+
+
+def wall_today() -> date:
+    return wall_now().date()

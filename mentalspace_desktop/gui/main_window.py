@@ -50,6 +50,11 @@ log = logging.getLogger(__name__)
 
 
 class NavId:
+    TODAY = "today"
+    SCHEDULE = "schedule"
+    WAITLIST = "waitlist"
+    HOURS = "hours"
+    TYPES = "types"
     CLIENTS = "clients"
     USERS = "users"
     AUDIT = "audit"
@@ -69,7 +74,12 @@ class NavEntry:
 
 
 NAV_ENTRIES = (
+    NavEntry(NavId.TODAY, "Today", Resource.SCHEDULE, Action.READ),
+    NavEntry(NavId.SCHEDULE, "Schedule", Resource.SCHEDULE_BUSY_FREE, Action.READ),
+    NavEntry(NavId.WAITLIST, "Waitlist", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.CLIENTS, "Clients", Resource.DEMOGRAPHICS, Action.READ),
+    NavEntry(NavId.HOURS, "Hours and time off", Resource.SCHEDULE, Action.WRITE),
+    NavEntry(NavId.TYPES, "Appointment types", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.USERS, "Users", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.AUDIT, "Audit log", Resource.AUDIT_LOG, Action.READ),
     NavEntry(NavId.SETTINGS, "Practice settings", Resource.ADMINISTRATION, Action.WRITE),
@@ -303,6 +313,8 @@ class MainWindow(QMainWindow):
     def _make_page(self, page_id: str) -> QWidget:
         if page_id in (NavId.SYNC, NavId.CONFLICTS, NavId.DEVICES, NavId.HUB_LOG):
             return self._make_sync_page(page_id)
+        if page_id in (NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.HOURS, NavId.TYPES):
+            return self._make_schedule_page(page_id)
         if page_id == NavId.CLIENTS:
             from mentalspace_desktop.gui.clients import ClientsPage
 
@@ -318,6 +330,30 @@ class MainWindow(QMainWindow):
         from mentalspace_desktop.gui.admin.practice_settings import PracticeSettingsPage
 
         return PracticeSettingsPage(self.session, self.bridge)
+
+    def _make_schedule_page(self, page_id: str) -> QWidget:
+        if page_id == NavId.TODAY:
+            from mentalspace_desktop.gui.calendar.today import TodayPage
+
+            today = TodayPage(self.session, self.bridge)
+            if self.can_read_clients:
+                today.sig_open_client.connect(self.open_client)
+            return today
+        if page_id == NavId.WAITLIST:
+            from mentalspace_desktop.gui.calendar.waitlist import WaitlistPage
+
+            return WaitlistPage(self.session, self.bridge)
+        if page_id == NavId.HOURS:
+            from mentalspace_desktop.gui.calendar.time_off import TimeOffPage
+
+            return TimeOffPage(self.session, self.bridge)
+        if page_id == NavId.TYPES:
+            from mentalspace_desktop.gui.calendar.admin_types import AppointmentTypesPage
+
+            return AppointmentTypesPage(self.session, self.bridge)
+        from mentalspace_desktop.gui.calendar.schedule_page import SchedulePage
+
+        return SchedulePage(self.session, self.bridge)
 
     def _make_sync_page(self, page_id: str) -> QWidget:
         assert self.sync is not None

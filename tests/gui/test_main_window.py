@@ -21,11 +21,12 @@ pytestmark = pytest.mark.gui
 WAIT = 20_000
 
 EXPECTED_NAV = {
-    "admin": [NavId.CLIENTS, NavId.USERS, NavId.AUDIT, NavId.SETTINGS],
-    "supervisor": [NavId.CLIENTS, NavId.AUDIT],
-    "clinician": [NavId.CLIENTS],
-    "billing": [NavId.CLIENTS],
-    "front_desk": [NavId.CLIENTS],
+    "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.HOURS, NavId.TYPES, NavId.USERS,
+              NavId.AUDIT, NavId.SETTINGS],
+    "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.HOURS, NavId.AUDIT],
+    "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.HOURS],
+    "billing": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS],
+    "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.HOURS],
 }
 
 
@@ -49,7 +50,7 @@ def make_window(qtbot, practice: PracticeFixture) -> Iterator:
 def test_navigation_shows_each_role_only_its_items(make_window, role: str) -> None:
     window = make_window(role)
     assert window.nav_ids() == EXPECTED_NAV[role]
-    assert window.current_page_id() == NavId.CLIENTS
+    assert window.current_page_id() == NavId.TODAY  # the desk's (or the clinician's) day comes first
     assert window.windowTitle() == "MentalSpace — Peachtree Counseling"
     assert window.role_label.text() == window.session.actor.role.label
     assert window.practice_label.text() == "Peachtree Counseling"
@@ -62,7 +63,7 @@ def test_pages_switch_and_are_built_once(make_window) -> None:
     assert window.stack.currentWidget() is users
     window.show_page(NavId.CLIENTS)
     assert window.show_page(NavId.USERS) is users
-    window.nav_actions[2].trigger()  # Ctrl+3
+    window.nav_actions[7].trigger()  # Ctrl+8
     assert window.current_page_id() == NavId.AUDIT
 
 

@@ -7,6 +7,7 @@ reloads only when the bridge says this client changed.
 from __future__ import annotations
 
 from mentalspace_desktop.domain.clients import ClientStatus
+from mentalspace_desktop.domain.roles import Action, Resource, allows_any
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.clients.chart_details import DetailsPane, InsurancePane
 from mentalspace_desktop.gui.clients.chart_dialogs import RecordConsentDialog, StatusDialog
@@ -83,6 +84,12 @@ class ChartPage(QWidget):
         self.timeline_view = _table(self, "Timeline")
         self.timeline_view.setModel(self.timeline_model)
         self.tabs.addTab(self.timeline_view, "&Timeline")
+        self.appointments = None
+        if allows_any(session.actor.role, Resource.SCHEDULE, Action.READ):
+            from mentalspace_desktop.gui.calendar.client_appointments import ClientAppointmentsPane
+
+            self.appointments = ClientAppointmentsPane(session, bridge, self)
+            self.tabs.addTab(self.appointments, "&Appointments")
         layout.addWidget(self.tabs, 1)
         if bridge is not None:
             bridge.sig_client_did_change.connect(self._client_did_change)
@@ -213,6 +220,8 @@ class ChartPage(QWidget):
         self.insurance.show_view(view)
         self.consents_model.set_consents(c.consents)
         self.timeline_model.set_rows(view.timeline)
+        if self.appointments is not None:
+            self.appointments.show_client(c.id)
         for w in (self.edit_button, self.status_button, self.record_button, self.revoke_button):
             w.setVisible(view.can_edit)
         self.sig_loaded.emit(c.id)

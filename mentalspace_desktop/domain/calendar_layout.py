@@ -1,0 +1,343 @@
+"""Where appointments go on the calendar: columns, lanes for overlaps, times to rows — no Qt, no I/O.
+
+The calendar widget only paints what this module computes, so the placement rules (which column a
+block belongs to, how overlapping blocks share it, where a time falls, what a keyboard cursor
+means) are tested here without a screen. Times are *wall times* in the practice's zone (naive
+``datetime``): the screen shows the clinic's day, and a day that changes to summer time still runs
+08:00–18:00 on the grid.
+
+Views:
+
+- ``DAY``: one column for one day (the providers chosen by the filter share it, in lanes);
+- ``WEEK``: one column per day of the week starting on the given Monday (or 5 for a work week);
+- ``PROVIDERS``: one column per provider for one day, side by side;
+- ``ROOMS``: one column per room for one day;
+- ``MONTH``: a grid of weeks (see :func:`month_grid` and :func:`month_cells`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+
+class CalendarView(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    PROVIDERS = "providers"
+    ROOMS = "rooms"
+
+
+@dataclass(frozen=True)
+class Span:
+    """One thing to place: an appointment, a busy block or time off. Times are naive wall times."""
+
+    id: str
+    start: datetime
+    end: datetime
+    provider_id: str = ""
+    room_id: str = ""
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.start < end and start < self.end
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the time grid: a day, a provider on a day, or a room on a day."""
+
+    key: str
+    label: str
+    day: date
+    provider_id: str = ""
+    room_id: str = ""
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a span is drawn: its column, its lane among the spans it overlaps, and its minutes."""
+
+    span: Span
+    column: int
+    lane: int
+    lanes: int
+    start_minute: float
+    """Minutes after the grid's first hour on that column's day (clipped to the grid)."""
+    end_minute: float
+    clipped_before: bool = False
+    clipped_after: bool = False
+
+
+@dataclass(frozen=True)
+class TimeScale:
+    """The visible hours of a day and the size of a slot (the step of clicks, drags and the cursor)."""
+
+    first_hour: int = 7
+    last_hour: int = 20
+    slot_minutes: int = 15
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.first_hour < self.last_hour <= 24:
+            raise ValueError("the calendar's first hour must come before its last")
+        if self.slot_minutes <= 0 or 60 % self.slot_minutes:
+            raise ValueError("a slot must divide an hour evenly")
+
+    @property
+    def minutes(self) -> int:
+        return (self.last_hour - self.first_hour) * 60
+
+    @property
+    def slots(self) -> int:
+        return self.minutes // self.slot_minutes
+
+    def minute_of(self, moment: datetime, day: date) -> float:
+        """Minutes after the first hour of ``day`` (negative before, beyond :attr:`minutes` after)."""
+        origin = datetime.combine(day, time(self.first_hour))
+        return (moment - origin).total_seconds() / 60
+
+    def at_minute(self, day: date, minute: float) -> datetime:
+        return datetime.combine(day, time(self.first_hour)) + timedelta(minutes=minute)
+
+    def slot_of(self, moment: datetime, day: date) -> int:
+        """The slot that holds ``moment`` (clamped to the grid)."""
+        return max(0, min(self.slots - 1, int(self.minute_of(moment, day) // self.slot_minutes)))
+
+    def slot_start(self, day: date, slot: int) -> datetime:
+        return self.at_minute(day, slot * self.slot_minutes)
+
+    def snap(self, minute: float) -> int:
+        """The nearest slot boundary, in minutes, kept on the grid."""
+        step = self.slot_minutes
+        return int(max(0, min(self.minutes, round(minute / step) * step)))
+
+    def hour_labels(self) -> list[tuple[int, str]]:
+        """(minute, "9 AM") for each hour line."""
+        out = []
+        for hour in range(self.first_hour, self.last_hour):
+            suffix = "AM" if hour < 12 else "PM"
+            shown = hour % 12 or 12
+            out.append(((hour - self.first_hour) * 60, f"{shown} {suffix}"))
+        return out
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def columns_for(
+    view: CalendarView,
+    day: date,
+    *,
+    providers: Sequence[tuple[str, str]] = (),
+    rooms: Sequence[tuple[str, str]] = (),
+    days_in_week: int = 7,
+) -> list[Column]:
+    """The grid's columns for a time-grid view. ``providers``/``rooms`` are (id, name) in display order."""
+    if view is CalendarView.DAY:
+        return [Column(day.isoformat(), f"{day:%A} {day.day} {day:%B}", day)]
+    if view is CalendarView.WEEK:
+        monday = week_start(day)
+        return [
+            Column(d.isoformat(), f"{d:%a} {d.day} {d:%b}", d)
+            for d in (monday + timedelta(days=i) for i in range(days_in_week))
+        ]
+    if view is CalendarView.PROVIDERS:
+        return [Column(pid, name, day, provider_id=pid) for pid, name in providers]
+    if view is CalendarView.ROOMS:
+        return [Column(rid, name, day, room_id=rid) for rid, name in rooms]
+    raise ValueError("the month view has no time columns; use month_grid")
+
+
+def column_of(span: Span, columns: Sequence[Column], view: CalendarView) -> list[int]:
+    """The columns a span shows in (a span crossing midnight shows on both days in a week)."""
+    out = []
+    for i, col in enumerate(columns):
+        if view is CalendarView.PROVIDERS and span.provider_id != col.provider_id:
+            continue
+        if view is CalendarView.ROOMS and span.room_id != col.room_id:
+            continue
+        day_start = datetime.combine(col.day, time())
+        if span.overlaps(day_start, day_start + timedelta(days=1)):
+            out.append(i)
+    return out
+
+
+def assign_lanes(spans: Sequence[Span]) -> dict[str, tuple[int, int]]:
+    """Lane and lane count for each span, so overlapping spans sit side by side.
+
+    Spans that overlap, directly or through a chain, form a cluster; every span of a cluster gets
+    the cluster's lane count so their widths agree, and each takes the lowest lane free at its start
+    (the way a paper diary is filled in). Order: start, then longer first, then id (stable).
+    """
+    ordered = sorted(spans, key=lambda s: (s.start, -(s.end - s.start).total_seconds(), s.id))
+    result: dict[str, tuple[int, int]] = {}
+    cluster: list[tuple[Span, int]] = []
+    lane_ends: list[datetime] = []
+    cluster_end: datetime | None = None
+
+    def close() -> None:
+        for member, lane in cluster:
+            result[member.id] = (lane, len(lane_ends))
+
+    for span in ordered:
+        if cluster_end is not None and span.start >= cluster_end:
+            close()
+            cluster, lane_ends, cluster_end = [], [], None
+        lane = next((i for i, end in enumerate(lane_ends) if end <= span.start), len(lane_ends))
+        if lane == len(lane_ends):
+            lane_ends.append(span.end)
+        else:
+            lane_ends[lane] = span.end
+        cluster.append((span, lane))
+        cluster_end = span.end if cluster_end is None else max(cluster_end, span.end)
+    if cluster:
+        close()
+    return result
+
+
+def layout(
+    spans: Iterable[Span], columns: Sequence[Column], view: CalendarView, scale: TimeScale
+) -> list[Placed]:
+    """Every span placed on the grid: column, lane, and minutes clipped to the visible hours.
+
+    A span wholly outside the visible hours of its column still gets a sliver at the edge (marked
+    clipped) so an early or late appointment is never invisible.
+    """
+    per_column: dict[int, list[Span]] = {}
+    by_key: dict[tuple[date, str], int] = {}
+    for i, col in enumerate(columns):  # (day, provider or room) → column: one look-up per span and day
+        by_key[(col.day, col.provider_id if view is CalendarView.PROVIDERS else
+                col.room_id if view is CalendarView.ROOMS else "")] = i
+    for span in spans:
+        if span.end <= span.start:
+            continue
+        who = span.provider_id if view is CalendarView.PROVIDERS else span.room_id if view is CalendarView.ROOMS else ""
+        day, last = span.start.date(), (span.end - timedelta(microseconds=1)).date()
+        while day <= last:
+            c = by_key.get((day, who))
+            if c is not None:
+                per_column.setdefault(c, []).append(span)
+            day += timedelta(days=1)
+    placed: list[Placed] = []
+    for c, members in sorted(per_column.items()):
+        day = columns[c].day
+        lanes = assign_lanes(members)
+        for span in members:
+            lane, count = lanes[span.id]
+            start = scale.minute_of(span.start, day)
+            end = scale.minute_of(span.end, day)
+            before, after = start < 0, end > scale.minutes
+            start = min(max(start, 0.0), scale.minutes - scale.slot_minutes / 2)
+            end = max(min(end, float(scale.minutes)), start + scale.slot_minutes / 2)
+            placed.append(Placed(span, c, lane, count, start, end, before, after))
+    placed.sort(key=lambda p: (p.column, p.start_minute, p.lane))
+    return placed
+
+
+# -- keyboard cursor ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The keyboard's place on a time grid: a column and a slot."""
+
+    column: int = 0
+    slot: int = 0
+
+    def moved(self, d_column: int, d_slot: int, *, columns: int, slots: int) -> Cursor:
+        return Cursor(
+            max(0, min(columns - 1, self.column + d_column)), max(0, min(slots - 1, self.slot + d_slot))
+        )
+
+
+def placed_at(
+    placed: Sequence[Placed], column: int, minute: float, x_fraction: float | None = None
+) -> Placed | None:
+    """The block under a point of a column. ``x_fraction`` (0–1 across the column) picks the lane;
+    without it (the keyboard cursor has no x) the earliest-starting block there wins."""
+    hits = [p for p in placed if p.column == column and p.start_minute <= minute < p.end_minute]
+    if x_fraction is not None:
+        hits = [p for p in hits if p.lane / p.lanes <= x_fraction < (p.lane + 1) / p.lanes]
+    return hits[0] if hits else None
+
+
+def next_block(placed: Sequence[Placed], current: str | None, step: int) -> Placed | None:
+    """The block after (step=1) or before (step=-1) ``current`` in reading order, for Tab-like moves."""
+    if not placed:
+        return None
+    ids = [p.span.id for p in placed]
+    if current not in ids:
+        return placed[0] if step > 0 else placed[-1]
+    i = ids.index(current) + step
+    return placed[i] if 0 <= i < len(placed) else None
+
+
+# -- month --------------------------------------------------------------------------------------
+
+
+def month_grid(day: date) -> list[list[date]]:
+    """The weeks (Monday first) that show ``day``'s month: 4 to 6 rows of 7 days."""
+    first = day.replace(day=1)
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    start = week_start(first)
+    weeks = []
+    while start < nxt:
+        weeks.append([start + timedelta(days=i) for i in range(7)])
+        start += timedelta(days=7)
+    return weeks
+
+
+@dataclass
+class MonthCell:
+    day: date
+    in_month: bool
+    spans: list[Span] = field(default_factory=list)
+
+    def shown(self, room: int) -> tuple[list[Span], int]:
+        """The spans that fit in ``room`` lines and how many more there are ("+3 more")."""
+        if len(self.spans) <= room:
+            return list(self.spans), 0
+        keep = max(0, room - 1)
+        return self.spans[:keep], len(self.spans) - keep
+
+
+def month_cells(day: date, spans: Iterable[Span]) -> list[list[MonthCell]]:
+    """The month grid with each day's spans in time order."""
+    weeks = month_grid(day)
+    cells = {d: MonthCell(d, d.month == day.month) for week in weeks for d in week}
+    for span in spans:
+        d = span.start.date()
+        last = (span.end - timedelta(microseconds=1)).date()
+        while d <= last:
+            if d in cells:
+                cells[d].spans.append(span)
+            d += timedelta(days=1)
+    for cell in cells.values():
+        cell.spans.sort(key=lambda s: (s.start, s.id))
+    return [[cells[d] for d in week] for week in weeks]
+
+
+def visible_range(view: CalendarView, day: date, *, days_in_week: int = 7) -> tuple[datetime, datetime]:
+    """The wall-time range a view shows, for the query that fills it."""
+    if view is CalendarView.WEEK:
+        first = week_start(day)
+        return datetime.combine(first, time()), datetime.combine(first + timedelta(days=days_in_week), time())
+    if view is CalendarView.MONTH:
+        weeks = month_grid(day)
+        return datetime.combine(weeks[0][0], time()), datetime.combine(weeks[-1][-1] + timedelta(days=1), time())
+    return datetime.combine(day, time()), datetime.combine(day + timedelta(days=1), time())
+
+
+def step_range(view: CalendarView, day: date, steps: int) -> date:
+    """The day shown after moving ``steps`` pages forward (negative: back)."""
+    if view is CalendarView.WEEK:
+        return day + timedelta(days=7 * steps)
+    if view is CalendarView.MONTH:
+        month = day.month - 1 + steps
+        year = day.year + month // 12
+        return date(year, month % 12 + 1, 1)
+    return day + timedelta(days=steps)

@@ -1,0 +1,328 @@
+"""The calendar's Qt item model: the entries of the visible range, placed by the pure layout.
+
+The widgets paint rows of this model; which column, lane and minutes a block takes, what it says and
+what colour it wears are decided here (and in ``domain.calendar_layout``), never in a paint handler.
+A row is one placed block (an appointment crossing midnight in the week view is two rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import IntEnum
+from typing import Any
+
+from mentalspace_desktop.domain.calendar_layout import (
+    CalendarView,
+    Column,
+    MonthCell,
+    Placed,
+    Span,
+    TimeScale,
+    columns_for,
+    layout,
+    month_cells,
+)
+from mentalspace_desktop.gui.qt import (
+    QAbstractListModel,
+    QColor,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+Index = QModelIndex | QPersistentModelIndex
+
+STATUS_LABELS = {
+    "scheduled": "Scheduled",
+    "confirmed": "Confirmed",
+    "arrived": "Arrived",
+    "checked_in": "Checked in",
+    "completed": "Completed",
+    "no_show": "No-show",
+    "cancelled": "Cancelled",
+    "late_cancelled": "Late cancellation",
+    "rescheduled": "Rescheduled",
+}
+INACTIVE = frozenset({"cancelled", "late_cancelled", "rescheduled", "no_show"})
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """What the calendar shows of one appointment or busy block, in the practice's wall time."""
+
+    id: str
+    start: datetime
+    end: datetime
+    provider_id: str
+    provider_name: str = ""
+    room_id: str = ""
+    room_name: str = ""
+    location_id: str = ""
+    client_id: str = ""
+    client_name: str = ""
+    type_id: str = ""
+    type_name: str = ""
+    colour: str = "#5b8def"
+    status: str = "scheduled"
+    telehealth: bool = False
+    join_url: str = ""
+    risk: float | None = None
+    """No-show risk 0–1 (shown as a badge when it is worth a reminder call)."""
+    risk_factors: str = ""
+    busy_only: bool = False
+    """Another provider's time that this workstation sees only as busy (no client, no type)."""
+    series_id: str = ""
+    group_id: str = ""
+    confirmed: bool = False
+    checked_in_at: datetime | None = None
+    editable: bool = True
+
+    @property
+    def span(self) -> Span:
+        return Span(self.id, self.start, self.end, self.provider_id, self.room_id)
+
+    @property
+    def active(self) -> bool:
+        return self.status not in INACTIVE
+
+    @property
+    def title(self) -> str:
+        if self.busy_only:
+            return self.type_name or "Busy"
+        return self.client_name or self.type_name or "Appointment"
+
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status.replace("_", " ").capitalize())
+
+    def time_label(self) -> str:
+        return f"{_clock(self.start)}–{_clock(self.end)}"
+
+    def risk_label(self) -> str:
+        """"High risk"/"Risk" badge text, or "" when the risk is low or unknown."""
+        if self.risk is None or self.busy_only or not self.active:
+            return ""
+        if self.risk >= 0.5:
+            return f"High no-show risk {round(self.risk * 100)}%"
+        if self.risk >= 0.25:
+            return f"No-show risk {round(self.risk * 100)}%"
+        return ""
+
+    def describe(self) -> str:
+        """One sentence for screen readers and tooltips."""
+        if self.busy_only:
+            return f"{self.title}, {self.time_label()}, {self.provider_name}"
+        parts = [self.title, self.type_name, self.time_label(), self.provider_name, self.status_label()]
+        parts.append("telehealth" if self.telehealth else (self.room_name or ""))
+        if self.risk_label():
+            parts.append(self.risk_label() + (f" ({self.risk_factors})" if self.risk_factors else ""))
+        return ", ".join(p for p in parts if p)
+
+    def moved(self, *, start: datetime, end: datetime, provider_id: str | None = None, room_id: str | None = None,
+              provider_name: str | None = None) -> CalendarEntry:
+        return replace(
+            self,
+            start=start,
+            end=end,
+            provider_id=self.provider_id if provider_id is None else provider_id,
+            provider_name=self.provider_name if provider_name is None else provider_name,
+            room_id=self.room_id if room_id is None else room_id,
+        )
+
+
+def _clock(moment: datetime) -> str:
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def text_colour_on(background: str) -> QColor:
+    """Black or white, whichever reads better on ``background`` (WCAG relative luminance)."""
+    colour = QColor(background)
+
+    def channel(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    lum = 0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF()) + 0.0722 * channel(colour.blueF())
+    return QColor("#10161c") if lum > 0.4 else QColor("#ffffff")
+
+
+class Role(IntEnum):
+    ENTRY = Qt.ItemDataRole.UserRole + 1
+    COLUMN = Qt.ItemDataRole.UserRole + 2
+    LANE = Qt.ItemDataRole.UserRole + 3
+    LANES = Qt.ItemDataRole.UserRole + 4
+    START_MINUTE = Qt.ItemDataRole.UserRole + 5
+    END_MINUTE = Qt.ItemDataRole.UserRole + 6
+    FILL = Qt.ItemDataRole.UserRole + 7
+    INK = Qt.ItemDataRole.UserRole + 8
+    LINES = Qt.ItemDataRole.UserRole + 9
+
+
+class CalendarModel(QAbstractListModel):
+    """The placed blocks of the visible range, filtered by provider and location."""
+
+    sig_layout_did_change = Signal()
+    """Columns, filters or entries changed: views repaint and keep their cursor on the grid."""
+
+    def __init__(self, parent: QObject | None = None, *, scale: TimeScale | None = None) -> None:
+        super().__init__(parent)
+        self.scale = scale or TimeScale()
+        self.view = CalendarView.WEEK
+        self.day = date.today()
+        self.days_in_week = 7
+        """Columns of the week view: 5 when nothing is booked at the weekend, else 7 (set by the layout)."""
+        self.providers: list[tuple[str, str]] = []
+        self.rooms: list[tuple[str, str]] = []
+        self.rooms_at: dict[str, str] = {}
+        """room id → location id (the location filter narrows the room columns)."""
+        self.provider_filter: set[str] | None = None
+        self.location_filter: str | None = None
+        self.columns: list[Column] = []
+        self._entries: dict[str, CalendarEntry] = {}
+        self._placed: list[Placed] = []
+        self._month: list[list[MonthCell]] = []
+        self._fills: dict[str, QColor] = {}
+
+    # -- inputs ------------------------------------------------------------------------------------
+
+    def set_resources(self, providers: Sequence[tuple[str, str]], rooms: Sequence[tuple[str, str]],
+                      rooms_at: dict[str, str] | None = None) -> None:
+        self.providers, self.rooms = list(providers), list(rooms)
+        self.rooms_at = dict(rooms_at or {})
+        self._relayout()
+
+    def set_view(self, view: CalendarView, day: date) -> None:
+        self.view, self.day = view, day
+        self._relayout()
+
+    def set_filters(self, *, providers: set[str] | None, location: str | None) -> None:
+        """None: every provider (every location); otherwise only those providers / that location."""
+        self.provider_filter, self.location_filter = providers, location
+        self._relayout()
+
+    def set_entries(self, entries: Sequence[CalendarEntry]) -> None:
+        self._entries = {e.id: e for e in entries}
+        self._fills = {}
+        self._relayout()
+
+    def upsert(self, entry: CalendarEntry) -> None:
+        self._entries[entry.id] = entry
+        self._fills.pop(entry.id, None)
+        self._relayout()
+
+    # -- outputs -----------------------------------------------------------------------------------
+
+    def fill_of(self, entry: CalendarEntry) -> QColor:
+        """The block's colour, computed once per entry and kept until the entries change."""
+        colour = self._fills.get(entry.id)
+        if colour is None:
+            colour = self._fills[entry.id] = block_fill(entry)
+        return colour
+
+    def entry(self, entry_id: str) -> CalendarEntry | None:
+        return self._entries.get(entry_id)
+
+    def entries(self) -> list[CalendarEntry]:
+        return list(self._entries.values())
+
+    def visible_entries(self) -> list[CalendarEntry]:
+        return [e for e in self._entries.values() if self._passes(e)]
+
+    def placed(self) -> list[Placed]:
+        return list(self._placed)
+
+    def month(self) -> list[list[MonthCell]]:
+        return self._month
+
+    def column_providers(self) -> list[tuple[str, str]]:
+        shown = self.provider_filter
+        return [p for p in self.providers if shown is None or p[0] in shown]
+
+    def column_rooms(self) -> list[tuple[str, str]]:
+        where = self.location_filter
+        return [r for r in self.rooms if where is None or self.rooms_at.get(r[0]) == where]
+
+    def _passes(self, entry: CalendarEntry) -> bool:
+        if self.provider_filter is not None and entry.provider_id not in self.provider_filter:
+            return False
+        return self.location_filter is None or entry.location_id == self.location_filter
+
+    def _relayout(self) -> None:
+        self.beginResetModel()
+        if self.view is CalendarView.MONTH:
+            self.columns = []
+            self._placed = []
+            self._month = month_cells(self.day, (e.span for e in self.visible_entries()))
+        else:
+            visible = self.visible_entries()
+            if self.view is CalendarView.WEEK:
+                self.days_in_week = 7 if any(e.start.weekday() >= 5 or e.end.weekday() >= 5 for e in visible) else 5
+            self.columns = columns_for(
+                self.view,
+                self.day,
+                providers=self.column_providers(),
+                rooms=self.column_rooms(),
+                days_in_week=self.days_in_week,
+            )
+            self._month = []
+            self._placed = layout((e.span for e in visible), self.columns, self.view, self.scale)
+        self.endResetModel()
+        self.sig_layout_did_change.emit()
+
+    # -- Qt ----------------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._placed)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._placed):
+            return None
+        placed = self._placed[index.row()]
+        entry = self._entries[placed.span.id]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return entry.title
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return entry.describe()
+        if role == Role.ENTRY:
+            return entry
+        if role == Role.COLUMN:
+            return placed.column
+        if role == Role.LANE:
+            return placed.lane
+        if role == Role.LANES:
+            return placed.lanes
+        if role == Role.START_MINUTE:
+            return placed.start_minute
+        if role == Role.END_MINUTE:
+            return placed.end_minute
+        if role == Role.FILL:
+            return self.fill_of(entry)
+        if role == Role.INK:
+            return text_colour_on(self.fill_of(entry).name())
+        if role == Role.LINES:
+            return block_lines(entry)
+        return None
+
+
+def block_fill(entry: CalendarEntry) -> QColor:
+    """The type's colour; busy time is grey; cancelled and no-show are washed out."""
+    if entry.busy_only:
+        return QColor("#8d99a6")
+    colour = QColor(entry.colour) if QColor.isValidColorName(entry.colour) else QColor("#5b8def")
+    if not entry.active:
+        return QColor.fromHslF(colour.hslHueF(), colour.hslSaturationF() * 0.25, 0.82)
+    return colour
+
+
+def block_lines(entry: CalendarEntry) -> list[str]:
+    """The lines a block shows, most important first (a short block shows only the first)."""
+    if entry.busy_only:
+        return [entry.title, entry.time_label()]
+    first = entry.title
+    second = " · ".join(p for p in (entry.type_name, entry.time_label()) if p)
+    where = "Telehealth" if entry.telehealth else entry.room_name
+    third = " · ".join(p for p in (entry.status_label(), where) if p)
+    return [first, second, third]

@@ -1,0 +1,118 @@
+"""The Schedule page of the main window: the calendar over the session's services, with booking and
+appointment dialogs, reloading when any workstation changes the schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from mentalspace_desktop.domain.calendar_layout import CalendarView
+from mentalspace_desktop.domain.roles import Action, Resource, allows_any
+from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.calendar.appointment_dialog import AppointmentDialog
+from mentalspace_desktop.gui.calendar.booking_dialog import BookingDialog
+from mentalspace_desktop.gui.calendar.model import CalendarEntry
+from mentalspace_desktop.gui.calendar.page import CalendarPage
+from mentalspace_desktop.gui.calendar.service_source import ServiceSource
+from mentalspace_desktop.gui.errors import show_error
+from mentalspace_desktop.gui.localtime import wall_now, wall_today
+from mentalspace_desktop.gui.qt import QShowEvent, QVBoxLayout, QWidget
+from mentalspace_desktop.services.session import UserSession
+
+
+class SchedulePage(QWidget):
+    """Calendar + dialogs for the signed-in user."""
+
+    def __init__(self, session: UserSession, bridge: EventBridge, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = wall_today, now: Callable[[], datetime] = wall_now) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.may_book = allows_any(session.actor.role, Resource.SCHEDULE, Action.WRITE)
+        self.source = ServiceSource(session)
+        self.calendar = CalendarPage(self.source, self, today=today, now=now)
+        self.source.loaded = self.calendar.model.entries
+        self.calendar.new_button.setVisible(self.may_book)
+        self.dialog: BookingDialog | AppointmentDialog | None = None
+        self.offer_dialog: QWidget | None = None
+        self._started = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.calendar)
+        self.calendar.sig_book_requested.connect(self.book)
+        self.calendar.sig_open_requested.connect(self.open_appointment)
+        bridge.sig_appointment_did_change.connect(self._appointments_changed)
+        bridge.sig_schedule_setup_did_change.connect(self._setup_changed)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._started:
+            self.start()
+
+    def start(self, view: CalendarView | None = None, day: date | None = None) -> None:
+        self._started = True
+        own = self.source.resources().own_provider_id
+        self.calendar.start(view or (CalendarView.DAY if own else CalendarView.PROVIDERS), day)
+
+    def reload(self) -> None:
+        self.calendar.reload()
+
+    def _appointments_changed(self, _ids: list[str], providers: list[str]) -> None:
+        shown = self.calendar.model.provider_filter
+        if shown is None or not providers or shown & set(providers):
+            self.calendar.reload()
+
+    def _setup_changed(self, what: str) -> None:
+        if what in ("types", "rooms", "locations", "availability", "time_off", ""):
+            self.calendar.start(self.calendar.model.view, self.calendar.model.day)
+
+    def book(self, proposal: CalendarEntry, *, client_id: str = "", client_name: str = "") -> BookingDialog | None:
+        if not self.may_book:
+            self.calendar.show_feedback("Your role can see the schedule but not book.", True)
+            return None
+        try:
+            dialog = BookingDialog(self.session, proposal, self, client_id=client_id, client_name=client_name,
+                                   keep_length=True)
+        except Exception as exc:  # the set-up could not be read: say so, keep the calendar
+            show_error(self, exc)
+            return None
+        dialog.sig_booked.connect(lambda ids: self._booked(ids))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _booked(self, ids: list[str]) -> None:
+        n = len(ids)
+        self.calendar.show_feedback("Booked." if n == 1 else f"Booked {n} sessions.", False)
+        self.calendar.reload()
+
+    def open_appointment(self, appointment_id: str) -> AppointmentDialog | None:
+        entry = self.calendar.model.entry(appointment_id)
+        if entry is not None and entry.busy_only:
+            return None
+        try:
+            dialog = AppointmentDialog(self.session, appointment_id, self)
+        except Exception as exc:
+            show_error(self, exc)
+            return None
+        dialog.sig_changed.connect(lambda text: self.calendar.show_feedback(text, False))
+        dialog.sig_changed.connect(lambda _t: self.calendar.reload())
+        dialog.sig_cancelled.connect(self.offer_freed_slot)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def offer_freed_slot(self, entry: CalendarEntry) -> QWidget | None:
+        """A cancellation freed time: show who on the waitlist fits it best (the desk may just close)."""
+        if not self.may_book or entry.start <= self.calendar.grid.now():
+            return None
+        from mentalspace_desktop.gui.calendar.waitlist import OfferSlotDialog
+
+        minutes = int((entry.end - entry.start).total_seconds() // 60)
+        dialog = OfferSlotDialog(self.session, self, provider_id=entry.provider_id, start=entry.start,
+                                 minutes=minutes, type_id=entry.type_id)
+        dialog.sig_offer_did_finish.connect(lambda text: self.calendar.show_feedback(text, False))
+        dialog.sig_offer_did_finish.connect(lambda _t: self.calendar.reload())
+        self.offer_dialog = dialog
+        dialog.open()
+        return dialog

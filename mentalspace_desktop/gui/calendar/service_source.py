@@ -1,0 +1,155 @@
+"""The calendar's :class:`CalendarSource` over the scheduling services of a signed-in session.
+
+Reads come from :meth:`AppointmentService.calendar` (appointments this user may read in full,
+everything else as busy time); drag feedback asks :meth:`AppointmentService.check` for a move, and
+answers a new booking's drag from the blocks already loaded (no client or type is chosen yet, so the
+service's full check runs in the booking dialog).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from mentalspace_desktop.domain.scheduling.conflicts import Collision, CollisionKind
+from mentalspace_desktop.gui.calendar.model import CalendarEntry
+from mentalspace_desktop.gui.calendar.source import Resources
+from mentalspace_desktop.gui.localtime import to_local
+from mentalspace_desktop.services.calendar_view import CalendarReadService, CalendarViewService
+from mentalspace_desktop.services.scheduling.appointments import BookingRequest, CalendarItem
+from mentalspace_desktop.services.session import UserSession
+
+BUSY_KINDS = {"busy": "Busy", "time_off": "Time off", "imported": "Busy (other calendar)"}
+
+
+def entry_of(item: CalendarItem) -> CalendarEntry:
+    """The calendar's view of a service item."""
+    busy = item.kind != "appointment"
+    status = item.status or "scheduled"
+    if status == "cancelled" and item.late_cancel:
+        status = "late_cancelled"
+    risk = item.risk
+    return CalendarEntry(
+        id=item.id,
+        start=item.start_local,
+        end=item.end_local,
+        provider_id=item.provider_id or "",
+        provider_name=item.provider_name,
+        room_id=item.room_id or "",
+        room_name=item.where if not item.telehealth else "",
+        location_id=item.location_id or "",
+        client_id=item.client_id or "",
+        client_name=item.client_name or ("Group session" if item.group_id else ""),
+        type_id=item.type_id or "",
+        type_name=BUSY_KINDS.get(item.kind, item.type_name) if busy else item.type_name,
+        colour=item.color,
+        status=status,
+        telehealth=item.telehealth,
+        join_url=item.meeting_link or "",
+        risk=risk.score if risk is not None else None,
+        risk_factors=risk.explain() if risk is not None else "",
+        busy_only=busy,
+        series_id=item.series_id or "",
+        group_id=item.group_id or "",
+        confirmed=item.confirmation == "confirmed",
+        checked_in_at=_wall(item.checked_in_at),
+        editable=item.editable and not busy,
+    )
+
+
+def collision_words(collisions: list[Collision], proposal: CalendarEntry) -> str:
+    """What a dragged block runs into, in the desk's words and 12-hour times; one phrase per other
+    appointment (a visit that is both the provider's and the client's is named once)."""
+    seen: set[str] = set()
+    out: list[str] = []
+    who = proposal.provider_name or "The provider"
+    client = proposal.client_name or "The client"
+    for c in collisions:
+        if c.other_id and c.other_id in seen:
+            continue
+        if c.other_id:
+            seen.add(c.other_id)
+        start, end = _wall(c.start), _wall(c.end)
+        span = f"{_clock(start)}–{_clock(end)}" if start and end else ""
+        label = f" ({c.label})" if c.label else ""
+        out.append({
+            CollisionKind.PROVIDER: f"{who} is already booked {span}{label}",
+            CollisionKind.CLIENT: f"{client} already has an appointment {span}{label}",
+            CollisionKind.ROOM: f"the room is taken {span}{label}",
+            CollisionKind.TIME_OFF: f"{who} is off then{label}",
+            CollisionKind.OUTSIDE_HOURS: f"outside {who}'s working hours ({c.label})",
+            CollisionKind.DAILY_MAXIMUM: f"the daily maximum is reached ({c.label})",
+        }[c.kind])
+    return "; ".join(out)
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def _wall(moment: datetime | None) -> datetime | None:
+    """A stored UTC instant as the practice's wall time."""
+    if moment is None:
+        return None
+    return to_local(moment if moment.tzinfo else moment.replace(tzinfo=UTC)).replace(tzinfo=None)
+
+
+class ServiceSource:
+    """Calendar reads and changes through the session's services."""
+
+    def __init__(self, session: UserSession, *, loaded: Callable[[], list[CalendarEntry]] | None = None) -> None:
+        self.session = session
+        self.appointments = CalendarReadService(session)
+        self.view = CalendarViewService(session)
+        self.loaded = loaded
+        """The entries on screen (for a new booking's quick check while dragging)."""
+
+    def resources(self) -> Resources:
+        r = self.view.resources()
+        return Resources(r.providers, r.rooms, r.rooms_at, r.locations, r.own_provider_id)
+
+    def entries(self, start: datetime, end: datetime) -> list[CalendarEntry]:
+        last = (end - timedelta(microseconds=1)).date()
+        return [entry_of(i) for i in self.appointments.calendar(start.date(), last)]
+
+    def conflict(self, before: CalendarEntry | None, proposal: CalendarEntry) -> str | None:
+        if before is None:
+            return self._quick_conflict(proposal)
+        minutes = int((proposal.end - proposal.start).total_seconds() // 60)
+        request = BookingRequest(
+            provider_id=proposal.provider_id, type_id=before.type_id, start_local=proposal.start,
+            client_id=before.client_id or None, group_id=before.group_id or None, minutes=minutes,
+            room_id=proposal.room_id or None, telehealth=before.telehealth,
+        )
+        try:
+            check = self.appointments.check(request, ignore_id=before.id)
+        except Exception as exc:  # a refusal of the check itself (permission, bad time) is the reason
+            return str(getattr(exc, "message", exc))
+        if not check.collisions:
+            return None
+        return collision_words(check.collisions, proposal)
+
+    def _quick_conflict(self, proposal: CalendarEntry) -> str | None:
+        """A new booking dragged out on the grid: is the provider already busy there?"""
+        for entry in self.loaded() if self.loaded else []:
+            if (entry.provider_id == proposal.provider_id and proposal.provider_id and entry.active
+                    and entry.start < proposal.end and proposal.start < entry.end):
+                what = "busy" if entry.busy_only else f"{entry.type_name} with {entry.client_name}"
+                return f"{entry.provider_name} is already booked {entry.time_label()} ({what})"
+        return None
+
+    def move(self, before: CalendarEntry, proposal: CalendarEntry, *, override_reason: str = "") -> None:
+        reason = override_reason or None
+        same_place = (proposal.provider_id, proposal.room_id) == (before.provider_id, before.room_id)
+        if same_place and proposal.start == before.start and proposal.end != before.end:
+            self.appointments.resize(before.id, proposal.end, override_reason=reason)
+            return
+        self.appointments.move(
+            before.id, proposal.start,
+            provider_id=proposal.provider_id if proposal.provider_id != before.provider_id else None,
+            room_id=proposal.room_id if proposal.room_id != before.room_id else None,
+            override_reason=reason,
+        )
+
+    def check_in(self, entry_id: str) -> None:
+        self.appointments.check_in(entry_id)

@@ -1,0 +1,348 @@
+"""Today: the front desk's home — every provider's appointments for today in time order, where each
+stands (expected, due, late, no-show so far, checked in), telehealth links, check-in with one key (I).
+A clinician's home shows their own day the same way.
+
+The clock re-words the list every minute (a client becomes "late" without anyone doing anything);
+the list reloads whenever any workstation changes an appointment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from mentalspace_desktop.domain.front_desk import Standing, standing, standing_label, summarize
+from mentalspace_desktop.domain.roles import Action, Resource, Role, allows_any
+from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.calendar.model import CalendarEntry
+from mentalspace_desktop.gui.calendar.service_source import entry_of
+from mentalspace_desktop.gui.localtime import wall_now
+from mentalspace_desktop.gui.qt import (
+    QAbstractItemView,
+    QColor,
+    QDesktopServices,
+    QGuiApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QPushButton,
+    QShortcut,
+    QShowEvent,
+    Qt,
+    QTableView,
+    QTimer,
+    QUrl,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.gui.widgets import forms
+from mentalspace_desktop.gui.workers import run_in_background
+from mentalspace_desktop.services.scheduling.appointments import AppointmentService
+from mentalspace_desktop.services.session import UserSession
+
+TONES = {
+    Standing.LATE: ("#8a4b00", "#ffb74d"),
+    Standing.NOT_ARRIVED: ("#b3261e", "#ff8a80"),
+    Standing.CHECKED_IN: ("#1d5e2c", "#81c995"),
+    Standing.COMPLETED: ("#4a4f57", "#aab4be"),
+    Standing.NO_SHOW: ("#b3261e", "#ff8a80"),
+    Standing.CANCELLED: ("#6b7480", "#8a96a3"),
+}
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+class TodayModel(RowsModel[CalendarEntry]):
+    headers = ("Time", "Client", "Provider", "Type", "Where", "Standing")
+
+    def __init__(self, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.now = now
+        self.dark = False
+
+    def standing(self, e: CalendarEntry) -> Standing:
+        status = "cancelled" if e.status == "late_cancelled" else e.status
+        return standing(status, e.start, e.end, self.now())
+
+    def cell(self, row: CalendarEntry, column: int, role: int) -> Any:
+        value = self.standing(row)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return f"{_clock(row.start)}–{_clock(row.end)}"
+            if column == 1:
+                return row.title + ("  ! " + row.risk_label() if row.risk_label() else "")
+            if column == 2:
+                return row.provider_name
+            if column == 3:
+                return row.type_name
+            if column == 4:
+                return ("Telehealth" + (" · link ready" if row.join_url else " · no link")) if row.telehealth \
+                    else (row.room_name or "—")
+            return standing_label(value, row.start, self.now(), confirmed=row.confirmed,
+                                  checked_in_at=row.checked_in_at)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and value in TONES:
+            light, dark = TONES[value]
+            return QColor(dark if self.dark else light)
+        if role == Qt.ItemDataRole.FontRole and column in (1, 5) and value in (Standing.LATE, Standing.NOT_ARRIVED):
+            from mentalspace_desktop.gui.qt import QFont
+
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.describe()
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{self.cell(row, column, Qt.ItemDataRole.DisplayRole)}"
+        return None
+
+    def refresh_clock(self) -> None:
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(self.headers) - 1))
+
+
+class StaleModel(RowsModel[CalendarEntry]):
+    """Appointments still "scheduled" a day after their time: the desk must say what happened."""
+
+    headers = ("When", "Client", "Provider", "Type", "Status")
+
+    def cell(self, row: CalendarEntry, column: int, role: int) -> Any:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (f"{row.start:%a %m/%d} {_clock(row.start)}", row.title, row.provider_name, row.type_name,
+                    row.status_label())[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.describe()
+        return None
+
+
+class TodayPage(QWidget):
+    """Today's appointments, the desk's counts, and check-in in one key."""
+
+    sig_loaded = Signal()
+    """The list was (re)loaded."""
+    sig_open_client = Signal(str)
+    """Open this client's chart."""
+    sig_stale_loaded = Signal()
+    """The list of past appointments still marked scheduled was (re)loaded."""
+
+    def __init__(self, session: UserSession, bridge: EventBridge, parent: QWidget | None = None, *,
+                 now: Callable[[], datetime] = wall_now) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.service = AppointmentService(session)
+        self.own = session.actor.role in (Role.CLINICIAN,)
+        self.may_resolve = allows_any(session.actor.role, Resource.SCHEDULE, Action.WRITE) and not self.own
+        self.now = now
+        self.model = TodayModel(now, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Today's appointments")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.summary = QLabel()
+        self.summary.setObjectName("sectionTitle")
+        self.summary.setAccessibleName("Today in numbers")
+        self.check_in_button = forms.primary(QPushButton("Check &in  (I)"))
+        self.check_in_button.setAccessibleName("Check in the selected client")
+        self.join_button = QPushButton("&Join")
+        self.join_button.setAccessibleName("Join the telehealth meeting")
+        self.copy_button = QPushButton("Copy &link")
+        self.copy_button.setAccessibleName("Copy the telehealth meeting link")
+        self.chart_button = QPushButton("Open &chart")
+        self.chart_button.setAccessibleName("Open the client's chart")
+        self.message = forms.MessageLabel()
+        title = "My day" if self.own else "Today"
+        subtitle = ("Your appointments for today." if self.own
+                    else "Every provider's appointments today, in time order. Select one and press I to check in.")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(forms.page_header(title, subtitle))
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        for b in (self.join_button, self.copy_button, self.chart_button, self.check_in_button):
+            top.addWidget(b)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        self.empty = QLabel("No appointments today.")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setProperty("role", "hint")
+        self.empty.hide()
+        layout.addWidget(self.empty)
+        self._build_stale(layout)
+
+        shortcut = QShortcut(QKeySequence("I"), self.table)
+        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        shortcut.activated.connect(self.check_in)
+        self.check_in_button.clicked.connect(self.check_in)
+        self.join_button.clicked.connect(self.join)
+        self.copy_button.clicked.connect(self.copy_link)
+        self.chart_button.clicked.connect(self._open_chart)
+        self.table.activated.connect(lambda _i: self._open_chart())
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
+        bridge.sig_appointment_did_change.connect(lambda *_a: self.reload())
+        self._clock = QTimer(self)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start(60_000)
+        self._loaded_once = False
+        self._selection_changed()
+
+    def _build_stale(self, layout: QVBoxLayout) -> None:
+        """The data-quality list under the day: visits a day past their time still marked scheduled."""
+        self.stale_model = StaleModel(self)
+        self.stale_table = QTableView()
+        self.stale_table.setModel(self.stale_model)
+        self.stale_table.setAccessibleName("Appointments still scheduled a day after their time")
+        self.stale_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.stale_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.stale_table.verticalHeader().hide()
+        self.stale_table.setMaximumHeight(170)
+        stale_header = self.stale_table.horizontalHeader()
+        stale_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        stale_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.stale_title = QLabel()
+        self.stale_title.setObjectName("sectionTitle")
+        self.stale_buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        row.addWidget(self.stale_title, 1)
+        for key, text in (("complete", "It took &place"), ("no_show", "&No-show"), ("cancel", "Ca&ncelled")):
+            button = QPushButton(text)
+            button.setAccessibleName(f"Mark the selected past appointment: {text.replace('&', '')}")
+            button.clicked.connect(lambda _c=False, k=key: self.resolve_stale(k))
+            self.stale_buttons[key] = button
+            row.addWidget(button)
+        self.stale_box = QWidget()
+        box = QVBoxLayout(self.stale_box)
+        box.setContentsMargins(0, 8, 0, 0)
+        box.addLayout(row)
+        box.addWidget(self.stale_table)
+        self.stale_box.hide()
+        layout.addWidget(self.stale_box)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._loaded_once:
+            self.reload()
+
+    def reload(self) -> None:
+        self._loaded_once = True
+        service = self.service
+        provider = self.session.actor.user_id if self.own else None
+        run_in_background(self, lambda: [entry_of(i) for i in service.today(provider_id=provider)],
+                          on_done=self._loaded, on_error=self.message.show_exception)
+        if self.may_resolve:
+            run_in_background(self, lambda: [entry_of(i) for i in service.stale()], on_done=self._stale_loaded,
+                              on_error=self.message.show_exception)
+
+    def _stale_loaded(self, entries: list[CalendarEntry]) -> None:
+        self.stale_model.set_rows(entries)
+        n = len(entries)
+        self.stale_title.setText(f"Still scheduled a day after their time ({n}): say what happened")
+        self.stale_box.setVisible(bool(entries))
+        if entries:
+            self.stale_table.selectRow(0)
+        self.sig_stale_loaded.emit()
+
+    def resolve_stale(self, key: str) -> None:
+        rows = self.stale_table.selectionModel().selectedRows()
+        if not rows:
+            return
+        e = self.stale_model.row(rows[0].row())
+        service = self.service
+        fn = {"complete": service.complete, "no_show": service.no_show,
+              "cancel": lambda i: service.cancel(i, reason="recorded afterwards")}[key]
+        words = {"complete": "took place", "no_show": "was a no-show", "cancel": "was cancelled"}[key]
+
+        def done(_r: object) -> None:
+            self.message.show_ok(f"{e.title}, {e.start:%a %m/%d}: {words}.")
+            self.reload()
+
+        run_in_background(self, lambda: fn(e.id), on_done=done, on_error=self.message.show_exception)
+
+    def _loaded(self, entries: list[CalendarEntry]) -> None:
+        from mentalspace_desktop.gui.calendar.grid import is_dark
+
+        selected = self.selected()
+        self.model.dark = is_dark(self)
+        self.model.set_rows(sorted(entries, key=lambda e: (e.start, e.provider_name)))
+        self.empty.setVisible(not entries)
+        self.table.setVisible(bool(entries))
+        row = self.model.row_of(selected.id) if selected else -1
+        if row < 0:
+            row = self._first_waiting()
+        if row >= 0:
+            self.table.selectRow(row)
+        self._update_summary()
+        self._selection_changed()
+        self.sig_loaded.emit()
+
+    def _first_waiting(self) -> int:
+        """The first appointment still waiting for its client (what the desk deals with next)."""
+        for i, e in enumerate(self.model.rows()):
+            if self.model.standing(e) in (Standing.LATE, Standing.DUE, Standing.EXPECTED):
+                return i
+        return 0 if self.model.rowCount() else -1
+
+    def _update_summary(self) -> None:
+        summary = summarize((self.model.standing(e), e.telehealth) for e in self.model.rows())
+        self.summary.setText(f"{self.now():%A, %B} {self.now().day} · {summary.text()}")
+
+    def _tick(self) -> None:
+        self.model.refresh_clock()
+        self._update_summary()
+
+    def selected(self) -> CalendarEntry | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row(rows[0].row()) if rows else None
+
+    def _selection_changed(self) -> None:
+        e = self.selected()
+        waiting = e is not None and e.status in ("scheduled", "confirmed") and e.editable
+        self.check_in_button.setEnabled(waiting)
+        link = e is not None and e.telehealth and bool(e.join_url)
+        self.join_button.setEnabled(link)
+        self.copy_button.setEnabled(link)
+        self.chart_button.setEnabled(e is not None and bool(e.client_id))
+
+    def check_in(self) -> None:
+        e = self.selected()
+        if e is None:
+            return
+        if e.status not in ("scheduled", "confirmed"):
+            self.message.show_hint(f"{e.title} is {e.status_label().lower()}: nothing to check in.")
+            return
+        service = self.service
+
+        def done(_r: object) -> None:
+            self.message.show_ok(f"{e.title} checked in at {_clock(self.now())}.")
+            self.reload()
+
+        run_in_background(self, lambda: service.check_in(e.id), on_done=done, on_error=self.message.show_exception)
+
+    def join(self) -> None:
+        e = self.selected()
+        if e is not None and e.join_url:
+            QDesktopServices.openUrl(QUrl(e.join_url))
+
+    def copy_link(self) -> None:
+        e = self.selected()
+        if e is not None and e.join_url:
+            QGuiApplication.clipboard().setText(e.join_url)
+            self.message.show_ok("Meeting link copied.")
+
+    def _open_chart(self) -> None:
+        e = self.selected()
+        if e is not None and e.client_id:
+            self.sig_open_client.emit(e.client_id)

@@ -1,0 +1,207 @@
+"""The calendar against a real store: booking by drag, a move onto a conflict refused with the
+reason, keyboard booking and check-in, "this and following" in a series, and the models checked by
+the model tester."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from mentalspace_desktop.domain.calendar_layout import CalendarView
+from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.calendar.appointment_dialog import AppointmentDialog
+from mentalspace_desktop.gui.calendar.booking_dialog import BookingDialog
+from mentalspace_desktop.gui.calendar.grid import GUTTER
+from mentalspace_desktop.gui.calendar.schedule_page import SchedulePage
+from mentalspace_desktop.gui.qt import QPoint, Qt
+from mentalspace_desktop.services.scheduling.appointments import AppointmentService
+from mentalspace_desktop.services.scheduling.series import SeriesService
+from tests.factories import PracticeFixture
+from tests.gui.calendar.helpers import Schedule
+
+pytestmark = [
+    pytest.mark.gui,
+    # The scheduling services still call Result.tuples(), deprecated in SQLAlchemy 2.1; remove once they don't.
+    pytest.mark.filterwarnings("ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning"),
+]
+WAIT = 20_000
+
+
+@pytest.fixture
+def page(qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule) -> SchedulePage:
+    p = SchedulePage(practice.session_for("front_desk"), bridge, today=lambda: schedule.day,
+                     now=lambda: schedule.at(8, 5))
+    qtbot.addWidget(p)
+    p.resize(1280, 800)
+    with qtbot.waitSignal(p.calendar.sig_entries_loaded, timeout=WAIT):
+        p.show()
+        p.start(CalendarView.PROVIDERS, schedule.day)
+    return p
+
+
+def column_of(page: SchedulePage, user_id: str) -> int:
+    return next(i for i, c in enumerate(page.calendar.model.columns) if c.provider_id == user_id)
+
+
+def point(page: SchedulePage, column: int, moment: datetime) -> QPoint:
+    grid = page.calendar.grid
+    x = GUTTER + (column + 0.5) * grid.column_width()
+    y = grid.model.scale.minute_of(moment, moment.date()) * grid.ppm
+    return QPoint(int(x), int(y) + 2)
+
+
+def drag(qtbot, page: SchedulePage, start: QPoint, end: QPoint) -> None:
+    grid = page.calendar.grid
+    qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=start)
+    for i in range(1, 5):
+        qtbot.mouseMove(grid, start + (end - start) * i / 4)
+    qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=end)
+
+
+def reload(qtbot, page: SchedulePage) -> None:
+    with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
+        page.reload()
+
+
+def test_models_pass_the_model_tester(qtmodeltester, page: SchedulePage, schedule: Schedule, qtbot) -> None:
+    schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    schedule.book("b", provider="supervisor", client="Marcus Hill", hour=9, minute=30, room="Room 2")
+    reload(qtbot, page)
+    assert page.calendar.model.rowCount() == 2
+    qtmodeltester.check(page.calendar.model, force_py=True)
+
+
+def test_booking_by_drag_opens_the_form_with_the_dragged_time_and_books(
+        qtbot, page: SchedulePage, schedule: Schedule, practice: PracticeFixture) -> None:
+    column = column_of(page, practice.users["clinician"])
+    drag(qtbot, page, point(page, column, schedule.at(10)), point(page, column, schedule.at(10, 55)))
+    dialog = page.dialog
+    assert isinstance(dialog, BookingDialog)
+    assert dialog.provider_box.currentData() == practice.users["clinician"]
+    assert dialog.start_local() == schedule.at(10)
+    assert dialog.minutes.value() == 60  # the dragged length, snapped to the grid
+    dialog.choose_client(schedule.clients["Ana Rivera"], "Rivera, Ana")
+    dialog.type_box.setCurrentIndex(dialog.type_box.findText("Intake assessment"))
+    assert "CPT 90791" in dialog.type_info.text()
+    with qtbot.waitSignal(dialog.sig_checked, timeout=WAIT):
+        dialog.check_now()
+    assert "free" in dialog.check_label.text().lower()
+    with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
+        dialog.book_button.click()
+    booked = [e for e in page.calendar.model.entries() if e.client_id == schedule.clients["Ana Rivera"]]
+    assert [(e.start, e.end, e.type_name) for e in booked] == [
+        (schedule.at(10), schedule.at(11), "Intake assessment")]
+
+
+def test_moving_a_block_onto_a_conflict_is_refused_and_says_why(
+        qtbot, page: SchedulePage, schedule: Schedule, practice: PracticeFixture) -> None:
+    first = schedule.book("first", provider="clinician", client="Ana Rivera", hour=9)
+    schedule.book("second", provider="clinician", client="Marcus Hill", hour=11, room="Room 2")
+    reload(qtbot, page)
+    column = column_of(page, practice.users["clinician"])
+    grid = page.calendar.grid
+    start = point(page, column, schedule.at(9, 10))
+    target = point(page, column, schedule.at(11, 10))
+    qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=start)
+    for i in range(1, 5):
+        qtbot.mouseMove(grid, start + (target - start) * i / 4)
+    assert grid.drag is not None and grid.drag.problem  # live feedback while still dragging
+    assert "Not free" in page.calendar.feedback.text() or "not free" in page.calendar.feedback.text()
+    assert "Hill, Marcus" in page.calendar.feedback.text()
+    with qtbot.waitSignal(grid.sig_move_refused, timeout=WAIT):
+        qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=target)
+    assert page.calendar.feedback.text().startswith("Not moved:")
+    assert "Hill, Marcus" in page.calendar.feedback.text()
+    assert AppointmentService(practice.admin).get(first).start_local == schedule.at(9)  # nothing saved
+
+
+def test_moving_a_block_to_free_time_saves_it(
+        qtbot, page: SchedulePage, schedule: Schedule, practice: PracticeFixture) -> None:
+    first = schedule.book("first", provider="clinician", client="Ana Rivera", hour=9)
+    reload(qtbot, page)
+    column = column_of(page, practice.users["clinician"])
+    with qtbot.waitSignal(page.calendar.sig_move_did_finish, timeout=WAIT):
+        drag(qtbot, page, point(page, column, schedule.at(9, 10)), point(page, column, schedule.at(13, 10)))
+    assert AppointmentService(practice.admin).get(first).start_local == schedule.at(13)
+
+
+def test_keyboard_books_at_the_cursor_and_checks_in(
+        qtbot, page: SchedulePage, schedule: Schedule, practice: PracticeFixture) -> None:
+    appointment = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    reload(qtbot, page)
+    grid = page.calendar.grid
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_Tab)  # to the first appointment
+    assert grid.selected_id == appointment
+    assert page.calendar.details.entry is not None and page.calendar.details.entry.id == appointment
+    qtbot.keyClick(grid, Qt.Key.Key_I)
+    qtbot.waitUntil(lambda: "checked in" in page.calendar.feedback.text(), timeout=WAIT)
+    assert AppointmentService(practice.admin).get(appointment).status == "checked_in"
+    qtbot.waitUntil(lambda: page.calendar.model.entry(appointment).status == "checked_in", timeout=WAIT)
+    for _ in range(8):  # two hours later, same column
+        qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert grid.selected_id == ""
+    qtbot.keyClick(grid, Qt.Key.Key_N)
+    dialog = page.dialog
+    assert isinstance(dialog, BookingDialog)
+    assert dialog.start_local() == schedule.at(11)
+    assert dialog.provider_box.currentData() == practice.users["clinician"]
+    dialog.reject()
+
+
+def test_editing_this_and_following_moves_only_the_later_sessions(
+        qtbot, page: SchedulePage, schedule: Schedule, practice: PracticeFixture) -> None:
+    from mentalspace_desktop.domain.scheduling.recurrence import Pattern, make_rule
+    from mentalspace_desktop.services.scheduling.appointments import BookingRequest
+
+    service = SeriesService(practice.admin)
+    start = schedule.at(9)
+    series = service.book_series(BookingRequest(
+        provider_id=practice.users["clinician"], type_id=schedule.types["Individual therapy"], start_local=start,
+        client_id=schedule.clients["Ana Rivera"], room_id=schedule.rooms["Room 1"]),
+        make_rule(Pattern.WEEKLY, start, count=4))
+    ids = service.series_occurrences(series)
+    dialog = page.open_appointment(ids[1])
+    assert isinstance(dialog, AppointmentDialog)
+    assert dialog.scope_box.isVisibleTo(dialog)
+    dialog.time_box.setCurrentIndex(dialog.time_box.findData(15 * 60))
+    dialog.scope_group.button(1).click()  # this and following
+    with qtbot.waitSignal(dialog.sig_checked, timeout=WAIT):
+        dialog.preview()
+    assert dialog.sessions.count() == 3 and "Free" in dialog.check_label.text()
+    with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
+        dialog.save_button.click()
+    starts = [service.get(i).start_local for i in ids]
+    week = timedelta(days=7)
+    assert starts == [start, schedule.at(15) + week, schedule.at(15) + 2 * week, schedule.at(15) + 3 * week]
+
+
+def test_a_change_that_collides_lists_the_colliding_session(
+        qtbot, page: SchedulePage, schedule: Schedule, practice: PracticeFixture) -> None:
+    schedule.book("busy", provider="clinician", client="Marcus Hill", hour=15, days=7, room="Room 2")
+    target = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9, days=7)
+    dialog = page.open_appointment(target)
+    assert isinstance(dialog, AppointmentDialog)
+    dialog.time_box.setCurrentIndex(dialog.time_box.findData(15 * 60))
+    with qtbot.waitSignal(dialog.sig_checked, timeout=WAIT):
+        dialog.preview()
+    assert "collide" in dialog.check_label.text() and "Hill, Marcus" in dialog.check_label.text()
+    dialog.reject()
+
+
+def test_week_and_month_views_show_the_booked_days(qtbot, page: SchedulePage, schedule: Schedule) -> None:
+    schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    schedule.book("b", provider="supervisor", client="Priya Shah", hour=9, room="Room 2", days=1)
+    with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
+        page.calendar.set_view(CalendarView.WEEK, schedule.day)
+    assert len(page.calendar.model.columns) == 5  # nothing at the weekend: a work week
+    assert {p.column for p in page.calendar.model.placed()} == {1, 2}  # Tuesday and Wednesday
+    with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
+        page.calendar.set_view(CalendarView.MONTH, schedule.day)
+    cell = next(c for w in page.calendar.model.month() for c in w if c.day == schedule.day)
+    assert len(cell.spans) == 1
+    with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
+        page.calendar.month.sig_day_chosen.emit(schedule.day + timedelta(days=1))
+    assert page.calendar.model.view is CalendarView.DAY and page.calendar.model.day == date.fromordinal(
+        schedule.day.toordinal() + 1)
