@@ -10,7 +10,7 @@ import mentalspace_desktop.store.types
 
 
 revision = '0011'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
