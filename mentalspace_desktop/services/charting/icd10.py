@@ -16,7 +16,6 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 
-
 _WORD = re.compile(r"[a-z0-9]+")
 _CODE = re.compile(r"^[a-tv-z][0-9][0-9a-z]?(\.[0-9a-z]{0,4})?$", re.IGNORECASE)
 # Mental, behavioural and neurodevelopmental disorders (F) and the Z codes a practice uses most rank first.
