@@ -211,8 +211,10 @@ def _plans(session: UserSession, s: Session, client: Client, author: User, today
                                   "Georgia Crisis and Access Line 1-800-715-4225"],
                 "means_safety": ["Medications kept by sister, one week at a time"],
                 "reason_for_living": ["My daughter"]})
-            plan = SafetyPlan(client_id=client.id, author_id=author.id, content="", status="signed",
-                              signed_at=_at(today - timedelta(days=19), 17), signed_by=author.id)
-            s.add(plan)
+            safety = SafetyPlan(client_id=client.id, author_id=author.id, content="", status="signed",
+                                signed_at=_at(today - timedelta(days=19), 17), signed_by=author.id)
+            s.add(safety)
             s.flush()
-            plan.content = seal_json(session, sections, "safety_plans", "content", plan.id)
+            safety.content = seal_json(session, sections, "safety_plans", "content", safety.id)
+            safety.content_hash = chain.content_hash(
+                {"safety_plan": open_text(session, safety.content, "safety_plans", "content", safety.id)})
