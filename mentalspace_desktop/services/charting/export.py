@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from mentalspace_desktop.domain.charting.lifecycle import NoteStatus
 from mentalspace_desktop.domain.charting.templates import Template
+from mentalspace_desktop.domain.clients import format_phone
 from mentalspace_desktop.domain.roles import Action
 from mentalspace_desktop.errors import NotFound, ValidationError
 from mentalspace_desktop.integrations.pdf_chart import PdfDocument, PdfRecord, PdfSection, write_pdf
@@ -61,7 +62,8 @@ class ChartExportService:
         practice = self._practice
         with self.session.store.read() as s:
             client = load_client(s, client_id)
-        return PdfDocument(practice.name if practice else "", (practice.phone or "") if practice else "",
+        phone = format_phone(practice.phone) if practice and practice.phone else ""
+        return PdfDocument(practice.name if practice else "", phone,
                            display_name(client), client.dob.strftime("%m/%d/%Y"), client.chart_number, title,
                            self.session.actor.full_name, self._local(datetime.now(UTC)), records)
 
@@ -132,8 +134,11 @@ class ChartExportService:
         for p in PlanService(self.session).treatment_plans(client_id):
             if p.signed_at and (not since or p.starts_on >= since) and (not until or p.starts_on <= until):
                 records.append(self._plan_record(p))
-        span = f"{since:%m/%d/%Y}" if since else "start"
-        span += f" – {until:%m/%d/%Y}" if until else " – today"
+        if since or until:
+            span = f"{since:%m/%d/%Y}" if since else "first record"
+            span += f" – {until:%m/%d/%Y}" if until else " – today"
+        else:
+            span = "all signed records"
         doc = self._document(client_id, f"Chart, {span}", records)
         return self._write(doc, out, client_id, len(records), f"chart {span}")
 
