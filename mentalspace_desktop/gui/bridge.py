@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mentalspace_desktop.gui.qt import QObject, Signal
+from mentalspace_desktop.services.charting.common import ChartDidChange
 from mentalspace_desktop.services.events import (
     AuditDidAppend,
     ClientDidChange,
@@ -22,6 +23,8 @@ class EventBridge(QObject):
     """Practice settings changed."""
     sig_audit_did_append = Signal()
     """New audit entries were written."""
+    sig_chart_did_change = Signal(str, str, str)
+    """A client's clinical record changed: (client id, record type, record id)."""
     _sig_event = Signal(object)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
@@ -43,3 +46,5 @@ class EventBridge(QObject):
             self.sig_practice_did_change.emit()
         elif isinstance(event, AuditDidAppend):
             self.sig_audit_did_append.emit()
+        elif isinstance(event, ChartDidChange):
+            self.sig_chart_did_change.emit(event.client_id, event.record_type, event.record_id)

@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 class NavId:
     CLIENTS = "clients"
+    MY_NOTES = "my_notes"
     USERS = "users"
     AUDIT = "audit"
     SETTINGS = "settings"
@@ -70,6 +71,7 @@ class NavEntry:
 
 NAV_ENTRIES = (
     NavEntry(NavId.CLIENTS, "Clients", Resource.DEMOGRAPHICS, Action.READ),
+    NavEntry(NavId.MY_NOTES, "My notes", Resource.NOTE_CONTENT, Action.WRITE),
     NavEntry(NavId.USERS, "Users", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.AUDIT, "Audit log", Resource.AUDIT_LOG, Action.READ),
     NavEntry(NavId.SETTINGS, "Practice settings", Resource.ADMINISTRATION, Action.WRITE),
@@ -307,6 +309,10 @@ class MainWindow(QMainWindow):
             from mentalspace_desktop.gui.clients import ClientsPage
 
             return ClientsPage(self.session, self.bridge)
+        if page_id == NavId.MY_NOTES:
+            from mentalspace_desktop.gui.charting.my_notes import MyNotesPage
+
+            return MyNotesPage(self.session, self.bridge)
         if page_id == NavId.USERS:
             from mentalspace_desktop.gui.admin.users import UsersPage
 
@@ -381,8 +387,8 @@ class MainWindow(QMainWindow):
             self.show_page(NavId.CLIENTS).new_client()  # type: ignore[attr-defined]
 
     def has_unsaved_changes(self) -> bool:
-        page = self._pages.get(NavId.CLIENTS)
-        return bool(page is not None and page.has_unsaved_changes())  # type: ignore[attr-defined]
+        pages = (self._pages.get(NavId.CLIENTS), self._pages.get(NavId.MY_NOTES))
+        return any(page is not None and page.has_unsaved_changes() for page in pages)  # type: ignore[attr-defined]
 
     # -- session -------------------------------------------------------------------------------
 

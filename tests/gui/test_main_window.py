@@ -22,8 +22,8 @@ WAIT = 20_000
 
 EXPECTED_NAV = {
     "admin": [NavId.CLIENTS, NavId.USERS, NavId.AUDIT, NavId.SETTINGS],
-    "supervisor": [NavId.CLIENTS, NavId.AUDIT],
-    "clinician": [NavId.CLIENTS],
+    "supervisor": [NavId.CLIENTS, NavId.MY_NOTES, NavId.AUDIT],
+    "clinician": [NavId.CLIENTS, NavId.MY_NOTES],
     "billing": [NavId.CLIENTS],
     "front_desk": [NavId.CLIENTS],
 }
