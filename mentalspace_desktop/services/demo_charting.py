@@ -93,13 +93,12 @@ def add_demo_charting(session: UserSession, today: date, *, seed: int = 7) -> No
             for k in range(SESSIONS, 0, -1):
                 day = today - timedelta(days=7 * k - 7 + (i % 5))
                 content = _soap(rng)
-                newest = k == 1
-                if newest and i % 3 == 0:
-                    writer.note(day, content, NoteStatus.DRAFT)  # within the 7 days, or just past it
+                if k == 1 and i % 3 == 0 or k == 3 and i % 5 == 2:
+                    writer.note(day, content, NoteStatus.DRAFT)  # due this week, or past the 7-day limit
                 elif k == 2 and i % 4 == 1:
-                    writer.note(day, content, NoteStatus.DRAFT)  # beyond the 7-day limit
-                elif k <= 2 and supervised and i % 2 == 0:
-                    status = NoteStatus.RETURNED if i % 8 == 0 else NoteStatus.IN_REVIEW
+                    writer.note(day, content, NoteStatus.DRAFT)  # past the 7-day limit
+                elif k <= 2 and supervised:
+                    status = NoteStatus.RETURNED if k == 2 and i % 3 == 2 else NoteStatus.IN_REVIEW
                     writer.note(day, content, status)
                 else:
                     note = writer.note(day, content, NoteStatus.SIGNED)
