@@ -18,24 +18,25 @@ class SignDialog(QDialog):
     sig_signed = Signal(object)
     """The signature went through: the service's answer."""
 
-    def __init__(self, lines: Sequence[NoteLine], sign: Callable[[str], Any], *, verb: str = "Sign",
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, lines: Sequence[NoteLine | str], sign: Callable[[str], Any], *, verb: str = "Sign",
+                 what: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._sign = sign
         count = len(lines)
-        what = "this note" if count == 1 else f"these {count} notes"
+        what = what or ("this note" if count == 1 else f"these {count} notes")
         self.setWindowTitle(f"{verb} {what}")
         self.setAccessibleName(f"{verb} {what}")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
-        intro = QLabel(f"You are about to {verb.lower()} {what}. Once signed, a note cannot be changed; "
-                       "corrections are made by addendum.")
+        intro = QLabel(f"You are about to {verb.lower()} {what}. Once signed, it cannot be changed; "
+                       "a note is corrected by addendum, a plan by a new plan.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.list = QListWidget(self)
         self.list.setAccessibleName("What will be signed")
         for n in lines:
-            self.list.addItem(f"{n.client_name} — {n.type_name}, {format_date(n.service_date)}")
+            self.list.addItem(n if isinstance(n, str) else
+                              f"{n.client_name} — {n.type_name}, {format_date(n.service_date)}")
         self.list.setMaximumHeight(24 + 22 * min(8, count))
         layout.addWidget(self.list)
         prompt = QLabel("Enter your &password or a code from your authenticator app to sign:")

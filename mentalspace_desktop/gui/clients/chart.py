@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mentalspace_desktop.domain.clients import ClientStatus
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.charting.chart_pane import ClinicalPane, header_summary
 from mentalspace_desktop.gui.clients.chart_details import DetailsPane, InsurancePane
 from mentalspace_desktop.gui.clients.chart_dialogs import RecordConsentDialog, StatusDialog
 from mentalspace_desktop.gui.clients.chart_models import IN_FORCE_ROLE, ConsentsModel, TimelineModel
@@ -79,6 +80,9 @@ class ChartPage(QWidget):
         self.tabs.addTab(self.details, "&Details")
         self.tabs.addTab(self.insurance, "&Insurance")
         self.tabs.addTab(self._consents_tab(), "C&onsents")
+        self.clinical = ClinicalPane(session, bridge, self)  # notes, diagnoses, plans, documents
+        self.clinical.sig_loaded.connect(lambda chart: self.clinical_label.setText(header_summary(chart)))
+        self.tabs.insertTab(1, self.clinical, "C&linical")
         self.timeline_model = TimelineModel(self)
         self.timeline_view = _table(self, "Timeline")
         self.timeline_view.setModel(self.timeline_model)
@@ -126,6 +130,11 @@ class ChartPage(QWidget):
         header.setSpacing(4)
         header.addLayout(title_row)
         header.addWidget(self.meta_label)
+        self.clinical_label = QLabel(self)
+        self.clinical_label.setObjectName("chartClinical")
+        self.clinical_label.setAccessibleName("Diagnoses, plan review and safety plan")
+        self.clinical_label.setWordWrap(True)
+        header.addWidget(self.clinical_label)
         header.addWidget(self.consent_badge, 0, Qt.AlignmentFlag.AlignLeft)
         return header
 
@@ -210,6 +219,7 @@ class ChartPage(QWidget):
         self.consent_badge.show_text(f"⚠ Missing consent: {missing}" if missing else "")
         self.missing_note.setText(f"Not on file or not in force: {missing}." if missing else "")
         self.details.show_view(view)
+        self.clinical.load(c.id, f"{c.first_name} {c.last_name}")
         self.insurance.show_view(view)
         self.consents_model.set_consents(c.consents)
         self.timeline_model.set_rows(view.timeline)
