@@ -137,8 +137,10 @@ class ClinicalPane(QWidget):
 
     # -- loading -----------------------------------------------------------------------------
 
-    def load(self, client_id: str, client_name: str) -> None:
-        self.client_id, self.client_name = client_id, client_name
+    def load(self, client_id: str, client_name: str | None = None) -> None:
+        self.client_id = client_id
+        if client_name is not None:
+            self.client_name = client_name
         self._seq += 1
         seq, service = self._seq, self.service
         run_in_background(self, lambda: service.load(client_id), on_done=lambda c: self._loaded(seq, c),
@@ -146,7 +148,7 @@ class ClinicalPane(QWidget):
 
     def _changed(self, client_id: str) -> None:
         if client_id == self.client_id:
-            self.load(client_id, self.client_name)
+            self.load(client_id)
 
     def _loaded(self, seq: int, chart: ClinicalChart) -> None:
         if seq != self._seq:

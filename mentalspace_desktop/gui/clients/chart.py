@@ -173,6 +173,7 @@ class ChartPage(QWidget):
     def load(self, client_id: str) -> None:
         """Open ``client_id``'s chart (an audited read, off the UI thread)."""
         self._client_id = client_id
+        self.clinical.load(client_id)  # alongside, not after: each part shows when it is read
         self._seq += 1
         seq, service = self._seq, self._service
         run_in_background(
@@ -219,7 +220,7 @@ class ChartPage(QWidget):
         self.consent_badge.show_text(f"⚠ Missing consent: {missing}" if missing else "")
         self.missing_note.setText(f"Not on file or not in force: {missing}." if missing else "")
         self.details.show_view(view)
-        self.clinical.load(c.id, f"{c.first_name} {c.last_name}")
+        self.clinical.client_name = f"{c.first_name} {c.last_name}"
         self.insurance.show_view(view)
         self.consents_model.set_consents(c.consents)
         self.timeline_model.set_rows(view.timeline)
