@@ -217,8 +217,11 @@ class NoteEditor(QDialog):
             widget.setReadOnly(not editable)
             widget.setPlaceholderText(spec.hint)
             widget.setTabChangesFocus(True)
-            lines = max(3, min(12, value.count("\n") + 2 + len(value) // 110))
-            widget.setMinimumHeight(22 * lines)
+            lines = value.count("\n") + 1 + len(value) // 120
+            if editable:
+                widget.setMinimumHeight(22 * max(3, min(12, lines + 1)))
+            else:  # a signed note reads like a document: each field as tall as its text
+                widget.setFixedHeight(22 * max(1, min(20, lines)) + 16)
             widget.textChanged.connect(self._changed)
         widget.setAccessibleName(spec.label)
         if spec.hint:
@@ -335,6 +338,7 @@ class NoteEditor(QDialog):
             self.timer.stop()
             self.service.autosave(self.note_id, self.content(), keep_version=True)
             self._dirty = False
+            self.indicator.setText(f"All changes saved {datetime.now().astimezone():%I:%M:%S %p}")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         try:

@@ -70,6 +70,8 @@ class HistoryDialog(QDialog):
         from_label, to_label = QLabel("Compare &version", self), QLabel("&with", self)
         from_label.setBuddy(self.older)
         to_label.setBuddy(self.newer)
+        for combo in (self.older, self.newer):
+            combo.setMinimumWidth(250)
         for w in (from_label, self.older, to_label, self.newer):
             picker.addWidget(w)
         picker.addStretch(1)

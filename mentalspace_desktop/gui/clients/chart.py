@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from mentalspace_desktop.domain.clients import ClientStatus
 from mentalspace_desktop.gui.bridge import EventBridge
-from mentalspace_desktop.gui.charting.chart_pane import ClinicalPane, header_summary
 from mentalspace_desktop.gui.clients.chart_details import DetailsPane, InsurancePane
 from mentalspace_desktop.gui.clients.chart_dialogs import RecordConsentDialog, StatusDialog
 from mentalspace_desktop.gui.clients.chart_models import IN_FORCE_ROLE, ConsentsModel, TimelineModel
@@ -80,6 +79,9 @@ class ChartPage(QWidget):
         self.tabs.addTab(self.details, "&Details")
         self.tabs.addTab(self.insurance, "&Insurance")
         self.tabs.addTab(self._consents_tab(), "C&onsents")
+        # imported here: the charting screens use this package's small widgets (no import cycle)
+        from mentalspace_desktop.gui.charting.chart_pane import ClinicalPane, header_summary
+
         self.clinical = ClinicalPane(session, bridge, self)  # notes, diagnoses, plans, documents
         self.clinical.sig_loaded.connect(lambda chart: self.clinical_label.setText(header_summary(chart)))
         self.tabs.insertTab(1, self.clinical, "C&linical")
