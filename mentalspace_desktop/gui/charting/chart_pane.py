@@ -61,6 +61,14 @@ def header_summary(chart: ClinicalChart) -> str:
     return " · ".join(parts)
 
 
+def _heading(text: str, button: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(QLabel(f"<b>{text}</b>"))
+    row.addStretch(1)
+    row.addWidget(button)
+    return row
+
+
 class ClinicalPane(QWidget):
     sig_loaded = Signal(object)
     """The clinical record was read: the ``ClinicalChart``."""
@@ -89,8 +97,6 @@ class ClinicalPane(QWidget):
         for w in (self.note_type, self.new_note, self.open_note_button):
             actions.addWidget(w)
         actions.addStretch(1)
-        for w in (self.add_dx, self.plan_button, self.safety_button, self.flag_button, self.attach_button):
-            actions.addWidget(w)
         layout.addLayout(actions)
         self.model = NoteLinesModel(self, show_client=False)
         self.table = QTableView(self)
@@ -105,22 +111,33 @@ class ClinicalPane(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.activated.connect(lambda index: self.open_note(self.model.row(index.row()).id))
         self.table.doubleClicked.connect(lambda index: self.open_note(self.model.row(index.row()).id))
-        side = QWidget(self)
-        col = QVBoxLayout(side)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(QLabel("<b>Problem list</b>"))
+        lower = QWidget(self)
+        below = QHBoxLayout(lower)
+        below.setContentsMargins(0, 0, 0, 0)
+        problems = QVBoxLayout()
+        problems.addLayout(_heading("Problem list", self.add_dx))
         self.problems = QListWidget(self)
         self.problems.setAccessibleName("Problem list")
-        col.addWidget(self.problems, 2)
-        col.addWidget(QLabel("<b>Documents</b>"))
+        self.problems.setWordWrap(True)
+        problems.addWidget(self.problems, 1)
+        docs = QVBoxLayout()
+        docs.addLayout(_heading("Documents", self.attach_button))
         self.documents = QListWidget(self)
         self.documents.setAccessibleName("Documents")
-        col.addWidget(self.documents, 1)
-        split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.documents.setWordWrap(True)
+        docs.addWidget(self.documents, 1)
+        below.addLayout(problems, 3)
+        below.addLayout(docs, 2)
+        plans = QHBoxLayout()
+        for w in (self.plan_button, self.safety_button, self.flag_button):
+            plans.addWidget(w)
+        plans.addStretch(1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)
-        split.addWidget(side)
-        split.setSizes([640, 360])
+        split.addWidget(lower)
+        split.setSizes([330, 170])
         layout.addWidget(split, 1)
+        layout.addLayout(plans)
         self.hint = muted(QLabel(self))
         layout.addWidget(self.hint)
         self.message = MessageLabel(self)

@@ -28,9 +28,10 @@ class NoteLinesModel(RowsModel[NoteLine]):
     def cell(self, n: NoteLine, column: int, role: int) -> Any:
         column += self._offset
         if role == Qt.ItemDataRole.DisplayRole:
-            flag = "" if n.has_appointment or n.is_addendum else " · no appointment"
-            return (n.client_name, n.type_name + flag, format_date(n.service_date), n.status.label,
+            return (n.client_name, n.type_name, format_date(n.service_date), n.status.label,
                     n.age_label or "—", n.author_name)[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1 and not (n.has_appointment or n.is_addendum):
+            return "Not linked to an appointment"
         if role == Qt.ItemDataRole.ForegroundRole and column == 4 and n.timeliness in _AGE_TONE:
             return QColor(_AGE_TONE[n.timeliness]())
         if role == Qt.ItemDataRole.ToolTipRole and column == 4 and n.timeliness is Timeliness.OVERDUE:

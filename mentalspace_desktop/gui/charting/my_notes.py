@@ -3,6 +3,7 @@ the co-sign queue — each with its age against the 7-day rule; one click (Enter
 
 from __future__ import annotations
 
+from mentalspace_desktop.domain.charting.lifecycle import Timeliness
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.charting.editor import NoteEditor
@@ -25,7 +26,7 @@ from mentalspace_desktop.gui.qt import (
 )
 from mentalspace_desktop.gui.widgets.forms import page_header
 from mentalspace_desktop.gui.workers import run_in_background
-from mentalspace_desktop.services.charting.notes import MyNotes, NoteService
+from mentalspace_desktop.services.charting.notes import MyNotes, NoteLine, NoteService
 from mentalspace_desktop.services.session import UserSession
 
 
@@ -53,6 +54,7 @@ class MyNotesPage(QWidget):
         self.session = session
         self.service = NoteService(session)
         self.editors: list[NoteEditor] = []
+        self._rows: dict[str, list[NoteLine]] = {}
         layout = QVBoxLayout(self)
         layout.addWidget(page_header("My notes", "Notes are due within 7 days of the session. Double-click or "
                                                  "press Enter to open a note; select several to sign them at once."))
@@ -100,9 +102,7 @@ class MyNotesPage(QWidget):
                   "queue": "Co-sign queue"}
         for i, key in enumerate(self.models):
             self.tabs.setTabText(i, f"&{titles[key]} ({len(rows[key])})")
-        overdue = sum(1 for n in mine.drafts + mine.returned if n.timeliness and n.timeliness.value == "overdue")
-        self.summary.setText(f"{overdue} note(s) past the 7-day limit." if overdue else "No note is past the "
-                                                                                        "7-day limit.")
+        self._rows = rows
         self._update_buttons()
         self.sig_loaded.emit()
 
@@ -111,6 +111,10 @@ class MyNotesPage(QWidget):
 
     def _update_buttons(self) -> None:
         key = self.current_key()
+        rows = self._rows.get(key, [])
+        overdue = sum(1 for n in rows if n.timeliness is Timeliness.OVERDUE)
+        self.summary.setText(f"{overdue} of these notes are past the 7-day limit." if overdue
+                             else "None of these notes is past the 7-day limit.")
         self.sign_button.setVisible(key in ("drafts", "queue"))
         self.sign_button.setText("Co-sign &selected…" if key == "queue" else "Sign &selected…")
 
