@@ -61,7 +61,7 @@ class TreatmentPlanDialog(QDialog):
         self.dates = muted(QLabel(self))
         layout.addWidget(self.dates)
         self.model = QStandardItemModel(0, 4, self)
-        self.model.setHorizontalHeaderLabels(["Item", "Description", "Measured by", f"Target date ({DATE_HINT})"])
+        self.model.setHorizontalHeaderLabels(["Item", "Description", "Measured by", "Target date"])
         self.tree = QTreeView(self)
         self.tree.setAccessibleName("Problems, goals, objectives and interventions")
         self.tree.setModel(self.model)
@@ -74,6 +74,10 @@ class TreatmentPlanDialog(QDialog):
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers if editable
                                   else QAbstractItemView.EditTrigger.NoEditTriggers)
         layout.addWidget(self.tree, 1)
+        self.tree_hint = muted(QLabel("Double-click (or press F2 on) a cell to type in it. Each goal needs an "
+                                      "objective with how it is measured and a target date.", self))
+        self.tree_hint.setVisible(editable)
+        layout.addWidget(self.tree_hint)
         self.reviews = QLabel(self)
         self.reviews.setWordWrap(True)
         layout.addWidget(self.reviews)
@@ -184,6 +188,7 @@ class TreatmentPlanDialog(QDialog):
                     self._add(gi, OBJECTIVE, o.text, o.measure, o.target_date)
                 for iv in g.interventions:
                     self._add(gi, INTERVENTION, iv)
+        self.tree.setCurrentIndex(self.model.index(0, 1))
         self.reviews.setText("<br>".join(f"<b>Review {format_date(r.reviewed_on)}</b> ({r.signed_by}): {r.text}"
                                          for r in plan.reviews))
 
@@ -275,6 +280,7 @@ class TreatmentPlanDialog(QDialog):
                   self.sign_button):
             b.setVisible(not signed)
         self.review_button.setVisible(signed)
+        self.tree_hint.setVisible(not signed)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers if signed
                                   else QAbstractItemView.EditTrigger.AllEditTriggers)
         self.sig_saved.emit(plan.id)
@@ -322,7 +328,7 @@ class SafetyPlanDialog(QDialog):
             edit = QPlainTextEdit("\n".join(sections.get(key, [])))
             edit.setAccessibleName(label)
             edit.setTabChangesFocus(True)
-            edit.setFixedHeight(74)
+            edit.setFixedHeight(82)
             edit.setReadOnly(signed)
             caption = QLabel(label)
             caption.setStyleSheet("font-weight: 600;")
