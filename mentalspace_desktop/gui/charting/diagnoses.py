@@ -89,7 +89,8 @@ class DiagnosisDialog(QDialog):
         if hits:
             self.results.setCurrentRow(0)
         if text.strip():
-            self.count.setText(f"{len(hits)}{'+' if len(hits) == 100 else ''} matching codes.")
+            more = "+" if len(hits) == 100 else ""
+            self.count.setText(f"{len(hits)}{more} matching code{'' if len(hits) == 1 else 's'}.")
 
     def add(self) -> None:
         item = self.results.currentItem()
