@@ -20,7 +20,7 @@ from mentalspace_desktop.domain.charting import plans as plan_rules
 from mentalspace_desktop.domain.charting.lifecycle import NoteStatus, license_requires_supervision
 from mentalspace_desktop.services.charting.common import open_text, seal_json, seal_text
 from mentalspace_desktop.services.charting.icd10 import icd_index
-from mentalspace_desktop.services.charting.templates import active_template, ensure_defaults
+from mentalspace_desktop.services.charting.templates import active_template
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.chart_models import (
     Diagnosis,
@@ -69,8 +69,6 @@ def add_demo_charting(session: UserSession, today: date, *, seed: int = 7) -> No
     rng = random.Random(seed * 7919)
     icd = icd_index()
     with session.store.write(session.actor.user_id) as s:
-        ensure_defaults(s)
-        s.flush()
         soap_template_id, soap = active_template(s, "soap")
         add_id, _ = active_template(s, "addendum")
         users = {u.id: u for u in s.scalars(select(User))}

@@ -18,7 +18,7 @@ from mentalspace_desktop.services.charting.common import load_client
 from mentalspace_desktop.services.charting.diagnoses import DiagnosisService, DiagnosisView
 from mentalspace_desktop.services.charting.notes import NoteLine, NoteService
 from mentalspace_desktop.services.charting.plans import PlanService, PlanSummary
-from mentalspace_desktop.services.charting.templates import TemplateService, ensure_defaults
+from mentalspace_desktop.services.charting.templates import TemplateService
 from mentalspace_desktop.services.permissions import client_relation
 from mentalspace_desktop.services.session import UserSession
 
@@ -65,8 +65,4 @@ class ClinicalChartService:
                 if can_write:
                     templates = TemplateService(self.session)
                     types = [(t.note_type, t.name) for t in templates.note_types()]
-                    if not types:
-                        with self.session.store.write(self.session.actor.user_id) as s:
-                            ensure_defaults(s)
-                        types = [(t.note_type, t.name) for t in templates.note_types()]
         return ClinicalChart(client_id, notes, diagnoses, plans, documents, can_write, types)

@@ -34,10 +34,10 @@ from mentalspace_desktop.services.charting.common import (
     seal_text,
     user_name,
 )
-from mentalspace_desktop.services.charting.templates import active_template, ensure_defaults, template_by_id
+from mentalspace_desktop.services.charting.templates import active_template, newest_templates, template_by_id
 from mentalspace_desktop.services.clients import display_name
 from mentalspace_desktop.services.session import UserSession
-from mentalspace_desktop.store.chart_models import NoteComment, NoteTemplate, NoteVersion
+from mentalspace_desktop.store.chart_models import NoteComment, NoteVersion
 from mentalspace_desktop.store.models import Client, Note, NoteBody, User
 
 VERSION_EVERY = timedelta(minutes=5)  # autosave keeps a version at most this often
@@ -188,8 +188,6 @@ class NoteService:
         seal_of(self.session)
         with self.session.store.write(self._me) as s:
             require_clinical(self.session, s, client_id, Action.WRITE)
-            ensure_defaults(s)
-            s.flush()
             template_id, template = active_template(s, note_type)
             if note_type == "addendum":
                 raise ValidationError({"note_type": "An addendum is added to a signed note."})
@@ -231,8 +229,6 @@ class NoteService:
                                          author_supervisor_id=author.supervisor_id if author else None)
             except TransitionRefused as exc:
                 raise PermissionDenied(str(exc)) from None
-            ensure_defaults(s)
-            s.flush()
             template_id, template = active_template(s, "addendum")
             addendum = self._insert(s, client.id, "addendum", template_id, template, self.today(), False,
                                     addendum_to=note.id)
@@ -571,5 +567,5 @@ def _iso(dt: datetime | None) -> str:
 
 
 def _type_names(s: Session) -> dict[str, str]:
-    return dict(s.execute(select(NoteTemplate.note_type, NoteTemplate.name).where(NoteTemplate.active.is_(True))).all())
+    return {t.note_type: t.name for t in newest_templates(s)}
 

@@ -12,25 +12,19 @@ from sqlalchemy.orm import Session
 from mentalspace_desktop.domain.charting.templates import Template, TemplateError, parse_fields, parse_template
 from mentalspace_desktop.domain.roles import Action, Resource
 from mentalspace_desktop.errors import NotFound, ValidationError
-from mentalspace_desktop.resources import resource_path
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.store.chart_defaults import default_templates
 from mentalspace_desktop.store.chart_models import NoteTemplate
 
 
-def default_templates() -> list[dict[str, object]]:
-    data: list[dict[str, object]] = json.loads(resource_path("note_templates.json").read_text(encoding="utf-8"))
-    return data
-
-
-def ensure_defaults(s: Session) -> None:
-    """Add the default note types this store lacks (the first time charting is used, or a new type)."""
-    have = set(s.scalars(select(NoteTemplate.note_type).where(NoteTemplate.deleted.is_(False))))
-    for item in default_templates():
-        if item["note_type"] not in have:
-            s.add(NoteTemplate(note_type=item["note_type"], name=item["name"], version=1,
-                               fields=json.dumps(item["fields"], ensure_ascii=False), active=True))
+def newest_templates(s: Session) -> list[NoteTemplate]:
+    """The newest version of each note type (the one new notes use)."""
+    newest = (select(NoteTemplate.note_type, func.max(NoteTemplate.version).label("v"))
+              .where(NoteTemplate.deleted.is_(False)).group_by(NoteTemplate.note_type).subquery())
+    return list(s.scalars(select(NoteTemplate).join(newest, (NoteTemplate.note_type == newest.c.note_type)
+                                                     & (NoteTemplate.version == newest.c.v))))
 
 
 def _as_template(row: NoteTemplate) -> Template:
@@ -52,10 +46,9 @@ class TemplateService:
         """The note types a clinician can start, in the order of the defaults, then any added."""
         order = {item["note_type"]: i for i, item in enumerate(default_templates())}
         with self.session.store.read() as s:
-            rows = s.scalars(select(NoteTemplate).where(NoteTemplate.active.is_(True),
-                                                        NoteTemplate.deleted.is_(False))).all()
+            rows = newest_templates(s)
         types = [NoteType(r.note_type, r.name, r.version) for r in rows
-                 if include_addendum or r.note_type != "addendum"]
+                 if r.active and (include_addendum or r.note_type != "addendum")]
         return sorted(types, key=lambda t: (order.get(t.note_type, 99), t.name))
 
     def active(self, note_type: str) -> tuple[str, Template]:
@@ -63,7 +56,11 @@ class TemplateService:
             return active_template(s, note_type)
 
     def save_version(self, note_type: str, name: str, fields_json: str) -> int:
-        """A new version of a template (or a new note type); earlier notes keep the version they used."""
+        """A new version of a template (or a new note type); earlier notes keep the version they used.
+
+        Versions are only ever added (never updated), so two administrators saving offline both
+        keep their version; the higher number is the one new notes use.
+        """
         require_any(self.session, Resource.ADMINISTRATION, Action.WRITE)
         note_type = note_type.strip().lower()
         if not note_type or len(note_type) > 20 or not note_type.replace("_", "").isalnum():
@@ -77,9 +74,6 @@ class TemplateService:
         with self.session.store.write(self.session.actor.user_id) as s:
             version = int(s.scalar(select(func.max(NoteTemplate.version))
                                    .where(NoteTemplate.note_type == note_type)) or 0) + 1
-            for old in s.scalars(select(NoteTemplate).where(NoteTemplate.note_type == note_type,
-                                                            NoteTemplate.active.is_(True))):
-                old.active = False
             row = NoteTemplate(note_type=note_type, name=name.strip(), version=version, active=True,
                                fields=Template(note_type, name, version, fields).to_json())
             s.add(row)
@@ -90,10 +84,10 @@ class TemplateService:
 
 
 def active_template(s: Session, note_type: str) -> tuple[str, Template]:
-    row = s.scalars(select(NoteTemplate).where(NoteTemplate.note_type == note_type, NoteTemplate.active.is_(True),
+    row = s.scalars(select(NoteTemplate).where(NoteTemplate.note_type == note_type,
                                                NoteTemplate.deleted.is_(False))
                     .order_by(NoteTemplate.version.desc())).first()
-    if row is None:
+    if row is None or not row.active:
         raise NotFound(f"There is no “{note_type}” note type.")
     return row.id, _as_template(row)
 

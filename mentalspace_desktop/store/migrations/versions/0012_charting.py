@@ -258,6 +258,19 @@ def upgrade() -> None:
 
 
 
+    # The default note types, with the same ids on every store and the hub (no device pushes them).
+    from datetime import UTC, datetime
+
+    from mentalspace_desktop.store.chart_defaults import default_rows
+
+    templates = sa.table("note_templates", sa.column("id", sa.String), sa.column("note_type", sa.String),
+                         sa.column("name", sa.String), sa.column("version", sa.Integer), sa.column("fields", sa.Text),
+                         sa.column("active", sa.Boolean), sa.column("updated_at", UTCDateTime(timezone=True)),
+                         sa.column("deleted", sa.Boolean))
+    now = datetime.now(UTC)
+    op.bulk_insert(templates, [{**row, "updated_at": now, "deleted": False} for row in default_rows()])
+
+
 def downgrade() -> None:
     with op.batch_alter_table('notes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notes_appointment_id'))
