@@ -138,3 +138,27 @@ def test_documents_are_sealed_and_checked_for_type_and_size(practice: PracticeFi
         assert all(v.startswith("sealed:v1:") for v in raw) and "Lee" not in raw.title
     with pytest.raises(PermissionDenied):
         AttachmentService(practice.session_for("billing")).read(doc_id)
+
+
+def test_templates_are_versioned_data_administrators_edit(practice: PracticeFixture) -> None:
+    from mentalspace_desktop.services.charting.templates import TemplateService
+    from mentalspace_desktop.store.chart_defaults import default_template_id
+
+    admin = TemplateService(practice.admin)
+    types = admin.note_types()
+    assert [t.note_type for t in types][:3] == ["soap", "progress", "intake"] and len(types) == 8
+    template_id, soap = admin.active("soap")
+    assert template_id == default_template_id("soap") and soap.version == 1  # the same id on every store
+    with pytest.raises(ValidationError, match="unknown setting"):
+        admin.save_version("soap", "SOAP note", '[{"key": "s", "label": "S", "colour": "red"}]')
+    with pytest.raises(PermissionDenied):
+        TemplateService(practice.session_for("clinician")).save_version("soap", "SOAP", '[{"key": "s", "label": "S"}]')
+    assert admin.save_version("soap", "SOAP note", soap.to_json()[:-1] + ', {"key": "phq9", "label": "PHQ-9"}]') == 2
+    assert admin.active("soap")[1].keys[-1] == "phq9"
+    assert admin.save_version("group", "Group therapy note", '[{"key": "focus", "label": "Group focus"}]') == 1
+    assert "group" in [t.note_type for t in admin.note_types()]
+    # a note written before the change keeps the version it was written with
+    client = practice.add_client(clinician="other_clinician")
+    notes = NoteService(practice.session_for("other_clinician"))
+    note_id = notes.start(client.id, "soap")
+    assert notes.open(note_id).template.keys[-1] == "phq9"
