@@ -10,11 +10,17 @@ the 74,000 descriptions per keystroke (``benchmarks/bench_icd10_search.py``).
 from __future__ import annotations
 
 import bisect
+import gzip
+import os
 import re
 import threading
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import platformdirs
 
 _WORD = re.compile(r"[a-z0-9]+")
 _CODE = re.compile(r"^[a-tv-z][0-9][0-9a-z]?(\.[0-9a-z]{0,4})?$", re.IGNORECASE)
@@ -104,13 +110,45 @@ _lock = threading.Lock()
 _index: IcdIndex | None = None
 
 
-def load_codes() -> list[IcdCode]:
-    """Billable (leaf) codes of the bundled CMS code set."""
+_CODE_KEY = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")  # a category or code, not a chapter or a block
+
+
+def load_codes(cache_dir: Path | None = None) -> list[IcdCode]:
+    """Billable codes of the bundled CMS code set: those no other code extends (leaves).
+
+    Importing ``simple_icd_10_cm`` parses its whole data set (seconds), so the billable codes are
+    kept in a small cache file per package version (public-domain data, no client information), and
+    read from there after the first time.
+    """
+    folder = cache_dir or Path(platformdirs.user_cache_dir("MentalSpace", "MentalSpace"))
+    cache = folder / f"icd10cm-{metadata.version('simple-icd-10-cm')}.tsv.gz"
+    try:
+        with gzip.open(cache, "rt", encoding="utf-8") as handle:
+            return [IcdCode(*line.rstrip("\n").split("\t", 1)) for line in handle]
+    except (OSError, EOFError, TypeError):
+        pass  # not there yet, or damaged: build it again
+    codes = _codes_from_package()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(".partial")
+        with gzip.open(partial, "wt", encoding="utf-8") as handle:
+            handle.writelines(f"{c.code}\t{c.description}\n" for c in codes)
+        os.replace(partial, cache)
+    except OSError:
+        pass  # a read-only cache folder only costs the next start the same seconds
+    return codes
+
+
+def _codes_from_package() -> list[IcdCode]:
     with warnings.catch_warnings():
         # the package reads its data with importlib.resources.read_text, deprecated since Python 3.11
         warnings.simplefilter("ignore", DeprecationWarning)
         import simple_icd_10_cm as cm
-    return [IcdCode(c, cm.get_description(c)) for c in cm.get_all_codes(with_dots=True) if cm.is_leaf(c)]
+    # Leaves computed in one pass marking every code's prefixes (the package's is_leaf per code is slow).
+    keys = [c for c in cm.get_all_codes(with_dots=False) if _CODE_KEY.match(c)]
+    extended = {k[:n] for k in keys for n in range(3, len(k))}
+    dotted = (k if len(k) == 3 else f"{k[:3]}.{k[3:]}" for k in keys if k not in extended)
+    return [IcdCode(code, cm.get_description(code)) for code in dotted]
 
 
 def icd_index() -> IcdIndex:

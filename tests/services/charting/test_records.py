@@ -162,3 +162,15 @@ def test_templates_are_versioned_data_administrators_edit(practice: PracticeFixt
     notes = NoteService(practice.session_for("other_clinician"))
     note_id = notes.start(client.id, "soap")
     assert notes.open(note_id).template.keys[-1] == "phq9"
+
+
+def test_the_code_list_is_read_from_its_cache_once_built(tmp_path: Path) -> None:
+    import gzip
+    from importlib import metadata
+
+    from mentalspace_desktop.services.charting.icd10 import load_codes
+
+    cache = tmp_path / f"icd10cm-{metadata.version('simple-icd-10-cm')}.tsv.gz"
+    with gzip.open(cache, "wt", encoding="utf-8") as handle:
+        handle.write("F41.1\tGeneralized anxiety disorder\nZ63.0\tProblems in relationship with spouse or partner\n")
+    assert [c.code for c in load_codes(tmp_path)] == ["F41.1", "Z63.0"]
