@@ -6,8 +6,8 @@ with or without the dot, abbreviations), against the plain prefix query one woul
 same codes in an in-memory SQLite table, indexed on the code and on the lower-cased description,
 and two index range scans (codes starting with the text, descriptions starting with it), LIMIT 50 —
 which finds only descriptions that *start* with what was typed ("anxiety" does not find
-"Generalized anxiety disorder"; ours does, and "gen anx" too). Prints per-keystroke median and p95 in ms for both, the ratio, and the
-one-off index build time.
+"Generalized anxiety disorder"; ours does, and "gen anx" too). Prints per-keystroke median and
+p95 in ms for both, the ratio, and the one-off load and index build times.
 
     .venv/bin/python benchmarks/bench_icd10_search.py [--repeat 20]
 """
@@ -52,7 +52,8 @@ def main() -> int:
     t1 = time.perf_counter()
     index = IcdIndex(codes)
     t2 = time.perf_counter()
-    print(f"{len(codes):,} billable codes: loaded in {(t1 - t0) * 1000:.0f} ms, index built in {(t2 - t1) * 1000:.0f} ms")
+    print(f"{len(codes):,} billable codes: loaded in {(t1 - t0) * 1000:.0f} ms, "
+          f"index built in {(t2 - t1) * 1000:.0f} ms")
 
     db = sqlite3.connect(":memory:")
     db.execute("CREATE TABLE icd (code TEXT, description TEXT, folded TEXT)")
