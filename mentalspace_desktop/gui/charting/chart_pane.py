@@ -109,6 +109,7 @@ class ClinicalPane(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(40)  # sized on 40 rows, not all
         self.table.activated.connect(lambda index: self.open_note(self.model.row(index.row()).id))
         self.table.doubleClicked.connect(lambda index: self.open_note(self.model.row(index.row()).id))
         lower = QWidget(self)

@@ -42,6 +42,7 @@ def _table(name: str, model: NoteLinesModel) -> QTableView:
     view.verticalHeader().hide()
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setResizeContentsPrecision(40)  # sized on 40 rows, not all
     return view
 
 

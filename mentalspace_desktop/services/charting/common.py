@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from mentalspace_desktop.domain.lockout import AttemptState
 from mentalspace_desktop.domain.roles import Action, Resource
@@ -31,7 +31,8 @@ class ChartDidChange(Event):
 
 
 def load_client(s: Session, client_id: str) -> Client:
-    client = s.get(Client, client_id)
+    # without the insurance and consent rows the Client mapping loads eagerly: not needed here
+    client = s.get(Client, client_id, options=[lazyload(Client.insurances), lazyload(Client.consents)])
     if client is None or client.deleted:
         raise NotFound("That client record does not exist.")
     return client
