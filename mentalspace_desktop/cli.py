@@ -273,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     from mentalspace_desktop.sync.commands import add_sync_parsers
 
     add_sync_parsers(commands, who)
+    from mentalspace_desktop.chart_commands import add_chart_parsers
+
+    add_chart_parsers(commands, who)
     return parser
 
 

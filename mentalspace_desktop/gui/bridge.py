@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mentalspace_desktop.gui.qt import QObject, Signal
+from mentalspace_desktop.services.charting.common import ChartDidChange
 from mentalspace_desktop.services.events import (
     AppointmentDidChange,
     AuditDidAppend,
@@ -34,6 +35,8 @@ class EventBridge(QObject):
     """A waitlist entry or its offers changed: entry id."""
     sig_group_did_change = Signal(str)
     """A group, its members or attendance changed: group id."""
+    sig_chart_did_change = Signal(str, str, str)
+    """A client's clinical record changed: (client id, record type, record id)."""
     _sig_event = Signal(object)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
@@ -63,3 +66,5 @@ class EventBridge(QObject):
             self.sig_waitlist_did_change.emit(event.entry_id)
         elif isinstance(event, GroupDidChange):
             self.sig_group_did_change.emit(event.group_id)
+        elif isinstance(event, ChartDidChange):
+            self.sig_chart_did_change.emit(event.client_id, event.record_type, event.record_id)

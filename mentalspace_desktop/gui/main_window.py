@@ -56,6 +56,7 @@ class NavId:
     HOURS = "hours"
     TYPES = "types"
     CLIENTS = "clients"
+    MY_NOTES = "my_notes"
     USERS = "users"
     AUDIT = "audit"
     SETTINGS = "settings"
@@ -78,6 +79,7 @@ NAV_ENTRIES = (
     NavEntry(NavId.SCHEDULE, "Schedule", Resource.SCHEDULE_BUSY_FREE, Action.READ),
     NavEntry(NavId.WAITLIST, "Waitlist", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.CLIENTS, "Clients", Resource.DEMOGRAPHICS, Action.READ),
+    NavEntry(NavId.MY_NOTES, "My notes", Resource.NOTE_CONTENT, Action.WRITE),
     NavEntry(NavId.HOURS, "Hours and time off", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.TYPES, "Appointment types", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.USERS, "Users", Resource.ADMINISTRATION, Action.WRITE),
@@ -319,6 +321,10 @@ class MainWindow(QMainWindow):
             from mentalspace_desktop.gui.clients import ClientsPage
 
             return ClientsPage(self.session, self.bridge)
+        if page_id == NavId.MY_NOTES:
+            from mentalspace_desktop.gui.charting.my_notes import MyNotesPage
+
+            return MyNotesPage(self.session, self.bridge)
         if page_id == NavId.USERS:
             from mentalspace_desktop.gui.admin.users import UsersPage
 
@@ -417,8 +423,8 @@ class MainWindow(QMainWindow):
             self.show_page(NavId.CLIENTS).new_client()  # type: ignore[attr-defined]
 
     def has_unsaved_changes(self) -> bool:
-        page = self._pages.get(NavId.CLIENTS)
-        return bool(page is not None and page.has_unsaved_changes())  # type: ignore[attr-defined]
+        pages = (self._pages.get(NavId.CLIENTS), self._pages.get(NavId.MY_NOTES))
+        return any(page is not None and page.has_unsaved_changes() for page in pages)  # type: ignore[attr-defined]
 
     # -- session -------------------------------------------------------------------------------
 

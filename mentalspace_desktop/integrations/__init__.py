@@ -1,1 +1,2 @@
-"""The outside world: calendar files, messaging, claims, documents and other systems."""
+"""Adapters to the outside world: calendar files, PDF documents, messaging, claims and other systems.
+Services call these; they know no store."""

@@ -107,7 +107,11 @@ class ChartView:
 
 # What happened to the client; who merely looked at the chart is in the audit log, not here.
 TIMELINE_ACTIONS = ("create", "update", "status_changed", "consent_added", "consent_revoked",
-                    "insurance_changed", "conflict_resolved")
+                    "insurance_changed", "conflict_resolved",
+                    # charting (services/charting): notes, addenda, plans, diagnoses, documents
+                    "note_created", "note_submitted", "note_signed", "note_cosigned", "note_returned",
+                    "addendum_created", "plan_signed", "plan_reviewed", "safety_plan_signed", "risk_flagged",
+                    "diagnosis_added", "diagnosis_resolved", "document_added")
 _ACTION_WORDS = {
     "create": "Registered",
     "update": "Details changed",
@@ -116,6 +120,19 @@ _ACTION_WORDS = {
     "consent_revoked": "Consent revoked",
     "insurance_changed": "Insurance changed",
     "conflict_resolved": "Conflict decided",
+    "note_created": "Note started",
+    "note_submitted": "Note sent for co-signature",
+    "note_signed": "Note signed",
+    "note_cosigned": "Note co-signed",
+    "note_returned": "Note returned to author",
+    "addendum_created": "Addendum started",
+    "plan_signed": "Treatment plan signed",
+    "plan_reviewed": "Treatment plan reviewed",
+    "safety_plan_signed": "Safety plan signed",
+    "risk_flagged": "Flagged at risk",
+    "diagnosis_added": "Diagnosis added",
+    "diagnosis_resolved": "Diagnosis resolved",
+    "document_added": "Document attached",
 }
 
 

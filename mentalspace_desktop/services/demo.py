@@ -26,6 +26,7 @@ from mentalspace_desktop.errors import StoreExists
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.accounts import AccountService, Authenticator, NewUser
 from mentalspace_desktop.services.clients import search_keys, validate_client_input
+from mentalspace_desktop.services.demo_charting import add_demo_charting
 from mentalspace_desktop.services.demo_plan import (
     PRACTICE_NAME,
     PRACTICE_PHONE,
@@ -97,6 +98,7 @@ def _build(files: StoreFiles, plan: DemoPlan) -> None:
         ids = _create_staff(session, plan)
         _write_history(session, plan, ids)
         write_demo_schedule(session, plan, ids)
+        add_demo_charting(session, plan.today)
     finally:
         session.close()
 

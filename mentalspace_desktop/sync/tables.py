@@ -45,6 +45,24 @@ TABLES: dict[str, TableSpec] = {
                   signed_field="signed_at", write_resource=Resource.NOTE_CONTENT),
         TableSpec("note_bodies", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id",
                   signed_field="signed_at"),
+        # Charting. Everything written about a client is NOTE_CONTENT (withheld from roles that may
+        # not read it) except the problem list's codes, which billing reads (DIAGNOSIS_CODES; the
+        # clinician's words on a diagnosis are sealed). Signed plans are immutable like notes; versions,
+        # comments and attachments are never edited at all. Templates are practice data only an
+        # administrator writes.
+        TableSpec("note_templates", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("note_versions", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
+        TableSpec("note_comments", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
+        TableSpec("diagnoses", DataKind.CLINICAL, Resource.DIAGNOSIS_CODES, client_key="client_id"),
+        TableSpec("note_diagnoses", DataKind.CLINICAL, Resource.DIAGNOSIS_CODES, client_key="client_id"),
+        TableSpec("treatment_plans", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id",
+                  signed_field="signed_at"),
+        TableSpec("plan_reviews", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id",
+                  signed_field="signed_at"),
+        TableSpec("safety_plans", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id",
+                  signed_field="signed_at"),
+        TableSpec("risk_flags", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
+        TableSpec("attachments", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
         TableSpec("conflicts", DataKind.RECORDS, None, client_key="client_id"),
         # The schedule (services/scheduling). Practice data anyone reads: locations, rooms, types
         # (written by administrators). Rows of a client travel with the client; rows without one

@@ -35,7 +35,7 @@ pytestmark = [
                        reason="the hub (mentalspace_desktop/hub/app.py) is not written yet"),
 ]
 
-USERS = {"admin": "admin", "clinician": "clin", "other_clinician": "oclin", "front_desk": "desk",
+USERS = {"admin": "admin", "clinician": "clin", "other_clinician": "oclin", "front_desk": "desk", "billing": "bill",
          "supervisor": "sup"}
 
 

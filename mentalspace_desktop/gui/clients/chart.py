@@ -80,6 +80,12 @@ class ChartPage(QWidget):
         self.tabs.addTab(self.details, "&Details")
         self.tabs.addTab(self.insurance, "&Insurance")
         self.tabs.addTab(self._consents_tab(), "C&onsents")
+        # imported here: the charting screens use this package's small widgets (no import cycle)
+        from mentalspace_desktop.gui.charting.chart_pane import ClinicalPane, header_summary
+
+        self.clinical = ClinicalPane(session, bridge, self)  # notes, diagnoses, plans, documents
+        self.clinical.sig_loaded.connect(lambda chart: self.clinical_label.setText(header_summary(chart)))
+        self.tabs.insertTab(1, self.clinical, "C&linical")
         self.timeline_model = TimelineModel(self)
         self.timeline_view = _table(self, "Timeline")
         self.timeline_view.setModel(self.timeline_model)
@@ -133,6 +139,11 @@ class ChartPage(QWidget):
         header.setSpacing(4)
         header.addLayout(title_row)
         header.addWidget(self.meta_label)
+        self.clinical_label = QLabel(self)
+        self.clinical_label.setObjectName("chartClinical")
+        self.clinical_label.setAccessibleName("Diagnoses, plan review and safety plan")
+        self.clinical_label.setWordWrap(True)
+        header.addWidget(self.clinical_label)
         header.addWidget(self.consent_badge, 0, Qt.AlignmentFlag.AlignLeft)
         return header
 
@@ -171,6 +182,7 @@ class ChartPage(QWidget):
     def load(self, client_id: str) -> None:
         """Open ``client_id``'s chart (an audited read, off the UI thread)."""
         self._client_id = client_id
+        self.clinical.load(client_id)  # alongside, not after: each part shows when it is read
         self._seq += 1
         seq, service = self._seq, self._service
         run_in_background(
@@ -217,6 +229,7 @@ class ChartPage(QWidget):
         self.consent_badge.show_text(f"⚠ Missing consent: {missing}" if missing else "")
         self.missing_note.setText(f"Not on file or not in force: {missing}." if missing else "")
         self.details.show_view(view)
+        self.clinical.client_name = f"{c.first_name} {c.last_name}"
         self.insurance.show_view(view)
         self.consents_model.set_consents(c.consents)
         self.timeline_model.set_rows(view.timeline)

@@ -1,0 +1,1 @@
+"""Clinical charting screens: My notes, the note editor, signing, history, plans, diagnoses."""

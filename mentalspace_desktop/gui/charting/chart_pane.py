@@ -1,0 +1,284 @@
+"""The chart's clinical tab: notes, problem list, plans, safety plan and documents of one client,
+and the one-line summary the chart header shows (diagnoses, plan review due, safety-plan status)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mentalspace_desktop.domain.charting.plans import ReviewState, SafetyPlanStatus
+from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.charting.diagnoses import DiagnosisDialog
+from mentalspace_desktop.gui.charting.editor import NoteEditor
+from mentalspace_desktop.gui.charting.models import NoteLinesModel
+from mentalspace_desktop.gui.charting.plans import SafetyPlanDialog, TreatmentPlanDialog
+from mentalspace_desktop.gui.clients.common import format_date, muted
+from mentalspace_desktop.gui.errors import show_error
+from mentalspace_desktop.gui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from mentalspace_desktop.gui.widgets.forms import MessageLabel
+from mentalspace_desktop.gui.workers import run_in_background
+from mentalspace_desktop.services.charting.attachments import AttachmentService
+from mentalspace_desktop.services.charting.chart import ClinicalChart, ClinicalChartService
+from mentalspace_desktop.services.charting.diagnoses import DiagnosisService
+from mentalspace_desktop.services.charting.notes import NoteService
+from mentalspace_desktop.services.charting.plans import PlanService
+from mentalspace_desktop.services.session import UserSession
+
+
+def header_summary(chart: ClinicalChart) -> str:
+    """The chart header's clinical line, as rich text (red where something is overdue or missing)."""
+    parts = []
+    if chart.diagnoses is not None:
+        current = chart.current_diagnoses
+        codes = ", ".join(f"{d.code} {d.description}" for d in current[:3]) + ("…" if len(current) > 3 else "")
+        parts.append(f"Diagnoses: {codes or 'none recorded'}")
+    if chart.plans is not None:
+        p = chart.plans
+        if p.review_due_on is None:
+            parts.append("No signed treatment plan")
+        else:
+            due = f"Plan review due {format_date(p.review_due_on)}"
+            parts.append(f"<span style='color:#c62828'>{due} (overdue)</span>" if p.review_state is ReviewState.OVERDUE
+                         else due)
+        if p.safety is not SafetyPlanStatus.NOT_NEEDED:
+            text = f"At risk · Safety plan: {p.safety.label}"
+            parts.append(text if p.safety is SafetyPlanStatus.CURRENT
+                         else f"<span style='color:#c62828'>{text}</span>")
+    return " · ".join(parts)
+
+
+def _heading(text: str, button: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(QLabel(f"<b>{text}</b>"))
+    row.addStretch(1)
+    row.addWidget(button)
+    return row
+
+
+class ClinicalPane(QWidget):
+    sig_loaded = Signal(object)
+    """The clinical record was read: the ``ClinicalChart``."""
+
+    def __init__(self, session: UserSession, bridge: EventBridge | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.service = ClinicalChartService(session)
+        self.notes = NoteService(session)
+        self.chart: ClinicalChart | None = None
+        self.client_id: str | None = None
+        self.client_name = ""
+        self._seq = 0
+        layout = QVBoxLayout(self)
+        actions = QHBoxLayout()
+        self.note_type = QComboBox(self)
+        self.note_type.setAccessibleName("Type of note to start")
+        self.new_note = QPushButton("&New note", self)
+        self.new_note.setAccessibleName("Start a note of the chosen type")
+        self.open_note_button = QPushButton("&Open note", self)
+        self.add_dx = QPushButton("Add &diagnosis…", self)
+        self.plan_button = QPushButton("Treatment &plan…", self)
+        self.safety_button = QPushButton("Sa&fety plan…", self)
+        self.flag_button = QPushButton("Flag at ris&k…", self)
+        self.attach_button = QPushButton("Attac&h document…", self)
+        for w in (self.note_type, self.new_note, self.open_note_button):
+            actions.addWidget(w)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.model = NoteLinesModel(self, show_client=False)
+        self.table = QTableView(self)
+        self.table.setAccessibleName("Notes")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(40)  # sized on 40 rows, not all
+        self.table.activated.connect(lambda index: self.open_note(self.model.row(index.row()).id))
+        self.table.doubleClicked.connect(lambda index: self.open_note(self.model.row(index.row()).id))
+        lower = QWidget(self)
+        below = QHBoxLayout(lower)
+        below.setContentsMargins(0, 0, 0, 0)
+        problems = QVBoxLayout()
+        problems.addLayout(_heading("Problem list", self.add_dx))
+        self.problems = QListWidget(self)
+        self.problems.setAccessibleName("Problem list")
+        self.problems.setWordWrap(True)
+        problems.addWidget(self.problems, 1)
+        docs = QVBoxLayout()
+        docs.addLayout(_heading("Documents", self.attach_button))
+        self.documents = QListWidget(self)
+        self.documents.setAccessibleName("Documents")
+        self.documents.setWordWrap(True)
+        docs.addWidget(self.documents, 1)
+        below.addLayout(problems, 3)
+        below.addLayout(docs, 2)
+        plans = QHBoxLayout()
+        for w in (self.plan_button, self.safety_button, self.flag_button):
+            plans.addWidget(w)
+        plans.addStretch(1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.table)
+        split.addWidget(lower)
+        split.setSizes([330, 170])
+        layout.addWidget(split, 1)
+        layout.addLayout(plans)
+        self.hint = muted(QLabel(self))
+        layout.addWidget(self.hint)
+        self.message = MessageLabel(self)
+        layout.addWidget(self.message)
+        self.new_note.clicked.connect(self.start_note)
+        self.open_note_button.clicked.connect(self._open_selected)
+        self.add_dx.clicked.connect(self.add_diagnosis)
+        self.plan_button.clicked.connect(self.open_treatment_plan)
+        self.safety_button.clicked.connect(self.open_safety_plan)
+        self.flag_button.clicked.connect(self.flag_at_risk)
+        self.attach_button.clicked.connect(self.attach_document)
+        if bridge is not None:
+            bridge.sig_chart_did_change.connect(lambda client_id, *_: self._changed(client_id))
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def load(self, client_id: str, client_name: str | None = None) -> None:
+        self.client_id = client_id
+        if client_name is not None:
+            self.client_name = client_name
+        self._seq += 1
+        seq, service = self._seq, self.service
+        run_in_background(self, lambda: service.load(client_id), on_done=lambda c: self._loaded(seq, c),
+                          on_error=lambda exc: show_error(self, exc))
+
+    def _changed(self, client_id: str) -> None:
+        if client_id == self.client_id:
+            self.load(client_id)
+
+    def _loaded(self, seq: int, chart: ClinicalChart) -> None:
+        if seq != self._seq:
+            return
+        self.chart = chart
+        self.model.set_rows(chart.notes)
+        self.problems.clear()
+        for d in chart.diagnoses or []:
+            state = f"resolved {format_date(d.resolved_on)}" if d.resolved_on else (
+                "primary" if d.is_primary else "current")
+            onset = f", onset {format_date(d.onset_on)}" if d.onset_on else ""
+            self.problems.addItem(f"{d.code}  {d.description} ({state}{onset})")
+        if chart.diagnoses is None:
+            self.problems.addItem("Your role does not show diagnoses.")
+        self.documents.clear()
+        for doc in chart.documents or []:
+            self.documents.addItem(f"{doc.title} · {doc.media_type.split('/')[-1].upper()} · "
+                                   f"{doc.size_bytes / 1024:.0f} KB · {format_date(doc.added_on)}")
+        clinical = chart.plans is not None
+        self.note_type.clear()
+        for note_type, name in chart.note_types:
+            self.note_type.addItem(name, note_type)
+        for w in (self.note_type, self.new_note, self.add_dx, self.flag_button, self.attach_button):
+            w.setVisible(chart.can_write)
+        self.safety_button.setVisible(clinical)
+        self.plan_button.setVisible(clinical)
+        self.open_note_button.setVisible(clinical)
+        self.documents.setVisible(clinical)
+        self.hint.setText("" if clinical else "Your role sees which notes exist and when, not what they say.")
+        self.sig_loaded.emit(chart)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def _open_selected(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.open_note(self.model.row(index.row()).id)
+
+    def open_note(self, note_id: str) -> NoteEditor | None:
+        if self.chart is None or self.chart.plans is None:
+            return None
+        editor = NoteEditor(self.notes, note_id, self.window())
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.show()
+        self.editor = editor
+        return editor
+
+    def start_note(self) -> None:
+        note_type, client_id = self.note_type.currentData(), self.client_id
+        if not note_type or client_id is None:
+            return
+        notes = self.notes
+        run_in_background(self, lambda: notes.start(client_id, note_type), on_done=self._started,
+                          on_error=self.message.show_exception)
+
+    def _started(self, note_id: str) -> None:
+        self.open_note(note_id)
+
+    def add_diagnosis(self) -> DiagnosisDialog | None:
+        if self.client_id is None:
+            return None
+        dialog = DiagnosisDialog(DiagnosisService(self.session), self.client_id, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_treatment_plan(self) -> None:
+        client_id, service = self.client_id, PlanService(self.session)
+        if client_id is None:
+            return
+        run_in_background(self, lambda: service.treatment_plans(client_id),
+                          on_done=lambda plans: self._show_plan(service, plans[0] if plans else None),
+                          on_error=self.message.show_exception)
+
+    def _show_plan(self, service: PlanService, plan: object) -> None:
+        assert self.client_id is not None
+        dialog = TreatmentPlanDialog(service, self.client_id, self.client_name, plan, self)  # type: ignore[arg-type]
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.plan_dialog = dialog
+
+    def open_safety_plan(self) -> None:
+        client_id, service = self.client_id, PlanService(self.session)
+        if client_id is None:
+            return
+        run_in_background(self, lambda: service.safety_plans(client_id),
+                          on_done=lambda plans: self._show_safety(service, plans[0] if plans else None),
+                          on_error=self.message.show_exception)
+
+    def _show_safety(self, service: PlanService, plan: object) -> None:
+        assert self.client_id is not None
+        dialog = SafetyPlanDialog(service, self.client_id, self.client_name, plan, self)  # type: ignore[arg-type]
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.safety_dialog = dialog
+
+    def flag_at_risk(self) -> None:
+        from mentalspace_desktop.gui.qt import QInputDialog
+
+        if self.client_id is None:
+            return
+        reason, ok = QInputDialog.getMultiLineText(self, "Flag at risk", "Why is this client at risk? "
+                                                   "A safety plan will be required.")
+        if ok and reason.strip():
+            client_id, service = self.client_id, PlanService(self.session)
+            run_in_background(self, lambda: service.flag_at_risk(client_id, reason),
+                              on_error=self.message.show_exception)
+
+    def attach_document(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Attach a document", "", "Documents (*.pdf *.png *.jpg *.jpeg)")
+        if path and self.client_id is not None:
+            client_id, service = self.client_id, AttachmentService(self.session)
+            run_in_background(self, lambda: service.add(client_id, Path(path)),
+                              on_done=lambda _id: self.message.show_ok("Document attached."),
+                              on_error=self.message.show_exception)

@@ -1,0 +1,52 @@
+"""Table models of the charting screens (row wording lives here, widgets only present it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mentalspace_desktop.domain.charting.lifecycle import Timeliness
+from mentalspace_desktop.gui.clients.common import error_color, format_date, warning_color
+from mentalspace_desktop.gui.localtime import to_local
+from mentalspace_desktop.gui.qt import QColor, Qt
+from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.services.charting.notes import NoteLine, VersionInfo
+
+_AGE_TONE = {Timeliness.OVERDUE: error_color, Timeliness.DUE_SOON: warning_color}
+
+
+class NoteLinesModel(RowsModel[NoteLine]):
+    """Notes in a list: client, type, date of service, status, and age against the 7-day rule."""
+
+    headers: tuple[str, ...] = ("Client", "Note", "Date of service", "Status", "Age (7-day rule)", "Clinician")
+
+    def __init__(self, *args: Any, show_client: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not show_client:
+            self.headers = self.headers[1:]
+        self._offset = 0 if show_client else 1
+
+    def cell(self, n: NoteLine, column: int, role: int) -> Any:
+        column += self._offset
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (n.client_name, n.type_name, format_date(n.service_date), n.status.label,
+                    n.age_label or "—", n.author_name)[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1 and not (n.has_appointment or n.is_addendum):
+            return "Not linked to an appointment"
+        if role == Qt.ItemDataRole.ForegroundRole and column == 4 and n.timeliness in _AGE_TONE:
+            return QColor(_AGE_TONE[n.timeliness]())
+        if role == Qt.ItemDataRole.ToolTipRole and column == 4 and n.timeliness is Timeliness.OVERDUE:
+            return "Notes are due within 7 days of the session."
+        if role == Qt.ItemDataRole.UserRole:
+            return n.id
+        return None
+
+
+class VersionsModel(RowsModel[VersionInfo]):
+    headers = ("Version", "Saved", "By", "How")
+    _HOW = {"autosave": "Autosaved", "save": "Saved", "sign": "Signed"}
+
+    def cell(self, v: VersionInfo, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (str(v.number), to_local(v.saved_at).strftime("%m/%d/%Y %I:%M %p"), v.saved_by,
+                    self._HOW.get(v.reason, v.reason))[column]
+        return None

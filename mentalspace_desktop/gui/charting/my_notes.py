@@ -1,0 +1,170 @@
+"""My notes: the clinician's drafts, returned notes, notes awaiting co-signature and, for supervisors,
+the co-sign queue — each with its age against the 7-day rule; one click (Enter) opens a note."""
+
+from __future__ import annotations
+
+from mentalspace_desktop.domain.charting.lifecycle import Timeliness
+from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.charting.editor import NoteEditor
+from mentalspace_desktop.gui.charting.models import NoteLinesModel
+from mentalspace_desktop.gui.charting.sign_dialog import SignDialog
+from mentalspace_desktop.gui.errors import show_error
+from mentalspace_desktop.gui.qt import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QModelIndex,
+    QPushButton,
+    Qt,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from mentalspace_desktop.gui.widgets.forms import page_header
+from mentalspace_desktop.gui.workers import run_in_background
+from mentalspace_desktop.services.charting.notes import MyNotes, NoteLine, NoteService
+from mentalspace_desktop.services.session import UserSession
+
+
+def _table(name: str, model: NoteLinesModel) -> QTableView:
+    view = QTableView()
+    view.setAccessibleName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setResizeContentsPrecision(40)  # sized on 40 rows, not all
+    return view
+
+
+class MyNotesPage(QWidget):
+    sig_loaded = Signal()
+    """The lists are filled."""
+
+    def __init__(self, session: UserSession, bridge: EventBridge | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.service = NoteService(session)
+        self.editors: list[NoteEditor] = []
+        self._rows: dict[str, list[NoteLine]] = {}
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_header("My notes", "Notes are due within 7 days of the session. Double-click or "
+                                                 "press Enter to open a note; select several to sign them at once."))
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Note lists")
+        self.models: dict[str, NoteLinesModel] = {}
+        self.views: dict[str, QTableView] = {}
+        sections = [("drafts", "&Drafts"), ("returned", "&Returned to me"), ("awaiting", "&Awaiting co-signature")]
+        if session.actor.role is Role.SUPERVISOR:
+            sections.append(("queue", "&Co-sign queue"))
+        for key, title in sections:
+            model = NoteLinesModel(self)
+            view = _table(title.replace("&", ""), model)
+            view.doubleClicked.connect(lambda index, m=model: self.open_note(m.row(index.row()).id))
+            view.activated.connect(lambda index, m=model: self.open_note(m.row(index.row()).id))
+            self.models[key], self.views[key] = model, view
+            self.tabs.addTab(view, title)
+        layout.addWidget(self.tabs, 1)
+        self.summary = QLabel(self)
+        self.sign_button = QPushButton("Sign &selected…", self)
+        self.sign_button.setAccessibleName("Sign the selected notes")
+        self.sign_button.clicked.connect(self.sign_selected)
+        self.refresh_button = QPushButton("Re&fresh", self)
+        self.refresh_button.clicked.connect(self.refresh)
+        row = QHBoxLayout()
+        row.addWidget(self.summary, 1)
+        row.addWidget(self.refresh_button)
+        row.addWidget(self.sign_button)
+        layout.addLayout(row)
+        self.tabs.currentChanged.connect(lambda _i: self._update_buttons())
+        if bridge is not None:
+            bridge.sig_chart_did_change.connect(lambda *_: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        service = self.service
+        run_in_background(self, service.my_notes, on_done=self._loaded, on_error=lambda e: show_error(self, e))
+
+    def _loaded(self, mine: MyNotes) -> None:
+        rows = {"drafts": mine.drafts, "returned": mine.returned, "awaiting": mine.awaiting_cosign,
+                "queue": mine.cosign_queue}
+        for key, model in self.models.items():
+            model.set_rows(rows[key])
+        titles = {"drafts": "Drafts", "returned": "Returned to me", "awaiting": "Awaiting co-signature",
+                  "queue": "Co-sign queue"}
+        for i, key in enumerate(self.models):
+            self.tabs.setTabText(i, f"&{titles[key]} ({len(rows[key])})")
+        self._rows = rows
+        self._update_buttons()
+        self.sig_loaded.emit()
+
+    def current_key(self) -> str:
+        return list(self.models)[self.tabs.currentIndex()]
+
+    def _update_buttons(self) -> None:
+        key = self.current_key()
+        rows = self._rows.get(key, [])
+        overdue = sum(1 for n in rows if n.timeliness is Timeliness.OVERDUE)
+        self.summary.setText(f"{overdue} of these notes are past the 7-day limit." if overdue
+                             else "None of these notes is past the 7-day limit.")
+        self.sign_button.setVisible(key in ("drafts", "queue"))
+        self.sign_button.setText("Co-sign &selected…" if key == "queue" else "Sign &selected…")
+
+    def open_note(self, note_id: str) -> NoteEditor:
+        editor = NoteEditor(self.service, note_id, self.window())
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.sig_note_did_change.connect(lambda _id: self.refresh())
+        editor.destroyed.connect(lambda *_: self.refresh())
+        self.editors = [e for e in self.editors if e is not editor] + [editor]
+        editor.show()
+        return editor
+
+    def selected_ids(self) -> list[str]:
+        key = self.current_key()
+        view, model = self.views[key], self.models[key]
+        rows = sorted({i.row() for i in view.selectionModel().selectedRows()})
+        return [model.row(r).id for r in rows]
+
+    def sign_selected(self) -> SignDialog | None:
+        ids = self.selected_ids()
+        if not ids:
+            self.summary.setText("Select the notes to sign first (Ctrl+click or Shift+click for several).")
+            return None
+        service = self.service
+        lines = service.bulk_preview(ids)
+        verb = "Co-sign" if self.current_key() == "queue" else "Sign"
+        dialog = SignDialog(lines, lambda secret: service.bulk_sign(ids, secret), verb=verb, parent=self)
+        dialog.sig_signed.connect(lambda results: self._signed(len(results)))
+        dialog.open()
+        return dialog
+
+    def _signed(self, count: int) -> None:
+        self.refresh()
+        self.summary.setText(f"Signed {count} note(s).")
+
+    def has_unsaved_changes(self) -> bool:
+        alive = []
+        for e in self.editors:
+            try:
+                e.isVisible()
+            except RuntimeError:  # closed and deleted
+                continue
+            alive.append(e)
+        self.editors = alive
+        return any(e.isVisible() and e.has_unsaved_changes() for e in alive)
+
+    def index_of(self, key: str, note_id: str) -> QModelIndex:
+        model = self.models[key]
+        for r in range(model.rowCount()):
+            if model.row(r).id == note_id:
+                return model.index(r, 0)
+        return QModelIndex()

@@ -1,0 +1,1 @@
+"""Clinical charting services: notes, signatures, co-signature, addenda, diagnoses, plans, documents."""

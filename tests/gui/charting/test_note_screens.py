@@ -1,0 +1,146 @@
+"""The charting screens with a real store: writing a note, autosave surviving a killed process,
+signing, bulk signing, history and My notes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtTest import QTest
+
+from mentalspace_desktop.domain.charting.lifecycle import NoteStatus
+from mentalspace_desktop.gui.charting.editor import NoteEditor
+from mentalspace_desktop.gui.charting.history import HistoryDialog
+from mentalspace_desktop.gui.charting.my_notes import MyNotesPage
+from mentalspace_desktop.gui.qt import QItemSelectionModel, QPlainTextEdit
+from mentalspace_desktop.services.charting.notes import NoteService
+from tests.factories import PASSWORD, PracticeFixture
+
+pytestmark = pytest.mark.gui
+WAIT = 20_000
+FULL = {"subjective": "Slept better.", "assessment": "Improving.", "plan": "Weekly CBT.", "risk_level": "Low"}
+
+
+def draft(practice: PracticeFixture, who: str = "other_clinician", days_ago: int = 2) -> tuple[NoteService, str]:
+    client = practice.add_client(clinician=who)
+    notes = NoteService(practice.session_for(who))
+    return notes, notes.start(client.id, "soap", service_date=date.today() - timedelta(days=days_ago))
+
+
+def open_editor(qtbot, notes: NoteService, note_id: str) -> NoteEditor:
+    editor = NoteEditor(notes, note_id)
+    qtbot.addWidget(editor)
+    with qtbot.waitSignal(editor.sig_loaded, timeout=WAIT):
+        editor.show()
+    return editor
+
+
+def test_typing_a_note_autosaves_it_sealed(qtbot, practice: PracticeFixture) -> None:
+    notes, note_id = draft(practice)
+    editor = open_editor(qtbot, notes, note_id)
+    field = editor.fields["subjective"]
+    assert isinstance(field, QPlainTextEdit)
+    field.setFocus()
+    editor.timer.setInterval(100)
+    with qtbot.waitSignal(editor.sig_saved, timeout=WAIT):
+        QTest.keyClicks(field, "Client reports calmer mornings.")
+    qtbot.waitUntil(lambda: not editor.has_unsaved_changes(), timeout=WAIT)
+    assert notes.open(note_id).content["subjective"] == "Client reports calmer mornings."
+    assert "saved" in editor.indicator.text()
+
+
+def test_leaving_a_field_saves_at_once(qtbot, practice: PracticeFixture) -> None:
+    notes, note_id = draft(practice)
+    editor = open_editor(qtbot, notes, note_id)
+    editor.timer.setInterval(60_000)  # only the focus change can save within the test
+    editor.fields["plan"].setFocus()
+    QTest.keyClicks(editor.fields["plan"], "Exposure homework")
+    with qtbot.waitSignal(editor.sig_saved, timeout=WAIT):
+        editor.fields["assessment"].setFocus()
+    assert notes.open(note_id).content["plan"] == "Exposure homework"
+
+
+def test_autosave_survives_a_killed_process(practice: PracticeFixture, practice_template) -> None:
+    notes, note_id = draft(practice)
+    typist = Path(__file__).with_name("typist.py")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
+    proc = subprocess.Popen([sys.executable, str(typist), str(practice.data_dir), practice_template.master_key.hex(),
+                             practice.users["other_clinician"], note_id], stdout=subprocess.PIPE, text=True,
+                            env=env)
+    try:
+        assert proc.stdout is not None
+        last = ""
+        for _ in range(3):  # three autosaves, then pull the plug mid-typing
+            line = proc.stdout.readline()
+            assert line.startswith("saved "), line
+            last = line[len("saved "):].rstrip("\n")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    reopened = notes.open(note_id).content["subjective"]
+    # everything up to the last completed autosave is there (a later save may have landed too)
+    assert reopened.startswith("word0 word1") and reopened.startswith(last)
+
+
+def test_signing_from_the_editor_locks_the_note(qtbot, practice: PracticeFixture) -> None:
+    notes, note_id = draft(practice)
+    notes.autosave(note_id, FULL)
+    editor = open_editor(qtbot, notes, note_id)
+    dialog = editor.sign()
+    assert dialog is not None and dialog.list.count() == 1
+    dialog.secret.setText("wrong password")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.sign_button.isEnabled(), timeout=WAIT)
+    assert "not correct" in dialog.message.text()
+    assert notes.open(note_id).status is NoteStatus.DRAFT
+    dialog.secret.setText(PASSWORD)
+    with qtbot.waitSignal(editor.sig_loaded, timeout=WAIT):
+        dialog.submit()
+    assert editor.view is not None and editor.view.status is NoteStatus.SIGNED
+    assert not editor.sign_button.isVisible() and editor.addendum_button.isVisible()
+    field = editor.fields["subjective"]
+    assert isinstance(field, QPlainTextEdit) and field.isReadOnly()
+
+
+def test_bulk_signing_from_my_notes(qtbot, practice: PracticeFixture) -> None:
+    notes, first = draft(practice, days_ago=9)
+    notes.autosave(first, FULL)
+    _, second = draft(practice, days_ago=1)
+    notes.autosave(second, FULL)
+    page = MyNotesPage(practice.session_for("other_clinician"))
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.models["drafts"].rowCount() == 2, timeout=WAIT)
+    model = page.models["drafts"]
+    assert "past the 7-day limit" in model.cell(model.row(0), 4, 0)  # the 9-day-old note first
+    view = page.views["drafts"]
+    for r in range(2):
+        view.selectionModel().select(model.index(r, 0), QItemSelectionModel.SelectionFlag.Select
+                                     | QItemSelectionModel.SelectionFlag.Rows)
+    dialog = page.sign_selected()
+    assert dialog is not None and dialog.list.count() == 2
+    dialog.secret.setText(PASSWORD)
+    with qtbot.waitSignal(dialog.sig_signed, timeout=WAIT):
+        dialog.submit()
+    qtbot.waitUntil(lambda: page.models["drafts"].rowCount() == 0, timeout=WAIT)
+    assert {notes.open(n).status for n in (first, second)} == {NoteStatus.SIGNED}
+
+
+def test_history_shows_the_difference_between_versions(qtbot, practice: PracticeFixture) -> None:
+    notes, note_id = draft(practice)
+    notes.autosave(note_id, FULL, keep_version=True)
+    notes.autosave(note_id, {**FULL, "plan": "Every two weeks."}, keep_version=True)
+    dialog = HistoryDialog(notes, note_id)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "Every two weeks." in dialog.diff_view.toPlainText(), timeout=WAIT)
+    assert dialog.model.rowCount() == 2
+    assert "Weekly CBT." in dialog.diff_view.toPlainText()
