@@ -80,7 +80,13 @@ class AppController(QObject):
             self.show_first_run()
 
     def _present(self, window: QWidget) -> None:
+        """Show ``window`` in place of the current one, which is deleted (nothing the user left lingers:
+        a hidden wizard would otherwise live on and be restyled at every theme change)."""
+        previous = self.window
         self.window = window
+        if previous is not None and previous is not window:
+            previous.hide()
+            previous.deleteLater()
         if self._first_window_hook is not None:
             _FirstPaint(window, self._first_window_hook)
             self._first_window_hook = None
@@ -114,15 +120,12 @@ class AppController(QObject):
     def show_main(self, session: Any) -> None:
         from mentalspace_desktop.gui.main_window import MainWindow
 
-        previous = self.window
         self.session = session
         window = MainWindow(session)
         window.sig_sign_out_requested.connect(self.sign_out)
         window.sig_closed_by_user.connect(QApplication.quit)
         window.sig_device_revoked.connect(lambda text: self.sign_out(notice=text))
         self._present(window)
-        if previous is not None and previous is not window:
-            previous.deleteLater()
         QTimer.singleShot(0, lambda: self._check_keyring(window))
 
     def _check_keyring(self, window: Any) -> None:

@@ -71,8 +71,12 @@ def apply_theme(app: QApplication, name: str) -> None:
     """Switch the whole application to ``name``; open windows restyle at once."""
     if name not in THEMES:
         name = DEFAULT_THEME
-    if app.style().name().lower() != "fusion":
-        app.setStyle("Fusion")  # the same look on every OS; the sheet builds on it
+    if app.property("mentalspace_style") != "fusion":
+        # The same look on every OS; the sheet builds on it. Set once: once a style sheet is applied
+        # app.style() is Qt's style-sheet wrapper (its name() is empty), and replacing the style
+        # under live widgets (a wizard's pages) leaves them pointing at a deleted style: a crash.
+        app.setStyle("Fusion")
+        app.setProperty("mentalspace_style", "fusion")
     palette = QPalette()
     for role, colour in _PALETTES[name].items():
         palette.setColor(role, QColor(colour))
