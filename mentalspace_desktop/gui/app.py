@@ -188,6 +188,9 @@ def run(data_dir: Path) -> int:
     app.setApplicationDisplayName("MentalSpace")
     app.setQuitOnLastWindowClosed(False)  # sign-out closes every window and must not end the app
     theme.apply_theme(app, theme.saved_theme())
+    from mentalspace_desktop.gui.localtime import restore_practice_zone
+
+    restore_practice_zone()  # the sign-in window's times (a lockout's end) in the practice's zone
     controller = AppController(Path(data_dir), app)
     if os.environ.get("MENTALSPACE_EXIT_AFTER_FIRST_WINDOW") == "1":
         controller._first_window_hook = lambda: _report_first_window(app)

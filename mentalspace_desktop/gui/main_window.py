@@ -466,6 +466,8 @@ class MainWindow(QMainWindow):
             theme.apply_theme(app, name)
         theme.save_theme(name)
         self.theme_actions[name].setChecked(True)
+        if hasattr(self, "sync_indicator"):
+            self.sync_indicator.update_view()  # its dot is coloured by the theme's tones
 
     def show_notice(self, text: str) -> None:
         self.statusBar().showMessage(text, 15000)

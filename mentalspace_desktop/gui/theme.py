@@ -48,6 +48,24 @@ _PALETTES: dict[str, dict[QPalette.ColorRole, str]] = {
 }
 
 
+# Colours that carry meaning (a locked account, an expired consent, a sync problem), per theme. Each
+# reaches 4.5:1 against the theme's table and window backgrounds; code asks for them by name at paint
+# time (:func:`colour`), so a theme change recolours them with everything else.
+_TONES: dict[str, dict[str, str]] = {
+    "light": {"danger": "#a61b1b", "good": "#1d5e2c", "warning": "#7a4100", "info": "#0b4a8b",
+              "muted": "#5b6775"},
+    "dark": {"danger": "#ff9b94", "good": "#8fd6a8", "warning": "#f2c17a", "info": "#8cc4ff",
+             "muted": "#a3aebb"},
+}
+
+
+def colour(tone: str) -> QColor:
+    """The current theme's colour for ``tone``: danger, good, warning, info or muted."""
+    app = QApplication.instance()
+    name = current_theme(app) if isinstance(app, QApplication) else DEFAULT_THEME
+    return QColor(_TONES[name][tone])
+
+
 def app_settings() -> QSettings:
     """The per-user settings file (theme, one-time notices). Never holds anything sensitive."""
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "MentalSpace", "MentalSpace")

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mentalspace_desktop.gui.localtime import start_of_day, to_local
+from mentalspace_desktop.gui.localtime import format_datetime, start_of_day
 from mentalspace_desktop.gui.qt import (
     QComboBox,
     QDate,
@@ -50,7 +50,7 @@ class AuditModel(RowsModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             record = e.record_type.replace("_", " ") + (f" {e.record_id[:8]}…" if e.record_id else "")
             return (
-                to_local(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                format_datetime(e.at),
                 e.username,
                 e.action.replace("_", " "),
                 record,

@@ -11,7 +11,7 @@ from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.clients.chart_details import DetailsPane, InsurancePane
 from mentalspace_desktop.gui.clients.chart_dialogs import RecordConsentDialog, StatusDialog
 from mentalspace_desktop.gui.clients.chart_models import IN_FORCE_ROLE, ConsentsModel, TimelineModel
-from mentalspace_desktop.gui.clients.common import Badge, error_color, format_date, muted
+from mentalspace_desktop.gui.clients.common import Badge, format_date, muted
 from mentalspace_desktop.gui.clients.edit_dialog import ClientEditDialog
 from mentalspace_desktop.gui.errors import show_error
 from mentalspace_desktop.gui.qt import (
@@ -137,7 +137,7 @@ class ChartPage(QWidget):
         self.missing_note = QLabel(tab)
         self.missing_note.setObjectName("missingConsentsNote")
         self.missing_note.setWordWrap(True)
-        self.missing_note.setStyleSheet(f"color: {error_color()};")
+        self.missing_note.setProperty("role", "danger")  # the theme's readable red, light and dark
         self.record_button = QPushButton("&Record consent…", tab)
         self.revoke_button = QPushButton("Re&voke", tab)
         self.revoke_button.setAccessibleName("Revoke selected consent")

@@ -13,9 +13,9 @@ from enum import IntEnum
 from typing import Any
 
 from mentalspace_desktop.domain.clients import age_on
+from mentalspace_desktop.gui import theme
 from mentalspace_desktop.gui.clients.common import format_date
 from mentalspace_desktop.gui.qt import (
-    QColor,
     QObject,
     Qt,
     QTimer,
@@ -82,7 +82,7 @@ class ClientResultsModel(RowsModel[ClientSummary]):
                 f"{STATUS_WORDS.get(row.status, row.status)}"
             )
         if role == Qt.ItemDataRole.ForegroundRole and row.status != "active":
-            return QColor("#6b7280")
+            return theme.colour("muted")
         return None
 
     def _text(self, row: ClientSummary, column: Column) -> str:

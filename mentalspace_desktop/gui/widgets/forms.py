@@ -97,7 +97,9 @@ class MessageLabel(QLabel):
         if isinstance(exc, ValidationError):
             self.show_error("\n".join(exc.fields.values()) or exc.message)
         elif isinstance(exc, MentalSpaceError):
-            self.show_error(exc.message)
+            from mentalspace_desktop.gui.errors import error_text
+
+            self.show_error(error_text(exc))
         else:
             from mentalspace_desktop.gui.errors import user_message
 
