@@ -5,6 +5,7 @@ from types import ModuleType
 from PySide6.QtCore import (  # noqa: F401
     QAbstractListModel,
     QAbstractTableModel,
+    QByteArray,
     QCoreApplication,
     QDate,
     QEvent,

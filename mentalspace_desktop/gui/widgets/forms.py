@@ -15,6 +15,10 @@ from mentalspace_desktop.gui.qt import (
     QMessageBox,
     QObject,
     QPushButton,
+    QResizeEvent,
+    QSize,
+    QSizePolicy,
+    Qt,
     QVBoxLayout,
     QWidget,
 )
@@ -185,3 +189,37 @@ def ask(parent: QWidget | None, title: str, text: str, yes_text: str) -> bool:
 def tell(parent: QWidget | None, title: str, text: str) -> None:
     """An information box the user must acknowledge. Tests replace this function."""
     QMessageBox.information(parent, title, text)
+
+
+class ElidingLabel(QLabel):
+    """One line that shortens with "…" when the column is narrow (the whole text in its tooltip), so a
+    long e-mail address does not push a chart sideways behind a scrollbar."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        self._full = text
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(40, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 40))
+        super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")
+        self.setAccessibleDescription(self._full)
