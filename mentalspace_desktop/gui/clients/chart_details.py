@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from mentalspace_desktop.domain.clients import format_phone
 from mentalspace_desktop.gui.clients.common import format_date, muted
-from mentalspace_desktop.gui.widgets.forms import ElidingLabel
 from mentalspace_desktop.gui.qt import (
     QFormLayout,
     QFrame,
@@ -16,6 +15,7 @@ from mentalspace_desktop.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from mentalspace_desktop.gui.widgets.forms import ElidingLabel
 from mentalspace_desktop.services.clients import ChartView
 from mentalspace_desktop.store.models import Client
 

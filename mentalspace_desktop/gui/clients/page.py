@@ -31,7 +31,6 @@ from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.services.session import UserSession
 
-
 DEFAULT_LIST_WIDTH = 300
 _SPLIT_SETTING = "clients/splitter"
 
@@ -168,8 +167,6 @@ class ClientsPage(QWidget):
 
     def _client_did_change(self, client_id: str, created: bool) -> None:
         """Re-run the search only when the change could alter what the list shows."""
-        if not self.search.controller.text.strip():
-            return
         if created or self.search.model.row_of(client_id) >= 0:
             self.search.refresh()
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from mentalspace_desktop.errors import MentalSpaceError, ValidationError
 from mentalspace_desktop.gui.qt import (
+    QAbstractItemView,
     QEvent,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QObject,
+    QPalette,
     QPushButton,
     QResizeEvent,
     QSize,
@@ -223,3 +225,41 @@ class ElidingLabel(QLabel):
         super().setText(shown)
         self.setToolTip(self._full if shown != self._full else "")
         self.setAccessibleDescription(self._full)
+
+
+class EmptyState(QLabel):
+    """A table's "nothing here" message, drawn over its empty viewport and hidden once rows arrive.
+
+    Every table says why it is empty ("No consents on file.") instead of showing a blank grid; the
+    screen check (tests/gui/screens) fails on an empty table without one.
+    """
+
+    def __init__(self, view: QAbstractItemView, text: str) -> None:
+        super().__init__(text, view.viewport())
+        self.setObjectName("emptyState")
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.setContentsMargins(12, 18, 12, 12)
+        self._view = view
+        view.viewport().installEventFilter(self)
+        model = view.model()
+        assert model is not None, "set the view's model before its empty state"
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
+            signal.connect(self.update_visibility)
+        self.update_visibility()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Resize:
+            self.setGeometry(self._view.viewport().rect())
+        return False
+
+    def update_visibility(self, *_args: object) -> None:
+        model = self._view.model()
+        empty = model is not None and model.rowCount() == 0
+        self.setGeometry(self._view.viewport().rect())
+        self.setVisible(empty and bool(self.text()))
+
+
+def empty_state(view: QAbstractItemView, text: str) -> EmptyState:
+    return EmptyState(view, text)

@@ -13,6 +13,9 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator
 
+from PySide6.QtGui import QAccessible
+from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QHeaderView, QTabBar
+
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -29,8 +32,6 @@ from mentalspace_desktop.gui.qt import (
     QTextEdit,
     QWidget,
 )
-from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QHeaderView, QTabBar
 
 ELLIPSIS = "…"
 AA = 4.5
