@@ -18,9 +18,17 @@ from typing import Any
 from mentalspace_desktop.gui import theme
 from mentalspace_desktop.gui.qt import QApplication, QEvent, QObject, QTimer, QWidget
 
-KEYRING_NOTICE = (
-    "No system keyring found: MentalSpace works normally; hub sign-in (practice mode) will ask "
-    "for your password each time."
+KEYRING_NOTICE = "No system keyring: hub sign-in will ask for your password each time."
+KEYRING_HELP = (
+    "<p>MentalSpace keeps the practice hub's sign-in in the computer's password keyring so that "
+    "syncing does not ask for your password after a restart. This computer has none, so the app "
+    "works normally but asks again.</p>"
+    "<p><b>How to fix:</b></p><ul>"
+    "<li><b>Linux desktop:</b> install and start GNOME Keyring (<tt>gnome-keyring</tt>) or KDE Wallet "
+    "(<tt>kwalletmanager</tt>), then sign out of the computer and back in.</li>"
+    "<li><b>A shared or server-style machine without a desktop:</b> nothing to fix; enter the password "
+    "when the status bar says \u201cHub sign-in needed\u201d.</li>"
+    "<li><b>macOS and Windows</b> always have one; if this appears there, ask your IT support.</li></ul>"
 )
 _KEYRING_SETTING = "notices/no_keyring_shown"
 
@@ -136,11 +144,9 @@ class AppController(QObject):
             return
         window.show_notice(KEYRING_NOTICE)
         settings = theme.app_settings()
-        if not settings.value(_KEYRING_SETTING, False, type=bool):
+        if not settings.value(_KEYRING_SETTING, False, type=bool):  # once per computer, never a blocking box
             settings.setValue(_KEYRING_SETTING, True)
-            from mentalspace_desktop.gui.widgets import forms
-
-            QTimer.singleShot(0, lambda: forms.tell(window, "No system keyring", KEYRING_NOTICE))
+            window.show_banner(KEYRING_NOTICE, help_title="No system keyring", help_html=KEYRING_HELP)
 
     def sign_out(self, notice: str = "You have signed out.") -> None:
         """Close every window of the session (dialogs too), close the store, and ask who signs in next."""
