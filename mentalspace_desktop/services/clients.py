@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -14,7 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from mentalspace_desktop.domain import clients as rules
 from mentalspace_desktop.domain.chart_numbers import BITS, chart_number
 from mentalspace_desktop.domain.clients import ClientStatus, ConsentKind, ConsentOnFile
-from mentalspace_desktop.domain.roles import Action, Resource, Role, Scope, scope_for
+from mentalspace_desktop.domain.roles import Action, Resource, Role, Scope, allows_any, scope_for
 from mentalspace_desktop.domain.search import ClientQuery, parse_client_query
 from mentalspace_desktop.errors import NotFound, ValidationError
 from mentalspace_desktop.services import audit
@@ -279,6 +279,17 @@ class ClientService:
                   .group_by(AuditEntry.client_id).subquery())
         q = self._scoped(base).join(opened, opened.c.client_id == Client.id).order_by(opened.c.last.desc())
         return "recent", self._summaries(q.limit(limit))
+
+    def labels(self, client_ids: Collection[str]) -> dict[str, str]:
+        """"Name · chart number" of the clients among ``client_ids`` this user may read (others are left
+        out), so a list of record ids (the audit log) can name the people. A lookup, not a chart view."""
+        if not client_ids or not allows_any(self.session.actor.role, Resource.DEMOGRAPHICS, Action.READ):
+            return {}
+        q = self._scoped(select(Client)).where(Client.id.in_(set(client_ids)))
+        lines = q.with_only_columns(Client.id, Client.chart_number, Client.last_name, Client.first_name,
+                                    Client.preferred_name)
+        with self.session.store.engine.connect() as conn:
+            return {c.id: f"{display_name(c)} · {c.chart_number}" for c in conn.execute(lines)}
 
     def _summaries(self, q: Select[Client]) -> list[ClientSummary]:
         lines = q.with_only_columns(*_SUMMARY_COLUMNS, User.full_name.label("clinician")).outerjoin(

@@ -12,6 +12,7 @@ import pytest
 from mentalspace_desktop.domain.lockout import AttemptState
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.gui.admin.audit_log import AuditLogPage
+from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.gui.admin.practice_settings import PracticeSettingsPage
 from mentalspace_desktop.gui.admin.user_dialogs import ResetPasswordDialog
 from mentalspace_desktop.gui.admin.users import UsersPage
@@ -235,3 +236,31 @@ def test_practice_settings_save(qtbot, practice: PracticeFixture, bridge: EventB
     page.zone.setCurrentText("Mars/Olympus")
     page.save_button.click()
     assert "time zone" in page.message.text()
+
+
+def test_audit_log_names_the_client_and_summarises_every_action(
+        qtbot, practice: PracticeFixture, bridge: EventBridge) -> None:
+    mine = practice.add_client(clinician="clinician", last="Okafor", first="Nia")
+    theirs = practice.add_client(clinician="other_clinician", last="Lindqvist", first="Bo")
+    for client in (mine, theirs):
+        ClientService(practice.admin).open_chart(client.id)  # chart views are written without a summary
+    ClientService(practice.session_for("clinician")).open_chart(mine.id)  # the supervisor's team
+    for role, sees_theirs in (("admin", True), ("supervisor", False)):
+        page = AuditLogPage(practice.session_for(role), bridge)
+        qtbot.addWidget(page)
+        qtbot.waitUntil(lambda p=page: p.model.rowCount() > 0, timeout=WAIT)
+        page.action.setCurrentIndex(page.action.findData("open_chart"))
+        with qtbot.waitSignal(page.sig_entries_loaded, timeout=WAIT):
+            page.reload()
+        rows = {page.model.entry(i).client_id: i for i in range(page.model.rowCount())}
+        if role == "supervisor":  # the service scopes a supervisor's log to the team
+            assert theirs.id not in rows
+        row = rows[mine.id]
+        record = page.model.index(row, 3).data()
+        assert record == f"Okafor, Nia · {mine.chart_number}", role
+        assert "01" not in record  # no record ids on the line
+        assert page.model.index(row, 4).data() == "Opened the chart"
+        assert page.model.index(row, 2).data() == "Open chart"
+        assert (theirs.id in rows) == sees_theirs
+    for i in range(page.model.rowCount()):
+        assert page.model.index(i, 4).data(), "every line has a summary"
