@@ -12,7 +12,6 @@ import pytest
 from mentalspace_desktop.domain.lockout import AttemptState
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.gui.admin.audit_log import AuditLogPage
-from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.gui.admin.practice_settings import PracticeSettingsPage
 from mentalspace_desktop.gui.admin.user_dialogs import ResetPasswordDialog
 from mentalspace_desktop.gui.admin.users import UsersPage
@@ -20,6 +19,7 @@ from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.qt import QDate, QLineEdit
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.services.accounts import Authenticator, PracticeService
+from mentalspace_desktop.services.clients import ClientService
 from tests.factories import PracticeFixture
 
 pytestmark = pytest.mark.gui

@@ -29,7 +29,7 @@ from mentalspace_desktop.gui.qt import (
     Signal,
 )
 from mentalspace_desktop.gui.rows_model import RowsModel
-from mentalspace_desktop.gui.widgets.forms import MessageLabel, labelled_edit, page_header
+from mentalspace_desktop.gui.widgets.forms import MessageLabel, empty_state, labelled_edit, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.audit import AuditFilter, AuditService
 from mentalspace_desktop.services.clients import ClientService
@@ -171,6 +171,7 @@ class AuditLogPage(QWidget):
         self.table = QTableView()
         self.table.setAccessibleName("Audit entries")
         self.table.setModel(self.model)
+        empty_state(self.table, "No entries match these filters.")
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()

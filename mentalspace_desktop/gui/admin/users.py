@@ -26,7 +26,7 @@ from mentalspace_desktop.gui.qt import (
 )
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets import forms
-from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, page_header
+from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, empty_state, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.accounts import AccountService, UserView
 
@@ -132,8 +132,9 @@ class UsersPage(QWidget):
         self.model = UsersModel(self)
         self.model.current_user_id = session.actor.user_id
         self.table = QTableView()
-        self.table.setAccessibleName("Users")
         self.table.setModel(self.model)
+        empty_state(self.table, "No staff accounts yet.")
+        self.table.setAccessibleName("Users")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)

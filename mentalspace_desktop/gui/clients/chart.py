@@ -28,6 +28,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
+from mentalspace_desktop.gui.widgets.forms import empty_state
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.clients import ChartView, ClientService
 from mentalspace_desktop.services.session import UserSession
@@ -82,6 +83,7 @@ class ChartPage(QWidget):
         self.timeline_model = TimelineModel(self)
         self.timeline_view = _table(self, "Timeline")
         self.timeline_view.setModel(self.timeline_model)
+        empty_state(self.timeline_view, "Nothing recorded for this client yet.")
         self.tabs.addTab(self.timeline_view, "&Timeline")
         layout.addWidget(self.tabs, 1)
         if bridge is not None:
@@ -134,6 +136,7 @@ class ChartPage(QWidget):
         self.consents_model = ConsentsModel(tab, today=self._service.today)
         self.consents_view = _table(tab, "Consents on file")
         self.consents_view.setModel(self.consents_model)
+        empty_state(self.consents_view, "No consents on file.")
         self.missing_note = QLabel(tab)
         self.missing_note.setObjectName("missingConsentsNote")
         self.missing_note.setWordWrap(True)

@@ -119,6 +119,14 @@ class FieldBox(QWidget):
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
+        # A refusal is about the value that was refused: once the person edits it, the message goes.
+        changed = getattr(self.target, "textChanged", None) or getattr(self.target, "currentIndexChanged", None)
+        if changed is not None:
+            changed.connect(self._edited)
+
+    def _edited(self, *_args: object) -> None:
+        if self.error.isVisible():
+            self.set_error(None)
 
     def set_error(self, message: str | None) -> None:
         self.error.setText(message or "")

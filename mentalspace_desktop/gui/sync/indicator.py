@@ -21,6 +21,7 @@ from mentalspace_desktop.gui.qt import (
     Signal,
 )
 from mentalspace_desktop.gui.sync.controller import SyncController, SyncState
+from mentalspace_desktop.gui.widgets.forms import empty_state
 from mentalspace_desktop.sync.engine import SyncReport
 
 _DOTS = {  # tones of the current theme (theme.colour)
@@ -104,11 +105,14 @@ class SyncIndicator(QToolButton):
         self.setToolTip("\n".join(lines))
 
 
-def make_table(model: QAbstractTableModel, name: str, *, stretch_last: bool = True) -> QTableView:
-    """A read-only, row-selecting table in the look of the other screens."""
+def make_table(model: QAbstractTableModel, name: str, *, stretch_last: bool = True,
+               empty: str = "Nothing to show yet.") -> QTableView:
+    """A read-only, row-selecting table in the look of the other screens; ``empty`` is what it says
+    while it has no rows."""
     table = QTableView()
     table.setAccessibleName(name)
     table.setModel(model)
+    empty_state(table, empty)
     table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
     table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)

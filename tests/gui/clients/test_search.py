@@ -8,8 +8,8 @@ from mentalspace_desktop.domain.clients import ClientStatus
 from mentalspace_desktop.gui.clients import ClientSearchDialog
 from mentalspace_desktop.gui.clients.search_dialog import ClientSearchPanel
 from mentalspace_desktop.gui.clients.search_model import Column
-from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.gui.qt import Qt
+from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.store.models import Client
 from tests.factories import PracticeFixture
 from tests.gui.clients.helpers import WAIT_MS, search
