@@ -6,6 +6,9 @@ the highlighted client (or the first one once results arrive), Esc closes the di
 
 from __future__ import annotations
 
+from datetime import date
+
+from mentalspace_desktop.domain.search import parse_client_query
 from mentalspace_desktop.gui.clients.common import muted
 from mentalspace_desktop.gui.clients.search_model import (
     CLIENT_ID_ROLE,
@@ -143,8 +146,9 @@ class ClientSearchPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
-        if compact:  # the narrow list on the Clients page: who, born when, phone, status (the rest in tooltips)
-            for column in (Column.CHART, Column.CLINICIAN):
+        self._compact = compact
+        if compact:  # the narrow list: who, born when (or the phone, for a phone search), status
+            for column in (Column.PHONE, Column.CHART, Column.CLINICIAN):
                 view.setColumnHidden(column, True)
 
     # -- behaviour ---------------------------------------------------------------------------
@@ -157,6 +161,10 @@ class ClientSearchPanel(QWidget):
 
     def _on_text(self, text: str) -> None:
         self._open_when_ready = False
+        if self._compact:  # a phone search shows the phone where the date of birth was
+            phone = bool(parse_client_query(text, date.today()).phone_digits)
+            self.view.setColumnHidden(Column.PHONE, not phone)
+            self.view.setColumnHidden(Column.DOB, phone)
         self.controller.set_text(text)
 
     def _on_results(self, text: str) -> None:

@@ -15,7 +15,6 @@ from mentalspace_desktop.gui.qt import (
     QLineEdit,
     QMessageBox,
     QObject,
-    QPalette,
     QPushButton,
     QResizeEvent,
     QSize,
@@ -239,7 +238,7 @@ class EmptyState(QLabel):
         self.setObjectName("emptyState")
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.setProperty("role", "hint")  # the theme's muted colour, 4.5:1
         self.setContentsMargins(12, 18, 12, 12)
         self._view = view
         view.viewport().installEventFilter(self)
