@@ -41,6 +41,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    from mentalspace_desktop.gui.platform_check import platform_problem
+
+    problem = platform_problem()  # Qt's own abort names the wrong library: say what to install
+    if problem is not None:
+        raise MentalSpaceError(problem)
     try:
         from mentalspace_desktop.gui.app import run
     except ImportError as exc:  # no display libraries, or a broken install: say so in one line

@@ -18,9 +18,17 @@ from typing import Any
 from mentalspace_desktop.gui import theme
 from mentalspace_desktop.gui.qt import QApplication, QEvent, QObject, QTimer, QWidget
 
-KEYRING_NOTICE = (
-    "No system keyring found: MentalSpace works normally; hub sign-in (practice mode) will ask "
-    "for your password each time."
+KEYRING_NOTICE = "No system keyring: hub sign-in will ask for your password each time."
+KEYRING_HELP = (
+    "<p>MentalSpace keeps the practice hub's sign-in in the computer's password keyring so that "
+    "syncing does not ask for your password after a restart. This computer has none, so the app "
+    "works normally but asks again.</p>"
+    "<p><b>How to fix:</b></p><ul>"
+    "<li><b>Linux desktop:</b> install and start GNOME Keyring (<tt>gnome-keyring</tt>) or KDE Wallet "
+    "(<tt>kwalletmanager</tt>), then sign out of the computer and back in.</li>"
+    "<li><b>A shared or server-style machine without a desktop:</b> nothing to fix; enter the password "
+    "when the status bar says \u201cHub sign-in needed\u201d.</li>"
+    "<li><b>macOS and Windows</b> always have one; if this appears there, ask your IT support.</li></ul>"
 )
 _KEYRING_SETTING = "notices/no_keyring_shown"
 
@@ -80,7 +88,13 @@ class AppController(QObject):
             self.show_first_run()
 
     def _present(self, window: QWidget) -> None:
+        """Show ``window`` in place of the current one, which is deleted (nothing the user left lingers:
+        a hidden wizard would otherwise live on and be restyled at every theme change)."""
+        previous = self.window
         self.window = window
+        if previous is not None and previous is not window:
+            previous.hide()
+            previous.deleteLater()
         if self._first_window_hook is not None:
             _FirstPaint(window, self._first_window_hook)
             self._first_window_hook = None
@@ -114,15 +128,12 @@ class AppController(QObject):
     def show_main(self, session: Any) -> None:
         from mentalspace_desktop.gui.main_window import MainWindow
 
-        previous = self.window
         self.session = session
         window = MainWindow(session)
         window.sig_sign_out_requested.connect(self.sign_out)
         window.sig_closed_by_user.connect(QApplication.quit)
         window.sig_device_revoked.connect(lambda text: self.sign_out(notice=text))
         self._present(window)
-        if previous is not None and previous is not window:
-            previous.deleteLater()
         QTimer.singleShot(0, lambda: self._check_keyring(window))
 
     def _check_keyring(self, window: Any) -> None:
@@ -133,11 +144,9 @@ class AppController(QObject):
             return
         window.show_notice(KEYRING_NOTICE)
         settings = theme.app_settings()
-        if not settings.value(_KEYRING_SETTING, False, type=bool):
+        if not settings.value(_KEYRING_SETTING, False, type=bool):  # once per computer, never a blocking box
             settings.setValue(_KEYRING_SETTING, True)
-            from mentalspace_desktop.gui.widgets import forms
-
-            QTimer.singleShot(0, lambda: forms.tell(window, "No system keyring", KEYRING_NOTICE))
+            window.show_banner(KEYRING_NOTICE, help_title="No system keyring", help_html=KEYRING_HELP)
 
     def sign_out(self, notice: str = "You have signed out.") -> None:
         """Close every window of the session (dialogs too), close the store, and ask who signs in next."""
@@ -185,6 +194,9 @@ def run(data_dir: Path) -> int:
     app.setApplicationDisplayName("MentalSpace")
     app.setQuitOnLastWindowClosed(False)  # sign-out closes every window and must not end the app
     theme.apply_theme(app, theme.saved_theme())
+    from mentalspace_desktop.gui.localtime import restore_practice_zone
+
+    restore_practice_zone()  # the sign-in window's times (a lockout's end) in the practice's zone
     controller = AppController(Path(data_dir), app)
     if os.environ.get("MENTALSPACE_EXIT_AFTER_FIRST_WINDOW") == "1":
         controller._first_window_hook = lambda: _report_first_window(app)

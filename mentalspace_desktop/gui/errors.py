@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
-from mentalspace_desktop.errors import MentalSpaceError, PermissionDenied, ValidationError
+from mentalspace_desktop.errors import AccountLocked, MentalSpaceError, PermissionDenied, ValidationError
 from mentalspace_desktop.gui.qt import QMessageBox, QObject, QWidget
 
 log = logging.getLogger(__name__)
 
 
+def error_text(exc: MentalSpaceError) -> str:
+    """An error's words; a lockout names its end in the practice's time zone, not the computer's."""
+    until = getattr(exc, "until", None)
+    if isinstance(exc, AccountLocked) and isinstance(until, datetime):
+        from mentalspace_desktop.gui.localtime import format_time
+
+        return (f"Too many failed sign-in attempts. This account is locked until {format_time(until)}. "
+                "An administrator can unlock it sooner.")
+    return exc.message
+
+
 def user_message(exc: BaseException) -> tuple[str, str]:
     """(title, text) for an exception."""
+    if isinstance(exc, AccountLocked):
+        return "Account locked", error_text(exc)
     if isinstance(exc, PermissionDenied):
         return "Not allowed", exc.message
     if isinstance(exc, ValidationError):

@@ -24,6 +24,7 @@ from mentalspace_desktop.gui.qt import (
     QActionGroup,
     QApplication,
     QCloseEvent,
+    QFrame,
     QHBoxLayout,
     QKeySequence,
     QLabel,
@@ -101,6 +102,41 @@ def nav_entries_for(session: UserSession, *, practice_mode: bool = False) -> lis
     return [e for e in entries if e.resource is None or allows_any(session.actor.role, e.resource, e.action)]
 
 
+class NoticeBar(QFrame):
+    """One line across the top of the window with a "How to fix" link and a Dismiss button."""
+
+    sig_help_requested = Signal()
+    """The "How to fix" link was followed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("noticeBar")
+        self.help = ("", "")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(14, 6, 8, 6)
+        self.text = QLabel(self)
+        self.text.setObjectName("noticeText")
+        self.text.setWordWrap(True)
+        self.link = QLabel("<a href='#how-to-fix'>How to fix…</a>", self)
+        self.link.setObjectName("noticeLink")
+        self.link.setAccessibleName("How to fix")
+        self.link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                          | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.link.linkActivated.connect(lambda _href: self.sig_help_requested.emit())
+        self.dismiss = QPushButton("Dismiss", self)
+        self.dismiss.setAccessibleName("Dismiss this notice")
+        self.dismiss.clicked.connect(self.hide)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.link)
+        row.addWidget(self.dismiss)
+        self.hide()
+
+    def show_notice(self, text: str, help_title: str, help_html: str) -> None:
+        self.text.setText(text)
+        self.help = (help_title, help_html)
+        self.show()
+
+
 class MainWindow(QMainWindow):
     sig_sign_out_requested = Signal()
     """The user chose to sign out (unsaved changes were already confirmed)."""
@@ -120,7 +156,7 @@ class MainWindow(QMainWindow):
         practice = PracticeService(session).practice()
         set_practice_zone(practice.time_zone)
         self.practice_name = practice.name
-        self.setWindowTitle(f"MentalSpace — {practice.name}")
+        self.setWindowTitle(practice.name)  # Qt adds " — MentalSpace" (the display name) once
         self.resize(1280, 800)
         self.sync = sync_controller if sync_controller is not None else self._make_sync_controller()
         self.entries = nav_entries_for(session, practice_mode=self.sync is not None)
@@ -168,7 +204,15 @@ class MainWindow(QMainWindow):
     # -- building ------------------------------------------------------------------------------
 
     def _build_body(self) -> None:
+        outer = QWidget()
+        column_outer = QVBoxLayout(outer)
+        column_outer.setContentsMargins(0, 0, 0, 0)
+        column_outer.setSpacing(0)
+        self.banner = NoticeBar(self)
+        self.banner.sig_help_requested.connect(lambda: self._box(*self.banner.help, modal=False))
+        column_outer.addWidget(self.banner)
         body = QWidget()
+        column_outer.addWidget(body, 1)
         row = QHBoxLayout(body)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
@@ -196,7 +240,7 @@ class MainWindow(QMainWindow):
             empty = QLabel("Your role has no screens in this version yet. Ask an administrator.")
             empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.stack.addWidget(empty)
-        self.setCentralWidget(body)
+        self.setCentralWidget(outer)
 
     def _action(
         self,
@@ -495,7 +539,7 @@ class MainWindow(QMainWindow):
         practice = PracticeService(self.session).practice()
         set_practice_zone(practice.time_zone)
         self.practice_name = practice.name
-        self.setWindowTitle(f"MentalSpace — {practice.name}")
+        self.setWindowTitle(practice.name)  # Qt adds " — MentalSpace" (the display name) once
         self.practice_label.setText(practice.name)
         self.locker.practice = practice.name
         self.watcher.timeout_ms = practice.idle_lock_minutes * 60_000
@@ -508,16 +552,29 @@ class MainWindow(QMainWindow):
             theme.apply_theme(app, name)
         theme.save_theme(name)
         self.theme_actions[name].setChecked(True)
+        if hasattr(self, "sync_indicator"):
+            self.sync_indicator.update_view()  # its dot is coloured by the theme's tones
 
     def show_notice(self, text: str) -> None:
         self.statusBar().showMessage(text, 15000)
 
-    def _box(self, title: str, html: str) -> QMessageBox:
+    def show_banner(self, text: str, *, help_title: str, help_html: str) -> None:
+        """A notice across the top of the window that does not stop the work: a "How to fix" link
+        opens the explanation, Dismiss hides it."""
+        self.banner.show_notice(text, help_title, help_html)
+
+    def _box(self, title: str, html: str, *, modal: bool = True) -> QMessageBox:
         box = QMessageBox(self)
         box.setWindowTitle(title)
+        box.setAccessibleName(title)
         box.setTextFormat(Qt.TextFormat.RichText)
         box.setText(html)
-        box.open()
+        if modal:
+            box.open()
+        else:  # help to read beside the work, not in front of it
+            box.setWindowModality(Qt.WindowModality.NonModal)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.show()
         return box
 
     def show_shortcuts(self) -> QMessageBox:

@@ -54,7 +54,12 @@ class RowsModel(QAbstractTableModel, Generic[Row]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        return self.cell(self._rows[index.row()], index.column(), role)
+        value = self.cell(self._rows[index.row()], index.column(), role)
+        if value is None and role == Qt.ItemDataRole.ToolTipRole:
+            # A cell shortened with "…" in a narrow column can always be read whole by hovering.
+            shown = self.cell(self._rows[index.row()], index.column(), Qt.ItemDataRole.DisplayRole)
+            return shown if isinstance(shown, str) and shown else None
+        return value
 
     def row(self, index: int) -> Row:
         return self._rows[index]

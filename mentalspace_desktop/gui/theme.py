@@ -8,7 +8,7 @@ sheet. Settings are kept in an INI file under the user's config directory (tests
 from __future__ import annotations
 
 from mentalspace_desktop.gui.qt import QApplication, QColor, QFont, QPalette, QSettings
-from mentalspace_desktop.resources import ui_path
+from mentalspace_desktop.resources import resource_path, ui_path
 
 THEMES = ("light", "dark")
 DEFAULT_THEME = "light"
@@ -25,7 +25,7 @@ _PALETTES: dict[str, dict[QPalette.ColorRole, str]] = {
         QPalette.ColorRole.ButtonText: "#1d2733",
         QPalette.ColorRole.Highlight: "#1f6f8b",
         QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.PlaceholderText: "#7b8794",
+        QPalette.ColorRole.PlaceholderText: "#5b6775",  # muted text too: 4.5:1 on every surface
         QPalette.ColorRole.ToolTipBase: "#1d2733",
         QPalette.ColorRole.ToolTipText: "#ffffff",
         QPalette.ColorRole.Link: "#1f6f8b",
@@ -40,12 +40,30 @@ _PALETTES: dict[str, dict[QPalette.ColorRole, str]] = {
         QPalette.ColorRole.ButtonText: "#e4e8ec",
         QPalette.ColorRole.Highlight: "#4aa3c2",
         QPalette.ColorRole.HighlightedText: "#0f1418",
-        QPalette.ColorRole.PlaceholderText: "#8a96a3",
+        QPalette.ColorRole.PlaceholderText: "#9aa6b2",
         QPalette.ColorRole.ToolTipBase: "#e4e8ec",
         QPalette.ColorRole.ToolTipText: "#1a1f25",
         QPalette.ColorRole.Link: "#6cbad6",
     },
 }
+
+
+# Colours that carry meaning (a locked account, an expired consent, a sync problem), per theme. Each
+# reaches 4.5:1 against the theme's table and window backgrounds; code asks for them by name at paint
+# time (:func:`colour`), so a theme change recolours them with everything else.
+_TONES: dict[str, dict[str, str]] = {
+    "light": {"danger": "#a61b1b", "good": "#1d5e2c", "warning": "#7a4100", "info": "#0b4a8b",
+              "muted": "#5b6775"},
+    "dark": {"danger": "#ff9b94", "good": "#8fd6a8", "warning": "#f2c17a", "info": "#8cc4ff",
+             "muted": "#a3aebb"},
+}
+
+
+def colour(tone: str) -> QColor:
+    """The current theme's colour for ``tone``: danger, good, warning, info or muted."""
+    app = QApplication.instance()
+    name = current_theme(app) if isinstance(app, QApplication) else DEFAULT_THEME
+    return QColor(_TONES[name][tone])
 
 
 def app_settings() -> QSettings:
@@ -63,16 +81,22 @@ def save_theme(name: str) -> None:
 
 
 def style_sheet(name: str) -> str:
+    """The theme's sheet; ``@ICONS@`` in it names the icons folder of ``resources/`` (drop-down arrows)."""
     path = ui_path(f"{name}.qss")
-    return path.read_text(encoding="utf-8") if path.exists() else ""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return text.replace("@ICONS@", resource_path("icons").as_posix())
 
 
 def apply_theme(app: QApplication, name: str) -> None:
     """Switch the whole application to ``name``; open windows restyle at once."""
     if name not in THEMES:
         name = DEFAULT_THEME
-    if app.style().name().lower() != "fusion":
-        app.setStyle("Fusion")  # the same look on every OS; the sheet builds on it
+    if app.property("mentalspace_style") != "fusion":
+        # The same look on every OS; the sheet builds on it. Set once: once a style sheet is applied
+        # app.style() is Qt's style-sheet wrapper (its name() is empty), and replacing the style
+        # under live widgets (a wizard's pages) leaves them pointing at a deleted style: a crash.
+        app.setStyle("Fusion")
+        app.setProperty("mentalspace_style", "fusion")
     palette = QPalette()
     for role, colour in _PALETTES[name].items():
         palette.setColor(role, QColor(colour))

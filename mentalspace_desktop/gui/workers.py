@@ -34,9 +34,15 @@ class _Runnable(QRunnable):
         try:
             result = self.fn()
         except BaseException as exc:  # reported to the UI thread, never swallowed
-            self.task.sig_failed.emit(exc)
+            self._emit(self.task.sig_failed, exc)
         else:
-            self.task.sig_succeeded.emit(result)
+            self._emit(self.task.sig_succeeded, result)
+
+    def _emit(self, signal: Any, value: object) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the task's parent (a closed window) is gone: no one is waiting for it
+            _running.discard(self.task)
 
 
 _running: set[Task] = set()

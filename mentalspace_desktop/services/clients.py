@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from mentalspace_desktop.domain import clients as rules
 from mentalspace_desktop.domain.chart_numbers import BITS, chart_number
 from mentalspace_desktop.domain.clients import ClientStatus, ConsentKind, ConsentOnFile
-from mentalspace_desktop.domain.roles import Action, Resource, Role, Scope, scope_for
+from mentalspace_desktop.domain.roles import Action, Resource, Role, Scope, allows_any, scope_for
 from mentalspace_desktop.domain.search import ClientQuery, parse_client_query
 from mentalspace_desktop.errors import NotFound, ValidationError
 from mentalspace_desktop.services import audit
@@ -276,12 +276,42 @@ class ClientService:
             parts = [q.where(b).with_only_columns(Client.id).order_by(*order).limit(limit).subquery()
                      for b in branches]
             q = q.where(Client.id.in_(union_all(*(select(part.c.id) for part in parts))))
-        q = q.order_by(*order).limit(limit)
         # Only the columns a result line shows: loading whole Client objects would also run the
-        # insurance and consent "selectin" loads on every keystroke (benchmarks/bench_client_search.py).
+        # insurance and consent "selectin" loads on every keystroke (benchmarks/bench_client_search.py);
+        # a column query on a plain connection, no ORM session per keystroke.
+        return self._summaries(q.order_by(*order).limit(limit))
+
+    def starting_list(self, *, limit: int = 50) -> tuple[str, list[ClientSummary]]:
+        """What the search list shows before anything is typed, and what it is: a clinician's (or a
+        supervisor's) own caseload, for everyone else the clients they opened most recently."""
+        require_any(self.session, Resource.DEMOGRAPHICS, Action.READ)
+        me = self.session.actor.user_id
+        base = select(Client).where(Client.deleted.is_(False))
+        if self.session.actor.role in (Role.CLINICIAN, Role.SUPERVISOR):
+            q = self._scoped(base).where(Client.primary_clinician_id == me, Client.status != "discharged")
+            return "caseload", self._summaries(q.order_by(Client.last_key, Client.first_key).limit(limit))
+        opened = (select(AuditEntry.client_id, func.max(AuditEntry.seq).label("last"))
+                  .where(AuditEntry.user_id == me, AuditEntry.action == "open_chart",
+                         AuditEntry.client_id.is_not(None))
+                  .group_by(AuditEntry.client_id).subquery())
+        q = self._scoped(base).join(opened, opened.c.client_id == Client.id).order_by(opened.c.last.desc())
+        return "recent", self._summaries(q.limit(limit))
+
+    def labels(self, client_ids: Collection[str]) -> dict[str, str]:
+        """"Name · chart number" of the clients among ``client_ids`` this user may read (others are left
+        out), so a list of record ids (the audit log) can name the people. A lookup, not a chart view."""
+        if not client_ids or not allows_any(self.session.actor.role, Resource.DEMOGRAPHICS, Action.READ):
+            return {}
+        q = self._scoped(select(Client)).where(Client.id.in_(set(client_ids)))
+        lines = q.with_only_columns(Client.id, Client.chart_number, Client.last_name, Client.first_name,
+                                    Client.preferred_name)
+        with self.session.store.engine.connect() as conn:
+            return {c.id: f"{display_name(c)} · {c.chart_number}" for c in conn.execute(lines)}
+
+    def _summaries(self, q: Select[Client]) -> list[ClientSummary]:
         lines = q.with_only_columns(*_SUMMARY_COLUMNS, User.full_name.label("clinician")).outerjoin(
             User, User.id == Client.primary_clinician_id)
-        with self.session.store.engine.connect() as conn:  # a column query: no ORM session per keystroke
+        with self.session.store.engine.connect() as conn:
             rows = list(conn.execute(lines))
         return [
             ClientSummary(c.id, c.chart_number, display_name(c), c.dob,  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.qt import QDate, QLineEdit
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.services.accounts import Authenticator, PracticeService
+from mentalspace_desktop.services.clients import ClientService
 from tests.factories import PracticeFixture
 
 pytestmark = pytest.mark.gui
@@ -248,3 +249,31 @@ def test_practice_settings_save(qtbot, practice: PracticeFixture, bridge: EventB
     page.zone.setCurrentText("Mars/Olympus")
     page.save_button.click()
     assert "time zone" in page.message.text()
+
+
+def test_audit_log_names_the_client_and_summarises_every_action(
+        qtbot, practice: PracticeFixture, bridge: EventBridge) -> None:
+    mine = practice.add_client(clinician="clinician", last="Okafor", first="Nia")
+    theirs = practice.add_client(clinician="other_clinician", last="Lindqvist", first="Bo")
+    for client in (mine, theirs):
+        ClientService(practice.admin).open_chart(client.id)  # chart views are written without a summary
+    ClientService(practice.session_for("clinician")).open_chart(mine.id)  # the supervisor's team
+    for role, sees_theirs in (("admin", True), ("supervisor", False)):
+        page = AuditLogPage(practice.session_for(role), bridge)
+        qtbot.addWidget(page)
+        qtbot.waitUntil(lambda p=page: p.model.rowCount() > 0, timeout=WAIT)
+        page.action.setCurrentIndex(page.action.findData("open_chart"))
+        with qtbot.waitSignal(page.sig_entries_loaded, timeout=WAIT):
+            page.reload()
+        rows = {page.model.entry(i).client_id: i for i in range(page.model.rowCount())}
+        if role == "supervisor":  # the service scopes a supervisor's log to the team
+            assert theirs.id not in rows
+        row = rows[mine.id]
+        record = page.model.index(row, 3).data()
+        assert record == f"Okafor, Nia · {mine.chart_number}", role
+        assert "01" not in record  # no record ids on the line
+        assert page.model.index(row, 4).data() == "Opened the chart"
+        assert page.model.index(row, 2).data() == "Open chart"
+        assert (theirs.id in rows) == sees_theirs
+    for i in range(page.model.rowCount()):
+        assert page.model.index(i, 4).data(), "every line has a summary"

@@ -13,7 +13,7 @@ from mentalspace_desktop.gui.app import KEYRING_NOTICE, AppController
 from mentalspace_desktop.gui.auth.sign_in import SignInDialog
 from mentalspace_desktop.gui.clients import ClientSearchDialog
 from mentalspace_desktop.gui.main_window import MainWindow, NavId
-from mentalspace_desktop.gui.qt import QApplication, Qt
+from mentalspace_desktop.gui.qt import QApplication, QMessageBox, Qt
 from mentalspace_desktop.gui.widgets import forms
 from tests.factories import ADMIN_PASSWORD, PracticeFixture
 
@@ -52,7 +52,7 @@ def test_navigation_shows_each_role_only_its_items(make_window, role: str) -> No
     window = make_window(role)
     assert window.nav_ids() == EXPECTED_NAV[role]
     assert window.current_page_id() == NavId.TODAY  # the desk's (or the clinician's) day comes first
-    assert window.windowTitle() == "MentalSpace — Peachtree Counseling"
+    assert window.windowTitle() == "Peachtree Counseling"  # the app's name is added once, by Qt
     assert window.role_label.text() == window.session.actor.role.label
     assert window.practice_label.text() == "Peachtree Counseling"
     assert window.name_label.text() == window.session.actor.full_name
@@ -145,9 +145,16 @@ def test_app_flow_sign_in_sign_out_and_keyring_notice(qtbot, practice: PracticeF
     _sign_in(qtbot, dialog, practice.admin_totp_secret)
     window = controller.window
     assert isinstance(window, MainWindow) and window.isVisible()
-    qtbot.waitUntil(lambda: bool(told), timeout=5_000)
-    assert told == [KEYRING_NOTICE]
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5_000)
+    assert told == [], "no blocking box"
+    assert window.banner.text.text() == KEYRING_NOTICE
     assert window.statusBar().currentMessage() == KEYRING_NOTICE
+    window.banner.link.linkActivated.emit("#how-to-fix")  # the "How to fix" link
+    helps = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert helps and "How to fix" in helps[0].text() and not helps[0].isModal()
+    helps[0].close()
+    window.banner.dismiss.click()
+    assert not window.banner.isVisible()
 
     window.sign_out_action.trigger()
     again = controller.window
@@ -162,7 +169,7 @@ def test_app_flow_sign_in_sign_out_and_keyring_notice(qtbot, practice: PracticeF
     controller2.show_main(practice.admin)
     QApplication.processEvents()
     qtbot.waitUntil(lambda: controller2.window.statusBar().currentMessage() == KEYRING_NOTICE)
-    assert told == [KEYRING_NOTICE], "the one-time notice is not repeated"
+    assert not controller2.window.banner.isVisible(), "the one-time notice is not repeated"
     controller2.window.close_for_sign_out()
     again.reject()
     assert again.windowFlags() & Qt.WindowType.Dialog

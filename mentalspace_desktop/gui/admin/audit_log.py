@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mentalspace_desktop.gui.localtime import start_of_day, to_local
+from mentalspace_desktop.gui.localtime import date_pattern, format_datetime, start_of_day
 from mentalspace_desktop.gui.qt import (
     QComboBox,
     QDate,
@@ -30,36 +30,73 @@ from mentalspace_desktop.gui.qt import (
     Signal,
 )
 from mentalspace_desktop.gui.rows_model import RowsModel
-from mentalspace_desktop.gui.widgets.forms import MessageLabel, labelled_edit, page_header
+from mentalspace_desktop.gui.widgets.forms import MessageLabel, empty_state, labelled_edit, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.audit import AuditFilter, AuditService
+from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.store.models import AuditEntry
 
 ALL = ""
 
 
-class AuditModel(RowsModel):
-    headers = ("When", "User", "Action", "Record", "Summary", "Workstation")
+# What an entry says when it was written without a summary (every chart view is one of those).
+ACTION_SUMMARIES = {
+    "open_chart": "Opened the chart",
+    "view": "Viewed the record",
+    "export": "Exported records",
+    "login": "Signed in",
+    "login_failed": "Sign-in failed",
+    "unlock": "Unlocked the screen",
+    "unlock_failed": "Unlock failed",
+    "create": "Created the record",
+    "update": "Changed the record",
+    "backup": "Wrote a backup",
+}
 
-    def set_entries(self, entries: list[AuditEntry]) -> None:
+
+def action_words(action: str) -> str:
+    return action.replace("_", " ").capitalize()
+
+
+class AuditModel(RowsModel):
+    """Entries as a supervisor reads them: the client's name and chart number (for those allowed to
+    see them; ``client_labels`` holds them), and a summary on every line."""
+
+    headers = ("When", "User", "Action", "Record", "Summary", "Workstation")
+    client_labels: dict[str, str] = {}
+
+    def set_entries(self, entries: list[AuditEntry], labels: dict[str, str] | None = None) -> None:
+        self.client_labels = labels or {}
         self.set_rows(entries)
+
+    def record_text(self, e: AuditEntry) -> str:
+        if e.client_id and e.client_id in self.client_labels:
+            prefix = "" if e.record_type == "client" else e.record_type.replace("_", " ") + " of "
+            return prefix + self.client_labels[e.client_id]
+        kind = e.record_type.replace("_", " ")
+        return f"{kind} (not in your caseload)" if e.client_id else kind
+
+    def summary_text(self, e: AuditEntry) -> str:
+        return e.summary or ACTION_SUMMARIES.get(e.action, action_words(e.action))
+
 
     def entry(self, row: int) -> AuditEntry:
         return self.row(row)
 
     def cell(self, e: AuditEntry, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            record = e.record_type.replace("_", " ") + (f" {e.record_id[:8]}…" if e.record_id else "")
             return (
-                to_local(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                format_datetime(e.at),
                 e.username,
-                e.action.replace("_", " "),
-                record,
-                e.summary,
+                action_words(e.action),
+                self.record_text(e),
+                self.summary_text(e),
                 e.workstation,
             )[column]
-        if role == Qt.ItemDataRole.ToolTipRole and column == 3:
-            return e.record_id or None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 3:
+                return f"{self.record_text(e)} — record id {e.record_id}" if e.record_id else None
+            return str(self.cell(e, column, Qt.ItemDataRole.DisplayRole) or "") or None
         if role == Qt.ItemDataRole.UserRole:
             return e.id
         return None
@@ -101,7 +138,7 @@ class AuditLogPage(QWidget):
         self.until = QDateEdit(today)
         for edit, name in ((self.since, "From date"), (self.until, "To date")):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("MMM d, yyyy")
+            edit.setDisplayFormat(date_pattern())  # the one date format of the app
             edit.setAccessibleName(name)
             edit.setFixedWidth(140)
         self.user = QComboBox()
@@ -145,6 +182,7 @@ class AuditLogPage(QWidget):
         self.table = QTableView()
         self.table.setAccessibleName("Audit entries")
         self.table.setModel(self.model)
+        empty_state(self.table, "No entries match these filters.")
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
@@ -186,7 +224,7 @@ class AuditLogPage(QWidget):
             self.user.addItem(name, name)
         self.action.addItem("All actions", ALL)
         for action in self.service.actions():
-            self.action.addItem(action.replace("_", " "), action)
+            self.action.addItem(action_words(action), action)
 
     def current_filter(self) -> AuditFilter:
         return AuditFilter(
@@ -200,15 +238,21 @@ class AuditLogPage(QWidget):
     def reload(self) -> Task:
         self._debounce.stop()
         flt = self.current_filter()
+        service, clients = self.service, ClientService(self.session)
+
+        def work() -> tuple[list[AuditEntry], dict[str, str]]:
+            rows = service.entries(flt)
+            return rows, clients.labels({e.client_id for e in rows if e.client_id})
+
         return run_in_background(
             self,
-            lambda: self.service.entries(flt),
-            on_done=lambda rows: self._loaded(rows, flt),
+            work,
+            on_done=lambda answer: self._loaded(*answer, flt),
             on_error=self.message.show_exception,
         )
 
-    def _loaded(self, rows: list[AuditEntry], flt: AuditFilter) -> None:
-        self.model.set_entries(rows)
+    def _loaded(self, rows: list[AuditEntry], labels: dict[str, str], flt: AuditFilter) -> None:
+        self.model.set_entries(rows, labels)
         more = " (the newest; narrow the filters to see older ones)" if len(rows) >= flt.limit else ""
         self.count_label.setText(f"{len(rows):,} entr{'y' if len(rows) == 1 else 'ies'}{more}")
         self.sig_entries_loaded.emit(len(rows))

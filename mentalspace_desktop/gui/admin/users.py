@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mentalspace_desktop.gui import theme
 from mentalspace_desktop.gui.admin.user_dialogs import ResetPasswordDialog, UserDialog
 from mentalspace_desktop.gui.bridge import EventBridge
-from mentalspace_desktop.gui.localtime import to_local
+from mentalspace_desktop.gui.localtime import format_date, format_relative
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
-    QColor,
     QHeaderView,
     QPushButton,
     Qt,
@@ -26,7 +26,7 @@ from mentalspace_desktop.gui.qt import (
 )
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets import forms
-from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, page_header
+from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, empty_state, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.accounts import AccountService, UserView
 
@@ -34,8 +34,7 @@ from mentalspace_desktop.services.accounts import AccountService, UserView
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "Never"
-    local = to_local(moment)
-    return local.strftime("%b %d, %H:%M" if local.year == datetime.now().year else "%b %d, %Y")
+    return format_relative(moment)
 
 
 def status_text(u: UserView) -> str:
@@ -56,6 +55,7 @@ class UsersModel(RowsModel):
         "Status",
         "Last sign-in",
     )
+    current_user_id = ""  # the person signed in: "Signed in now", not the previous sign-in or "Never"
 
     def set_users(self, users: list[UserView]) -> None:
         self.set_rows(users)
@@ -71,15 +71,15 @@ class UsersModel(RowsModel):
                 u.role.label,
                 u.license_type or "—",
                 u.supervisor_name or "—",
-                u.hipaa_training_on.strftime("%b %d, %Y") if u.hipaa_training_on else "—",
+                format_date(u.hipaa_training_on) if u.hipaa_training_on else "—",
                 "Enrolled" if u.mfa_enrolled else "Not set up",
                 status_text(u),
-                _when(u.last_login_at),
+                "Signed in now" if u.id == self.current_user_id else _when(u.last_login_at),
             )[column]
         if role == Qt.ItemDataRole.UserRole:
             return u.id
         if role == Qt.ItemDataRole.ForegroundRole and column == 7 and status_text(u) != "Active":
-            return QColor("#b23b3b") if u.locked else QColor("#7b8794")
+            return theme.colour("danger" if u.locked else "muted")
         return None
 
 
@@ -130,9 +130,11 @@ class UsersPage(QWidget):
             )
         )
         self.model = UsersModel(self)
+        self.model.current_user_id = session.actor.user_id
         self.table = QTableView()
-        self.table.setAccessibleName("Users")
         self.table.setModel(self.model)
+        empty_state(self.table, "No staff accounts yet.")
+        self.table.setAccessibleName("Users")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)

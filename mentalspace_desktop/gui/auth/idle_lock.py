@@ -260,7 +260,7 @@ class ScreenLocker(QObject):
         self.screen.message.show_exception(exc)
         self.screen.password.selectAll()
         if isinstance(exc, AccountLocked):
-            forms.tell(self.screen, "Account locked", f"{exc.message}\n\nYou will now be signed out.")
+            forms.tell(self.screen, "Account locked", f"{self.screen.message.text()}\n\nYou will now be signed out.")
             self.sig_sign_out_requested.emit()
 
     def _sign_out_chosen(self) -> None:

@@ -12,7 +12,7 @@ from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.clients.chart_details import DetailsPane, InsurancePane
 from mentalspace_desktop.gui.clients.chart_dialogs import RecordConsentDialog, StatusDialog
 from mentalspace_desktop.gui.clients.chart_models import IN_FORCE_ROLE, ConsentsModel, TimelineModel
-from mentalspace_desktop.gui.clients.common import Badge, error_color, format_date, muted
+from mentalspace_desktop.gui.clients.common import Badge, format_date, muted
 from mentalspace_desktop.gui.clients.edit_dialog import ClientEditDialog
 from mentalspace_desktop.gui.errors import show_error
 from mentalspace_desktop.gui.qt import (
@@ -29,6 +29,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
+from mentalspace_desktop.gui.widgets.forms import empty_state
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.clients import ChartView, ClientService
 from mentalspace_desktop.services.session import UserSession
@@ -89,6 +90,7 @@ class ChartPage(QWidget):
         self.timeline_model = TimelineModel(self)
         self.timeline_view = _table(self, "Timeline")
         self.timeline_view.setModel(self.timeline_model)
+        empty_state(self.timeline_view, "Nothing recorded for this client yet.")
         self.tabs.addTab(self.timeline_view, "&Timeline")
         self.appointments = None
         if allows_any(session.actor.role, Resource.SCHEDULE, Action.READ):
@@ -152,10 +154,11 @@ class ChartPage(QWidget):
         self.consents_model = ConsentsModel(tab, today=self._service.today)
         self.consents_view = _table(tab, "Consents on file")
         self.consents_view.setModel(self.consents_model)
+        empty_state(self.consents_view, "No consents on file.")
         self.missing_note = QLabel(tab)
         self.missing_note.setObjectName("missingConsentsNote")
         self.missing_note.setWordWrap(True)
-        self.missing_note.setStyleSheet(f"color: {error_color()};")
+        self.missing_note.setProperty("role", "danger")  # the theme's readable red, light and dark
         self.record_button = QPushButton("&Record consent…", tab)
         self.revoke_button = QPushButton("Re&voke", tab)
         self.revoke_button.setAccessibleName("Revoke selected consent")

@@ -15,6 +15,7 @@ from mentalspace_desktop.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from mentalspace_desktop.gui.widgets.forms import ElidingLabel
 from mentalspace_desktop.services.clients import ChartView
 from mentalspace_desktop.store.models import Client
 
@@ -71,14 +72,17 @@ INSURANCE_ROWS = [
 ]
 
 
-def _value_label(parent: QWidget, name: str) -> QLabel:
-    label = QLabel(EMPTY, parent)
-    label.setWordWrap(True)
+def _value_label(parent: QWidget, name: str, *, one_line: bool = False) -> QLabel:
+    label = ElidingLabel(EMPTY, parent) if one_line else QLabel(EMPTY, parent)
+    label.setWordWrap(not one_line)
     label.setTextInteractionFlags(
         Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
     )
     label.setAccessibleName(name)
     return label
+
+
+_ONE_LINE = {"email", "member_id", "group_number"}  # unbreakable: shortened with "…" when narrow
 
 
 def _section(parent: QWidget, title: str, rows: list[tuple[str, str]], into: dict[str, QLabel]) -> QGroupBox:
@@ -89,7 +93,7 @@ def _section(parent: QWidget, title: str, rows: list[tuple[str, str]], into: dic
     for key, label in rows:
         caption = QLabel(label + ":", group)
         muted(caption)
-        value = _value_label(group, f"{title}: {label}")
+        value = _value_label(group, f"{title}: {label}", one_line=key in _ONE_LINE)
         form.addRow(caption, value)
         into[key] = value
     return group
@@ -98,6 +102,7 @@ def _section(parent: QWidget, title: str, rows: list[tuple[str, str]], into: dic
 def _scroll(parent: QWidget, inner: QWidget) -> QScrollArea:
     scroll = QScrollArea(parent)
     scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # columns narrow instead
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setWidget(inner)
     return scroll

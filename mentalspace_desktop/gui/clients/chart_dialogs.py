@@ -20,6 +20,7 @@ from mentalspace_desktop.gui.qt import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -209,11 +210,18 @@ class StatusDialog(_ServiceDialog):
         self.radios: dict[ClientStatus, QRadioButton] = {}
         column = QVBoxLayout()
         for status, label, note in STATUS_CHOICES:
-            radio = QRadioButton(f"{label} — {note}", self)
+            radio = QRadioButton(label, self)  # the explanation wraps underneath, never cut off
             radio.setAccessibleName(plain_label(label))
+            radio.setAccessibleDescription(note)
+            radio.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+            explained = QLabel(note, self)
+            explained.setWordWrap(True)
+            explained.setProperty("role", "hint")
+            explained.setContentsMargins(26, 0, 0, 4)
             self.group.addButton(radio)
             self.radios[status] = radio
             column.addWidget(radio)
+            column.addWidget(explained)
         self.radios.get(ClientStatus(current), self.radios[ClientStatus.ACTIVE]).setChecked(True)
         self.form.addRow(QLabel("Status:", self), _wrap(column, self))
         self.discharged_on = date_edit("Discharge date", self)

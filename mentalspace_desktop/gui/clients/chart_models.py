@@ -8,7 +8,7 @@ from typing import Any
 
 from mentalspace_desktop.domain.clients import ConsentKind, ConsentOnFile
 from mentalspace_desktop.gui.clients.common import error_color, format_date, good_color
-from mentalspace_desktop.gui.localtime import to_local
+from mentalspace_desktop.gui.localtime import format_datetime, format_relative
 from mentalspace_desktop.gui.qt import (
     QColor,
     QModelIndex,
@@ -81,8 +81,8 @@ class TimelineModel(RowsModel):
 
     def cell(self, row: TimelineItem, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            when = to_local(row.at).strftime("%m/%d/%Y %I:%M %p")
+            when = format_datetime(row.at)
             return [when, row.who, row.action, row.summary][column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return to_local(row.at).isoformat(timespec="seconds")
+            return f"{format_relative(row.at)} — {row.who}: {row.action}. {row.summary}".strip()
         return None

@@ -9,40 +9,27 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from mentalspace_desktop.gui.qt import QLabel, QLineEdit, QPalette, QSizePolicy, Qt, QVBoxLayout, QWidget
+from mentalspace_desktop.gui import theme
+from mentalspace_desktop.gui.localtime import format_date  # noqa: F401  (one date format, re-exported)
+from mentalspace_desktop.gui.qt import QLabel, QLineEdit, QSizePolicy, Qt, QVBoxLayout, QWidget
+from mentalspace_desktop.gui.widgets.forms import repolish
 
 DATE_HINT = "MM/DD/YYYY"
 _US = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 
 
-def _is_dark() -> bool:
-    from mentalspace_desktop.gui.qt import QApplication
-
-    return QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
-
-
 def error_color() -> str:
-    """Red that stays readable on the light and the dark theme."""
-    return "#ff8a80" if _is_dark() else "#b3261e"
+    """Red that stays readable on the current theme (asked at paint time, never stored in a widget)."""
+    return theme.colour("danger").name()
 
 
 def good_color() -> str:
-    return "#81c995" if _is_dark() else "#1d5e2c"
+    return theme.colour("good").name()
 
 
 def warning_color() -> str:
-    return "#ffb74d" if _is_dark() else "#8a4b00"
-
-
-_BADGE_TONES: dict[str, tuple[str, str, str]] = {
-    # tone: (text, background, border)
-    "info": ("#0b4a8b", "#e3effc", "#9cc3ee"),
-    "good": ("#1d5e2c", "#e2f4e6", "#9fd3ab"),
-    "muted": ("#4a4f57", "#eceef1", "#c5cad1"),
-    "warning": ("#7a4100", "#fff1db", "#f0bf72"),
-    "danger": ("#8c1d18", "#fde7e5", "#ec9f99"),
-}
+    return theme.colour("warning").name()
 
 
 def parse_date(text: str, today: date) -> date | None:
@@ -66,18 +53,15 @@ def parse_date(text: str, today: date) -> date | None:
         return None
 
 
-def format_date(value: date | None) -> str:
-    return value.strftime("%m/%d/%Y") if value else ""
-
-
 def plain_label(text: str) -> str:
     """A label's words without mnemonic ampersands or required-field stars, for accessible names."""
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").replace("*", "").strip(" :")
 
 
 def muted(label: QLabel, style: str = "") -> QLabel:
-    """Secondary text in the theme's own muted colour, so it reads on light and dark alike."""
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    """Secondary text in the theme's muted colour (the sheets' ``[role="hint"]``, 4.5:1 on light and
+    dark; the palette's placeholder colour is drawn at half opacity under a style sheet: too faint)."""
+    label.setProperty("role", "hint")
     if style:
         label.setStyleSheet(style)
     return label
@@ -94,7 +78,7 @@ def date_edit(name: str, parent: QWidget | None = None) -> QLineEdit:
 
 
 class Badge(QLabel):
-    """A small coloured pill. ``objectName`` lets the theme restyle it; the inline style is the fallback."""
+    """A small coloured pill, coloured by the theme's style sheet from its ``tone``."""
 
     def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,12 +88,10 @@ class Badge(QLabel):
         self.set_tone("info")
 
     def set_tone(self, tone: str) -> None:
-        fg, bg, border = _BADGE_TONES[tone]
+        """Colours come from the theme's ``QLabel[badge="true"][tone=…]`` rules (light and dark)."""
+        self.setProperty("badge", True)
         self.setProperty("tone", tone)
-        self.setStyleSheet(
-            f"QLabel#{self.objectName()} {{ color: {fg}; background: {bg}; border: 1px solid {border};"
-            " border-radius: 9px; padding: 2px 9px; font-weight: 600; }"
-        )
+        repolish(self)
 
     def show_text(self, text: str, tone: str | None = None) -> None:
         if tone:
@@ -134,19 +116,22 @@ class FieldBox(QWidget):
         layout.addWidget(field)
         self.error = QLabel(self)
         self.error.setObjectName("fieldError")
-        self.error.setStyleSheet(f"color: {error_color()}; font-size: 11px;")
+        self.error.setProperty("role", "fieldError")
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
+        # A refusal is about the value that was refused: once the person edits it, the message goes.
+        changed = getattr(self.target, "textChanged", None) or getattr(self.target, "currentIndexChanged", None)
+        if changed is not None:
+            changed.connect(self._edited)
+
+    def _edited(self, *_args: object) -> None:
+        if self.error.isVisible():
+            self.set_error(None)
 
     def set_error(self, message: str | None) -> None:
         self.error.setText(message or "")
         self.error.setVisible(bool(message))
         self.target.setProperty("invalid", bool(message))
         self.target.setAccessibleDescription(message or "")
-        if isinstance(self.target, QLineEdit):
-            self.target.setStyleSheet(
-                f"QLineEdit {{ border: 1px solid {error_color()}; border-radius: 3px; padding: 2px 4px; }}"
-                if message
-                else ""
-            )
+        repolish(self.target)  # the theme's [invalid="true"] rule draws the red border

@@ -18,7 +18,6 @@ from mentalspace_desktop.gui.clients.common import (
     muted,
     parse_date,
     plain_label,
-    warning_color,
 )
 from mentalspace_desktop.gui.qt import (
     QCheckBox,
@@ -102,10 +101,7 @@ class ClientForm(QWidget):
         self.banner = QLabel(self)
         self.banner.setObjectName("formError")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(
-            "color: #8c1d18; background: #fde7e5; border: 1px solid #ec9f99;"
-            " border-radius: 4px; padding: 6px 10px;"
-        )
+        self.banner.setProperty("role", "error")  # the theme's error banner, light and dark
         self.banner.hide()
 
         grid = QGridLayout()
@@ -250,7 +246,7 @@ class ClientForm(QWidget):
     def _guardian(self) -> QGroupBox:
         group, form = self._group("Parent or guardian")
         note = QLabel("Required because the client is under 18.", group)
-        note.setStyleSheet(f"color: {warning_color()};")
+        note.setProperty("role", "warn")  # the theme's warning colour, light and dark
         form.addRow(note)
         self._line(form, "guardian_name", "&Guardian name *")
         self._line(form, "guardian_phone", "Guardian phone", placeholder="(404) 555-0123", width=200)

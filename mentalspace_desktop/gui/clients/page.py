@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mentalspace_desktop.domain.roles import Action, Resource, allows_any
+from mentalspace_desktop.gui import theme
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.clients.chart import ChartPage
 from mentalspace_desktop.gui.clients.common import muted
@@ -12,6 +13,7 @@ from mentalspace_desktop.gui.clients.edit_dialog import ClientEditDialog
 from mentalspace_desktop.gui.clients.search_dialog import ClientSearchPanel
 from mentalspace_desktop.gui.errors import show_error
 from mentalspace_desktop.gui.qt import (
+    QByteArray,
     QFileDialog,
     QHBoxLayout,
     QKeySequence,
@@ -28,6 +30,9 @@ from mentalspace_desktop.gui.qt import (
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.services.session import UserSession
+
+DEFAULT_LIST_WIDTH = 300
+_SPLIT_SETTING = "clients/splitter"
 
 
 class ClientsPage(QWidget):
@@ -56,7 +61,7 @@ class ClientsPage(QWidget):
         self.export_note.hide()
 
         left = QWidget(self)
-        left.setMinimumWidth(320)
+        left.setMinimumWidth(240)
         v = QVBoxLayout(left)
         v.setContentsMargins(12, 12, 8, 12)
         buttons = QHBoxLayout()
@@ -86,13 +91,21 @@ class ClientsPage(QWidget):
         self.stack.addWidget(chart_holder)
         self._chart_holder = chart_holder
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        # The chart needs the room: the list starts narrow, can be dragged shut (Ctrl+F opens it again)
+        # and the split is remembered for the next sign-in.
+        splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("clientsSplitter")
         splitter.addWidget(left)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([450, 830])
-        splitter.setChildrenCollapsible(False)
+        splitter.setCollapsible(0, True)
+        splitter.setCollapsible(1, False)
+        splitter.setHandleWidth(8)
+        saved = theme.app_settings().value(_SPLIT_SETTING)
+        if not (isinstance(saved, QByteArray | bytes) and splitter.restoreState(saved)):
+            splitter.setSizes([DEFAULT_LIST_WIDTH, 1280 - DEFAULT_LIST_WIDTH])
+        splitter.splitterMoved.connect(self._remember_split)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -138,14 +151,22 @@ class ClientsPage(QWidget):
 
     # -- behaviour ---------------------------------------------------------------------------
 
+    def _remember_split(self, *_args: object) -> None:
+        theme.app_settings().setValue(_SPLIT_SETTING, self.splitter.saveState())
+
+    def list_collapsed(self) -> bool:
+        return self.splitter.sizes()[0] == 0
+
     def focus_search(self) -> None:
+        if self.list_collapsed():  # the list was dragged shut: finding someone opens it again
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([DEFAULT_LIST_WIDTH, max(total - DEFAULT_LIST_WIDTH, 0)])
+            self._remember_split()
         self.search.box.setFocus()
         self.search.box.selectAll()
 
     def _client_did_change(self, client_id: str, created: bool) -> None:
         """Re-run the search only when the change could alter what the list shows."""
-        if not self.search.controller.text.strip():
-            return
         if created or self.search.model.row_of(client_id) >= 0:
             self.search.refresh()
 

@@ -6,6 +6,9 @@ the highlighted client (or the first one once results arrive), Esc closes the di
 
 from __future__ import annotations
 
+from datetime import date
+
+from mentalspace_desktop.domain.search import parse_client_query
 from mentalspace_desktop.gui.clients.common import muted
 from mentalspace_desktop.gui.clients.search_model import (
     CLIENT_ID_ROLE,
@@ -29,9 +32,15 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
+from mentalspace_desktop.gui.widgets.forms import empty_state
 from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.services.session import UserSession
 
+STARTING_CAPTION = {"caseload": "Your caseload", "recent": "Recently opened"}
+STARTING_EMPTY = {
+    "caseload": "No clients are on your caseload yet. Type a name to find a client.",
+    "recent": "Clients you open appear here. Type a name to find a client.",
+}
 HINT = (
     "Type a name (“smith j”), a date of birth (3/14/1988), phone digits or the last four, "
     "or a chart number (MS-7K3Q)."
@@ -103,16 +112,15 @@ class ClientSearchPanel(QWidget):
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
         muted(self.hint)
-        self.empty = QLabel(self)
-        self.empty.setObjectName("emptyState")
-        self.empty.setWordWrap(True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        muted(self.empty, "padding: 18px; font-size: 14px;")
-        self.empty.hide()
+        self.caption = QLabel(self)  # what the list holds: "Your caseload", "Recently opened", "3 matches"
+        self.caption.setObjectName("listCaption")
+        muted(self.caption)
         self._setup_view(compact)
-        for w in (label, self.box, self.hint, self.view, self.empty):
+        # The "nothing" message sits inside the list, at its top, so the column does not jump about.
+        self.empty = empty_state(self.view, "")
+        for w in (label, self.box, self.hint, self.caption, self.view):
             layout.addWidget(w)
-        layout.setStretch(3, 1)
+        layout.setStretch(4, 1)
 
         self.box.textChanged.connect(self._on_text)
         self.box.sig_activate.connect(self._activate_current)
@@ -120,6 +128,7 @@ class ClientSearchPanel(QWidget):
         self.view.activated.connect(self._choose_index)
         self.controller.sig_results_ready.connect(self._on_results)
         self.controller.sig_failed.connect(lambda exc: show_error(self, exc))
+        self.controller.refresh()  # the starting list (caseload or recently opened) before any typing
 
     def _setup_view(self, compact: bool) -> None:
         view = self.view
@@ -137,8 +146,9 @@ class ClientSearchPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
-        if compact:  # the narrow list on the Clients page: who, born when, which chart
-            for column in (Column.PHONE, Column.STATUS, Column.CLINICIAN):
+        self._compact = compact
+        if compact:  # the narrow list: who, born when (or the phone, for a phone search), status
+            for column in (Column.PHONE, Column.CHART, Column.CLINICIAN):
                 view.setColumnHidden(column, True)
 
     # -- behaviour ---------------------------------------------------------------------------
@@ -151,14 +161,24 @@ class ClientSearchPanel(QWidget):
 
     def _on_text(self, text: str) -> None:
         self._open_when_ready = False
+        if self._compact:  # a phone search shows the phone where the date of birth was
+            phone = bool(parse_client_query(text, date.today()).phone_digits)
+            self.view.setColumnHidden(Column.PHONE, not phone)
+            self.view.setColumnHidden(Column.DOB, phone)
         self.controller.set_text(text)
 
     def _on_results(self, text: str) -> None:
         count = self.model.rowCount()
         has_query = bool(text.strip())
-        self.empty.setText(f"No clients match “{text.strip()}”." if has_query else "")
-        self.empty.setVisible(has_query and count == 0)
-        self.view.setVisible(not (has_query and count == 0))
+        kind = self.controller.list_kind
+        if has_query:
+            self.empty.setText(f"No clients match “{text.strip()}”.")
+            self.caption.setText(f"{count} match{'es' if count != 1 else ''}" if count else "")
+        else:
+            self.empty.setText(STARTING_EMPTY.get(kind, ""))
+            self.caption.setText(STARTING_CAPTION.get(kind, ""))
+        self.caption.setVisible(bool(self.caption.text()))
+        self.empty.update_visibility()
         if count:
             self.box._move(0)  # highlight the first match so Enter opens it
         if self._open_when_ready:

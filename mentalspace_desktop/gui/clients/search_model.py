@@ -13,9 +13,9 @@ from enum import IntEnum
 from typing import Any
 
 from mentalspace_desktop.domain.clients import age_on
+from mentalspace_desktop.gui import theme
 from mentalspace_desktop.gui.clients.common import format_date
 from mentalspace_desktop.gui.qt import (
-    QColor,
     QObject,
     Qt,
     QTimer,
@@ -28,6 +28,11 @@ from mentalspace_desktop.services.clients import ClientService, ClientSummary
 DEBOUNCE_MS = 150
 CLIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_WORDS = {"active": "Active", "inactive": "Inactive", "discharged": "Discharged"}
+STATUS_EXPLAINED = {  # why a grey row is grey
+    "active": "In care.",
+    "inactive": "Inactive: not in care at the moment; the chart stays on file.",
+    "discharged": "Discharged: no longer in care; the chart is kept on file.",
+}
 
 
 
@@ -77,12 +82,12 @@ class ClientResultsModel(RowsModel[ClientSummary]):
         if role == CLIENT_ID_ROLE:
             return row.id
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return (
-                f"{row.display_name}, born {format_date(row.dob)}, chart {row.chart_number}, "
-                f"{STATUS_WORDS.get(row.status, row.status)}"
-            )
+            status = STATUS_EXPLAINED.get(row.status, STATUS_WORDS.get(row.status, row.status))
+            phone = f", phone {row.phone}" if row.phone else ""
+            return (f"{row.display_name}, born {format_date(row.dob)}, chart {row.chart_number}{phone}, "
+                    f"clinician {row.clinician_name or 'not assigned'}. {status}")
         if role == Qt.ItemDataRole.ForegroundRole and row.status != "active":
-            return QColor("#6b7280")
+            return theme.colour("muted")
         return None
 
     def _text(self, row: ClientSummary, column: Column) -> str:
@@ -120,6 +125,7 @@ class SearchController(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._run)
+        self.list_kind = ""  # what an empty query shows: "caseload" or "recent" (services.clients)
 
     @property
     def text(self) -> str:
@@ -144,19 +150,26 @@ class SearchController(QObject):
     def _run(self) -> None:
         self._seq += 1
         seq, text = self._seq, self._text
-        if not text.strip():
-            self._inflight = False
-            self.model.clear()
-            self.sig_results_ready.emit(text)
-            return
-        self._inflight = True
         service = self._service
+        self._inflight = True
+        if not text.strip():
+            run_in_background(
+                self,
+                service.starting_list,
+                on_done=lambda answer: self._starting(seq, text, answer),
+                on_error=lambda exc: self._fail(seq, exc),
+            )
+            return
         run_in_background(
             self,
             lambda: service.search(text),
             on_done=lambda rows: self._answer(seq, text, rows),
             on_error=lambda exc: self._fail(seq, exc),
         )
+
+    def _starting(self, seq: int, text: str, answer: tuple[str, list[ClientSummary]]) -> None:
+        self.list_kind = answer[0]
+        self._answer(seq, text, answer[1])
 
     def _answer(self, seq: int, text: str, rows: list[ClientSummary]) -> None:
         if seq != self._seq:

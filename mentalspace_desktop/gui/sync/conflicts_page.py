@@ -25,6 +25,19 @@ from mentalspace_desktop.gui.sync.models import ConflictsModel, field_label, val
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.conflicts import ConflictService, ConflictView
+from mentalspace_desktop.services.sync_status import TABLE_LABELS
+
+# The merge names the sides from where it ran ("here" is the hub or the pushing desk); on a desk that
+# reads as this desk, which is wrong half the time. Said without "here":
+_REASONS = {
+    "changed here and on another workstation": "Changed on two workstations while they were apart.",
+    "changed here while it was deleted elsewhere": "Changed on one workstation while it was deleted on another.",
+}
+
+
+def reason_words(reason: str) -> str:
+    text = _REASONS.get(reason.strip(), reason.strip())
+    return text[:1].upper() + text[1:] if text else ""
 
 
 class _ValueCard(QGroupBox):
@@ -80,7 +93,7 @@ class ConflictsPage(QWidget):
                          "hub kept one value for now; decide which one stays. Clinical records keep their "
                          "earlier value until someone decides."))
         self.model = ConflictsModel(self)
-        self.table = make_table(self.model, "Open conflicts")
+        self.table = make_table(self.model, "Open conflicts", empty="No conflicts to decide.")
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
         layout.addWidget(self.table, 2)
         self.empty = QLabel("No conflicts are waiting for you.")
@@ -98,8 +111,8 @@ class ConflictsPage(QWidget):
         detail.addWidget(self.heading)
         detail.addWidget(self.reason)
         cards = QHBoxLayout()
-        self.this_card = _ValueCard("This value", "Keep this value")
-        self.other_card = _ValueCard("The other value", "Keep the other value")
+        self.this_card = _ValueCard("Value on this workstation", "Keep this value")
+        self.other_card = _ValueCard("Value from the other workstation", "Keep the other value")
         cards.addWidget(self.this_card, 1)
         cards.addWidget(self.other_card, 1)
         detail.addLayout(cards)
@@ -146,9 +159,10 @@ class ConflictsPage(QWidget):
         self.detail.setVisible(c is not None)
         if c is None:
             return
-        kind = "clinical record" if c.clinical else self.model.what(c).lower()
-        self.heading.setText(f"{field_label(c.field)} of a {kind}, recorded {when(c.created_at)}")
-        self.reason.setText(c.reason or "")
+        kind = "clinical record" if c.clinical else TABLE_LABELS.get(c.table_name, c.table_name).lower()
+        whose = f" — {c.client_name}" if c.client_name else ""  # a name keeps its capitals
+        self.heading.setText(f"{field_label(c.field)} of a {kind}{whose}, recorded {when(c.created_at)}")
+        self.reason.setText(reason_words(c.reason or ""))
         self.reason.setVisible(bool(c.reason))
         self.this_card.show_value(c.device_value, c.author_name, c.kept == "device")
         self.other_card.show_value(c.hub_value, c.other_author_name, c.kept == "hub")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from mentalspace_desktop.gui import theme
+from mentalspace_desktop.gui.localtime import format_time
 from mentalspace_desktop.gui.qt import (
     QAbstractTableModel,
     QHeaderView,
@@ -19,16 +21,17 @@ from mentalspace_desktop.gui.qt import (
     Signal,
 )
 from mentalspace_desktop.gui.sync.controller import SyncController, SyncState
+from mentalspace_desktop.gui.widgets.forms import empty_state
 from mentalspace_desktop.sync.engine import SyncReport
 
-_DOTS = {
-    SyncState.UP_TO_DATE: "#2e7d4f",
-    SyncState.SYNCING: "#2f6fb0",
-    SyncState.STARTING: "#2f6fb0",
-    SyncState.OFFLINE: "#9a6700",
-    SyncState.WAITING_APPROVAL: "#9a6700",
+_DOTS = {  # tones of the current theme (theme.colour)
+    SyncState.UP_TO_DATE: "good",
+    SyncState.SYNCING: "info",
+    SyncState.STARTING: "info",
+    SyncState.OFFLINE: "warning",
+    SyncState.WAITING_APPROVAL: "warning",
 }
-_PROBLEM = "#b23b3b"
+_PROBLEM = "danger"
 
 
 def unsent_text(count: int) -> str:
@@ -74,14 +77,14 @@ class SyncIndicator(QToolButton):
         state = self.controller.state
         parts = [state.label]
         if state is SyncState.UP_TO_DATE and self.last_success is not None:
-            parts.append(self.last_success.astimezone().strftime("%H:%M"))
+            parts.append(format_time(self.last_success))
         if unsent := unsent_text(self.controller.unsent):
             parts.append(unsent)
         return " · ".join(parts)
 
     def update_view(self) -> None:
         state = self.controller.state
-        colour = _DOTS.get(state, _PROBLEM if state is not SyncState.STOPPED else "#7b8794")
+        colour = theme.colour(_DOTS.get(state, _PROBLEM if state is not SyncState.STOPPED else "muted")).name()
         text = self.text_for()
         self.setText(f"●  {text}")
         self.setStyleSheet(f"QToolButton#syncIndicator {{ color: {colour}; font-weight: 600; }}")
@@ -102,11 +105,14 @@ class SyncIndicator(QToolButton):
         self.setToolTip("\n".join(lines))
 
 
-def make_table(model: QAbstractTableModel, name: str, *, stretch_last: bool = True) -> QTableView:
-    """A read-only, row-selecting table in the look of the other screens."""
+def make_table(model: QAbstractTableModel, name: str, *, stretch_last: bool = True,
+               empty: str = "Nothing to show yet.") -> QTableView:
+    """A read-only, row-selecting table in the look of the other screens; ``empty`` is what it says
+    while it has no rows."""
     table = QTableView()
     table.setAccessibleName(name)
     table.setModel(model)
+    empty_state(table, empty)
     table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
     table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)

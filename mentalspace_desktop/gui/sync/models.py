@@ -11,25 +11,22 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from mentalspace_desktop.gui.localtime import to_local
-from mentalspace_desktop.gui.qt import QColor, QObject, Qt
+from mentalspace_desktop.gui import theme
+from mentalspace_desktop.gui.localtime import format_relative
+from mentalspace_desktop.gui.qt import QObject, Qt
 from mentalspace_desktop.gui.rows_model import Row, RowsModel
 from mentalspace_desktop.services.conflicts import ConflictView
 from mentalspace_desktop.services.sync_status import TABLE_LABELS, DeviceView, RejectionView, RunView
 
-ERROR_COLOUR = "#b23b3b"
-MUTED_COLOUR = "#7b8794"
+ERROR_COLOUR = "danger"  # tones of the current theme (theme.colour), never fixed colours
+MUTED_COLOUR = "muted"
 
 
 def when(moment: datetime | None, *, never: str = "Never") -> str:
     """A local date and time short enough for a table cell."""
     if moment is None:
         return never
-    local = to_local(moment)
-    now = to_local(datetime.now().astimezone())
-    if local.date() == now.date():
-        return local.strftime("Today %H:%M:%S")
-    return local.strftime("%b %d, %H:%M" if local.year == now.year else "%b %d, %Y %H:%M")
+    return format_relative(moment)
 
 
 def duration(ms: int) -> str:
@@ -55,6 +52,7 @@ class _TextRowsModel(RowsModel[Row]):
         raise NotImplementedError
 
     def colour(self, row: Row, column: int) -> str | None:
+        """The tone (theme.colour name) of a cell's text, or None for the ordinary colour."""
         return None
 
     def numeric(self, column: int) -> bool:
@@ -66,7 +64,7 @@ class _TextRowsModel(RowsModel[Row]):
             return self.cells(row)[column]
         if role == Qt.ItemDataRole.ForegroundRole:
             colour = self.colour(row, column)
-            return QColor(colour) if colour else None
+            return theme.colour(colour) if colour else None
         if role == Qt.ItemDataRole.TextAlignmentRole and self.numeric(column):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -134,7 +132,7 @@ class DevicesModel(_TextRowsModel[DeviceView]):
     def colour(self, d: DeviceView, column: int) -> str | None:
         if column != 2:
             return None
-        return {"pending": "#9a6700", "revoked": ERROR_COLOUR}.get(d.status)
+        return {"pending": "warning", "revoked": ERROR_COLOUR}.get(d.status)
 
 
 FIELD_LABELS: dict[str, str] = {}

@@ -47,12 +47,15 @@ class HubSignInPage(QWizardPage):
         super().__init__()
         self._wizard = wizard
         self.setTitle("Connect to your practice's hub")
-        self.setSubTitle("Sign in with the user name and password you use at the practice, and a code "
-                         "from your authenticator app. The same password will open MentalSpace on this "
-                         "computer, also when it is offline.")
+        # The wizard's header has room for two short lines; the rest goes on the page, where it wraps.
+        self.setSubTitle("Sign in as you do at the practice, with a code from your authenticator app.")
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "Connect")
         layout = QVBoxLayout(self)
+        offline = QLabel("The same password will open MentalSpace on this computer, also when it is offline.")
+        offline.setWordWrap(True)
+        offline.setProperty("role", "hint")
+        layout.addWidget(offline)
         form = QFormLayout()
         form.setSpacing(10)
         self.url = labelled_edit("Hub address", placeholder="e.g. https://hub.example-practice.org")

@@ -103,7 +103,8 @@ class SyncPage(QWidget):
         layout.addLayout(button_row(self.sync_button, self.sign_in_button, stretch_first=False))
         layout.addWidget(_section("Recent sync runs on this workstation"))
         self.runs_model = RunsModel(self)
-        self.runs_table = make_table(self.runs_model, "Recent sync runs")
+        self.runs_table = make_table(self.runs_model, "Recent sync runs",
+                                     empty="No sync runs yet: the first starts within a minute.")
         layout.addWidget(self.runs_table, 3)
         layout.addWidget(_section("Your changes the hub refused"))
         self.rejections_hint = QLabel()
@@ -111,7 +112,8 @@ class SyncPage(QWidget):
         self.rejections_hint.setProperty("role", "hint")
         layout.addWidget(self.rejections_hint)
         self.rejections_model = RejectionsModel(self)
-        self.rejections_table = make_table(self.rejections_model, "Your refused changes")
+        self.rejections_table = make_table(self.rejections_model, "Your refused changes",
+                                           empty="None: the hub accepted all your changes.")
         layout.addWidget(self.rejections_table, 2)
         self.message = MessageLabel()
         layout.addWidget(self.message)

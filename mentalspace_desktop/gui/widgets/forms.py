@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mentalspace_desktop.errors import MentalSpaceError, ValidationError
 from mentalspace_desktop.gui.qt import (
+    QAbstractItemView,
     QEvent,
     QHBoxLayout,
     QLabel,
@@ -15,6 +16,10 @@ from mentalspace_desktop.gui.qt import (
     QMessageBox,
     QObject,
     QPushButton,
+    QResizeEvent,
+    QSize,
+    QSizePolicy,
+    Qt,
     QVBoxLayout,
     QWidget,
 )
@@ -97,7 +102,9 @@ class MessageLabel(QLabel):
         if isinstance(exc, ValidationError):
             self.show_error("\n".join(exc.fields.values()) or exc.message)
         elif isinstance(exc, MentalSpaceError):
-            self.show_error(exc.message)
+            from mentalspace_desktop.gui.errors import error_text
+
+            self.show_error(error_text(exc))
         else:
             from mentalspace_desktop.gui.errors import user_message
 
@@ -183,3 +190,75 @@ def ask(parent: QWidget | None, title: str, text: str, yes_text: str) -> bool:
 def tell(parent: QWidget | None, title: str, text: str) -> None:
     """An information box the user must acknowledge. Tests replace this function."""
     QMessageBox.information(parent, title, text)
+
+
+class ElidingLabel(QLabel):
+    """One line that shortens with "…" when the column is narrow (the whole text in its tooltip), so a
+    long e-mail address does not push a chart sideways behind a scrollbar."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        self._full = text
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(40, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 40))
+        super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")
+        self.setAccessibleDescription(self._full)
+
+
+class EmptyState(QLabel):
+    """A table's "nothing here" message, drawn over its empty viewport and hidden once rows arrive.
+
+    Every table says why it is empty ("No consents on file.") instead of showing a blank grid; the
+    screen check (tests/gui/screens) fails on an empty table without one.
+    """
+
+    def __init__(self, view: QAbstractItemView, text: str) -> None:
+        super().__init__(text, view.viewport())
+        self.setObjectName("emptyState")
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.setProperty("role", "hint")  # the theme's muted colour, 4.5:1
+        self.setContentsMargins(12, 18, 12, 12)
+        self._view = view
+        view.viewport().installEventFilter(self)
+        model = view.model()
+        assert model is not None, "set the view's model before its empty state"
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
+            signal.connect(self.update_visibility)
+        self.update_visibility()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Resize:
+            self.setGeometry(self._view.viewport().rect())
+        return False
+
+    def update_visibility(self, *_args: object) -> None:
+        model = self._view.model()
+        empty = model is not None and model.rowCount() == 0
+        self.setGeometry(self._view.viewport().rect())
+        self.setVisible(empty and bool(self.text()))
+
+
+def empty_state(view: QAbstractItemView, text: str) -> EmptyState:
+    return EmptyState(view, text)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from mentalspace_desktop.domain.clients import ClientStatus
 from mentalspace_desktop.gui.clients import ClientSearchDialog
+from mentalspace_desktop.gui.clients.search_dialog import ClientSearchPanel
+from mentalspace_desktop.gui.clients.search_model import Column
 from mentalspace_desktop.gui.qt import Qt
+from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.store.models import Client
 from tests.factories import PracticeFixture
 from tests.gui.clients.helpers import WAIT_MS, search
@@ -136,3 +140,43 @@ def test_results_respect_the_clinicians_caseload(qtbot, practice: PracticeFixtur
     assert search(qtbot, mine.panel, "smi") == [ids["alex"], ids["jordan"]]
     assert search(qtbot, theirs.panel, "smi") == [ids["pat"]]
     assert search(qtbot, desk.panel, "smi") == [ids["alex"], ids["jordan"], ids["pat"]]
+
+
+def _starting_panel(qtbot, session) -> ClientSearchPanel:
+    panel = ClientSearchPanel(session, compact=True)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: not panel.controller.pending, timeout=WAIT_MS)
+    return panel
+
+
+def test_a_clinician_opens_on_their_caseload_and_the_desk_on_recent_clients(qtbot, practice: PracticeFixture) -> None:
+    ids = _clients(practice)
+    clinician = _starting_panel(qtbot, practice.session_for("clinician"))
+    assert set(clinician.model.client_ids()) == {ids["jordan"], ids["alex"]}
+    assert clinician.caption.text() == "Your caseload"
+
+    desk_session = practice.session_for("front_desk")
+    desk = _starting_panel(qtbot, desk_session)
+    assert desk.model.client_ids() == [] and desk.caption.text() == "Recently opened"
+    assert desk.empty.isVisible() and "Clients you open appear here" in desk.empty.text()
+    ClientService(desk_session).open_chart(ids["pat"])
+    ClientService(desk_session).open_chart(ids["jordan"])
+    with qtbot.waitSignal(desk.controller.sig_results_ready, timeout=WAIT_MS):
+        desk.refresh()
+    assert desk.model.client_ids() == [ids["jordan"], ids["pat"]]  # the latest first
+    assert not desk.empty.isVisible()
+
+
+def test_a_phone_search_shows_the_phone_and_a_discharged_row_says_why_it_is_grey(
+        qtbot, practice: PracticeFixture) -> None:
+    ids = _clients(practice)
+    ClientService(practice.admin).set_status(ids["jordan"], ClientStatus.DISCHARGED, on=date(2026, 1, 5))
+    panel = _starting_panel(qtbot, practice.admin)
+    assert search(qtbot, panel, "0142") == [ids["jordan"]]
+    assert not panel.view.isColumnHidden(Column.PHONE) and not panel.view.isColumnHidden(Column.STATUS)
+    assert panel.model.index(0, Column.PHONE).data() == "(404) 555-0142"
+    assert panel.model.index(0, Column.STATUS).data() == "Discharged"
+    tip = panel.model.index(0, Column.NAME).data(Qt.ItemDataRole.ToolTipRole)
+    assert "no longer in care" in tip and "clinician Casey Clinician" in tip
+    assert panel.model.index(0, Column.NAME).data(Qt.ItemDataRole.ForegroundRole) is not None

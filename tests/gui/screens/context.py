@@ -1,0 +1,115 @@
+"""The demo practice the screen check opens every screen with, and the handles a screen opener needs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyotp
+from sqlalchemy import func, select
+
+from mentalspace_desktop.gui.main_window import MainWindow
+from mentalspace_desktop.gui.qt import QApplication, QWidget
+from mentalspace_desktop.services.accounts import AccountService, Authenticator
+from mentalspace_desktop.services.demo import LOGINS_FILE
+from mentalspace_desktop.services.session import Actor, UserSession
+from mentalspace_desktop.store.files import StoreFiles
+from mentalspace_desktop.store.models import Client, Insurance
+
+SIZE = (1280, 800)
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    role: str
+    password: str
+    secret: str
+
+
+def read_logins(data_dir: Path) -> dict[str, Login]:
+    """The first demo login of each role (``demo-logins.txt``: a header, then tab-separated lines)."""
+    lines = (data_dir / LOGINS_FILE).read_text(encoding="utf-8").splitlines()[1:]
+    found: dict[str, Login] = {}
+    for line in lines:
+        user, role, password, secret = line.split("\t")
+        found.setdefault(role, Login(user, role, password, secret))
+    return found
+
+
+class ScreenContext:
+    """Signed-in sessions of the demo practice, by role, and the windows opened for one screen."""
+
+    def __init__(self, data_dir: Path, *, later: float = 0.0) -> None:
+        """``later``: sign in as of that many seconds from now (a one-time code is accepted once, so
+        the scaled run's child process uses the next code, not the one its parent used)."""
+        self.data_dir = data_dir
+        self.logins = read_logins(data_dir)
+        admin = self.logins["admin"]
+        auth = Authenticator(StoreFiles(data_dir))
+        pending = auth.begin(admin.username, admin.password)
+        at = time.time() + later
+        self.admin: UserSession = auth.complete(pending, pyotp.TOTP(admin.secret).at(at), now=at)
+        views = {u.username: u for u in AccountService(self.admin).list_users()}
+        self._sessions: dict[str, UserSession] = {"admin": self.admin}
+        for role, login in self.logins.items():
+            if role != "admin":
+                v = views[login.username]
+                self._sessions[role] = UserSession(self.admin.store, self.admin.slots,
+                                                   Actor(v.id, v.username, v.full_name, v.role), self.admin.events)
+        self._opened: list[QWidget] = []
+
+    def session(self, role: str) -> UserSession:
+        return self._sessions[role]
+
+    def keep(self, widget: Any) -> Any:
+        """Close ``widget`` once the screen has been checked."""
+        self._opened.append(widget)
+        return widget
+
+    def main_window(self, role: str, page: str | None = None) -> MainWindow:
+        window = MainWindow(self.session(role))
+        self._opened.append(window)
+        window.resize(*SIZE)
+        window.show()
+        if page is not None:
+            window.show_page(page)
+        QApplication.processEvents()
+        return window
+
+    def client_for(self, role: str) -> str:
+        """A client this role may open, with two insurance cards when there is one (the widest chart)."""
+        session = self.session(role)
+        with self.admin.store.read() as s:
+            q = select(Client.id).where(Client.deleted.is_(False), Client.status == "active")
+            if role in ("clinician",):
+                q = q.where(Client.primary_clinician_id == session.actor.user_id)
+            two_cards = (select(Insurance.client_id).where(Insurance.deleted.is_(False))
+                         .group_by(Insurance.client_id).having(func.count() >= 2))
+            found = s.scalar(q.where(Client.id.in_(two_cards)).order_by(Client.chart_number).limit(1))
+            return found or s.scalar(q.order_by(Client.chart_number).limit(1))
+
+    def close(self) -> None:
+        for widget in reversed(self._opened):
+            closer = getattr(widget, "close_for_sign_out", None)
+            if closer is not None:
+                closer()
+            else:
+                widget.close()
+            widget.deleteLater()
+        self._opened.clear()
+
+    def shut(self) -> None:
+        self.close()
+        self.admin.close()
+
+
+def settle() -> None:
+    """Let background loads finish and their answers reach the widgets."""
+    from mentalspace_desktop.gui.workers import wait_for_background_work
+
+    for _ in range(3):
+        wait_for_background_work(20_000)
+        QApplication.processEvents()
