@@ -197,6 +197,15 @@ class Note(Synced, Base):
     cosigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cosigned_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     addendum_to: Mapped[str | None] = mapped_column(ForeignKey("notes.id"), index=True)
+    # Charting (migration 0012): where the note came from, what it was written with, and its signature.
+    appointment_id: Mapped[str | None] = mapped_column(String(36), index=True)  # no appointment: flagged
+    template_id: Mapped[str | None] = mapped_column(String(36))
+    requires_cosign: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the associate's own signature
+    submitted_by: Mapped[str | None] = mapped_column(String(36))
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the signed content
+    prev_hash: Mapped[str | None] = mapped_column(String(64))  # the client's chain (domain/charting/chain.py)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class NoteBody(Synced, Base):
@@ -269,6 +278,8 @@ class SyncState(Base):
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
+
+from mentalspace_desktop.store import chart_models as _chart_models  # noqa: E402,F401  (register tables)
 
 SYNCED_TABLES: tuple[str, ...] = tuple(
     mapper.class_.__tablename__

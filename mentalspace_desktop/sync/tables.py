@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from mentalspace_desktop.domain.merge import DataKind
 from mentalspace_desktop.domain.roles import Resource
+from mentalspace_desktop.store import scheduling_models  # noqa: F401  (register the schedule's tables)
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,9 @@ class TableSpec:
     # What writing a row takes, when it is not ``resource``: everyone may read a note's metadata,
     # but only those who may write its contents (author, supervisor) may write or sign the note.
     write_resource: Resource | None = None
+    # Column naming the provider a row belongs to, for rows without a client (availability, time
+    # off, busy blocks, group sessions): their provider's own rows are OWN to them.
+    provider_key: str | None = None
 
     @property
     def resource_to_write(self) -> Resource | None:
@@ -41,7 +45,49 @@ TABLES: dict[str, TableSpec] = {
                   signed_field="signed_at", write_resource=Resource.NOTE_CONTENT),
         TableSpec("note_bodies", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id",
                   signed_field="signed_at"),
+        # Charting. Everything written about a client is NOTE_CONTENT (withheld from roles that may
+        # not read it) except the problem list's codes, which billing reads (DIAGNOSIS_CODES; the
+        # clinician's words on a diagnosis are sealed). Signed plans are immutable like notes; versions,
+        # comments and attachments are never edited at all. Templates are practice data only an
+        # administrator writes.
+        TableSpec("note_templates", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("note_versions", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
+        TableSpec("note_comments", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
+        TableSpec("diagnoses", DataKind.CLINICAL, Resource.DIAGNOSIS_CODES, client_key="client_id"),
+        TableSpec("note_diagnoses", DataKind.CLINICAL, Resource.DIAGNOSIS_CODES, client_key="client_id"),
+        TableSpec("treatment_plans", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id",
+                  signed_field="signed_at"),
+        TableSpec("plan_reviews", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id",
+                  signed_field="signed_at"),
+        TableSpec("safety_plans", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id",
+                  signed_field="signed_at"),
+        TableSpec("risk_flags", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
+        TableSpec("attachments", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
         TableSpec("conflicts", DataKind.RECORDS, None, client_key="client_id"),
+        # The schedule (services/scheduling). Practice data anyone reads: locations, rooms, types
+        # (written by administrators). Rows of a client travel with the client; rows without one
+        # belong to their provider. Busy blocks carry no client at all and reach every workstation:
+        # a clinician sees colleagues' time as busy/free only (store/scheduling_models.py).
+        TableSpec("locations", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("rooms", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("appointment_types", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("busy_blocks", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
+                  write_resource=Resource.SCHEDULE, provider_key="provider_id"),
+        TableSpec("provider_availability", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
+                  write_resource=Resource.SCHEDULE, provider_key="provider_id"),
+        TableSpec("time_off", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
+                  write_resource=Resource.SCHEDULE, provider_key="provider_id"),
+        TableSpec("therapy_groups", DataKind.SCHEDULING, Resource.SCHEDULE, provider_key="facilitator_id"),
+        TableSpec("appointment_series", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id",
+                  provider_key="provider_id"),
+        TableSpec("appointments", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id",
+                  provider_key="provider_id"),
+        TableSpec("appointment_status_history", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
+        TableSpec("waitlist_entries", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
+        TableSpec("waitlist_offers", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
+        TableSpec("group_members", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
+        TableSpec("group_attendance", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
+        TableSpec("contact_preferences", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
         TableSpec("audit_log", DataKind.APPEND_ONLY, Resource.AUDIT_LOG, pulled=False),
     )
 }

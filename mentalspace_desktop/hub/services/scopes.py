@@ -40,6 +40,7 @@ ADMIN_TABLES = frozenset({"practice", "users", "backup_codes"})
 SCOPE_FIELDS = frozenset(
     {"primary_clinician_id", "table_name", "author_id", "other_author_id"}
     | {spec.client_key for spec in TABLES.values() if spec.client_key}
+    | {spec.provider_key for spec in TABLES.values() if spec.provider_key}
 )
 
 
@@ -117,9 +118,12 @@ class Scopes:
     def _relation_of_row(self, spec: TableSpec, row: dict[str, Any]) -> Relation:
         if spec.name == "clients":
             return self.relation(row.get("primary_clinician_id"))
-        if spec.client_key is None:
-            return Relation.OTHER
-        return self.relation(self.clinician_of(row.get(spec.client_key)))
+        if spec.client_key is not None and row.get(spec.client_key) is not None:
+            return self.relation(self.clinician_of(row.get(spec.client_key)))
+        if spec.provider_key is not None:
+            # A row of no client (a provider's hours, time off, a group session): its provider's own.
+            return self.relation(row.get(spec.provider_key))
+        return Relation.OTHER
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -143,7 +147,7 @@ class Scopes:
         if not self._allows_read(spec.resource, relation):
             return False
         # A row that hangs off a client travels with it: a device cannot hold it without the client.
-        if spec.client_key is not None and spec.name != "clients":
+        if spec.client_key is not None and spec.name != "clients" and row.get(spec.client_key) is not None:
             return self._allows_read(Resource.DEMOGRAPHICS, relation)
         return True
 
