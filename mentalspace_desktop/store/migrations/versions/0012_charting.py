@@ -11,7 +11,7 @@ from alembic import op
 from mentalspace_desktop.store.types import UTCDateTime
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
