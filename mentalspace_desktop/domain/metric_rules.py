@@ -105,7 +105,6 @@ class Facts:
     prime_available_minutes: dict[str, int] = field(default_factory=dict)
     first_kept: dict[str, date] = field(default_factory=dict)  # client → first kept session ever
     last_kept_recent: dict[str, date] = field(default_factory=dict)  # client → last kept in 30 days to as_of
-    supervision_minutes: dict[str, int] = field(default_factory=dict)  # supervisee → signed minutes
 
 
 @dataclass(frozen=True)
@@ -239,12 +238,6 @@ def supervision_note_timeliness(f: Facts) -> Iterator[Contribution]:
         if n.requires_cosign and f.period.contains(n.service_date):
             on_time = n.cosigned_local_day is not None and (n.cosigned_local_day - n.service_date).days <= 7
             yield Contribution(n.author_id, on_time, 1, "note", n.id, n.label)
-
-
-@metric("supervision_hours")
-def supervision_hours(f: Facts) -> Iterator[Contribution]:
-    for supervisee, minutes in f.supervision_minutes.items():
-        yield Contribution(supervisee, minutes / 60, 1, "user", supervisee, "Supervision logged")
 
 
 def _client(c: ClientFact, ok: bool) -> Contribution:

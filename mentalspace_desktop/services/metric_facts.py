@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from mentalspace_desktop.domain.clients import ConsentKind, is_minor
 from mentalspace_desktop.domain.metric_rules import KEPT, Appt, ClientFact, Facts, NoteFact, StaffFact
@@ -61,14 +62,16 @@ def _appointments(s: Session, lo: datetime, hi: datetime, subjects: frozenset[st
 
 
 def _notes(s: Session, period: Period, subjects: frozenset[str], zone: ZoneInfo) -> list[NoteFact]:
+    """Notes of the period's sessions, and every older note still unsigned (the backlog): two index
+    range reads (author and service date; the partial index of unsigned notes), not a table scan."""
     n = Note
-    rows = s.execute(
-        select(n.id, n.author_id, n.client_id, n.appointment_id, n.note_type, n.service_date, n.status,
+    columns = (n.id, n.author_id, n.client_id, n.appointment_id, n.note_type, n.service_date, n.status,
                n.signed_at, n.requires_cosign, n.cosigned_at)
-        .where(n.deleted.is_(False), n.addendum_to.is_(None), n.author_id.in_(subjects),
-               or_(and_(n.service_date >= period.start, n.service_date <= period.end),
-                   and_(n.service_date < period.start, n.signed_at.is_(None))))
-    )
+    live = (n.deleted.is_(False), n.addendum_to.is_(None), n.author_id.in_(subjects))
+    rows = [
+        *s.execute(select(*columns).where(*live, n.service_date >= period.start, n.service_date <= period.end)),
+        *s.execute(select(*columns).where(*live, n.signed_at.is_(None), n.service_date < period.start)),
+    ]
     return [
         NoteFact(r.id, r.author_id, r.client_id, r.appointment_id, r.note_type, r.service_date, r.status,
                  r.signed_at, r.signed_at.astimezone(zone).date() if r.signed_at else None, bool(r.requires_cosign),
@@ -77,16 +80,19 @@ def _notes(s: Session, period: Period, subjects: frozenset[str], zone: ZoneInfo)
     ]
 
 
-def _complete(c: Client, minor: bool) -> bool:
+_CLIENT_COLUMNS = (Client.id, Client.primary_clinician_id, Client.dob, Client.chart_number, Client.address1,
+                   Client.city, Client.state, Client.zip, Client.emergency_name, Client.emergency_phone,
+                   Client.phone_mobile, Client.phone_home, Client.guardian_name)
+
+
+def _complete(c: Any, minor: bool) -> bool:
     has = all((c.address1, c.city, c.state, c.zip, c.emergency_name, c.emergency_phone))
     return bool(has and (c.phone_mobile or c.phone_home) and (not minor or c.guardian_name))
 
 
 def _clients(s: Session, as_of: date, subjects: frozenset[str], zone: ZoneInfo) -> list[ClientFact]:
-    clients = s.execute(
-        select(Client).where(Client.deleted.is_(False), Client.status == "active",
-                             Client.primary_clinician_id.in_(subjects))
-    ).scalars().all()
+    clients = s.execute(select(*_CLIENT_COLUMNS).where(
+        Client.deleted.is_(False), Client.status == "active", Client.primary_clinician_id.in_(subjects))).all()
     ids = [c.id for c in clients]
     in_force: dict[str, set[str]] = defaultdict(set)
     informed: set[str] = set()
@@ -156,28 +162,33 @@ def _availability(s: Session, period: Period, subjects: frozenset[str],
 def _retention(
     s: Session, as_of: date, subjects: frozenset[str], zone: ZoneInfo
 ) -> tuple[dict[str, date], dict[str, date]]:
-    """First kept session of clients seen 90–180 days back, and who of them was seen in the last 30."""
-    a = Appointment
+    """Clients whose first kept session fell 90–180 days back, and which of them were seen in the last 30.
+
+    "First ever" is asked as "none kept before the window" with EXISTS, which stops at the first
+    older visit it finds in the client's index range instead of reading their whole history.
+    """
+    a, older = Appointment, aliased(Appointment)
     window_lo, window_hi = _instant(as_of - timedelta(days=180), zone), _instant(as_of - timedelta(days=89), zone)
-    starters = select(a.client_id).where(a.start_at >= window_lo, a.start_at < window_hi, a.status.in_(KEPT),
-                                         a.provider_id.in_(subjects), a.client_id.is_not(None)).distinct()
+    earlier = exists().where(older.client_id == a.client_id, older.start_at < window_lo, older.status.in_(KEPT),
+                             older.deleted.is_(False))
     first = {
-        str(r[0]): r[1].astimezone(zone).date()
-        for r in s.execute(select(a.client_id, func.min(a.start_at)).where(
-            a.client_id.in_(starters), a.status.in_(KEPT), a.deleted.is_(False)).group_by(a.client_id))
+        str(client_id): start.astimezone(zone).date()
+        for client_id, start in s.execute(
+            select(a.client_id, func.min(a.start_at)).where(
+                a.start_at >= window_lo, a.start_at < window_hi, a.status.in_(KEPT), a.deleted.is_(False),
+                a.provider_id.in_(subjects), a.client_id.is_not(None), ~earlier).group_by(a.client_id))
     }
     recent_lo, recent_hi = _instant(as_of - timedelta(days=30), zone), _instant(as_of + timedelta(days=1), zone)
     recent = {
-        str(r[0]): r[1].astimezone(zone).date()
-        for r in s.execute(select(a.client_id, func.max(a.start_at)).where(
+        str(client_id): start.astimezone(zone).date()
+        for client_id, start in s.execute(select(a.client_id, func.max(a.start_at)).where(
             a.client_id.in_(list(first)), a.status.in_(KEPT), a.deleted.is_(False),
             a.start_at >= recent_lo, a.start_at < recent_hi).group_by(a.client_id))
     }
     return first, recent
 
 
-def fetch_facts(s: Session, *, period: Period, today: date, subjects: frozenset[str], zone: ZoneInfo,
-                supervision_minutes: dict[str, int] | None = None) -> Facts:
+def fetch_facts(s: Session, *, period: Period, today: date, subjects: frozenset[str], zone: ZoneInfo) -> Facts:
     as_of = min(period.end, today)
     lo, hi = _instant(period.start, zone), _instant(period.end + timedelta(days=1), zone)
     later_hi = _instant(period.end + timedelta(days=31), zone)
@@ -190,5 +201,4 @@ def fetch_facts(s: Session, *, period: Period, today: date, subjects: frozenset[
         select(User).where(User.id.in_(subjects), User.deleted.is_(False))).scalars()]
     facts.available_minutes, facts.prime_available_minutes = _availability(s, period, subjects, zone)
     facts.first_kept, facts.last_kept_recent = _retention(s, as_of, subjects, zone)
-    facts.supervision_minutes = supervision_minutes or {}
     return facts
