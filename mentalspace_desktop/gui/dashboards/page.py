@@ -78,6 +78,10 @@ def _today() -> date:
     return to_local(_now()).date()
 
 
+def _day(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
 class DashboardPage(QWidget):
     sig_loaded = Signal()
     """The figures on screen are the latest (after a load or a partial refresh)."""
@@ -217,8 +221,8 @@ class DashboardPage(QWidget):
     def period(self) -> tuple[date, date]:
         kind = self.period_box.currentData()
         if kind is PeriodKind.CUSTOM:
-            return self.from_edit.date().toPython(), self.until_edit.date().toPython()
-        p = period_for(kind, _today())
+            return _day(self.from_edit.date()), _day(self.until_edit.date())
+        p = period_for(PeriodKind(kind), _today())
         return p.start, p.end
 
     def _period_changed(self) -> None:
@@ -298,9 +302,9 @@ class DashboardPage(QWidget):
             return
         self.drill = clinician_id
         self.back_button.setVisible(clinician_id is not None)
-        name = self.board.row(clinician_id).name if self.board and clinician_id and self.board.row(clinician_id) \
-            else None
-        title, subtitle = TITLES[self.kind]
+        row = self.board.row(clinician_id) if self.board and clinician_id else None
+        name = row.name if row else None
+        title, _subtitle = TITLES[self.kind]
         label = self.header.findChild(QLabel, "pageTitle")
         if label is not None:
             label.setText(f"{title} — {name}" if name else title)
