@@ -167,11 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     clients.add_argument("--out", metavar="FILE", required=True, help="the CSV file to write")
     clients.set_defaults(handler=cmd_export_clients)
 
-    from mentalspace_desktop.cli_metrics import add_metrics_parsers
+    from mentalspace_desktop.cli_productivity import add_productivity_parsers
     from mentalspace_desktop.sync.commands import add_sync_parsers
 
     add_sync_parsers(commands, who)
-    add_metrics_parsers(commands, who)
+    add_productivity_parsers(commands, who)
     return parser
 
 

@@ -1,8 +1,10 @@
-"""``mentalspace metrics``: every metric for each clinician over a period, as CSV or JSON.
+"""``mentalspace metrics`` and ``mentalspace compliance run``: productivity and compliance from the
+command line.
 
-One row per clinician and metric: the clinician's user name (as the appointments export names
-providers), the metric id, the value (empty for "no data"), its numerator and denominator. Signs
-in like every command, so it shows only the numbers that user's dashboard would.
+``metrics`` prints one row per clinician and metric: the clinician's user name (as the appointments
+export names providers), the metric id, the value (empty for "no data"), its numerator and
+denominator. ``compliance run`` checks every rule now and prints a line per rule, optionally with
+the PDF report. Both sign in like every command, so they show only what that user may see.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import csv
 import json
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from mentalspace_desktop.cli_signin import UsageError, credentials, data_dir_of, sign_in
@@ -58,10 +61,34 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_metrics_parsers(commands: argparse._SubParsersAction, who: argparse.ArgumentParser) -> None:
+def cmd_compliance_run(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from mentalspace_desktop.services import compliance
+
+    session = sign_in(data_dir_of(args), credentials(args))
+    try:
+        now = datetime.now().astimezone()
+        result = compliance.run(session, today=now.date(), now=now)
+        if args.report:
+            compliance.write_report(session, result, Path(args.report))
+    finally:
+        session.close()
+    for summary in result.summaries:
+        print(summary.line())
+    print(f"{len(result.findings)} finding(s)" + (f"; report written to {args.report}" if args.report else ""))
+    return 0
+
+
+def add_productivity_parsers(commands: argparse._SubParsersAction, who: argparse.ArgumentParser) -> None:
     p = commands.add_parser("metrics", parents=[who], help="productivity metrics per clinician, as CSV or JSON")
     p.add_argument("--from", dest="date_from", required=True, metavar="DATE", help="first day (YYYY-MM-DD)")
     p.add_argument("--until", dest="date_until", required=True, metavar="DATE", help="last day, included")
     p.add_argument("--clinician", metavar="NAME", help="one clinician (user name or full name)")
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
     p.set_defaults(handler=cmd_metrics)
+    c = commands.add_parser("compliance", help="Georgia documentation rules")
+    tasks = c.add_subparsers(title="compliance tasks", metavar="TASK", required=True)
+    r = tasks.add_parser("run", parents=[who], help="check every rule now and print a line per rule")
+    r.add_argument("--report", metavar="FILE.pdf", help="also write the compliance report as PDF")
+    r.set_defaults(handler=cmd_compliance_run)

@@ -1,0 +1,1 @@
+"""Adapters to file formats and outside systems (PDF, …). Services call these; they know no store."""
