@@ -275,12 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--provider", metavar="NAME", required=True, help="user name or full name")
     imports.set_defaults(handler=cmd_calendar_import)
 
+    from mentalspace_desktop.cli_productivity import add_productivity_parsers
     from mentalspace_desktop.sync.commands import add_sync_parsers
 
     add_sync_parsers(commands, who)
     from mentalspace_desktop.chart_commands import add_chart_parsers
 
     add_chart_parsers(commands, who)
+    add_productivity_parsers(commands, who)
     return parser
 
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import (  # noqa: F401
     QEvent,
     QItemSelectionModel,
     QLocale,
+    QMargins,
     QModelIndex,
     QObject,
     QPersistentModelIndex,

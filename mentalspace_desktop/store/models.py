@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -183,6 +184,11 @@ class Note(Synced, Base):
     __table_args__ = (
         # A client's notes in date order: the chart's note list reads an index range, not a sort.
         Index("ix_notes_client_service_date", "client_id", "service_date"),
+        # A clinician's notes of a period, and their unsigned backlog (a small partial index): what the
+        # productivity metrics read for every clinician at once.
+        Index("ix_notes_author_service_date", "author_id", "service_date"),
+        Index("ix_notes_unsigned", "author_id", "service_date", sqlite_where=text("signed_at IS NULL"),
+              postgresql_where=text("signed_at IS NULL")),
         # What a body's (note_id, client_id) foreign key points at: a body's client is its note's.
         UniqueConstraint("id", "client_id"),
     )

@@ -1,6 +1,11 @@
 """Every table of the schema, registered on one metadata (what Alembic and the hub work from)."""
 
-from mentalspace_desktop.store import hub_models, scheduling_models, sync_models  # noqa: F401  (register their tables)
+from mentalspace_desktop.store import (  # noqa: F401  (register their tables)
+    compliance_models,
+    hub_models,
+    scheduling_models,
+    sync_models,
+)
 from mentalspace_desktop.store.models import Base
 
 metadata = Base.metadata

@@ -30,10 +30,13 @@ NOTE_TABLES = ("notes", "note_bodies")
 # Columns later revisions add to notes (0012: charting); this test checks 0006 alone.
 LATER_NOTE_COLUMNS = frozenset({"appointment_id", "template_id", "requires_cosign", "submitted_at", "submitted_by",
                                 "content_hash", "prev_hash", "chain_hash"})
+LATER_NOTE_INDEXES = frozenset({"ix_notes_author_service_date", "ix_notes_unsigned"})  # 0014: metrics
 
 
 def _only_notes(obj: Any, name: str | None, kind: str, _reflected: bool, _compare_to: Any) -> bool:
     if kind in ("column", "index") and name and any(c in name for c in LATER_NOTE_COLUMNS):
+        return False
+    if kind == "index" and name in LATER_NOTE_INDEXES:
         return False
     table = obj if kind == "table" else getattr(obj, "table", None)
     return table is not None and table.name in NOTE_TABLES

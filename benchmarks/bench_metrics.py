@@ -1,0 +1,171 @@
+"""All metrics for 100 clinicians over one month, from a store holding 1,000,000 appointments.
+
+Builds an encrypted practice store, bulk-inserts 100 clinicians, their clients, six years of
+appointments (1,000,000 by default) and a note for every kept session, then times:
+
+- ``metrics.compute`` for every clinician and every metric over one month (what a dashboard does);
+- the limit: one bare SQL pass over that month's appointment rows (goal: compute <= 3x this);
+- the per-clinician approach: each metric for each clinician with its own queries
+  (``compute(..., clinician=X, metric_ids=[m])``), timed on a sample of clinicians and scaled to
+  all of them (goal: compute >= 20x faster).
+
+    .venv/bin/python benchmarks/bench_metrics.py [--appointments 1000000] [--sample 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, text
+
+from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.domain.metrics import Period
+from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.services import metrics, totp
+from mentalspace_desktop.services.accounts import Authenticator, NewUser
+from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.store.files import StoreFiles
+from mentalspace_desktop.store.keyslots import KdfParams
+from mentalspace_desktop.store.models import Client, Note, User
+from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
+
+ET = ZoneInfo("America/New_York")
+MONTH = Period(date(2026, 10, 1), date(2026, 10, 31))
+TODAY = date(2026, 11, 20)
+STATUSES = ["completed"] * 80 + ["no_show"] * 8 + ["cancelled"] * 10 + ["rescheduled"] * 2
+GOAL_LIMIT, GOAL_SEEDS = 3.0, 20.0
+
+
+def build(session: UserSession, clinicians: int, appointments: int, seed: int = 5) -> None:
+    rnd = random.Random(seed)
+    store = session.store
+    with store.engine.begin() as conn:
+        users = [{"id": new_id(), "username": f"clin{i:03d}", "full_name": f"Clinician {i:03d}", "role": "clinician",
+                  "password_hash": "x", "active": True, "deleted": False, "must_change_password": False,
+                  "hipaa_training_on": date(2026, 1, 1)} for i in range(clinicians)]
+        conn.execute(insert(User), users)
+        type_id = new_id()
+        conn.execute(insert(AppointmentType), [{"id": type_id, "name": "Individual", "category": "individual",
+                                                "default_minutes": 50, "deleted": False}])
+        clients: dict[str, list[str]] = {}
+        rows = []
+        for u in users:
+            ids = [new_id() for _ in range(40)]
+            clients[u["id"]] = ids
+            rows += [{"id": cid, "chart_number": cid[-12:], "first_name": "A", "last_name": "B",
+                      "dob": date(1980, 1, 1), "status": "active", "preferred_language": "English",
+                      "uses_telehealth": False, "deleted": False, "primary_clinician_id": u["id"],
+                      "last_key": "b", "first_key": "a"} for cid in ids]
+        conn.execute(insert(Client), rows)
+        start = datetime(2020, 11, 2, 9, tzinfo=ET)
+        weeks = 6 * 52
+        per_week = max(1, appointments // (clinicians * weeks))
+        batch: list[dict[str, Any]] = []
+        notes: list[dict[str, Any]] = []
+        made = 0
+        for week in range(weeks):
+            for u in users:
+                for k in range(per_week):
+                    if made >= appointments:
+                        break
+                    day = start + timedelta(weeks=week, days=k % 5, hours=k // 5)
+                    at = day.astimezone(UTC)
+                    status = rnd.choice(STATUSES)
+                    appt_id = new_id()
+                    client = rnd.choice(clients[u["id"]])
+                    batch.append({"id": appt_id, "client_id": client, "provider_id": u["id"], "type_id": type_id,
+                                  "start_local": day.replace(tzinfo=None), "time_zone": "America/New_York",
+                                  "start_at": at, "end_at": at + timedelta(minutes=50), "status": status,
+                                  "late_cancel": status == "cancelled" and rnd.random() < 0.4,
+                                  "booked_at": at - timedelta(days=rnd.randint(1, 30)), "telehealth": False,
+                                  "deleted": False, "buffer_before": 0, "buffer_after": 0,
+                                  "confirmation": "unconfirmed"})
+                    if status == "completed":
+                        signed = at + timedelta(hours=rnd.choice([2, 5, 30, 200]))
+                        notes.append({"id": new_id(), "client_id": client, "author_id": u["id"],
+                                      "appointment_id": appt_id, "note_type": "progress",
+                                      "service_date": day.date(), "status": "signed", "signed_at": signed,
+                                      "signed_by": u["id"], "deleted": False, "requires_cosign": False})
+                    made += 1
+            if len(batch) > 20000:
+                conn.execute(insert(Appointment), batch)
+                conn.execute(insert(Note), notes)
+                batch, notes = [], []
+        if batch:
+            conn.execute(insert(Appointment), batch)
+            conn.execute(insert(Note), notes)
+    with store.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+
+
+def timed(fn: Any, repeat: int) -> float:
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--appointments", type=int, default=1_000_000)
+    parser.add_argument("--clinicians", type=int, default=100)
+    parser.add_argument("--sample", type=int, default=10, help="clinicians timed one metric at a time")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ms-bench-metrics-") as tmp:
+        cheap = KdfParams(time_cost=1, memory_cost_kib=8192, parallelism=1)  # key slots are not measured
+        session = Authenticator(StoreFiles(Path(tmp) / "store"), kdf=cheap).create_practice(
+            practice_name="Bench Counseling", time_zone="America/New_York",
+            admin=NewUser("admin", "Avery Admin", Role.ADMIN, "Quiet-Maple-Orchard-17"),
+            totp_secret=totp.new_secret(),
+        ).session
+        started = time.perf_counter()
+        build(session, args.clinicians, args.appointments)
+        print(f"built {args.appointments:,} appointments for {args.clinicians} clinicians "
+              f"in {time.perf_counter() - started:.0f} s")
+
+        lo = datetime(2026, 10, 1, tzinfo=ET).astimezone(UTC).replace(tzinfo=None)
+        hi = datetime(2026, 11, 1, tzinfo=ET).astimezone(UTC).replace(tzinfo=None)
+
+        def one_pass() -> int:
+            with session.store.engine.connect() as conn:
+                return len(conn.execute(text(
+                    "SELECT id, provider_id, client_id, status, late_cancel, start_at, end_at, booked_at, telehealth "
+                    "FROM appointments WHERE start_at >= :lo AND start_at < :hi"), {"lo": lo, "hi": hi}).all())
+
+        table = metrics.compute(session, MONTH, today=TODAY)
+        rows = one_pass()
+        engine_s = timed(lambda: metrics.compute(session, MONTH, today=TODAY), args.repeat)
+        limit_s = timed(one_pass, args.repeat)
+        sample = [c.username for c in table.clinicians[: args.sample]]
+        ids = list(metrics.definitions())
+
+        def per_clinician() -> None:
+            for name in sample:
+                for mid in ids:
+                    metrics.compute(session, MONTH, today=TODAY, clinician=name, metric_ids=[mid])
+
+        seeds_s = timed(per_clinician, 1) * len(table.clinicians) / len(sample)
+        session.close()
+    kvr = table.totals["kept_visit_rate"].value or 0.0
+    print(f"month: {rows:,} appointment rows; {len(table.values):,} values; practice KVR {kvr:.1%}")
+    print(f"metrics.compute, all clinicians and metrics: {engine_s * 1000:.0f} ms")
+    print(f"limit, one SQL pass over the month's rows:   {limit_s * 1000:.0f} ms  -> ratio "
+          f"{engine_s / limit_s:.2f}x (goal <= {GOAL_LIMIT:.0f}x)")
+    print(f"each metric per clinician, own queries:      {seeds_s * 1000:.0f} ms (scaled from {len(sample)} "
+          f"clinicians) -> compute is {seeds_s / engine_s:.0f}x faster (goal >= {GOAL_SEEDS:.0f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

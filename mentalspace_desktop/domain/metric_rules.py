@@ -1,0 +1,335 @@
+"""How each metric counts: one small function per metric over facts fetched once for every clinician.
+
+The metric service fetches the period's facts in a few set-based queries (appointments, notes,
+clients, staff, availability) and hands them here. Each function yields one
+:class:`Contribution` per record it looks at — whose metric it counts toward, what it adds to the
+numerator and the denominator, and the record itself — so the same pass gives the dashboard's
+figure and, on request, the rows behind it. Adding a metric takes one definition in
+``resources/metrics.json`` and one function registered with :func:`metric`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from mentalspace_desktop.domain.metrics import MetricValue, Period
+
+KEPT = frozenset({"completed", "checked_in"})
+HOLDS_TIME = frozenset({"scheduled", "confirmed", "checked_in", "completed", "no_show"})
+CRISIS_NOTE_TYPES = frozenset({"crisis", "crisis_intervention"})
+SIGNED = "signed"
+BACKLOG_DAYS = 7
+REBOOK_DAYS = 30
+PLAN_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Appt:
+    id: str
+    provider_id: str
+    client_id: str | None
+    status: str
+    late_cancel: bool
+    start_at: datetime
+    end_at: datetime
+    booked_at: datetime | None
+    telehealth: bool
+    local_day: date  # the session's date in the practice's time zone
+    prime_minutes: int  # minutes of the session inside Monday–Thursday 9:00–17:00, local
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end_at - self.start_at).total_seconds() // 60)
+
+    @property
+    def label(self) -> str:
+        return f"Appointment {self.local_day.isoformat()} ({self.status.replace('_', ' ')})"
+
+
+@dataclass(frozen=True)
+class NoteFact:
+    id: str
+    author_id: str
+    client_id: str
+    appointment_id: str | None
+    note_type: str
+    service_date: date
+    status: str
+    signed_at: datetime | None
+    signed_local_day: date | None
+    requires_cosign: bool
+    cosigned_local_day: date | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.note_type.replace('_', ' ').capitalize()} note of {self.service_date.isoformat()}"
+
+
+@dataclass(frozen=True)
+class ClientFact:
+    id: str
+    clinician_id: str
+    minor: bool
+    complete_demographics: bool
+    informed_consent_current: bool
+    guardian_consent_current: bool
+    telehealth_consent_current: bool
+    plan_last_signed: date | None  # the plan's signature or its latest signed review
+    at_risk: bool
+    safety_plan_signed: bool
+    label: str  # chart number: the evidence list names the chart, the screen adds the name
+
+
+@dataclass(frozen=True)
+class StaffFact:
+    id: str
+    hipaa_training_on: date | None
+    label: str
+
+
+@dataclass
+class Facts:
+    """Everything the metrics of one period read, fetched once for every subject at a time."""
+
+    period: Period
+    as_of: date  # the period's end, or today when the period has not ended yet
+    subjects: frozenset[str]  # the clinicians being measured
+    appointments: list[Appt] = field(default_factory=list)  # start in the period
+    later_appointments: list[Appt] = field(default_factory=list)  # after the period, within 30 days
+    notes: list[NoteFact] = field(default_factory=list)  # service date in the period, or unsigned
+    clients: list[ClientFact] = field(default_factory=list)  # active clients of the subjects
+    staff: list[StaffFact] = field(default_factory=list)
+    available_minutes: dict[str, int] = field(default_factory=dict)  # provider → working minutes
+    prime_available_minutes: dict[str, int] = field(default_factory=dict)
+    first_kept: dict[str, date] = field(default_factory=dict)  # client → first kept session ever
+    last_kept_recent: dict[str, date] = field(default_factory=dict)  # client → last kept in 30 days to as_of
+
+
+@dataclass(frozen=True)
+class Contribution:
+    subject_id: str
+    numerator: float
+    denominator: float
+    record_type: str
+    record_id: str
+    label: str
+
+
+MetricFn = Callable[[Facts], Iterable[Contribution]]
+REGISTRY: dict[str, MetricFn] = {}
+COUNT_METRICS: set[str] = set()  # a subject with nothing counted shows 0, not "no data"
+
+
+def metric(metric_id: str, *, count: bool = False) -> Callable[[MetricFn], MetricFn]:
+    def register(fn: MetricFn) -> MetricFn:
+        REGISTRY[metric_id] = fn
+        if count:
+            COUNT_METRICS.add(metric_id)
+        return fn
+    return register
+
+
+def _appt(a: Appt, num: float, den: float = 1) -> Contribution:
+    return Contribution(a.provider_id, num, den, "appointment", a.id, a.label)
+
+
+def _due(f: Facts) -> Iterator[Appt]:
+    """Sessions that were due to happen: kept, missed or cancelled too late, up to ``as_of``."""
+    for a in f.appointments:
+        if a.client_id and a.local_day <= f.as_of and (
+            a.status in KEPT or a.status == "no_show" or (a.status == "cancelled" and a.late_cancel)
+        ):
+            yield a
+
+
+@metric("kept_visit_rate")
+def kept_visit_rate(f: Facts) -> Iterator[Contribution]:
+    return (_appt(a, a.status in KEPT) for a in _due(f))
+
+
+@metric("no_show_rate")
+def no_show_rate(f: Facts) -> Iterator[Contribution]:
+    return (_appt(a, a.status == "no_show") for a in _due(f))
+
+
+@metric("cancellation_rate")
+def cancellation_rate(f: Facts) -> Iterator[Contribution]:
+    return (_appt(a, a.status == "cancelled") for a in f.appointments if a.status != "rescheduled")
+
+
+@metric("sessions_per_day")
+def sessions_per_day(f: Facts) -> Iterator[Contribution]:
+    days: set[tuple[str, date]] = set()
+    for a in f.appointments:
+        if a.status in KEPT:
+            first_of_day = (a.provider_id, a.local_day) not in days
+            days.add((a.provider_id, a.local_day))
+            yield _appt(a, 1, 1 if first_of_day else 0)
+
+
+@metric("average_lead_time")
+def average_lead_time(f: Facts) -> Iterator[Contribution]:
+    for a in f.appointments:
+        if a.booked_at is not None and a.status != "rescheduled" and a.booked_at <= a.start_at:
+            yield _appt(a, (a.start_at - a.booked_at).total_seconds() / 86400)
+
+
+@metric("rebook_rate")
+def rebook_rate(f: Facts) -> Iterator[Contribution]:
+    """A client seen in the period counts once, toward the provider of their last visit there."""
+    last: dict[str, Appt] = {}
+    for a in sorted(f.appointments, key=lambda a: a.start_at):
+        if a.client_id and a.status in KEPT:
+            last[a.client_id] = a
+    booked: dict[str, list[datetime]] = {}
+    for a in (*f.appointments, *f.later_appointments):
+        if a.client_id and a.status in HOLDS_TIME:
+            booked.setdefault(a.client_id, []).append(a.start_at)
+    for client_id, visit in last.items():
+        limit = visit.start_at + timedelta(days=REBOOK_DAYS)
+        rebooked = any(visit.start_at < start <= limit for start in booked.get(client_id, ()))
+        yield Contribution(visit.provider_id, rebooked, 1, "client", client_id, f"Last visit {visit.local_day}")
+
+
+def _kept_with_notes(f: Facts) -> Iterator[tuple[Appt, NoteFact | None]]:
+    by_appt = {n.appointment_id: n for n in f.notes if n.appointment_id}
+    for a in f.appointments:
+        if a.client_id and a.status in KEPT:
+            yield a, by_appt.get(a.id)
+
+
+@metric("same_day_documentation_rate")
+def same_day_documentation_rate(f: Facts) -> Iterator[Contribution]:
+    for a, note in _kept_with_notes(f):
+        same_day = note is not None and note.status == SIGNED and note.signed_local_day == a.local_day
+        yield _appt(a, same_day)
+
+
+@metric("average_documentation_time")
+def average_documentation_time(f: Facts) -> Iterator[Contribution]:
+    for a, note in _kept_with_notes(f):
+        if note is not None and note.signed_at is not None:
+            yield _appt(a, max(0.0, (note.signed_at - a.end_at).total_seconds() / 3600))
+
+
+@metric("unsigned_note_backlog", count=True)
+def unsigned_note_backlog(f: Facts) -> Iterator[Contribution]:
+    """Sessions more than 7 days old at ``as_of`` whose note is not signed: a draft, or none yet."""
+    limit = f.as_of - timedelta(days=BACKLOG_DAYS)
+    for n in f.notes:
+        if n.status != SIGNED and n.service_date < limit:
+            yield Contribution(n.author_id, 1, 0, "note", n.id, n.label)
+    for a, note in _kept_with_notes(f):
+        if note is None and a.local_day < limit:
+            yield Contribution(a.provider_id, 1, 0, "appointment", a.id, f"{a.label}: no note")
+
+
+@metric("crisis_intervention_rate")
+def crisis_intervention_rate(f: Facts) -> Iterator[Contribution]:
+    for a, note in _kept_with_notes(f):
+        yield _appt(a, note is not None and note.note_type in CRISIS_NOTE_TYPES)
+
+
+@metric("supervision_note_timeliness")
+def supervision_note_timeliness(f: Facts) -> Iterator[Contribution]:
+    for n in f.notes:
+        if n.requires_cosign and f.period.contains(n.service_date):
+            on_time = n.cosigned_local_day is not None and (n.cosigned_local_day - n.service_date).days <= 7
+            yield Contribution(n.author_id, on_time, 1, "note", n.id, n.label)
+
+
+def _client(c: ClientFact, ok: bool) -> Contribution:
+    return Contribution(c.clinician_id, ok, 1, "client", c.id, c.label)
+
+
+@metric("informed_consent_currency")
+def informed_consent_currency(f: Facts) -> Iterator[Contribution]:
+    return (_client(c, c.informed_consent_current) for c in f.clients)
+
+
+@metric("minor_consent_compliance")
+def minor_consent_compliance(f: Facts) -> Iterator[Contribution]:
+    return (_client(c, c.guardian_consent_current) for c in f.clients if c.minor)
+
+
+@metric("telehealth_consent_compliance")
+def telehealth_consent_compliance(f: Facts) -> Iterator[Contribution]:
+    seen_by_video = {a.client_id for a in f.appointments if a.telehealth and a.status in KEPT}
+    return (_client(c, c.telehealth_consent_current) for c in f.clients if c.id in seen_by_video)
+
+
+@metric("complete_demographics_rate")
+def complete_demographics_rate(f: Facts) -> Iterator[Contribution]:
+    return (_client(c, c.complete_demographics) for c in f.clients)
+
+
+@metric("treatment_plan_currency")
+def treatment_plan_currency(f: Facts) -> Iterator[Contribution]:
+    for c in f.clients:
+        current = c.plan_last_signed is not None and (f.as_of - c.plan_last_signed).days <= PLAN_DAYS
+        yield _client(c, current)
+
+
+@metric("safety_plan_compliance")
+def safety_plan_compliance(f: Facts) -> Iterator[Contribution]:
+    return (_client(c, c.safety_plan_signed) for c in f.clients if c.at_risk)
+
+
+@metric("client_retention_90d")
+def client_retention_90d(f: Facts) -> Iterator[Contribution]:
+    """Clients who started 90–180 days before ``as_of``: still seen in the last 30 days?"""
+    clinician_of = {c.id: c.clinician_id for c in f.clients}
+    for client_id, first in f.first_kept.items():
+        age = (f.as_of - first).days
+        if 90 <= age <= 180 and client_id in clinician_of:
+            yield Contribution(clinician_of[client_id], client_id in f.last_kept_recent, 1, "client", client_id,
+                               f"First session {first.isoformat()}")
+
+
+@metric("schedule_fill_rate")
+def schedule_fill_rate(f: Facts) -> Iterator[Contribution]:
+    for provider, minutes in f.available_minutes.items():
+        yield Contribution(provider, 0, minutes / 60, "user", provider, "Working hours")
+    for a in f.appointments:
+        if a.status in HOLDS_TIME and a.provider_id in f.available_minutes:
+            yield _appt(a, a.minutes / 60, 0)
+
+
+@metric("prime_time_utilization")
+def prime_time_utilization(f: Facts) -> Iterator[Contribution]:
+    for provider, minutes in f.prime_available_minutes.items():
+        yield Contribution(provider, 0, minutes / 60, "user", provider, "Prime-time working hours")
+    for a in f.appointments:
+        if a.status in HOLDS_TIME and a.prime_minutes and a.provider_id in f.prime_available_minutes:
+            yield _appt(a, a.prime_minutes / 60, 0)
+
+
+@metric("hipaa_training_currency")
+def hipaa_training_currency(f: Facts) -> Iterator[Contribution]:
+    for s in f.staff:
+        current = s.hipaa_training_on is not None and (f.as_of - s.hipaa_training_on).days < 365
+        yield Contribution(s.id, current, 1, "user", s.id, s.label)
+
+
+def evaluate(facts: Facts, metric_ids: Iterable[str]) -> list[MetricValue]:
+    """Every metric for every subject: numerators and denominators summed over the contributions."""
+    out: list[MetricValue] = []
+    for metric_id in metric_ids:
+        sums: dict[str, list[float]] = {}
+        if metric_id in COUNT_METRICS:
+            sums = {s: [0.0, 1.0] for s in facts.subjects}
+        for c in REGISTRY[metric_id](facts):
+            if c.subject_id not in facts.subjects:
+                continue
+            pair = sums.setdefault(c.subject_id, [0.0, 0.0])
+            pair[0] += c.numerator
+            pair[1] += 0 if metric_id in COUNT_METRICS else c.denominator
+        out.extend(MetricValue(metric_id, subject, num, den) for subject, (num, den) in sorted(sums.items()))
+    return out
+
+
+def evidence(facts: Facts, metric_id: str, subject_id: str) -> list[Contribution]:
+    """The records behind one subject's value of one metric, in the order they were counted."""
+    return [c for c in REGISTRY[metric_id](facts) if c.subject_id == subject_id]

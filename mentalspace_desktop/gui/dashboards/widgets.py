@@ -1,0 +1,198 @@
+"""The dashboards' pieces: a metric tile, the clinicians table's model and a twelve-week trend chart.
+
+A tile shows one metric's value with its status (on track, review, urgent) as words and colour, the
+change against the previous period, and the formula on hover; a click asks for the rows behind it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mentalspace_desktop.domain.metrics import Direction, MetricDefinition, MetricValue, Status
+from mentalspace_desktop.gui.qt import (
+    QColor,
+    QFrame,
+    QLabel,
+    QMargins,
+    QMouseEvent,
+    QPainter,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from mentalspace_desktop.gui.qt_charts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
+from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.services.dashboards import ClinicianRow
+
+STATUS_WORDS = {Status.ON_TRACK: "On track", Status.REVIEW: "Review", Status.URGENT: "Urgent",
+                Status.NO_DATA: "No data"}
+
+
+def delta_text(definition: MetricDefinition, now: MetricValue | None, before: MetricValue | None) -> str:
+    """"▲ 4 pts better than last period" in words a supervisor reads; empty when either side has no data."""
+    if now is None or before is None or now.value is None or before.value is None:
+        return "no earlier figure to compare"
+    change = now.value - before.value
+    if abs(change) < 1e-9:
+        return "same as the previous period"
+    better = (change > 0) == (definition.direction is Direction.HIGHER)
+    arrow = "▲" if change > 0 else "▼"
+    size = f"{abs(change) * 100:.0f} pts" if definition.unit == "percent" else definition.format(abs(change))
+    return f"{arrow} {size} {'better' if better else 'worse'} than the previous period"
+
+
+class MetricTile(QFrame):
+    """One metric, big, with its status and trend; clicking it (or Enter) asks for the rows behind it."""
+
+    sig_explain = Signal(str)
+    """The user wants the records behind this metric: its id."""
+
+    def __init__(self, definition: MetricDefinition, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.definition = definition
+        self.setObjectName("metricTile")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(2)
+        self.name = QLabel(definition.name)
+        self.name.setProperty("role", "tileName")
+        self.value = QLabel("…")
+        self.value.setProperty("role", "tileValue")
+        self.status = QLabel("")
+        self.status.setProperty("role", "tileStatus")
+        self.delta = QLabel("")
+        self.delta.setProperty("role", "hint")
+        self.delta.setWordWrap(True)
+        for w in (self.name, self.value, self.status, self.delta):
+            layout.addWidget(w)
+        self.setToolTip(f"{definition.formula}\nBenchmark: {definition.format(definition.benchmark)}. "
+                        "Click to see the records counted.")
+
+    def show_value(self, now: MetricValue | None, before: MetricValue | None) -> None:
+        value = None if now is None else now.value
+        status = self.definition.status(value)
+        self.value.setText(self.definition.format(value))
+        basis = "" if now is None or self.definition.unit in ("count",) else \
+            f" ({now.numerator:.0f} of {now.denominator:.0f})" if self.definition.unit == "percent" else ""
+        self.status.setText(STATUS_WORDS[status] + basis)
+        self.status.setProperty("status", status.name.lower())
+        self.setProperty("status", status.name.lower())
+        self.delta.setText(delta_text(self.definition, now, before))
+        self.setAccessibleName(f"{self.definition.name}: {self.value.text()}, {self.status.text()}")
+        for w in (self, self.status):
+            w.style().unpolish(w)
+            w.style().polish(w)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.sig_explain.emit(self.definition.id)
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.sig_explain.emit(self.definition.id)
+            return
+        super().keyPressEvent(event)
+
+
+class ClinicianTableModel(RowsModel[ClinicianRow]):
+    """One row per clinician: chosen metrics as columns and the status last."""
+
+    def __init__(self, definitions: dict[str, MetricDefinition], metric_ids: tuple[str, ...],
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self.definitions = definitions
+        self.metric_ids = metric_ids
+        self.headers = ("Clinician", *(definitions[m].name for m in metric_ids), "Status")
+
+    def metric_at(self, column: int) -> str | None:
+        return self.metric_ids[column - 1] if 1 <= column <= len(self.metric_ids) else None
+
+    def cell(self, row: ClinicianRow, column: int, role: int) -> Any:
+        metric_id = self.metric_at(column)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            if column == 0:
+                return row.name
+            if metric_id is None:
+                return STATUS_WORDS[row.status]
+            value = row.values.get(metric_id)
+            return self.definitions[metric_id].format(None if value is None else value.value)
+        if role == Qt.ItemDataRole.ToolTipRole and metric_id is not None:
+            value = row.values.get(metric_id)
+            definition = self.definitions[metric_id]
+            basis = "no data" if value is None or value.value is None else \
+                f"{value.numerator:g} ÷ {value.denominator:g}"
+            return f"{definition.formula}\n{basis} — {delta_text(definition, value, row.previous.get(metric_id))}"
+        if role == Qt.ItemDataRole.UserRole:
+            return row.id
+        if role == Qt.ItemDataRole.ForegroundRole:
+            status = row.status if metric_id is None else self.definitions[metric_id].status(
+                None if (v := row.values.get(metric_id)) is None else v.value)
+            return STATUS_COLOURS.get(status)
+        return None
+
+
+# Readable on both themes' table backgrounds (checked by the screen check's contrast rule).
+STATUS_COLOURS = {Status.URGENT: QColor("#c0392b"), Status.REVIEW: QColor("#b06000")}
+
+
+class TrendChart(QChartView):
+    """Twelve weekly points per metric (QtCharts), in percent; a week with no data leaves a gap in the
+    line rather than pretending to be zero. Follows the application's light or dark theme."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumHeight(220)
+        self.setAccessibleName("Twelve-week trend")
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        chart = QChart()
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
+        chart.setMargins(QMargins(4, 4, 4, 4))
+        self.setChart(chart)
+
+    def set_data(self, labels: list[str], lines: list[tuple[str, list[float | None]]], *, dark: bool) -> None:
+        chart = self.chart()
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        chart.setTheme(QChart.ChartTheme.ChartThemeDark if dark else QChart.ChartTheme.ChartThemeLight)
+        chart.setBackgroundVisible(False)
+        x_axis = QCategoryAxis()
+        x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        for i, label in enumerate(labels):
+            if i % 3 == 0 or i == len(labels) - 1:
+                x_axis.append(label, i)
+        x_axis.setRange(0, max(1, len(labels) - 1))
+        y_axis = QValueAxis()
+        y_axis.setRange(0, 100)
+        y_axis.setLabelFormat("%d%%")
+        y_axis.setTickCount(5)
+        chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+        for name, values in lines:
+            pieces: list[QLineSeries] = []
+            current: QLineSeries | None = None
+            for i, v in enumerate(values):
+                if v is None:
+                    current = None
+                    continue
+                if current is None:
+                    current = QLineSeries()
+                    current.setName(name)
+                    current.setPointsVisible(True)
+                    pieces.append(current)
+                current.append(i, v * 100)
+            for n, piece in enumerate(pieces):
+                chart.addSeries(piece)
+                piece.attachAxis(x_axis)
+                piece.attachAxis(y_axis)
+                if n:  # one legend entry per metric, in the first piece's colour
+                    chart.legend().markers(piece)[0].setVisible(False)
+                    piece.setColor(pieces[0].color())
+        described = "; ".join(f"{name}: " + ", ".join("no data" if v is None else f"{v * 100:.0f}%" for v in values)
+                              for name, values in lines)
+        self.setAccessibleDescription(described)
+        self.setToolTip(described)

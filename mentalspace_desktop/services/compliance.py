@@ -1,0 +1,194 @@
+"""Running the Georgia documentation rules now: every rule, its status and the records behind it.
+
+The rules and their day boundaries are domain/compliance.py; their settings are the practice's
+``rule_settings`` (data, each rule on or off). A run reads the records in a few queries, decides
+each record's stage, and keeps the run and its findings (``compliance_runs``,
+``compliance_findings``) so a report can always show what was found when. Administrators and
+supervisors run it; a supervisor's run covers their team.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from mentalspace_desktop.domain import compliance as rules
+from mentalspace_desktop.domain.clients import ConsentKind, is_minor
+from mentalspace_desktop.domain.compliance import Finding, Stage
+from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.errors import PermissionDenied, ValidationError
+from mentalspace_desktop.services import audit
+from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.store.chart_models import PlanReview, TreatmentPlan
+from mentalspace_desktop.store.compliance_models import ComplianceFinding, ComplianceRun
+from mentalspace_desktop.store.models import Client, Consent, Note, Practice, User
+from mentalspace_desktop.store.scheduling_models import Appointment
+
+CLINICAL_ROLES = (Role.CLINICIAN.value, Role.SUPERVISOR.value)
+
+
+@dataclass(frozen=True)
+class RuleSummary:
+    rule: str
+    label: str
+    enabled: bool
+    stages: dict[Stage, int]
+    checked: int  # records looked at
+
+    @property
+    def worst(self) -> Stage:
+        return rules.worst([s for s, n in self.stages.items() if n])
+
+    def line(self) -> str:
+        if not self.enabled:
+            return f"{self.label}: off"
+        problems = ", ".join(f"{n} {stage.value}" for stage, n in self.stages.items() if n and stage is not Stage.OK)
+        return f"{self.label}: {problems or 'OK'} ({self.checked} checked)"
+
+
+@dataclass(frozen=True)
+class ComplianceResult:
+    run_id: str
+    ran_at: datetime
+    today: date
+    summaries: list[RuleSummary]
+    findings: list[Finding]  # every record not OK
+
+
+def settings(session: UserSession) -> dict[str, dict]:
+    with session.store.read() as s:
+        practice = s.scalar(select(Practice))
+    stored = json.loads(practice.rule_settings or "{}") if practice else {}
+    try:
+        return rules.merged_settings(stored)
+    except rules.RuleSettingsError as exc:
+        raise ValidationError({"rule_settings": str(exc)}) from None
+
+
+def _scope(session: UserSession) -> set[str] | None:
+    """The staff a run covers: None for the whole practice (administrators), a supervisor's team."""
+    role = session.actor.role
+    if role is Role.ADMIN:
+        return None
+    if role is Role.SUPERVISOR:
+        return set(session.team_clinician_ids()) | {session.actor.user_id}
+    raise PermissionDenied(f"Your role ({role.label}) does not run compliance checks. Ask an administrator.")
+
+
+def run(session: UserSession, *, today: date, now: datetime) -> ComplianceResult:
+    """Check every enabled rule now; keep the run and its findings; audit it."""
+    scope = _scope(session)
+    conf = settings(session)
+    found: dict[str, list[tuple[Stage, Finding | None]]] = {rule: [] for rule in rules.DEFAULT_RULES}
+
+    def add(rule: str, stage: Stage, finding: Finding | None) -> None:
+        found[rule].append((stage, finding))
+
+    with session.store.read() as s:
+        staff = s.execute(select(User.id, User.full_name, User.role, User.hipaa_training_on).where(
+            User.deleted.is_(False), User.active.is_(True))).all()
+        names = {u.id: u.full_name for u in staff}
+        mine = (lambda uid: True) if scope is None else (lambda uid: uid in scope)
+        # Unsigned notes, by the session's age.
+        for n in s.execute(select(Note.id, Note.author_id, Note.service_date, Note.note_type).where(
+                Note.deleted.is_(False), Note.signed_at.is_(None), Note.addendum_to.is_(None))):
+            if mine(n.author_id):
+                stage = rules.note_signature_stage(n.service_date, today, conf["note_signature"])
+                add("note_signature", stage, Finding(
+                    "note_signature", stage, f"{n.note_type.replace('_', ' ').capitalize()} note of "
+                    f"{n.service_date:%b %d, %Y} ({names.get(n.author_id, 'unknown')})", "note", n.id, n.author_id,
+                    f"unsigned {(today - n.service_date).days} days after the session"))
+        clients = s.execute(select(Client.id, Client.chart_number, Client.dob, Client.primary_clinician_id).where(
+            Client.deleted.is_(False), Client.status == "active")).all()
+        clients = [c for c in clients if scope is None or c.primary_clinician_id in scope]
+        ids = [c.id for c in clients]
+        last_plan: dict[str, date] = {}
+        for client_id, signed_at in s.execute(select(TreatmentPlan.client_id, TreatmentPlan.signed_at).where(
+                TreatmentPlan.client_id.in_(ids), TreatmentPlan.signed_at.is_not(None),
+                TreatmentPlan.deleted.is_(False))):
+            if signed_at is not None:
+                last_plan[client_id] = max(last_plan.get(client_id, signed_at.date()), signed_at.date())
+        for client_id, reviewed in s.execute(select(PlanReview.client_id, PlanReview.reviewed_on).where(
+                PlanReview.client_id.in_(ids), PlanReview.signed_at.is_not(None), PlanReview.deleted.is_(False))):
+            last_plan[client_id] = max(last_plan.get(client_id, reviewed), reviewed)
+        consents: dict[str, dict[str, date]] = {}
+        for k in s.execute(select(Consent.client_id, Consent.kind, Consent.signed_on, Consent.expires_on,
+                                  Consent.revoked_on).where(Consent.client_id.in_(ids), Consent.deleted.is_(False))):
+            if (k.revoked_on is None or k.revoked_on > today) and (k.expires_on is None or k.expires_on >= today):
+                kinds = consents.setdefault(k.client_id, {})
+                kinds[k.kind] = max(kinds.get(k.kind, k.signed_on), k.signed_on)
+        telehealth = set(s.scalars(select(Appointment.client_id).where(
+            Appointment.client_id.in_(ids), Appointment.telehealth.is_(True), Appointment.deleted.is_(False),
+            Appointment.status.in_(("scheduled", "confirmed", "checked_in", "completed")))))
+    for c in clients:
+        label = f"Client {c.chart_number}"
+        held = consents.get(c.id, {})
+        stage = rules.plan_review_stage(last_plan.get(c.id), today, conf["treatment_plan_review"])
+        add("treatment_plan_review", stage, Finding("treatment_plan_review", stage, label, "client", c.id,
+                                                    c.primary_clinician_id, "no signed plan" if c.id not in last_plan
+                                                    else f"last signed or reviewed {last_plan[c.id]:%b %d, %Y}"))
+        stage = rules.yearly_stage(held.get(ConsentKind.INFORMED_CONSENT), today, conf["informed_consent"])
+        add("informed_consent", stage, Finding("informed_consent", stage, label, "client", c.id,
+                                               c.primary_clinician_id, "informed consent"))
+        if is_minor(c.dob, today):
+            stage = Stage.OK if ConsentKind.GUARDIAN_CONSENT in held else Stage.OUT_OF_COMPLIANCE
+            add("minor_consent", stage, Finding("minor_consent", stage, label, "client", c.id,
+                                                c.primary_clinician_id, "a minor without guardian consent in force"))
+        if c.id in telehealth:
+            stage = Stage.OK if ConsentKind.TELEHEALTH_CONSENT in held else Stage.OUT_OF_COMPLIANCE
+            add("telehealth_consent", stage, Finding("telehealth_consent", stage, label, "client", c.id,
+                                                     c.primary_clinician_id, "telehealth sessions without consent"))
+    for u in staff:
+        if scope is None or u.id in scope:
+            stage = rules.yearly_stage(u.hipaa_training_on, today, conf["hipaa_training"])
+            add("hipaa_training", stage, Finding("hipaa_training", stage, u.full_name, "user", u.id, u.id,
+                                                 "no training recorded" if u.hipaa_training_on is None
+                                                 else f"trained {u.hipaa_training_on:%b %d, %Y}"))
+    summaries = []
+    findings: list[Finding] = []
+    for rule, results in found.items():
+        enabled = bool(conf[rule]["enabled"])
+        if rule == "supervision_hours":
+            continue  # supervision sessions are not recorded yet: the rule is not shown rather than passed
+        counts = Counter(stage for stage, _ in results) if enabled else Counter()
+        summaries.append(RuleSummary(rule, rules.RULE_LABELS[rule], enabled,
+                                     {st: counts.get(st, 0) for st in Stage}, len(results) if enabled else 0))
+        if enabled:
+            findings += [f for stage, f in results if f is not None and stage is not Stage.OK]
+    run_id = new_id()
+    with session.store.write(session.actor.user_id) as s:
+        s.add(ComplianceRun(id=run_id, ran_at=now, ran_by=session.actor.user_id, scope="practice" if scope is None
+                            else "team", summary=json.dumps({x.rule: x.line() for x in summaries})))
+        s.flush()  # the run before its findings (no ORM relationship orders them)
+        s.add_all(ComplianceFinding(run_id=run_id, rule=f.rule, stage=f.stage.value, subject=f.subject,
+                                    record_type=f.record_type, record_id=f.record_id,
+                                    responsible_user_id=f.responsible_user_id, detail=f.detail) for f in findings)
+        audit.append(s, session.store, user_id=session.actor.user_id, username=session.actor.username,
+                     action="compliance_run", record_type="compliance_run", record_id=run_id,
+                     summary=f"compliance checked: {len(findings)} finding(s)", at=now)
+    return ComplianceResult(run_id, now, today, summaries, findings)
+
+
+def write_report(session: UserSession, result: ComplianceResult, path: Path) -> None:
+    """The PDF report of a run; written to a private temporary file first, then moved into place."""
+    from mentalspace_desktop.integrations.pdf_compliance import write_compliance_report
+
+    with session.store.read() as s:
+        practice = s.scalar(select(Practice))
+    lines = [(x.label, "off" if not x.enabled else ("met" if x.worst is Stage.OK else x.worst.value),
+              x.line().split(": ", 1)[1]) for x in result.summaries]
+    partial = path.with_name(path.name + ".part")
+    write_compliance_report(partial, practice_name=practice.name if practice else "",
+                            ran_at=f"{result.ran_at:%b %d, %Y %H:%M}", ran_by=session.actor.full_name,
+                            summary_lines=lines, findings=result.findings)
+    partial.replace(path)
+    with session.store.write(session.actor.user_id) as s:
+        audit.append(s, session.store, user_id=session.actor.user_id, username=session.actor.username,
+                     action="export", record_type="compliance_run", record_id=result.run_id,
+                     summary=f"compliance report written ({len(result.findings)} finding(s))")

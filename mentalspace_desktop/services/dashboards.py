@@ -1,0 +1,127 @@
+"""What the three dashboards show: one service call per screen, run off the UI thread.
+
+A clinician's "My Practice", a supervisor's "My Team" and the administrator's "Practice Overview"
+read the same metric table (services/metrics.py) for the chosen period and the one before it,
+plus twelve weeks of trend. After an appointment or note changes, :func:`refresh_clinician`
+recomputes only that clinician's numbers and the totals are summed again, instead of the whole
+practice being measured anew.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlalchemy import select
+
+from mentalspace_desktop.domain.metrics import (
+    MetricDefinition,
+    MetricValue,
+    Period,
+    Status,
+    combine,
+    overall_status,
+    weeks_back,
+)
+from mentalspace_desktop.domain.roles import DASHBOARDS, DashboardKind
+from mentalspace_desktop.services import metrics
+from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.store.models import Client
+
+# What decides a clinician's status on the team table (the issue's "on track / review / urgent").
+STATUS_METRICS = ("kept_visit_rate", "no_show_rate", "unsigned_note_backlog", "same_day_documentation_rate")
+TREND_METRICS = ("kept_visit_rate", "no_show_rate", "same_day_documentation_rate", "schedule_fill_rate")
+TREND_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class ClinicianRow:
+    """One line of the team table and the practice matrix."""
+
+    id: str
+    name: str
+    values: dict[str, MetricValue]
+    previous: dict[str, MetricValue]
+    status: Status
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    kind: DashboardKind
+    period: Period
+    previous_period: Period
+    definitions: dict[str, MetricDefinition]
+    rows: list[ClinicianRow]
+    totals: dict[str, MetricValue]
+    previous_totals: dict[str, MetricValue]
+    trend: list[tuple[Period, dict[str, MetricValue]]]  # oldest week first
+
+    def row(self, clinician_id: str) -> ClinicianRow | None:
+        return next((r for r in self.rows if r.id == clinician_id), None)
+
+    def status_counts(self) -> dict[Status, int]:
+        counts = dict.fromkeys((Status.ON_TRACK, Status.REVIEW, Status.URGENT, Status.NO_DATA), 0)
+        for r in self.rows:
+            counts[r.status] += 1
+        return counts
+
+
+def dashboard_kind(session: UserSession) -> DashboardKind | None:
+    """The dashboard this user sees, or None (the front desk; billing's revenue cycle comes with billing)."""
+    kind = DASHBOARDS[session.actor.role]
+    return kind if kind in (DashboardKind.PRACTICE, DashboardKind.TEAM, DashboardKind.OWN) else None
+
+
+def _rows(table: metrics.MetricTable, previous: metrics.MetricTable,
+          definitions: dict[str, MetricDefinition]) -> list[ClinicianRow]:
+    rows = []
+    for c in table.clinicians:
+        values = table.of(c.id)
+        status = overall_status(definitions, [values[m] for m in STATUS_METRICS if m in values])
+        rows.append(ClinicianRow(c.id, c.full_name, values, previous.of(c.id), status))
+    return rows
+
+
+def load_dashboard(session: UserSession, period: Period, *, today: date, clinician: str | None = None,
+                   with_trend: bool = True) -> Dashboard:
+    """Everything one dashboard screen shows. ``clinician`` narrows a team or practice to one person
+    (the drill-down), which the permission rules of services/metrics.py still check."""
+    kind = dashboard_kind(session)
+    if kind is None:
+        metrics.measurable_clinicians(session)  # raises PermissionDenied with the role's words
+        raise AssertionError("unreachable")
+    definitions = metrics.definitions()
+    before = period.previous()
+    table = metrics.compute(session, period, today=today, clinician=clinician)
+    previous = metrics.compute(session, before, today=today, clinician=clinician)
+    trend = []
+    if with_trend:
+        for week in weeks_back(min(today, period.end), TREND_WEEKS):
+            weekly = metrics.compute(session, week, today=today, clinician=clinician, metric_ids=list(TREND_METRICS))
+            trend.append((week, weekly.totals))
+    return Dashboard(kind if clinician is None else DashboardKind.OWN, period, before, definitions,
+                     _rows(table, previous, definitions), table.totals, previous.totals, trend)
+
+
+def refresh_clinician(session: UserSession, board: Dashboard, clinician_id: str, *, today: date) -> Dashboard:
+    """The same dashboard with one clinician measured again (after their appointment or note changed).
+
+    Totals are re-summed from the rows' numerators and denominators, so nobody else is recomputed.
+    A clinician this dashboard does not show leaves it unchanged.
+    """
+    if board.row(clinician_id) is None:
+        return board
+    table = metrics.compute(session, board.period, today=today, clinician=clinician_id)
+    previous = metrics.compute(session, board.previous_period, today=today, clinician=clinician_id)
+    fresh = _rows(table, previous, board.definitions)[0]
+    rows = [fresh if r.id == clinician_id else r for r in board.rows]
+    totals = combine([v for r in rows for v in r.values.values()], subject_id="all")
+    return replace(board, rows=rows, totals=totals)
+
+
+def clinicians_of_client(session: UserSession, client_id: str) -> list[str]:
+    """Whose numbers a change to this client's chart may move: their clinician and the person who
+    made the change (a supervisor co-signing moves the supervisee's numbers through the former)."""
+    with session.store.read() as s:
+        clinician = s.scalar(select(Client.primary_clinician_id).where(Client.id == client_id))
+    return sorted({c for c in (clinician, session.actor.user_id) if c})

@@ -1,0 +1,102 @@
+"""The Dashboard page: the figures shown, a status change that updates one clinician's numbers at
+once, the drill-down from the team table, and the records behind a figure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.dashboards.evidence import ClinicianBreakdownDialog, EvidenceDialog
+from mentalspace_desktop.gui.dashboards.page import DashboardPage
+from mentalspace_desktop.gui.qt import QApplication
+from mentalspace_desktop.services.scheduling.appointments import AppointmentService
+from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
+from tests.factories import PracticeFixture
+
+pytestmark = pytest.mark.gui
+ET = ZoneInfo("America/New_York")
+
+
+def _appointments(practice: PracticeFixture, statuses: list[str]) -> list[str]:
+    """Sessions of the clinician that started a minute ago (so they fall in this week, and are due)."""
+    client = practice.add_client(clinician="clinician")
+    start = datetime.now(UTC) - timedelta(minutes=1)
+    ids = []
+    with practice.admin.store.write(practice.users["admin"]) as s:
+        kind = AppointmentType(name="Individual therapy", category="individual", default_minutes=50)
+        s.add(kind)
+        s.flush()
+        for status in statuses:
+            a = Appointment(client_id=client.id, provider_id=practice.users["clinician"], type_id=kind.id,
+                            start_at=start, end_at=start + timedelta(minutes=50),
+                            start_local=start.astimezone(ET).replace(tzinfo=None), time_zone="America/New_York",
+                            status=status, booked_at=start - timedelta(days=3))
+            s.add(a)
+            s.flush()
+            ids.append(a.id)
+    return ids
+
+
+def _page(qtbot: QtBot, practice: PracticeFixture, key: str) -> tuple[DashboardPage, EventBridge]:
+    session = practice.session_for(key)
+    bridge = EventBridge(session.events)
+    page = DashboardPage(session, bridge)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    qtbot.waitUntil(lambda: page.board is not None, timeout=30_000)
+    return page, bridge
+
+
+def test_a_status_change_updates_the_clinicians_numbers_at_once(qtbot: QtBot, practice: PracticeFixture) -> None:
+    ids = _appointments(practice, ["completed", "completed", "checked_in", "scheduled"])
+    page, _bridge = _page(qtbot, practice, "clinician")
+    clinician = practice.users["clinician"]
+    before = page.value_of("kept_visit_rate", clinician)
+    assert before is not None and (before.numerator, before.denominator) == (3, 3)
+    assert page.tiles["kept_visit_rate"].value.text() == "100%"
+    with qtbot.waitSignal(page.sig_loaded, timeout=30_000):
+        AppointmentService(practice.session_for("admin")).no_show(ids[3])
+    after = page.value_of("kept_visit_rate", clinician)
+    assert after is not None and (after.numerator, after.denominator) == (3, 4)
+    assert page.tiles["kept_visit_rate"].value.text() == "75%"
+    assert page.tiles["no_show_rate"].value.text() == "25%"
+
+
+def test_the_team_table_drills_down_to_one_clinician(qtbot: QtBot, practice: PracticeFixture) -> None:
+    _appointments(practice, ["completed", "no_show"])
+    page, _bridge = _page(qtbot, practice, "supervisor")
+    assert page.table is not None
+    names = [page.model.row(i).name for i in range(page.model.rowCount())]
+    assert names == sorted(names) and "Casey Clinician" in names
+    assert "Owen Otherclin" not in names  # not on this supervisor's team
+    row = names.index("Casey Clinician")
+    with qtbot.waitSignal(page.sig_loaded, timeout=30_000):
+        page.table.doubleClicked.emit(page.model.index(row, 0))
+    assert page.drill == practice.users["clinician"]
+    assert page.back_button.isVisibleTo(page)
+    assert page.tiles["kept_visit_rate"].value.text() == "50%"
+
+
+def test_a_figure_lists_the_records_behind_it(qtbot: QtBot, practice: PracticeFixture) -> None:
+    _appointments(practice, ["completed", "no_show"])
+    page, _bridge = _page(qtbot, practice, "admin")
+    page.tiles["kept_visit_rate"].sig_explain.emit("kept_visit_rate")
+    breakdown = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ClinicianBreakdownDialog))
+    row = next(i for i in range(breakdown.model.rowCount()) if breakdown.model.row(i).name == "Casey Clinician")
+    breakdown._choose(breakdown.model.row(row).id)
+    qtbot.waitUntil(lambda: any(isinstance(w, EvidenceDialog) and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=30_000)
+    evidence = next(w for w in QApplication.topLevelWidgets() if isinstance(w, EvidenceDialog) and w.isVisible())
+    assert evidence.model.rowCount() == 2
+    assert sum(r.numerator for r in evidence.model.rows()) == 1
+
+
+def test_roles_without_a_productivity_dashboard_get_none(practice: PracticeFixture) -> None:
+    from mentalspace_desktop.services.dashboards import dashboard_kind
+
+    assert dashboard_kind(practice.session_for("front_desk")) is None
+    assert dashboard_kind(practice.session_for("billing")) is None
