@@ -42,6 +42,7 @@ from mentalspace_desktop.gui.qt import (
 )
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.services.accounts import PracticeService
+from mentalspace_desktop.services.dashboards import dashboard_kind
 from mentalspace_desktop.services.session import UserSession
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ class NavId:
     TYPES = "types"
     CLIENTS = "clients"
     MY_NOTES = "my_notes"
+    DASHBOARD = "dashboard"
     USERS = "users"
     AUDIT = "audit"
     SETTINGS = "settings"
@@ -73,6 +75,9 @@ class NavEntry:
     label: str
     resource: Resource | None  # None: every role
     action: Action
+    # A further condition for a screen not every role with the resource has yet (billing's
+    # revenue-cycle dashboard comes with billing).
+    offered: Callable[[UserSession], bool] | None = None
 
 
 NAV_ENTRIES = (
@@ -81,6 +86,8 @@ NAV_ENTRIES = (
     NavEntry(NavId.WAITLIST, "Waitlist", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.CLIENTS, "Clients", Resource.DEMOGRAPHICS, Action.READ),
     NavEntry(NavId.MY_NOTES, "My notes", Resource.NOTE_CONTENT, Action.WRITE),
+    NavEntry(NavId.DASHBOARD, "Dashboard", Resource.DASHBOARD, Action.READ,
+             offered=lambda session: dashboard_kind(session) is not None),
     NavEntry(NavId.HOURS, "Hours and time off", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.TYPES, "Appointment types", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.USERS, "Users", Resource.ADMINISTRATION, Action.WRITE),
@@ -99,7 +106,9 @@ SYNC_NAV_ENTRIES = (
 
 def nav_entries_for(session: UserSession, *, practice_mode: bool = False) -> list[NavEntry]:
     entries = NAV_ENTRIES + (SYNC_NAV_ENTRIES if practice_mode else ())
-    return [e for e in entries if e.resource is None or allows_any(session.actor.role, e.resource, e.action)]
+    return [e for e in entries
+            if (e.resource is None or allows_any(session.actor.role, e.resource, e.action))
+            and (e.offered is None or e.offered(session))]
 
 
 class NoticeBar(QFrame):
@@ -369,6 +378,13 @@ class MainWindow(QMainWindow):
             from mentalspace_desktop.gui.charting.my_notes import MyNotesPage
 
             return MyNotesPage(self.session, self.bridge)
+        if page_id == NavId.DASHBOARD:
+            from mentalspace_desktop.gui.dashboards.page import DashboardPage
+
+            dashboard = DashboardPage(self.session, self.bridge)
+            dashboard.sig_open_client.connect(self.open_client)
+            dashboard.sig_open_note.connect(self.open_note)
+            return dashboard
         if page_id == NavId.USERS:
             from mentalspace_desktop.gui.admin.users import UsersPage
 
@@ -457,6 +473,12 @@ class MainWindow(QMainWindow):
         dialog.sig_client_chosen.connect(self.open_client)
         dialog.open()
         return dialog
+
+    def open_note(self, note_id: str) -> None:
+        """Open a note in My notes (for those who write notes; others see its client's chart)."""
+        if NavId.MY_NOTES in self.nav_ids():
+            page = self.show_page(NavId.MY_NOTES)
+            page.open_note(note_id)  # type: ignore[attr-defined]
 
     def open_client(self, client_id: str) -> None:
         page = self.show_page(NavId.CLIENTS)

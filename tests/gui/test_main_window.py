@@ -21,11 +21,12 @@ pytestmark = pytest.mark.gui
 WAIT = 20_000
 
 EXPECTED_NAV = {
-    "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.HOURS, NavId.TYPES, NavId.USERS,
-              NavId.AUDIT, NavId.SETTINGS],
-    "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.MY_NOTES, NavId.HOURS,
-                   NavId.AUDIT],
-    "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.MY_NOTES, NavId.HOURS],
+    "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.DASHBOARD, NavId.HOURS,
+              NavId.TYPES, NavId.USERS, NavId.AUDIT, NavId.SETTINGS],
+    "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.MY_NOTES, NavId.DASHBOARD,
+                   NavId.HOURS, NavId.AUDIT],
+    "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.MY_NOTES, NavId.DASHBOARD,
+                  NavId.HOURS],
     "billing": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS],
     "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.HOURS],
 }
