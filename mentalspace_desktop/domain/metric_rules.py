@@ -38,6 +38,7 @@ class Appt:
     telehealth: bool
     local_day: date  # the session's date in the practice's time zone
     prime_minutes: int  # minutes of the session inside Monday–Thursday 9:00–17:00, local
+    recurring: bool = False  # an occurrence of a series (booked once, long before)
 
     @property
     def minutes(self) -> int:
@@ -171,8 +172,10 @@ def sessions_per_day(f: Facts) -> Iterator[Contribution]:
 
 @metric("average_lead_time")
 def average_lead_time(f: Facts) -> Iterator[Contribution]:
+    """How far ahead single bookings are made; a weekly series' later sessions would say only how long
+    ago the series was set up."""
     for a in f.appointments:
-        if a.booked_at is not None and a.status != "rescheduled" and a.booked_at <= a.start_at:
+        if a.booked_at is not None and not a.recurring and a.status != "rescheduled" and a.booked_at <= a.start_at:
             yield _appt(a, (a.start_at - a.booked_at).total_seconds() / 86400)
 
 

@@ -130,13 +130,15 @@ class MetricValue:
         return None if self.denominator == 0 else self.numerator / self.denominator
 
 
-def combine(values: Iterable[MetricValue], *, subject_id: str) -> dict[str, MetricValue]:
+def combine(values: Iterable[MetricValue], *, subject_id: str,
+            counts: frozenset[str] = frozenset()) -> dict[str, MetricValue]:
     """A team's or the practice's values: numerators and denominators summed per metric, so a team's
-    rate weighs each clinician by their volume (never an average of rates)."""
+    rate weighs each clinician by their volume (never an average of rates). A count (``counts``:
+    unsigned notes) is the sum of the counts."""
     sums: dict[str, tuple[float, float]] = {}
     for v in values:
         num, den = sums.get(v.metric_id, (0.0, 0.0))
-        sums[v.metric_id] = (num + v.numerator, den + v.denominator)
+        sums[v.metric_id] = (num + v.numerator, 1.0 if v.metric_id in counts else den + v.denominator)
     return {mid: MetricValue(mid, subject_id, num, den) for mid, (num, den) in sums.items()}
 
 

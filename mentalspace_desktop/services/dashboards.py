@@ -115,7 +115,7 @@ def refresh_clinician(session: UserSession, board: Dashboard, clinician_id: str,
     previous = metrics.compute(session, board.previous_period, today=today, clinician=clinician_id)
     fresh = _rows(table, previous, board.definitions)[0]
     rows = [fresh if r.id == clinician_id else r for r in board.rows]
-    totals = combine([v for r in rows for v in r.values.values()], subject_id="all")
+    totals = combine([v for r in rows for v in r.values.values()], subject_id="all", counts=metrics.COUNTS)
     return replace(board, rows=rows, totals=totals)
 
 

@@ -51,12 +51,13 @@ def _appointments(s: Session, lo: datetime, hi: datetime, subjects: frozenset[st
     a = Appointment
     rows = s.execute(
         select(a.id, a.provider_id, a.client_id, a.status, a.late_cancel, a.start_at, a.end_at, a.booked_at,
-               a.telehealth)
+               a.telehealth, a.series_id)
         .where(a.start_at >= lo, a.start_at < hi, a.deleted.is_(False), a.provider_id.in_(subjects))
     )
     return [
         Appt(r.id, r.provider_id, r.client_id, r.status, bool(r.late_cancel), r.start_at, r.end_at, r.booked_at,
-             bool(r.telehealth), r.start_at.astimezone(zone).date(), _prime_minutes(r.start_at, r.end_at, zone))
+             bool(r.telehealth), r.start_at.astimezone(zone).date(), _prime_minutes(r.start_at, r.end_at, zone),
+             r.series_id is not None)
         for r in rows
     ]
 

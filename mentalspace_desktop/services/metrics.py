@@ -28,6 +28,7 @@ from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.models import Practice, User
 
 PROVIDER_ROLES = (Role.CLINICIAN.value, Role.SUPERVISOR.value)
+COUNTS = frozenset(metric_rules.COUNT_METRICS)
 
 
 @cache
@@ -104,7 +105,7 @@ def compute(session: UserSession, period: Period, *, today: date, clinician: str
         zone = _zone(s.scalar(select(Practice)))
         facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen), zone=zone)
     values = metric_rules.evaluate(facts, wanted)
-    return MetricTable(period, chosen, values, combine(values, subject_id="all"))
+    return MetricTable(period, chosen, values, combine(values, subject_id="all", counts=COUNTS))
 
 
 def explain(session: UserSession, period: Period, *, today: date, metric_id: str,

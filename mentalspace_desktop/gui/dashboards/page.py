@@ -121,7 +121,6 @@ class DashboardPage(QWidget):
         label.setBuddy(self.period_box)
         for kind in PERIODS:
             self.period_box.addItem(PERIOD_LABELS[kind], kind)
-        self.period_box.currentIndexChanged.connect(self._period_changed)
         self.from_edit, self.until_edit = QDateEdit(), QDateEdit()
         for edit, name in ((self.from_edit, "From"), (self.until_edit, "Until")):
             edit.setCalendarPopup(True)
@@ -129,6 +128,9 @@ class DashboardPage(QWidget):
             edit.setAccessibleName(name)
             edit.setEnabled(False)
             edit.dateChanged.connect(lambda _d: self._custom_changed())
+        first = period_for(PERIODS[0], _today())
+        self._show_dates(first.start, first.end)
+        self.period_box.currentIndexChanged.connect(self._period_changed)
         self.compare_label = QLabel("")
         self.compare_label.setProperty("role", "hint")
         self.back_button = QPushButton("← Back to the team" if self.kind is DashboardKind.TEAM else "← Back to all")
@@ -226,16 +228,21 @@ class DashboardPage(QWidget):
         return p.start, p.end
 
     def _period_changed(self) -> None:
-        custom = self.period_box.currentData() is PeriodKind.CUSTOM
-        if custom:
-            start, end = period_for(PeriodKind.MONTH, _today()).start, _today()
-            for edit, day in ((self.from_edit, start), (self.until_edit, end)):
-                edit.blockSignals(True)
-                edit.setDate(QDate(day.year, day.month, day.day))
-                edit.blockSignals(False)
+        """The date fields always show the period's days; they are editable for a custom period."""
+        kind = self.period_box.currentData()
+        custom = kind is PeriodKind.CUSTOM
+        if not custom:
+            chosen = period_for(PeriodKind(kind), _today())
+            self._show_dates(chosen.start, chosen.end)
         self.from_edit.setEnabled(custom)
         self.until_edit.setEnabled(custom)
         self.reload()
+
+    def _show_dates(self, start: date, end: date) -> None:
+        for edit, day in ((self.from_edit, start), (self.until_edit, end)):
+            edit.blockSignals(True)
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.blockSignals(False)
 
     def _custom_changed(self) -> None:
         if self.period_box.currentData() is PeriodKind.CUSTOM:

@@ -10,6 +10,7 @@ from typing import Any
 
 from mentalspace_desktop.domain.metrics import Direction, MetricDefinition, MetricValue, Status
 from mentalspace_desktop.gui.qt import (
+    QApplication,
     QColor,
     QFrame,
     QLabel,
@@ -23,10 +24,18 @@ from mentalspace_desktop.gui.qt import (
 )
 from mentalspace_desktop.gui.qt_charts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
 from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.gui.theme import current_theme
 from mentalspace_desktop.services.dashboards import ClinicianRow
 
 STATUS_WORDS = {Status.ON_TRACK: "On track", Status.REVIEW: "Review", Status.URGENT: "Urgent",
                 Status.NO_DATA: "No data"}
+# Column titles of the clinicians table: short, with the full name and formula in the tooltip.
+SHORT_NAMES = {
+    "kept_visit_rate": "Kept visits", "no_show_rate": "No-shows", "cancellation_rate": "Cancelled",
+    "schedule_fill_rate": "Fill rate", "same_day_documentation_rate": "Same-day notes",
+    "unsigned_note_backlog": "Unsigned > 7 d", "treatment_plan_currency": "Plans current",
+    "supervision_note_timeliness": "Co-signed ≤ 7 d",
+}
 
 
 def delta_text(definition: MetricDefinition, now: MetricValue | None, before: MetricValue | None) -> str:
@@ -77,7 +86,7 @@ class MetricTile(QFrame):
         self.value.setText(self.definition.format(value))
         basis = "" if now is None or self.definition.unit in ("count",) else \
             f" ({now.numerator:.0f} of {now.denominator:.0f})" if self.definition.unit == "percent" else ""
-        self.status.setText(STATUS_WORDS[status] + basis)
+        self.status.setText("" if status is Status.NO_DATA else STATUS_WORDS[status] + basis)
         self.status.setProperty("status", status.name.lower())
         self.setProperty("status", status.name.lower())
         self.delta.setText(delta_text(self.definition, now, before))
@@ -106,7 +115,14 @@ class ClinicianTableModel(RowsModel[ClinicianRow]):
         super().__init__(parent)
         self.definitions = definitions
         self.metric_ids = metric_ids
-        self.headers = ("Clinician", *(definitions[m].name for m in metric_ids), "Status")
+        self.headers = ("Clinician", *(SHORT_NAMES.get(m, definitions[m].name) for m in metric_ids), "Status")
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        metric_id = self.metric_at(section)
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and metric_id:
+            definition = self.definitions[metric_id]
+            return f"{definition.name}: {definition.formula}"
+        return super().headerData(section, orientation, role)
 
     def metric_at(self, column: int) -> str | None:
         return self.metric_ids[column - 1] if 1 <= column <= len(self.metric_ids) else None
@@ -131,12 +147,22 @@ class ClinicianTableModel(RowsModel[ClinicianRow]):
         if role == Qt.ItemDataRole.ForegroundRole:
             status = row.status if metric_id is None else self.definitions[metric_id].status(
                 None if (v := row.values.get(metric_id)) is None else v.value)
-            return STATUS_COLOURS.get(status)
+            return status_colour(status)
         return None
 
 
-# Readable on both themes' table backgrounds (checked by the screen check's contrast rule).
-STATUS_COLOURS = {Status.URGENT: QColor("#c0392b"), Status.REVIEW: QColor("#b06000")}
+# Readable on each theme's table background (at least 4.5:1, as the screen check requires).
+STATUS_COLOURS = {
+    "light": {Status.URGENT: "#a61b1b", Status.REVIEW: "#7a4a00"},
+    "dark": {Status.URGENT: "#ff9a8f", Status.REVIEW: "#f0c060"},
+}
+
+
+def status_colour(status: Status) -> QColor | None:
+    app = QApplication.instance()
+    name = current_theme(app) if isinstance(app, QApplication) else "light"
+    colour = STATUS_COLOURS.get(name, STATUS_COLOURS["light"]).get(status)
+    return None if colour is None else QColor(colour)
 
 
 class TrendChart(QChartView):
@@ -165,7 +191,7 @@ class TrendChart(QChartView):
         for i, label in enumerate(labels):
             if i % 3 == 0 or i == len(labels) - 1:
                 x_axis.append(label, i)
-        x_axis.setRange(0, max(1, len(labels) - 1))
+        x_axis.setRange(-0.4, max(1, len(labels) - 1) + 0.4)  # room for the first and last labels
         y_axis = QValueAxis()
         y_axis.setRange(0, 100)
         y_axis.setLabelFormat("%d%%")
