@@ -28,6 +28,7 @@ from mentalspace_desktop.gui.qt import (
     QLabel,
     QPushButton,
     QScrollArea,
+    Qt,
     QTableView,
     QTimer,
     QVBoxLayout,
@@ -62,8 +63,8 @@ COMPLIANCE = ("informed_consent_currency", "minor_consent_compliance", "teleheal
 TABLE_COLUMNS = {
     DashboardKind.TEAM: ("kept_visit_rate", "no_show_rate", "unsigned_note_backlog", "same_day_documentation_rate",
                          "supervision_note_timeliness"),
-    DashboardKind.PRACTICE: ("kept_visit_rate", "no_show_rate", "cancellation_rate", "schedule_fill_rate",
-                             "same_day_documentation_rate", "unsigned_note_backlog", "treatment_plan_currency"),
+    DashboardKind.PRACTICE: ("kept_visit_rate", "no_show_rate", "schedule_fill_rate", "same_day_documentation_rate",
+                             "unsigned_note_backlog", "treatment_plan_currency"),
 }
 PERIODS = (PeriodKind.THIS_WEEK, PeriodKind.LAST_WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.CUSTOM)
 PERIOD_LABELS = {PeriodKind.THIS_WEEK: "This week", PeriodKind.LAST_WEEK: "Last week",
@@ -155,6 +156,7 @@ class DashboardPage(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # tiles wrap instead
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
 
@@ -212,6 +214,8 @@ class DashboardPage(QWidget):
         grid = QGridLayout(box)
         grid.setSpacing(10)
         columns = 4
+        for column in range(columns):
+            grid.setColumnStretch(column, 1)
         for i, metric_id in enumerate(metric_ids):
             tile = MetricTile(definitions[metric_id])
             tile.sig_explain.connect(self.explain)

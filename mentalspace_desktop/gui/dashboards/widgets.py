@@ -75,8 +75,12 @@ class MetricTile(QFrame):
         self.delta = QLabel("")
         self.delta.setProperty("role", "hint")
         self.delta.setWordWrap(True)
+        self.name.setWordWrap(True)
+        self.status.setWordWrap(True)
         for w in (self.name, self.value, self.status, self.delta):
             layout.addWidget(w)
+        layout.addStretch(1)
+        self.setMinimumWidth(150)
         self.setToolTip(f"{definition.formula}\nBenchmark: {definition.format(definition.benchmark)}. "
                         "Click to see the records counted.")
 
