@@ -31,6 +31,7 @@ from mentalspace_desktop.services.events import AuditDidAppend
 from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.audit_anchor import HUB_HEAD_KEY, parse_head
+from mentalspace_desktop.store.backup import read_manifest
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.files import open_private
 from mentalspace_desktop.store.models import AuditEntry, Client, SyncState, User
@@ -79,9 +80,8 @@ def _record_head_repair(session: Session, store: Store, recorded: tuple[int, str
                         log_head: tuple[int, str], missing: bool, at: datetime | None) -> tuple[int, str]:
     if recorded is None:
         action = HEAD_MISSING
-        summary = ("the chain head was missing or unreadable and was rebuilt from the log "
-                   f"(entry {log_head[0]})" if missing else
-                   f"the chain head was unreadable and was rebuilt from the log (entry {log_head[0]})")
+        summary = (f"the chain head was {'missing' if missing else 'unreadable'} and was rebuilt from the log "
+                   f"(entry {log_head[0]})")
     else:
         action = HEAD_MISMATCH
         summary = (f"the chain head named entry {recorded[0]} ({recorded[1][:12]}…) but the log ended at "
@@ -233,8 +233,6 @@ def save_anchor(session: UserSession, out: Path) -> Path:
 
 def read_anchor(path: Path, store_id: str) -> Anchor:
     """The heads in an anchor file, or in a backup (each backup carries the heads of its moment)."""
-    from mentalspace_desktop.store.backup import read_manifest
-
     path = Path(path)
     if not path.is_file():
         raise ValidationError({"anchor": "not found"}, f"There is no anchor file at {path}.")
@@ -255,6 +253,9 @@ def read_anchor(path: Path, store_id: str) -> Anchor:
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             raise ValidationError({"anchor": "unreadable"},
                                   f"{path} is not a MentalSpace audit anchor or backup.") from None
+    if not heads:
+        raise ValidationError({"anchor": "no heads"}, f"{path} holds no audit chain heads (a backup made by an "
+                              "older version carries none); use a newer backup or an anchor file.")
     if found_id != store_id:
         raise ValidationError({"anchor": "other store"},
                               f"{path} belongs to another practice's store, not this one.")

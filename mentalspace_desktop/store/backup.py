@@ -170,11 +170,6 @@ def _move_beside(built: Path, part: Path) -> None:
         os.fsync(dst.fileno())
 
 
-def read_audit_heads(path: Path) -> AuditHeads:
-    """The audit chain heads a backup carries (empty for a backup made before backups carried them)."""
-    return read_manifest(Path(path)).audit_heads
-
-
 def _check_looks_like_backup(path: Path) -> None:
     """Refuse a file whose first bytes are not a zip whose first member is our manifest."""
     with path.open("rb") as handle:

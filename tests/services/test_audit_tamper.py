@@ -7,6 +7,7 @@ anchors kept off the workstation: an exported anchor file, a backup, the hub's a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -116,8 +117,6 @@ def test_the_tail_cut_with_the_head_moved_back(busy: PracticeFixture, tmp_path: 
 
 
 def reasons_made_at(anchor: Path) -> str:
-    import json
-
     return str(json.loads(anchor.read_text(encoding="utf-8"))["made_at"])
 
 
@@ -199,8 +198,8 @@ def test_the_head_the_hub_acknowledged_is_checked(busy: PracticeFixture) -> None
 
 def test_an_anchor_from_another_store_is_refused(busy: PracticeFixture, tmp_path: Path) -> None:
     anchor = tmp_path / "anchor.json"
-    anchor.write_text('{"magic": "mentalspace-audit-anchor", "format": 1, "store_id": "other", "heads": {}}',
-                      encoding="utf-8")
+    anchor.write_text(json.dumps({"magic": "mentalspace-audit-anchor", "format": 1, "store_id": "other",
+                                  "heads": {"d": {"seq": 1, "hash": "0"}}}), encoding="utf-8")
     with pytest.raises(ValidationError, match="another practice"):
         check_audit_log(busy.admin, [anchor])
     anchor.write_text("not json", encoding="utf-8")

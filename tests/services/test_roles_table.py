@@ -254,7 +254,12 @@ def test_supervisor_reads_only_the_teams_audit(world: World) -> None:
     ClientService(p.session_for("other_clinician")).get(world.clients["of_other"])
     ClientService(p.session_for("front_desk")).get(world.clients["of_other"])
     entries = AuditService(p.session_for("supervisor")).entries(AuditFilter())
-    assert {e.username for e in entries} == {"sup", "clin"}
+    # Their team's own activity, and anyone's entries about the team's clients (the administrator
+    # registered them); the front desk's view of another clinician's client stays out of sight.
+    assert {e.username for e in entries} == {"sup", "clin", "admin"}
+    team_clients = {world.clients["of_supervisor"], world.clients["of_clinician"]}
+    assert all(e.client_id in team_clients for e in entries if e.username == "admin")
+    assert all(e.client_id != world.clients["of_other"] for e in entries)
     assert {
         e.username for e in AuditService(p.session_for("supervisor")).entries(AuditFilter(action="view"))
     } == {"sup", "clin"}
