@@ -23,6 +23,9 @@ from mentalspace_desktop.store.models import NoteBody, OutboxEntry
 from mentalspace_desktop.store.signing import Signer, new_private_key
 from mentalspace_desktop.sync.engine import SyncEngine
 from mentalspace_desktop.sync.enroll import open_client
+from mentalspace_desktop.sync.outbox_reader import pending_count
+from mentalspace_desktop.sync.relogin import sign_in_again
+from mentalspace_desktop.sync.signing import SigningKeyNeeded
 from tests import signing_keys
 from tests.factories import PracticeTemplate, add_note, sign_note
 from tests.sync.conftest import MemoryKeyring
@@ -187,3 +190,29 @@ def test_a_refused_change_at_the_shared_workstation_carries_no_note_text(world: 
             assert "SECRET-WORDS-42" not in json.dumps([e.row for e in s.scalars(select(OutboxEntry))])
     finally:
         clinician.close()
+
+
+def test_after_the_update_changes_wait_for_their_authors_hub_sign_in(world: World) -> None:
+    """Someone who worked here before keys existed: their new changes wait (never lost, never sent to
+    be refused) and the app asks them for the hub sign-in that registers their key; then they go."""
+    desk = world.desk("admin")
+    assert desk.sync().ok
+    store, slots = desk.session.store, desk.session.slots
+    world.hub.sql("DELETE FROM hub_signing_keys WHERE device_id = :d", d=store.device_id)
+    data = json.loads(slots.path.read_text())
+    data["slots"]["admin"]["signing"]["registered"] = []  # as a slot made before this version
+    slots.path.write_text(json.dumps(data))
+
+    waiting = register(desk, "Waits")
+    report = desk.sync()
+    assert isinstance(report.failure, SigningKeyNeeded), report.log_line()
+    assert report.pushed == 0 and pending_count(store) >= 1
+    assert world.hub.sql("SELECT id FROM clients WHERE id = :c", c=waiting) == []
+
+    sign_in_again(store, username="admin", password="Quiet-Maple-Orchard-17", code=world.code("admin"),
+                  client=desk.client)
+    report = desk.sync()
+    assert report.ok and report.rejected == 0, report.log_line()
+    assert pending_count(store) == 0
+    assert world.hub.sql("SELECT updated_by FROM clients WHERE id = :c", c=waiting) == [
+        (desk.session.actor.user_id,)]
