@@ -10,8 +10,6 @@ no answer carries a row the workstation may not hold — above all not the note'
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,10 +25,10 @@ from mentalspace_desktop.sync.outbox_reader import pending_count
 from mentalspace_desktop.sync.relogin import sign_in_again
 from mentalspace_desktop.sync.signing import SigningKeyNeeded
 from tests import signing_keys
-from tests.factories import PracticeTemplate, add_note, sign_note
-from tests.sync.conftest import MemoryKeyring
+from tests.factories import add_note, sign_note
 from tests.sync.hubproc import HUB_APP
 from tests.sync.test_end_to_end import World, register
+from tests.sync.test_end_to_end import world as world  # noqa: F401  (the fixture)
 from tests.sync.test_shared_workstation import admin_user_id, first_sign_in, front_desk
 
 pytestmark = [
@@ -40,14 +38,6 @@ pytestmark = [
 
 NOTE_TEXT = "Client disclosed SECRET-WORDS-42 in session"
 DESK_PASSWORD = "Blue-Heron-Lantern-42"
-
-
-@pytest.fixture
-def world(tmp_path: Path, practice_template: PracticeTemplate,
-          memory_keyring: MemoryKeyring) -> Iterator[World]:
-    w = World(tmp_path, practice_template)
-    yield w
-    w.close()
 
 
 class Attacker:
