@@ -9,6 +9,7 @@ no answer carries a row the workstation may not hold — above all not the note'
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -98,6 +99,10 @@ def test_front_desk_token_cannot_write_as_the_clinician(world: World) -> None:
     try:
         before = body_on_hub(world, body_id)
         attacker = Attacker(world, desk.session.store.device_id)
+        # The practice's clinical key: handed to the clinician's verified sign-in here, never to the desk.
+        [(hub_key,)] = world.hub.sql("SELECT value FROM hub_settings WHERE key = 'clinical_key'")
+        assert clinician.clinical_key is not None and base64.b64encode(clinician.clinical_key).decode() == hub_key
+        assert attacker.tokens.get("clinical_key") is None
         forged = attacker.change("note_bodies", body_id, {"body": ["", "replaced by the front desk"]}, author=clin)
         unsigned = attacker.push(forged)
         assert unsigned["results"][0]["outcome"] == "rejected"
