@@ -145,6 +145,7 @@ class SyncEngine:
         self.page_size = page_size
         self.push_batch = push_batch
         self.device_clock = device_clock  # compared by the hub; ordering never uses it
+        self.waiting: signing.Waiting | None = None  # changes held for a signing key (sync/signing.py)
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -161,6 +162,8 @@ class SyncEngine:
             self._after_restore(report)
             self._push_all(report)
             self._pull_all(report)
+            if self.waiting is not None and self.waiting.author_id == self.user_id:
+                raise self.waiting.for_author()  # the app asks for the hub sign-in that registers it
         except DeviceRevoked as exc:
             self._finish(report, clock, exc)
             self._destroy_local_keys(exc)
@@ -296,6 +299,7 @@ class SyncEngine:
                 batch, waiting = signing.pushable(self.store, pending_batch(self.store, self.push_batch))
                 if waiting is not None and not batch and signing.register_vouched(self.store, self.client):
                     continue  # colleagues an administrator created here: their changes may go now
+                self.waiting = waiting
                 if waiting is not None and waiting.message not in report.warnings:
                     report.warnings.append(waiting.message)
                 if not batch:

@@ -24,7 +24,14 @@ from mentalspace_desktop.store.keyslots import KeySlots, OpenedSlot
 from mentalspace_desktop.store.models import OutboxEntry, User
 from mentalspace_desktop.store.signing import Signer, install, new_private_key
 from mentalspace_desktop.sync.client import HubClient
-from mentalspace_desktop.sync.errors import HubRejected
+from mentalspace_desktop.sync.errors import AuthExpired, HubRejected
+
+
+class SigningKeyNeeded(AuthExpired):
+    """The person syncing has changes waiting for their key's registration: a hub sign-in does it.
+
+    An AuthExpired, so the app asks for the hub sign-in exactly as when the sign-in has lapsed.
+    """
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,10 @@ class Waiting:
     def message(self) -> str:
         return (f"{self.count} change(s) wait for {self.author_name} to sign in to the hub on this "
                 "workstation (their signing key is not registered yet); nothing is lost.")
+
+    def for_author(self) -> SigningKeyNeeded:
+        return SigningKeyNeeded(f"{self.count} change(s) wait until you sign in to the hub on this "
+                                "workstation once more (it registers your signing key here). Nothing is lost.")
 
 
 def pushable(store: Store, batch: Sequence[OutboxEntry]) -> tuple[list[OutboxEntry], Waiting | None]:
@@ -156,4 +167,5 @@ def clinical_key_of(answer: dict[str, Any]) -> bytes | None:
     return key if len(key) == 32 else None
 
 
-__all__ = ["Waiting", "clinical_key_of", "login_fields", "open_for_login", "pushable", "take_login_answer"]
+__all__ = ["SigningKeyNeeded", "Waiting", "clinical_key_of", "install_opened", "login_fields", "open_for_login",
+           "pushable", "register_vouched", "take_login_answer"]

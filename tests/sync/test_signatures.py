@@ -9,9 +9,8 @@ no answer carries a row the workstation may not hold — above all not the note'
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,11 +22,14 @@ from mentalspace_desktop.store.models import NoteBody, OutboxEntry
 from mentalspace_desktop.store.signing import Signer, new_private_key
 from mentalspace_desktop.sync.engine import SyncEngine
 from mentalspace_desktop.sync.enroll import open_client
+from mentalspace_desktop.sync.outbox_reader import pending_count
+from mentalspace_desktop.sync.relogin import sign_in_again
+from mentalspace_desktop.sync.signing import SigningKeyNeeded
 from tests import signing_keys
-from tests.factories import PracticeTemplate, add_note, sign_note
-from tests.sync.conftest import MemoryKeyring
+from tests.factories import add_note, sign_note
 from tests.sync.hubproc import HUB_APP
 from tests.sync.test_end_to_end import World, register
+from tests.sync.test_end_to_end import world as world  # noqa: F401  (the fixture)
 from tests.sync.test_shared_workstation import admin_user_id, first_sign_in, front_desk
 
 pytestmark = [
@@ -37,14 +39,6 @@ pytestmark = [
 
 NOTE_TEXT = "Client disclosed SECRET-WORDS-42 in session"
 DESK_PASSWORD = "Blue-Heron-Lantern-42"
-
-
-@pytest.fixture
-def world(tmp_path: Path, practice_template: PracticeTemplate,
-          memory_keyring: MemoryKeyring) -> Iterator[World]:
-    w = World(tmp_path, practice_template)
-    yield w
-    w.close()
 
 
 class Attacker:
@@ -66,7 +60,7 @@ class Attacker:
         answer = requests.post(f"{self.url}/v1/sync/push", json={"changes": list(changes)}, timeout=10,
                                headers={"Authorization": f"Bearer {self.tokens['access_token']}"})
         assert answer.status_code == 200, answer.text
-        return answer.json()  # type: ignore[no-any-return]
+        return dict(answer.json())
 
     def change(self, table: str, row_id: str, changes: dict[str, list[Any]], *, author: str, op: str = "update",
                base: int | None = None) -> dict[str, Any]:
@@ -105,6 +99,10 @@ def test_front_desk_token_cannot_write_as_the_clinician(world: World) -> None:
     try:
         before = body_on_hub(world, body_id)
         attacker = Attacker(world, desk.session.store.device_id)
+        # The practice's clinical key: handed to the clinician's verified sign-in here, never to the desk.
+        [(hub_key,)] = world.hub.sql("SELECT value FROM hub_settings WHERE key = 'clinical_key'")
+        assert clinician.clinical_key is not None and base64.b64encode(clinician.clinical_key).decode() == hub_key
+        assert attacker.tokens.get("clinical_key") is None
         forged = attacker.change("note_bodies", body_id, {"body": ["", "replaced by the front desk"]}, author=clin)
         unsigned = attacker.push(forged)
         assert unsigned["results"][0]["outcome"] == "rejected"
@@ -140,20 +138,23 @@ def test_front_desk_token_cannot_write_an_audit_entry_naming_the_administrator(w
     desk = front_desk(world)
     admin_id = admin_user_id(desk, "admin")
     attacker = Attacker(world, desk.session.store.device_id)
-    entry = {"id": new_id(), "seq": 1, "at": "2026-11-30T03:04:05+00:00", "workstation": "front", "user_id": admin_id,
-             "username": "admin", "action": "export", "record_type": "client", "summary": "exported 230 clients",
-             "prev_hash": "0" * 64, "hash": "1" * 64, "deleted": False}
+    entry_id = new_id()
+    entry: dict[str, Any] = {
+        "id": entry_id, "seq": 1, "at": "2026-11-30T03:04:05+00:00", "workstation": "front", "user_id": admin_id,
+        "username": "admin", "action": "export", "record_type": "client", "summary": "exported 230 clients",
+        "prev_hash": "0" * 64, "hash": "1" * 64, "deleted": False,
+    }
     insert = {k: [None, v] for k, v in entry.items()}
-    answer = attacker.push(attacker.change("audit_log", entry["id"], insert, author=admin_id, op="insert"))
+    answer = attacker.push(attacker.change("audit_log", entry_id, insert, author=admin_id, op="insert"))
     assert answer["results"][0]["outcome"] == "rejected", answer
 
     # Signed by the front desk, as the front desk, but naming the administrator: still refused.
-    as_desk = signing_keys.sign(attacker.change("audit_log", entry["id"], insert, author=attacker.user_id,
+    as_desk = signing_keys.sign(attacker.change("audit_log", entry_id, insert, author=attacker.user_id,
                                                 op="insert"), attacker.own)
     answer = attacker.push(as_desk)
     assert answer["results"][0]["outcome"] == "rejected"
     assert "naming a person must be signed by that person" in answer["results"][0]["reason"]
-    assert world.hub.sql("SELECT id FROM audit_log WHERE id = :e", e=entry["id"]) == []
+    assert world.hub.sql("SELECT id FROM audit_log WHERE id = :e", e=entry_id) == []
 
 
 def test_a_refused_change_at_the_shared_workstation_carries_no_note_text(world: World) -> None:
@@ -187,3 +188,29 @@ def test_a_refused_change_at_the_shared_workstation_carries_no_note_text(world: 
             assert "SECRET-WORDS-42" not in json.dumps([e.row for e in s.scalars(select(OutboxEntry))])
     finally:
         clinician.close()
+
+
+def test_after_the_update_changes_wait_for_their_authors_hub_sign_in(world: World) -> None:
+    """Someone who worked here before keys existed: their new changes wait (never lost, never sent to
+    be refused) and the app asks them for the hub sign-in that registers their key; then they go."""
+    desk = world.desk("admin")
+    assert desk.sync().ok
+    store, slots = desk.session.store, desk.session.slots
+    world.hub.sql("DELETE FROM hub_signing_keys WHERE device_id = :d", d=store.device_id)
+    data = json.loads(slots.path.read_text())
+    data["slots"]["admin"]["signing"]["registered"] = []  # as a slot made before this version
+    slots.path.write_text(json.dumps(data))
+
+    waiting = register(desk, "Waits")
+    report = desk.sync()
+    assert isinstance(report.failure, SigningKeyNeeded), report.log_line()
+    assert report.pushed == 0 and pending_count(store) >= 1
+    assert world.hub.sql("SELECT id FROM clients WHERE id = :c", c=waiting) == []
+
+    sign_in_again(store, username="admin", password="Quiet-Maple-Orchard-17", code=world.code("admin"),
+                  client=desk.client)
+    report = desk.sync()
+    assert report.ok and report.rejected == 0, report.log_line()
+    assert pending_count(store) == 0
+    assert world.hub.sql("SELECT updated_by FROM clients WHERE id = :c", c=waiting) == [
+        (desk.session.actor.user_id,)]
