@@ -105,7 +105,7 @@ def _join(files: StoreFiles, args: argparse.Namespace, creds: Credentials) -> in
                   f"it, then run mentalspace connect --data-dir {files.data_dir} again to take the first copy")
             return EXIT_OK
         report = first_sync(device)
-        if not report.ok or report.interrupted:
+        if not report.ok or report.interrupted or unfinished(files):
             print(report.log_line(), file=sys.stderr)
             print(f"the first copy is not complete; run mentalspace connect --data-dir {files.data_dir} "
                   "again to continue it", file=sys.stderr)

@@ -7,37 +7,18 @@ the hub sign-in lasts one run, and the warning about it is printed once per run,
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyotp
 import pytest
 
 from mentalspace_desktop.sync.credentials import NO_KEYRING_MESSAGE
-from tests.cli.conftest import run_cli
+from tests.cli.conftest import Codes, run_cli
 from tests.factories import ADMIN_PASSWORD, PracticeTemplate
 from tests.sync.hubproc import Hub
 
+pytestmark = pytest.mark.slow  # a hub process, three runs of the console script, fresh one-time codes
 NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-
-
-class Steps:
-    """Fresh one-time codes for one secret: the hub accepts one 30 s step either side of its clock,
-    each step once, in increasing order; so three sign-ins in a row need no waiting."""
-
-    def __init__(self, secret: str) -> None:
-        self.totp = pyotp.TOTP(secret)
-        self.last = -(10**9)
-
-    def code(self) -> str:
-        while True:
-            now = int(time.time()) // 30
-            step = max(now - 1, self.last + 1)
-            if step <= now + 1:
-                self.last = step
-                return str(self.totp.generate_otp(step))
-            time.sleep(30 - time.time() % 30 + 0.1)
 
 
 @pytest.fixture
@@ -52,13 +33,13 @@ def hub(tmp_path: Path, practice_template: PracticeTemplate) -> Iterator[Hub]:
 def test_connect_in_an_empty_folder_joins_then_takes_the_first_copy(
     hub: Hub, practice_template: PracticeTemplate, tmp_path: Path
 ) -> None:
-    steps = Steps(practice_template.admin_totp_secret)
+    codes, secret = Codes(), practice_template.admin_totp_secret  # a fresh step for each sign-in
     folder = tmp_path / "new-workstation"
     password = tmp_path / "pw"
     password.write_text(ADMIN_PASSWORD + "\n")
     who = ["--data-dir", folder, "--user", "admin", "--password-file", password]
 
-    joined = run_cli("connect", *who, "--hub", hub.url, "--totp", steps.code(), env=NO_KEYRING)
+    joined = run_cli("connect", *who, "--hub", hub.url, "--totp", codes.fresh(secret), env=NO_KEYRING)
     assert joined.returncode == 0, joined.stderr
     found = re.search(r"joined \S+ as device (\S+); ask an administrator to approve it", joined.stdout)
     assert found, joined.stdout
@@ -67,14 +48,14 @@ def test_connect_in_an_empty_folder_joins_then_takes_the_first_copy(
     assert (folder / "store.db").exists() and (folder / "first-sync.pending").exists()
 
     hub.approve(device_id)
-    copied = run_cli("connect", *who, "--hub", hub.url, "--totp", steps.code(), env=NO_KEYRING)
+    copied = run_cli("connect", *who, "--hub", hub.url, "--totp", codes.fresh(secret), env=NO_KEYRING)
     assert copied.returncode == 0, copied.stdout + copied.stderr
     assert f"continuing to set up device {device_id}" in copied.stdout
     assert re.search(r"^sync ok: ", copied.stdout, re.M) and "admin can now sign in" in copied.stdout
     assert (copied.stdout + copied.stderr).count(NO_KEYRING_MESSAGE) == 1
     assert not (folder / "first-sync.pending").exists()
 
-    synced = run_cli("sync", *who, "--totp", steps.code(), env=NO_KEYRING)
+    synced = run_cli("sync", *who, "--totp", codes.fresh(secret), env=NO_KEYRING)
     assert synced.returncode == 0, synced.stdout + synced.stderr
     assert synced.stdout.strip().splitlines()[-1].startswith("sync ok: ")
     assert (synced.stdout + synced.stderr).count(NO_KEYRING_MESSAGE) == 1

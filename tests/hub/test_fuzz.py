@@ -160,8 +160,13 @@ def run_schemathesis(hub: FuzzHub, who: str) -> tuple[int, str, dict[str, Any]]:
     ]
     if hub.tokens[who]:
         command += ["--header", f"Authorization: Bearer {hub.tokens[who]}"]
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run(  # in the report folder: schemathesis keeps a cache where it runs
+        command,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "NO_COLOR": "1"},
+        cwd=hub.report_dir,
     )
     data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
     return done.returncode, done.stdout + done.stderr, data
