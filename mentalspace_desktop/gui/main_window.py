@@ -53,6 +53,7 @@ class NavId:
     TODAY = "today"
     SCHEDULE = "schedule"
     WAITLIST = "waitlist"
+    GROUPS = "groups"
     HOURS = "hours"
     TYPES = "types"
     CLIENTS = "clients"
@@ -77,6 +78,7 @@ NAV_ENTRIES = (
     NavEntry(NavId.TODAY, "Today", Resource.SCHEDULE, Action.READ),
     NavEntry(NavId.SCHEDULE, "Schedule", Resource.SCHEDULE_BUSY_FREE, Action.READ),
     NavEntry(NavId.WAITLIST, "Waitlist", Resource.SCHEDULE, Action.WRITE),
+    NavEntry(NavId.GROUPS, "Groups", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.CLIENTS, "Clients", Resource.DEMOGRAPHICS, Action.READ),
     NavEntry(NavId.HOURS, "Hours and time off", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.TYPES, "Appointment types", Resource.ADMINISTRATION, Action.WRITE),
@@ -313,7 +315,7 @@ class MainWindow(QMainWindow):
     def _make_page(self, page_id: str) -> QWidget:
         if page_id in (NavId.SYNC, NavId.CONFLICTS, NavId.DEVICES, NavId.HUB_LOG):
             return self._make_sync_page(page_id)
-        if page_id in (NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.HOURS, NavId.TYPES):
+        if page_id in (NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.HOURS, NavId.TYPES):
             return self._make_schedule_page(page_id)
         if page_id == NavId.CLIENTS:
             from mentalspace_desktop.gui.clients import ClientsPage
@@ -343,6 +345,10 @@ class MainWindow(QMainWindow):
             from mentalspace_desktop.gui.calendar.waitlist import WaitlistPage
 
             return WaitlistPage(self.session, self.bridge)
+        if page_id == NavId.GROUPS:
+            from mentalspace_desktop.gui.calendar.groups import GroupsPage
+
+            return GroupsPage(self.session, self.bridge)
         if page_id == NavId.HOURS:
             from mentalspace_desktop.gui.calendar.time_off import TimeOffPage
 
