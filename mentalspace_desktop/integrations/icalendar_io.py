@@ -256,7 +256,7 @@ def _occurrence_starts(ev: Any, start: datetime | date, default: str, lo: dateti
             raise IcsError(f"its repeat rule is not valid ({exc})") from None
         if until:
             u = until[0]
-            rule = rule.replace(until=_naive_in(u, tz) if isinstance(u, datetime)  # type: ignore[attr-defined]
+            rule = rule.replace(until=_naive_in(u, tz) if isinstance(u, datetime)
                                 else datetime.combine(u, time(23, 59, 59)))
         rs.rrule(rule)
     for prop in _list(ev.get("RDATE")):

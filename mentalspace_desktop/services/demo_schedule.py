@@ -25,9 +25,9 @@ from sqlalchemy import select
 from mentalspace_desktop.domain.clients import ConsentOnFile
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.scheduling.guards import GuardSettings, booking_refusals
-from mentalspace_desktop.domain.scheduling.recurrence import expand
+from mentalspace_desktop.domain.scheduling.recurrence import Occurrence, expand
 from mentalspace_desktop.domain.scheduling.times import to_utc
-from mentalspace_desktop.services.demo_plan import TIME_ZONE, DemoPlan
+from mentalspace_desktop.services.demo_plan import TIME_ZONE, ClientPlan, DemoPlan
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.models import Client
 from mentalspace_desktop.store.scheduling_models import (
@@ -99,6 +99,22 @@ class _Booker:
         self.busy[key].append((start, end))
 
 
+@dataclass
+class _Planned:
+    """One appointment to write."""
+
+    provider: str  # staff key
+    type: AppointmentType
+    occ: Occurrence
+    room: str | None
+    location: str | None
+    client: str | None
+    telehealth: bool
+    booked_at: datetime
+    series_id: str | None = None
+    group_id: str | None = None
+
+
 def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
@@ -158,13 +174,13 @@ def write_demo_schedule(session: UserSession, plan: DemoPlan, ids: dict[str, str
         for key, d0, d1, reason, status in away:
             start, end = to_utc(datetime.combine(d0, time()), TIME_ZONE), to_utc(
                 datetime.combine(d1 + timedelta(days=1), time()), TIME_ZONE)
-            row = TimeOff(provider_id=ids[key], start_at=start, end_at=end, reason=reason, status=status,
+            off = TimeOff(provider_id=ids[key], start_at=start, end_at=end, reason=reason, status=status,
                           requested_by=ids[key], decided_by=admin if status == "approved" else None,
                           decided_at=start - timedelta(days=20) if status == "approved" else None)
-            s.add(row)
+            s.add(off)
             s.flush()
             if status == "approved":
-                s.add(BusyBlock(id=row.id, provider_id=ids[key], start_at=start, end_at=end, kind="time_off"))
+                s.add(BusyBlock(id=off.id, provider_id=ids[key], start_at=start, end_at=end, kind="time_off"))
                 d = d0
                 while d <= d1:
                     days_off.add((key, d))
@@ -177,7 +193,7 @@ def write_demo_schedule(session: UserSession, plan: DemoPlan, ids: dict[str, str
     guards = GuardSettings()
     window_lo = plan.today - timedelta(weeks=PAST_WEEKS)
     window_hi = plan.today + timedelta(weeks=AHEAD_WEEKS)
-    appts: list[dict[str, object]] = []
+    appts: list[_Planned] = []
 
     # Groups first: their evenings are reserved before anyone's weekly slot.
     group_rows: list[tuple[TherapyGroup, list[str], AppointmentSeries]] = []
@@ -212,16 +228,15 @@ def write_demo_schedule(session: UserSession, plan: DemoPlan, ids: dict[str, str
                     if who:
                         booker.take(who, occ.start_utc, occ.end_utc + timedelta(minutes=15))
                 booker.take(f"room:{rooms[0][-1].id}", occ.start_utc, occ.end_utc)
-                appts.append({"group_id": g.id, "series_id": series.id, "provider": fac, "type": types[t_i],
-                              "occ": occ, "room": rooms[0][-1].id, "location": locations[0].id, "client": None,
-                              "telehealth": False, "booked_at": to_utc(start_local, TIME_ZONE) - timedelta(days=7)})
+                appts.append(_Planned(fac, types[t_i], occ, rooms[0][-1].id, locations[0].id, None, False,
+                                      to_utc(start_local, TIME_ZONE) - timedelta(days=7), series.id, g.id))
 
     # Weekly, fortnightly and monthly clients with their clinician.
     weekly_slots: dict[tuple[str, int, int, int], set[int]] = defaultdict(set)  # (provider, wd, hour, min) -> parity
     series_rows: list[AppointmentSeries] = []
     series_plan: list[tuple[AppointmentSeries, str, AppointmentType, str, bool, datetime]] = []
     for _, c, row in clients:
-        key = c.form.primary_clinician_id
+        key = c.form.primary_clinician_id or ""
         if key not in HOURS or row.status not in ("active", "discharged"):
             continue
         if rng.random() < 0.25:
@@ -296,16 +311,14 @@ def write_demo_schedule(session: UserSession, plan: DemoPlan, ids: dict[str, str
                 booker.take(f"client:{client_id}", occ.start_utc, occ.end_utc)
                 if room:
                     booker.take(f"room:{room}", occ.start_utc, occ.end_utc)
-                appts.append({"series_id": series.id, "provider": key, "type": t, "occ": occ, "room": room,
-                              "location": None if telehealth or room is None else locations[loc_i].id,
-                              "client": client_id, "telehealth": telehealth or room is None,
-                              "booked_at": booked_at})
+                appts.append(_Planned(key, t, occ, room, None if telehealth or room is None else locations[loc_i].id,
+                                      client_id, telehealth or room is None, booked_at, series.id))
             series.exdates = json.dumps(exdates)
 
     # Intakes: each client registered in the window had one a few days before their first session.
     intake = types[2]
     for _, c, row in clients:
-        key = c.form.primary_clinician_id
+        key = c.form.primary_clinician_id or ""
         if key not in HOURS or c.registered_at.date() < window_lo:
             continue
         loc_i, days = HOURS[key]
@@ -326,50 +339,44 @@ def write_demo_schedule(session: UserSession, plan: DemoPlan, ids: dict[str, str
                             booker.take(f"room:{room}", start, end)
                         occ = expand("FREQ=DAILY;COUNT=1", datetime.combine(d, time(h)), 60, TIME_ZONE,
                                      window_start=d, window_end=d)[0]
-                        appts.append({"provider": key, "type": intake, "occ": occ, "room": room,
-                                      "location": locations[loc_i].id if room else None, "client": row.id,
-                                      "telehealth": room is None, "booked_at": c.registered_at,
-                                      "series_id": None})
+                        appts.append(_Planned(key, intake, occ, room, locations[loc_i].id if room else None,
+                                              row.id, room is None, c.registered_at))
                         placed = True
                         break
             if placed:
                 break
             d += timedelta(days=1)
 
-    _write_appointments(session, appts, rng, now, tendency, ids, plan)
+    _write_appointments(session, appts, rng, now, tendency, ids)
     _write_attendance(session, group_rows, now, rng, admin)
     _write_waitlist_and_preferences(session, plan, clients, ids, types, rng)
 
 
-def _write_appointments(session: UserSession, appts: list[dict[str, object]], rng: random.Random, now: datetime,
-                        tendency: dict[str, float], ids: dict[str, str], plan: DemoPlan) -> None:
+def _write_appointments(session: UserSession, appts: list[_Planned], rng: random.Random, now: datetime,
+                        tendency: dict[str, float], ids: dict[str, str]) -> None:
     """Every appointment with its status (past ones decided, a few forgotten), history and busy twin."""
     front_desk = [ids[k] for k in ("maria", "kevin") if k in ids]
-    appts.sort(key=lambda a: a["occ"].start_utc)  # type: ignore[attr-defined]
+    appts.sort(key=lambda a: a.occ.start_utc)
     visits: dict[str, int] = defaultdict(int)
     stale_left = 3
     batch = 600
     for lo in range(0, len(appts), batch):
         with session.store.write(session.actor.user_id) as s:
             for a in appts[lo:lo + batch]:
-                occ = a["occ"]
-                t: AppointmentType = a["type"]  # type: ignore[assignment]
-                client = a["client"]
-                start, end = occ.start_utc, occ.end_utc  # type: ignore[attr-defined]
-                booked_at: datetime = a["booked_at"]  # type: ignore[assignment]
-                booked_at = min(booked_at, start - timedelta(hours=2))
+                t, client = a.type, a.client
+                start, end = a.occ.start_utc, a.occ.end_utc
+                booked_at = min(a.booked_at, start - timedelta(hours=2))
                 lead = (start - booked_at).total_seconds() / 86400
                 confirmed = rng.random() < (0.75 if start - now < timedelta(days=2) or start < now else 0.1)
                 status, late, checked_in = "scheduled", False, None
                 if client is not None:
-                    visits[client] += 1  # type: ignore[index]
+                    visits[client] += 1
                 if end <= now:
                     status = "completed"
                     if client is not None:
-                        z = tendency.get(client, 0.0)  # type: ignore[arg-type]
-                        local_hour = occ.start_local.hour  # type: ignore[attr-defined]
-                        x = (-3.1 + 0.9 * z + 0.012 * min(lead, 60) + 0.45 * (local_hour < 9)
-                             + 0.3 * (local_hour >= 17) + 0.7 * (not confirmed) + 0.5 * (visits[client] <= 2))  # type: ignore[index]
+                        hour = a.occ.start_local.hour
+                        x = (-3.1 + 0.9 * tendency.get(client, 0.0) + 0.012 * min(lead, 60) + 0.45 * (hour < 9)
+                             + 0.3 * (hour >= 17) + 0.7 * (not confirmed) + 0.5 * (visits[client] <= 2))
                         r = rng.random()
                         if r < _sigmoid(x):
                             status = "no_show"
@@ -383,17 +390,15 @@ def _write_appointments(session: UserSession, appts: list[dict[str, object]], rn
                     status, checked_in = "checked_in", start - timedelta(minutes=rng.randint(2, 12))
                 elif confirmed:
                     status = "confirmed"
-                room = a["room"]
                 row = Appointment(
-                    id=new_id(), client_id=client, group_id=a.get("group_id"), provider_id=ids[str(a["provider"])], type_id=t.id,
-                    location_id=a["location"], room_id=room, series_id=a.get("series_id"),
-                    occurrence_date=occ.occurrence_date if a.get("series_id") else None,  # type: ignore[attr-defined]
-                    start_local=occ.start_local, time_zone=TIME_ZONE, start_at=start, end_at=end,  # type: ignore[attr-defined]
+                    id=new_id(), client_id=client, group_id=a.group_id, provider_id=ids[a.provider], type_id=t.id,
+                    location_id=a.location, room_id=a.room, series_id=a.series_id,
+                    occurrence_date=a.occ.occurrence_date if a.series_id else None,
+                    start_local=a.occ.start_local, time_zone=TIME_ZONE, start_at=start, end_at=end,
                     buffer_before=t.buffer_before, buffer_after=t.buffer_after, status=status,
                     status_at=booked_at if status == "scheduled" else min(end, now), status_by=rng.choice(front_desk),
                     late_cancel=late, cancel_reason="client called" if status == "cancelled" else None,
-                    telehealth=bool(a["telehealth"]),
-                    meeting_link=f"{LINK}{rng.getrandbits(48):012x}" if a["telehealth"] else None,
+                    telehealth=a.telehealth, meeting_link=f"{LINK}{rng.getrandbits(48):012x}" if a.telehealth else None,
                     confirmation="confirmed" if confirmed else "unconfirmed",
                     confirmed_at=start - timedelta(days=2) if confirmed else None,
                     confirmed_via=rng.choice(("sms", "sms", "phone", "email")) if confirmed else None,
@@ -403,10 +408,9 @@ def _write_appointments(session: UserSession, appts: list[dict[str, object]], rn
                 # The latest step of each life cycle (one row, not every step: the demo builds in seconds).
                 s.add(AppointmentStatusChange(appointment_id=row.id, client_id=client, status=status,
                                               at=row.status_at or booked_at, by=row.status_by or ""))
-                s.add(BusyBlock(id=row.id, provider_id=row.provider_id, room_id=room, start_at=start, end_at=end,
+                s.add(BusyBlock(id=row.id, provider_id=row.provider_id, room_id=a.room, start_at=start, end_at=end,
                                 buffer_before=t.buffer_before, buffer_after=t.buffer_after, kind="appointment",
                                 active=status not in ("cancelled", "rescheduled")))
-                a["id"] = row.id
 
 
 def _write_attendance(session: UserSession, group_rows: list[tuple[TherapyGroup, list[str], AppointmentSeries]],
@@ -422,7 +426,7 @@ def _write_attendance(session: UserSession, group_rows: list[tuple[TherapyGroup,
                                           recorded_by=g.facilitator_id, recorded_at=a.end_at))
 
 
-def _write_waitlist_and_preferences(session: UserSession, plan: DemoPlan, clients: list[tuple[int, object, Client]],
+def _write_waitlist_and_preferences(session: UserSession, plan: DemoPlan, clients: list[tuple[int, ClientPlan, Client]],
                                     ids: dict[str, str], types: list[AppointmentType], rng: random.Random) -> None:
     with session.store.write(session.actor.user_id) as s:
         active = [row for _, _, row in clients if row.status == "active"]

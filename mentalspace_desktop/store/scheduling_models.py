@@ -15,7 +15,6 @@ table itself only reaches workstations that may read the appointment's client.
 from __future__ import annotations
 
 from datetime import date, datetime
-
 from typing import Any
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text

@@ -549,11 +549,11 @@ class AppointmentService(SchedulingBase):
         types = {t.id: t for t in s.scalars(select(AppointmentType))}
         rooms = {r.id: r for r in s.scalars(select(Room))}
         locations = dict(s.execute(select(Location.id, Location.name)).all())
-        client_ids = list({a.client_id for a in rows if a.client_id})
+        client_ids = sorted({a.client_id for a in rows if a.client_id is not None})
         clients: dict[str, Client] = {}
         for start in range(0, len(client_ids), 500):
-            for c in s.scalars(select(Client).where(Client.id.in_(client_ids[start:start + 500]))):
-                clients[c.id] = c
+            for found in s.scalars(select(Client).where(Client.id.in_(client_ids[start:start + 500]))):
+                clients[found.id] = found
         history = self._histories(s, client_ids) if with_risk else {}
         now = self.now()
         out = []
@@ -587,11 +587,11 @@ class AppointmentService(SchedulingBase):
         out: dict[str, dict[str, list[tuple[datetime, bool]]]] = defaultdict(lambda: defaultdict(list))
         for start in range(0, len(client_ids), 500):
             chunk = client_ids[start:start + 500]
-            for cid, status, at, late in s.execute(select(
+            for cid, status, at, late in s.execute(select(  # client_id is in ``chunk``: never None
                     Appointment.client_id, Appointment.status, Appointment.start_at, Appointment.late_cancel).where(
                     Appointment.client_id.in_(chunk), Appointment.deleted.is_(False),
                     Appointment.status.in_(("completed", "no_show", "cancelled")))):
-                out[cid][status].append((at, late))
+                out[str(cid)][status].append((at, late))
         return out
 
     def risk_history(self, client_id: str, before: datetime) -> History:

@@ -5,25 +5,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.roles import Action, Resource
 from mentalspace_desktop.domain.scheduling.availability import Hours
 from mentalspace_desktop.domain.scheduling.conflicts import Block
 from mentalspace_desktop.domain.scheduling.phrases import SlotPhrase, parse_phrase
-from mentalspace_desktop.domain.scheduling.slots import Slot, SlotQuery, find_slots
-from mentalspace_desktop.domain.scheduling.times import day_bounds_utc
+from mentalspace_desktop.domain.scheduling.slots import Slot, SlotQuery, enough, find_slots
+from mentalspace_desktop.domain.scheduling.times import day_bounds_utc, parse_hhmm
 from mentalspace_desktop.errors import ValidationError
 from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.scheduling.availability import PROVIDER_ROLES
 from mentalspace_desktop.services.scheduling.common import SchedulingBase
 from mentalspace_desktop.store.models import User
-from mentalspace_desktop.store.scheduling_models import AppointmentType, BusyBlock
+from mentalspace_desktop.store.scheduling_models import AppointmentType, BusyBlock, ProviderAvailability
 
 MAX_RANGE_DAYS = 92
+CHUNK_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -60,19 +62,44 @@ class SlotFinder(SchedulingBase):
             names = dict(s.execute(select(User.id, User.full_name).where(
                 User.role.in_(PROVIDER_ROLES), User.active.is_(True), User.deleted.is_(False))).all())
             pids = [p for p in (provider_ids or sorted(names, key=lambda p: names[p])) if p in names]
-            hours: dict[str, list[Hours]] = {p: self.hours_of(s, p) for p in pids}
-            lo, _ = day_bounds_utc(date_from, tz)
-            _, hi = day_bounds_utc(date_to, tz)
-            busy: dict[str, list[Block]] = defaultdict(list)
-            for b in s.scalars(select(BusyBlock).where(
-                    BusyBlock.provider_id.in_(pids), BusyBlock.active.is_(True), BusyBlock.deleted.is_(False),
-                    BusyBlock.start_at < hi + timedelta(hours=4), BusyBlock.end_at > lo - timedelta(hours=4))):
-                busy[b.provider_id or ""].append(Block(b.id, b.start_at, b.end_at, b.provider_id, None, b.room_id,
-                                                       b.buffer_before, b.buffer_after, b.kind))
+            hours: dict[str, list[Hours]] = defaultdict(list)
+            for r in s.scalars(select(ProviderAvailability).where(ProviderAvailability.provider_id.in_(pids),
+                                                                  ProviderAvailability.deleted.is_(False))):
+                hours[r.provider_id].append(Hours(r.weekday, parse_hhmm(r.start_time), parse_hhmm(r.end_time),
+                                                  r.location_id, r.valid_from, r.valid_until, r.is_override,
+                                                  r.available))
             query = SlotQuery(tuple(pids), t.default_minutes, date_from, date_to, t.buffer_before, t.buffer_after,
-                              time_of_day, after, before, weekdays, limit=limit)
-            slots = find_slots(query, tz=tz, hours=hours, busy=busy, now=self.now())
+                              time_of_day, after, before, weekdays, limit=limit, rank_from=date_from)
+            # A week at a time: most searches are answered by the first days that have room, so the
+            # busy time of later weeks is read only when it could matter.
+            slots: list[Slot] = []
+            chunk_from = date_from
+            while chunk_from <= date_to:
+                chunk_to = min(date_to, chunk_from + timedelta(days=CHUNK_DAYS - 1))
+                busy = self._busy(s, pids, tz, chunk_from, chunk_to)
+                chunk = replace(query, date_from=chunk_from, date_to=chunk_to, limit=10_000)
+                slots += find_slots(chunk, tz=tz, hours=hours, busy=busy, now=self.now())
+                chunk_from = chunk_to + timedelta(days=1)
+                if enough(query, slots, chunk_from):
+                    break
+            slots.sort(key=lambda sl: (-sl.score, sl.start_utc))
+            slots = slots[:limit]
             return [FoundSlot(sl, names.get(sl.provider_id, "")) for sl in slots]
+
+    @staticmethod
+    def _busy(s: Session, pids: list[str], tz: str, date_from: date, date_to: date) -> dict[str, list[Block]]:
+        lo, _ = day_bounds_utc(date_from, tz)
+        _, hi = day_bounds_utc(date_to, tz)
+        busy: dict[str, list[Block]] = defaultdict(list)
+        # Columns, not entities: thousands of blocks over a few weeks of 20 providers.
+        for b in s.execute(select(
+                BusyBlock.id, BusyBlock.start_at, BusyBlock.end_at, BusyBlock.provider_id, BusyBlock.room_id,
+                BusyBlock.buffer_before, BusyBlock.buffer_after, BusyBlock.kind).where(
+                BusyBlock.provider_id.in_(pids), BusyBlock.active.is_(True), BusyBlock.deleted.is_(False),
+                BusyBlock.start_at < hi + timedelta(hours=4), BusyBlock.end_at > lo - timedelta(hours=4))):
+            busy[b.provider_id or ""].append(Block(b.id, b.start_at, b.end_at, b.provider_id, None, b.room_id,
+                                                   b.buffer_before, b.buffer_after, b.kind))
+        return busy
 
     def find_by_phrase(self, text: str, *, default_type_id: str | None = None, limit: int = 20) -> PhraseResult:
         """Parse ``text`` ("any intake slot this week after 4pm") and find slots for it."""
