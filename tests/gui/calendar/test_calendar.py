@@ -22,8 +22,6 @@ from tests.gui.calendar.helpers import Schedule
 
 pytestmark = [
     pytest.mark.gui,
-    # The scheduling services still call Result.tuples(), deprecated in SQLAlchemy 2.1; remove once they don't.
-    pytest.mark.filterwarnings("ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning"),
 ]
 WAIT = 20_000
 

@@ -13,7 +13,6 @@ from tests.gui.calendar.helpers import Schedule
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.filterwarnings("ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning"),
 ]
 WAIT = 20_000
 

@@ -21,7 +21,6 @@ from tests.gui.calendar.helpers import Schedule, seed_schedule
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.filterwarnings("ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning"),
 ]
 WAIT = 20_000
 
