@@ -27,6 +27,8 @@ from mentalspace_desktop.gui.qt import (
     QHeaderView,
     QKeySequence,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QShortcut,
     QShowEvent,
@@ -41,7 +43,7 @@ from mentalspace_desktop.gui.qt import (
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
-from mentalspace_desktop.services.scheduling.appointments import AppointmentService
+from mentalspace_desktop.services.scheduling.appointments import AppointmentService, DoubleBookingItem
 from mentalspace_desktop.services.session import UserSession
 
 TONES = {
@@ -127,6 +129,8 @@ class TodayPage(QWidget):
     """The list was (re)loaded."""
     sig_open_client = Signal(str)
     """Open this client's chart."""
+    sig_twice_loaded = Signal()
+    """The list of appointments booked twice while offline was (re)loaded."""
     sig_stale_loaded = Signal()
     """The list of past appointments still marked scheduled was (re)loaded."""
 
@@ -182,6 +186,7 @@ class TodayPage(QWidget):
         self.empty.hide()
         layout.addWidget(self.empty)
         self._build_stale(layout)
+        self._build_twice(layout)
 
         shortcut = QShortcut(QKeySequence("I"), self.table)
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -231,6 +236,57 @@ class TodayPage(QWidget):
         self.stale_box.hide()
         layout.addWidget(self.stale_box)
 
+    def _build_twice(self, layout: QVBoxLayout) -> None:
+        """Bookings that collide because two workstations made them while apart: both were kept; the
+        desk resolves each pair by moving or cancelling one."""
+        self.twice_list = QListWidget()
+        self.twice_list.setAccessibleName("Booked twice while offline")
+        self.twice_list.setMaximumHeight(110)
+        self.twice_list.setWordWrap(True)
+        self.twice_title = QLabel()
+        self.twice_title.setObjectName("sectionTitle")
+        self.open_first = QPushButton("Open the &first…")
+        self.open_second = QPushButton("Open the s&econd…")
+        row = QHBoxLayout()
+        row.addWidget(self.twice_title, 1)
+        row.addWidget(self.open_first)
+        row.addWidget(self.open_second)
+        self.twice_box = QWidget()
+        box = QVBoxLayout(self.twice_box)
+        box.setContentsMargins(0, 8, 0, 0)
+        box.addLayout(row)
+        box.addWidget(self.twice_list)
+        self.twice_box.hide()
+        layout.addWidget(self.twice_box)
+        self.open_first.clicked.connect(lambda: self.open_twice(0))
+        self.open_second.clicked.connect(lambda: self.open_twice(1))
+        self.appointment_dialog: QWidget | None = None
+
+    def _twice_loaded(self, pairs: list[DoubleBookingItem]) -> None:
+        self.twice_list.clear()
+        for pair in pairs:
+            item = QListWidgetItem(pair.message)
+            item.setData(Qt.ItemDataRole.UserRole, (pair.first.id, pair.second.id))
+            self.twice_list.addItem(item)
+        self.twice_title.setText(f"Booked twice while offline ({len(pairs)}): move or cancel one of each pair")
+        self.twice_box.setVisible(bool(pairs))
+        if pairs:
+            self.twice_list.setCurrentRow(0)
+        self.sig_twice_loaded.emit()
+
+    def open_twice(self, which: int) -> QWidget | None:
+        item = self.twice_list.currentItem()
+        if item is None:
+            return None
+        from mentalspace_desktop.gui.calendar.appointment_dialog import AppointmentDialog
+
+        dialog = AppointmentDialog(self.session, item.data(Qt.ItemDataRole.UserRole)[which], self)
+        dialog.sig_changed.connect(self.message.show_ok)
+        dialog.sig_changed.connect(lambda _text: self.reload())
+        self.appointment_dialog = dialog
+        dialog.open()
+        return dialog
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._loaded_once:
@@ -244,6 +300,8 @@ class TodayPage(QWidget):
                           on_done=self._loaded, on_error=self.message.show_exception)
         if self.may_resolve:
             run_in_background(self, lambda: [entry_of(i) for i in service.stale()], on_done=self._stale_loaded,
+                              on_error=self.message.show_exception)
+            run_in_background(self, service.double_bookings, on_done=self._twice_loaded,
                               on_error=self.message.show_exception)
 
     def _stale_loaded(self, entries: list[CalendarEntry]) -> None:
