@@ -38,6 +38,7 @@ from PySide6.QtGui import (  # noqa: F401
     QFont,
     QFontMetrics,
     QGuiApplication,
+    QHideEvent,
     QIcon,
     QImage,
     QKeyEvent,

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from mentalspace_desktop.gui.bridge import EventBridge
-from mentalspace_desktop.gui.calendar.booking_dialog import _clock
+from mentalspace_desktop.gui.calendar.common import clock as _clock
 from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,

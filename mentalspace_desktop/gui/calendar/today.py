@@ -15,14 +15,14 @@ from typing import Any
 from mentalspace_desktop.domain.front_desk import Standing, standing, standing_label, summarize
 from mentalspace_desktop.domain.roles import Action, Resource, Role, allows_any
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.calendar.common import clock as _clock
+from mentalspace_desktop.gui.calendar.common import copy_meeting_link, open_meeting, selected_row
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.service_source import entry_of
 from mentalspace_desktop.gui.localtime import wall_now
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QColor,
-    QDesktopServices,
-    QGuiApplication,
     QHBoxLayout,
     QHeaderView,
     QKeySequence,
@@ -35,7 +35,6 @@ from mentalspace_desktop.gui.qt import (
     Qt,
     QTableView,
     QTimer,
-    QUrl,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -55,9 +54,6 @@ TONES = {
     Standing.CANCELLED: ("#6b7480", "#8a96a3"),
 }
 
-
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 class TodayModel(RowsModel[CalendarEntry]):
@@ -362,8 +358,7 @@ class TodayPage(QWidget):
         self._update_summary()
 
     def selected(self) -> CalendarEntry | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def _selection_changed(self) -> None:
         e = self.selected()
@@ -391,14 +386,11 @@ class TodayPage(QWidget):
 
     def join(self) -> None:
         e = self.selected()
-        if e is not None and e.join_url:
-            QDesktopServices.openUrl(QUrl(e.join_url))
+        open_meeting(e.join_url if e else "")
 
     def copy_link(self) -> None:
         e = self.selected()
-        if e is not None and e.join_url:
-            QGuiApplication.clipboard().setText(e.join_url)
-            self.message.show_ok("Meeting link copied.")
+        copy_meeting_link(e.join_url if e else "", self.message)
 
     def _open_chart(self) -> None:
         e = self.selected()
