@@ -166,6 +166,17 @@ def test_life_cycle_with_history_and_late_cancel(sched: Sched) -> None:
     assert desk.no_show(d.id).status == "no_show"
 
 
+def test_for_client_lists_the_charts_appointments(sched: Sched) -> None:
+    desk = svc(sched)
+    a = desk.book(req(sched))
+    b = desk.book(req(sched, datetime(2026, 3, 10, 10)))
+    assert [i.id for i in desk.for_client(sched.client)] == [a.id, b.id]
+    later = svc(sched, now=lambda: NOW + timedelta(days=3))
+    assert [i.id for i in later.for_client(sched.client, upcoming_only=True)] == [b.id]
+    with pytest.raises(PermissionDenied):
+        svc(sched, "other_clinician").for_client(sched.client)
+
+
 def test_reschedule_keeps_the_old_one_in_history(sched: Sched) -> None:
     desk = svc(sched)
     a = desk.book(req(sched))

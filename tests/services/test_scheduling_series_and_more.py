@@ -3,7 +3,7 @@ the waitlist with offers, groups with attendance, and finding a slot."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -72,6 +72,23 @@ def test_series_without_end_books_within_a_horizon(sched: Sched) -> None:
     sid = series(sched).book_series(req(sched), "FREQ=WEEKLY;INTERVAL=2")
     n = len(series(sched).series_occurrences(sid))
     assert 20 <= n <= 27
+
+
+def test_open_series_is_extended_by_the_daily_job(sched: Sched) -> None:
+    sid = series(sched).book_series(req(sched), "FREQ=WEEKLY;INTERVAL=2")
+    before = len(series(sched).series_occurrences(sid))
+    later = SeriesService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=90))
+    later_blocker = AppointmentService(sched.session("admin"), now=lambda: clock() + timedelta(days=90))
+    last = later.get(later.series_occurrences(sid)[-1]).start_local
+    later_blocker.book(req(sched, last + timedelta(weeks=4), client_id=sched.other_client, room_id=sched.room2,
+                           override_reason="consent renewal booked for that day"))
+    notes = later.extend_open_series()
+    after = later.series_occurrences(sid)
+    assert len(after) >= before + 5  # about 90 days more, fortnightly
+    assert len(notes) == 1 and "not booked" in notes[0] and "already booked" in notes[0]
+    starts = {later.get(i).start_local for i in after}
+    assert last + timedelta(weeks=2) in starts and last + timedelta(weeks=4) not in starts
+    assert later.extend_open_series() == [] and len(later.series_occurrences(sid)) == len(after)
 
 
 def test_edit_this_and_following_and_all(sched: Sched) -> None:

@@ -439,6 +439,15 @@ class AppointmentService(SchedulingBase):
                 AppointmentStatusChange.appointment_id == appointment_id).order_by(AppointmentStatusChange.at))
             return [StatusHistoryItem(r.status, r.at, self.user_name(s, r.by), r.reason) for r in rows]
 
+    def for_client(self, client_id: str, *, upcoming_only: bool = False) -> list[CalendarItem]:
+        """A client's appointments for the chart (check-in, Join / Copy link), newest last."""
+        with self.session.store.read() as s:
+            self.require(s, Action.READ, client_id, None)
+            q = select(Appointment).where(Appointment.client_id == client_id, Appointment.deleted.is_(False))
+            if upcoming_only:
+                q = q.where(Appointment.end_at > self.now())
+            return self._items(s, list(s.scalars(q.order_by(Appointment.start_at))))
+
     def calendar(self, date_from: date, date_to: date, *, provider_ids: Sequence[str] | None = None,
                  room_ids: Sequence[str] | None = None, location_id: str | None = None,
                  include_cancelled: bool = True, with_risk: bool = True) -> list[CalendarItem]:

@@ -4,8 +4,11 @@ Revision ID: 0011
 Revises: 0007
 """
 
-from alembic import op
+from typing import Any
+
 import sqlalchemy as sa
+from alembic import op
+
 import mentalspace_desktop.store.types
 
 
@@ -13,6 +16,18 @@ revision = '0011'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
+
+
+def _sync_columns() -> list[sa.Column[Any]]:
+    """The columns every synced table carries (store.models.Synced)."""
+    return [
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("server_seq", sa.BigInteger(), nullable=True),
+        sa.Column("updated_at", mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=36), nullable=True),
+        sa.Column("device_id", sa.String(length=36), nullable=True),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+    ]
 
 
 def upgrade() -> None:
@@ -29,12 +44,7 @@ def upgrade() -> None:
     sa.Column('telehealth_allowed', sa.Boolean(), nullable=False),
     sa.Column('needs_cosign', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_appointment_types'))
     )
     with op.batch_alter_table('appointment_types', schema=None) as batch_op:
@@ -45,12 +55,7 @@ def upgrade() -> None:
     sa.Column('address', sa.String(length=300), nullable=True),
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_locations'))
     )
     with op.batch_alter_table('locations', schema=None) as batch_op:
@@ -66,12 +71,7 @@ def upgrade() -> None:
     sa.Column('valid_until', sa.Date(), nullable=True),
     sa.Column('is_override', sa.Boolean(), nullable=False),
     sa.Column('available', sa.Boolean(), nullable=False),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_provider_availability_location_id_locations')),
     sa.ForeignKeyConstraint(['provider_id'], ['users.id'], name=op.f('fk_provider_availability_provider_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_availability'))
@@ -85,12 +85,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('capacity', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_rooms_location_id_locations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rooms'))
     )
@@ -108,12 +103,7 @@ def upgrade() -> None:
     sa.Column('decided_by', sa.String(length=36), nullable=True),
     sa.Column('decided_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decision_note', sa.String(length=300), nullable=True),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['provider_id'], ['users.id'], name=op.f('fk_time_off_provider_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_time_off'))
     )
@@ -136,12 +126,7 @@ def upgrade() -> None:
     sa.Column('exdates', sa.Text(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_appointment_series_client_id_clients')),
     sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_appointment_series_location_id_locations')),
     sa.ForeignKeyConstraint(['provider_id'], ['users.id'], name=op.f('fk_appointment_series_provider_id_users')),
@@ -165,12 +150,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('source_uid', sa.String(length=300), nullable=True),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['provider_id'], ['users.id'], name=op.f('fk_busy_blocks_provider_id_users')),
     sa.ForeignKeyConstraint(['room_id'], ['rooms.id'], name=op.f('fk_busy_blocks_room_id_rooms')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_busy_blocks'))
@@ -188,12 +168,7 @@ def upgrade() -> None:
     sa.Column('allow_voice', sa.Boolean(), nullable=False),
     sa.Column('reminder_hours', sa.Integer(), nullable=False),
     sa.Column('leave_voicemail', sa.Boolean(), nullable=False),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_contact_preferences_client_id_clients')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_preferences')),
     sa.UniqueConstraint('client_id', name=op.f('uq_contact_preferences_client_id'))
@@ -213,12 +188,7 @@ def upgrade() -> None:
     sa.Column('room_id', sa.String(length=36), nullable=True),
     sa.Column('series_id', sa.String(length=36), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['cofacilitator_id'], ['users.id'], name=op.f('fk_therapy_groups_cofacilitator_id_users')),
     sa.ForeignKeyConstraint(['facilitator_id'], ['users.id'], name=op.f('fk_therapy_groups_facilitator_id_users')),
     sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_therapy_groups_location_id_locations')),
@@ -242,12 +212,7 @@ def upgrade() -> None:
     sa.Column('added_on', sa.Date(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('booked_appointment_id', sa.String(length=36), nullable=True),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_waitlist_entries_client_id_clients')),
     sa.ForeignKeyConstraint(['provider_id'], ['users.id'], name=op.f('fk_waitlist_entries_provider_id_users')),
     sa.ForeignKeyConstraint(['type_id'], ['appointment_types.id'], name=op.f('fk_waitlist_entries_type_id_appointment_types')),
@@ -287,12 +252,7 @@ def upgrade() -> None:
     sa.Column('override_reason', sa.Text(), nullable=True),
     sa.Column('booked_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('booked_by', sa.String(length=36), nullable=True),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_appointments_client_id_clients')),
     sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_appointments_location_id_locations')),
     sa.ForeignKeyConstraint(['provider_id'], ['users.id'], name=op.f('fk_appointments_provider_id_users')),
@@ -319,12 +279,7 @@ def upgrade() -> None:
     sa.Column('approved_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('joined_on', sa.Date(), nullable=True),
     sa.Column('left_on', sa.Date(), nullable=True),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_group_members_client_id_clients')),
     sa.ForeignKeyConstraint(['group_id'], ['therapy_groups.id'], name=op.f('fk_group_members_group_id_therapy_groups')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_group_members'))
@@ -346,12 +301,7 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=10), nullable=False),
     sa.Column('outcome_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('appointment_id', sa.String(length=36), nullable=True),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_waitlist_offers_client_id_clients')),
     sa.ForeignKeyConstraint(['entry_id'], ['waitlist_entries.id'], name=op.f('fk_waitlist_offers_entry_id_waitlist_entries')),
     sa.ForeignKeyConstraint(['provider_id'], ['users.id'], name=op.f('fk_waitlist_offers_provider_id_users')),
@@ -370,12 +320,7 @@ def upgrade() -> None:
     sa.Column('at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('by', sa.String(length=36), nullable=False),
     sa.Column('reason', sa.String(length=300), nullable=True),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['appointment_id'], ['appointments.id'], name=op.f('fk_appointment_status_history_appointment_id_appointments')),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_appointment_status_history_client_id_clients')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_appointment_status_history'))
@@ -392,12 +337,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('recorded_by', sa.String(length=36), nullable=False),
     sa.Column('recorded_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('server_seq', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', mentalspace_desktop.store.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(length=36), nullable=True),
-    sa.Column('device_id', sa.String(length=36), nullable=True),
-    sa.Column('deleted', sa.Boolean(), nullable=False),
+    *_sync_columns(),
     sa.ForeignKeyConstraint(['appointment_id'], ['appointments.id'], name=op.f('fk_group_attendance_appointment_id_appointments')),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_group_attendance_client_id_clients')),
     sa.ForeignKeyConstraint(['group_id'], ['therapy_groups.id'], name=op.f('fk_group_attendance_group_id_therapy_groups')),
