@@ -209,7 +209,6 @@ class TodayPage(QWidget):
         self.stale_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.stale_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.stale_table.verticalHeader().hide()
-        self.stale_table.setMaximumHeight(170)
         stale_header = self.stale_table.horizontalHeader()
         stale_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         stale_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -307,6 +306,10 @@ class TodayPage(QWidget):
         self.stale_box.setVisible(bool(entries))
         if entries:
             self.stale_table.selectRow(0)
+            # as tall as its rows (up to four): today's list keeps the room
+            rows = min(n, 4)
+            self.stale_table.setFixedHeight(self.stale_table.horizontalHeader().sizeHint().height()
+                                            + rows * self.stale_table.verticalHeader().defaultSectionSize() + 4)
         self.sig_stale_loaded.emit()
 
     def resolve_stale(self, key: str) -> None:
