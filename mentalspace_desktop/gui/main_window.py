@@ -66,6 +66,14 @@ class NavId:
     HUB_LOG = "hub_log"
 
 
+SCHEDULE_TABLES = frozenset({"appointments", "busy_blocks", "appointment_series", "time_off", "provider_availability",
+                             "waitlist_entries", "waitlist_offers", "therapy_groups", "group_members",
+                             "group_attendance", "appointment_types", "rooms", "locations"})
+"""Pulled rows of these tables refresh the open schedule screens (their changes have no service event
+on this workstation: another one made them)."""
+SCHEDULE_PAGES = (NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.HOURS)
+
+
 @dataclass(frozen=True)
 class NavEntry:
     id: str
@@ -397,6 +405,12 @@ class MainWindow(QMainWindow):
         page = self.stack.currentWidget()
         if changes.dropped and page is not None and hasattr(page, "reload"):
             page.reload()
+        if changes.tables & SCHEDULE_TABLES:  # another workstation booked, moved or checked in
+            for page_id in SCHEDULE_PAGES:
+                built = self._pages.get(page_id)
+                already = changes.dropped and built is page
+                if built is not None and not already and hasattr(built, "reload"):
+                    built.reload()
 
     def _device_revoked(self, text: str) -> None:
         forms.tell(self, "This workstation was removed", text + " You will be signed out now.")

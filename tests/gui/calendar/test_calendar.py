@@ -203,3 +203,22 @@ def test_week_and_month_views_show_the_booked_days(qtbot, page: SchedulePage, sc
         page.calendar.month.sig_day_chosen.emit(schedule.day + timedelta(days=1))
     assert page.calendar.model.view is CalendarView.DAY and page.calendar.model.day == date.fromordinal(
         schedule.day.toordinal() + 1)
+
+
+def test_rows_pulled_from_the_hub_refresh_the_open_calendar(
+        qtbot, practice: PracticeFixture, schedule: Schedule) -> None:
+    """Another workstation's booking arrives by sync (no service event here): the open calendar reloads."""
+    from mentalspace_desktop.gui.main_window import MainWindow, NavId
+    from mentalspace_desktop.gui.sync.controller import PulledChanges
+
+    window = MainWindow(practice.session_for("front_desk"))
+    qtbot.addWidget(window)
+    window.show()
+    page = window.show_page(NavId.SCHEDULE)
+    assert isinstance(page, SchedulePage)
+    qtbot.waitUntil(lambda: not page.calendar._loading, timeout=WAIT)
+    with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
+        window._data_did_change(PulledChanges(tables=frozenset({"appointments", "busy_blocks"})))
+    with qtbot.assertNotEmitted(page.calendar.sig_entries_loaded, wait=200):
+        window._data_did_change(PulledChanges(tables=frozenset({"clients"})))
+    window.close_for_sign_out()
