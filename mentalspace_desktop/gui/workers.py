@@ -34,9 +34,15 @@ class _Runnable(QRunnable):
         try:
             result = self.fn()
         except BaseException as exc:  # reported to the UI thread, never swallowed
-            self.task.sig_failed.emit(exc)
+            self._report(self.task.sig_failed, exc)
         else:
-            self.task.sig_succeeded.emit(result)
+            self._report(self.task.sig_succeeded, result)
+
+    def _report(self, signal: Any, value: object) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the screen that asked was closed meanwhile: no one is waiting for the answer
+            _running.discard(self.task)
 
 
 _running: set[Task] = set()
