@@ -222,3 +222,18 @@ def test_rows_pulled_from_the_hub_refresh_the_open_calendar(
     with qtbot.assertNotEmitted(page.calendar.sig_entries_loaded, wait=200):
         window._data_did_change(PulledChanges(tables=frozenset({"clients"})))
     window.close_for_sign_out()
+
+
+def test_dragging_the_lower_edge_changes_the_length(
+        qtbot, page: SchedulePage, schedule: Schedule, practice: PracticeFixture) -> None:
+    visit = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)  # 9:00–9:50
+    reload(qtbot, page)
+    grid = page.calendar.grid
+    placed = next(p for p in grid.model.placed() if p.span.id == visit)
+    edge = grid.block_rect(placed)
+    start = QPoint(int(edge.center().x()), int(edge.bottom()) - 2)
+    target = point(page, placed.column, schedule.at(10, 15))
+    with qtbot.waitSignal(page.calendar.sig_move_did_finish, timeout=WAIT):
+        drag(qtbot, page, start, target)
+    item = AppointmentService(practice.admin).get(visit)
+    assert (item.start_local, item.end_local) == (schedule.at(9), schedule.at(10, 15))
