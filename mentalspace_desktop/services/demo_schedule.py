@@ -1,6 +1,6 @@
 """The demo practice's schedule: appointment types, two offices with rooms, working hours, recurring
 weekly and fortnightly clients, intakes, medication checks, two groups with attendance, time off, a
-waitlist, contact preferences, three months of past statuses (no-shows included) and the coming six
+waitlist, contact preferences, ten weeks of past statuses (no-shows included) and the coming six
 weeks.
 
 Placed without collisions by construction (each provider's weekly slots are reserved before they are
@@ -47,7 +47,7 @@ from mentalspace_desktop.store.scheduling_models import (
     WaitlistEntry,
 )
 
-PAST_WEEKS = 12
+PAST_WEEKS = 10
 AHEAD_WEEKS = 6
 LINK = "https://telehealth.peachtree-counseling.example/s/"
 
@@ -405,9 +405,11 @@ def _write_appointments(session: UserSession, appts: list[_Planned], rng: random
                     checked_in_at=checked_in, booked_at=booked_at, booked_by=rng.choice(front_desk),
                 )
                 s.add(row)
-                # The latest step of each life cycle (one row, not every step: the demo builds in seconds).
-                s.add(AppointmentStatusChange(appointment_id=row.id, client_id=client, status=status,
-                                              at=row.status_at or booked_at, by=row.status_by or ""))
+                # The step that decided a visit (not every step, and not the booking itself, which
+                # booked_at/booked_by record): the demo must build in seconds.
+                if status != "scheduled":
+                    s.add(AppointmentStatusChange(appointment_id=row.id, client_id=client, status=status,
+                                                  at=row.status_at or booked_at, by=row.status_by or ""))
                 s.add(BusyBlock(id=row.id, provider_id=row.provider_id, room_id=a.room, start_at=start, end_at=end,
                                 buffer_before=t.buffer_before, buffer_after=t.buffer_after, kind="appointment",
                                 active=status not in ("cancelled", "rescheduled")))

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,6 +23,7 @@ from mentalspace_desktop.services.scheduling.appointments import AppointmentServ
 from mentalspace_desktop.services.scheduling.availability import AvailabilityService, HoursInput
 from mentalspace_desktop.services.scheduling.setup import ScheduleSetupService, TypeInput
 from mentalspace_desktop.store.scheduling_models import Appointment, BusyBlock
+from mentalspace_desktop.sync.live import LiveListener
 from tests.factories import PracticeTemplate
 from tests.sync.conftest import MemoryKeyring
 from tests.sync.hubproc import HUB_APP, user_id
@@ -140,3 +143,37 @@ def test_a_clinicians_store_holds_colleagues_time_only_as_busy(world: World) -> 
     assert world.hub.sql("SELECT count(*) FROM appointments")[0][0] == 2
     assert list(world.hub.sql("SELECT client_id FROM appointments WHERE id = :i", i=theirs))[0][0] == ids["theirs"]
 
+
+
+def test_a_booking_reaches_another_workstation_live(world: World) -> None:
+    admin = world.desk("admin")
+    ids = set_up(admin)
+    desk_a, desk_b = world.desk("front_desk"), world.desk("front_desk")
+    synced(desk_a)
+    synced(desk_b)
+    newest: list[int] = []
+    arrived = threading.Event()
+    listener = LiveListener(desk_b.client, lambda seq: (newest.append(seq), arrived.set()))
+    listener.start()
+    try:
+        assert listener.connected.wait(10)
+        time.sleep(0.2)
+        arrived.clear()
+        started = time.monotonic()
+        appointment_id = book(desk_a, ids, "clin", "mine")
+        synced(desk_a)
+        with desk_a.session.store.read() as s:
+            row = s.get(Appointment, appointment_id)
+            assert row is not None and row.server_seq is not None
+            seq = row.server_seq
+        deadline = time.monotonic() + 10
+        while not any(n >= seq for n in newest) and time.monotonic() < deadline:
+            arrived.wait(0.2)
+            arrived.clear()
+        synced(desk_b)  # what the scheduler does on the announced number
+        elapsed = time.monotonic() - started
+    finally:
+        listener.stop()
+    item = AppointmentService(desk_b.session, now=lambda: NOW).get(appointment_id)
+    assert item.client_name.startswith("Rivera") and item.status == "scheduled"
+    assert elapsed < 5, elapsed  # about a second on an idle machine; generous for a shared one
