@@ -55,6 +55,7 @@ class NavId:
     TODAY = "today"
     SCHEDULE = "schedule"
     WAITLIST = "waitlist"
+    GROUPS = "groups"
     HOURS = "hours"
     TYPES = "types"
     CLIENTS = "clients"
@@ -67,6 +68,14 @@ class NavId:
     CONFLICTS = "conflicts"
     DEVICES = "devices"
     HUB_LOG = "hub_log"
+
+
+SCHEDULE_TABLES = frozenset({"appointments", "busy_blocks", "appointment_series", "time_off", "provider_availability",
+                             "waitlist_entries", "waitlist_offers", "therapy_groups", "group_members",
+                             "group_attendance", "appointment_types", "rooms", "locations"})
+"""Pulled rows of these tables refresh the open schedule screens (their changes have no service event
+on this workstation: another one made them)."""
+SCHEDULE_PAGES = (NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.HOURS)
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,7 @@ NAV_ENTRIES = (
     NavEntry(NavId.TODAY, "Today", Resource.SCHEDULE, Action.READ),
     NavEntry(NavId.SCHEDULE, "Schedule", Resource.SCHEDULE_BUSY_FREE, Action.READ),
     NavEntry(NavId.WAITLIST, "Waitlist", Resource.SCHEDULE, Action.WRITE),
+    NavEntry(NavId.GROUPS, "Groups", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.CLIENTS, "Clients", Resource.DEMOGRAPHICS, Action.READ),
     NavEntry(NavId.MY_NOTES, "My notes", Resource.NOTE_CONTENT, Action.WRITE),
     NavEntry(NavId.DASHBOARD, "Dashboard", Resource.DASHBOARD, Action.READ,
@@ -368,7 +378,7 @@ class MainWindow(QMainWindow):
     def _make_page(self, page_id: str) -> QWidget:
         if page_id in (NavId.SYNC, NavId.CONFLICTS, NavId.DEVICES, NavId.HUB_LOG):
             return self._make_sync_page(page_id)
-        if page_id in (NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.HOURS, NavId.TYPES):
+        if page_id in (NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.HOURS, NavId.TYPES):
             return self._make_schedule_page(page_id)
         if page_id == NavId.CLIENTS:
             from mentalspace_desktop.gui.clients import ClientsPage
@@ -409,6 +419,10 @@ class MainWindow(QMainWindow):
             from mentalspace_desktop.gui.calendar.waitlist import WaitlistPage
 
             return WaitlistPage(self.session, self.bridge)
+        if page_id == NavId.GROUPS:
+            from mentalspace_desktop.gui.calendar.groups import GroupsPage
+
+            return GroupsPage(self.session, self.bridge)
         if page_id == NavId.HOURS:
             from mentalspace_desktop.gui.calendar.time_off import TimeOffPage
 
@@ -457,6 +471,12 @@ class MainWindow(QMainWindow):
         page = self.stack.currentWidget()
         if changes.dropped and page is not None and hasattr(page, "reload"):
             page.reload()
+        if changes.tables & SCHEDULE_TABLES:  # another workstation booked, moved or checked in
+            for page_id in SCHEDULE_PAGES:
+                built = self._pages.get(page_id)
+                already = changes.dropped and built is page
+                if built is not None and not already and hasattr(built, "reload"):
+                    built.reload()
 
     def _device_revoked(self, text: str) -> None:
         forms.tell(self, "This workstation was removed", text + " You will be signed out now.")

@@ -42,6 +42,7 @@ from PySide6.QtGui import (  # noqa: F401
     QFont,
     QFontMetrics,
     QGuiApplication,
+    QHideEvent,
     QIcon,
     QImage,
     QKeyEvent,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.roles import (
     Action,
+    Relation,
     Resource,
     Role,
     Scope,
@@ -168,13 +169,15 @@ class CalendarReadService(AppointmentService):
                 select(AppointmentType.id, AppointmentType.name, AppointmentType.color))}
             rooms = dict(s.execute(select(Room.id, Room.name)).all())
             locations = dict(s.execute(select(Location.id, Location.name)).all())
+            may = {(rel, act): allows(actor.role, Resource.SCHEDULE, act, rel)  # three relations: ask once
+                   for rel in Relation for act in (Action.READ, Action.WRITE)}
             visible = []
             for row in s.execute(q):
                 relation = relation_to_client(
                     user_id=actor.user_id, role=actor.role, team_clinician_ids=team,
                     primary_clinician_id=row.primary_clinician_id if row.client_id else row.provider_id)
-                if allows(actor.role, Resource.SCHEDULE, Action.READ, relation):
-                    visible.append((row, allows(actor.role, Resource.SCHEDULE, Action.WRITE, relation)))
+                if may[(relation, Action.READ)]:
+                    visible.append((row, may[(relation, Action.WRITE)]))
             now = self.now()
             client_ids = list({row.client_id for row, _ in visible if row.client_id})
             history = _histories(s, client_ids, now) if with_risk else {}

@@ -21,14 +21,14 @@ pytestmark = pytest.mark.gui
 WAIT = 20_000
 
 EXPECTED_NAV = {
-    "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.DASHBOARD, NavId.HOURS,
-              NavId.TYPES, NavId.USERS, NavId.AUDIT, NavId.SETTINGS],
-    "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.MY_NOTES, NavId.DASHBOARD,
-                   NavId.HOURS, NavId.AUDIT],
-    "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.MY_NOTES, NavId.DASHBOARD,
-                  NavId.HOURS],
+    "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.DASHBOARD,
+              NavId.HOURS, NavId.TYPES, NavId.USERS, NavId.AUDIT, NavId.SETTINGS],
+    "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,
+                   NavId.DASHBOARD, NavId.HOURS, NavId.AUDIT],
+    "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,
+                  NavId.DASHBOARD, NavId.HOURS],
     "billing": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS],
-    "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.CLIENTS, NavId.HOURS],
+    "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.HOURS],
 }
 
 
@@ -65,7 +65,7 @@ def test_pages_switch_and_are_built_once(make_window) -> None:
     assert window.stack.currentWidget() is users
     window.show_page(NavId.CLIENTS)
     assert window.show_page(NavId.USERS) is users
-    window.nav_actions[7].trigger()  # Ctrl+8
+    window.nav_actions[8].trigger()  # Ctrl+9
     assert window.current_page_id() == NavId.AUDIT
 
 

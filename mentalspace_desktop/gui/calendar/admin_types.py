@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from mentalspace_desktop.gui.bridge import EventBridge
-from mentalspace_desktop.gui.calendar.booking_dialog import _buddy, money
+from mentalspace_desktop.gui.calendar.booking_dialog import money
+from mentalspace_desktop.gui.calendar.common import buddy as _buddy
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QCheckBox,

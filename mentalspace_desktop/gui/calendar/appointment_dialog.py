@@ -9,7 +9,10 @@ from datetime import datetime, timedelta
 from html import escape
 
 from mentalspace_desktop.domain.roles import Role
-from mentalspace_desktop.gui.calendar.booking_dialog import _buddy, _clock, _problem, minutes_of, time_choices
+from mentalspace_desktop.gui.calendar.booking_dialog import _problem, minutes_of, time_choices
+from mentalspace_desktop.gui.calendar.common import buddy as _buddy
+from mentalspace_desktop.gui.calendar.common import clock as _clock
+from mentalspace_desktop.gui.calendar.common import copy_meeting_link, open_meeting
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.service_source import entry_of
 from mentalspace_desktop.gui.qt import (
@@ -17,11 +20,10 @@ from mentalspace_desktop.gui.qt import (
     QComboBox,
     QDate,
     QDateEdit,
-    QDesktopServices,
     QDialog,
     QFormLayout,
-    QGuiApplication,
     QHBoxLayout,
+    QHideEvent,
     QLabel,
     QListWidget,
     QPushButton,
@@ -29,7 +31,6 @@ from mentalspace_desktop.gui.qt import (
     QSpinBox,
     Qt,
     QTimer,
-    QUrl,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -79,6 +80,11 @@ class AppointmentDialog(QDialog):
 
     # -- building ----------------------------------------------------------------------------------
 
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        """A closed dialog starts no more checks (their answers would find no one to show them to)."""
+        self._timer.stop()
+        super().hideEvent(event)
+
     def _build(self) -> None:
         e = self.entry
         self.summary = QLabel(self._summary_html())
@@ -92,7 +98,7 @@ class AppointmentDialog(QDialog):
         has_link = e.telehealth and bool(e.join_url)
         self.join_button.setVisible(has_link)
         self.copy_button.setVisible(has_link)
-        self.join_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl(e.join_url)))
+        self.join_button.clicked.connect(lambda: open_meeting(e.join_url))
         self.copy_button.clicked.connect(self._copy)
 
         self.status_buttons: dict[str, QPushButton] = {}
@@ -247,8 +253,7 @@ class AppointmentDialog(QDialog):
             button.setEnabled(key in allowed and self.entry.editable)
 
     def _copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.entry.join_url)
-        self.message.show_ok("Meeting link copied.")
+        copy_meeting_link(self.entry.join_url, self.message)
 
     # -- status ------------------------------------------------------------------------------------
 

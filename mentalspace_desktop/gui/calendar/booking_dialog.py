@@ -14,18 +14,20 @@ from html import escape
 
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.domain.scheduling.recurrence import Pattern, RecurrenceError, make_rule
+from mentalspace_desktop.gui.calendar.common import buddy as _buddy
+from mentalspace_desktop.gui.calendar.common import clock as _clock
+from mentalspace_desktop.gui.calendar.common import copy_meeting_link, open_meeting
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.qt import (
     QCheckBox,
     QComboBox,
     QDate,
     QDateEdit,
-    QDesktopServices,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QGuiApplication,
     QHBoxLayout,
+    QHideEvent,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -34,7 +36,6 @@ from mentalspace_desktop.gui.qt import (
     QSpinBox,
     Qt,
     QTimer,
-    QUrl,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -126,6 +127,12 @@ class BookingDialog(QDialog):
         self.schedule_check()
 
     # -- building ----------------------------------------------------------------------------------
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        """A closed dialog starts no more checks (their answers would find no one to show them to)."""
+        self._timer.stop()
+        self._search_timer.stop()
+        super().hideEvent(event)
 
     def _build(self, providers: list[tuple[str, str]], rooms: list[tuple[str, str]], proposal: CalendarEntry,
                client_name: str) -> None:
@@ -296,7 +303,7 @@ class BookingDialog(QDialog):
         self.repeat_box.currentIndexChanged.connect(lambda _i: self._repeat_changed())
         self.count_radio.toggled.connect(lambda _c: self._repeat_changed())
         self.override_box.toggled.connect(self.override_reason.setVisible)
-        self.join_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl(self.link_edit.text().strip())))
+        self.join_button.clicked.connect(lambda: open_meeting(self.link_edit.text().strip()))
         self.copy_button.clicked.connect(self._copy_link)
         self.link_edit.textChanged.connect(lambda _t: self._link_buttons())
         for signal in (self.provider_box.currentIndexChanged, self.type_box.currentIndexChanged,
@@ -344,8 +351,7 @@ class BookingDialog(QDialog):
         self.copy_button.setEnabled(ok)
 
     def _copy_link(self) -> None:
-        QGuiApplication.clipboard().setText(self.link_edit.text().strip())
-        self.message.show_ok("Meeting link copied.")
+        copy_meeting_link(self.link_edit.text().strip(), self.message)
 
     def _repeat_changed(self) -> None:
         _label, pattern, n = REPEATS[self.repeat_box.currentIndex()]
@@ -534,18 +540,8 @@ class BookingDialog(QDialog):
         run_in_background(self, work, on_done=done, on_error=failed)
 
 
-def _buddy(text: str, widget: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setBuddy(widget)
-    return label
-
-
 def _problem(text: str) -> str:
     return f"<span style='color:#c62828'><b>✗</b> {escape(text)}</span>"
-
-
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def proposal_at(start: datetime, minutes: int = 50, provider_id: str = "") -> CalendarEntry:

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.calendar.common import clock as _clock
+from mentalspace_desktop.gui.calendar.common import copy_meeting_link, open_meeting, selected_row
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.service_source import entry_of
 from mentalspace_desktop.gui.localtime import wall_now
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
-    QDesktopServices,
-    QGuiApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,7 +22,6 @@ from mentalspace_desktop.gui.qt import (
     QShowEvent,
     Qt,
     QTableView,
-    QUrl,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -35,9 +34,6 @@ from mentalspace_desktop.services.session import UserSession
 
 AHEAD = timedelta(days=120)
 
-
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 class ClientAppointmentsModel(RowsModel[CalendarEntry]):
@@ -144,8 +140,7 @@ class ClientAppointmentsPane(QWidget):
         self.sig_loaded.emit()
 
     def selected(self) -> CalendarEntry | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def _selected(self) -> None:
         e = self.selected()
@@ -171,11 +166,8 @@ class ClientAppointmentsPane(QWidget):
 
     def join(self) -> None:
         e = self.selected()
-        if e is not None and e.join_url:
-            QDesktopServices.openUrl(QUrl(e.join_url))
+        open_meeting(e.join_url if e else "")
 
     def copy_link(self) -> None:
         e = self.selected()
-        if e is not None and e.join_url:
-            QGuiApplication.clipboard().setText(e.join_url)
-            self.message.show_ok("Meeting link copied.")
+        copy_meeting_link(e.join_url if e else "", self.message)

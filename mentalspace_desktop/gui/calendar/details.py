@@ -53,7 +53,7 @@ class DetailsPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
-        self.setFixedWidth(250)
+        self.setFixedWidth(228)
         self.entry: CalendarEntry | None = None
         self.text = QLabel()
         self.text.setWordWrap(True)

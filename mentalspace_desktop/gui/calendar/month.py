@@ -69,14 +69,33 @@ class ColumnHeader(QWidget):
             painter.setFont(bold)
             metrics = QFontMetrics(bold)
             painter.drawText(rect.adjusted(4, 3, -4, 0), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                             metrics.elidedText(column.label, Qt.TextElideMode.ElideRight, int(width - 8)))
+                             fitted(column.label, metrics, int(width - 8), person=bool(column.provider_id)))
             painter.setFont(small)
             n = counts.get(i, 0)
+            words = "no appointments" if n == 0 else f"{n} appointment{'s' if n != 1 else ''}"
+            if QFontMetrics(small).horizontalAdvance(words) > width - 8:
+                words = "none" if n == 0 else str(n)
             painter.drawText(rect.adjusted(4, 0, -4, -3), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
-                             "no appointments" if n == 0 else f"{n} appointment{'s' if n != 1 else ''}")
+                             words)
         painter.setPen(QPen(pal.color(QPalette.ColorRole.Mid), 1))
         painter.drawLine(QPointF(0, self.height() - 1), QPointF(self.width(), self.height() - 1))
         painter.end()
+
+
+def fitted(label: str, metrics: QFontMetrics, width: int, *, person: bool = False) -> str:
+    """A column label that fits: the whole label, else the surname of a provider ("Coleman" for "Aisha
+    Coleman, LPC": a practice knows its providers by it) or the day without its month, else elided."""
+    if metrics.horizontalAdvance(label) <= width:
+        return label
+    if not person:
+        short = " ".join(label.split()[:2])  # "Mon 30 Nov" → "Mon 30"
+        return short if metrics.horizontalAdvance(short) <= width else metrics.elidedText(
+            short, Qt.TextElideMode.ElideRight, width)
+    name = label.split(",")[0].strip()
+    surname = name.split()[-1] if name.split() else name
+    if metrics.horizontalAdvance(surname) <= width:
+        return surname
+    return metrics.elidedText(surname, Qt.TextElideMode.ElideRight, width)
 
 
 def _counts(model: CalendarModel) -> dict[int, int]:

@@ -90,7 +90,7 @@ class CalendarPage(QWidget):
             button.setObjectName("segment")
             # the chosen view must stand out in both themes: the palette's highlight follows the theme
             button.setStyleSheet("QPushButton:checked { background: palette(highlight); "
-                                 "color: palette(highlighted-text); font-weight: 600; }")
+                                 "color: palette(highlighted-text); }")
             button.setToolTip(tip)
             button.setAccessibleName(f"{text.replace('&', '')} view")
             self.view_group.addButton(button, i)

@@ -19,6 +19,8 @@ from mentalspace_desktop.services.calendar_view import CalendarReadService, Cale
 from mentalspace_desktop.services.scheduling.appointments import BookingRequest, CalendarItem
 from mentalspace_desktop.services.session import UserSession
 
+RISK_SHOWN = 0.25
+"""Below this the calendar shows no badge, so the factors are not spelled out (model.risk_label)."""
 BUSY_KINDS = {"busy": "Busy", "time_off": "Time off", "imported": "Busy (other calendar)"}
 
 
@@ -47,7 +49,7 @@ def entry_of(item: CalendarItem) -> CalendarEntry:
         telehealth=item.telehealth,
         join_url=item.meeting_link or "",
         risk=risk.score if risk is not None else None,
-        risk_factors=risk.explain() if risk is not None else "",
+        risk_factors=risk.explain() if risk is not None and risk.score >= RISK_SHOWN else "",
         busy_only=busy,
         series_id=item.series_id or "",
         group_id=item.group_id or "",

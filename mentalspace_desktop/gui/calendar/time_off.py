@@ -9,7 +9,9 @@ from typing import Any
 
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.gui.bridge import EventBridge
-from mentalspace_desktop.gui.calendar.booking_dialog import _buddy, _clock, time_choices
+from mentalspace_desktop.gui.calendar.booking_dialog import time_choices
+from mentalspace_desktop.gui.calendar.common import buddy as _buddy
+from mentalspace_desktop.gui.calendar.common import clock as _clock
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QComboBox,

@@ -15,25 +15,26 @@ from typing import Any
 from mentalspace_desktop.domain.front_desk import Standing, standing, standing_label, summarize
 from mentalspace_desktop.domain.roles import Action, Resource, Role, allows_any
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.calendar.common import clock as _clock
+from mentalspace_desktop.gui.calendar.common import copy_meeting_link, open_meeting, selected_row
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.service_source import entry_of
 from mentalspace_desktop.gui.localtime import wall_now
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QColor,
-    QDesktopServices,
-    QGuiApplication,
     QHBoxLayout,
     QHeaderView,
     QKeySequence,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QShortcut,
     QShowEvent,
     Qt,
     QTableView,
     QTimer,
-    QUrl,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -41,7 +42,7 @@ from mentalspace_desktop.gui.qt import (
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
-from mentalspace_desktop.services.scheduling.appointments import AppointmentService
+from mentalspace_desktop.services.scheduling.appointments import AppointmentService, DoubleBookingItem
 from mentalspace_desktop.services.session import UserSession
 
 TONES = {
@@ -53,9 +54,6 @@ TONES = {
     Standing.CANCELLED: ("#6b7480", "#8a96a3"),
 }
 
-
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 class TodayModel(RowsModel[CalendarEntry]):
@@ -127,6 +125,8 @@ class TodayPage(QWidget):
     """The list was (re)loaded."""
     sig_open_client = Signal(str)
     """Open this client's chart."""
+    sig_twice_loaded = Signal()
+    """The list of appointments booked twice while offline was (re)loaded."""
     sig_stale_loaded = Signal()
     """The list of past appointments still marked scheduled was (re)loaded."""
 
@@ -182,6 +182,7 @@ class TodayPage(QWidget):
         self.empty.hide()
         layout.addWidget(self.empty)
         self._build_stale(layout)
+        self._build_twice(layout)
 
         shortcut = QShortcut(QKeySequence("I"), self.table)
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -208,7 +209,6 @@ class TodayPage(QWidget):
         self.stale_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.stale_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.stale_table.verticalHeader().hide()
-        self.stale_table.setMaximumHeight(170)
         stale_header = self.stale_table.horizontalHeader()
         stale_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         stale_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -231,6 +231,57 @@ class TodayPage(QWidget):
         self.stale_box.hide()
         layout.addWidget(self.stale_box)
 
+    def _build_twice(self, layout: QVBoxLayout) -> None:
+        """Bookings that collide because two workstations made them while apart: both were kept; the
+        desk resolves each pair by moving or cancelling one."""
+        self.twice_list = QListWidget()
+        self.twice_list.setAccessibleName("Booked twice while offline")
+        self.twice_list.setMaximumHeight(110)
+        self.twice_list.setWordWrap(True)
+        self.twice_title = QLabel()
+        self.twice_title.setObjectName("sectionTitle")
+        self.open_first = QPushButton("Open the &first…")
+        self.open_second = QPushButton("Open the s&econd…")
+        row = QHBoxLayout()
+        row.addWidget(self.twice_title, 1)
+        row.addWidget(self.open_first)
+        row.addWidget(self.open_second)
+        self.twice_box = QWidget()
+        box = QVBoxLayout(self.twice_box)
+        box.setContentsMargins(0, 8, 0, 0)
+        box.addLayout(row)
+        box.addWidget(self.twice_list)
+        self.twice_box.hide()
+        layout.addWidget(self.twice_box)
+        self.open_first.clicked.connect(lambda: self.open_twice(0))
+        self.open_second.clicked.connect(lambda: self.open_twice(1))
+        self.appointment_dialog: QWidget | None = None
+
+    def _twice_loaded(self, pairs: list[DoubleBookingItem]) -> None:
+        self.twice_list.clear()
+        for pair in pairs:
+            item = QListWidgetItem(pair.message)
+            item.setData(Qt.ItemDataRole.UserRole, (pair.first.id, pair.second.id))
+            self.twice_list.addItem(item)
+        self.twice_title.setText(f"Booked twice while offline ({len(pairs)}): move or cancel one of each pair")
+        self.twice_box.setVisible(bool(pairs))
+        if pairs:
+            self.twice_list.setCurrentRow(0)
+        self.sig_twice_loaded.emit()
+
+    def open_twice(self, which: int) -> QWidget | None:
+        item = self.twice_list.currentItem()
+        if item is None:
+            return None
+        from mentalspace_desktop.gui.calendar.appointment_dialog import AppointmentDialog
+
+        dialog = AppointmentDialog(self.session, item.data(Qt.ItemDataRole.UserRole)[which], self)
+        dialog.sig_changed.connect(self.message.show_ok)
+        dialog.sig_changed.connect(lambda _text: self.reload())
+        self.appointment_dialog = dialog
+        dialog.open()
+        return dialog
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._loaded_once:
@@ -245,6 +296,8 @@ class TodayPage(QWidget):
         if self.may_resolve:
             run_in_background(self, lambda: [entry_of(i) for i in service.stale()], on_done=self._stale_loaded,
                               on_error=self.message.show_exception)
+            run_in_background(self, service.double_bookings, on_done=self._twice_loaded,
+                              on_error=self.message.show_exception)
 
     def _stale_loaded(self, entries: list[CalendarEntry]) -> None:
         self.stale_model.set_rows(entries)
@@ -253,6 +306,10 @@ class TodayPage(QWidget):
         self.stale_box.setVisible(bool(entries))
         if entries:
             self.stale_table.selectRow(0)
+            # as tall as its rows (up to four): today's list keeps the room
+            rows = min(n, 4)
+            self.stale_table.setFixedHeight(self.stale_table.horizontalHeader().sizeHint().height()
+                                            + rows * self.stale_table.verticalHeader().defaultSectionSize() + 4)
         self.sig_stale_loaded.emit()
 
     def resolve_stale(self, key: str) -> None:
@@ -304,8 +361,7 @@ class TodayPage(QWidget):
         self._update_summary()
 
     def selected(self) -> CalendarEntry | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def _selection_changed(self) -> None:
         e = self.selected()
@@ -333,14 +389,11 @@ class TodayPage(QWidget):
 
     def join(self) -> None:
         e = self.selected()
-        if e is not None and e.join_url:
-            QDesktopServices.openUrl(QUrl(e.join_url))
+        open_meeting(e.join_url if e else "")
 
     def copy_link(self) -> None:
         e = self.selected()
-        if e is not None and e.join_url:
-            QGuiApplication.clipboard().setText(e.join_url)
-            self.message.show_ok("Meeting link copied.")
+        copy_meeting_link(e.join_url if e else "", self.message)
 
     def _open_chart(self) -> None:
         e = self.selected()

@@ -8,7 +8,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mentalspace_desktop.gui.bridge import EventBridge
-from mentalspace_desktop.gui.calendar.booking_dialog import _buddy, _clock, minutes_of, time_choices
+from mentalspace_desktop.gui.calendar.booking_dialog import minutes_of, time_choices
+from mentalspace_desktop.gui.calendar.common import buddy as _buddy
+from mentalspace_desktop.gui.calendar.common import clock as _clock
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QCheckBox,
@@ -19,6 +21,7 @@ from mentalspace_desktop.gui.qt import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QHideEvent,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -202,6 +205,11 @@ class OfferSlotDialog(QDialog):
         self.declined_button.clicked.connect(lambda: self.record("declined"))
         self.no_answer_button.clicked.connect(lambda: self.record("no_answer"))
         self._timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        """A closed dialog starts no more checks (their answers would find no one to show them to)."""
+        self._timer.stop()
+        super().hideEvent(event)
 
     def start_local(self) -> datetime:
         d = self.date_edit.date()

@@ -22,8 +22,6 @@ from tests.gui.calendar.helpers import Schedule
 
 pytestmark = [
     pytest.mark.gui,
-    # The scheduling services still call Result.tuples(), deprecated in SQLAlchemy 2.1; remove once they don't.
-    pytest.mark.filterwarnings("ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning"),
 ]
 WAIT = 20_000
 
@@ -205,3 +203,37 @@ def test_week_and_month_views_show_the_booked_days(qtbot, page: SchedulePage, sc
         page.calendar.month.sig_day_chosen.emit(schedule.day + timedelta(days=1))
     assert page.calendar.model.view is CalendarView.DAY and page.calendar.model.day == date.fromordinal(
         schedule.day.toordinal() + 1)
+
+
+def test_rows_pulled_from_the_hub_refresh_the_open_calendar(
+        qtbot, practice: PracticeFixture, schedule: Schedule) -> None:
+    """Another workstation's booking arrives by sync (no service event here): the open calendar reloads."""
+    from mentalspace_desktop.gui.main_window import MainWindow, NavId
+    from mentalspace_desktop.gui.sync.controller import PulledChanges
+
+    window = MainWindow(practice.session_for("front_desk"))
+    qtbot.addWidget(window)
+    window.show()
+    page = window.show_page(NavId.SCHEDULE)
+    assert isinstance(page, SchedulePage)
+    qtbot.waitUntil(lambda: not page.calendar._loading, timeout=WAIT)
+    with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
+        window._data_did_change(PulledChanges(tables=frozenset({"appointments", "busy_blocks"})))
+    with qtbot.assertNotEmitted(page.calendar.sig_entries_loaded, wait=200):
+        window._data_did_change(PulledChanges(tables=frozenset({"clients"})))
+    window.close_for_sign_out()
+
+
+def test_dragging_the_lower_edge_changes_the_length(
+        qtbot, page: SchedulePage, schedule: Schedule, practice: PracticeFixture) -> None:
+    visit = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)  # 9:00–9:50
+    reload(qtbot, page)
+    grid = page.calendar.grid
+    placed = next(p for p in grid.model.placed() if p.span.id == visit)
+    edge = grid.block_rect(placed)
+    start = QPoint(int(edge.center().x()), int(edge.bottom()) - 2)
+    target = point(page, placed.column, schedule.at(10, 15))
+    with qtbot.waitSignal(page.calendar.sig_move_did_finish, timeout=WAIT):
+        drag(qtbot, page, start, target)
+    item = AppointmentService(practice.admin).get(visit)
+    assert (item.start_local, item.end_local) == (schedule.at(9), schedule.at(10, 15))

@@ -21,7 +21,6 @@ from tests.gui.calendar.helpers import Schedule, seed_schedule
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.filterwarnings("ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning"),
 ]
 WAIT = 20_000
 
@@ -172,3 +171,32 @@ def test_check_in_from_the_client_chart(
     with qtbot.waitSignal(pane.sig_loaded, timeout=WAIT):
         pane.check_in_button.click()
     assert AppointmentService(practice.admin).get(visit).status == "checked_in"
+
+
+def test_booked_twice_while_offline_is_listed_naming_both(
+        qtbot, practice: PracticeFixture, bridge: EventBridge, today_schedule: Schedule) -> None:
+    """Two workstations that booked the same provider while apart both keep their appointment; the
+    desk sees the pair (written here as sync applies it: two rows, no booking check between them)."""
+    from mentalspace_desktop.store.scheduling_models import Appointment
+
+    s = today_schedule
+    first = s.book("first", provider="clinician", client="Ana Rivera", hour=15)
+    with practice.admin.store.write(practice.admin.actor.user_id) as db:
+        a = db.get(Appointment, first)
+        assert a is not None
+        twin = Appointment(client_id=s.clients["Marcus Hill"], provider_id=a.provider_id, type_id=a.type_id,
+                           start_local=a.start_local, time_zone=a.time_zone, start_at=a.start_at, end_at=a.end_at,
+                           status="scheduled", room_id=s.rooms["Room 2"])
+        db.add(twin)
+        db.flush()
+        second = twin.id
+    page = TodayPage(practice.session_for("front_desk"), bridge, now=lambda: s.at(9))
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_twice_loaded, timeout=WAIT):
+        page.show()
+    assert page.twice_box.isVisibleTo(page) and page.twice_list.count() == 1
+    text = page.twice_list.item(0).text()
+    assert "Rivera, Ana" in text and "Hill, Marcus" in text
+    dialog = page.open_twice(1)
+    assert isinstance(dialog, AppointmentDialog) and dialog.entry.id in (first, second)
+    dialog.reject()

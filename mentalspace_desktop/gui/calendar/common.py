@@ -1,0 +1,42 @@
+"""Small pieces the schedule screens share: 12-hour times, labelled fields, the selected row of a
+table, and the telehealth "Join" and "Copy link" actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from mentalspace_desktop.gui.qt import QDesktopServices, QGuiApplication, QLabel, QTableView, QUrl, QWidget
+from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.gui.widgets.forms import MessageLabel
+
+Row = TypeVar("Row")
+
+
+def clock(moment: datetime) -> str:
+    """"9:05 AM": how the desk reads a time."""
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def buddy(text: str, widget: QWidget) -> QLabel:
+    """A label whose mnemonic (Alt+letter) focuses ``widget``."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
+
+
+def selected_row(view: QTableView, model: RowsModel[Row]) -> Row | None:
+    rows = view.selectionModel().selectedRows()
+    return model.row(rows[0].row()) if rows else None
+
+
+def open_meeting(url: str) -> None:
+    if url:
+        QDesktopServices.openUrl(QUrl(url))
+
+
+def copy_meeting_link(url: str, message: MessageLabel | None = None) -> None:
+    if url:
+        QGuiApplication.clipboard().setText(url)
+        if message is not None:
+            message.show_ok("Meeting link copied.")

@@ -1,0 +1,280 @@
+"""Group sessions: each group's roster (screening, approval, attendance so far), its sessions, and the
+attendance sheet of a session taken in one step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.calendar.common import clock as _clock
+from mentalspace_desktop.gui.localtime import to_local
+from mentalspace_desktop.gui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QShowEvent,
+    QSplitter,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.gui.widgets import forms
+from mentalspace_desktop.gui.workers import run_in_background
+from mentalspace_desktop.services.scheduling.groups import GroupService, MemberView, SheetRow
+from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.store.scheduling_models import Appointment, TherapyGroup
+
+MARKS = (("", "— not taken —"), ("attended", "Attended"), ("absent", "Absent"), ("cancelled", "Cancelled"))
+MEMBER_WORDS = {"screening": "Being screened", "approved": "Member", "declined": "Declined", "left": "Left"}
+
+
+class RosterModel(RowsModel[MemberView]):
+    headers = ("Client", "Membership", "Joined", "Attended", "Absent")
+
+    def cell(self, row: MemberView, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (row.client_name, MEMBER_WORDS.get(row.status, row.status),
+                    f"{row.joined_on:%m/%d/%Y}" if row.joined_on else "—", str(row.attended), str(row.absent))[column]
+        if role == Qt.ItemDataRole.ToolTipRole and row.screening_notes:
+            return f"Screening notes: {row.screening_notes}"
+        return None
+
+
+class GroupsPage(QWidget):
+    """Groups on the left; the chosen group's roster, sessions and attendance sheet."""
+
+    sig_loaded = Signal()
+    """A group's roster and sessions were (re)loaded."""
+    sig_sheet_loaded = Signal()
+    """A session's attendance sheet is on screen."""
+    sig_attendance_saved = Signal()
+    """The sheet was saved."""
+
+    def __init__(self, session: UserSession, bridge: EventBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = GroupService(session)
+        self.groups_list = QListWidget()
+        self.groups_list.setAccessibleName("Groups")
+        self.roster_model = RosterModel(self)
+        self.roster = QTableView()
+        self.roster.setModel(self.roster_model)
+        self.roster.setAccessibleName("Roster")
+        self.roster.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.roster.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.roster.verticalHeader().hide()
+        self.roster.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.roster.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.group_info = QLabel()
+        self.group_info.setWordWrap(True)
+        self.history = QLabel("Select a member to see their attendance, session by session.")
+        self.history.setWordWrap(True)
+        self.history.setProperty("role", "hint")
+        self.approve_button = QPushButton("A&pprove")
+        self.approve_button.setAccessibleName("Approve the selected member after screening")
+        self.decline_button = QPushButton("De&cline")
+        self.sessions = QListWidget()
+        self.sessions.setAccessibleName("Sessions")
+        self.sheet_box = QWidget()
+        self.sheet_form = QFormLayout(self.sheet_box)
+        self.sheet_combos: dict[str, QComboBox] = {}
+        self.all_attended = QPushButton("Everyone &attended")
+        self.save_sheet = forms.primary(QPushButton("&Save attendance"))
+        self.message = forms.MessageLabel()
+
+        middle = QWidget()
+        mv = QVBoxLayout(middle)
+        mv.setContentsMargins(8, 0, 8, 0)
+        mv.addWidget(self.group_info)
+        mv.addWidget(self.roster, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.decline_button)
+        buttons.addWidget(self.approve_button)
+        mv.addLayout(buttons)
+        mv.addWidget(self.history)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(8, 0, 0, 0)
+        title = QLabel("Sessions")
+        title.setObjectName("sectionTitle")
+        rv.addWidget(title)
+        rv.addWidget(self.sessions, 1)
+        sheet_title = QLabel("Attendance sheet")
+        sheet_title.setObjectName("sectionTitle")
+        rv.addWidget(sheet_title)
+        rv.addWidget(self.sheet_box)
+        rv.addLayout(forms.button_row(self.all_attended, self.save_sheet))
+        split = QSplitter()
+        split.addWidget(self.groups_list)
+        split.addWidget(middle)
+        split.addWidget(right)
+        split.setSizes([220, 470, 360])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(forms.page_header("Groups", "Rosters, sessions and attendance taken from one sheet."))
+        layout.addWidget(self.message)
+        layout.addWidget(split, 1)
+        self.groups_list.currentItemChanged.connect(lambda *_a: self.load_group())
+        self.sessions.currentItemChanged.connect(lambda *_a: self.load_sheet())
+        self.roster.selectionModel().selectionChanged.connect(lambda *_a: self._member_selected())
+        self.approve_button.clicked.connect(lambda: self.screen_member(True))
+        self.decline_button.clicked.connect(lambda: self.screen_member(False))
+        self.all_attended.clicked.connect(self._mark_all)
+        self.save_sheet.clicked.connect(self.save_attendance)
+        bridge.sig_group_did_change.connect(self._group_changed)
+        self._loaded_once = False
+        self._member_selected()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._loaded_once:
+            self.reload()
+
+    def _group_changed(self, group_id: str) -> None:
+        if self._loaded_once and group_id == self.group_id():
+            self.load_group(keep_session=True)
+
+    def reload(self) -> None:
+        self._loaded_once = True
+
+        def done(groups: list[TherapyGroup]) -> None:
+            self.groups_list.clear()
+            for g in groups:
+                item = QListWidgetItem(g.name)
+                item.setData(Qt.ItemDataRole.UserRole, g.id)
+                item.setData(Qt.ItemDataRole.UserRole + 1, g)
+                self.groups_list.addItem(item)
+            if groups:
+                self.groups_list.setCurrentRow(0)
+            else:
+                self.group_info.setText("No groups yet.")
+
+        run_in_background(self, self.service.groups, on_done=done, on_error=self.message.show_exception)
+
+    def group_id(self) -> str:
+        item = self.groups_list.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
+
+    def load_group(self, *, keep_session: bool = False) -> None:
+        group_id = self.group_id()
+        if not group_id:
+            return
+        item = self.groups_list.currentItem()
+        group: TherapyGroup = item.data(Qt.ItemDataRole.UserRole + 1)
+        service = self.service
+        current_session = self.sessions.currentItem().data(Qt.ItemDataRole.UserRole) if (
+            keep_session and self.sessions.currentItem()) else None
+
+        def work() -> tuple[list[MemberView], list[Appointment]]:
+            return service.roster(group_id), service.sessions(group_id)
+
+        def done(result: tuple[list[MemberView], list[Appointment]]) -> None:
+            members, sessions = result
+            self.roster_model.set_rows(members)
+            active = sum(1 for m in members if m.status == "approved")
+            self.group_info.setText(
+                f"<b>{group.name}</b> · {active} of {group.capacity} places · "
+                f"{'open' if group.enrollment == 'open' else 'closed'} enrollment"
+                + (" · screening required" if group.screening_required else ""))
+            self.sessions.blockSignals(True)
+            self.sessions.clear()
+            now = datetime.now().astimezone()
+            pick = -1
+            for i, a in enumerate(sessions):
+                start = to_local(a.start_at).replace(tzinfo=None)
+                entry = QListWidgetItem(f"{start:%a %m/%d/%Y} {_clock(start)}")
+                entry.setData(Qt.ItemDataRole.UserRole, a.id)
+                self.sessions.addItem(entry)
+                if a.id == current_session or (current_session is None and a.start_at <= now):
+                    pick = i  # the latest session that has begun: the one whose sheet is taken
+            self.sessions.blockSignals(False)
+            if sessions:
+                self.sessions.setCurrentRow(max(0, pick))
+            self.sig_loaded.emit()
+
+        run_in_background(self, work, on_done=done, on_error=self.message.show_exception)
+
+    def _member(self) -> MemberView | None:
+        rows = self.roster.selectionModel().selectedRows()
+        return self.roster_model.row(rows[0].row()) if rows else None
+
+    def _member_selected(self) -> None:
+        m = self._member()
+        screening = m is not None and m.status == "screening"
+        self.approve_button.setEnabled(screening)
+        self.decline_button.setEnabled(screening)
+        if m is None:
+            return
+        service, group_id = self.service, self.group_id()
+
+        def done(history: list[tuple[object, str]]) -> None:
+            marks = ", ".join(f"{d:%m/%d} {status}" for d, status in history) or "no sessions recorded yet"
+            self.history.setText(f"{m.client_name}: {marks}")
+
+        run_in_background(self, lambda: service.attendance_history(group_id, m.client_id), on_done=done,
+                          on_error=self.message.show_exception)
+
+    def screen_member(self, approve: bool) -> None:
+        m = self._member()
+        if m is None:
+            return
+        run_in_background(self, lambda: self.service.screen(m.id, approve=approve),
+                          on_done=lambda _r: self.load_group(keep_session=True), on_error=self.message.show_exception)
+
+    def session_id(self) -> str:
+        item = self.sessions.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
+
+    def load_sheet(self) -> None:
+        appointment_id = self.session_id()
+        if not appointment_id:
+            return
+        service = self.service
+
+        def done(rows: list[SheetRow]) -> None:
+            while self.sheet_form.rowCount():
+                self.sheet_form.removeRow(0)
+            self.sheet_combos = {}
+            for r in rows:
+                box = QComboBox()
+                box.setAccessibleName(f"Attendance of {r.client_name}")
+                for key, label in MARKS:
+                    box.addItem(label, key)
+                box.setCurrentIndex(max(0, box.findData(r.status)))
+                self.sheet_combos[r.client_id] = box
+                self.sheet_form.addRow(r.client_name, box)
+            if not rows:
+                self.sheet_form.addRow(QLabel("No members on that day."))
+            self.sig_sheet_loaded.emit()
+
+        run_in_background(self, lambda: service.attendance_sheet(appointment_id), on_done=done,
+                          on_error=self.message.show_exception)
+
+    def _mark_all(self) -> None:
+        for box in self.sheet_combos.values():
+            if not box.currentData():
+                box.setCurrentIndex(box.findData("attended"))
+
+    def save_attendance(self) -> None:
+        marks = {cid: str(box.currentData()) for cid, box in self.sheet_combos.items() if box.currentData()}
+        if not marks:
+            self.message.show_hint("Mark who attended first (or choose “Everyone attended”).")
+            return
+        service, appointment_id = self.service, self.session_id()
+
+        def done(_r: object) -> None:
+            self.message.show_ok(f"Attendance saved for {len(marks)} member(s).")
+            self.sig_attendance_saved.emit()
+
+        run_in_background(self, lambda: service.record_attendance(appointment_id, marks), on_done=done,
+                          on_error=self.message.show_exception)
