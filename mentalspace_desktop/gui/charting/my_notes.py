@@ -114,7 +114,8 @@ class MyNotesPage(QWidget):
         key = self.current_key()
         rows = self._rows.get(key, [])
         overdue = sum(1 for n in rows if n.timeliness is Timeliness.OVERDUE)
-        self.summary.setText(f"{overdue} of these notes {'is' if overdue == 1 else 'are'} past the 7-day limit." if overdue
+        verb = "is" if overdue == 1 else "are"
+        self.summary.setText(f"{overdue} of these notes {verb} past the 7-day limit." if overdue
                              else "None of these notes is past the 7-day limit.")
         self.sign_button.setVisible(key in ("drafts", "queue"))
         self.sign_button.setText("Co-sign &selected…" if key == "queue" else "Sign &selected…")
