@@ -4,12 +4,11 @@ to read them; front-desk and billing stores hold no note, plan or document after
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from mentalspace_desktop.domain.charting import plans as rules
 from mentalspace_desktop.domain.charting.lifecycle import NoteStatus
@@ -26,10 +25,10 @@ from mentalspace_desktop.store.chart_models import (
     TreatmentPlan,
 )
 from mentalspace_desktop.store.models import Note, NoteBody
-from tests.factories import PASSWORD, PracticeTemplate
-from tests.sync.conftest import MemoryKeyring
+from tests.factories import PASSWORD
 from tests.sync.hubproc import HUB_APP, user_id
-from tests.sync.test_end_to_end import Desk, World, register
+from tests.sync.test_end_to_end import World, register
+from tests.sync.test_notes_end_to_end import count, synced, world  # noqa: F401  (fixture)
 
 pytestmark = [
     pytest.mark.slow,
@@ -40,27 +39,8 @@ CLINICAL = (NoteBody, NoteVersion, NoteComment, TreatmentPlan, SafetyPlan, Attac
 WORDS = "Zq7-heron-marker said the bridge felt closer"
 
 
-@pytest.fixture
-def world(tmp_path: Path, practice_template: PracticeTemplate,
-          memory_keyring: MemoryKeyring) -> Iterator[World]:
-    w = World(tmp_path, practice_template)
-    yield w
-    w.close()
-
-
-def count(desk: Desk, model: type[object]) -> int:
-    with desk.session.store.read() as s:
-        return int(s.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def synced(desk: Desk) -> None:
-    report = desk.sync()
-    assert report.ok, report.log_line()
-    assert report.rejected == 0, report.rejections
-
-
 def test_an_offline_note_reaches_the_cosign_queue_and_only_allowed_stores_get_clinical_records(
-        world: World, tmp_path: Path) -> None:
+        world: World, tmp_path: Path) -> None:  # noqa: F811
     admin, laptop, sup = world.desk("admin"), world.desk("clinician"), world.desk("supervisor")
     desk, billing, other = world.desk("front_desk"), world.desk("billing"), world.desk("other_clinician")
     client_id = register(admin, "Charted", clinician=user_id(admin.session.store, "clin"))

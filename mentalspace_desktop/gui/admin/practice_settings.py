@@ -81,6 +81,11 @@ class PracticeSettingsPage(QWidget):
         self.save_button.clicked.connect(self.save)
         row = button_row(self.save_button, stretch_first=False)
         layout.addLayout(row)
+        from mentalspace_desktop.gui.charting.assistant import AssistantSettingsCard
+        from mentalspace_desktop.services.charting.assistant import DraftingAssistant
+
+        self.assistant_card = AssistantSettingsCard(DraftingAssistant(session), self)
+        layout.addWidget(self.assistant_card)
         layout.addStretch(1)
         bridge.sig_practice_did_change.connect(self.load)
         self.load()

@@ -9,22 +9,19 @@ from mentalspace_desktop.domain.charting.plans import ReviewState, SafetyPlanSta
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.charting.diagnoses import DiagnosisDialog
 from mentalspace_desktop.gui.charting.editor import NoteEditor
-from mentalspace_desktop.gui.charting.models import NoteLinesModel
+from mentalspace_desktop.gui.charting.models import NoteLinesModel, note_table
 from mentalspace_desktop.gui.charting.plans import SafetyPlanDialog, TreatmentPlanDialog
 from mentalspace_desktop.gui.clients.common import format_date, muted
 from mentalspace_desktop.gui.errors import show_error
 from mentalspace_desktop.gui.qt import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QPushButton,
     QSplitter,
     Qt,
-    QTableView,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -99,17 +96,7 @@ class ClinicalPane(QWidget):
         actions.addStretch(1)
         layout.addLayout(actions)
         self.model = NoteLinesModel(self, show_client=False)
-        self.table = QTableView(self)
-        self.table.setAccessibleName("Notes")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setResizeContentsPrecision(40)  # sized on 40 rows, not all
+        self.table = note_table("Notes", self.model)
         self.table.activated.connect(lambda index: self.open_note(self.model.row(index.row()).id))
         self.table.doubleClicked.connect(lambda index: self.open_note(self.model.row(index.row()).id))
         lower = QWidget(self)

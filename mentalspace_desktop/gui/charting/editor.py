@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mentalspace_desktop.domain.charting.lifecycle import NoteStatus
 from mentalspace_desktop.domain.charting.templates import FieldKind, FieldSpec
+from mentalspace_desktop.gui.charting.assistant import DraftDialog
 from mentalspace_desktop.gui.charting.history import HistoryDialog
 from mentalspace_desktop.gui.charting.sign_dialog import SignDialog
 from mentalspace_desktop.gui.clients.common import Badge, format_date, muted
@@ -44,6 +45,7 @@ from mentalspace_desktop.gui.qt import (
 )
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, primary
 from mentalspace_desktop.gui.workers import run_in_background
+from mentalspace_desktop.services.charting.assistant import DraftingAssistant
 from mentalspace_desktop.services.charting.notes import NoteLine, NoteService, NoteView
 
 AUTOSAVE_MS = 3000
@@ -106,6 +108,9 @@ class NoteEditor(QDialog):
         self.message = MessageLabel(self)
         layout.addWidget(self.message)
         self.buttons = QHBoxLayout()
+        self.assistant = DraftingAssistant(session_service.session)
+        self.assist_button = QPushButton("&Draft from bullet points…", self)
+        self.assist_button.setAccessibleName("Draft from bullet points with the assistant")
         self.history_button = QPushButton("&History…", self)
         self.history_button.setAccessibleName("Version history")
         self.save_button = QPushButton("&Save", self)
@@ -118,7 +123,7 @@ class NoteEditor(QDialog):
         self.return_button = QPushButton("&Return to author…", self)
         self.cosign_button = QPushButton("&Co-sign…", self)
         self.close_button = QPushButton("Close", self)
-        for b in (self.history_button, self.export_button, self.addendum_button):
+        for b in (self.history_button, self.export_button, self.addendum_button, self.assist_button):
             self.buttons.addWidget(b)
         self.buttons.addStretch(1)
         for b in (self.comment_button, self.return_button, self.cosign_button, self.save_button, self.sign_button,
@@ -126,6 +131,7 @@ class NoteEditor(QDialog):
             self.buttons.addWidget(b)
         layout.addLayout(self.buttons)
         self.history_button.clicked.connect(self.show_history)
+        self.assist_button.clicked.connect(self.draft_from_bullets)
         self.save_button.clicked.connect(lambda: self.save_now(keep_version=True))
         self.sign_button.clicked.connect(self.sign)
         self.addendum_button.clicked.connect(self.add_addendum)
@@ -161,6 +167,7 @@ class NoteEditor(QDialog):
         editable = view.can_edit
         self.save_button.setVisible(editable)
         self.sign_button.setVisible(editable)
+        self.assist_button.setVisible(editable and self.assistant.settings().enabled)
         self.sign_button.setText("Sig&n and send for co-signature…" if view.requires_cosign and
                                  not view.addendum_to else "Sig&n…")
         signed = view.status is NoteStatus.SIGNED
@@ -412,6 +419,29 @@ class NoteEditor(QDialog):
         editor.show()
         self.addendum_editor = editor
         return editor
+
+    def draft_from_bullets(self) -> DraftDialog:
+        dialog = DraftDialog(self.assistant, self.note_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_drafted.connect(self.apply_proposal)
+        dialog.open()
+        return dialog
+
+    def apply_proposal(self, proposal: dict[str, str]) -> None:
+        """Put the assistant's texts in the empty fields (what the clinician typed stays) and save the draft."""
+        for key, text in proposal.items():
+            w = self.fields.get(key)
+            if isinstance(w, QComboBox):
+                if not w.currentText():
+                    w.setCurrentText(text)
+            elif isinstance(w, QLineEdit):
+                if not w.text().strip():
+                    w.setText(text)
+            elif w is not None and not w.toPlainText().strip():
+                w.setPlainText(text)
+        self._changed()
+        self.save_now()
+        self.message.show_hint("The assistant's draft is in the empty fields. Check and edit it before signing.")
 
     def show_history(self) -> HistoryDialog:
         self.flush()

@@ -7,7 +7,7 @@ from typing import Any
 from mentalspace_desktop.domain.charting.lifecycle import Timeliness
 from mentalspace_desktop.gui.clients.common import error_color, format_date, warning_color
 from mentalspace_desktop.gui.localtime import to_local
-from mentalspace_desktop.gui.qt import QColor, Qt
+from mentalspace_desktop.gui.qt import QAbstractItemView, QColor, QHeaderView, Qt, QTableView
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.services.charting.notes import NoteLine, VersionInfo
 
@@ -50,3 +50,22 @@ class VersionsModel(RowsModel[VersionInfo]):
             return (str(v.number), to_local(v.saved_at).strftime("%m/%d/%Y %I:%M %p"), v.saved_by,
                     self._HOW.get(v.reason, v.reason))[column]
         return None
+
+
+def note_table(name: str, model: NoteLinesModel, *, multi: bool = False) -> QTableView:
+    """A read-only list of notes: whole rows, sized on the first rows only (a chart lists hundreds)."""
+    view = QTableView()
+    view.setAccessibleName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
+                          else QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    header.setResizeContentsPrecision(40)
+    return view

@@ -7,13 +7,11 @@ from mentalspace_desktop.domain.charting.lifecycle import Timeliness
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.charting.editor import NoteEditor
-from mentalspace_desktop.gui.charting.models import NoteLinesModel
+from mentalspace_desktop.gui.charting.models import NoteLinesModel, note_table
 from mentalspace_desktop.gui.charting.sign_dialog import SignDialog
 from mentalspace_desktop.gui.errors import show_error
 from mentalspace_desktop.gui.qt import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QModelIndex,
     QPushButton,
@@ -28,22 +26,6 @@ from mentalspace_desktop.gui.widgets.forms import page_header
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.charting.notes import MyNotes, NoteLine, NoteService
 from mentalspace_desktop.services.session import UserSession
-
-
-def _table(name: str, model: NoteLinesModel) -> QTableView:
-    view = QTableView()
-    view.setAccessibleName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setShowGrid(False)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setResizeContentsPrecision(40)  # sized on 40 rows, not all
-    return view
 
 
 class MyNotesPage(QWidget):
@@ -68,7 +50,7 @@ class MyNotesPage(QWidget):
             sections.append(("queue", "&Co-sign queue"))
         for key, title in sections:
             model = NoteLinesModel(self)
-            view = _table(title.replace("&", ""), model)
+            view = note_table(title.replace("&", ""), model, multi=True)
             view.doubleClicked.connect(lambda index, m=model: self.open_note(m.row(index.row()).id))
             view.activated.connect(lambda index, m=model: self.open_note(m.row(index.row()).id))
             self.models[key], self.views[key] = model, view
@@ -114,7 +96,8 @@ class MyNotesPage(QWidget):
         key = self.current_key()
         rows = self._rows.get(key, [])
         overdue = sum(1 for n in rows if n.timeliness is Timeliness.OVERDUE)
-        self.summary.setText(f"{overdue} of these notes are past the 7-day limit." if overdue
+        verb = "is" if overdue == 1 else "are"
+        self.summary.setText(f"{overdue} of these notes {verb} past the 7-day limit." if overdue
                              else "None of these notes is past the 7-day limit.")
         self.sign_button.setVisible(key in ("drafts", "queue"))
         self.sign_button.setText("Co-sign &selected…" if key == "queue" else "Sign &selected…")

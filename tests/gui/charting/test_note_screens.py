@@ -20,6 +20,8 @@ from mentalspace_desktop.gui.charting.my_notes import MyNotesPage
 from mentalspace_desktop.gui.qt import QItemSelectionModel, QPlainTextEdit
 from mentalspace_desktop.services.charting.notes import NoteService
 from tests.factories import PASSWORD, PracticeFixture
+from tests.services.charting.test_assistant import endpoint  # noqa: F401  (fixture)
+from tests.sync.conftest import memory_keyring  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.gui
 WAIT = 20_000
@@ -144,3 +146,27 @@ def test_history_shows_the_difference_between_versions(qtbot, practice: Practice
     qtbot.waitUntil(lambda: "Every two weeks." in dialog.diff_view.toPlainText(), timeout=WAIT)
     assert dialog.model.rowCount() == 2
     assert "Weekly CBT." in dialog.diff_view.toPlainText()
+
+
+def test_the_assistant_fills_only_empty_fields_after_its_notice(qtbot, practice: PracticeFixture,
+                                                                 endpoint, memory_keyring) -> None:  # noqa: F811
+    from mentalspace_desktop.services.charting.assistant import DraftingAssistant
+
+    url, model = endpoint
+    notes, note_id = draft(practice)
+    editor = open_editor(qtbot, notes, note_id)
+    assert not editor.assist_button.isVisible()  # off by default
+    DraftingAssistant(practice.admin).save_settings(enabled=True, url=url, model="m")
+    with qtbot.waitSignal(editor.sig_loaded, timeout=WAIT):
+        editor.load()
+    assert editor.assist_button.isVisible()
+    editor.fields["subjective"].setPlainText("Typed by the clinician.")
+    dialog = editor.draft_from_bullets()
+    assert "leaves this computer" in dialog.findChild(type(editor.title), "assistantNotice").text()
+    dialog.bullets.setPlainText("- slept better")
+    dialog.submit()
+    qtbot.waitUntil(lambda: notes.open(note_id).content["plan"] != "", timeout=WAIT)
+    qtbot.waitUntil(lambda: not editor.has_unsaved_changes(), timeout=WAIT)
+    content = notes.open(note_id).content
+    assert content["subjective"] == "Typed by the clinician." and content["plan"] == "Continue weekly CBT."
+    assert notes.open(note_id).status is NoteStatus.DRAFT

@@ -174,3 +174,10 @@ def test_the_code_list_is_read_from_its_cache_once_built(tmp_path: Path) -> None
     with gzip.open(cache, "wt", encoding="utf-8") as handle:
         handle.write("F41.1\tGeneralized anxiety disorder\nZ63.0\tProblems in relationship with spouse or partner\n")
     assert [c.code for c in load_codes(tmp_path)] == ["F41.1", "Z63.0"]
+
+
+def test_the_demo_diagnoses_are_real_billable_codes() -> None:
+    from mentalspace_desktop.services.demo_charting import _DX
+
+    ix = icd_index()
+    assert {code: (found.description if (found := ix.get(code)) else None) for code in _DX} == _DX

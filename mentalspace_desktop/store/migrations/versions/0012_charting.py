@@ -245,18 +245,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_plan_reviews_plan_id'), ['plan_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_plan_reviews_server_seq'), ['server_seq'], unique=False)
 
-    with op.batch_alter_table('notes', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('appointment_id', sa.String(length=36), nullable=True))
-        batch_op.add_column(sa.Column('template_id', sa.String(length=36), nullable=True))
-        batch_op.add_column(sa.Column('requires_cosign', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('submitted_at', UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('submitted_by', sa.String(length=36), nullable=True))
-        batch_op.add_column(sa.Column('content_hash', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('chain_hash', sa.String(length=64), nullable=True))
-        batch_op.create_index(batch_op.f('ix_notes_appointment_id'), ['appointment_id'], unique=False)
-
-
+    # Plain ADD COLUMN, not a batch rebuild: rebuilding ``notes`` would drop the table note_bodies
+    # points at, which SQLite refuses (foreign keys on) once a note has a body.
+    op.add_column('notes', sa.Column('appointment_id', sa.String(length=36), nullable=True))
+    op.add_column('notes', sa.Column('template_id', sa.String(length=36), nullable=True))
+    op.add_column('notes', sa.Column('requires_cosign', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('notes', sa.Column('submitted_at', UTCDateTime(timezone=True), nullable=True))
+    op.add_column('notes', sa.Column('submitted_by', sa.String(length=36), nullable=True))
+    op.add_column('notes', sa.Column('content_hash', sa.String(length=64), nullable=True))
+    op.add_column('notes', sa.Column('prev_hash', sa.String(length=64), nullable=True))
+    op.add_column('notes', sa.Column('chain_hash', sa.String(length=64), nullable=True))
+    op.create_index(op.f('ix_notes_appointment_id'), 'notes', ['appointment_id'], unique=False)
 
     # The default note types, with the same ids on every store and the hub (no device pushes them).
     from datetime import UTC, datetime
@@ -272,16 +271,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('notes', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_notes_appointment_id'))
-        batch_op.drop_column('chain_hash')
-        batch_op.drop_column('prev_hash')
-        batch_op.drop_column('content_hash')
-        batch_op.drop_column('submitted_by')
-        batch_op.drop_column('submitted_at')
-        batch_op.drop_column('requires_cosign')
-        batch_op.drop_column('template_id')
-        batch_op.drop_column('appointment_id')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+), not a batch rebuild: rebuilding ``notes`` would
+    # drop the table note_bodies points at, which SQLite refuses with foreign keys on.
+    op.drop_index(op.f('ix_notes_appointment_id'), table_name='notes')
+    for column in ('chain_hash', 'prev_hash', 'content_hash', 'submitted_by', 'submitted_at', 'requires_cosign',
+                   'template_id', 'appointment_id'):
+        op.execute(f'ALTER TABLE notes DROP COLUMN {column}')
 
     with op.batch_alter_table('plan_reviews', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_reviews_server_seq'))
