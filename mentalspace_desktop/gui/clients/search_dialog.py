@@ -147,6 +147,7 @@ class ClientSearchPanel(QWidget):
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
         self._compact = compact
+        self.model.with_age = not compact
         if compact:  # the narrow list: who, born when (or the phone, for a phone search), status
             for column in (Column.PHONE, Column.CHART, Column.CLINICIAN):
                 view.setColumnHidden(column, True)
