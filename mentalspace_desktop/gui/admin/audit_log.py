@@ -237,7 +237,7 @@ class AuditLogPage(QWidget):
         return run_in_background(
             self,
             work,
-            on_done=lambda answer: self._loaded(*answer, flt),
+            on_done=lambda answer: self._loaded(answer[0], answer[1], flt),
             on_error=self.message.show_exception,
         )
 

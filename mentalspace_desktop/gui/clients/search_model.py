@@ -85,7 +85,8 @@ class ClientResultsModel(RowsModel[ClientSummary]):
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             status = STATUS_EXPLAINED.get(row.status, STATUS_WORDS.get(row.status, row.status))
             phone = f", phone {row.phone}" if row.phone else ""
-            return (f"{row.display_name}, born {format_date(row.dob)} (age {age_on(row.dob, self._today())}), chart {row.chart_number}{phone}, "
+            born = f"born {format_date(row.dob)} (age {age_on(row.dob, self._today())})"
+            return (f"{row.display_name}, {born}, chart {row.chart_number}{phone}, "
                     f"clinician {row.clinician_name or 'not assigned'}. {status}")
         if role == Qt.ItemDataRole.ForegroundRole and row.status != "active":
             return theme.colour("muted")
