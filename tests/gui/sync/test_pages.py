@@ -113,3 +113,18 @@ def test_devices_page_approves_and_revokes_against_the_hub(qtbot, qtmodeltester,
     qtmodeltester.check(log.model, force_py=True)
     assert any(r.device_id == admin.session.store.device_id for r in log.model.rows())
     controller.stop()
+
+
+def test_conflicts_keep_the_clients_name_and_do_not_say_here(qtbot, practice: PracticeFixture) -> None:
+    from mentalspace_desktop.gui.sync.conflicts_page import reason_words
+
+    client = practice.add_client(clinician="clinician", last="McAllister", first="DeShawn")
+    _conflict(practice, client)
+    page = ConflictsPage(practice.session_for("clinician"))
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
+        page.show()
+    assert "McAllister" in page.heading.text() and "DeShawn" in page.heading.text()
+    assert page.other_card.title() == "Value from the other workstation"
+    assert "here" not in reason_words("changed here and on another workstation")
+    assert reason_words("changed here while it was deleted elsewhere").startswith("Changed on one workstation")
