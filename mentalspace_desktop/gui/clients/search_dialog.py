@@ -148,8 +148,9 @@ class ClientSearchPanel(QWidget):
         header.setHighlightSections(False)
         self._compact = compact
         self.model.with_age = not compact
-        if compact:  # the narrow list: who, born when (or the phone, for a phone search), status
-            for column in (Column.PHONE, Column.CHART, Column.CLINICIAN):
+        self.model.status_in_name = compact
+        if compact:  # the narrow list: who (with a status word when not active), born when or the phone
+            for column in (Column.PHONE, Column.CHART, Column.STATUS, Column.CLINICIAN):
                 view.setColumnHidden(column, True)
 
     # -- behaviour ---------------------------------------------------------------------------

@@ -64,6 +64,7 @@ class ClientResultsModel(RowsModel[ClientSummary]):
         super().__init__(parent)
         self._today = today
         self.with_age = True
+        self.status_in_name = False  # the narrow list has no Status column: "Name (discharged)"
 
     def set_results(self, rows: list[ClientSummary]) -> None:
         self.set_rows(rows)
@@ -94,6 +95,8 @@ class ClientResultsModel(RowsModel[ClientSummary]):
 
     def _text(self, row: ClientSummary, column: Column) -> str:
         if column is Column.NAME:
+            if self.status_in_name and row.status != "active":
+                return f"{row.display_name} ({STATUS_WORDS.get(row.status, row.status).lower()})"
             return row.display_name
         if column is Column.DOB:
             if not self.with_age:  # the narrow list: the name needs the room, the age is in the tooltip
