@@ -306,7 +306,8 @@ class ClientService:
         lines = q.with_only_columns(Client.id, Client.chart_number, Client.last_name, Client.first_name,
                                     Client.preferred_name)
         with self.session.store.engine.connect() as conn:
-            return {c.id: f"{display_name(c)} · {c.chart_number}" for c in conn.execute(lines)}
+            return {c.id: f"{display_name(c)} · {c.chart_number}"  # type: ignore[arg-type]
+                    for c in conn.execute(lines)}
 
     def _summaries(self, q: Select[Client]) -> list[ClientSummary]:
         lines = q.with_only_columns(*_SUMMARY_COLUMNS, User.full_name.label("clinician")).outerjoin(

@@ -73,11 +73,12 @@ class AuditModel(RowsModel):
         if e.client_id and e.client_id in self.client_labels:
             prefix = "" if e.record_type == "client" else e.record_type.replace("_", " ") + " of "
             return prefix + self.client_labels[e.client_id]
-        kind = e.record_type.replace("_", " ")
+        kind = e.record_type.replace("_", " ").capitalize()
         return f"{kind} (not in your caseload)" if e.client_id else kind
 
     def summary_text(self, e: AuditEntry) -> str:
-        return e.summary or ACTION_SUMMARIES.get(e.action, action_words(e.action))
+        text = e.summary or ACTION_SUMMARIES.get(e.action, action_words(e.action))
+        return text[:1].upper() + text[1:]
 
 
     def entry(self, row: int) -> AuditEntry:
@@ -140,7 +141,7 @@ class AuditLogPage(QWidget):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat(date_pattern())  # the one date format of the app
             edit.setAccessibleName(name)
-            edit.setFixedWidth(140)
+            edit.setFixedWidth(edit.fontMetrics().horizontalAdvance("00/00/0000") + 64)  # text + arrow
         self.user = QComboBox()
         self.user.setAccessibleName("User")
         self.user.setMinimumWidth(120)
@@ -193,7 +194,7 @@ class AuditLogPage(QWidget):
         header.setStretchLastSection(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 160), (1, 110), (2, 150), (3, 150), (5, 130)):
+        for column, width in ((0, 170), (1, 90), (2, 120), (3, 260), (5, 120)):
             header.resizeSection(column, width)
         layout.addWidget(self.table, 1)
         self.count_label = QLabel()
@@ -247,7 +248,7 @@ class AuditLogPage(QWidget):
         return run_in_background(
             self,
             work,
-            on_done=lambda answer: self._loaded(*answer, flt),
+            on_done=lambda answer: self._loaded(answer[0], answer[1], flt),
             on_error=self.message.show_exception,
         )
 

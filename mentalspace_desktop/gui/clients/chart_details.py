@@ -89,6 +89,7 @@ def _section(parent: QWidget, title: str, rows: list[tuple[str, str]], into: dic
     group = QGroupBox(title, parent)
     form = QFormLayout(group)
     form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)  # values use the width
     form.setHorizontalSpacing(14)
     for key, label in rows:
         caption = QLabel(label + ":", group)

@@ -111,6 +111,7 @@ class ClientsPage(QWidget):
         layout.addWidget(splitter)
 
         self.search.sig_client_chosen.connect(self.open_client)
+        self.chart.sig_loaded.connect(self._chart_opened)
         self.register_button.clicked.connect(self.new_client)
         self.export_button.clicked.connect(self.export_csv)
         bridge.sig_client_did_change.connect(self._client_did_change)
@@ -150,6 +151,11 @@ class ClientsPage(QWidget):
         return registering or self.chart.has_unsaved_changes()
 
     # -- behaviour ---------------------------------------------------------------------------
+
+    def _chart_opened(self, _client_id: str) -> None:
+        """A chart was opened: the "Recently opened" list (shown while nothing is typed) moves it up."""
+        if self.search.controller.list_kind == "recent" and not self.search.controller.text.strip():
+            self.search.refresh()
 
     def _remember_split(self, *_args: object) -> None:
         theme.app_settings().setValue(_SPLIT_SETTING, self.splitter.saveState())

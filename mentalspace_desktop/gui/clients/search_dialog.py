@@ -147,8 +147,10 @@ class ClientSearchPanel(QWidget):
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
         self._compact = compact
-        if compact:  # the narrow list: who, born when (or the phone, for a phone search), status
-            for column in (Column.PHONE, Column.CHART, Column.CLINICIAN):
+        self.model.with_age = not compact
+        self.model.status_in_name = compact
+        if compact:  # the narrow list: who (with a status word when not active), born when or the phone
+            for column in (Column.PHONE, Column.CHART, Column.STATUS, Column.CLINICIAN):
                 view.setColumnHidden(column, True)
 
     # -- behaviour ---------------------------------------------------------------------------

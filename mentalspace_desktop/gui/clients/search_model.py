@@ -63,6 +63,8 @@ class ClientResultsModel(RowsModel[ClientSummary]):
     def __init__(self, parent: QObject | None = None, *, today: Callable[[], date] = date.today) -> None:
         super().__init__(parent)
         self._today = today
+        self.with_age = True
+        self.status_in_name = False  # the narrow list has no Status column: "Name (discharged)"
 
     def set_results(self, rows: list[ClientSummary]) -> None:
         self.set_rows(rows)
@@ -84,7 +86,8 @@ class ClientResultsModel(RowsModel[ClientSummary]):
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             status = STATUS_EXPLAINED.get(row.status, STATUS_WORDS.get(row.status, row.status))
             phone = f", phone {row.phone}" if row.phone else ""
-            return (f"{row.display_name}, born {format_date(row.dob)}, chart {row.chart_number}{phone}, "
+            born = f"born {format_date(row.dob)} (age {age_on(row.dob, self._today())})"
+            return (f"{row.display_name}, {born}, chart {row.chart_number}{phone}, "
                     f"clinician {row.clinician_name or 'not assigned'}. {status}")
         if role == Qt.ItemDataRole.ForegroundRole and row.status != "active":
             return theme.colour("muted")
@@ -92,8 +95,12 @@ class ClientResultsModel(RowsModel[ClientSummary]):
 
     def _text(self, row: ClientSummary, column: Column) -> str:
         if column is Column.NAME:
+            if self.status_in_name and row.status != "active":
+                return f"{row.display_name} ({STATUS_WORDS.get(row.status, row.status).lower()})"
             return row.display_name
         if column is Column.DOB:
+            if not self.with_age:  # the narrow list: the name needs the room, the age is in the tooltip
+                return format_date(row.dob)
             return f"{format_date(row.dob)} ({age_on(row.dob, self._today())})"
         if column is Column.PHONE:
             return row.phone

@@ -93,12 +93,10 @@ class ConflictsPage(QWidget):
                          "hub kept one value for now; decide which one stays. Clinical records keep their "
                          "earlier value until someone decides."))
         self.model = ConflictsModel(self)
-        self.table = make_table(self.model, "Open conflicts", empty="No conflicts to decide.")
+        self.table = make_table(self.model, "Open conflicts", empty="No conflicts are waiting for you.")
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
         layout.addWidget(self.table, 2)
-        self.empty = QLabel("No conflicts are waiting for you.")
-        self.empty.setProperty("role", "hint")
-        layout.addWidget(self.empty)
+        self.empty = self.table.findChild(QLabel, "emptyState")  # inside the table, shown while it is empty
         self.detail = QWidget()
         detail = QVBoxLayout(self.detail)
         detail.setContentsMargins(0, 0, 0, 0)
@@ -137,8 +135,6 @@ class ConflictsPage(QWidget):
     def _loaded(self, conflicts: list[ConflictView]) -> None:
         selected = self.selected()
         self.model.set_rows(conflicts)
-        self.empty.setVisible(not conflicts)
-        self.table.setVisible(bool(conflicts))
         row = self.model.row_of(selected.id) if selected is not None else -1
         if conflicts:
             self.table.selectRow(max(row, 0))

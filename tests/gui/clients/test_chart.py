@@ -13,7 +13,7 @@ from mentalspace_desktop.domain.roles import Action, Resource, allows_any
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.clients import ClientsPage
 from mentalspace_desktop.gui.clients.chart_dialogs import RecordConsentDialog, StatusDialog
-from mentalspace_desktop.gui.qt import Qt
+from mentalspace_desktop.gui.qt import QLabel, Qt
 from mentalspace_desktop.services.clients import ClientService
 from tests.factories import PracticeFixture
 from tests.gui.clients.helpers import WAIT_MS, search
@@ -222,3 +222,38 @@ def test_export_csv_of_my_clients(
         rows = list(csv.DictReader(handle))
     assert [r["last_name"] for r in rows] == ["Mine"]
     assert "Exported 1 client" in page.export_note.text()
+
+
+def test_at_1280_by_800_the_chart_has_the_room_the_list_collapses_and_the_split_is_remembered(
+        qtbot, practice: PracticeFixture, bridge: EventBridge) -> None:
+    from mentalspace_desktop.gui.qt import QScrollArea
+
+    client = practice.add_client(last="Featherstonehaugh-Whitmore", first="Maximiliana",
+                                 email="maximiliana.featherstonehaugh-whitmore@longdomain-example.org")
+    page = _page(qtbot, practice, bridge)
+    page.resize(1280 - 210, 760)  # the main window's page area on a 1280×800 laptop
+    _open(qtbot, page, client.id)
+    left, chart = page.splitter.sizes()
+    assert left <= 320 and chart >= 700, "the chart keeps most of the width"
+    scrolls = page.chart.details.findChildren(QScrollArea)
+    assert scrolls and all(not s.horizontalScrollBar().isVisible() for s in scrolls), "nothing hides sideways"
+    email = page.chart.details.values["email"]
+    assert email.width() <= email.parentWidget().width()
+    assert email.toolTip() in ("", client.email) and email.accessibleDescription() == client.email
+
+    page.splitter.setSizes([0, 1070])  # dragged shut
+    page.splitter.splitterMoved.emit(0, 1)
+    assert page.list_collapsed()
+    again = _page(qtbot, practice, bridge)
+    assert again.list_collapsed(), "the split is remembered"
+    again.focus_search()  # Ctrl+F: finding someone opens the list again
+    assert not again.list_collapsed() and again.splitter.sizes()[0] > 0
+
+
+def test_an_empty_consents_table_says_none_on_file(qtbot, practice: PracticeFixture, bridge: EventBridge) -> None:
+    client = practice.add_client(last="Quist", first="Ona")
+    page = _page(qtbot, practice, bridge)
+    _open(qtbot, page, client.id)
+    page.chart.tabs.setCurrentIndex(2)
+    labels = [w for w in page.chart.consents_view.findChildren(QLabel, "emptyState") if w.isVisible()]
+    assert labels and labels[0].text() == "No consents on file."

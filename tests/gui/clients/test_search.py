@@ -174,9 +174,10 @@ def test_a_phone_search_shows_the_phone_and_a_discharged_row_says_why_it_is_grey
     ClientService(practice.admin).set_status(ids["jordan"], ClientStatus.DISCHARGED, on=date(2026, 1, 5))
     panel = _starting_panel(qtbot, practice.admin)
     assert search(qtbot, panel, "0142") == [ids["jordan"]]
-    assert not panel.view.isColumnHidden(Column.PHONE) and not panel.view.isColumnHidden(Column.STATUS)
+    assert not panel.view.isColumnHidden(Column.PHONE) and panel.view.isColumnHidden(Column.DOB)
     assert panel.model.index(0, Column.PHONE).data() == "(404) 555-0142"
-    assert panel.model.index(0, Column.STATUS).data() == "Discharged"
+    assert panel.model.index(0, Column.NAME).data() == "Smith, Jordan (discharged)"  # the narrow list
+    assert panel.model.index(0, Column.STATUS).data() == "Discharged"  # the Ctrl+K dialog's column
     tip = panel.model.index(0, Column.NAME).data(Qt.ItemDataRole.ToolTipRole)
     assert "no longer in care" in tip and "clinician Casey Clinician" in tip
     assert panel.model.index(0, Column.NAME).data(Qt.ItemDataRole.ForegroundRole) is not None

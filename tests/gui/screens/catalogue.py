@@ -12,7 +12,7 @@ from mentalspace_desktop.gui.clients import ClientSearchDialog
 from mentalspace_desktop.gui.clients.edit_dialog import ClientEditDialog
 from mentalspace_desktop.gui.main_window import MainWindow, NavId
 from mentalspace_desktop.gui.qt import QWidget
-from tests.gui.screens.context import ScreenContext, settle
+from tests.gui.screens.context import SIZE, ScreenContext, settle
 from tests.gui.screens.registry import screen
 
 CLIENT_ROLES = ("admin", "supervisor", "clinician", "billing", "front_desk")
@@ -224,3 +224,16 @@ def shortcuts(ctx: ScreenContext, role: str) -> QWidget:
 def about(ctx: ScreenContext, role: str) -> QWidget:
     window = ctx.main_window(role)
     return ctx.keep(window.show_about())
+
+
+# -- practice mode (the pages that need no running hub; see the report for the others) --------------
+
+@screen("Conflicts", roles=("admin", "clinician"))
+def conflicts(ctx: ScreenContext, role: str) -> QWidget:
+    from mentalspace_desktop.gui.sync.conflicts_page import ConflictsPage
+
+    page = ctx.keep(ConflictsPage(ctx.session(role)))
+    page.resize(*SIZE)
+    page.show()
+    settle()
+    return page

@@ -203,9 +203,11 @@ def silent_empty_tables(top: QWidget) -> list[str]:
         model = view.model()
         if model is None or model.rowCount(QModelIndex()) > 0 or isinstance(view.parent(), QComboBox):
             continue
-        holders = [view, view.parentWidget()] if view.parentWidget() else [view]
-        says = any(label.isVisible() and label.text().strip()
-                   for holder in holders for label in holder.findChildren(QLabel, "emptyState"))
+        # its own message (inside it) or one beside it (a direct child of the same parent)
+        labels = view.findChildren(QLabel, "emptyState")
+        if view.parentWidget() is not None:
+            labels += view.parentWidget().findChildren(QLabel, "emptyState", Qt.FindChildOption.FindDirectChildrenOnly)
+        says = any(label.isVisible() and label.text().strip() for label in labels)
         if not says:
             problems.append(f"{describe(view)} is empty and says nothing (give it an empty-state message)")
     return problems

@@ -146,3 +146,18 @@ def test_devices_page_removes_a_person_from_a_workstation(qtbot, world: World,
     page.select(device_id)
     assert page.selected().staff == () and not page.remove_person_button.isEnabled()  # type: ignore[union-attr]
     controller.stop()
+
+
+def test_conflicts_keep_the_clients_name_and_do_not_say_here(qtbot, practice: PracticeFixture) -> None:
+    from mentalspace_desktop.gui.sync.conflicts_page import reason_words
+
+    client = practice.add_client(clinician="clinician", last="McAllister", first="DeShawn")
+    _conflict(practice, client)
+    page = ConflictsPage(practice.session_for("clinician"))
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
+        page.show()
+    assert "McAllister" in page.heading.text() and "DeShawn" in page.heading.text()
+    assert page.other_card.title() == "Value from the other workstation"
+    assert "here" not in reason_words("changed here and on another workstation")
+    assert reason_words("changed here while it was deleted elsewhere").startswith("Changed on one workstation")

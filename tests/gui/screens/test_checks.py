@@ -1,0 +1,73 @@
+"""The screen check's own checks catch what they are for (and pass what is fine)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mentalspace_desktop.gui.qt import QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
+from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.gui.widgets.forms import empty_state
+from tests.gui.screens import checks
+
+pytestmark = pytest.mark.gui
+
+
+class _Names(RowsModel[str]):
+    headers = ("Name",)
+
+    def cell(self, row: str, column: int, role: int) -> object:
+        return row if role == 0 else None
+
+
+def _window(qtbot, *widgets: QWidget) -> QWidget:
+    top = QWidget()
+    qtbot.addWidget(top)
+    column = QVBoxLayout(top)
+    for w in widgets:
+        column.addWidget(w)
+    top.resize(400, 300)
+    top.show()
+    return top
+
+
+def test_text_cut_off_is_found_unless_shortened_with_a_tooltip(qtbot) -> None:
+    cut = QLabel("A sentence far too long for the forty pixels it was given")
+    cut.setFixedWidth(40)
+    button = QPushButton("Register a new client with insurance")
+    button.setFixedWidth(60)
+    shortened = QLabel("A sentence…")
+    shortened.setToolTip("A sentence far too long")
+    shortened.setFixedWidth(40)
+    top = _window(qtbot, cut, button, shortened)
+    found = " ".join(checks.clipped(top))
+    assert "A sentence far too long" in found and "Register a new client" in found
+    assert "“A sentence…”" not in found
+
+
+def test_a_control_without_a_name_is_found(qtbot) -> None:
+    named, unnamed = QLineEdit(), QLineEdit()
+    named.setAccessibleName("Find client")
+    top = _window(qtbot, named, unnamed)
+    assert len(checks.unnamed(top)) == 1
+
+
+def test_faint_text_is_found_and_dark_text_passes(qtbot) -> None:
+    faint = QLabel("Faint words on a pale page")
+    faint.setStyleSheet("color: #c0c4c8; background: #ffffff;")
+    clear = QLabel("Clear words on a pale page")
+    clear.setStyleSheet("color: #1d2733; background: #ffffff;")
+    top = _window(qtbot, faint, clear)
+    found = checks.low_contrast(top, checks.Pixels(top.grab().toImage()), "light")
+    assert len(found) == 1 and "Faint words" in found[0]
+    assert checks.ratio(0x000000, 0xFFFFFF) == pytest.approx(21.0)
+
+
+def test_an_empty_table_must_say_so(qtbot) -> None:
+    silent, says = QTableView(), QTableView()
+    silent.setAccessibleName("Silent")
+    silent.setModel(_Names())
+    says.setModel(_Names())
+    empty_state(says, "No names yet.")
+    top = _window(qtbot, silent, says)
+    found = checks.silent_empty_tables(top)
+    assert len(found) == 1 and "Silent" in found[0]
