@@ -111,3 +111,9 @@ def apply_theme(app: QApplication, name: str) -> None:
 def current_theme(app: QApplication) -> str:
     value = app.property("mentalspace_theme")
     return value if value in THEMES else DEFAULT_THEME
+
+
+def is_dark() -> bool:
+    """Whether the running application shows the dark theme (for colours drawn outside the sheet)."""
+    app = QApplication.instance()
+    return isinstance(app, QApplication) and current_theme(app) == "dark"

@@ -6,7 +6,6 @@ from html import escape
 
 from mentalspace_desktop.domain.charting.diff import FieldDiff, LineChange
 from mentalspace_desktop.gui.charting.models import VersionsModel
-from mentalspace_desktop.gui.clients.common import _is_dark
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -22,6 +21,7 @@ from mentalspace_desktop.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from mentalspace_desktop.gui.theme import is_dark
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.charting.notes import NoteService, VersionInfo
@@ -30,7 +30,7 @@ from mentalspace_desktop.services.charting.notes import NoteService, VersionInfo
 def diff_html(diffs: list[FieldDiff]) -> str:
     if not diffs:
         return "<p>These two versions are the same.</p>"
-    dark = _is_dark()
+    dark = is_dark()
     added, removed = ("#1f4d2b", "#5c2323") if dark else ("#e2f4e6", "#fde7e5")
     parts = []
     for d in diffs:

@@ -17,7 +17,6 @@ from mentalspace_desktop.gui.dashboards.widgets import ClinicianTableModel, Metr
 from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
-    QApplication,
     QComboBox,
     QDate,
     QDateEdit,
@@ -35,7 +34,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
-from mentalspace_desktop.gui.theme import current_theme
+from mentalspace_desktop.gui.theme import is_dark
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services import dashboards
@@ -296,9 +295,7 @@ class DashboardPage(QWidget):
         for metric_id in dashboards.TREND_METRICS:
             values = [totals.get(metric_id) for _, totals in board.trend]
             lines.append((board.definitions[metric_id].name, [None if v is None else v.value for v in values]))
-        app = QApplication.instance()
-        dark = isinstance(app, QApplication) and current_theme(app) == "dark"
-        self.trend.set_data(labels, lines, dark=dark)
+        self.trend.set_data(labels, lines, dark=is_dark())
         counts = board.status_counts()
         team = "" if self.kind is DashboardKind.OWN or self.drill else (
             f" · {counts[Status.ON_TRACK]} on track, {counts[Status.REVIEW]} to review, "

@@ -10,7 +10,6 @@ from typing import Any
 
 from mentalspace_desktop.domain.metrics import Direction, MetricDefinition, MetricValue, Status
 from mentalspace_desktop.gui.qt import (
-    QApplication,
     QColor,
     QFrame,
     QLabel,
@@ -24,7 +23,7 @@ from mentalspace_desktop.gui.qt import (
 )
 from mentalspace_desktop.gui.qt_charts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
 from mentalspace_desktop.gui.rows_model import RowsModel
-from mentalspace_desktop.gui.theme import current_theme
+from mentalspace_desktop.gui.theme import is_dark
 from mentalspace_desktop.services.dashboards import ClinicianRow
 
 STATUS_WORDS = {Status.ON_TRACK: "On track", Status.REVIEW: "Review", Status.URGENT: "Urgent",
@@ -163,9 +162,7 @@ STATUS_COLOURS = {
 
 
 def status_colour(status: Status) -> QColor | None:
-    app = QApplication.instance()
-    name = current_theme(app) if isinstance(app, QApplication) else "light"
-    colour = STATUS_COLOURS.get(name, STATUS_COLOURS["light"]).get(status)
+    colour = STATUS_COLOURS["dark" if is_dark() else "light"].get(status)
     return None if colour is None else QColor(colour)
 
 
