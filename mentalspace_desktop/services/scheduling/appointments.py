@@ -9,7 +9,6 @@ written in the same transaction, so other workstations see the time taken withou
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -617,7 +616,7 @@ class AppointmentService(SchedulingBase):
         if date_to < date_from:
             raise ValidationError({"until": "The end date is before the start date."})
         require_any(self.session, Resource.SCHEDULE, Action.READ)
-        with self.session.store.write(self.session.actor.user_id) as s:
+        with self.session.store.read() as s:
             tz = self.tz(s)
             lo, _ = day_bounds_utc(date_from, tz)
             _, hi = day_bounds_utc(date_to, tz)
@@ -626,18 +625,14 @@ class AppointmentService(SchedulingBase):
             rows = [a for a in s.scalars(select(Appointment).where(
                 Appointment.deleted.is_(False), Appointment.start_at >= lo, Appointment.start_at < hi
             ).order_by(Appointment.start_at, Appointment.id)) if self.may(s, Action.READ, a.client_id, a.provider_id)]
-            tmp = out.with_name(out.name + ".part")
-            with tmp.open("w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh)
-                w.writerow(["id", "client_id", "provider", "type", "start", "end", "status", "series_id", "group_id"])
-                for a in rows:
-                    w.writerow([a.id, a.client_id or "", users.get(a.provider_id, ""), types.get(a.type_id, ""),
-                                to_local(a.start_at, tz).isoformat(timespec="minutes"),
-                                to_local(a.end_at, tz).isoformat(timespec="minutes"), a.status, a.series_id or "",
-                                a.group_id or ""])
-            tmp.replace(out)
-            audit.record(self.session, s, action="export", record_type="appointments",
-                         summary=f"{len(rows)} appointments {date_from}–{date_to} to {out.name}")
+            lines = [[a.id, a.client_id or "", users.get(a.provider_id, ""), types.get(a.type_id, ""),
+                      to_local(a.start_at, tz).isoformat(timespec="minutes"),
+                      to_local(a.end_at, tz).isoformat(timespec="minutes"), a.status, a.series_id or "",
+                      a.group_id or ""] for a in rows]
+        audit.write_csv(out, ["id", "client_id", "provider", "type", "start", "end", "status", "series_id",
+                              "group_id"], lines, audited=(self.session, {
+            "action": "export", "record_type": "appointments",
+            "summary": f"{len(rows)} appointments {date_from}–{date_to} to {out.name}"}))
         return len(rows)
 
     # -- contact preferences -------------------------------------------------------------------
