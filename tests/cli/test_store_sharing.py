@@ -125,3 +125,24 @@ def test_the_command_line_says_busy_in_one_line(demo_copy: Demo, codes: Codes, t
     err = capsys.readouterr().err
     assert status == 1
     assert err.count("\n") == 1 and err.startswith("mentalspace: The store is busy"), err
+
+
+def test_a_write_takes_the_lock_when_it_begins(practice: PracticeFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BEGIN IMMEDIATE: a write waits for the lock up front, never upgrades a read mid-way (which
+    another process's commit makes fail at once with "database is locked", whatever the timeout)."""
+    monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_SECONDS", 0.2)
+    practice.admin.store.engine.dispose()
+    other = store_engine.connect_encrypted(practice.files.database, practice.admin.store.master_key,
+                                           practice.admin.slots.cipher_hmac)
+    other.isolation_level = None
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreBusy), practice.admin.store.write():
+            pass  # no statement at all: only BEGIN IMMEDIATE can have met the lock
+        assert time.monotonic() - started >= 0.15  # it waited for the busy timeout first
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with practice.admin.store.write():
+        pass  # and once the other program is done, writing goes on
