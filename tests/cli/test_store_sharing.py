@@ -54,7 +54,8 @@ def audit_rows(demo: Demo, action: str) -> list[str]:
     engine = encrypted_engine(demo.data_dir / "store.db", master_key(demo))
     try:
         with engine.connect() as conn:
-            return list(conn.execute(select(AuditEntry.summary).where(AuditEntry.action == action)).scalars())
+            return list(conn.execute(select(AuditEntry.summary).where(AuditEntry.action == action)
+                                     .order_by(AuditEntry.seq)).scalars())
     finally:
         engine.dispose()
 
@@ -62,6 +63,7 @@ def audit_rows(demo: Demo, action: str) -> list[str]:
 def test_verify_export_and_backup_succeed_while_another_process_writes(
         demo_copy: Demo, codes: Codes, writer: subprocess.Popen[str], tmp_path: Path) -> None:
     exports_before = len(audit_rows(demo_copy, "export"))
+    backups_before = len(audit_rows(demo_copy, "backup"))
     verify = run_cli("audit", "verify", "--data-dir", demo_copy.data_dir,
                      *sign_in_args(demo_copy, codes, "marcus", tmp_path))
     out = tmp_path / "clients.csv"
@@ -75,7 +77,8 @@ def test_verify_export_and_backup_succeed_while_another_process_writes(
     assert "truncated" not in verify.stdout + verify.stderr
     assert export.returncode == 0, export.stderr
     assert made.returncode == 0, made.stderr
-    assert sum("practice.msbackup" in s for s in audit_rows(demo_copy, "backup")) == 1
+    backups = audit_rows(demo_copy, "backup")
+    assert len(backups) == backups_before + 1 and "practice.msbackup" in backups[-1]
     assert len(audit_rows(demo_copy, "export")) == exports_before + 1
 
 
