@@ -24,7 +24,7 @@ from mentalspace_desktop.domain.scheduling.availability import Hours, describe_w
 from mentalspace_desktop.domain.scheduling.conflicts import Block, Candidate, Collision, CollisionKind, find_collisions
 from mentalspace_desktop.domain.scheduling.guards import SETTINGS_KEY, GuardSettings
 from mentalspace_desktop.domain.scheduling.status import HOLDS_TIME
-from mentalspace_desktop.domain.scheduling.times import parse_hhmm, to_local
+from mentalspace_desktop.domain.scheduling.times import day_bounds_utc, parse_hhmm, to_local
 from mentalspace_desktop.errors import NotFound, PermissionDenied
 from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.session import UserSession
@@ -34,6 +34,7 @@ from mentalspace_desktop.store.scheduling_models import (
     AppointmentStatusChange,
     AppointmentType,
     BusyBlock,
+    GroupMember,
     ProviderAvailability,
 )
 from mentalspace_desktop.store.types import utcnow
@@ -186,6 +187,16 @@ class SchedulingBase:
                     Appointment.deleted.is_(False), Appointment.start_at < hi, Appointment.start_at > lo)):
                 blocks.append(Block(a.id, a.start_at, a.end_at, None, a.client_id, None, 0, 0, "appointment",
                                     self.describe_appointment(s, a)))
+            # A group member is taken during the group's sessions too.
+            groups = list(s.scalars(select(GroupMember.group_id).where(
+                GroupMember.client_id == client_id, GroupMember.status == "approved",
+                GroupMember.deleted.is_(False))))
+            if groups:
+                for a in s.scalars(select(Appointment).where(
+                        Appointment.group_id.in_(groups), Appointment.status.in_(HOLDING),
+                        Appointment.deleted.is_(False), Appointment.start_at < hi, Appointment.start_at > lo)):
+                    blocks.append(Block(a.id, a.start_at, a.end_at, None, client_id, None, 0, 0, "appointment",
+                                        self.describe_appointment(s, a)))
         return blocks
 
     def _label(self, s: Session, b: BusyBlock) -> str:
@@ -226,8 +237,6 @@ class SchedulingBase:
         if type_id is not None:
             t = self.appointment_type(s, type_id)
             if t.max_per_day:
-                from mentalspace_desktop.domain.scheduling.times import day_bounds_utc
-
                 lo, hi = day_bounds_utc(start_local.date(), tz)
                 booked = s.scalars(select(Appointment.id).where(
                     Appointment.provider_id == candidate.provider_id, Appointment.type_id == type_id,
