@@ -59,11 +59,14 @@ def sign_in(store: Store, client: HubClient, *, username: str, password: str, co
     """
     client.handshake(store.schema_version)
     slots = KeySlots.load(store.files.key_slots)
-    opened = signing.open_for_login(slots, username, password)
-    signing.install_opened(store, opened)
-    fields = {"signing_key": new_signing_key} if new_signing_key else signing.login_fields(slots, username)
+    if new_signing_key:
+        fields = {"signing_key": new_signing_key}
+    else:  # the public key is in the clear: only a slot made before signing keys needs opening first
+        if not slots.signing_public(username):
+            signing.open_for_login(slots, username, password)  # makes their key
+        fields = signing.login_fields(slots, username)
     answer = client.login(username=username, password=password, code=code, device_name=device_name, **fields)
-    clinical = signing.take_login_answer(slots, opened, answer, device_id=store.device_id)
+    clinical = signing.take_login_answer(slots, username, password, answer, device_id=store.device_id)
     status = str(answer.get("device_status") or "pending")
     user = answer.get("user") or {}
     user_id = str(user.get("id")) if user.get("id") else None
