@@ -22,7 +22,7 @@ from mentalspace_desktop.errors import AuthenticationError
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.keyslots import KeySlots, OpenedSlot
 from mentalspace_desktop.store.models import OutboxEntry, User
-from mentalspace_desktop.store.signing import new_private_key
+from mentalspace_desktop.store.signing import Signer, new_private_key
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.errors import AuthExpired, HubRejected
 
@@ -128,14 +128,21 @@ def open_for_login(slots: KeySlots, username: str, password: str) -> OpenedSlot 
     return opened
 
 
-def login_fields(slots: KeySlots, username: str) -> dict[str, str]:
-    """What a hub login sends to register this person's signing key here (nothing if they have none)."""
-    public = slots.signing_public(username)
-    return {"signing_key": public[1]} if public else {}
+def login_fields(slots: KeySlots, username: str, password: str, *, signing_key: bytes | None) -> dict[str, str]:
+    """What a hub login sends to register this person's signing key here (nothing without one).
+
+    The public key is derived from the private one — held by the caller, or read from the slot with
+    the password — never taken from the clear copy in the key file, which a colleague could replace
+    with their own to have it registered in this person's name.
+    """
+    if signing_key is None:
+        opened = open_for_login(slots, username, password)
+        signing_key = opened.signing_key if opened is not None else None
+    return {"signing_key": Signer("", signing_key).public_b64} if signing_key else {}
 
 
 def take_login_answer(slots: KeySlots, username: str, password: str, answer: dict[str, Any], *,
-                      device_id: str) -> bytes | None:
+                      device_id: str, sent_key: str | None) -> bytes | None:
     """Record what a verified hub sign-in gave: the key registration, and the clinical key if any.
 
     The clinical key goes into the person's slot (their role allows it, or the hub would not have
@@ -143,7 +150,7 @@ def take_login_answer(slots: KeySlots, username: str, password: str, answer: dic
     """
     registered = answer.get("signing_key_id")
     if isinstance(registered, str) and slots.has_slot(username):
-        slots.mark_registered(username, registered, device_id)
+        slots.mark_registered(username, registered, device_id, public_b64=sent_key)
     clinical = clinical_key_of(answer)
     if clinical is not None and slots.has_slot(username) and not slots.holds_clinical_key(username):
         opened = open_for_login(slots, username, password)

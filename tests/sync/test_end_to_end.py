@@ -100,7 +100,7 @@ class World:
         assert opened.signing_key is not None
         signing.install(session.store.engine, Signer(row.id, opened.signing_key))  # as their sign-in does
         conn, client = connect(session.store, url or self.hub.url, username=username, password=password,
-                               code=self.code(username), device_name=f"desk {key}")
+                               code=self.code(username), device_name=f"desk {key}", signing_key=opened.signing_key)
         assert conn.status == "pending"
         if approve:
             self.hub.approve(session.store.device_id)
