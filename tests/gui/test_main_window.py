@@ -21,7 +21,7 @@ pytestmark = pytest.mark.gui
 WAIT = 20_000
 
 EXPECTED_NAV = {
-    "admin": [NavId.CLIENTS, NavId.USERS, NavId.AUDIT, NavId.SETTINGS],
+    "admin": [NavId.CLIENTS, NavId.USERS, NavId.AUDIT, NavId.SETTINGS, NavId.CHARTING_SETTINGS],
     "supervisor": [NavId.CLIENTS, NavId.MY_NOTES, NavId.AUDIT],
     "clinician": [NavId.CLIENTS, NavId.MY_NOTES],
     "billing": [NavId.CLIENTS],
