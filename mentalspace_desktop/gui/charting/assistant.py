@@ -102,7 +102,7 @@ class AssistantSettingsCard(QFrame):
         form.addRow("", self.message)
         self.save_button = QPushButton("Save assistant settings", self)
         self.save_button.clicked.connect(self.save)
-        form.addRow("", self.save_button)
+        form.addRow("", button_row(self.save_button, stretch_first=False))
         s = assistant.settings()
         self.enabled.setChecked(s.enabled)
         self.url.setText(s.url)
