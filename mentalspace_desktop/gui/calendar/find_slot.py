@@ -46,18 +46,19 @@ from mentalspace_desktop.services.session import UserSession
 
 TIMES_OF_DAY = (("Any time of day", None), ("Morning", "morning"), ("Afternoon", "afternoon"),
                 ("Evening", "evening"))
-BONUS = {"next to another visit": 4, "on the hour": 1}  # the ranking's bonuses (domain.scheduling.slots)
+# The ranking's bonuses (domain.scheduling.slots): its reason → (short words, points).
+BONUS = {"next to another visit": ("next to a visit", 4), "on the hour": ("on the hour", 1)}
 PHRASE_EXAMPLE = "e.g. “Dr. Patel next Tuesday afternoon” or “any intake slot this week after 4pm”"
 
 
 def explain(slot: FoundSlot, first_day: date) -> str:
-    """Why a slot ranks where it does, in the ranking's own terms: days after the first day cost
-    points, a slot next to another visit (a compact day) and one on the hour earn some."""
+    """Why a slot ranks where it does, in the ranking's own terms: a slot next to another visit (a
+    compact day) and one on the hour earn points, each day after the first searched costs some."""
     days_out = (slot.slot.start_local.date() - first_day).days
-    parts = ["first day searched" if days_out <= 0 else
-             f"{days_out} day{'s' if days_out != 1 else ''} later (−{DAY_COST * days_out:g})"]
-    parts += [f"{reason} (+{BONUS[reason]})" for reason in slot.slot.reasons if reason in BONUS]
-    return f"{slot.slot.score:g} points: " + ", ".join(parts)
+    parts = [f"{BONUS[reason][0]} +{BONUS[reason][1]}" for reason in slot.slot.reasons if reason in BONUS]
+    parts.append("first day searched" if days_out <= 0 else
+                 f"{days_out} day{'s' if days_out != 1 else ''} later −{DAY_COST * days_out:g}")
+    return " · ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -72,16 +73,21 @@ class RankedSlot:
 
 
 class SlotsModel(RowsModel[RankedSlot]):
-    headers = ("#", "Day", "Time", "Provider", "Why it ranks here")
+    headers = ("#", "Day", "Starts", "Provider", "Points", "Why it ranks here")
 
     def cell(self, row: RankedSlot, column: int, role: int) -> Any:
         s = row.found.slot
         if role == Qt.ItemDataRole.DisplayRole:
-            return (str(row.rank), f"{s.start_local:%a %m/%d/%Y}",
-                    f"{_clock(s.start_local)} – {_clock(s.end_local)}", row.found.provider_name, row.why)[column]
+            return (str(row.rank), f"{s.start_local:%a %m/%d}", _clock(s.start_local), row.found.provider_name,
+                    f"{s.score:.0f}", row.why)[column]
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return (f"Rank {row.rank}", f"{s.start_local:%A %B %d}", _clock(s.start_local),
-                    row.found.provider_name, row.why)[column]
+            return (f"Rank {row.rank}", f"{s.start_local:%A %B %d}", f"{_clock(s.start_local)} to {_clock(s.end_local)}",
+                    row.found.provider_name, f"{s.score:.0f} points", row.why)[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (f"{s.start_local:%A %m/%d/%Y} {_clock(s.start_local)} – {_clock(s.end_local)} with "
+                    f"{row.found.provider_name}: {s.score:.0f} points ({row.why})")
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 4):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
 
@@ -110,7 +116,7 @@ class FindSlotDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Find a slot")
         self.setAccessibleName("Find a slot")
-        self.resize(1080, 640)
+        self.resize(1180, 660)
         self.finder = SlotFinder(session)
         view = CalendarViewService(session)
         res = view.resources()
@@ -143,7 +149,8 @@ class FindSlotDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if pid == own else Qt.CheckState.Unchecked)
             self.providers.addItem(item)
-        self.providers.setMinimumHeight(110)
+        self.providers.setMinimumHeight(90)
+        self.providers.setMaximumHeight(120)
         self.type_box = QComboBox()
         self.type_box.setAccessibleName("Appointment type")
         for t in self.types:
@@ -186,7 +193,7 @@ class FindSlotDialog(QDialog):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.empty = forms.empty_state(self.table, "Choose what you need and press Find slots.")
         self.message = forms.MessageLabel()
         self.book_button = forms.primary(QPushButton("&Book this slot…"))
@@ -220,8 +227,9 @@ class FindSlotDialog(QDialog):
         title.setObjectName("sectionTitle")
         results.addWidget(title)
         results.addWidget(self.table, 1)
-        hint = QLabel("Earlier days rank first; a slot next to another visit keeps the day compact and "
-                      "ranks higher. Enter or double-click books the chosen slot.")
+        hint = QLabel("Points: 100, minus 3 for each day after the first searched, plus 4 next to another "
+                      "visit (a compact day) and 1 on the hour; ties go to the earlier time, then the provider "
+                      "list. Enter or double-click books the chosen slot.")
         hint.setWordWrap(True)
         hint.setProperty("role", "hint")
         results.addWidget(hint)
@@ -295,7 +303,7 @@ class FindSlotDialog(QDialog):
             self.phrase_edit.setFocus()
             return
         finder, default_type = self.finder, self.type_box.currentData()
-        self._run(lambda: finder.find_by_phrase(text, default_type_id=default_type))
+        self._run(lambda: finder.find_by_phrase(text, default_type_id=default_type), phrase=True)
 
     def search_form(self) -> None:
         if not self.types:
@@ -317,7 +325,7 @@ class FindSlotDialog(QDialog):
                                                        date_to=last, provider_ids=pids, time_of_day=tod,
                                                        after=after, before=before)))
 
-    def _run(self, work: Any) -> None:
+    def _run(self, work: Any, *, phrase: bool = False) -> None:
         self._serial += 1
         serial = self._serial
         self.message.clear_message()
@@ -345,8 +353,15 @@ class FindSlotDialog(QDialog):
             self._idle()
             self.understood.hide()
             self.model.set_rows([])
-            self.empty.setText("No search yet: see the message below.")
+            self._selection_changed()
             self.message.show_exception(exc)
+            if phrase:  # said beside the words it is about
+                self._say(self.message.text(), problem=True)
+                self.message.clear_message()
+                self.empty.setText("Nothing searched: see the words above the form.")
+                self.phrase_edit.setFocus()
+            else:
+                self.empty.setText("Nothing searched: see the message below.")
             self.sig_searched.emit()
 
         run_in_background(self, work, on_done=done, on_error=failed)
@@ -361,8 +376,11 @@ class FindSlotDialog(QDialog):
         if result.phrase.ignored:
             words = ", ".join(f"“{w}”" for w in result.phrase.ignored)
             text += f" Not understood, left out of the search: {words}."
+        self._say(text, problem=bool(result.phrase.ignored))
+
+    def _say(self, text: str, *, problem: bool) -> None:
         self.understood.setText(text)
-        self.understood.setProperty("role", "error" if result.phrase.ignored else "hint")
+        self.understood.setProperty("role", "error" if problem else "hint")
         self.understood.setAccessibleDescription(text)
         forms.repolish(self.understood)
         self.understood.show()

@@ -59,7 +59,7 @@ def test_a_phrase_finds_ranked_slots_and_books_one(
         assert slot.provider_id == practice.users["clinician"]
         assert slot.start_local.date() == tuesday and slot.start_local.time() >= time(12)
     assert [r.found.slot.score for r in rows] == sorted((r.found.slot.score for r in rows), reverse=True)
-    assert rows[0].why.endswith("first day searched, on the hour (+1)")  # why it ranks first
+    assert rows[0].why == "on the hour +1 · first day searched"  # why it ranks first
     # What the phrase meant is shown in the form, to adjust and search again.
     assert dialog.provider_ids() == [practice.users["clinician"]]
     assert dialog.time_of_day.currentData() == "afternoon"
@@ -89,8 +89,8 @@ def test_a_phrase_it_cannot_read_says_what_it_understood_and_what_not(
     assert dialog is not None
     search(qtbot, dialog, "blorp the zorg")
     assert dialog.model.rowCount() == 0
-    assert dialog.message.isVisible()
-    text = dialog.message.text()
+    assert dialog.understood.isVisible() and not dialog.book_button.isEnabled()
+    text = dialog.understood.text()
     assert "Could not read" in text and "“blorp”" in text and "“zorg”" in text
     assert "Dr. Patel next Tuesday afternoon" in text  # how to say it instead
 
