@@ -81,8 +81,9 @@ class SlotsModel(RowsModel[RankedSlot]):
             return (str(row.rank), f"{s.start_local:%a %m/%d}", _clock(s.start_local), row.found.provider_name,
                     f"{s.score:.0f}", row.why)[column]
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return (f"Rank {row.rank}", f"{s.start_local:%A %B %d}", f"{_clock(s.start_local)} to {_clock(s.end_local)}",
-                    row.found.provider_name, f"{s.score:.0f} points", row.why)[column]
+            return (f"Rank {row.rank}", f"{s.start_local:%A %B %d}",
+                    f"{_clock(s.start_local)} to {_clock(s.end_local)}", row.found.provider_name,
+                    f"{s.score:.0f} points", row.why)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             return (f"{s.start_local:%A %m/%d/%Y} {_clock(s.start_local)} – {_clock(s.end_local)} with "
                     f"{row.found.provider_name}: {s.score:.0f} points ({row.why})")

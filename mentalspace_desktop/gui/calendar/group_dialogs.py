@@ -214,7 +214,7 @@ class NewGroupDialog(QDialog):
         outer.addLayout(forms.button_row(cancel, self.create_button))
         self.resize(560, 480)
         cancel.clicked.connect(self.reject)
-        self.create_button.clicked.connect(self.create)
+        self.create_button.clicked.connect(self.save_group)
         self.name_edit.setFocus()
 
     def data(self) -> GroupInput:
@@ -226,7 +226,7 @@ class NewGroupDialog(QDialog):
             screening_required=self.screening.isChecked(), room_id=room,
             location_id=self.rooms_at.get(room) if room else None)
 
-    def create(self) -> None:
+    def save_group(self) -> None:
         self.message.clear_message()
         if not self.name_edit.text().strip():
             self.message.show_error("Enter the group's name.")
