@@ -14,8 +14,8 @@ from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.services import totp
 from mentalspace_desktop.services.accounts import AccountService, Authenticator, NewUser
-from mentalspace_desktop.services.clinical_keys import reads_clinical
 from mentalspace_desktop.services.clients import ClientInput, ClientService
+from mentalspace_desktop.services.clinical_keys import reads_clinical
 from mentalspace_desktop.services.session import Actor, UserSession, actor_of
 from mentalspace_desktop.store import signing
 from mentalspace_desktop.store.database import Store
