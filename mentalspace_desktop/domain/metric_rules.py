@@ -243,10 +243,13 @@ def crisis_intervention_rate(f: Facts) -> Iterator[Contribution]:
 
 @metric("supervision_note_timeliness")
 def supervision_note_timeliness(f: Facts) -> Iterator[Contribution]:
+    """Counted once its 7 days are over (or it was co-signed): a note still inside them is not late."""
     for n in f.notes:
         if n.requires_cosign and f.period.contains(n.service_date):
-            on_time = n.cosigned_local_day is not None and (n.cosigned_local_day - n.service_date).days <= 7
-            yield Contribution(n.author_id, on_time, 1, "note", n.id, n)
+            days = None if n.cosigned_local_day is None else (n.cosigned_local_day - n.service_date).days
+            if days is None and (f.as_of - n.service_date).days <= 7:
+                continue
+            yield Contribution(n.author_id, days is not None and days <= 7, 1, "note", n.id, n)
 
 
 def _client(c: ClientFact, ok: bool) -> Contribution:

@@ -130,9 +130,9 @@ def add_demo_charting(session: UserSession, today: date, *, seed: int = 7) -> No
                 supervised = license_requires_supervision(seen_by.license_type) and seen_by.supervisor_id is not None
                 content = _soap(rng)
                 age = (today - day).days
-                late = rng.random()
-                signed_after = 0 if late < 0.7 else 1 if late < 0.9 else rng.randint(2, 6)
                 habit = BEHIND.get(seen_by.username)
+                late, on_time = rng.random(), 0.55 if habit else 0.85
+                signed_after = 0 if late < on_time else 1 if late < on_time + 0.1 else rng.randint(2, 6)
                 if habit == "urgent" and (k == 1 and i % 3 == 0 or k == 3 and i % 5 == 2 or k == 2 and i % 4 == 1) \
                         or habit == "review" and k == 3 and i % 6 == 0 or k == 1 and i % 3 == 0 and age <= 7:
                     status = NoteStatus.DRAFT  # due this week, or past the 7-day limit
