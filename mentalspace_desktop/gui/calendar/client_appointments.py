@@ -67,6 +67,7 @@ class ClientAppointmentsPane(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("The client's appointments")
+        forms.empty_state(self.table, "No appointments booked for this client.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()

@@ -96,7 +96,7 @@ class ClinicalPane(QWidget):
         actions.addStretch(1)
         layout.addLayout(actions)
         self.model = NoteLinesModel(self, show_client=False)
-        self.table = note_table("Notes", self.model)
+        self.table = note_table("Notes", self.model, empty="No notes for this client yet.")
         self.table.activated.connect(lambda index: self.open_note(self.model.row(index.row()).id))
         self.table.doubleClicked.connect(lambda index: self.open_note(self.model.row(index.row()).id))
         lower = QWidget(self)

@@ -45,12 +45,14 @@ class MyNotesPage(QWidget):
         self.tabs.setAccessibleName("Note lists")
         self.models: dict[str, NoteLinesModel] = {}
         self.views: dict[str, QTableView] = {}
-        sections = [("drafts", "&Drafts"), ("returned", "&Returned to me"), ("awaiting", "&Awaiting co-signature")]
+        sections = [("drafts", "&Drafts", "No drafts: every note you started is signed."),
+                    ("returned", "&Returned to me", "No notes returned to you."),
+                    ("awaiting", "&Awaiting co-signature", "None of your notes is waiting for a co-signature.")]
         if session.actor.role is Role.SUPERVISOR:
-            sections.append(("queue", "&Co-sign queue"))
-        for key, title in sections:
+            sections.append(("queue", "&Co-sign queue", "Nothing to co-sign: your supervisees' notes are all signed."))
+        for key, title, empty in sections:
             model = NoteLinesModel(self)
-            view = note_table(title.replace("&", ""), model, multi=True)
+            view = note_table(title.replace("&", ""), model, multi=True, empty=empty)
             view.doubleClicked.connect(lambda index, m=model: self.open_note(m.row(index.row()).id))
             view.activated.connect(lambda index, m=model: self.open_note(m.row(index.row()).id))
             self.models[key], self.views[key] = model, view
