@@ -19,6 +19,7 @@ from mentalspace_desktop.gui.qt import (
     Signal,
 )
 from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.gui.widgets.forms import empty_state
 from mentalspace_desktop.services.dashboards import ClinicianRow
 
 
@@ -77,16 +78,15 @@ class EvidenceDialog(QDialog):
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        empty_state(self.table, "Nothing was counted for this period.")
         self.table.doubleClicked.connect(lambda i: self._open(rows[i.row()]))
         self.table.activated.connect(lambda i: self._open(rows[i.row()]))
         layout.addWidget(self.table, 1)
-        empty = QLabel("Nothing was counted for this period.")
-        empty.setProperty("role", "hint")
-        empty.setVisible(not rows)
-        layout.addWidget(empty)
         hint = QLabel("Double-click a record to open it.")
         hint.setProperty("role", "hint")
+        hint.setVisible(bool(rows))
         layout.addWidget(hint)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -116,11 +116,25 @@ def appointment_types(ctx: ScreenContext, role: str) -> QWidget:
     return window
 
 
+def _client_with_appointments(ctx: ScreenContext) -> str:
+    """The clinician's client with the most appointments, past and coming (the fullest tab)."""
+    from sqlalchemy import func
+
+    from mentalspace_desktop.store.scheduling_models import Appointment
+
+    with ctx.admin.store.read() as s:
+        found = s.scalar(select(Appointment.client_id).where(
+            Appointment.provider_id == ctx.session("clinician").actor.user_id, Appointment.client_id.is_not(None),
+            Appointment.deleted.is_(False)).group_by(Appointment.client_id).order_by(func.count().desc()).limit(1))
+    assert found, "the clinician has no appointments"
+    return found
+
+
 @screen("Chart: appointments", roles=("clinician", "front_desk"))
 def chart_appointments(ctx: ScreenContext, role: str) -> QWidget:
     window = ctx.main_window(role, NavId.CLIENTS)
     page: Any = window.page(NavId.CLIENTS)
-    page.open_client(ctx.client_for(role))
+    page.open_client(_client_with_appointments(ctx))
     settle()
     page.chart.tabs.setCurrentWidget(page.chart.appointments)
     settle()
@@ -217,17 +231,29 @@ def _client_of_note(ctx: ScreenContext, note_id: str) -> str:
 
 
 def _charted_client(ctx: ScreenContext) -> str:
-    """A client of the clinician with notes, a diagnosis and a treatment plan (every role may open it:
-    the supervisor supervises the clinician)."""
-    from mentalspace_desktop.store.chart_models import TreatmentPlan
+    """The clinician's client with the most notes (every role may open it: the supervisor supervises
+    the clinician)."""
+    from sqlalchemy import func
 
     with ctx.admin.store.read() as s:
-        found = s.scalar(select(Client.id).where(
-            Client.primary_clinician_id == ctx.session("clinician").actor.user_id,
-            Client.id.in_(select(TreatmentPlan.client_id)), Client.id.in_(select(Note.client_id)))
-            .order_by(Client.chart_number).limit(1))
-    assert found, "the clinician has no charted client with a treatment plan"
+        found = s.scalar(select(Note.client_id).where(Note.author_id == ctx.session("clinician").actor.user_id)
+                         .group_by(Note.client_id).order_by(func.count().desc()).limit(1))
+    assert found, "the clinician has no charted client"
     return found
+
+
+def _their_clinician(ctx: ScreenContext, plan: type) -> tuple[str, UserSession]:
+    """A client with a ``plan`` and a session of that client's own clinician (the demo's plans belong
+    to several clinicians; the role's first login may have none)."""
+    with ctx.admin.store.read() as s:
+        client_id, clinician_id = s.execute(
+            select(Client.id, Client.primary_clinician_id).where(Client.id.in_(select(plan.client_id)))
+            .order_by(Client.chart_number).limit(1)).one()
+        user = s.get(User, clinician_id)
+        assert user is not None
+        actor = Actor(user.id, user.username, user.full_name, Role(user.role))
+    admin = ctx.admin
+    return client_id, UserSession(admin.store, admin.slots, actor, admin.events, clinical_key=admin.clinical_key)
 
 
 def _clinical(ctx: ScreenContext, role: str, client_id: str | None = None, *,
@@ -318,7 +344,10 @@ def chart_clinical(ctx: ScreenContext, role: str) -> QWidget:
 
 @screen("Treatment plan", roles=("clinician",))
 def treatment_plan(ctx: ScreenContext, role: str) -> QWidget:
-    window = _clinical(ctx, role)
+    from mentalspace_desktop.store.chart_models import TreatmentPlan
+
+    client_id, session = _their_clinician(ctx, TreatmentPlan)
+    window = _clinical(ctx, role, client_id, session=session)
     pane: Any = window.page(NavId.CLIENTS).chart.clinical  # type: ignore[union-attr]
     pane.open_treatment_plan()
     settle()
@@ -327,19 +356,10 @@ def treatment_plan(ctx: ScreenContext, role: str) -> QWidget:
 
 @screen("Safety plan", roles=("clinician",))
 def safety_plan(ctx: ScreenContext, role: str) -> QWidget:
-    """A signed safety plan, opened by the clinician of its client (not the role's first login: the
-    demo's safety plans belong to other clinicians' clients)."""
+    """A signed safety plan, opened by the clinician of its client."""
     from mentalspace_desktop.store.chart_models import SafetyPlan
 
-    with ctx.admin.store.read() as s:
-        client_id, clinician_id = s.execute(
-            select(Client.id, Client.primary_clinician_id).where(Client.id.in_(select(SafetyPlan.client_id)))
-            .order_by(Client.chart_number).limit(1)).one()
-        user = s.get(User, clinician_id)
-        assert user is not None
-        actor = Actor(user.id, user.username, user.full_name, Role(user.role))
-    admin = ctx.admin
-    session = UserSession(admin.store, admin.slots, actor, admin.events, clinical_key=admin.clinical_key)
+    client_id, session = _their_clinician(ctx, SafetyPlan)
     window = _clinical(ctx, role, client_id, session=session)
     pane: Any = window.page(NavId.CLIENTS).chart.clinical  # type: ignore[union-attr]
     pane.open_safety_plan()
@@ -373,7 +393,7 @@ def clinician_breakdown(ctx: ScreenContext, role: str) -> QWidget:
 
     window = dashboard(ctx, role)
     page: Any = window.page(NavId.DASHBOARD)
-    page.explain(next(iter(page.tiles)))
+    page.explain(_counted(page, None))
     return ctx.keep(_dialog(window, ClinicianBreakdownDialog))
 
 
@@ -383,8 +403,19 @@ def evidence(ctx: ScreenContext, role: str) -> QWidget:
 
     window = dashboard(ctx, role)
     page: Any = window.page(NavId.DASHBOARD)
+    subject = ctx.session(role).actor.user_id
     if role == "supervisor":  # the team's figure, narrowed to one supervisee first
-        page.drill_down(page.board.rows[0].id)
+        subject = page.board.rows[0].id
+        page.drill_down(subject)
         settle()
-    page.explain(next(iter(page.tiles)))
+    page.explain(_counted(page, subject))
     return ctx.keep(_dialog(window, EvidenceDialog))
+
+
+def _counted(page: Any, clinician_id: str | None) -> str:
+    """The first figure on the dashboard that was counted from some records."""
+    for metric_id in page.tiles:
+        value = page.value_of(metric_id, clinician_id)
+        if value is not None and value.value is not None and value.denominator:
+            return str(metric_id)
+    raise AssertionError("no figure on the dashboard has records behind it")
