@@ -295,11 +295,15 @@ def low_contrast(top: QWidget, pixels: Pixels, theme: str) -> list[str]:
                 and not isinstance(w.parent(), QComboBox):
             model = w.model()
             viewport = w.viewport()
+            # rows a surrounding scroll area hides are not on screen: their pixels are another widget's
+            shown = viewport.visibleRegion().boundingRect()
             for row in _visible_rows(w)[:6]:
                 for c in _columns(w):
                     index: QModelIndex = model.index(row, c)
                     if not str(index.data() or "").strip():
                         continue
-                    rect = w.visualRect(index).adjusted(2, 2, -2, -2).intersected(viewport.rect())
+                    rect = w.visualRect(index).adjusted(2, 2, -2, -2).intersected(viewport.rect()).intersected(shown)
+                    if rect.isEmpty():
+                        continue
                     check(viewport, rect, f"cell “{str(index.data())[:30]}” of {describe(w)}", w.font())
     return problems
