@@ -7,7 +7,9 @@ appointments (1,000,000 by default) and a note for every kept session, then time
 - the limit: one bare SQL pass over that month's appointment rows (goal: compute <= 3x this);
 - the per-clinician approach: each metric for each clinician with its own queries
   (``compute(..., clinician=X, metric_ids=[m])``), timed on a sample of clinicians and scaled to
-  all of them (goal: compute >= 20x faster).
+  all of them (goal: compute >= 20x faster);
+- the dashboard's update after one appointment's status changes (``refresh_clinician``: that
+  clinician measured again, totals re-summed) against recomputing the whole dashboard.
 
     .venv/bin/python benchmarks/bench_metrics.py [--appointments 1000000] [--sample 10]
 """
@@ -29,7 +31,7 @@ from sqlalchemy import insert, text
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.metrics import Period
 from mentalspace_desktop.domain.roles import Role
-from mentalspace_desktop.services import metrics, totp
+from mentalspace_desktop.services import dashboards, metrics, totp
 from mentalspace_desktop.services.accounts import Authenticator, NewUser
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.files import StoreFiles
@@ -156,6 +158,10 @@ def main() -> int:
                     metrics.compute(session, MONTH, today=TODAY, clinician=name, metric_ids=[mid])
 
         seeds_s = timed(per_clinician, 1) * len(table.clinicians) / len(sample)
+        board = dashboards.load_dashboard(session, MONTH, today=TODAY, with_trend=False)
+        one = table.clinicians[0].id
+        full_s = timed(lambda: dashboards.load_dashboard(session, MONTH, today=TODAY, with_trend=False), args.repeat)
+        update_s = timed(lambda: dashboards.refresh_clinician(session, board, one, today=TODAY), args.repeat)
         session.close()
     kvr = table.totals["kept_visit_rate"].value or 0.0
     print(f"month: {rows:,} appointment rows; {len(table.values):,} values; practice KVR {kvr:.1%}")
@@ -164,6 +170,8 @@ def main() -> int:
           f"{engine_s / limit_s:.2f}x (goal <= {GOAL_LIMIT:.0f}x)")
     print(f"each metric per clinician, own queries:      {seeds_s * 1000:.0f} ms (scaled from {len(sample)} "
           f"clinicians) -> compute is {seeds_s / engine_s:.0f}x faster (goal >= {GOAL_SEEDS:.0f}x)")
+    print(f"dashboard update after one status change:   {update_s * 1000:.0f} ms vs full recompute "
+          f"{full_s * 1000:.0f} ms -> {update_s / full_s:.2f}x of it")
     return 0
 
 

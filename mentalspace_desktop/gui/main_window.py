@@ -64,6 +64,7 @@ class NavId:
     USERS = "users"
     AUDIT = "audit"
     SETTINGS = "settings"
+    CHARTING_SETTINGS = "charting_settings"
     SYNC = "sync"
     CONFLICTS = "conflicts"
     DEVICES = "devices"
@@ -103,6 +104,7 @@ NAV_ENTRIES = (
     NavEntry(NavId.USERS, "Users", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.AUDIT, "Audit log", Resource.AUDIT_LOG, Action.READ),
     NavEntry(NavId.SETTINGS, "Practice settings", Resource.ADMINISTRATION, Action.WRITE),
+    NavEntry(NavId.CHARTING_SETTINGS, "Charting settings", Resource.ADMINISTRATION, Action.WRITE),
 )
 
 
@@ -384,6 +386,10 @@ class MainWindow(QMainWindow):
             from mentalspace_desktop.gui.clients import ClientsPage
 
             return ClientsPage(self.session, self.bridge)
+        if page_id == NavId.CHARTING_SETTINGS:
+            from mentalspace_desktop.gui.charting.settings_page import ChartingSettingsPage
+
+            return ChartingSettingsPage(self.session, self.bridge)
         if page_id == NavId.MY_NOTES:
             from mentalspace_desktop.gui.charting.my_notes import MyNotesPage
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +33,7 @@ from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.audit_anchor import HUB_HEAD_KEY, parse_head
 from mentalspace_desktop.store.backup import read_manifest
 from mentalspace_desktop.store.database import Store
-from mentalspace_desktop.store.files import open_private
+from mentalspace_desktop.store.files import make_private_file, open_private
 from mentalspace_desktop.store.models import AuditEntry, Client, SyncState, User
 from mentalspace_desktop.store.types import utcnow
 
@@ -331,18 +331,14 @@ class AuditService:
         return save_anchor(self.session, out)
 
 
-def write_csv(out: Path, header: Sequence[str], rows: Iterable[Sequence[object]],
-              audited: tuple[UserSession, dict[str, Any]] | None = None) -> None:
-    """Write a CSV owner-only beside ``out`` and rename it into place; with ``audited``, only once
-    its audit entry is committed (see ``finalise_audited``)."""
+def write_private(out: Path, write: Callable[[Path], object],
+                  audited: tuple[UserSession, dict[str, Any]] | None = None) -> None:
+    """Write a file owner-only beside ``out`` (``write`` fills it) and rename it into place; with
+    ``audited``, only once its audit entry is committed (see ``finalise_audited``)."""
     tmp = out.with_name(out.name + ".part")
     try:
-        with open_private(tmp, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            for row in rows:
-                writer.writerow(["" if v is None else (v.isoformat() if isinstance(v, datetime) else v)
-                                 for v in row])
+        make_private_file(tmp)
+        write(tmp)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -350,6 +346,21 @@ def write_csv(out: Path, header: Sequence[str], rows: Iterable[Sequence[object]]
         os.replace(tmp, out)
     else:
         finalise_audited(audited[0], tmp, out, **audited[1])
+
+
+def write_csv(out: Path, header: Sequence[str], rows: Iterable[Sequence[object]],
+              audited: tuple[UserSession, dict[str, Any]] | None = None) -> None:
+    """A CSV written as :func:`write_private` writes: owner-only, named only once audited."""
+
+    def fill(path: Path) -> None:
+        with open_private(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(["" if v is None else (v.isoformat() if isinstance(v, datetime) else v)
+                                 for v in row])
+
+    write_private(out, fill, audited)
 
 
 def finalise_audited(session: UserSession, part: Path, out: Path, **fields: Any) -> None:

@@ -176,19 +176,15 @@ def run(session: UserSession, *, today: date, now: datetime) -> ComplianceResult
 
 
 def write_report(session: UserSession, result: ComplianceResult, path: Path) -> None:
-    """The PDF report of a run; written to a private temporary file first, then moved into place."""
+    """The PDF report of a run: owner-only, named only once its audit entry is committed."""
     from mentalspace_desktop.integrations.pdf_compliance import write_compliance_report
 
     with session.store.read() as s:
         practice = s.scalar(select(Practice))
     lines = [(x.label, "off" if not x.enabled else ("met" if x.worst is Stage.OK else x.worst.value),
               x.line().split(": ", 1)[1]) for x in result.summaries]
-    partial = path.with_name(path.name + ".part")
-    write_compliance_report(partial, practice_name=practice.name if practice else "",
-                            ran_at=f"{result.ran_at:%b %d, %Y %H:%M}", ran_by=session.actor.full_name,
-                            summary_lines=lines, findings=result.findings)
-    partial.replace(path)
-    with session.store.write(session.actor.user_id) as s:
-        audit.append(s, session.store, user_id=session.actor.user_id, username=session.actor.username,
-                     action="export", record_type="compliance_run", record_id=result.run_id,
-                     summary=f"compliance report written ({len(result.findings)} finding(s))")
+    audit.write_private(path, lambda part: write_compliance_report(
+        part, practice_name=practice.name if practice else "", ran_at=f"{result.ran_at:%b %d, %Y %H:%M}",
+        ran_by=session.actor.full_name, summary_lines=lines, findings=result.findings), audited=(session, {
+            "action": "export", "record_type": "compliance_run", "record_id": result.run_id,
+            "summary": f"compliance report written ({len(result.findings)} finding(s))"}))

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
@@ -108,7 +107,7 @@ def check_undamaged(path: Path, key: bytes, hmac: str = CURRENT_HMAC) -> None:
     """
     if hmac not in HMAC_ALGORITHMS:
         raise StoreCorrupt(f"The key file names an unknown page algorithm ({hmac}); restore from a backup.")
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    uri = f"{path.resolve().as_uri()}?mode=ro"  # file:///C:/... on Windows, file:///... elsewhere
     try:
         conn = sqlcipher3.connect(uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_SECONDS)
     except sqlcipher3.Error as exc:

@@ -451,9 +451,13 @@ class KeySlots:
         signing = (self._current()["slots"].get(username.lower()) or {}).get("signing") or {}
         return device_id in signing.get("registered", [])
 
-    def mark_registered(self, username: str, key_id: str, device_id: str) -> None:
+    def mark_registered(self, username: str, key_id: str, device_id: str, *, public_b64: str | None = None) -> None:
+        """The hub confirmed ``key_id`` for this person here. ``public_b64`` (derived from their private
+        key) also puts right a clear copy of the public key that someone changed in the file."""
         with self._changing() as data:
             signing = (data["slots"].get(username.lower()) or {}).get("signing")
+            if signing is not None and public_b64 is not None and signing.get("key_id") != key_id:
+                signing.update(key_id=key_id, public=public_b64, registered=[])
             if signing is not None and signing.get("key_id") == key_id:
                 signing["registered"] = sorted({*signing.get("registered", []), device_id})
 

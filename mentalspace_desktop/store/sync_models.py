@@ -102,10 +102,6 @@ class Device(Base):
     # The secret that unwraps the workstation's own copy of its store key (sync/device_key.py). Only
     # the hub holds it, and it hands it only to staff who sign in there with password and code.
     key_secret: Mapped[str | None] = mapped_column(String(64))
-    # Raised whenever what this workstation may hold changes other than through a row's own change
-    # (a role, an account, a supervisor or a person removed from it): the device's cursor carries it,
-    # and a cursor of an older generation takes a fresh snapshot (see hub/services/pull.py).
-    scope_generation: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class DeviceUser(Base):

@@ -61,7 +61,7 @@ def _run_sync(session: UserSession) -> int:
 def _hub_sign_in(session: UserSession, url: str, creds: Credentials, device_name: str) -> tuple[str, str]:
     """Sign in to the hub; (device id, device status)."""
     conn, client = connect(session.store, url, username=creds.username, password=creds.password,
-                           code=creds.code, device_name=device_name)
+                           code=creds.code, device_name=device_name, signing_key=session.signing_key)
     client.close()
     return conn.device_id, conn.status  # a credential warning was logged, and so printed
 

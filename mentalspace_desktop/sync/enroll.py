@@ -46,7 +46,8 @@ class SignedIn:
 
 
 def sign_in(store: Store, client: HubClient, *, username: str, password: str, code: str, device_name: str,
-            enrolling: bool = False, new_signing_key: str | None = None) -> SignedIn:
+            enrolling: bool = False, new_signing_key: str | None = None,
+            signing_key: bytes | None = None) -> SignedIn:
     """Handshake, then sign this store's device in on ``client``; records what the hub answered.
 
     The handshake comes first so a version the hub cannot serve is refused before any sign-in. The
@@ -54,16 +55,18 @@ def sign_in(store: Store, client: HubClient, *, username: str, password: str, co
     status is always recorded; when ``enrolling``, also the hub's URL and who enrolled the workstation
     (a later sign-in, perhaps by a colleague, leaves those as they were). The person's signing key for
     this workstation is registered with it, and the clinical key handed to an allowed role goes into
-    their slot (sync/signing.py). ``new_signing_key``: the public key to register for someone who has
-    no slot here yet (a new workstation), whose slot is made afterwards.
+    their slot (sync/signing.py). ``signing_key``: the person's private key when the caller holds it
+    (their session); otherwise their slot is opened with ``password`` to read it — never the public
+    key in the clear, which anyone holding the file could swap for their own. ``new_signing_key``: the
+    public key to register for someone who has no slot here yet (a new workstation).
     """
     client.handshake(store.schema_version)
     slots = KeySlots.load(store.files.key_slots)
-    opened = signing.open_for_login(slots, username, password)
-    signing.install_opened(store, opened)
-    fields = {"signing_key": new_signing_key} if new_signing_key else signing.login_fields(slots, username)
+    fields = {"signing_key": new_signing_key} if new_signing_key else signing.login_fields(
+        slots, username, password, signing_key=signing_key)
     answer = client.login(username=username, password=password, code=code, device_name=device_name, **fields)
-    clinical = signing.take_login_answer(slots, opened, answer, device_id=store.device_id)
+    clinical = signing.take_login_answer(slots, username, password, answer, device_id=store.device_id,
+                                         sent_key=fields.get("signing_key"))
     status = str(answer.get("device_status") or "pending")
     user = answer.get("user") or {}
     user_id = str(user.get("id")) if user.get("id") else None
@@ -78,15 +81,16 @@ def sign_in(store: Store, client: HubClient, *, username: str, password: str, co
 
 
 def connect(store: Store, hub_url: str, *, username: str, password: str, code: str, device_name: str,
-            factory: ClientFactory = HubClient, new_signing_key: str | None = None
-            ) -> tuple[Connection, HubClient]:
+            factory: ClientFactory = HubClient, new_signing_key: str | None = None,
+            signing_key: bytes | None = None) -> tuple[Connection, HubClient]:
     """Sign this workstation in to the hub; an unknown workstation becomes ``pending``."""
     hub_url = hub_url.rstrip("/")
     credential = HubCredential(hub_url, store.device_id)
     client = factory(hub_url, store.device_id, on_refresh_token=credential.set)
     try:
         done = sign_in(store, client, username=username, password=password, code=code,
-                       device_name=device_name, enrolling=True, new_signing_key=new_signing_key)
+                       device_name=device_name, enrolling=True, new_signing_key=new_signing_key,
+                       signing_key=signing_key)
     except BaseException:
         client.close()
         raise

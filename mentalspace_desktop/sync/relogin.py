@@ -36,7 +36,8 @@ def _keep(credential: HubCredential, token: str | None) -> str | None:
 
 
 def sign_in_again(store: Store, *, username: str, password: str, code: str, device_name: str | None = None,
-                  client: HubClient | None = None, factory: ClientFactory = HubClient) -> Connection:
+                  client: HubClient | None = None, factory: ClientFactory = HubClient,
+                  signing_key: bytes | None = None) -> Connection:
     """Sign this store's device in to its hub again; the new refresh token goes to the keyring.
 
     ``client``: the store's open hub client, if any (it takes the new tokens); otherwise a client is
@@ -46,7 +47,8 @@ def sign_in_again(store: Store, *, username: str, password: str, code: str, devi
 
     The person's signing key for this workstation is registered with the hub (their changes that
     waited for it go out at the next sync), and an allowed role receives the clinical key into their
-    slot (used from their next sign-in here).
+    slot (used from their next sign-in here). ``signing_key``: the person's own, when their session
+    holds it (else their slot is opened with the password to read it).
 
     Raises the errors of sync.errors: HubRejected with the hub's own words for a wrong password or
     code (nothing is changed then), HubUnreachable, UpdateRequired, and DeviceRevoked — after which,
@@ -65,7 +67,7 @@ def sign_in_again(store: Store, *, username: str, password: str, code: str, devi
         # a refresh with the old token could wipe the new access token it has just received.
         with hub._refresh_lock:
             done = sign_in(store, hub, username=username.strip(), password=password,
-                           code=code.strip(), device_name=name)
+                           code=code.strip(), device_name=name, signing_key=signing_key)
     except DeviceRevoked as exc:
         lock_out_revoked(store, exc)
         raise

@@ -22,7 +22,7 @@ from mentalspace_desktop.errors import AuthenticationError
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.keyslots import KeySlots, OpenedSlot
 from mentalspace_desktop.store.models import OutboxEntry, User
-from mentalspace_desktop.store.signing import Signer, install, new_private_key
+from mentalspace_desktop.store.signing import Signer, new_private_key
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.errors import AuthExpired, HubRejected
 
@@ -128,31 +128,34 @@ def open_for_login(slots: KeySlots, username: str, password: str) -> OpenedSlot 
     return opened
 
 
-def install_opened(store: Store, opened: OpenedSlot | None) -> None:
-    """The person proved their password here: what they write in this store is signed as theirs."""
-    if opened is not None and opened.signing_key is not None:
-        install(store.engine, Signer(opened.user_id, opened.signing_key))
+def login_fields(slots: KeySlots, username: str, password: str, *, signing_key: bytes | None) -> dict[str, str]:
+    """What a hub login sends to register this person's signing key here (nothing without one).
+
+    The public key is derived from the private one — held by the caller, or read from the slot with
+    the password — never taken from the clear copy in the key file, which a colleague could replace
+    with their own to have it registered in this person's name.
+    """
+    if signing_key is None:
+        opened = open_for_login(slots, username, password)
+        signing_key = opened.signing_key if opened is not None else None
+    return {"signing_key": Signer("", signing_key).public_b64} if signing_key else {}
 
 
-def login_fields(slots: KeySlots, username: str) -> dict[str, str]:
-    """What a hub login sends to register this person's signing key here (nothing if they have none)."""
-    public = slots.signing_public(username)
-    return {"signing_key": public[1]} if public else {}
-
-
-def take_login_answer(slots: KeySlots, opened: OpenedSlot | None, answer: dict[str, Any], *,
-                      device_id: str) -> bytes | None:
+def take_login_answer(slots: KeySlots, username: str, password: str, answer: dict[str, Any], *,
+                      device_id: str, sent_key: str | None) -> bytes | None:
     """Record what a verified hub sign-in gave: the key registration, and the clinical key if any.
 
     The clinical key goes into the person's slot (their role allows it, or the hub would not have
-    sent it); it is also returned, for the session that is being opened.
+    sent it), which is opened for that only when it lacks it; it is also returned, for the session.
     """
     registered = answer.get("signing_key_id")
-    if opened is not None and isinstance(registered, str):
-        slots.mark_registered(opened.username, registered, device_id)
+    if isinstance(registered, str) and slots.has_slot(username):
+        slots.mark_registered(username, registered, device_id, public_b64=sent_key)
     clinical = clinical_key_of(answer)
-    if opened is not None and clinical is not None and clinical != opened.clinical_key:
-        slots.update_secrets(replace(opened, clinical_key=clinical))
+    if clinical is not None and slots.has_slot(username) and not slots.holds_clinical_key(username):
+        opened = open_for_login(slots, username, password)
+        if opened is not None and clinical != opened.clinical_key:
+            slots.update_secrets(replace(opened, clinical_key=clinical))
     return clinical
 
 
@@ -167,5 +170,5 @@ def clinical_key_of(answer: dict[str, Any]) -> bytes | None:
     return key if len(key) == 32 else None
 
 
-__all__ = ["SigningKeyNeeded", "Waiting", "clinical_key_of", "install_opened", "login_fields", "open_for_login",
+__all__ = ["SigningKeyNeeded", "Waiting", "clinical_key_of", "login_fields", "open_for_login",
            "pushable", "register_vouched", "take_login_answer"]

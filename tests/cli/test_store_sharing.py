@@ -54,7 +54,8 @@ def audit_rows(demo: Demo, action: str) -> list[str]:
     engine = encrypted_engine(demo.data_dir / "store.db", master_key(demo))
     try:
         with engine.connect() as conn:
-            return list(conn.execute(select(AuditEntry.summary).where(AuditEntry.action == action)).scalars())
+            return list(conn.execute(select(AuditEntry.summary).where(AuditEntry.action == action)
+                                     .order_by(AuditEntry.seq)).scalars())
     finally:
         engine.dispose()
 
@@ -62,6 +63,7 @@ def audit_rows(demo: Demo, action: str) -> list[str]:
 def test_verify_export_and_backup_succeed_while_another_process_writes(
         demo_copy: Demo, codes: Codes, writer: subprocess.Popen[str], tmp_path: Path) -> None:
     exports_before = len(audit_rows(demo_copy, "export"))
+    backups_before = len(audit_rows(demo_copy, "backup"))
     verify = run_cli("audit", "verify", "--data-dir", demo_copy.data_dir,
                      *sign_in_args(demo_copy, codes, "marcus", tmp_path))
     out = tmp_path / "clients.csv"
@@ -75,7 +77,8 @@ def test_verify_export_and_backup_succeed_while_another_process_writes(
     assert "truncated" not in verify.stdout + verify.stderr
     assert export.returncode == 0, export.stderr
     assert made.returncode == 0, made.stderr
-    assert sum("practice.msbackup" in s for s in audit_rows(demo_copy, "backup")) == 1
+    backups = audit_rows(demo_copy, "backup")
+    assert len(backups) == backups_before + 1 and "practice.msbackup" in backups[-1]
     assert len(audit_rows(demo_copy, "export")) == exports_before + 1
 
 
@@ -125,3 +128,24 @@ def test_the_command_line_says_busy_in_one_line(demo_copy: Demo, codes: Codes, t
     err = capsys.readouterr().err
     assert status == 1
     assert err.count("\n") == 1 and err.startswith("mentalspace: The store is busy"), err
+
+
+def test_a_write_takes_the_lock_when_it_begins(practice: PracticeFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BEGIN IMMEDIATE: a write waits for the lock up front, never upgrades a read mid-way (which
+    another process's commit makes fail at once with "database is locked", whatever the timeout)."""
+    monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_SECONDS", 0.2)
+    practice.admin.store.engine.dispose()
+    other = store_engine.connect_encrypted(practice.files.database, practice.admin.store.master_key,
+                                           practice.admin.slots.cipher_hmac)
+    other.isolation_level = None
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreBusy), practice.admin.store.write():
+            pass  # no statement at all: only BEGIN IMMEDIATE can have met the lock
+        assert time.monotonic() - started >= 0.15  # it waited for the busy timeout first
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with practice.admin.store.write():
+        pass  # and once the other program is done, writing goes on

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mentalspace_desktop.domain.audit_chain import GENESIS, entry_hash, verify_chain
+from mentalspace_desktop.domain.audit_chain import GENESIS, Anchor, check_log, entry_hash, verify_chain
 
 
 def build_chain(n: int) -> list[dict[str, Any]]:
@@ -109,3 +109,42 @@ def test_chain_not_starting_at_genesis_is_reported() -> None:
     chain = build_chain(4)[1:]
     brk = verify_chain(chain, head_of(chain))
     assert brk is not None and brk.seq == 1
+
+
+# -- the whole log against anchors kept elsewhere ----------------------------------------------------
+
+
+def rechain(entries: list[dict[str, Any]], device: str = "dev-1") -> list[dict[str, Any]]:
+    """What an insider with the store's key does: renumber and recompute every hash."""
+    out, prev = [], GENESIS
+    for seq, entry in enumerate(entries, start=1):
+        fields = {**entry, "seq": seq, "device_id": device}
+        digest = entry_hash(fields, prev)
+        out.append({**fields, "prev_hash": prev, "hash": digest})
+        prev = digest
+    return out
+
+
+def test_check_log_passes_an_intact_log_and_its_anchor() -> None:
+    chain = build_chain(8)
+    report = check_log(chain, own_device="dev-1", anchors=[Anchor("the anchor", {"dev-1": head_of(chain)})])
+    assert report.ok and report.entries == 8 and report.chains == 1
+
+
+def test_check_log_finds_every_rewrite_before_the_anchor() -> None:
+    chain = build_chain(8)
+    anchor = Anchor("the anchor", {"dev-1": head_of(chain[:6])})
+    edited = rechain([{**e, "summary": "x"} if e["seq"] == 2 else e for e in chain])
+    removed = rechain([e for e in chain if e["seq"] != 3])
+    cut = chain[:4]
+    for rewritten, words in ((edited, "is not the one"), (removed, "is not the one"), (cut, "were removed"),
+                             ([], "whole log is gone")):
+        report = check_log(rewritten, own_device="dev-1", anchors=[anchor])
+        assert [f.reason for f in report.findings if words in f.reason], (words, report.findings)
+
+
+def test_check_log_reports_a_chain_under_another_device() -> None:
+    own = build_chain(3)
+    forged = rechain(build_chain(1), device="dev-2")
+    report = check_log([*own, *forged], own_device="dev-1", describe=lambda d: f"workstation {d}")
+    assert len(report.findings) == 1 and "1 entries claim to come from workstation dev-2" in report.findings[0].reason

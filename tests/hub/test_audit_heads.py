@@ -109,3 +109,15 @@ def test_an_entry_forged_under_another_workstations_id_is_refused(hub: HubFixtur
     answer = push(desk, [forged])[0]  # the hub stamps the pushing device: the hash cannot match
     assert answer["outcome"] == "rejected" and "its own hash" in answer["reason"]
     assert head(hub, other) is None
+
+
+def test_an_entry_pushed_again_under_its_id_with_other_contents_is_refused(hub: HubFixture) -> None:
+    desk = hub.device("front_desk")
+    rows = chain(desk, 2)
+    push(desk, rows)
+    edited = {**rows[0], "summary": "nothing to see"}
+    edited["hash"] = entry_hash({**edited, "device_id": desk.device_id}, GENESIS)
+    answer = push(desk, [edited])[0]
+    assert answer["outcome"] == "rejected" and "already on the hub" in answer["reason"]
+    assert len(alerts(hub, desk)) == 1
+    assert head(hub, desk) == (2, rows[-1]["hash"])

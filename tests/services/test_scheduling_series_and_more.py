@@ -225,6 +225,11 @@ def test_groups_enrollment_screening_sessions_and_attendance(sched: Sched) -> No
     assert desk.attendance_history(gid, sched.client) == [(date(2026, 3, 4), "attended")]
     with pytest.raises(ValidationError):
         desk.record_attendance(sessions[0].id, {sched.client: "late"})
+    # A member is taken during the group's sessions.
+    with pytest.raises(BookingRefused, match="client already has"):
+        AppointmentService(sched.session("front_desk"), now=clock).book(
+            req(sched, datetime(2026, 3, 11, 13, 30), provider_id=sched.practice.users["other_clinician"],
+                room_id=None))
 
 
 def test_find_slot_by_form_and_phrase(sched: Sched) -> None:

@@ -16,8 +16,10 @@ from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.services import totp
 from mentalspace_desktop.services.clients import ClientInput, ClientService
 from mentalspace_desktop.services.session import Actor, UserSession
+from mentalspace_desktop.store import signing
 from mentalspace_desktop.store.keyslots import KeySlots
 from mentalspace_desktop.store.models import Client, OutboxEntry, User
+from mentalspace_desktop.store.signing import Signer
 from mentalspace_desktop.sync import state
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.engine import Progress, SyncEngine, SyncReport
@@ -98,8 +100,10 @@ class World:
         opened = practice.admin.slots.open_slot(username, password)  # what a sign-in here would hold
         session = UserSession(practice.admin.store, practice.admin.slots, actor, clinical_key=opened.clinical_key,
                               signing_key=opened.signing_key)
+        assert opened.signing_key is not None
+        signing.install(session.store.engine, Signer(row.id, opened.signing_key))  # as their sign-in does
         conn, client = connect(session.store, url or self.hub.url, username=username, password=password,
-                               code=self.code(username), device_name=f"desk {key}")
+                               code=self.code(username), device_name=f"desk {key}", signing_key=opened.signing_key)
         assert conn.status == "pending"
         if approve:
             self.hub.approve(session.store.device_id)

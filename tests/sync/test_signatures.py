@@ -207,8 +207,20 @@ def test_after_the_update_changes_wait_for_their_authors_hub_sign_in(world: Worl
     assert report.pushed == 0 and pending_count(store) >= 1
     assert world.hub.sql("SELECT id FROM clients WHERE id = :c", c=waiting) == []
 
+    # Someone holding the file swaps the clear copy of the public key for their own before that sign-in:
+    # the hub still learns the key from the slot itself.
+    theirs = Signer("", new_private_key())
+    data = json.loads(slots.path.read_text())
+    data["slots"]["admin"]["signing"]["public"] = theirs.public_b64
+    data["slots"]["admin"]["signing"]["key_id"] = theirs.key_id
+    slots.path.write_text(json.dumps(data))
     sign_in_again(store, username="admin", password="Quiet-Maple-Orchard-17", code=world.code("admin"),
                   client=desk.client)
+    assert desk.session.signing_key is not None
+    real = Signer("", desk.session.signing_key).key_id
+    registered = [k for (k,) in world.hub.sql("SELECT key_id FROM hub_signing_keys WHERE device_id = :d",
+                                               d=store.device_id)]
+    assert registered == [real]
     report = desk.sync()
     assert report.ok and report.rejected == 0, report.log_line()
     assert pending_count(store) == 0

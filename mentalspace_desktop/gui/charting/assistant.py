@@ -46,6 +46,9 @@ class DraftDialog(QDialog):
         self.bullets.setPlaceholderText("- slept better, 6 h most nights\n- GAD-7 9 (was 13)\n- practised breathing\n"
                                         "- plan: continue weekly CBT")
         self.bullets.setTabChangesFocus(True)
+        caption = QLabel("Session &bullet points:", self)
+        caption.setBuddy(self.bullets)
+        layout.addWidget(caption)
         layout.addWidget(self.bullets, 1)
         self.message = MessageLabel(self)
         layout.addWidget(self.message)
@@ -99,7 +102,7 @@ class AssistantSettingsCard(QFrame):
         form.addRow("", self.message)
         self.save_button = QPushButton("Save assistant settings", self)
         self.save_button.clicked.connect(self.save)
-        form.addRow("", self.save_button)
+        form.addRow("", button_row(self.save_button, stretch_first=False))
         s = assistant.settings()
         self.enabled.setChecked(s.enabled)
         self.url.setText(s.url)

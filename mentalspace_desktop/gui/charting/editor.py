@@ -415,7 +415,7 @@ class NoteEditor(QDialog):
     def _open_other(self, note_id: str) -> NoteEditor:
         editor = NoteEditor(self.service, note_id, self.parentWidget())
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        editor.sig_note_did_change.connect(lambda _id: self.load())
+        editor.sig_note_did_change.connect(self.load)  # dropped by Qt if this editor closes first
         editor.show()
         self.addendum_editor = editor
         return editor

@@ -107,8 +107,9 @@ class MyNotesPage(QWidget):
     def open_note(self, note_id: str) -> NoteEditor:
         editor = NoteEditor(self.service, note_id, self.window())
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        editor.sig_note_did_change.connect(lambda _id: self.refresh())
-        editor.destroyed.connect(lambda *_: self.refresh())
+        # bound methods, not lambdas: Qt drops the connection if this page goes first
+        editor.sig_note_did_change.connect(self.refresh)
+        editor.destroyed.connect(self.refresh)
         self.editors = [e for e in self.editors if e is not editor] + [editor]
         editor.show()
         return editor

@@ -223,7 +223,7 @@ class SyncController(QObject):
         new tokens, so everything using it carries on; call :meth:`resume` afterwards (UI thread).
         """
         return sign_in_again(self.session.store, username=self.session.actor.username, password=password,
-                             code=code, client=self.client)
+                             code=code, client=self.client, signing_key=self.session.signing_key)
 
     def resume(self) -> None:
         """After a successful hub sign-in: sync again at once, then on the timer, with live updates.

@@ -26,6 +26,7 @@ from mentalspace_desktop.gui.qt import (
     print_support,
 )
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row
+from mentalspace_desktop.store.files import open_private
 
 
 class BackupCodesPanel(QWidget):
@@ -109,7 +110,8 @@ class BackupCodesPanel(QWidget):
         return "\n".join(lines) + "\n"
 
     def save_to(self, path: Path) -> None:
-        path.write_text(self.as_text(), encoding="utf-8")
+        with open_private(path, "w", encoding="utf-8") as handle:  # the codes stand in for the phone
+            handle.write(self.as_text())
         self.message.show_ok(f"Saved to {path}.")
 
     def copy(self) -> None:

@@ -27,12 +27,22 @@ from mentalspace_desktop.store.sync_models import AuditChainAlert, AuditChainHea
 from mentalspace_desktop.store.types import utcnow
 
 
-def admit(session: Session, device_id: str, entry_id: str, values: dict[str, Any]) -> str | None:
-    """Check a new audit entry against the device's chain head and advance it; or refuse, saying why.
+def admit(session: Session, device_id: str, entry_id: str, values: dict[str, Any],
+          held: dict[str, Any] | None = None) -> str | None:
+    """Check a pushed audit entry against the device's chain head and advance it; or refuse, saying why.
 
-    A refusal is recorded (``AuditChainAlert``) in the push's transaction and answered to the device
-    as a rejection, so the workstation sees it too.
+    ``held`` is the hub's copy of an entry with this id: the same entry sent again is fine (the push
+    answers it as a duplicate), other contents under its id are a rewrite. A refusal is recorded
+    (``AuditChainAlert``) in the push's transaction and answered to the device as a rejection, so
+    the workstation sees it too.
     """
+    if held is not None:
+        if all(held.get(k) == v for k, v in values.items()):
+            return None
+        reason: str | None = (f"audit entry {held.get('seq')} is already on the hub with other contents: the "
+                              "workstation's audit log was rewritten. The hub keeps its copy")
+        session.add(AuditChainAlert(device_id=device_id, entry_id=entry_id, seq=held.get("seq"), reason=reason))
+        return reason
     head = session.get(AuditChainHead, device_id) or _head_from_log(session, device_id)
     reason = _problem(head, device_id, entry_id, values)
     if reason is not None:

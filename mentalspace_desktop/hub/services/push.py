@@ -368,6 +368,9 @@ class _Applier:
                                             held_by_device=self._held_here(spec, row_id, hub_row, new_values))
         if refusal:
             return self.reject(change, refusal, hub_obj)
+        if table == "audit_log" and (broken := audit_heads.admit(self.session, self.principal.device_id, row_id,
+                                                                  new_values, held=hub_row)):
+            return self.reject(change, broken, hub_obj)  # refused and recorded: see hub/services/audit_heads.py
         if spec.kind is DataKind.APPEND_ONLY and hub_row is not None:
             same = all(hub_row.get(k) == v for k, v in new_values.items())
             return (
@@ -375,9 +378,6 @@ class _Applier:
                 if same
                 else self.reject(change, "an audit entry with this id already exists", hub_obj)
             )
-        if table == "audit_log" and (broken := audit_heads.admit(self.session, self.principal.device_id, row_id,
-                                                                  new_values)):
-            return self.reject(change, broken, hub_obj)  # refused and recorded: see hub/services/audit_heads.py
         # A row this batch already wrote has moved past any base the device could name (it will
         # get a new number the device has not seen), even though the number is assigned later.
         base_is_current = (

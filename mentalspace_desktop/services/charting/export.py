@@ -143,8 +143,9 @@ class ChartExportService:
         return self._write(doc, out, client_id, len(records), f"chart {span}")
 
     def _write(self, doc: PdfDocument, out: Path, client_id: str, count: int, what: str) -> ExportResult:
-        pages = write_pdf(doc, out)
-        with self.session.store.write(self.session.actor.user_id) as s:
-            audit.record(self.session, s, action="export", record_type="chart", record_id=client_id,
-                         client_id=client_id, summary=f"PDF of {what} ({count} records, {pages} pages)")
-        return ExportResult(out, pages, count)
+        """Owner-only, and named only once its audit entry is committed (nothing leaves unaudited)."""
+        pages: list[int] = []
+        audit.write_private(out, lambda part: pages.append(write_pdf(doc, part)), audited=(self.session, {
+            "action": "export", "record_type": "chart", "record_id": client_id, "client_id": client_id,
+            "summary": f"PDF of {what} ({count} records)"}))
+        return ExportResult(out, pages[0], count)

@@ -9,7 +9,6 @@ written in the same transaction, so other workstations see the time taken withou
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -472,7 +471,9 @@ class AppointmentService(SchedulingBase):
                 q = q.where(Appointment.location_id == location_id)
             if not include_cancelled:
                 q = q.where(Appointment.status.in_(HOLDING))
-            visible = [a for a in s.scalars(q) if self.may(s, Action.READ, a.client_id, a.provider_id)]
+            found = list(s.scalars(q))
+            self.prefetch_clinicians(s, (a.client_id for a in found))
+            visible = [a for a in found if self.may(s, Action.READ, a.client_id, a.provider_id)]
             items = self._items(s, visible, with_risk=with_risk)
             seen = {a.id for a in visible}
             bq = select(BusyBlock).where(BusyBlock.deleted.is_(False), BusyBlock.active.is_(True),
@@ -559,21 +560,22 @@ class AppointmentService(SchedulingBase):
         rooms = {r.id: r for r in s.scalars(select(Room))}
         locations = dict(s.execute(select(Location.id, Location.name)).all())
         client_ids = sorted({a.client_id for a in rows if a.client_id is not None})
-        clients: dict[str, Client] = {}
+        names: dict[str, str] = {}  # names only: a Client entity would load its insurances and consents too
         for start in range(0, len(client_ids), 500):
-            for found in s.scalars(select(Client).where(Client.id.in_(client_ids[start:start + 500]))):
-                clients[found.id] = found
+            for cid, last, first in s.execute(select(Client.id, Client.last_name, Client.first_name).where(
+                    Client.id.in_(client_ids[start:start + 500]))):
+                names[cid] = f"{last}, {first}"
         history = self._histories(s, client_ids) if with_risk else {}
         now = self.now()
         out = []
         for a in rows:
             t = types.get(a.type_id)
-            c = clients.get(a.client_id or "")
+            client_name = names.get(a.client_id or "")
             room = rooms.get(a.room_id or "")
             risk = None
-            if with_risk and c is not None and Status(a.status) in (Status.SCHEDULED, Status.CONFIRMED) \
+            if with_risk and client_name is not None and Status(a.status) in (Status.SCHEDULED, Status.CONFIRMED) \
                     and a.start_at > now:
-                h = history.get(c.id, {})
+                h = history.get(a.client_id or "", {})
                 lead = (a.start_at - (a.booked_at or a.start_at)).total_seconds() / 86400
                 risk = no_show_risk(_before(h, a.start_at), lead_days=max(0.0, lead), hour=a.start_local.hour,
                                     weekday=a.start_local.weekday(), confirmed=a.confirmation == "confirmed")
@@ -582,7 +584,7 @@ class AppointmentService(SchedulingBase):
                 start_at=a.start_at, end_at=a.end_at, start_local=to_local(a.start_at, tz),
                 end_local=to_local(a.end_at, tz), room_id=a.room_id, room_name=room.name if room else "",
                 location_id=a.location_id, location_name=locations.get(a.location_id or "", ""),
-                client_id=a.client_id, client_name=f"{c.last_name}, {c.first_name}" if c else "",
+                client_id=a.client_id, client_name=client_name or "",
                 type_id=a.type_id, type_name=t.name if t else "", color=t.color if t else "#9aa5b1",
                 status=a.status, late_cancel=a.late_cancel, telehealth=a.telehealth, meeting_link=a.meeting_link,
                 confirmation=a.confirmation, checked_in_at=a.checked_in_at, series_id=a.series_id,
@@ -617,7 +619,7 @@ class AppointmentService(SchedulingBase):
         if date_to < date_from:
             raise ValidationError({"until": "The end date is before the start date."})
         require_any(self.session, Resource.SCHEDULE, Action.READ)
-        with self.session.store.write(self.session.actor.user_id) as s:
+        with self.session.store.read() as s:
             tz = self.tz(s)
             lo, _ = day_bounds_utc(date_from, tz)
             _, hi = day_bounds_utc(date_to, tz)
@@ -626,18 +628,14 @@ class AppointmentService(SchedulingBase):
             rows = [a for a in s.scalars(select(Appointment).where(
                 Appointment.deleted.is_(False), Appointment.start_at >= lo, Appointment.start_at < hi
             ).order_by(Appointment.start_at, Appointment.id)) if self.may(s, Action.READ, a.client_id, a.provider_id)]
-            tmp = out.with_name(out.name + ".part")
-            with tmp.open("w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh)
-                w.writerow(["id", "client_id", "provider", "type", "start", "end", "status", "series_id", "group_id"])
-                for a in rows:
-                    w.writerow([a.id, a.client_id or "", users.get(a.provider_id, ""), types.get(a.type_id, ""),
-                                to_local(a.start_at, tz).isoformat(timespec="minutes"),
-                                to_local(a.end_at, tz).isoformat(timespec="minutes"), a.status, a.series_id or "",
-                                a.group_id or ""])
-            tmp.replace(out)
-            audit.record(self.session, s, action="export", record_type="appointments",
-                         summary=f"{len(rows)} appointments {date_from}–{date_to} to {out.name}")
+            lines = [[a.id, a.client_id or "", users.get(a.provider_id, ""), types.get(a.type_id, ""),
+                      to_local(a.start_at, tz).isoformat(timespec="minutes"),
+                      to_local(a.end_at, tz).isoformat(timespec="minutes"), a.status, a.series_id or "",
+                      a.group_id or ""] for a in rows]
+        audit.write_csv(out, ["id", "client_id", "provider", "type", "start", "end", "status", "series_id",
+                              "group_id"], lines, audited=(self.session, {
+            "action": "export", "record_type": "appointments",
+            "summary": f"{len(rows)} appointments {date_from}–{date_to} to {out.name}"}))
         return len(rows)
 
     # -- contact preferences -------------------------------------------------------------------

@@ -63,23 +63,19 @@ class CalendarFileService(AppointmentService):
             raise NotFound(f"No one is called {name!r}.")
         raise NotFound(f"{name!r} could be {', '.join(sorted(p.full_name for p in found))}; give the user name.")
 
-    def _write(self, out: Path, data: bytes) -> None:
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(out)
-
     def export_appointment(self, appointment_id: str, out: Path) -> None:
         """One appointment as ``.ics`` (type, place or meeting link; the client's name is left out so
         the file can be sent to the client or kept in a personal calendar)."""
         item = self.get(appointment_id)
-        with self.session.store.write(self.session.actor.user_id) as s:
+        with self.session.store.read() as s:
             practice = self.practice(s).name
             event = IcsEvent(f"{item.id}@{UID_DOMAIN}", item.start_at, item.end_at,
                              f"{item.type_name} — {practice}", item.where, f"With {item.provider_name}",
                              item.meeting_link or "", item.status in ("cancelled", "rescheduled"))
-            self._write(out, calendar_bytes([event], name=practice, stamp=self.now(), publish=False))
-            audit.record(self.session, s, action="export", record_type="appointment", record_id=item.id,
-                         client_id=item.client_id, summary=f".ics to {out.name}")
+            data = calendar_bytes([event], name=practice, stamp=self.now(), publish=False)
+        audit.write_private(out, lambda part: part.write_bytes(data), audited=(self.session, {
+            "action": "export", "record_type": "appointment", "record_id": item.id, "client_id": item.client_id,
+            "summary": f".ics to {out.name}"}))
 
     def export_feed(self, provider_id: str, date_from: date, date_to: date, out: Path) -> int:
         """The provider's calendar as a feed file others can subscribe to: every visit is "Session",
@@ -94,7 +90,7 @@ class CalendarFileService(AppointmentService):
         if not allows(self.session.actor.role, Resource.SCHEDULE, Action.READ,
                       Relation.OWN if own else Relation.OTHER):
             raise PermissionDenied("You can export only your own calendar.")
-        with self.session.store.write(self.session.actor.user_id) as s:
+        with self.session.store.read() as s:
             name = s.scalar(select(User.full_name).where(User.id == provider_id))
             if name is None:
                 raise NotFound("That provider does not exist.")
@@ -109,9 +105,10 @@ class CalendarFileService(AppointmentService):
                 Appointment.id.in_([b.id for b in blocks]), Appointment.group_id.is_not(None))))
             events = [masked(IcsEvent(f"{b.id}@{UID_DOMAIN}", b.start_at, b.end_at, ""),
                              "Group session" if b.id in groups else "Session") for b in blocks]
-            self._write(out, calendar_bytes(events, name=f"{name} — sessions", stamp=self.now()))
-            audit.record(self.session, s, action="export", record_type="calendar_feed", record_id=provider_id,
-                         summary=f"{len(events)} sessions {date_from}–{date_to} to {out.name}")
+            data = calendar_bytes(events, name=f"{name} — sessions", stamp=self.now())
+        audit.write_private(out, lambda part: part.write_bytes(data), audited=(self.session, {
+            "action": "export", "record_type": "calendar_feed", "record_id": provider_id,
+            "summary": f"{len(events)} sessions {date_from}–{date_to} to {out.name}"}))
         return len(events)
 
     def import_file(self, path: Path, provider_id: str) -> FileImport:

@@ -10,14 +10,23 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.clients import ConsentKind, ConsentOnFile
-from mentalspace_desktop.domain.roles import Action, Relation, Resource, allows
+from mentalspace_desktop.domain.roles import (
+    Action,
+    Relation,
+    Resource,
+    Role,
+    Scope,
+    allows,
+    relation_to_client,
+    scope_for,
+)
 from mentalspace_desktop.domain.scheduling.availability import Hours, describe_windows, windows_on, within_hours
 from mentalspace_desktop.domain.scheduling.conflicts import Block, Candidate, Collision, CollisionKind, find_collisions
 from mentalspace_desktop.domain.scheduling.guards import SETTINGS_KEY, GuardSettings
 from mentalspace_desktop.domain.scheduling.status import HOLDS_TIME
-from mentalspace_desktop.domain.scheduling.times import parse_hhmm, to_local
+from mentalspace_desktop.domain.scheduling.times import day_bounds_utc, parse_hhmm, to_local
 from mentalspace_desktop.errors import NotFound, PermissionDenied
-from mentalspace_desktop.services.permissions import client_relation, require_any
+from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.models import Client, Consent, Practice, User
 from mentalspace_desktop.store.scheduling_models import (
@@ -25,6 +34,7 @@ from mentalspace_desktop.store.scheduling_models import (
     AppointmentStatusChange,
     AppointmentType,
     BusyBlock,
+    GroupMember,
     ProviderAvailability,
 )
 from mentalspace_desktop.store.types import utcnow
@@ -63,13 +73,45 @@ class SchedulingBase:
     # -- permissions ---------------------------------------------------------------------------
 
     def relation_for(self, s: Session, client_id: str | None, provider_id: str | None) -> Relation:
-        """How an appointment stands to the user: by its client, or by its provider for a group session."""
+        """How an appointment stands to the user: by its client, or by its provider for a group session.
+
+        Look-ups are remembered for the transaction ``s`` (a calendar asks for hundreds of rows).
+        """
+        cache: dict[str, str | None] = s.info.setdefault("schedule_clinicians", {})
+        team: frozenset[str] | None = s.info.get("schedule_team")
+        if team is None:
+            team = s.info["schedule_team"] = self._team(s)
         if client_id is not None:
-            clinician = s.scalar(select(Client.primary_clinician_id).where(Client.id == client_id))
-            return client_relation(self.session, clinician)
-        return client_relation(self.session, provider_id)
+            if client_id not in cache:
+                cache[client_id] = s.scalar(select(Client.primary_clinician_id).where(Client.id == client_id))
+            clinician = cache[client_id]
+        else:
+            clinician = provider_id
+        return relation_to_client(user_id=self.session.actor.user_id, role=self.session.actor.role,
+                                  primary_clinician_id=clinician, team_clinician_ids=team)
+
+    def _team(self, s: Session) -> frozenset[str]:
+        if self.session.actor.role is not Role.SUPERVISOR:
+            return frozenset()
+        return frozenset(s.scalars(select(User.id).where(User.supervisor_id == self.session.actor.user_id,
+                                                         User.deleted.is_(False))))
+
+    def prefetch_clinicians(self, s: Session, client_ids: Iterable[str | None]) -> None:
+        """Learn the clinician of many clients in one query (before checking many rows)."""
+        cache: dict[str, str | None] = s.info.setdefault("schedule_clinicians", {})
+        wanted = sorted({c for c in client_ids if c is not None and c not in cache})
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found = dict(s.execute(select(Client.id, Client.primary_clinician_id).where(Client.id.in_(chunk))).all())
+            for cid in chunk:
+                cache[cid] = found.get(cid)
 
     def may(self, s: Session, action: Action, client_id: str | None, provider_id: str | None) -> bool:
+        scope = scope_for(self.session.actor.role, Resource.SCHEDULE, action)
+        if scope is Scope.ALL:
+            return True
+        if scope is Scope.NONE:
+            return False
         return allows(self.session.actor.role, Resource.SCHEDULE, action, self.relation_for(s, client_id, provider_id))
 
     def require(self, s: Session, action: Action, client_id: str | None, provider_id: str | None) -> None:
@@ -145,6 +187,16 @@ class SchedulingBase:
                     Appointment.deleted.is_(False), Appointment.start_at < hi, Appointment.start_at > lo)):
                 blocks.append(Block(a.id, a.start_at, a.end_at, None, a.client_id, None, 0, 0, "appointment",
                                     self.describe_appointment(s, a)))
+            # A group member is taken during the group's sessions too.
+            groups = list(s.scalars(select(GroupMember.group_id).where(
+                GroupMember.client_id == client_id, GroupMember.status == "approved",
+                GroupMember.deleted.is_(False))))
+            if groups:
+                for a in s.scalars(select(Appointment).where(
+                        Appointment.group_id.in_(groups), Appointment.status.in_(HOLDING),
+                        Appointment.deleted.is_(False), Appointment.start_at < hi, Appointment.start_at > lo)):
+                    blocks.append(Block(a.id, a.start_at, a.end_at, None, client_id, None, 0, 0, "appointment",
+                                        self.describe_appointment(s, a)))
         return blocks
 
     def _label(self, s: Session, b: BusyBlock) -> str:
@@ -185,8 +237,6 @@ class SchedulingBase:
         if type_id is not None:
             t = self.appointment_type(s, type_id)
             if t.max_per_day:
-                from mentalspace_desktop.domain.scheduling.times import day_bounds_utc
-
                 lo, hi = day_bounds_utc(start_local.date(), tz)
                 booked = s.scalars(select(Appointment.id).where(
                     Appointment.provider_id == candidate.provider_id, Appointment.type_id == type_id,

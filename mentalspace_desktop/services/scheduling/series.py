@@ -26,7 +26,7 @@ from mentalspace_desktop.domain.scheduling.recurrence import (
     parse_rule,
     truncate_before,
 )
-from mentalspace_desktop.domain.scheduling.status import OPEN, Status
+from mentalspace_desktop.domain.scheduling.status import OPEN, Status, is_late_cancel
 from mentalspace_desktop.domain.scheduling.times import TimeError, check_duration, to_local, to_utc
 from mentalspace_desktop.errors import NotFound, ValidationError
 from mentalspace_desktop.services import audit
@@ -376,8 +376,6 @@ class SeriesService(AppointmentService):
         with self.session.store.write(self.session.actor.user_id) as s:
             anchor, targets = self._targets(s, appointment_id, scope)
             for a in targets:
-                from mentalspace_desktop.domain.scheduling.status import is_late_cancel
-
                 a.late_cancel = is_late_cancel(a.start_at, self.now())
                 a.cancel_reason = reason.strip() or None
                 self.record_status(s, a, Status.CANCELLED.value, a.cancel_reason)

@@ -110,3 +110,23 @@ def test_a_treatment_plan_tree_becomes_the_saved_plan(qtbot, practice: PracticeF
     assert saved == [rules.Problem("Panic attacks", [rules.Goal(
         "Fewer attacks", [rules.Objective("Paced breathing", "3 of 4 weeks", date(2025, 6, 1))],
         ["Interoceptive exposure"])])]
+
+
+def test_an_administrator_adds_a_field_as_a_new_template_version(qtbot, practice: PracticeFixture) -> None:
+    from mentalspace_desktop.gui.charting.settings_page import ChartingSettingsPage
+    from mentalspace_desktop.services.charting.templates import TemplateService
+
+    page = ChartingSettingsPage(practice.admin)
+    qtbot.addWidget(page)
+    card = page.templates_card
+    card.types.setCurrentIndex(card.types.findData("soap"))
+    dialog = card.edit_selected()
+    assert dialog is not None and dialog.model.rowCount() == 7
+    dialog._append(["phq9", "PHQ-9 score", "slider", "no", "", ""])
+    dialog.save()
+    qtbot.waitUntil(lambda: "unknown kind" in dialog.message.text(), timeout=WAIT)
+    dialog.model.item(7, 2).setText("line")
+    dialog.save()
+    qtbot.waitUntil(lambda: "version 2" in dialog.message.text(), timeout=WAIT)
+    template = TemplateService(practice.admin).active("soap")[1]
+    assert template.version == 2 and template.keys[-1] == "phq9"

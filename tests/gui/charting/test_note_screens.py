@@ -170,3 +170,30 @@ def test_the_assistant_fills_only_empty_fields_after_its_notice(qtbot, practice:
     content = notes.open(note_id).content
     assert content["subjective"] == "Typed by the clinician." and content["plan"] == "Continue weekly CBT."
     assert notes.open(note_id).status is NoteStatus.DRAFT
+
+
+def test_the_idle_lock_saves_the_draft_and_gives_it_back(qtbot, practice: PracticeFixture) -> None:
+    from mentalspace_desktop.gui.main_window import MainWindow, NavId
+
+    notes, note_id = draft(practice, who="clinician")
+    window = MainWindow(practice.session_for("clinician"))
+    qtbot.addWidget(window)
+    window.show()
+    page = window.show_page(NavId.MY_NOTES)
+    editor = page.open_note(note_id)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: editor.view is not None, timeout=WAIT)
+    editor.timer.setInterval(60_000)  # only the lock can save within the test
+    field = editor.fields["subjective"]
+    field.setFocus()
+    QTest.keyClicks(field, "Typed just before walking away.")
+    assert window.has_unsaved_changes()
+    with qtbot.waitSignal(editor.sig_saved, timeout=WAIT):
+        window.lock()
+    assert notes.open(note_id).content["subjective"] == "Typed just before walking away."
+    screen = window.locker.screen
+    assert screen is not None
+    with qtbot.waitSignal(window.locker.sig_unlocked, timeout=WAIT):
+        screen.password.setText(PASSWORD)
+        screen.unlock_button.click()
+    assert editor.isVisible() and field.toPlainText() == "Typed just before walking away."
+    window.close_for_sign_out()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from mentalspace_desktop.gui.auth.change_password import ChangePasswordDialog
@@ -19,7 +20,7 @@ CLIENT_ROLES = ("admin", "supervisor", "clinician", "billing", "front_desk")
 CHART_ROLES = ("admin", "clinician", "front_desk")
 
 
-def _chart(ctx: ScreenContext, role: str, tab: int) -> MainWindow:
+def _chart(ctx: ScreenContext, role: str, tab: int = 0) -> MainWindow:
     window = ctx.main_window(role, NavId.CLIENTS)
     page: Any = window.page(NavId.CLIENTS)
     page.open_client(ctx.client_for(role))
@@ -59,38 +60,26 @@ def _wizard(ctx: ScreenContext, page: str) -> FirstRunWizard:
     return wizard
 
 
-@screen("First run: your practice")
-def first_run_practice(ctx: ScreenContext, role: str) -> QWidget:
-    return _wizard(ctx, "practice_page")
+def _wizard_page(ctx: ScreenContext, role: str, *, page: str) -> QWidget:
+    return _wizard(ctx, page)
 
 
-@screen("First run: administrator")
-def first_run_admin(ctx: ScreenContext, role: str) -> QWidget:
-    return _wizard(ctx, "admin_page")
-
-
-@screen("First run: authenticator")
-def first_run_authenticator(ctx: ScreenContext, role: str) -> QWidget:
-    return _wizard(ctx, "auth_page")
-
-
-@screen("First run: backup codes")
-def first_run_codes(ctx: ScreenContext, role: str) -> QWidget:
-    return _wizard(ctx, "codes_page")
-
-
-@screen("First run: connect to the hub")
-def first_run_hub(ctx: ScreenContext, role: str) -> QWidget:
-    return _wizard(ctx, "hub_page")
+for _title, _page in (("your practice", "practice_page"), ("administrator", "admin_page"),
+                      ("authenticator", "auth_page"), ("backup codes", "codes_page"),
+                      ("connect to the hub", "hub_page")):
+    screen(f"First run: {_title}")(partial(_wizard_page, page=_page))
 
 
 # -- the main window ---------------------------------------------------------------------------------
 
-@screen("Clients", roles=CLIENT_ROLES)
-def clients(ctx: ScreenContext, role: str) -> QWidget:
-    window = ctx.main_window(role, NavId.CLIENTS)
-    settle()
-    return window
+def _on_page(ctx: ScreenContext, role: str, *, page: str) -> QWidget:
+    return ctx.main_window(role, page)
+
+
+screen("Clients", roles=CLIENT_ROLES)(partial(_on_page, page=NavId.CLIENTS))
+screen("Users")(partial(_on_page, page=NavId.USERS))
+screen("Audit log", roles=("admin", "supervisor"))(partial(_on_page, page=NavId.AUDIT))
+screen("Practice settings")(partial(_on_page, page=NavId.SETTINGS))
 
 
 @screen("Clients: no match")
@@ -108,19 +97,8 @@ def chart_details(ctx: ScreenContext, role: str) -> QWidget:
     return _chart(ctx, role, 0)
 
 
-@screen("Chart: insurance")
-def chart_insurance(ctx: ScreenContext, role: str) -> QWidget:
-    return _chart(ctx, role, 1)
-
-
-@screen("Chart: consents")
-def chart_consents(ctx: ScreenContext, role: str) -> QWidget:
-    return _chart(ctx, role, 2)
-
-
-@screen("Chart: timeline")
-def chart_timeline(ctx: ScreenContext, role: str) -> QWidget:
-    return _chart(ctx, role, 3)
+for _tab, _title in ((1, "insurance"), (2, "consents"), (3, "timeline")):
+    screen(f"Chart: {_title}")(partial(_chart, tab=_tab))
 
 
 @screen("Find a client (Ctrl+K)", roles=("clinician", "front_desk"))
@@ -158,22 +136,15 @@ def record_consent(ctx: ScreenContext, role: str) -> QWidget:
     return ctx.keep(window.page(NavId.CLIENTS).chart.record_consent())  # type: ignore[attr-defined]
 
 
-@screen("Users")
-def users(ctx: ScreenContext, role: str) -> QWidget:
-    window = ctx.main_window(role, NavId.USERS)
-    settle()
-    return window
-
-
 @screen("New user")
 def new_user(ctx: ScreenContext, role: str) -> QWidget:
-    window = users(ctx, role)
+    window = ctx.main_window(role, NavId.USERS)
     return ctx.keep(window.page(NavId.USERS).new_user())  # type: ignore[union-attr]
 
 
 @screen("Edit a user")
 def edit_user(ctx: ScreenContext, role: str) -> QWidget:
-    window = users(ctx, role)
+    window = ctx.main_window(role, NavId.USERS)
     page: Any = window.page(NavId.USERS)
     page.table.selectRow(1)
     return ctx.keep(page.edit_user())
@@ -181,22 +152,10 @@ def edit_user(ctx: ScreenContext, role: str) -> QWidget:
 
 @screen("Reset a password")
 def reset_password(ctx: ScreenContext, role: str) -> QWidget:
-    window = users(ctx, role)
+    window = ctx.main_window(role, NavId.USERS)
     page: Any = window.page(NavId.USERS)
     page.table.selectRow(1)
     return ctx.keep(page.reset_password())
-
-
-@screen("Audit log", roles=("admin", "supervisor"))
-def audit_log(ctx: ScreenContext, role: str) -> QWidget:
-    window = ctx.main_window(role, NavId.AUDIT)
-    settle()
-    return window
-
-
-@screen("Practice settings")
-def practice_settings(ctx: ScreenContext, role: str) -> QWidget:
-    return ctx.main_window(role, NavId.SETTINGS)
 
 
 @screen("Change password")

@@ -80,7 +80,7 @@ class ScreenContext:
         window.show()
         if page is not None:
             window.show_page(page)
-        QApplication.processEvents()
+        settle()  # the page's first load (lists come from the background)
         return window
 
     def client_for(self, role: str) -> str:

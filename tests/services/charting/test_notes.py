@@ -183,3 +183,14 @@ def test_the_chain_reports_a_body_altered_in_the_raw_store(practice: PracticeFix
         conn.execute(text("UPDATE note_bodies SET body = :b WHERE id = :i"), {"b": forged, "i": body_id})
     problems = chain.verify(notes.chain_records())
     assert [(p.record_id, p.reason) for p in problems] == [(first, "its content differs from what was signed")]
+
+
+def test_the_chart_timeline_lists_charting_without_its_words(practice: PracticeFixture) -> None:
+    from mentalspace_desktop.services.clients import ClientService
+
+    notes, client_id, note_id = written(practice)
+    notes.sign(note_id, PASSWORD)
+    timeline = ClientService(practice.session_for("front_desk")).open_chart(client_id).timeline
+    actions = [t.action for t in timeline]
+    assert "Note signed" in actions and "Note started" in actions
+    assert not any("bridges" in t.summary for t in timeline)

@@ -1,5 +1,4 @@
-"""sync continuity: the change ids each device pushed, a per-device scope generation, people removed
-from a workstation
+"""sync continuity: the change ids each device pushed, people removed from a workstation
 
 Revision ID: 0008
 Revises: 0007
@@ -26,8 +25,6 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
     )
     op.create_index("ix_device_changes_change", "device_changes", ["device_id", "change_id"], unique=True)
-    with op.batch_alter_table("devices") as batch:
-        batch.add_column(sa.Column("scope_generation", sa.BigInteger(), nullable=False, server_default="0"))
     with op.batch_alter_table("device_users") as batch:
         batch.add_column(sa.Column("removed_at", UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("removed_by", sa.String(36), nullable=True))
@@ -37,7 +34,5 @@ def downgrade() -> None:
     with op.batch_alter_table("device_users") as batch:
         batch.drop_column("removed_by")
         batch.drop_column("removed_at")
-    with op.batch_alter_table("devices") as batch:
-        batch.drop_column("scope_generation")
     op.drop_index("ix_device_changes_change", table_name="device_changes")
     op.drop_table("device_changes")
