@@ -372,7 +372,8 @@ def diagnosis(ctx: ScreenContext, role: str) -> QWidget:
     window = _clinical(ctx, role)
     pane: Any = window.page(NavId.CLIENTS).chart.clinical  # type: ignore[union-attr]
     dialog = ctx.keep(pane.add_diagnosis())
-    dialog.search("anxiety")
+    settle()  # the code set loads
+    dialog.query.setText("gen anx")
     settle()
     return dialog
 
