@@ -118,7 +118,7 @@ class GroupsPage(QWidget):
         split.addWidget(self.groups_list)
         split.addWidget(middle)
         split.addWidget(right)
-        split.setSizes([220, 470, 360])
+        split.setSizes([160, 540, 350])  # group names are short; the roster needs the clients' names
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(forms.page_header("Groups", "Rosters, sessions and attendance taken from one sheet."))

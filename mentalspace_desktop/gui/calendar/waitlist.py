@@ -70,7 +70,8 @@ class WaitlistModel(RowsModel[WaitlistItem]):
                 f"{row.added_on:%m/%d/%Y}",
             )[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Priority {row.priority.score:.0f}: {row.priority.explain()}"
+            when = f"{preferences(row)}\n" if column == 3 else ""
+            return f"{when}Priority {row.priority.score:.0f}: {row.priority.explain()}"
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -409,7 +410,7 @@ class WaitlistPage(QWidget):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # the name in full; the times may shorten
         self.why = QLabel("Select a client to see why they are where they are.")
         self.why.setWordWrap(True)
         self.why.setAccessibleName("Why this priority")
