@@ -131,3 +131,12 @@ def test_phrase_any_intake_this_week_after_4pm() -> None:
 def test_phrase_more_forms(text: str, check: object) -> None:
     p = parse_phrase(text, today=MONDAY, providers=PROVIDERS, types=TYPES)
     assert check(p), p  # type: ignore[operator]
+
+
+def test_phrase_that_names_nothing_is_told_apart_from_one_that_names_something() -> None:
+    nothing = parse_phrase("blorp the zorg", today=MONDAY, providers=PROVIDERS, types=TYPES)
+    assert nothing.understood_nothing and not nothing.dates_given and nothing.ignored == ["blorp", "zorg"]
+    for text in ("Patel", "intake", "tomorrow", "evenings", "after 4pm"):
+        assert not parse_phrase(text, today=MONDAY, providers=PROVIDERS, types=TYPES).understood_nothing, text
+    said = parse_phrase("Thursday between 1 and 3", today=MONDAY, providers=PROVIDERS, types=TYPES)
+    assert said.dates_given and said.describe() == "Thu Dec 03, after 1:00 PM, before 3:00 PM"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from mentalspace_desktop.domain.clients import ConsentKind
@@ -10,8 +10,10 @@ from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.services.scheduling.availability import AvailabilityService, HoursInput
 from mentalspace_desktop.services.scheduling.setup import ScheduleSetupService, TypeInput
 from mentalspace_desktop.services.session import UserSession
-from tests.factories import PracticeFixture
+from tests.factories import PASSWORD, PracticeFixture
 
+USERNAMES = {"supervisor": "sup", "clinician": "clin", "other_clinician": "oclin", "billing": "bill",
+             "front_desk": "desk"}
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
 MONDAY = date(2026, 3, 2)
 
@@ -27,9 +29,19 @@ class Sched:
     room2: str
     client: str  # the clinician's client, consented
     other_client: str  # the other clinician's client, consented
+    signed_in: dict[str, UserSession] = field(default_factory=dict)
 
     def session(self, key: str) -> UserSession:
-        return self.practice.session_for(key)
+        """The user as their sign-in leaves them: holding the clinical key when their slot opens one
+        (clinicians, supervisors), so clinical text is sealed and opened as in the app."""
+        if key == "admin":
+            return self.practice.admin
+        if key not in self.signed_in:
+            plain = self.practice.session_for(key)
+            opened = self.practice.admin.slots.open_slot(USERNAMES[key], PASSWORD)
+            self.signed_in[key] = UserSession(plain.store, plain.slots, plain.actor, plain.events,
+                                              clinical_key=opened.clinical_key, signing_key=opened.signing_key)
+        return self.signed_in[key]
 
 
 def clock() -> datetime:

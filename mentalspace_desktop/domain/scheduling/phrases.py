@@ -36,6 +36,13 @@ class SlotPhrase:
     after: time | None = None
     before: time | None = None
     ignored: list[str] = field(default_factory=list)
+    dates_given: bool = False  # False: the phrase named no day, the next two weeks are searched
+
+    @property
+    def understood_nothing(self) -> bool:
+        """No provider, type, day or time was recognised: searching would only guess."""
+        return not (self.provider_ids or self.type_id or self.dates_given or self.time_of_day
+                    or self.after or self.before)
 
     def describe(self) -> str:
         bits = []
@@ -45,10 +52,15 @@ class SlotPhrase:
         if self.time_of_day:
             bits.append(self.time_of_day)
         if self.after:
-            bits.append(f"after {self.after:%H:%M}")
+            bits.append(f"after {_twelve(self.after)}")
         if self.before:
-            bits.append(f"before {self.before:%H:%M}")
+            bits.append(f"before {_twelve(self.before)}")
         return ", ".join(bits)
+
+
+def _twelve(t: time) -> str:
+    """"4:00 PM": how the front desk reads a time."""
+    return f"{t.hour % 12 or 12}:{t.minute:02d} {'AM' if t.hour < 12 else 'PM'}"
 
 
 def _clock(hh: str, mm: str | None, ampm: str | None, *, afternoon_default: bool) -> time | None:
@@ -169,6 +181,7 @@ def parse_phrase(
             out.provider_ids.append(pid)
             used.update(w for w in words if w in parts)
     out.ignored = [w for w in words if w not in used and w not in _FILLER]
+    out.dates_given = out.date_from is not None
     if out.date_from is None:
         out.date_from, out.date_to = today, today + timedelta(days=13)
     return out

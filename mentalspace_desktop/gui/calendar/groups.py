@@ -4,14 +4,17 @@ attendance sheet of a session taken in one step."""
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 from typing import Any
 
+from mentalspace_desktop.domain.roles import Action, Resource, allows_any
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.common import clock as _clock
 from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -55,6 +58,8 @@ class GroupsPage(QWidget):
 
     sig_loaded = Signal()
     """A group's roster and sessions were (re)loaded."""
+    sig_groups_loaded = Signal()
+    """The list of groups was (re)loaded."""
     sig_sheet_loaded = Signal()
     """A session's attendance sheet is on screen."""
     sig_attendance_saved = Signal()
@@ -62,7 +67,18 @@ class GroupsPage(QWidget):
 
     def __init__(self, session: UserSession, bridge: EventBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.session = session
         self.service = GroupService(session)
+        self.may_write = allows_any(session.actor.role, Resource.SCHEDULE, Action.WRITE)
+        self.dialog: QDialog | None = None
+        self.new_group_button = forms.primary(QPushButton("&New group…"))
+        self.new_group_button.setAccessibleName("Create a new group")
+        self.new_group_button.setVisible(self.may_write)
+        self.add_member_button = QPushButton("Add &member…")
+        self.add_member_button.setAccessibleName("Add a client to the selected group")
+        self.add_member_button.setVisible(self.may_write)
+        self.add_member_button.setEnabled(False)
+        self._select_after_reload = ""
         self.groups_list = QListWidget()
         self.groups_list.setAccessibleName("Groups")
         self.roster_model = RosterModel(self)
@@ -97,6 +113,7 @@ class GroupsPage(QWidget):
         mv.addWidget(self.group_info)
         mv.addWidget(self.roster, 1)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.add_member_button)
         buttons.addStretch(1)
         buttons.addWidget(self.decline_button)
         buttons.addWidget(self.approve_button)
@@ -121,12 +138,17 @@ class GroupsPage(QWidget):
         split.setSizes([160, 540, 350])  # group names are short; the roster needs the clients' names
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
-        layout.addWidget(forms.page_header("Groups", "Rosters, sessions and attendance taken from one sheet."))
+        header = QHBoxLayout()
+        header.addWidget(forms.page_header("Groups", "Rosters, sessions and attendance taken from one sheet."), 1)
+        header.addWidget(self.new_group_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(header)
         layout.addWidget(self.message)
         layout.addWidget(split, 1)
         self.groups_list.currentItemChanged.connect(lambda *_a: self.load_group())
         self.sessions.currentItemChanged.connect(lambda *_a: self.load_sheet())
         self.roster.selectionModel().selectionChanged.connect(lambda *_a: self._member_selected())
+        self.new_group_button.clicked.connect(self.new_group)
+        self.add_member_button.clicked.connect(self.add_member)
         self.approve_button.clicked.connect(lambda: self.screen_member(True))
         self.decline_button.clicked.connect(lambda: self.screen_member(False))
         self.all_attended.clicked.connect(self._mark_all)
@@ -154,12 +176,51 @@ class GroupsPage(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, g.id)
                 item.setData(Qt.ItemDataRole.UserRole + 1, g)
                 self.groups_list.addItem(item)
+            wanted = next((i for i, g in enumerate(groups) if g.id == self._select_after_reload), 0)
+            self._select_after_reload = ""
             if groups:
-                self.groups_list.setCurrentRow(0)
+                self.groups_list.setCurrentRow(wanted)
             else:
-                self.group_info.setText("No groups yet.")
+                self.group_info.setText("No groups yet." + (" Create one with “New group…”." if self.may_write
+                                                            else ""))
+            self.add_member_button.setEnabled(False)
+            self.sig_groups_loaded.emit()
 
         run_in_background(self, self.service.groups, on_done=done, on_error=self.message.show_exception)
+
+    def new_group(self) -> QDialog:
+        """The New group form; the group it creates is selected when the list reloads."""
+        from mentalspace_desktop.gui.calendar.group_dialogs import NewGroupDialog
+
+        dialog = NewGroupDialog(self.session, self)
+
+        def created(group_id: str) -> None:
+            self._select_after_reload = group_id
+            self.message.show_ok("Group created. Add its members, then book its sessions.")
+            self.reload()
+
+        dialog.sig_created.connect(created)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def add_member(self) -> QDialog | None:
+        """Add member for the selected group."""
+        from mentalspace_desktop.gui.calendar.group_dialogs import AddMemberDialog
+
+        item = self.groups_list.currentItem()
+        if item is None:
+            return None
+        dialog = AddMemberDialog(self.session, item.data(Qt.ItemDataRole.UserRole + 1), self)
+
+        def added(_member_id: str) -> None:
+            self.message.show_ok("Member added.")
+            self.load_group(keep_session=True)
+
+        dialog.sig_added.connect(added)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     def group_id(self) -> str:
         item = self.groups_list.currentItem()
@@ -182,10 +243,15 @@ class GroupsPage(QWidget):
             members, sessions = result
             self.roster_model.set_rows(members)
             active = sum(1 for m in members if m.status == "approved")
+            taken = sum(1 for m in members if m.status in ("approved", "screening"))
             self.group_info.setText(
-                f"<b>{group.name}</b> · {active} of {group.capacity} places · "
+                f"<b>{escape(group.name)}</b> · {active} of {group.capacity} places · "
                 f"{'open' if group.enrollment == 'open' else 'closed'} enrollment"
                 + (" · screening required" if group.screening_required else ""))
+            can_add = group.enrollment == "open" and taken < group.capacity
+            self.add_member_button.setEnabled(can_add)
+            self.add_member_button.setToolTip("" if can_add else (
+                "This group has closed enrollment." if group.enrollment != "open" else "This group is full."))
             self.sessions.blockSignals(True)
             self.sessions.clear()
             now = datetime.now().astimezone()

@@ -138,6 +138,7 @@ class CalendarPage(QWidget):
         second.addWidget(self.location_box)
         second.addStretch(1)
         second.addWidget(self.new_button)
+        self.actions_row = second  # the page's owner adds its own actions beside New appointment
 
         self.scroller = QScrollArea()
         self.scroller.setWidgetResizable(True)

@@ -11,13 +11,15 @@ from mentalspace_desktop.domain.calendar_layout import CalendarView
 from mentalspace_desktop.domain.roles import Action, Resource, allows_any
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.appointment_dialog import AppointmentDialog
-from mentalspace_desktop.gui.calendar.booking_dialog import BookingDialog
+from mentalspace_desktop.gui.calendar.booking_dialog import BookingDialog, proposal_at
+from mentalspace_desktop.gui.calendar.find_slot import FindSlotDialog
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.page import CalendarPage
 from mentalspace_desktop.gui.calendar.service_source import ServiceSource
 from mentalspace_desktop.gui.errors import show_error
 from mentalspace_desktop.gui.localtime import wall_now, wall_today
-from mentalspace_desktop.gui.qt import QShowEvent, QVBoxLayout, QWidget
+from mentalspace_desktop.gui.qt import QKeySequence, QPushButton, QShortcut, QShowEvent, Qt, QVBoxLayout, QWidget
+from mentalspace_desktop.services.scheduling.finding import FoundSlot
 from mentalspace_desktop.services.session import UserSession
 
 
@@ -35,6 +37,16 @@ class SchedulePage(QWidget):
         self.calendar.new_button.setVisible(self.may_book)
         self.dialog: BookingDialog | AppointmentDialog | None = None
         self.offer_dialog: QWidget | None = None
+        self.find_dialog: FindSlotDialog | None = None
+        self.find_button = QPushButton("F&ind a slot…")
+        self.find_button.setAccessibleName("Find a free slot")
+        self.find_button.setToolTip("Find free slots by provider, type, dates or in words (Ctrl+F)")
+        row = self.calendar.actions_row
+        row.insertWidget(row.indexOf(self.calendar.new_button), self.find_button)
+        find = QShortcut(QKeySequence("Ctrl+F"), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.find_slot)
+        self.find_button.clicked.connect(self.find_slot)
         self._started = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -79,6 +91,29 @@ class SchedulePage(QWidget):
         dialog.sig_booked.connect(lambda ids: self._booked(ids))
         self.dialog = dialog
         dialog.open()
+        return dialog
+
+    def find_slot(self) -> FindSlotDialog | None:
+        """Open Find a slot; a slot chosen there opens the booking dialog filled in."""
+        try:
+            dialog = FindSlotDialog(self.session, self, may_book=self.may_book)
+        except Exception as exc:  # the set-up could not be read: say so, keep the calendar
+            show_error(self, exc)
+            return None
+        dialog.sig_slot_chosen.connect(self.book_found)
+        self.find_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def book_found(self, found: FoundSlot, type_id: str) -> BookingDialog | None:
+        """The booking dialog for a slot Find a slot offered: its provider, day, time and type."""
+        slot = found.slot
+        minutes = int((slot.end_local - slot.start_local).total_seconds() // 60)
+        if self.may_book:  # the calendar behind the dialog shows that day
+            self.calendar.set_view(self.calendar.model.view, slot.start_local.date())
+        dialog = self.book(proposal_at(slot.start_local.replace(tzinfo=None), minutes, slot.provider_id))
+        if dialog is not None and type_id:
+            dialog.type_box.setCurrentIndex(max(0, dialog.type_box.findData(type_id)))
         return dialog
 
     def _booked(self, ids: list[str]) -> None:

@@ -112,6 +112,12 @@ class SlotFinder(SchedulingBase):
                 AppointmentType.active.is_(True), AppointmentType.deleted.is_(False))).all())
             today = self.local_today(s)
         phrase = parse_phrase(text, today=today, providers=providers, types=types)
+        if phrase.understood_nothing:
+            unknown = ", ".join(f"“{w}”" for w in phrase.ignored) or f"“{text.strip()}”"
+            raise ValidationError({"phrase": (
+                f"Could not read that: it names no provider, appointment type, day or time of day. "
+                f"Not understood: {unknown}. Try e.g. “Dr. Patel next Tuesday afternoon” or "
+                "“any intake slot this week after 4pm”.")})
         type_id = phrase.type_id or default_type_id or (sorted(types, key=lambda k: types[k])[0] if types else None)
         if type_id is None:
             raise ValidationError({"type": "No appointment types are set up yet."})
@@ -122,5 +128,5 @@ class SlotFinder(SchedulingBase):
         who = ", ".join(providers[p] for p in phrase.provider_ids) or "any provider"
         understood = f"{types[type_id]} with {who}; {phrase.describe()}"
         if phrase.ignored:
-            understood += f" (ignored: {' '.join(phrase.ignored)})"
+            understood += f" (not understood, left out: {', '.join(phrase.ignored)})"
         return PhraseResult(phrase, type_id, slots, understood)

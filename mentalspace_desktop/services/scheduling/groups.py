@@ -99,8 +99,11 @@ class GroupService(SeriesService):
                 TherapyGroup.deleted.is_(False), TherapyGroup.active.is_(True)).order_by(TherapyGroup.name))
                 if self.may(s, Action.READ, None, g.facilitator_id)]
 
-    def enroll(self, group_id: str, client_id: str) -> str:
-        """Add a client: "screening" when the group screens, else "approved". Refused when full or closed."""
+    def enroll(self, group_id: str, client_id: str, *, approve: bool | None = None, notes: str = "") -> str:
+        """Add a client: "screening" when the group screens, else "approved". Refused when full or closed.
+
+        A screening already done (``approve`` given, with its ``notes``) is recorded in the same step,
+        so the member is never left half-added when the decision cannot be saved."""
         with self.session.store.write(self.session.actor.user_id) as s:
             g = self._group(s, group_id)
             self.require(s, Action.WRITE, client_id, None)
@@ -121,8 +124,28 @@ class GroupService(SeriesService):
             s.flush()
             audit.record(self.session, s, action="group_enrolled", record_type="group_member", record_id=m.id,
                          client_id=client_id, summary=g.name)
+            if approve is not None and m.status == "screening":
+                self._decide(s, m, approve=approve, notes=notes)
+            elif notes.strip():
+                self._seal_notes(m, notes)
         self.session.events.emit(GroupDidChange(group_id))
         return m.id
+
+    def _seal_notes(self, m: GroupMember, notes: str) -> None:
+        if self.session.clinical is None:
+            raise PermissionDenied("Your role does not allow writing screening notes.")
+        m.screening_notes = self.session.clinical.seal(
+            notes.strip(), context=context_of("group_members", "screening_notes", m.id))
+
+    def _decide(self, s: Session, m: GroupMember, *, approve: bool, notes: str) -> None:
+        if notes.strip():
+            self._seal_notes(m, notes)
+        m.status = "approved" if approve else "declined"
+        m.approved_by, m.approved_at = self.session.actor.user_id, self.now()
+        if approve:
+            m.joined_on = self.local_today(s)
+        audit.record(self.session, s, action="group_screened", record_type="group_member", record_id=m.id,
+                     client_id=m.client_id, summary=m.status)
 
     def screen(self, member_id: str, *, approve: bool, notes: str = "") -> None:
         """Record the screening decision and notes (clinical text, sealed: clinicians, supervisors)."""
@@ -133,17 +156,7 @@ class GroupService(SeriesService):
             self._group(s, m.group_id)
             if m.status != "screening":
                 raise ValidationError({"status": "This member was already screened."})
-            if notes.strip():
-                if self.session.clinical is None:
-                    raise PermissionDenied("Your role does not allow writing screening notes.")
-                m.screening_notes = self.session.clinical.seal(
-                    notes.strip(), context=context_of("group_members", "screening_notes", m.id))
-            m.status = "approved" if approve else "declined"
-            m.approved_by, m.approved_at = self.session.actor.user_id, self.now()
-            if approve:
-                m.joined_on = self.local_today(s)
-            audit.record(self.session, s, action="group_screened", record_type="group_member", record_id=m.id,
-                         client_id=m.client_id, summary=m.status)
+            self._decide(s, m, approve=approve, notes=notes)
         self.session.events.emit(GroupDidChange(m.group_id))
 
     def leave(self, member_id: str) -> None:

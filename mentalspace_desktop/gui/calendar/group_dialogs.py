@@ -1,0 +1,351 @@
+"""Creating a therapy group and enrolling a client in one.
+
+New group: name, appointment type, facilitator and co-facilitator, capacity, open or closed
+enrollment, whether members are screened first, and the room. Add member: find the client as the
+booking dialog does (name, date of birth or phone), and — for a group that screens — record the
+screening decision with its notes (clinical text: sealed by the service, offered only to roles
+that hold the clinical key). The service decides who may do what; these forms only follow it.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.gui.calendar.common import buddy as _buddy
+from mentalspace_desktop.gui.qt import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QEvent,
+    QFormLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QObject,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from mentalspace_desktop.gui.widgets import forms
+from mentalspace_desktop.gui.workers import run_in_background
+from mentalspace_desktop.services.calendar_view import CalendarViewService
+from mentalspace_desktop.services.clients import ClientService, ClientSummary
+from mentalspace_desktop.services.scheduling.groups import GroupInput, GroupService
+from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.store.scheduling_models import TherapyGroup
+
+
+class ClientPicker(QWidget):
+    """Type part of a name, a date of birth or a phone number; pick from the matches (Enter or click)."""
+
+    sig_chosen = Signal(str, str)
+    """A client was chosen: id, display name."""
+    sig_results = Signal()
+    """Matches for the typed text are on screen."""
+
+    def __init__(self, session: UserSession, message: forms.MessageLabel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = ClientService(session)
+        self.message = message
+        self.client_id = ""
+        self.edit = forms.labelled_edit("Client", placeholder="Type a name, date of birth or phone")
+        self.results = QListWidget()
+        self.results.setAccessibleName("Matching clients")
+        self.results.setMaximumHeight(110)
+        self.results.hide()
+        self.chosen = QLabel("No client chosen yet")
+        self.chosen.setAccessibleName("Chosen client")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.results)
+        layout.addWidget(self.chosen)
+        self.setFocusProxy(self.edit)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(200)
+        self._timer.timeout.connect(self.search)
+        self.edit.textEdited.connect(lambda _t: self._timer.start())
+        self.edit.installEventFilter(self)
+        self.results.itemActivated.connect(self._picked)
+        self.results.itemClicked.connect(self._picked)
+
+    def search(self) -> None:
+        text = self.edit.text().strip()
+        if len(text) < 2:
+            self.results.hide()
+            return
+        service = self.service
+
+        def show(found: list[ClientSummary]) -> None:
+            if self.edit.text().strip() != text:
+                return
+            self.results.clear()
+            for r in found:
+                item = QListWidgetItem(f"{r.display_name} · born {r.dob:%m/%d/%Y} · {r.chart_number}")
+                item.setData(Qt.ItemDataRole.UserRole, (r.id, r.display_name))
+                self.results.addItem(item)
+            self.results.setVisible(bool(found))
+            if found:
+                self.results.setCurrentRow(0)
+            else:
+                self.chosen.setText(f"No client matches “{escape(text)}”.")
+            self.sig_results.emit()
+
+        run_in_background(self, lambda: service.search(text, limit=8), on_done=show,
+                          on_error=self.message.show_exception)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """In the search field, Enter takes the highlighted match (and does not also press the
+        dialog's main button); Up and Down move through the matches."""
+        if watched is self.edit and event.type() == QEvent.Type.KeyPress and self.results.isVisible():
+            key = event.key()  # type: ignore[attr-defined]
+            item = self.results.currentItem()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
+                self._picked(item)
+                return True
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+                row = self.results.currentRow() + (1 if key == Qt.Key.Key_Down else -1)
+                self.results.setCurrentRow(max(0, min(self.results.count() - 1, row)))
+                return True
+        return super().eventFilter(watched, event)
+
+    def _picked(self, item: QListWidgetItem) -> None:
+        client_id, name = item.data(Qt.ItemDataRole.UserRole)
+        self.choose(client_id, name)
+
+    def choose(self, client_id: str, name: str) -> None:
+        self.client_id = client_id
+        self.chosen.setText(f"<b>{escape(name)}</b>")
+        self.edit.setText(name)
+        self.results.hide()
+        self.sig_chosen.emit(client_id, name)
+
+
+class NewGroupDialog(QDialog):
+    """A new therapy group (its sessions are booked afterwards, like any series)."""
+
+    sig_created = Signal(str)
+    """The new group's id."""
+
+    def __init__(self, session: UserSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New group")
+        self.setAccessibleName("New group")
+        self.service = GroupService(session)
+        view = CalendarViewService(session)
+        res = view.resources()
+        types = view.types()
+        self.rooms_at = res.rooms_at
+        # A clinician leads only their own groups (the service refuses any other facilitator).
+        own_only = session.actor.role is Role.CLINICIAN
+        providers = [(pid, name) for pid, name in res.providers if not own_only or pid == res.own_provider_id]
+
+        self.name_edit = forms.labelled_edit("Group name", placeholder="e.g. Anxiety skills (adults)")
+        self.type_box = QComboBox()
+        self.type_box.setAccessibleName("Appointment type of the sessions")
+        for t in types:
+            self.type_box.addItem(f"{t.name} · {t.minutes} min", t.id)
+        self.type_box.setCurrentIndex(max(0, next((i for i, t in enumerate(types) if t.category == "group"), 0)))
+        self.facilitator = QComboBox()
+        self.facilitator.setAccessibleName("Facilitator")
+        for pid, name in providers:
+            self.facilitator.addItem(name, pid)
+        if res.own_provider_id:
+            self.facilitator.setCurrentIndex(max(0, self.facilitator.findData(res.own_provider_id)))
+        self.cofacilitator = QComboBox()
+        self.cofacilitator.setAccessibleName("Co-facilitator")
+        self.cofacilitator.addItem("No co-facilitator", None)
+        for pid, name in res.providers:
+            self.cofacilitator.addItem(name, pid)
+        self.capacity = QSpinBox()
+        self.capacity.setRange(2, 40)
+        self.capacity.setValue(8)
+        self.capacity.setSuffix(" members")
+        self.capacity.setAccessibleName("Capacity")
+        self.open_radio = QRadioButton("&Open: clients may join at any time")
+        self.closed_radio = QRadioButton("C&losed: no one joins once it starts")
+        self.open_radio.setChecked(True)
+        self.enrollment = QButtonGroup(self)
+        self.enrollment.addButton(self.open_radio)
+        self.enrollment.addButton(self.closed_radio)
+        self.screening = QCheckBox("&Screen each client before they join")
+        self.screening.setAccessibleName("Screening required")
+        self.room_box = QComboBox()
+        self.room_box.setAccessibleName("Room")
+        self.room_box.addItem("No room", None)
+        for rid, name in res.rooms:
+            self.room_box.addItem(name, rid)
+        self.message = forms.MessageLabel()
+        self.create_button = forms.primary(QPushButton("&Create group"))
+        self.create_button.setAccessibleName("Create the group")
+        cancel = QPushButton("Cancel")
+        cancel.setAccessibleName("Cancel without creating a group")
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow(_buddy("&Name:", self.name_edit), self.name_edit)
+        form.addRow(_buddy("T&ype:", self.type_box), self.type_box)
+        form.addRow(_buddy("&Facilitator:", self.facilitator), self.facilitator)
+        form.addRow(_buddy("Co-f&acilitator:", self.cofacilitator), self.cofacilitator)
+        form.addRow(_buddy("Ca&pacity:", self.capacity), self.capacity)
+        enrollment = QVBoxLayout()
+        enrollment.setSpacing(2)
+        enrollment.addWidget(self.open_radio)
+        enrollment.addWidget(self.closed_radio)
+        form.addRow("Enrollment:", enrollment)
+        form.addRow("", self.screening)
+        form.addRow(_buddy("&Room:", self.room_box), self.room_box)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(18, 16, 18, 14)
+        outer.addWidget(forms.page_header("New group", "Book its sessions afterwards, like any repeating visit."))
+        outer.addLayout(form)
+        outer.addWidget(self.message)
+        outer.addStretch(1)
+        outer.addLayout(forms.button_row(cancel, self.create_button))
+        self.resize(560, 480)
+        cancel.clicked.connect(self.reject)
+        self.create_button.clicked.connect(self.save_group)
+        self.name_edit.setFocus()
+
+    def data(self) -> GroupInput:
+        room = self.room_box.currentData()
+        return GroupInput(
+            name=self.name_edit.text(), type_id=str(self.type_box.currentData() or ""),
+            facilitator_id=str(self.facilitator.currentData() or ""), cofacilitator_id=self.cofacilitator.currentData(),
+            capacity=self.capacity.value(), enrollment="open" if self.open_radio.isChecked() else "closed",
+            screening_required=self.screening.isChecked(), room_id=room,
+            location_id=self.rooms_at.get(room) if room else None)
+
+    def save_group(self) -> None:
+        self.message.clear_message()
+        if not self.name_edit.text().strip():
+            self.message.show_error("Enter the group's name.")
+            self.name_edit.setFocus()
+            return
+        if self.type_box.count() == 0:
+            self.message.show_error("No appointment types are set up yet: an administrator adds them.")
+            return
+        data, service = self.data(), self.service
+        self.create_button.setEnabled(False)
+
+        def done(group_id: str) -> None:
+            self.sig_created.emit(group_id)
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.create_button.setEnabled(True)
+            self.message.show_exception(exc)
+
+        run_in_background(self, lambda: service.create(data), on_done=done, on_error=failed)
+
+
+SCREEN_LATER, APPROVE, DECLINE = "later", "approve", "decline"
+
+
+class AddMemberDialog(QDialog):
+    """Enroll a client; for a group that screens, the screening decision and its notes too."""
+
+    sig_added = Signal(str)
+    """The new member's id."""
+
+    def __init__(self, session: UserSession, group: TherapyGroup, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Add a member to {group.name}")
+        self.setAccessibleName("Add a member")
+        self.group = group
+        self.service = GroupService(session)
+        self.message = forms.MessageLabel()
+        self.picker = ClientPicker(session, self.message)
+        self.may_write_notes = session.clinical is not None
+        self.decision: dict[str, QRadioButton] = {
+            SCREEN_LATER: QRadioButton("Not screened yet: &keep as “being screened”"),
+            APPROVE: QRadioButton("Screened: a&pprove and add to the group"),
+            DECLINE: QRadioButton("Screened: &decline"),
+        }
+        self.decision[SCREEN_LATER].setChecked(True)
+        self.notes = QPlainTextEdit()
+        self.notes.setAccessibleName("Screening notes")
+        self.notes.setPlaceholderText("What the screening found (kept encrypted; clinicians read it)")
+        self.notes.setTabChangesFocus(True)
+        self.add_button = forms.primary(QPushButton("&Add member"))
+        self.add_button.setAccessibleName("Add the client to the group")
+        cancel = QPushButton("Cancel")
+        cancel.setAccessibleName("Cancel without adding anyone")
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow(_buddy("&Client:", self.picker), self.picker)
+        if group.screening_required:
+            choices = QVBoxLayout()
+            choices.setSpacing(2)
+            for button in self.decision.values():
+                choices.addWidget(button)
+            form.addRow("Screening:", choices)
+            if self.may_write_notes:
+                form.addRow(_buddy("Screening &notes:", self.notes), self.notes)
+            else:
+                hint = QLabel("Screening notes are clinical: the clinician who screens writes them.")
+                hint.setWordWrap(True)
+                hint.setProperty("role", "hint")
+                form.addRow("", hint)
+        else:
+            hint = QLabel("This group does not screen: the client joins as a member at once.")
+            hint.setWordWrap(True)
+            hint.setProperty("role", "hint")
+            form.addRow("", hint)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(18, 16, 18, 14)
+        places = f"{group.capacity} places · {'open' if group.enrollment == 'open' else 'closed'} enrollment"
+        outer.addWidget(forms.page_header(f"Add a member to {group.name}", places))
+        outer.addLayout(form)
+        outer.addWidget(self.message)
+        outer.addStretch(1)
+        outer.addLayout(forms.button_row(cancel, self.add_button))
+        self.resize(600, 460 if group.screening_required else 300)
+        cancel.clicked.connect(self.reject)
+        self.add_button.clicked.connect(self.add)
+        self.picker.sig_chosen.connect(lambda *_a: self.message.clear_message())
+        self.picker.setFocus()
+
+    def choice(self) -> str:
+        return next(key for key, button in self.decision.items() if button.isChecked())
+
+    def add(self) -> None:
+        self.message.clear_message()
+        client_id = self.picker.client_id
+        if not client_id:
+            self.message.show_error("Choose the client first: type part of a name and pick from the list.")
+            self.picker.setFocus()
+            return
+        choice = self.choice() if self.group.screening_required else SCREEN_LATER
+        notes = self.notes.toPlainText() if self.may_write_notes and self.group.screening_required else ""
+        if notes.strip() and choice == SCREEN_LATER:
+            self.message.show_error("Notes go with a screening decision: choose approve or decline, "
+                                    "or clear the notes and screen later.")
+            self.decision[APPROVE].setFocus()
+            return
+        approve = None if choice == SCREEN_LATER else choice == APPROVE
+        service, group_id = self.service, self.group.id
+        self.add_button.setEnabled(False)
+
+        def done(member_id: str) -> None:
+            self.sig_added.emit(member_id)
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.add_button.setEnabled(True)
+            self.message.show_exception(exc)
+
+        run_in_background(self, lambda: service.enroll(group_id, client_id, approve=approve, notes=notes),
+                          on_done=done, on_error=failed)
+
