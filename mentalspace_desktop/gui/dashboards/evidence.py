@@ -86,7 +86,7 @@ class EvidenceDialog(QDialog):
         layout.addWidget(self.table, 1)
         hint = QLabel("Double-click a record to open it.")
         hint.setProperty("role", "hint")
-        hint.setVisible(bool(rows))
+        hint.setVisible(any(r.record_type in ("client", "note") for r in rows))  # what _open can open
         layout.addWidget(hint)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -169,7 +169,9 @@ def offer_slot(ctx: ScreenContext, role: str) -> QWidget:
     """What a cancellation opens: the waiting clients who fit the freed time best."""
     window = _schedule(ctx, role, CalendarView.DAY)
     page: Any = window.page(NavId.SCHEDULE)
-    entry = page.calendar.model.entry(_an_appointment(page))
+    therapy = [e for e in page.calendar.model.entries()
+               if not e.busy_only and e.client_id and e.type_name.startswith("Individual")]
+    entry = min(therapy, key=lambda e: e.start)  # the kind of visit most waiting clients want
     dialog = ctx.keep(page.offer_freed_slot(entry))
     settle()
     return dialog
