@@ -192,6 +192,7 @@ def cover(ctx: ScreenContext, role: str) -> QWidget:
     The demo's time off falls where nothing is booked, and approving one would change the demo the
     other screens share, so the list is the one approving the clinician's next working day would give
     (the service's own reading of the appointments and the covering providers)."""
+    from mentalspace_desktop.domain.scheduling.status import OPEN
     from mentalspace_desktop.services.scheduling.availability import AffectedAppointment
     from mentalspace_desktop.store.scheduling_models import Appointment
 
@@ -203,7 +204,7 @@ def cover(ctx: ScreenContext, role: str) -> QWidget:
     with service.session.store.read() as s:
         appts = list(s.scalars(select(Appointment).where(
             Appointment.provider_id == ctx.session("clinician").actor.user_id, Appointment.deleted.is_(False),
-            Appointment.status == "scheduled", Appointment.start_at < end, Appointment.end_at > start)
+            Appointment.status.in_([x.value for x in OPEN]), Appointment.start_at < end, Appointment.end_at > start)
             .order_by(Appointment.start_at)))
         items = service._items(s, appts, with_risk=False)
         affected = [AffectedAppointment(item, service._covering(s, a)) for a, item in zip(appts, items, strict=True)]
