@@ -38,6 +38,7 @@ class MyNotesPage(QWidget):
         self.service = NoteService(session)
         self.editors: list[NoteEditor] = []
         self._rows: dict[str, list[NoteLine]] = {}
+        self._opened_once = False
         layout = QVBoxLayout(self)
         layout.addWidget(page_header("My notes", "Notes are due within 7 days of the session. Double-click or "
                                                  "press Enter to open a note; select several to sign them at once."))
@@ -88,6 +89,11 @@ class MyNotesPage(QWidget):
         for i, key in enumerate(self.models):
             self.tabs.setTabText(i, f"&{titles[key]} ({len(rows[key])})")
         self._rows = rows
+        if not self._opened_once:  # open on the first list with something to do (a supervisor's queue)
+            self._opened_once = True
+            busy = [i for i, key in enumerate(self.models) if rows[key]]
+            if busy and not rows[self.current_key()]:
+                self.tabs.setCurrentIndex(busy[0])
         self._update_buttons()
         self.sig_loaded.emit()
 

@@ -24,7 +24,6 @@ from tests.gui.screens.context import SIZE, ScreenContext, settle
 from tests.gui.screens.registry import screen
 
 DESK_AND_CLINICIAN = ("clinician", "front_desk")
-NOTE_WRITERS = ("supervisor", "clinician")
 
 
 def _dialog(window: QWidget, kind: type[QDialog]) -> Any:
@@ -286,7 +285,7 @@ def _editor(ctx: ScreenContext, role: str, note_id: str) -> Any:
     return editor
 
 
-@screen("My notes", roles=NOTE_WRITERS)
+@screen("My notes", roles=("clinician",))
 def my_notes(ctx: ScreenContext, role: str) -> QWidget:
     window = ctx.main_window(role, NavId.MY_NOTES)
     settle()
