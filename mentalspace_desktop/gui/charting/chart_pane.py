@@ -106,6 +106,7 @@ class ClinicalPane(QWidget):
         problems.addLayout(_heading("Problem list", self.add_dx))
         self.problems = QListWidget(self)
         self.problems.setAccessibleName("Problem list")
+        empty_state(self.problems, "No diagnoses on the problem list.")
         self.problems.setWordWrap(True)
         problems.addWidget(self.problems, 1)
         docs = QVBoxLayout()
