@@ -188,7 +188,8 @@ class ClinicalPane(QWidget):
         self.open_note_button.setVisible(clinical)
         self.documents.setVisible(clinical)
         for i in range(self.documents_heading.count()):
-            widget = self.documents_heading.itemAt(i).widget()
+            item = self.documents_heading.itemAt(i)
+            widget = item.widget() if item is not None else None
             if widget is not None and widget is not self.attach_button:
                 widget.setVisible(clinical)  # no heading over a list the role does not see
         self.hint.setText("" if clinical else "Your role sees which notes exist and when, not what they say.")

@@ -179,7 +179,8 @@ def offer_slot(ctx: ScreenContext, role: str) -> QWidget:
 @screen("Add to the waitlist", roles=("front_desk",))
 def add_to_waitlist(ctx: ScreenContext, role: str) -> QWidget:
     window = waitlist(ctx, role)
-    dialog = ctx.keep(window.page(NavId.WAITLIST).add())  # type: ignore[union-attr]
+    page: Any = window.page(NavId.WAITLIST)
+    dialog = ctx.keep(page.add())
     settle()
     return dialog
 
@@ -244,7 +245,7 @@ def _charted_client(ctx: ScreenContext) -> str:
     return found
 
 
-def _their_clinician(ctx: ScreenContext, plan: type) -> tuple[str, UserSession]:
+def _their_clinician(ctx: ScreenContext, plan: Any) -> tuple[str, UserSession]:
     """A client with a ``plan`` and a session of that client's own clinician (the demo's plans belong
     to several clinicians; the role's first login may have none)."""
     with ctx.admin.store.read() as s:

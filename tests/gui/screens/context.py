@@ -93,7 +93,9 @@ class ScreenContext:
             two_cards = (select(Insurance.client_id).where(Insurance.deleted.is_(False))
                          .group_by(Insurance.client_id).having(func.count() >= 2))
             found = s.scalar(q.where(Client.id.in_(two_cards)).order_by(Client.chart_number).limit(1))
-            return found or s.scalar(q.order_by(Client.chart_number).limit(1))
+            found = found or s.scalar(q.order_by(Client.chart_number).limit(1))
+        assert found, f"the demo has no active client {role} may open"
+        return found
 
     def close(self) -> None:
         opened, self._opened = self._opened, []
