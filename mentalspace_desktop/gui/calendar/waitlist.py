@@ -324,6 +324,10 @@ class AddToWaitlistDialog(QDialog):
         save = forms.primary(QPushButton("&Add"))
         cancel = QPushButton("Cancel")
         form = QFormLayout(self)
+        form.setContentsMargins(18, 16, 18, 14)
+        self.setMinimumWidth(560)  # the days and times in one readable row each
+        form.addRow(forms.page_header("Add to the waitlist", "Who is waiting and what would suit them: "
+                                                             "a freed slot goes to the best match first."))
         form.addRow(_buddy("&Client:", self.client_edit), self.client_edit)
         form.addRow("", self.client_results)
         form.addRow(_buddy("&Provider:", self.provider_box), self.provider_box)
@@ -331,10 +335,12 @@ class AddToWaitlistDialog(QDialog):
         days = QHBoxLayout()
         for b in self.day_boxes:
             days.addWidget(b)
+        days.addStretch(1)
         form.addRow("Days:", days)
         times = QHBoxLayout()
         for b in self.time_boxes:
             times.addWidget(b)
+        times.addStretch(1)
         form.addRow("Times:", times)
         form.addRow(_buddy("&Urgency:", self.urgency), self.urgency)
         form.addRow(_buddy("&Insurance:", self.insurance), self.insurance)
