@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from mentalspace_desktop.domain.metric_rules import Contribution
@@ -134,9 +135,11 @@ class ClinicianBreakdownDialog(QDialog):
         self.setWindowTitle(f"{definition.name} by clinician")
         self.resize(560, 420)
         layout = QVBoxLayout(self)
-        intro = QLabel(definition.formula + "\nDouble-click a clinician to see the records counted.")
+        intro = QLabel(f"<b>{escape(definition.name)}</b> by clinician<br>{escape(definition.formula)}")
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        hint = QLabel("Double-click a clinician to see the records counted.")
+        hint.setProperty("role", "hint")
         self.model = BreakdownModel(definition, self)
         self.model.set_rows(rows)
         table = QTableView()
@@ -148,6 +151,7 @@ class ClinicianBreakdownDialog(QDialog):
         table.doubleClicked.connect(lambda i: self._choose(rows[i.row()].id))
         table.activated.connect(lambda i: self._choose(rows[i.row()].id))
         layout.addWidget(table, 1)
+        layout.addWidget(hint)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
