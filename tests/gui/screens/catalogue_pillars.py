@@ -69,7 +69,12 @@ def schedule_month(ctx: ScreenContext, role: str) -> QWidget:
 
 @screen("Schedule: side by side", roles=("clinician", "front_desk", "billing"))
 def schedule_side_by_side(ctx: ScreenContext, role: str) -> QWidget:
-    return _schedule(ctx, role, CalendarView.PROVIDERS)
+    """Everyone's day side by side (a clinician's page starts on their own column: they choose All)."""
+    window = _schedule(ctx, role, CalendarView.PROVIDERS)
+    page: Any = window.page(NavId.SCHEDULE)
+    page.calendar.provider_box.setCurrentIndex(0)
+    settle()
+    return window
 
 
 @screen("Schedule: rooms", roles=("front_desk",))
