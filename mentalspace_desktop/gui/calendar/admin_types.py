@@ -35,19 +35,28 @@ from mentalspace_desktop.store.scheduling_models import AppointmentType
 
 
 class TypesModel(RowsModel[AppointmentType]):
-    headers = ("Type", "Category", "Length", "Buffers", "CPT", "Rate", "Max a day", "Telehealth", "Active")
+    headers = ("Type", "Category", "Length", "Buffers", "CPT", "Rate", "Options")
 
     def cell(self, row: AppointmentType, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             buffers = f"{row.buffer_before} / {row.buffer_after} min" if row.buffer_before or row.buffer_after else "—"
             return (row.name, CATEGORIES.get(row.category, row.category), f"{row.default_minutes} min", buffers,
-                    row.cpt_code or "—", money(row.rate_cents) or "—", str(row.max_per_day or "—"),
-                    "Yes" if row.telehealth_allowed else "No", "Yes" if row.active else "No")[column]
+                    row.cpt_code or "—", money(row.rate_cents) or "—", _options(row))[column]
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return QColor(row.color)
         if role == Qt.ItemDataRole.ToolTipRole and column == 0 and row.needs_cosign:
             return "A supervisor co-signs notes of this type"
         return None
+
+
+def _options(row: AppointmentType) -> str:
+    """What else sets the type apart, in words (the table keeps to what fits beside the form)."""
+    parts = ["in person or telehealth" if row.telehealth_allowed else "in person only"]
+    if row.max_per_day:
+        parts.append(f"at most {row.max_per_day} a day")
+    if not row.active:
+        parts.append("not offered")
+    return ", ".join(parts)
 
 
 class AppointmentTypesPage(QWidget):
@@ -71,7 +80,7 @@ class AppointmentTypesPage(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.name = forms.labelled_edit("Name")
         self.category = QComboBox()
         self.category.setAccessibleName("Category")
@@ -99,9 +108,10 @@ class AppointmentTypesPage(QWidget):
         form.addRow(_buddy("&Length:", self.minutes), self.minutes)
         buffers = QHBoxLayout()
         buffers.addWidget(self.before)
-        buffers.addWidget(QLabel("after"))
+        buffers.addWidget(QLabel("before,"))
         buffers.addWidget(self.after)
-        form.addRow(_buddy("&Buffer before:", self.before), buffers)
+        buffers.addWidget(QLabel("after"))
+        form.addRow(_buddy("&Buffers:", self.before), buffers)
         colour = QHBoxLayout()
         colour.addWidget(self.colour, 1)
         colour.addWidget(self.swatch)

@@ -291,6 +291,7 @@ class BookingDialog(QDialog):
         override.addWidget(self.override_reason, 1)
         outer.addLayout(override)
         outer.addWidget(self.message)
+        outer.addStretch(0)  # a single session (no list of dates): the room goes below, not between rows
         outer.addWidget(buttons)
         self.override_box.setVisible(self.is_admin)
         self.override_reason.setVisible(False)

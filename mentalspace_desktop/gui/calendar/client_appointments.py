@@ -67,6 +67,7 @@ class ClientAppointmentsPane(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("The client's appointments")
+        forms.empty_state(self.table, "No appointments booked for this client.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
@@ -75,6 +76,7 @@ class ClientAppointmentsPane(QWidget):
         header.setStretchLastSection(True)
         self.next_label = QLabel()
         self.next_label.setObjectName("sectionTitle")
+        self.next_label.setWordWrap(True)  # a long type and provider wrap instead of widening the chart
         self.check_in_button = forms.primary(QPushButton("Check &in"))
         self.check_in_button.setAccessibleName("Check the client in for the selected appointment")
         self.join_button = QPushButton("&Join")

@@ -135,7 +135,7 @@ class GroupsPage(QWidget):
         split.addWidget(self.groups_list)
         split.addWidget(middle)
         split.addWidget(right)
-        split.setSizes([220, 470, 360])
+        split.setSizes([200, 520, 330])  # the roster needs the clients' names more than the sessions need room
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         header = QHBoxLayout()
@@ -173,6 +173,7 @@ class GroupsPage(QWidget):
             self.groups_list.clear()
             for g in groups:
                 item = QListWidgetItem(g.name)
+                item.setToolTip(g.name)  # whole when the list is narrowed
                 item.setData(Qt.ItemDataRole.UserRole, g.id)
                 item.setData(Qt.ItemDataRole.UserRole + 1, g)
                 self.groups_list.addItem(item)

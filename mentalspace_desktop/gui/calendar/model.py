@@ -146,7 +146,8 @@ def text_colour_on(background: str) -> QColor:
         return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
 
     lum = 0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF()) + 0.0722 * channel(colour.blueF())
-    return QColor("#10161c") if lum > 0.4 else QColor("#ffffff")
+    # the higher contrast of the two (a mid blue takes black); at the crossing both reach 4.58:1
+    return QColor("#000000") if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else QColor("#ffffff")
 
 
 class Role(IntEnum):

@@ -41,6 +41,8 @@ class ColumnHeader(QWidget):
         self.model = model
         self.grid = grid
         self.today: Callable[[], date] = date.today
+        self.room_places: dict[str, str] = {}
+        """room id → its office's short name, when there are several (two offices both have a Room 1)."""
         self.setFixedHeight(QFontMetrics(self.font()).height() * 2 + 10)
         model.sig_layout_did_change.connect(self.update)
 
@@ -73,8 +75,11 @@ class ColumnHeader(QWidget):
             painter.setFont(small)
             n = counts.get(i, 0)
             words = "no appointments" if n == 0 else f"{n} appointment{'s' if n != 1 else ''}"
+            place = self.room_places.get(column.room_id, "") if column.room_id else ""
+            if place:
+                words = f"{place} · {n}" if n else place
             if QFontMetrics(small).horizontalAdvance(words) > width - 8:
-                words = "none" if n == 0 else str(n)
+                words = place or ("none" if n == 0 else str(n))
             painter.drawText(rect.adjusted(4, 0, -4, -3), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
                              words)
         painter.setPen(QPen(pal.color(QPalette.ColorRole.Mid), 1))

@@ -221,6 +221,9 @@ class CalendarPage(QWidget):
             self.location_box.addItem(name, lid)
         self.location_box.blockSignals(False)
         self.location_box.setVisible(len(res.locations) > 0)
+        places = {lid: name.split()[0] for lid, name in res.locations if name.split()}
+        self.header.room_places = {rid: places.get(lid, "") for rid, lid in res.rooms_at.items()} \
+            if len(res.locations) > 1 else {}
         self._apply_filters()
         self.set_view(view, day or self.today())
 

@@ -156,6 +156,7 @@ class TimeOffPage(QWidget):
         self.provider_box.setAccessibleName("Provider")
         self.hours_model = HoursModel(self)
         self.hours = _table(self.hours_model, "Working hours")
+        forms.empty_state(self.hours, "No working hours set: add the days and times below.")
         self.day_box = QComboBox()
         self.day_box.setAccessibleName("Day of the week")
         for i, d in enumerate(DAYS):
@@ -170,6 +171,7 @@ class TimeOffPage(QWidget):
         self.remove_hours = QPushButton("Re&move")
         self.requests_model = TimeOffModel(self)
         self.requests = _table(self.requests_model, "Time-off requests")
+        forms.empty_state(self.requests, "No time-off requests.")
         self.off_from = QDateEdit()
         self.off_until = QDateEdit()
         for edit, name in ((self.off_from, "First day off"), (self.off_until, "Last day off")):

@@ -70,7 +70,8 @@ class WaitlistModel(RowsModel[WaitlistItem]):
                 f"{row.added_on:%m/%d/%Y}",
             )[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Priority {row.priority.score:.0f}: {row.priority.explain()}"
+            when = f"{preferences(row)}\n" if column == 3 else ""
+            return f"{when}Priority {row.priority.score:.0f}: {row.priority.explain()}"
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -140,6 +141,7 @@ class OfferSlotDialog(QDialog):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Best-matching waiting clients")
+        forms.empty_state(self.table, "No one on the waitlist fits this slot.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
@@ -297,6 +299,7 @@ class AddToWaitlistDialog(QDialog):
         self.client_edit = forms.labelled_edit("Client", placeholder="Type a name, date of birth or phone")
         self.client_results = QListWidget()
         self.client_results.setAccessibleName("Matching clients")
+        forms.empty_state(self.client_results, "Matching clients appear here as you type.")
         self.client_results.setMaximumHeight(90)
         self.provider_box = QComboBox()
         self.provider_box.setAccessibleName("Preferred provider")
@@ -321,6 +324,10 @@ class AddToWaitlistDialog(QDialog):
         save = forms.primary(QPushButton("&Add"))
         cancel = QPushButton("Cancel")
         form = QFormLayout(self)
+        form.setContentsMargins(18, 16, 18, 14)
+        self.setMinimumWidth(560)  # the days and times in one readable row each
+        form.addRow(forms.page_header("Add to the waitlist", "Who is waiting and what would suit them: "
+                                                             "a freed slot goes to the best match first."))
         form.addRow(_buddy("&Client:", self.client_edit), self.client_edit)
         form.addRow("", self.client_results)
         form.addRow(_buddy("&Provider:", self.provider_box), self.provider_box)
@@ -328,10 +335,12 @@ class AddToWaitlistDialog(QDialog):
         days = QHBoxLayout()
         for b in self.day_boxes:
             days.addWidget(b)
+        days.addStretch(1)
         form.addRow("Days:", days)
         times = QHBoxLayout()
         for b in self.time_boxes:
             times.addWidget(b)
+        times.addStretch(1)
         form.addRow("Times:", times)
         form.addRow(_buddy("&Urgency:", self.urgency), self.urgency)
         form.addRow(_buddy("&Insurance:", self.insurance), self.insurance)
@@ -400,18 +409,20 @@ class WaitlistPage(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Waitlist")
+        forms.empty_state(self.table, "No one is waiting for a slot.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # the name in full; the times may shorten
         self.why = QLabel("Select a client to see why they are where they are.")
         self.why.setWordWrap(True)
         self.why.setAccessibleName("Why this priority")
         self.offers = QListWidget()
         self.offers.setAccessibleName("Offers made")
+        forms.empty_state(self.offers, "No offers made to this client yet.")
         self.add_button = QPushButton("&Add to waitlist…")
         self.remove_button = QPushButton("&Remove")
         self.remove_button.setAccessibleName("Take the selected client off the waitlist")

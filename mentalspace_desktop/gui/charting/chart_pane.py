@@ -26,7 +26,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
-from mentalspace_desktop.gui.widgets.forms import MessageLabel
+from mentalspace_desktop.gui.widgets.forms import MessageLabel, empty_state
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.charting.attachments import AttachmentService
 from mentalspace_desktop.services.charting.chart import ClinicalChart, ClinicalChartService
@@ -96,7 +96,7 @@ class ClinicalPane(QWidget):
         actions.addStretch(1)
         layout.addLayout(actions)
         self.model = NoteLinesModel(self, show_client=False)
-        self.table = note_table("Notes", self.model)
+        self.table = note_table("Notes", self.model, empty="No notes for this client yet.")
         self.table.activated.connect(lambda index: self.open_note(self.model.row(index.row()).id))
         self.table.doubleClicked.connect(lambda index: self.open_note(self.model.row(index.row()).id))
         lower = QWidget(self)
@@ -106,12 +106,15 @@ class ClinicalPane(QWidget):
         problems.addLayout(_heading("Problem list", self.add_dx))
         self.problems = QListWidget(self)
         self.problems.setAccessibleName("Problem list")
+        empty_state(self.problems, "No diagnoses on the problem list.")
         self.problems.setWordWrap(True)
         problems.addWidget(self.problems, 1)
         docs = QVBoxLayout()
-        docs.addLayout(_heading("Documents", self.attach_button))
+        self.documents_heading = _heading("Documents", self.attach_button)
+        docs.addLayout(self.documents_heading)
         self.documents = QListWidget(self)
         self.documents.setAccessibleName("Documents")
+        empty_state(self.documents, "No documents attached.")
         self.documents.setWordWrap(True)
         docs.addWidget(self.documents, 1)
         below.addLayout(problems, 3)
@@ -165,7 +168,9 @@ class ClinicalPane(QWidget):
             state = f"resolved {format_date(d.resolved_on)}" if d.resolved_on else (
                 "primary" if d.is_primary else "current")
             onset = f", onset {format_date(d.onset_on)}" if d.onset_on else ""
-            self.problems.addItem(f"{d.code}  {d.description} ({state}{onset})")
+            text = f"{d.code}  {d.description} ({state}{onset})"
+            self.problems.addItem(text)
+            self.problems.item(self.problems.count() - 1).setToolTip(text)  # wrapped, and whole on hover
         if chart.diagnoses is None:
             self.problems.addItem("Your role does not show diagnoses.")
         self.documents.clear()
@@ -182,6 +187,11 @@ class ClinicalPane(QWidget):
         self.plan_button.setVisible(clinical)
         self.open_note_button.setVisible(clinical)
         self.documents.setVisible(clinical)
+        for i in range(self.documents_heading.count()):
+            item = self.documents_heading.itemAt(i)
+            widget = item.widget() if item is not None else None
+            if widget is not None and widget is not self.attach_button:
+                widget.setVisible(clinical)  # no heading over a list the role does not see
         self.hint.setText("" if clinical else "Your role sees which notes exist and when, not what they say.")
         self.sig_loaded.emit(chart)
 

@@ -18,7 +18,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
-from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, primary
+from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, empty_state, primary
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.charting.diagnoses import DiagnosisService
 from mentalspace_desktop.services.charting.icd10 import IcdIndex, icd_index
@@ -46,6 +46,7 @@ class DiagnosisDialog(QDialog):
         layout.addWidget(self.query)
         self.results = QListWidget(self)
         self.results.setAccessibleName("Matching codes")
+        self.empty = empty_state(self.results, "Type a code or words above: the matching codes show here.")
         layout.addWidget(self.results, 1)
         self.count = muted(QLabel("Loading the code set…", self))
         layout.addWidget(self.count)
@@ -88,6 +89,9 @@ class DiagnosisDialog(QDialog):
             self.results.addItem(item)
         if hits:
             self.results.setCurrentRow(0)
+        self.empty.setText(f"No billable code matches “{text.strip()}”." if text.strip() else
+                           "Type a code or words above: the matching codes show here.")
+        self.empty.update_visibility()
         if text.strip():
             more = "+" if len(hits) == 100 else ""
             self.count.setText(f"{len(hits)}{more} matching code{'' if len(hits) == 1 else 's'}.")

@@ -10,6 +10,7 @@ from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QComboBox,
     QDialog,
+    QEvent,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -18,6 +19,7 @@ from mentalspace_desktop.gui.qt import (
     Qt,
     QTableView,
     QTextEdit,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -52,7 +54,8 @@ class HistoryDialog(QDialog):
         self.service, self.note_id = service, note_id
         self.setWindowTitle("Note history")
         self.setAccessibleName("Note history")
-        self.resize(960, 620)
+        self.resize(1120, 620)
+        self._diffs: list[FieldDiff] | None = None
         layout = QVBoxLayout(self)
         self.model = VersionsModel(self)
         self.table = QTableView(self)
@@ -71,7 +74,7 @@ class HistoryDialog(QDialog):
         from_label.setBuddy(self.older)
         to_label.setBuddy(self.newer)
         for combo in (self.older, self.newer):
-            combo.setMinimumWidth(250)
+            combo.setMinimumWidth(230)
         for w in (from_label, self.older, to_label, self.newer):
             picker.addWidget(w)
         picker.addStretch(1)
@@ -92,7 +95,7 @@ class HistoryDialog(QDialog):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([360, 600])
+        split.setSizes([430, 650])  # the versions' columns in full beside the two choosers
         layout.addWidget(split, 1)
         layout.addWidget(self.message)
         close = QPushButton("Close", self)
@@ -116,6 +119,20 @@ class HistoryDialog(QDialog):
             self.newer.setCurrentIndex(len(versions) - 1)
         self.compare()
 
+    def _show_diff(self, diffs: list[FieldDiff]) -> None:
+        self._diffs = diffs
+        self.diff_view.setHtml(diff_html(diffs))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        """A theme change redraws the differences in the new theme's colours (they are HTML, drawn once)."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) and self._diffs is not None:
+            QTimer.singleShot(0, self._redraw)  # once the theme switch is complete (is_dark() follows it)
+        super().changeEvent(event)
+
+    def _redraw(self) -> None:
+        if self._diffs is not None:
+            self.diff_view.setHtml(diff_html(self._diffs))
+
     def compare(self) -> None:
         a, b = self.older.currentData(), self.newer.currentData()
         if a is None or b is None:
@@ -123,5 +140,5 @@ class HistoryDialog(QDialog):
             return
         lo, hi = min(a, b), max(a, b)
         run_in_background(self, lambda: self.service.diff(self.note_id, lo, hi),
-                          on_done=lambda d: self.diff_view.setHtml(diff_html(d)),
+                          on_done=self._show_diff,
                           on_error=self.message.show_exception)

@@ -9,6 +9,7 @@ from mentalspace_desktop.gui.clients.common import error_color, format_date, war
 from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import QAbstractItemView, QColor, QHeaderView, Qt, QTableView
 from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.gui.widgets.forms import empty_state
 from mentalspace_desktop.services.charting.notes import NoteLine, VersionInfo
 
 _AGE_TONE = {Timeliness.OVERDUE: error_color, Timeliness.DUE_SOON: warning_color}
@@ -52,7 +53,7 @@ class VersionsModel(RowsModel[VersionInfo]):
         return None
 
 
-def note_table(name: str, model: NoteLinesModel, *, multi: bool = False) -> QTableView:
+def note_table(name: str, model: NoteLinesModel, *, multi: bool = False, empty: str = "No notes.") -> QTableView:
     """A read-only list of notes: whole rows, sized on the first rows only (a chart lists hundreds)."""
     view = QTableView()
     view.setAccessibleName(name)
@@ -68,4 +69,5 @@ def note_table(name: str, model: NoteLinesModel, *, multi: bool = False) -> QTab
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(True)
     header.setResizeContentsPrecision(40)
+    empty_state(view, empty)
     return view

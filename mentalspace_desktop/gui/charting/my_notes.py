@@ -38,6 +38,7 @@ class MyNotesPage(QWidget):
         self.service = NoteService(session)
         self.editors: list[NoteEditor] = []
         self._rows: dict[str, list[NoteLine]] = {}
+        self._opened_once = False
         layout = QVBoxLayout(self)
         layout.addWidget(page_header("My notes", "Notes are due within 7 days of the session. Double-click or "
                                                  "press Enter to open a note; select several to sign them at once."))
@@ -45,12 +46,14 @@ class MyNotesPage(QWidget):
         self.tabs.setAccessibleName("Note lists")
         self.models: dict[str, NoteLinesModel] = {}
         self.views: dict[str, QTableView] = {}
-        sections = [("drafts", "&Drafts"), ("returned", "&Returned to me"), ("awaiting", "&Awaiting co-signature")]
+        sections = [("drafts", "&Drafts", "No drafts: every note you started is signed."),
+                    ("returned", "&Returned to me", "No notes returned to you."),
+                    ("awaiting", "&Awaiting co-signature", "None of your notes is waiting for a co-signature.")]
         if session.actor.role is Role.SUPERVISOR:
-            sections.append(("queue", "&Co-sign queue"))
-        for key, title in sections:
+            sections.append(("queue", "&Co-sign queue", "Nothing to co-sign: your supervisees' notes are all signed."))
+        for key, title, empty in sections:
             model = NoteLinesModel(self)
-            view = note_table(title.replace("&", ""), model, multi=True)
+            view = note_table(title.replace("&", ""), model, multi=True, empty=empty)
             view.doubleClicked.connect(lambda index, m=model: self.open_note(m.row(index.row()).id))
             view.activated.connect(lambda index, m=model: self.open_note(m.row(index.row()).id))
             self.models[key], self.views[key] = model, view
@@ -86,6 +89,11 @@ class MyNotesPage(QWidget):
         for i, key in enumerate(self.models):
             self.tabs.setTabText(i, f"&{titles[key]} ({len(rows[key])})")
         self._rows = rows
+        if not self._opened_once:  # open on the first list with something to do (a supervisor's queue)
+            self._opened_once = True
+            busy = [i for i, key in enumerate(self.models) if rows[key]]
+            if busy and not rows[self.current_key()]:
+                self.tabs.setCurrentIndex(busy[0])
         self._update_buttons()
         self.sig_loaded.emit()
 

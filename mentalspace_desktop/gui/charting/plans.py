@@ -328,7 +328,10 @@ class SafetyPlanDialog(QDialog):
             edit = QPlainTextEdit("\n".join(sections.get(key, [])))
             edit.setAccessibleName(label)
             edit.setTabChangesFocus(True)
-            edit.setFixedHeight(82)
+            # every item in sight (the crisis contacts' 988 line was behind a scrollbar); the dialog scrolls
+            shown = max(3, len(sections.get(key, [])))
+            edit.setFixedHeight(shown * edit.fontMetrics().lineSpacing() + 2 * round(edit.document().documentMargin())
+                                + 2 * edit.frameWidth() + 8)
             edit.setReadOnly(signed)
             caption = QLabel(label)
             caption.setStyleSheet("font-weight: 600;")

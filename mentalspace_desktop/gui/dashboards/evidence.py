@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from mentalspace_desktop.domain.metric_rules import Contribution
@@ -19,6 +20,7 @@ from mentalspace_desktop.gui.qt import (
     Signal,
 )
 from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.gui.widgets.forms import empty_state
 from mentalspace_desktop.services.dashboards import ClinicianRow
 
 
@@ -77,16 +79,15 @@ class EvidenceDialog(QDialog):
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        empty_state(self.table, "Nothing was counted for this period.")
         self.table.doubleClicked.connect(lambda i: self._open(rows[i.row()]))
         self.table.activated.connect(lambda i: self._open(rows[i.row()]))
         layout.addWidget(self.table, 1)
-        empty = QLabel("Nothing was counted for this period.")
-        empty.setProperty("role", "hint")
-        empty.setVisible(not rows)
-        layout.addWidget(empty)
         hint = QLabel("Double-click a record to open it.")
         hint.setProperty("role", "hint")
+        hint.setVisible(any(r.record_type in ("client", "note") for r in rows))  # what _open can open
         layout.addWidget(hint)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -134,9 +135,11 @@ class ClinicianBreakdownDialog(QDialog):
         self.setWindowTitle(f"{definition.name} by clinician")
         self.resize(560, 420)
         layout = QVBoxLayout(self)
-        intro = QLabel(definition.formula + "\nDouble-click a clinician to see the records counted.")
+        intro = QLabel(f"<b>{escape(definition.name)}</b> by clinician<br>{escape(definition.formula)}")
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        hint = QLabel("Double-click a clinician to see the records counted.")
+        hint.setProperty("role", "hint")
         self.model = BreakdownModel(definition, self)
         self.model.set_rows(rows)
         table = QTableView()
@@ -148,6 +151,7 @@ class ClinicianBreakdownDialog(QDialog):
         table.doubleClicked.connect(lambda i: self._choose(rows[i.row()].id))
         table.activated.connect(lambda i: self._choose(rows[i.row()].id))
         layout.addWidget(table, 1)
+        layout.addWidget(hint)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

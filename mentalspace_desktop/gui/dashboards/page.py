@@ -35,7 +35,7 @@ from mentalspace_desktop.gui.qt import (
     Signal,
 )
 from mentalspace_desktop.gui.theme import is_dark
-from mentalspace_desktop.gui.widgets.forms import MessageLabel, page_header
+from mentalspace_desktop.gui.widgets.forms import MessageLabel, empty_state, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services import dashboards
 from mentalspace_desktop.services.dashboards import Dashboard
@@ -191,10 +191,7 @@ class DashboardPage(QWidget):
             self.table.doubleClicked.connect(lambda i: self.drill_down(self.model.row(i.row()).id))
             self.table.activated.connect(lambda i: self.drill_down(self.model.row(i.row()).id))
             inner.addWidget(self.table)
-            self.empty_table = QLabel("No clinicians to show for this period.")
-            self.empty_table.setProperty("role", "hint")
-            self.empty_table.setVisible(False)
-            inner.addWidget(self.empty_table)
+            empty_state(self.table, "No clinicians to show for this period.")
             self.body.addWidget(box)
 
         if self.kind is DashboardKind.PRACTICE:
@@ -292,7 +289,6 @@ class DashboardPage(QWidget):
                 tile.show_value(board.totals.get(metric_id), board.previous_totals.get(metric_id))
         if self.table is not None:
             self.model.set_rows(board.rows if self.drill is None else [r for r in board.rows if r.id == self.drill])
-            self.empty_table.setVisible(not board.rows)
         labels = [f"{week.start:%b %d}" for week, _ in board.trend]
         lines: list[tuple[str, list[float | None]]] = []
         for metric_id in dashboards.TREND_METRICS:

@@ -197,3 +197,27 @@ def test_the_idle_lock_saves_the_draft_and_gives_it_back(qtbot, practice: Practi
         screen.unlock_button.click()
     assert editor.isVisible() and field.toPlainText() == "Typed just before walking away."
     window.close_for_sign_out()
+
+
+def test_the_history_redraws_its_differences_in_a_new_theme(qtbot, practice: PracticeFixture) -> None:
+    """The added and removed lines are HTML drawn with the theme's colours: after a switch to the dark
+    theme they take the dark ones (light green behind light text was unreadable)."""
+    from mentalspace_desktop.gui import theme
+    from mentalspace_desktop.gui.qt import QApplication
+
+    notes, note_id = draft(practice)
+    notes.autosave(note_id, FULL, keep_version=True)
+    notes.autosave(note_id, {**FULL, "plan": "Every two weeks."}, keep_version=True)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    theme.apply_theme(app, "light")
+    dialog = HistoryDialog(notes, note_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: "Every two weeks." in dialog.diff_view.toPlainText(), timeout=WAIT)
+    assert "#e2f4e6" in dialog.diff_view.toHtml()
+    try:
+        theme.apply_theme(app, "dark")
+        qtbot.waitUntil(lambda: "#1f4d2b" in dialog.diff_view.toHtml(), timeout=WAIT)
+    finally:
+        theme.apply_theme(app, theme.DEFAULT_THEME)

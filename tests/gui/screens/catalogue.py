@@ -196,3 +196,6 @@ def conflicts(ctx: ScreenContext, role: str) -> QWidget:
     page.show()
     settle()
     return page
+
+
+from tests.gui.screens import catalogue_pillars  # noqa: E402,F401  (scheduling, charting and dashboard screens)

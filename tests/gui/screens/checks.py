@@ -120,7 +120,7 @@ def _visible_rows(view: QAbstractItemView) -> list[int]:
     if model is None or model.rowCount(QModelIndex()) == 0:
         return []
     first = view.indexAt(QPoint(4, 4)).row()
-    rows = []
+    rows: list[int] = []
     for row in range(max(first, 0), model.rowCount(QModelIndex())):
         rect = view.visualRect(model.index(row, 0))
         if rect.top() > view.viewport().height() or len(rows) >= MAX_ROWS:
@@ -205,8 +205,9 @@ def silent_empty_tables(top: QWidget) -> list[str]:
             continue
         # its own message (inside it) or one beside it (a direct child of the same parent)
         labels = view.findChildren(QLabel, "emptyState")
-        if view.parentWidget() is not None:
-            labels += view.parentWidget().findChildren(QLabel, "emptyState", Qt.FindChildOption.FindDirectChildrenOnly)
+        parent = view.parentWidget()
+        if parent is not None:
+            labels += parent.findChildren(QLabel, "emptyState", Qt.FindChildOption.FindDirectChildrenOnly)
         says = any(label.isVisible() and label.text().strip() for label in labels)
         if not says:
             problems.append(f"{describe(view)} is empty and says nothing (give it an empty-state message)")
@@ -295,11 +296,15 @@ def low_contrast(top: QWidget, pixels: Pixels, theme: str) -> list[str]:
                 and not isinstance(w.parent(), QComboBox):
             model = w.model()
             viewport = w.viewport()
+            # rows a surrounding scroll area hides are not on screen: their pixels are another widget's
+            shown = viewport.visibleRegion().boundingRect()
             for row in _visible_rows(w)[:6]:
                 for c in _columns(w):
                     index: QModelIndex = model.index(row, c)
                     if not str(index.data() or "").strip():
                         continue
-                    rect = w.visualRect(index).adjusted(2, 2, -2, -2).intersected(viewport.rect())
+                    rect = w.visualRect(index).adjusted(2, 2, -2, -2).intersected(viewport.rect()).intersected(shown)
+                    if rect.isEmpty():
+                        continue
                     check(viewport, rect, f"cell “{str(index.data())[:30]}” of {describe(w)}", w.font())
     return problems

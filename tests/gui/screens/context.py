@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
+import shiboken6
 from sqlalchemy import func, select
 
 from mentalspace_desktop.gui.main_window import MainWindow
@@ -57,8 +58,11 @@ class ScreenContext:
         for role, login in self.logins.items():
             if role != "admin":
                 v = views[login.username]
+                # the practice's clinical key, as this person's own key slot gives it at sign-in (the
+                # session opens clinical text only for roles that may read it)
                 self._sessions[role] = UserSession(self.admin.store, self.admin.slots,
-                                                   Actor(v.id, v.username, v.full_name, v.role), self.admin.events)
+                                                   Actor(v.id, v.username, v.full_name, v.role), self.admin.events,
+                                                   clinical_key=self.admin.clinical_key)
         self._opened: list[QWidget] = []
 
     def session(self, role: str) -> UserSession:
@@ -89,17 +93,21 @@ class ScreenContext:
             two_cards = (select(Insurance.client_id).where(Insurance.deleted.is_(False))
                          .group_by(Insurance.client_id).having(func.count() >= 2))
             found = s.scalar(q.where(Client.id.in_(two_cards)).order_by(Client.chart_number).limit(1))
-            return found or s.scalar(q.order_by(Client.chart_number).limit(1))
+            found = found or s.scalar(q.order_by(Client.chart_number).limit(1))
+        assert found, f"the demo has no active client {role} may open"
+        return found
 
     def close(self) -> None:
-        for widget in reversed(self._opened):
+        opened, self._opened = self._opened, []
+        for widget in reversed(opened):
+            if not shiboken6.isValid(widget):  # a dialog deleted on close with its window, or by itself
+                continue
             closer = getattr(widget, "close_for_sign_out", None)
             if closer is not None:
                 closer()
             else:
                 widget.close()
             widget.deleteLater()
-        self._opened.clear()
 
     def shut(self) -> None:
         self.close()

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from mentalspace_desktop.gui.qt import QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
+from mentalspace_desktop.gui.qt import (
+    QColor,
+    QLabel,
+    QLineEdit,
+    QPainter,
+    QPixmap,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets.forms import empty_state
 from tests.gui.screens import checks
@@ -71,3 +82,34 @@ def test_an_empty_table_must_say_so(qtbot) -> None:
     top = _window(qtbot, silent, says)
     found = checks.silent_empty_tables(top)
     assert len(found) == 1 and "Silent" in found[0]
+
+
+def test_rows_a_scroll_area_hides_are_not_measured(qtbot) -> None:
+    """A dashboard's table half below the page's scrolled edge: its hidden rows are drawn over by the
+    widget beneath, whose faint stripes are not the rows' text (the visible rows are still measured)."""
+    model = _Names()
+    model.set_rows([f"Clinician {n}" for n in range(12)])
+    table = QTableView()
+    table.setAccessibleName("Clinicians")
+    table.setModel(model)
+    table.setMinimumHeight(420)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(table)
+    scroll.setFixedHeight(110)
+    stripes = QPixmap(380, 160)
+    stripes.fill(QColor("#f2f2f2"))
+    painter = QPainter(stripes)
+    for y in range(0, 160, 6):
+        painter.fillRect(0, y, 380, 3, QColor("#e4e4e4"))
+    painter.end()
+    beneath = QLabel()
+    beneath.setPixmap(stripes)
+    top = _window(qtbot, scroll, beneath)
+    qtbot.waitExposed(top)
+    found = checks.low_contrast(top, checks.Pixels(top.grab().toImage()), "light")
+    assert found == []
+    model.set_rows(["Faint clinician"] * 12)
+    table.setStyleSheet("QTableView { color: #d0d0d0; background: #ffffff; }")
+    found = checks.low_contrast(top, checks.Pixels(top.grab().toImage()), "light")
+    assert found and all("Faint clinician" in f for f in found)
