@@ -44,6 +44,10 @@ def open_page(qtbot, session: UserSession, bridge: EventBridge, *, groups: bool 
     return page
 
 
+def statuses(page: GroupsPage) -> dict[str, str]:
+    return {m.client_name: m.status for m in page.roster_model.rows()}
+
+
 def pick_client(qtbot, dialog: AddMemberDialog, text: str) -> None:
     qtbot.keyClicks(dialog.picker.edit, text)
     with qtbot.waitSignal(dialog.picker.sig_results, timeout=WAIT):
@@ -82,9 +86,8 @@ def test_a_group_is_created_a_member_enrolled_and_approved_with_sealed_notes(
     add = desk.add_member()
     assert isinstance(add, AddMemberDialog) and not add.may_write_notes and not add.notes.isVisible()
     pick_client(qtbot, add, "Rivera")
-    with qtbot.waitSignal(desk.sig_loaded, timeout=WAIT):
-        add.add_button.click()
-    assert [(m.client_name, m.status) for m in desk.roster_model.rows()] == [("Rivera, Ana", "screening")]
+    add.add_button.click()
+    qtbot.waitUntil(lambda: statuses(desk) == {"Rivera, Ana": "screening"}, timeout=WAIT)
 
     # The clinician who screens adds the next client approved, with notes sealed by the service.
     clinician = open_page(qtbot, clinician_with_key(practice), bridge, groups=True)
@@ -94,8 +97,8 @@ def test_a_group_is_created_a_member_enrolled_and_approved_with_sealed_notes(
     pick_client(qtbot, add, "Hill")
     add.notes.setPlainText(NOTES)
     add.decision["approve"].setChecked(True)
-    with qtbot.waitSignal(clinician.sig_loaded, timeout=WAIT):
-        add.add_button.click()
+    add.add_button.click()
+    qtbot.waitUntil(lambda: "Hill, Marcus" in statuses(clinician), timeout=WAIT)
     rows = {m.client_name: m for m in clinician.roster_model.rows()}
     assert rows["Hill, Marcus"].status == "approved" and rows["Hill, Marcus"].screening_notes == NOTES
     assert rows["Hill, Marcus"].joined_on is not None
@@ -108,10 +111,9 @@ def test_a_group_is_created_a_member_enrolled_and_approved_with_sealed_notes(
     # Ana's screening, approved from the roster.
     clinician.roster.selectRow(clinician.roster_model.row_of(rows["Rivera, Ana"].id))
     assert clinician.approve_button.isEnabled()
-    with qtbot.waitSignal(clinician.sig_loaded, timeout=WAIT):
-        clinician.approve_button.click()
-    assert {m.client_name: m.status for m in clinician.roster_model.rows()} == {
-        "Hill, Marcus": "approved", "Rivera, Ana": "approved"}
+    clinician.approve_button.click()
+    qtbot.waitUntil(lambda: statuses(clinician) == {"Hill, Marcus": "approved", "Rivera, Ana": "approved"},
+                    timeout=WAIT)
 
     # Enrolling the same client twice is refused, with the reason, and the form stays open.
     add = clinician.add_member()
