@@ -15,6 +15,7 @@ from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.services import totp
 from mentalspace_desktop.services.accounts import AccountService, Authenticator, NewUser
 from mentalspace_desktop.services.clients import ClientInput, ClientService
+from mentalspace_desktop.services.clinical_keys import reads_clinical
 from mentalspace_desktop.services.session import Actor, UserSession, actor_of
 from mentalspace_desktop.store import signing
 from mentalspace_desktop.store.database import Store
@@ -37,20 +38,31 @@ class PracticeFixture:
     backup_codes: list[str]
     users: dict[str, str] = field(default_factory=dict)  # key -> user id
     sessions: dict[str, UserSession] = field(default_factory=dict)
+    # key -> (clinical key, signing key) from each person's own key slot, as their sign-in opens it
+    keys: dict[str, tuple[bytes | None, bytes]] = field(default_factory=dict)
 
     @property
     def files(self) -> StoreFiles:
         return StoreFiles(self.data_dir)
 
     def session_for(self, key: str) -> UserSession:
-        """A signed-in session of one of the fixture's users (sharing the admin's open store)."""
+        """A signed-in session of one of the fixture's users (sharing the admin's open store).
+
+        It holds what their sign-in would: the clinical key (for roles that read clinical text) and
+        their signing key, which signs what they write here from now on.
+        """
         if key == "admin":
             return self.admin
         if key not in self.sessions:
             services = AccountService(self.admin)
             view = next(u for u in services.list_users() if u.id == self.users[key])
             actor = Actor(view.id, view.username, view.full_name, view.role)
-            self.sessions[key] = UserSession(self.admin.store, self.admin.slots, actor, self.admin.events)
+            if key not in self.keys:
+                self.keys[key] = open_keys(self.admin.slots, view.username, view.role)
+            clinical_key, signing_key = self.keys[key]
+            signing.install(self.admin.store.engine, Signer(view.id, signing_key))
+            self.sessions[key] = UserSession(self.admin.store, self.admin.slots, actor, self.admin.events,
+                                             clinical_key=clinical_key, signing_key=signing_key)
         return self.sessions[key]
 
     def add_client(self, *, clinician: str | None = None, last: str = "Rivera", first: str = "Sam",
@@ -61,6 +73,13 @@ class PracticeFixture:
 
     def close(self) -> None:
         self.admin.close()
+
+
+def open_keys(slots: KeySlots, username: str, role: Role, password: str = PASSWORD) -> tuple[bytes | None, bytes]:
+    """(clinical key, signing key) of a person's slot, completed as their first sign-in completes it."""
+    opened = slots.complete_slot(slots.open_slot(username, password), reads_clinical=reads_clinical(role))
+    assert opened.signing_key is not None
+    return opened.clinical_key, opened.signing_key
 
 
 def make_practice(data_dir: Path) -> PracticeFixture:
@@ -101,14 +120,18 @@ class PracticeTemplate:
     admin_totp_secret: str
     backup_codes: tuple[str, ...]
     users: tuple[tuple[str, str], ...]
+    user_keys: tuple[tuple[str, tuple[bytes | None, bytes]], ...] = ()  # opened once: Argon2 is slow
 
 
 def build_practice_template(data_dir: Path) -> PracticeTemplate:
     fixture = make_practice(data_dir)
     assert fixture.admin.clinical_key is not None and fixture.admin.signing_key is not None
+    for key in fixture.users:
+        fixture.session_for(key)  # opens and completes each person's slot (the copies share the file)
     template = PracticeTemplate(data_dir, fixture.admin.store.master_key, fixture.admin.clinical_key,
                                 fixture.admin.signing_key, fixture.admin_totp_secret,
-                                tuple(fixture.backup_codes), tuple(fixture.users.items()))
+                                tuple(fixture.backup_codes), tuple(fixture.users.items()),
+                                tuple(fixture.keys.items()))
     fixture.close()  # the last connection to close checkpoints the WAL into store.db
     return template
 
@@ -125,7 +148,8 @@ def practice_from_template(template: PracticeTemplate, data_dir: Path) -> Practi
     admin = UserSession(store, KeySlots.load(files.key_slots), actor_of(admin_row),
                         clinical_key=template.clinical_key, signing_key=template.admin_signing_key)
     signing.install(store.engine, Signer(admin_row.id, template.admin_signing_key))
-    return PracticeFixture(data_dir, admin, template.admin_totp_secret, list(template.backup_codes), users)
+    return PracticeFixture(data_dir, admin, template.admin_totp_secret, list(template.backup_codes), users,
+                           keys=dict(template.user_keys))
 
 
 # -- notes, written straight into a store as one user (there is no charting service yet) -------------

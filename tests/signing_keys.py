@@ -20,6 +20,7 @@ from mentalspace_desktop.store.types import utcnow
 def register(session: Session, device_id: str, user_id: str) -> Signer:
     """A new key for ``user_id`` on ``device_id``, its public half registered on the hub."""
     signer = Signer(user_id, new_private_key())
+    session.flush()  # a workstation added in this transaction goes first (the key names it)
     session.add(HubSigningKey(device_id=device_id, user_id=user_id, key_id=signer.key_id,
                               public_key=base64.b64encode(signer.public_raw).decode(), created_at=utcnow()))
     return signer

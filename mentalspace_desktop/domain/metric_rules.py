@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 from mentalspace_desktop.domain.metrics import MetricValue, Period
 
@@ -25,8 +26,7 @@ REBOOK_DAYS = 30
 PLAN_DAYS = 90
 
 
-@dataclass(frozen=True)
-class Appt:
+class Appt(NamedTuple):
     id: str
     provider_id: str
     client_id: str | None
@@ -49,8 +49,7 @@ class Appt:
         return f"Appointment {self.local_day.isoformat()} ({self.status.replace('_', ' ')})"
 
 
-@dataclass(frozen=True)
-class NoteFact:
+class NoteFact(NamedTuple):
     id: str
     author_id: str
     client_id: str
@@ -68,8 +67,7 @@ class NoteFact:
         return f"{self.note_type.replace('_', ' ').capitalize()} note of {self.service_date.isoformat()}"
 
 
-@dataclass(frozen=True)
-class ClientFact:
+class ClientFact(NamedTuple):
     id: str
     clinician_id: str
     minor: bool
@@ -83,8 +81,7 @@ class ClientFact:
     label: str  # chart number: the evidence list names the chart, the screen adds the name
 
 
-@dataclass(frozen=True)
-class StaffFact:
+class StaffFact(NamedTuple):
     id: str
     hipaa_training_on: date | None
     label: str
@@ -108,14 +105,20 @@ class Facts:
     last_kept_recent: dict[str, date] = field(default_factory=dict)  # client → last kept in 30 days to as_of
 
 
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(NamedTuple):
+    """One record counted toward one subject's value. Tuples, not objects: a month of a large
+    practice is tens of thousands of them per metric."""
+
     subject_id: str
     numerator: float
     denominator: float
     record_type: str
     record_id: str
-    label: str
+    what: Any  # words naming the record, or the record itself (its ``label``, worked out only when shown)
+
+    @property
+    def label(self) -> str:
+        return self.what if isinstance(self.what, str) else str(self.what.label)
 
 
 MetricFn = Callable[[Facts], Iterable[Contribution]]
@@ -133,7 +136,7 @@ def metric(metric_id: str, *, count: bool = False) -> Callable[[MetricFn], Metri
 
 
 def _appt(a: Appt, num: float, den: float = 1) -> Contribution:
-    return Contribution(a.provider_id, num, den, "appointment", a.id, a.label)
+    return Contribution(a.provider_id, num, den, "appointment", a.id, a)
 
 
 def _due(f: Facts) -> Iterator[Appt]:
@@ -223,7 +226,7 @@ def unsigned_note_backlog(f: Facts) -> Iterator[Contribution]:
     limit = f.as_of - timedelta(days=BACKLOG_DAYS)
     for n in f.notes:
         if n.status != SIGNED and n.service_date < limit:
-            yield Contribution(n.author_id, 1, 0, "note", n.id, n.label)
+            yield Contribution(n.author_id, 1, 0, "note", n.id, n)
     for a, note in _kept_with_notes(f):
         if note is None and a.local_day < limit:
             yield Contribution(a.provider_id, 1, 0, "appointment", a.id, f"{a.label}: no note")
@@ -240,11 +243,11 @@ def supervision_note_timeliness(f: Facts) -> Iterator[Contribution]:
     for n in f.notes:
         if n.requires_cosign and f.period.contains(n.service_date):
             on_time = n.cosigned_local_day is not None and (n.cosigned_local_day - n.service_date).days <= 7
-            yield Contribution(n.author_id, on_time, 1, "note", n.id, n.label)
+            yield Contribution(n.author_id, on_time, 1, "note", n.id, n)
 
 
 def _client(c: ClientFact, ok: bool) -> Contribution:
-    return Contribution(c.clinician_id, ok, 1, "client", c.id, c.label)
+    return Contribution(c.clinician_id, ok, 1, "client", c.id, c)
 
 
 @metric("informed_consent_currency")

@@ -22,6 +22,8 @@ WRITERS, BATCHES, PER_BATCH = 6, 5, 4
 
 def test_concurrent_pushes_are_gap_free_and_ordered(hub: HubFixture) -> None:
     devices = [hub.device("front_desk") for _ in range(WRITERS)]
+    for device in devices:
+        device.signer(device.user_id)  # registered up front: the writers below only sign
     reader = hub.device("admin")
     sessions = hub.ctx.sessions
     errors: list[BaseException] = []
@@ -40,7 +42,7 @@ def test_concurrent_pushes_are_gap_free_and_ordered(hub: HubFixture) -> None:
                     device.change("clients", shared["id"], {"city": [None, f"city-{index}"]}, base=None)
                 )
                 with sessions() as session:
-                    outcome = push.push(session, principal, changes)
+                    outcome = push.push(session, principal, [device.signed(c) for c in changes])
                 assert all(r["outcome"] in ("applied", "merged", "conflict") for r in outcome.results), (
                     outcome
                 )
@@ -90,6 +92,8 @@ def test_concurrent_edits_of_the_same_rows_lose_no_update(hub: HubFixture) -> No
     against exactly that value; the row ends with the last value written; nothing deadlocks.
     """
     devices = [hub.device("front_desk") for _ in range(WRITERS)]
+    for device in devices:
+        device.signer(device.user_id)  # registered up front: the writers below only sign
     rows = [client_row(last="SharedA", city="start"), client_row(last="SharedB", city="start")]
     devices[0].push(*(devices[0].insert("clients", row) for row in rows))
     sessions = hub.ctx.sessions
@@ -110,7 +114,7 @@ def test_concurrent_edits_of_the_same_rows_lose_no_update(hub: HubFixture) -> No
                     changes.append(device.change("clients", row["id"], {"city": [seen[row["id"]], value]}))
                     seen[row["id"]] = value
                 with sessions() as session:
-                    outcome = push.push(session, principal, changes)
+                    outcome = push.push(session, principal, [device.signed(c) for c in changes])
                 with lock:
                     pushed.extend(zip(changes, outcome.results, strict=True))
         except BaseException as exc:  # noqa: BLE001 - reported below

@@ -9,18 +9,28 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.services import audit
+from mentalspace_desktop.store.audit_anchor import HUB_HEAD_KEY
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.models import SyncState
 from mentalspace_desktop.sync import credentials
 
 
 def give_new_device_id(store: Store) -> str:
-    """Copies of one template share a device id; a real second workstation never would."""
+    """Copies of one template share a device id; a real second workstation never would.
+
+    A real workstation's audit chain also starts afresh: the copied chain heads (its own and the one
+    the hub acknowledged) name the template's chain, so they go with the old identity.
+    """
     device_id = new_id()
     with store.write() as s:
         row = s.get(SyncState, "device_id")
         assert row is not None
         row.value = device_id
+        for key in (audit.HEAD_KEY, HUB_HEAD_KEY):
+            head = s.get(SyncState, key)
+            if head is not None:
+                s.delete(head)
     store.device_id = device_id
     return device_id
 
