@@ -349,3 +349,57 @@ class AddMemberDialog(QDialog):
         run_in_background(self, lambda: service.enroll(group_id, client_id, approve=approve, notes=notes),
                           on_done=done, on_error=failed)
 
+
+
+class ScreeningDialog(QDialog):
+    """A screening decision for a member waiting on one, with what the screening found (clinical
+    text, sealed by the service: offered only to those who hold the clinical key)."""
+
+    sig_done = Signal()
+    """The decision was saved."""
+
+    def __init__(self, session: UserSession, member_id: str, client_name: str, *, approve: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        verb = "Approve" if approve else "Decline"
+        self.setWindowTitle(f"{verb} {client_name}")
+        self.setAccessibleName(f"{verb} after screening")
+        self.service = GroupService(session)
+        self.member_id, self.approve = member_id, approve
+        self.notes = QPlainTextEdit()
+        self.notes.setAccessibleName("Screening notes")
+        self.notes.setPlaceholderText("What the screening found (kept encrypted; clinicians read it)")
+        self.notes.setTabChangesFocus(True)
+        self.message = forms.MessageLabel()
+        self.save_button = forms.primary(QPushButton(f"&{verb}"))
+        self.save_button.setAccessibleName(f"{verb} {client_name} for the group")
+        cancel = QPushButton("Cancel")
+        cancel.setAccessibleName("Cancel without a decision")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(18, 16, 18, 14)
+        outer.addWidget(forms.page_header(f"{verb} {client_name}",
+                                          "joins the group today" if approve else "stays out of the group"))
+        outer.addWidget(_buddy("Screening &notes (optional):", self.notes))
+        outer.addWidget(self.notes, 1)
+        outer.addWidget(self.message)
+        outer.addLayout(forms.button_row(cancel, self.save_button))
+        self.resize(520, 340)
+        cancel.clicked.connect(self.reject)
+        self.save_button.clicked.connect(self.save)
+        self.notes.setFocus()
+
+    def save(self) -> None:
+        self.message.clear_message()
+        service, member_id, approve, notes = self.service, self.member_id, self.approve, self.notes.toPlainText()
+        self.save_button.setEnabled(False)
+
+        def done(_r: object) -> None:
+            self.sig_done.emit()
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.save_button.setEnabled(True)
+            self.message.show_exception(exc)
+
+        run_in_background(self, lambda: service.screen(member_id, approve=approve, notes=notes), on_done=done,
+                          on_error=failed)

@@ -291,8 +291,18 @@ class GroupsPage(QWidget):
                           on_error=self.message.show_exception)
 
     def screen_member(self, approve: bool) -> None:
+        """Approve or decline a member being screened; those who may write screening notes are
+        asked for them first."""
         m = self._member()
         if m is None:
+            return
+        if self.session.clinical is not None:
+            from mentalspace_desktop.gui.calendar.group_dialogs import ScreeningDialog
+
+            dialog = ScreeningDialog(self.session, m.id, m.client_name, approve=approve, parent=self)
+            dialog.sig_done.connect(lambda: self.load_group(keep_session=True))
+            self.dialog = dialog
+            dialog.open()
             return
         run_in_background(self, lambda: self.service.screen(m.id, approve=approve),
                           on_done=lambda _r: self.load_group(keep_session=True), on_error=self.message.show_exception)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from mentalspace_desktop.gui.bridge import EventBridge
-from mentalspace_desktop.gui.calendar.group_dialogs import AddMemberDialog, NewGroupDialog
+from mentalspace_desktop.gui.calendar.group_dialogs import AddMemberDialog, NewGroupDialog, ScreeningDialog
 from mentalspace_desktop.gui.calendar.groups import GroupsPage
 from mentalspace_desktop.gui.qt import Qt
 from mentalspace_desktop.services.accounts import AccountService
@@ -112,8 +112,14 @@ def test_a_group_is_created_a_member_enrolled_and_approved_with_sealed_notes(
     clinician.roster.selectRow(clinician.roster_model.row_of(rows["Rivera, Ana"].id))
     assert clinician.approve_button.isEnabled()
     clinician.approve_button.click()
+    screening = clinician.dialog
+    assert isinstance(screening, ScreeningDialog) and screening.isVisible()
+    screening.notes.setPlainText("Ready for a group; sleep is the main complaint.")
+    screening.save_button.click()
     qtbot.waitUntil(lambda: statuses(clinician) == {"Hill, Marcus": "approved", "Rivera, Ana": "approved"},
                     timeout=WAIT)
+    assert {m.client_name: m.screening_notes for m in clinician.roster_model.rows()}["Rivera, Ana"] == (
+        "Ready for a group; sleep is the main complaint.")
 
     # Enrolling the same client twice is refused, with the reason, and the form stays open.
     add = clinician.add_member()
