@@ -237,7 +237,7 @@ class FindSlotDialog(QDialog):
 
         body = QHBoxLayout()
         body.setSpacing(16)
-        body.addWidget(criteria)
+        body.addWidget(criteria, 0, Qt.AlignmentFlag.AlignTop)
         body.addLayout(results, 1)
 
         outer = QVBoxLayout(self)

@@ -100,6 +100,10 @@ class GroupsPage(QWidget):
         self.decline_button = QPushButton("De&cline")
         self.sessions = QListWidget()
         self.sessions.setAccessibleName("Sessions")
+        forms.empty_state(self.sessions, "No sessions booked for this group yet.")
+        forms.empty_state(self.roster, "No members yet." + (" Add them with “Add member…”." if self.may_write
+                                                             else ""))
+        forms.empty_state(self.groups_list, "No groups yet.")
         self.sheet_box = QWidget()
         self.sheet_form = QFormLayout(self.sheet_box)
         self.sheet_combos: dict[str, QComboBox] = {}
