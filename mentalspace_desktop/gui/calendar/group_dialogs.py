@@ -9,13 +9,20 @@ that hold the clinical key). The service decides who may do what; these forms on
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.domain.scheduling.recurrence import Pattern, make_rule
+from mentalspace_desktop.gui.calendar.booking_dialog import time_choices
 from mentalspace_desktop.gui.calendar.client_picker import ClientPicker
 from mentalspace_desktop.gui.calendar.common import buddy as _buddy
+from mentalspace_desktop.gui.localtime import wall_today
 from mentalspace_desktop.gui.qt import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QDate,
+    QDateEdit,
     QDialog,
     QFormLayout,
     QLabel,
@@ -308,3 +315,95 @@ class ScreeningDialog(QDialog):
 
         run_in_background(self, lambda: service.screen(member_id, approve=approve, notes=notes), on_done=done,
                           on_error=failed)
+
+
+SESSION_REPEATS = (("Every week", 1), ("Every 2 weeks", 2))
+
+
+class BookSessionsDialog(QDialog):
+    """The group's recurring sessions: first date and time, length, how often and how many. A
+    session that would collide refuses the whole series, naming each collision (nothing is booked)."""
+
+    sig_booked = Signal(str)
+    """The sessions' series id."""
+
+    def __init__(self, session: UserSession, group: TherapyGroup, default_minutes: int,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Book sessions of {group.name}")
+        self.setAccessibleName("Book group sessions")
+        self.group = group
+        self.service = GroupService(session)
+        start = datetime.combine(wall_today() + timedelta(days=7), time(17))
+        self.date_edit = QDateEdit(QDate(start.year, start.month, start.day))
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd MM/dd/yyyy")
+        self.date_edit.setAccessibleName("First session's date")
+        self.time_box = QComboBox()
+        self.time_box.setAccessibleName("Start time")
+        for label, minutes in time_choices():
+            self.time_box.addItem(label, minutes)
+        self.time_box.setCurrentIndex(max(0, self.time_box.findData(17 * 60)))
+        self.minutes = QSpinBox()
+        self.minutes.setRange(15, 300)
+        self.minutes.setSingleStep(15)
+        self.minutes.setSuffix(" min")
+        self.minutes.setValue(default_minutes)
+        self.minutes.setAccessibleName("Length of each session")
+        self.repeat_box = QComboBox()
+        self.repeat_box.setAccessibleName("How often")
+        for label, interval in SESSION_REPEATS:
+            self.repeat_box.addItem(label, interval)
+        self.count = QSpinBox()
+        self.count.setRange(1, 52)
+        self.count.setValue(8)
+        self.count.setSuffix(" sessions")
+        self.count.setAccessibleName("Number of sessions")
+        self.message = forms.MessageLabel()
+        self.book_button = forms.primary(QPushButton("&Book sessions"))
+        self.book_button.setAccessibleName("Book the group's sessions")
+        cancel = QPushButton("Cancel")
+        cancel.setAccessibleName("Cancel without booking")
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow(_buddy("&First session:", self.date_edit), self.date_edit)
+        form.addRow(_buddy("&At:", self.time_box), self.time_box)
+        form.addRow(_buddy("&Length:", self.minutes), self.minutes)
+        form.addRow(_buddy("&Repeat:", self.repeat_box), self.repeat_box)
+        form.addRow(_buddy("&How many:", self.count), self.count)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(18, 16, 18, 14)
+        outer.addWidget(forms.page_header(f"Book sessions of {group.name}",
+                                          "With its facilitator, in its room; checked like any booking."))
+        outer.addLayout(form)
+        outer.addWidget(self.message)
+        outer.addStretch(1)
+        outer.addLayout(forms.button_row(cancel, self.book_button))
+        self.resize(520, 380)
+        cancel.clicked.connect(self.reject)
+        self.book_button.clicked.connect(self.book)
+        self.date_edit.setFocus()
+
+    def start_local(self) -> datetime:
+        d = self.date_edit.date()
+        hour, minute = divmod(int(self.time_box.currentData()), 60)
+        return datetime(d.year(), d.month(), d.day(), hour, minute)
+
+    def book(self) -> None:
+        self.message.clear_message()
+        start = self.start_local()
+        rule = make_rule(Pattern.WEEKLY, start, interval=int(self.repeat_box.currentData()),
+                         count=self.count.value())
+        service, group_id, minutes = self.service, self.group.id, self.minutes.value()
+        self.book_button.setEnabled(False)
+
+        def done(series_id: str) -> None:
+            self.sig_booked.emit(series_id)
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.book_button.setEnabled(True)
+            self.message.show_exception(exc)
+
+        run_in_background(self, lambda: service.schedule_sessions(group_id, start, rule, minutes=minutes),
+                          on_done=done, on_error=failed)
