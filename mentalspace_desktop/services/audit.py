@@ -38,6 +38,7 @@ from mentalspace_desktop.store.models import AuditEntry, Client, SyncState, User
 from mentalspace_desktop.store.types import utcnow
 
 HEAD_KEY = "audit_head"
+_HEAD_CACHE = "mentalspace_audit_head"  # session.info: (device id, (seq, hash), head row) of this transaction
 
 WRITE_ACTIONS = frozenset({"create", "update", "discharge", "consent_added", "consent_revoked", "insurance_changed"})
 
@@ -61,18 +62,24 @@ def append(
     not match it (deleted or edited by hand), nobody is locked out: an entry recording what was
     found goes into the chain first, and the head is rebuilt from the log.
     """
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.device_id == store.device_id)
-        .order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    log_head = (int(last[0]), str(last[1])) if last else (0, GENESIS)
-    head_row = session.get(SyncState, HEAD_KEY)
-    recorded = parse_head(head_row.value) if head_row is not None else None
-    if recorded != log_head and not (recorded is None and head_row is None and last is None):
-        log_head = _record_head_repair(session, store, recorded, log_head, head_row is None, at)
+    cached = session.info.get(_HEAD_CACHE)
+    if cached is not None and cached[0] == store.device_id:
+        # A later entry of the same transaction: the write lock is held, so the head is the one this
+        # transaction just wrote (and asking again would flush every pending row each time).
+        log_head, head_row = cached[1], cached[2]
+    else:
+        last = session.execute(
+            select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.device_id == store.device_id)
+            .order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
+        log_head = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+        head_row = session.get(SyncState, HEAD_KEY)
+        recorded = parse_head(head_row.value) if head_row is not None else None
+        if recorded != log_head and not (recorded is None and head_row is None and last is None):
+            log_head = _record_head_repair(session, store, recorded, log_head, head_row is None, at)
     entry = _chained(session, store, log_head, at=at, user_id=user_id, username=username, action=action,
                      record_type=record_type, record_id=record_id, client_id=client_id, summary=summary)
-    _set_head(session, head_row, entry)
+    session.info[_HEAD_CACHE] = (store.device_id, (entry.seq, entry.hash), _set_head(session, head_row, entry))
     return entry
 
 
@@ -108,12 +115,14 @@ def _chained(session: Session, store: Store, after: tuple[int, str], *, at: date
     return entry
 
 
-def _set_head(session: Session, head_row: SyncState | None, entry: AuditEntry) -> None:
+def _set_head(session: Session, head_row: SyncState | None, entry: AuditEntry) -> SyncState:
     value = f"{entry.seq}:{entry.hash}"
     if head_row is None:
-        session.add(SyncState(key=HEAD_KEY, value=value))
+        head_row = SyncState(key=HEAD_KEY, value=value)
+        session.add(head_row)
     else:
         head_row.value = value
+    return head_row
 
 
 def record(user_session: UserSession, session: Session, **fields: object) -> AuditEntry:

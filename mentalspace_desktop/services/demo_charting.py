@@ -76,8 +76,26 @@ def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour, 0), tzinfo=UTC)
 
 
+def _kept_sessions(s: Session, today: date) -> dict[str, list[tuple[str, date]]]:
+    """The demo schedule's kept individual sessions before today, per client, oldest first."""
+    from mentalspace_desktop.store.scheduling_models import Appointment
+
+    rows = s.execute(select(Appointment.id, Appointment.client_id, Appointment.start_local).where(
+        Appointment.status.in_(("completed", "checked_in")), Appointment.client_id.is_not(None),
+        Appointment.group_id.is_(None), Appointment.deleted.is_(False)).order_by(Appointment.start_at))
+    kept: dict[str, list[tuple[str, date]]] = {}
+    for appointment_id, client_id, start_local in rows:
+        day = (start_local if isinstance(start_local, datetime) else datetime.fromisoformat(str(start_local))).date()
+        if day < today and client_id is not None:
+            kept.setdefault(client_id, []).append((appointment_id, day))
+    return kept
+
+
 def add_demo_charting(session: UserSession, today: date, *, seed: int = 7) -> None:
-    """Charts for a few dozen of the demo's active clients (idempotent only on an empty chart)."""
+    """A note for every kept session of the demo schedule (most signed the same day, some late, some
+    drafts past the 7-day rule, associates' notes awaiting co-signature, amendments), and diagnoses
+    and plans for the clients seen. Clients the schedule does not see get a few weeks of notes
+    without appointments, as a practice that started charting before scheduling would have."""
     rng = random.Random(seed * 7919)
     with session.store.write(session.actor.user_id) as s:
         soap_template_id, soap = active_template(s, "soap")
@@ -85,31 +103,38 @@ def add_demo_charting(session: UserSession, today: date, *, seed: int = 7) -> No
         users = {u.id: u for u in s.scalars(select(User))}
         clients = s.scalars(select(Client).where(Client.status == "active", Client.primary_clinician_id.is_not(None))
                             .order_by(Client.chart_number)).all()
-        chosen = rng.sample(list(clients), min(CHARTED_CLIENTS, len(clients)))
+        kept = _kept_sessions(s, today)
+        scheduled = [c for c in clients if c.id in kept]
+        others = [c for c in clients if c.id not in kept]
+        chosen = scheduled + rng.sample(others, min(max(0, CHARTED_CLIENTS - len(scheduled)), len(others)))
         for i, client in enumerate(chosen):
             author = users[client.primary_clinician_id or ""]
             supervised = license_requires_supervision(author.license_type) and author.supervisor_id is not None
             writer = _Writer(session, s, client, author, soap_template_id, soap.keys, add_id)
+            sessions: list[tuple[str | None, date]] = list(kept.get(client.id, [])) or [
+                (None, today - timedelta(days=7 * k - 7 + (i % 5))) for k in range(SESSIONS, 0, -1)]
             code = list(_DX)[i % len(_DX)]
             diagnosis = Diagnosis(client_id=client.id, code=code, description=_DX[code], is_primary=True,
-                                  added_on=today - timedelta(days=7 * SESSIONS + 7), notes="", added_by=author.id,
-                                  onset_on=today - timedelta(days=200 + 10 * i))
+                                  added_on=sessions[0][1], notes="", added_by=author.id,
+                                  onset_on=sessions[0][1] - timedelta(days=200 + 10 * i))
             s.add(diagnosis)
             s.flush()
             diagnosis.notes = seal_text(session, "Meets criteria per intake interview.", "diagnoses", "notes",
                                         diagnosis.id)
-            for k in range(SESSIONS, 0, -1):
-                day = today - timedelta(days=7 * k - 7 + (i % 5))
+            for k, (appointment_id, day) in zip(range(len(sessions), 0, -1), sessions, strict=True):
                 content = _soap(rng)
-                if k == 1 and i % 3 == 0 or k == 3 and i % 5 == 2:
-                    writer.note(day, content, NoteStatus.DRAFT)  # due this week, or past the 7-day limit
-                elif k == 2 and i % 4 == 1:
-                    writer.note(day, content, NoteStatus.DRAFT)  # past the 7-day limit
+                age = (today - day).days
+                late = rng.random()
+                signed_after = 0 if late < 0.7 else 1 if late < 0.9 else rng.randint(2, 6)
+                if k == 1 and i % 3 == 0 or k == 3 and i % 5 == 2 or k == 2 and i % 4 == 1 and age > 7:
+                    status = NoteStatus.DRAFT  # due this week, or past the 7-day limit
                 elif k <= 2 and supervised:
                     status = NoteStatus.RETURNED if k == 2 and i % 3 == 2 else NoteStatus.IN_REVIEW
-                    writer.note(day, content, status)
                 else:
-                    note = writer.note(day, content, NoteStatus.SIGNED)
+                    status = NoteStatus.SIGNED
+                note = writer.note(day, content, status, appointment_id=appointment_id,
+                                   signed_at=_at(min(day + timedelta(days=signed_after), today), 23))
+                if status is NoteStatus.SIGNED:
                     s.add(NoteDiagnosis(note_id=note.id, diagnosis_id=diagnosis.id, client_id=client.id))
                     if k == 5 and i % 3 == 1:
                         writer.addendum(note, day + timedelta(days=2))
@@ -133,14 +158,14 @@ class _Writer:
         self.head = chain.GENESIS
 
     def note(self, day: date, content: dict[str, str], status: NoteStatus, *, addendum_to: str | None = None,
-             note_type: str = "soap") -> Note:
+             note_type: str = "soap", appointment_id: str | None = None, signed_at: datetime | None = None) -> Note:
         s, client, author = self.s, self.client, self.author
         full = {k: content.get(k, "") for k in (self.keys if note_type == "soap" else ("text",))}
         cosign = license_requires_supervision(author.license_type) and author.supervisor_id is not None
         note = Note(client_id=client.id, author_id=author.id, note_type=note_type, service_date=day,
                     status=status.value, requires_cosign=cosign and addendum_to is None,
                     template_id=self.template_id if note_type == "soap" else self.addendum_template_id,
-                    addendum_to=addendum_to, updated_at=_at(day, 21))
+                    addendum_to=addendum_to, appointment_id=appointment_id, updated_at=_at(day, 21))
         s.add(note)
         s.flush()
         body = NoteBody(note_id=note.id, client_id=client.id, body="")
@@ -154,7 +179,7 @@ class _Writer:
             s.add(v)
             s.flush()
             v.content = seal_json(self.session, version, "note_versions", "content", v.id)
-        signed_at = _at(day + timedelta(days=1), 15)
+        signed_at = signed_at or _at(day + timedelta(days=1), 15)
         if status in (NoteStatus.IN_REVIEW, NoteStatus.SIGNED):
             note.content_hash = chain.content_hash(full)
         if status is NoteStatus.IN_REVIEW:

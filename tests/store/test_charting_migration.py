@@ -42,7 +42,7 @@ def check_step(engine: Engine, tables: Any) -> None:
         assert conn.execute(text("SELECT requires_cosign FROM notes WHERE id = 'n1'")).scalar_one() in (0, False)
         ids = dict(conn.execute(text("SELECT note_type, id FROM note_templates")).all())
     assert len(ids) == 9 and ids["soap"] == default_template_id("soap")
-    # The models describe the whole chain (later steps add indexes to these tables, e.g. 0014's).
+    # The models describe the whole chain (later steps add indexes to these tables, e.g. 0013's).
     migrate.upgrade(engine)
     assert differences(engine) == []
     downgrade(engine, "0007")

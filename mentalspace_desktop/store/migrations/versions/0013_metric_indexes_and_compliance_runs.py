@@ -1,7 +1,7 @@
 """productivity and compliance: the indexes metrics read (a clinician's notes by date, their unsigned
 notes) and the compliance runs with their findings
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 from mentalspace_desktop.store.types import UTCDateTime
 
-revision = "0014"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
