@@ -230,7 +230,7 @@ class FindSlotDialog(QDialog):
         results.addWidget(self.table, 1)
         hint = QLabel("Points: 100, minus 3 for each day after the first searched, plus 4 next to another "
                       "visit (a compact day) and 1 on the hour; ties go to the earlier time, then the provider "
-                      "list. Enter or double-click books the chosen slot.")
+                      "list." + (" Enter or double-click books the chosen slot." if may_book else ""))
         hint.setWordWrap(True)
         hint.setProperty("role", "hint")
         results.addWidget(hint)

@@ -109,3 +109,16 @@ def test_a_phrase_it_cannot_read_says_what_it_understood_and_what_not(
     dialog.before_box.setCurrentIndex(dialog.before_box.findText("9:00 AM"))
     dialog.find_button.click()
     assert "must be earlier" in dialog.message.text()
+
+
+def test_a_role_that_cannot_book_finds_slots_but_is_offered_no_booking(
+        qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule) -> None:
+    page = SchedulePage(practice.session_for("billing"), bridge)
+    qtbot.addWidget(page)
+    dialog = page.find_slot()
+    assert dialog is not None and dialog.book_button.isHidden()
+    with qtbot.waitSignal(dialog.sig_searched, timeout=WAIT):
+        dialog.find_button.click()
+    assert dialog.model.rowCount() > 0
+    dialog.choose()
+    assert page.dialog is None and dialog.isVisible()
