@@ -10,7 +10,7 @@ from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import QAbstractItemView, QColor, QHeaderView, Qt, QTableView
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets.forms import empty_state
-from mentalspace_desktop.services.charting.notes import NoteLine, VersionInfo
+from mentalspace_desktop.services.charting.notes import DueSession, NoteLine, VersionInfo
 
 _AGE_TONE = {Timeliness.OVERDUE: error_color, Timeliness.DUE_SOON: warning_color}
 
@@ -53,7 +53,7 @@ class VersionsModel(RowsModel[VersionInfo]):
         return None
 
 
-def note_table(name: str, model: NoteLinesModel, *, multi: bool = False, empty: str = "No notes.") -> QTableView:
+def note_table(name: str, model: RowsModel[Any], *, multi: bool = False, empty: str = "No notes.") -> QTableView:
     """A read-only list of notes: whole rows, sized on the first rows only (a chart lists hundreds)."""
     view = QTableView()
     view.setAccessibleName(name)
@@ -71,3 +71,20 @@ def note_table(name: str, model: NoteLinesModel, *, multi: bool = False, empty: 
     header.setResizeContentsPrecision(40)
     empty_state(view, empty)
     return view
+
+
+class DueSessionsModel(RowsModel[DueSession]):
+    """Sessions held without a note yet: client, type, date, and age against the 7-day rule."""
+
+    headers = ("Client", "Session", "Date of service", "Age (7-day rule)")
+
+    def cell(self, d: DueSession, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (d.client_name, d.type_name, format_date(d.service_date), d.age_label)[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 3 and d.timeliness is Timeliness.OVERDUE:
+            return "Notes are due within 7 days of the session."
+        if role == Qt.ItemDataRole.ForegroundRole and column == 3 and d.timeliness in _AGE_TONE:
+            return QColor(_AGE_TONE[d.timeliness]())
+        if role == Qt.ItemDataRole.UserRole:
+            return d.id
+        return None

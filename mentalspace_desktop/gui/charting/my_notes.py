@@ -3,11 +3,14 @@ the co-sign queue — each with its age against the 7-day rule; one click (Enter
 
 from __future__ import annotations
 
+from typing import Any
+
 from mentalspace_desktop.domain.charting.lifecycle import Timeliness
 from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.errors import MentalSpaceError
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.charting.editor import NoteEditor
-from mentalspace_desktop.gui.charting.models import NoteLinesModel, note_table
+from mentalspace_desktop.gui.charting.models import DueSessionsModel, NoteLinesModel, note_table
 from mentalspace_desktop.gui.charting.sign_dialog import SignDialog
 from mentalspace_desktop.gui.errors import show_error
 from mentalspace_desktop.gui.qt import (
@@ -24,7 +27,7 @@ from mentalspace_desktop.gui.qt import (
 )
 from mentalspace_desktop.gui.widgets.forms import page_header
 from mentalspace_desktop.gui.workers import run_in_background
-from mentalspace_desktop.services.charting.notes import MyNotes, NoteLine, NoteService
+from mentalspace_desktop.services.charting.notes import DueSession, MyNotes, NoteLine, NoteService
 from mentalspace_desktop.services.session import UserSession
 
 
@@ -38,6 +41,7 @@ class MyNotesPage(QWidget):
         self.service = NoteService(session)
         self.editors: list[NoteEditor] = []
         self._rows: dict[str, list[NoteLine]] = {}
+        self._due: list[DueSession] = []
         self._opened_once = False
         layout = QVBoxLayout(self)
         layout.addWidget(page_header("My notes", "Notes are due within 7 days of the session. Double-click or "
@@ -51,6 +55,13 @@ class MyNotesPage(QWidget):
                     ("awaiting", "&Awaiting co-signature", "None of your notes is waiting for a co-signature.")]
         if session.actor.role is Role.SUPERVISOR:
             sections.append(("queue", "&Co-sign queue", "Nothing to co-sign: your supervisees' notes are all signed."))
+        # Sessions held without a note come first: starting the note is the usual next step.
+        self.due_model = DueSessionsModel(self)
+        self.due_view = note_table("Notes due", self.due_model,
+                                   empty="No session is waiting for a note: every session you held has one.")
+        self.due_view.doubleClicked.connect(lambda index: self.start_from_session(self.due_model.row(index.row()).id))
+        self.due_view.activated.connect(lambda index: self.start_from_session(self.due_model.row(index.row()).id))
+        self.tabs.addTab(self.due_view, "Notes d&ue")
         for key, title, empty in sections:
             model = NoteLinesModel(self)
             view = note_table(title.replace("&", ""), model, multi=True, empty=empty)
@@ -84,25 +95,40 @@ class MyNotesPage(QWidget):
                 "queue": mine.cosign_queue}
         for key, model in self.models.items():
             model.set_rows(rows[key])
+        self.due_model.set_rows(mine.due)
+        self.tabs.setTabText(0, f"Notes d&ue ({len(mine.due)})")
         titles = {"drafts": "Drafts", "returned": "Returned to me", "awaiting": "Awaiting co-signature",
                   "queue": "Co-sign queue"}
-        for i, key in enumerate(self.models):
+        for i, key in enumerate(self.models, 1):
             self.tabs.setTabText(i, f"&{titles[key]} ({len(rows[key])})")
         self._rows = rows
+        self._due = mine.due
         if not self._opened_once:  # open on the first list with something to do (a supervisor's queue)
             self._opened_once = True
-            busy = [i for i, key in enumerate(self.models) if rows[key]]
-            if busy and not rows[self.current_key()]:
+            counts = [len(mine.due), *(len(rows[key]) for key in self.models)]
+            busy = [i for i, n in enumerate(counts) if n]
+            if busy and not counts[self.tabs.currentIndex()]:
                 self.tabs.setCurrentIndex(busy[0])
         self._update_buttons()
         self.sig_loaded.emit()
 
     def current_key(self) -> str:
-        return list(self.models)[self.tabs.currentIndex()]
+        index = self.tabs.currentIndex()
+        return "due" if index == 0 else list(self.models)[index - 1]
+
+    def start_from_session(self, appointment_id: str) -> NoteEditor | None:
+        """Start the note of a session held (linked to it), and open it."""
+        try:
+            note_id = self.service.start_from_appointment(appointment_id)
+        except MentalSpaceError as exc:
+            show_error(self, exc)
+            return None
+        self.refresh()
+        return self.open_note(note_id)
 
     def _update_buttons(self) -> None:
         key = self.current_key()
-        rows = self._rows.get(key, [])
+        rows: list[Any] = self._due if key == "due" else self._rows.get(key, [])
         overdue = sum(1 for n in rows if n.timeliness is Timeliness.OVERDUE)
         verb = "is" if overdue == 1 else "are"
         self.summary.setText(f"{overdue} of these notes {verb} past the 7-day limit." if overdue

@@ -40,6 +40,7 @@ from mentalspace_desktop.services.clients import display_name
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.chart_models import NoteComment, NoteVersion
 from mentalspace_desktop.store.models import Client, Note, NoteBody, User
+from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
 
 VERSION_EVERY = timedelta(minutes=5)  # autosave keeps a version at most this often
 
@@ -135,11 +136,36 @@ class SignResult:
 
 
 @dataclass(frozen=True)
+class DueSession:
+    """A session I held that has no note yet: one click starts the note from it."""
+
+    id: str  # the appointment's
+    client_id: str
+    client_name: str
+    type_name: str
+    service_date: date
+    needs_cosign: bool  # the appointment type asks for a supervisor's co-signature
+    age_days: int
+    timeliness: Timeliness
+    age_label: str
+
+
+@dataclass(frozen=True)
 class MyNotes:
     drafts: list[NoteLine]
     returned: list[NoteLine]
     awaiting_cosign: list[NoteLine]  # mine, in my supervisor's queue
     cosign_queue: list[NoteLine]  # my supervisees', waiting for me
+    due: list[DueSession] = field(default_factory=list)  # sessions held, no note started
+
+
+@dataclass(frozen=True)
+class _Due:
+    id: str
+    client_id: str
+    type_name: str
+    day: date
+    needs_cosign: bool
 
 
 _LINE_COLUMNS = (Note.id, Note.note_type, Note.service_date, Note.status, Note.author_id, Note.appointment_id,
@@ -530,13 +556,53 @@ class NoteService:
             queue = s.scalars(select(Note).join(User, User.id == Note.author_id).where(
                 User.supervisor_id == me, Note.status == NoteStatus.IN_REVIEW.value, Note.deleted.is_(False))
                 .order_by(Note.service_date)).all() if team or self.session.actor.role is Role.SUPERVISOR else []
+            due_rows = self._due_sessions(s)
             clients = {c.id: c for c in s.scalars(select(Client).where(
-                Client.id.in_({n.client_id for n in [*mine, *queue]})))}
+                Client.id.in_({n.client_id for n in [*mine, *queue]} | {r.client_id for r in due_rows})))}
             names, people = _type_names(s), _people(s)
             lines = {n.id: self._line(s, n, clients[n.client_id], names, people) for n in [*mine, *queue]}
+        today = self.today()
+        due = [DueSession(r.id, r.client_id, display_name(clients[r.client_id]), r.type_name, r.day,
+                          bool(r.needs_cosign), lifecycle.age_in_days(r.day, today),
+                          lifecycle.timeliness(r.day, today), lifecycle.age_label(r.day, today))
+               for r in due_rows if r.client_id in clients]
         by = {st: [lines[n.id] for n in mine if _status(n) is st] for st in NoteStatus}
         return MyNotes(by[NoteStatus.DRAFT], by[NoteStatus.RETURNED], by[NoteStatus.IN_REVIEW],
-                       [lines[n.id] for n in queue])
+                       [lines[n.id] for n in queue], due)
+
+    def _due_sessions(self, s: Session) -> list[Any]:
+        """My kept sessions before now with no note (any status, not deleted) written for them."""
+        a = Appointment
+        has_note = select(Note.id).where(Note.appointment_id == a.id, Note.deleted.is_(False)).exists()
+        rows = s.execute(
+            select(a.id, a.client_id, a.start_local, AppointmentType.name.label("type_name"),
+                   AppointmentType.needs_cosign)
+            .join(AppointmentType, AppointmentType.id == a.type_id)
+            .where(a.provider_id == self._me, a.status.in_(("completed", "checked_in")), a.client_id.is_not(None),
+                   a.group_id.is_(None), a.deleted.is_(False), ~has_note)
+            .order_by(a.start_at)).all()
+        today = self.today()
+        out = []
+        for r in rows:
+            day = (r.start_local if isinstance(r.start_local, datetime)
+                   else datetime.fromisoformat(str(r.start_local))).date()
+            if day <= today:
+                out.append(_Due(r.id, r.client_id, r.type_name, day, r.needs_cosign))
+        return out
+
+    def start_from_appointment(self, appointment_id: str, note_type: str = "soap") -> str:
+        """A new draft for a session I held, linked to it (and routed for co-signature when its type
+        asks for one)."""
+        with self.session.store.read() as s:
+            row = s.execute(select(Appointment.client_id, Appointment.start_local, AppointmentType.needs_cosign)
+                            .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+                            .where(Appointment.id == appointment_id, Appointment.deleted.is_(False))).first()
+        if row is None or row.client_id is None:
+            raise NotFound("That session is not on this workstation (or has no client).")
+        day = (row.start_local if isinstance(row.start_local, datetime)
+               else datetime.fromisoformat(str(row.start_local))).date()
+        return self.start(row.client_id, note_type, service_date=day, appointment_id=appointment_id,
+                          appointment_requires_cosign=bool(row.needs_cosign))
 
     # -- the hash chain ----------------------------------------------------------------------
 
