@@ -23,11 +23,11 @@ from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.services.backup import restore_backup, write_backup
 from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.store import signing
 from mentalspace_desktop.store.backup import restored_marker
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.keyslots import KeySlots
 from mentalspace_desktop.store.models import AuditEntry, Consent, OutboxEntry, User
-from mentalspace_desktop.store import signing
 from mentalspace_desktop.store.opening import open_store
 from mentalspace_desktop.store.signing import Signer
 from mentalspace_desktop.store.sync_models import Conflict
