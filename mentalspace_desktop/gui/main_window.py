@@ -79,6 +79,13 @@ on this workstation: another one made them)."""
 SCHEDULE_PAGES = (NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.HOURS)
 
 
+def page_shortcut(index: int) -> str | None:
+    """Ctrl+1 … Ctrl+9, then Ctrl+0 for a tenth page (a key sequence has no "Ctrl+10"); none after."""
+    if index < 9:
+        return f"Ctrl+{index + 1}"
+    return "Ctrl+0" if index == 9 else None
+
+
 @dataclass(frozen=True)
 class NavEntry:
     id: str
@@ -300,7 +307,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         self.nav_actions = []
         for i, entry in enumerate(self.entries):
-            action = self._action(entry.label, partial(self.nav.setCurrentRow, i), f"Ctrl+{i + 1}")
+            action = self._action(entry.label, partial(self.nav.setCurrentRow, i), page_shortcut(i))
             view_menu.addAction(action)
             self.nav_actions.append(action)
         if self.entries:
@@ -628,7 +635,7 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> QMessageBox:
         rows = [("Ctrl+K", "Find a client")] if self.can_read_clients else []
         rows += [("Ctrl+N", "Register a new client")] if self.can_write_clients else []
-        rows += [(f"Ctrl+{i + 1}", f"Go to {e.label}") for i, e in enumerate(self.entries)]
+        rows += [(key, f"Go to {e.label}") for i, e in enumerate(self.entries) if (key := page_shortcut(i))]
         rows += [("F5", "Sync with the practice hub now")] if self.sync is not None else []
         rows += [
             ("Ctrl+L", "Lock the screen"),

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from mentalspace_desktop.domain.audit_chain import entry_hash
+from mentalspace_desktop.store import signing
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.models import AuditEntry, OutboxEntry, SyncState
 from mentalspace_desktop.store.outbox import APPLYING_REMOTE, jsonable
@@ -79,7 +80,7 @@ def continue_audit_chain(store: Store, client: HubClient) -> int:
             entry.prev_hash = prev_hash
             entry.hash = entry_hash(_chained(entry), prev_hash)
             prev_hash = entry.hash
-            _rewrite_outbox(s, entry)
+            _rewrite_outbox(s, store, entry)
         head = s.get(SyncState, AUDIT_HEAD)
         value = f"{top + len(unsent)}:{prev_hash}"
         if head is None:
@@ -100,8 +101,13 @@ def _chained(entry: AuditEntry) -> dict[str, Any]:
             "record_id": entry.record_id, "client_id": entry.client_id, "summary": entry.summary}
 
 
-def _rewrite_outbox(session: Any, entry: AuditEntry) -> None:
-    """The waiting outbox entry of a re-linked audit entry carries its new number and hashes."""
+def _rewrite_outbox(session: Any, store: Store, entry: AuditEntry) -> None:
+    """The waiting outbox entry of a re-linked audit entry carries its new number and hashes.
+
+    Its author's signature covered the old ones, so it is signed again with their key (they wrote it
+    here since the restore, signed in). Should their key not be open here, the stale signature is
+    dropped and the entry waits for them (sync/signing.py) rather than reaching the hub as altered.
+    """
     for waiting in session.scalars(select(OutboxEntry).where(OutboxEntry.table_name == "audit_log",
                                                              OutboxEntry.row_id == entry.id,
                                                              OutboxEntry.status == PENDING)):
@@ -114,3 +120,5 @@ def _rewrite_outbox(session: Any, entry: AuditEntry) -> None:
             row[name] = value
         waiting.changes = json.dumps(changes, default=str)
         waiting.row = json.dumps(row, default=str)
+        signer = signing.signer_for(store.engine, row.get("updated_by"))
+        waiting.signature = signer.sign(signing.entry_message(waiting)).encode() if signer is not None else None

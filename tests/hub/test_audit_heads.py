@@ -104,8 +104,8 @@ def test_a_gap_or_a_broken_link_or_a_wrong_hash_is_refused(hub: HubFixture) -> N
 def test_an_entry_forged_under_another_workstations_id_is_refused(hub: HubFixture) -> None:
     desk = hub.device("front_desk")
     other = hub.device("admin")
-    forged = entry(desk, 1, GENESIS, device_id=other.device_id, username="kevin", action="export",
-                   summary="230 clients to CSV")
+    # In the desk person's own name (signed by them: naming anyone else is refused before this).
+    forged = entry(desk, 1, GENESIS, device_id=other.device_id, action="export", summary="230 clients to CSV")
     answer = push(desk, [forged])[0]  # the hub stamps the pushing device: the hash cannot match
     assert answer["outcome"] == "rejected" and "its own hash" in answer["reason"]
     assert head(hub, other) is None

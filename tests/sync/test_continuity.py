@@ -19,20 +19,23 @@ from sqlalchemy import select
 
 from benchmarks._hubproc import pg_database
 from mentalspace_desktop.domain.clients import ConsentKind
+from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.services.backup import restore_backup, write_backup
 from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.store import signing
 from mentalspace_desktop.store.backup import restored_marker
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.keyslots import KeySlots
 from mentalspace_desktop.store.models import AuditEntry, Consent, OutboxEntry, User
 from mentalspace_desktop.store.opening import open_store
+from mentalspace_desktop.store.signing import Signer
 from mentalspace_desktop.store.sync_models import Conflict
 from mentalspace_desktop.sync import state
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.enroll import open_client
 from mentalspace_desktop.sync.outbox_reader import pending_count, rejections
-from tests.factories import PracticeFixture, PracticeTemplate
+from tests.factories import ADMIN_PASSWORD, PASSWORD, PracticeFixture, PracticeTemplate
 from tests.hub.conftest import PG_ENV
 from tests.sync.conftest import MemoryKeyring
 from tests.sync.hubproc import HUB_APP, DroppingProxy, user_id
@@ -87,7 +90,13 @@ def restored_desk(world: World, original: Desk, backup: Path, folder: Path) -> D
     """The workstation's store put back from ``backup`` into ``folder``, signed in as before."""
     restore_backup(backup, folder)
     store = open_store(StoreFiles(folder), world.template.master_key)
-    session = UserSession(store, KeySlots.load(StoreFiles(folder).key_slots), original.session.actor)
+    slots = KeySlots.load(StoreFiles(folder).key_slots)
+    actor = original.session.actor
+    # What their sign-in on the restored store opens: the restored slot's clinical and signing keys.
+    opened = slots.open_slot(actor.username, ADMIN_PASSWORD if actor.role is Role.ADMIN else PASSWORD)
+    assert opened.signing_key is not None
+    signing.install(store.engine, Signer(opened.user_id, opened.signing_key))
+    session = UserSession(store, slots, actor, clinical_key=opened.clinical_key, signing_key=opened.signing_key)
     desk = Desk(PracticeFixture(folder, session, "", []), session, open_client(store))
     world.desks.append(desk)
     return desk

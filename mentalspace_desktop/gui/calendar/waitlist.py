@@ -318,11 +318,14 @@ class AddToWaitlistDialog(QDialog):
         self.telehealth_ok.setChecked(True)
         save = forms.primary(QPushButton("&Add"))
         cancel = QPushButton("Cancel")
-        form = QFormLayout(self)
-        form.setContentsMargins(18, 16, 18, 14)
+        # The wrapped subtitle above the form, not a form row: a form row gives it one line's height.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(18, 16, 18, 14)
         self.setMinimumWidth(560)  # the days and times in one readable row each
-        form.addRow(forms.page_header("Add to the waitlist", "Who is waiting and what would suit them: "
-                                                             "a freed slot goes to the best match first."))
+        outer.addWidget(forms.page_header("Add to the waitlist", "Who is waiting and what would suit them: "
+                                                                 "a freed slot goes to the best match first."))
+        form = QFormLayout()
+        outer.addLayout(form)
         form.addRow(_buddy("&Client:", self.client_picker.edit), self.client_picker)
         form.addRow(_buddy("&Provider:", self.provider_box), self.provider_box)
         form.addRow(_buddy("&Type:", self.type_box), self.type_box)

@@ -11,6 +11,7 @@ from mentalspace_desktop.hub.deps import AdminUser, ApprovedDevice, CurrentUser,
 from mentalspace_desktop.hub.errors import responses
 from mentalspace_desktop.hub.schemas import (
     LINE_PATTERN,
+    MAX_INT32,
     DeviceKeyIn,
     DeviceMe,
     DeviceOut,
@@ -31,7 +32,8 @@ def me(principal: CurrentUser, session: DbSession) -> DeviceMe:
 
 @router.get("/me/audit", response_model=list[dict[str, Any]], responses=responses(401, 403, 404))
 def own_audit(
-    principal: ApprovedDevice, session: DbSession, after: Annotated[int, Query(ge=0, le=2**31)] = 0
+    principal: ApprovedDevice, session: DbSession,
+    after: Annotated[int, Query(ge=0, le=MAX_INT32)] = 0,  # audit_log.seq is an INTEGER (PostgreSQL int4)
 ) -> list[dict[str, Any]]:
     """This workstation's own audit entries after ``after``: a store restored from a backup continues
     its audit chain from them (sync/restore.py)."""

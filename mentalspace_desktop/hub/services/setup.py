@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.roles import Role
@@ -180,6 +180,11 @@ def _copy_rows(session: Session, table: str, rows: list[dict[str, Any]]) -> None
     first = top - len(rows) + 1
     for offset, row in enumerate(rows):
         row["server_seq"] = first + offset
+    # Rows the migrations seed on every database (the default note templates, with the same ids
+    # everywhere) are already here: the store's copies, as its practice has them, take their place.
+    ids = [row["id"] for row in rows]
+    for start in range(0, len(ids), 500):
+        session.execute(delete(model.__table__).where(model.__table__.c.id.in_(ids[start:start + 500])))
     session.execute(insert(model.__table__), rows)
     for row in rows:
         repo.log_change(

@@ -15,14 +15,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtTest import QTest  # noqa: E402
 
+from mentalspace_desktop.domain.roles import Role  # noqa: E402
 from mentalspace_desktop.gui.charting.editor import NoteEditor  # noqa: E402
 from mentalspace_desktop.gui.qt import QApplication, QPlainTextEdit  # noqa: E402
 from mentalspace_desktop.services.charting.notes import NoteService  # noqa: E402
 from mentalspace_desktop.services.session import UserSession, actor_of  # noqa: E402
+from mentalspace_desktop.store import signing  # noqa: E402
 from mentalspace_desktop.store.files import StoreFiles  # noqa: E402
 from mentalspace_desktop.store.keyslots import KeySlots  # noqa: E402
 from mentalspace_desktop.store.models import User  # noqa: E402
 from mentalspace_desktop.store.opening import open_store  # noqa: E402
+from mentalspace_desktop.store.signing import Signer  # noqa: E402
+from tests.factories import open_keys  # noqa: E402
 
 
 class Recording(NoteService):
@@ -44,7 +48,11 @@ def main() -> None:
     with store.read() as s:
         user = s.get(User, user_id)
     assert user is not None
-    session = UserSession(store, KeySlots.load(files.key_slots), actor_of(user))
+    slots = KeySlots.load(files.key_slots)
+    # What their sign-in opens: their clinical key (the note is sealed) and their signing key.
+    clinical_key, signing_key = open_keys(slots, user.username, Role(user.role))
+    signing.install(store.engine, Signer(user.id, signing_key))
+    session = UserSession(store, slots, actor_of(user), clinical_key=clinical_key, signing_key=signing_key)
     service = Recording(session)
     editor = NoteEditor(service, note_id)
     editor.timer.setInterval(200)  # the test's patience, not the product's three seconds
