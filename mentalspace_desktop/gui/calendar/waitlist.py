@@ -323,11 +323,13 @@ class AddToWaitlistDialog(QDialog):
         self.message = forms.MessageLabel()
         save = forms.primary(QPushButton("&Add"))
         cancel = QPushButton("Cancel")
-        form = QFormLayout(self)
-        form.setContentsMargins(18, 16, 18, 14)
+        outer = QVBoxLayout(self)  # the heading above the form (a form row would not give it its wrapped height)
+        outer.setContentsMargins(18, 16, 18, 14)
         self.setMinimumWidth(560)  # the days and times in one readable row each
-        form.addRow(forms.page_header("Add to the waitlist", "Who is waiting and what would suit them: "
-                                                             "a freed slot goes to the best match first."))
+        outer.addWidget(forms.page_header("Add to the waitlist", "Who is waiting and what would suit them: "
+                                                                 "a freed slot goes to the best match first."))
+        form = QFormLayout()
+        outer.addLayout(form)
         form.addRow(_buddy("&Client:", self.client_edit), self.client_edit)
         form.addRow("", self.client_results)
         form.addRow(_buddy("&Provider:", self.provider_box), self.provider_box)
