@@ -21,6 +21,9 @@ KEPT = frozenset({"completed", "checked_in"})
 HOLDS_TIME = frozenset({"scheduled", "confirmed", "checked_in", "completed", "no_show"})
 CRISIS_NOTE_TYPES = frozenset({"crisis", "crisis_intervention"})
 SIGNED = "signed"
+# Signed by their author: an associate's note awaiting co-signature counts (its timeliness is the
+# supervision metric's business, not the author's backlog).
+AUTHOR_SIGNED = frozenset({"signed", "in_review"})
 BACKLOG_DAYS = 7
 REBOOK_DAYS = 30
 PLAN_DAYS = 90
@@ -57,7 +60,7 @@ class NoteFact(NamedTuple):
     note_type: str
     service_date: date
     status: str
-    signed_at: datetime | None
+    signed_at: datetime | None  # its author's signature (an associate's: submitted for co-signature)
     signed_local_day: date | None
     requires_cosign: bool
     cosigned_local_day: date | None
@@ -209,7 +212,7 @@ def _kept_with_notes(f: Facts) -> Iterator[tuple[Appt, NoteFact | None]]:
 @metric("same_day_documentation_rate")
 def same_day_documentation_rate(f: Facts) -> Iterator[Contribution]:
     for a, note in _kept_with_notes(f):
-        same_day = note is not None and note.status == SIGNED and note.signed_local_day == a.local_day
+        same_day = note is not None and note.status in AUTHOR_SIGNED and note.signed_local_day == a.local_day
         yield _appt(a, same_day)
 
 
@@ -225,7 +228,7 @@ def unsigned_note_backlog(f: Facts) -> Iterator[Contribution]:
     """Sessions more than 7 days old at ``as_of`` whose note is not signed: a draft, or none yet."""
     limit = f.as_of - timedelta(days=BACKLOG_DAYS)
     for n in f.notes:
-        if n.status != SIGNED and n.service_date < limit:
+        if n.status not in AUTHOR_SIGNED and n.service_date < limit:
             yield Contribution(n.author_id, 1, 0, "note", n.id, n)
     for a, note in _kept_with_notes(f):
         if note is None and a.local_day < limit:
@@ -240,10 +243,13 @@ def crisis_intervention_rate(f: Facts) -> Iterator[Contribution]:
 
 @metric("supervision_note_timeliness")
 def supervision_note_timeliness(f: Facts) -> Iterator[Contribution]:
+    """Counted once its 7 days are over (or it was co-signed): a note still inside them is not late."""
     for n in f.notes:
         if n.requires_cosign and f.period.contains(n.service_date):
-            on_time = n.cosigned_local_day is not None and (n.cosigned_local_day - n.service_date).days <= 7
-            yield Contribution(n.author_id, on_time, 1, "note", n.id, n)
+            days = None if n.cosigned_local_day is None else (n.cosigned_local_day - n.service_date).days
+            if days is None and (f.as_of - n.service_date).days <= 7:
+                continue
+            yield Contribution(n.author_id, days is not None and days <= 7, 1, "note", n.id, n)
 
 
 def _client(c: ClientFact, ok: bool) -> Contribution:

@@ -97,7 +97,8 @@ def run(session: UserSession, *, today: date, now: datetime) -> ComplianceResult
         mine = (lambda uid: True) if scope is None else (lambda uid: uid in scope)
         # Unsigned notes, by the session's age.
         for n in s.execute(select(Note.id, Note.author_id, Note.service_date, Note.note_type).where(
-                Note.deleted.is_(False), Note.signed_at.is_(None), Note.addendum_to.is_(None))):
+                Note.deleted.is_(False), Note.signed_at.is_(None), Note.submitted_at.is_(None),
+                Note.addendum_to.is_(None))):  # an associate's note awaiting co-signature is signed by them
             if mine(n.author_id):
                 stage = rules.note_signature_stage(n.service_date, today, conf["note_signature"])
                 add("note_signature", stage, Finding(

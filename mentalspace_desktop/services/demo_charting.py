@@ -33,6 +33,9 @@ from mentalspace_desktop.store.chart_models import (
 from mentalspace_desktop.store.models import Client, Note, NoteBody, User
 
 CHARTED_CLIENTS = 30
+# How far behind each clinician runs on notes, so the dashboards show every status: one urgent, one
+# to review, the rest on track (drafts only for this week's sessions).
+BEHIND = {"jordan": "urgent", "tyler": "review"}
 SESSIONS = 7  # weekly, the newest this week
 
 # The demo's diagnoses with their ICD-10-CM descriptions (a test checks them against the code set), so
@@ -76,18 +79,20 @@ def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour, 0), tzinfo=UTC)
 
 
-def _kept_sessions(s: Session, today: date) -> dict[str, list[tuple[str, date]]]:
-    """The demo schedule's kept individual sessions before today, per client, oldest first."""
+def _kept_sessions(s: Session, today: date) -> dict[str, list[tuple[str | None, date, str | None]]]:
+    """The demo schedule's kept individual sessions before today, per client, oldest first:
+    (appointment id, day, provider)."""
     from mentalspace_desktop.store.scheduling_models import Appointment
 
-    rows = s.execute(select(Appointment.id, Appointment.client_id, Appointment.start_local).where(
-        Appointment.status.in_(("completed", "checked_in")), Appointment.client_id.is_not(None),
-        Appointment.group_id.is_(None), Appointment.deleted.is_(False)).order_by(Appointment.start_at))
-    kept: dict[str, list[tuple[str, date]]] = {}
-    for appointment_id, client_id, start_local in rows:
+    rows = s.execute(select(Appointment.id, Appointment.client_id, Appointment.start_local, Appointment.provider_id)
+                     .where(Appointment.status.in_(("completed", "checked_in")), Appointment.client_id.is_not(None),
+                            Appointment.group_id.is_(None), Appointment.deleted.is_(False))
+                     .order_by(Appointment.start_at))
+    kept: dict[str, list[tuple[str | None, date, str | None]]] = {}
+    for appointment_id, client_id, start_local, provider_id in rows:
         day = (start_local if isinstance(start_local, datetime) else datetime.fromisoformat(str(start_local))).date()
         if day < today and client_id is not None:
-            kept.setdefault(client_id, []).append((appointment_id, day))
+            kept.setdefault(client_id, []).append((appointment_id, day, provider_id))
     return kept
 
 
@@ -109,10 +114,9 @@ def add_demo_charting(session: UserSession, today: date, *, seed: int = 7) -> No
         chosen = scheduled + rng.sample(others, min(max(0, CHARTED_CLIENTS - len(scheduled)), len(others)))
         for i, client in enumerate(chosen):
             author = users[client.primary_clinician_id or ""]
-            supervised = license_requires_supervision(author.license_type) and author.supervisor_id is not None
             writer = _Writer(session, s, client, author, soap_template_id, soap.keys, add_id)
-            sessions: list[tuple[str | None, date]] = list(kept.get(client.id, [])) or [
-                (None, today - timedelta(days=7 * k - 7 + (i % 5))) for k in range(SESSIONS, 0, -1)]
+            sessions = list(kept.get(client.id, [])) or [
+                (None, today - timedelta(days=7 * k - 7 + (i % 5)), None) for k in range(SESSIONS, 0, -1)]
             code = list(_DX)[i % len(_DX)]
             diagnosis = Diagnosis(client_id=client.id, code=code, description=_DX[code], is_primary=True,
                                   added_on=sessions[0][1], notes="", added_by=author.id,
@@ -121,23 +125,27 @@ def add_demo_charting(session: UserSession, today: date, *, seed: int = 7) -> No
             s.flush()
             diagnosis.notes = seal_text(session, "Meets criteria per intake interview.", "diagnoses", "notes",
                                         diagnosis.id)
-            for k, (appointment_id, day) in zip(range(len(sessions), 0, -1), sessions, strict=True):
+            for k, (appointment_id, day, provider_id) in zip(range(len(sessions), 0, -1), sessions, strict=True):
+                seen_by = users.get(provider_id or "", author)  # the session's own provider writes its note
+                supervised = license_requires_supervision(seen_by.license_type) and seen_by.supervisor_id is not None
                 content = _soap(rng)
                 age = (today - day).days
-                late = rng.random()
-                signed_after = 0 if late < 0.7 else 1 if late < 0.9 else rng.randint(2, 6)
-                if k == 1 and i % 3 == 0 or k == 3 and i % 5 == 2 or k == 2 and i % 4 == 1 and age > 7:
+                habit = BEHIND.get(seen_by.username)
+                late, on_time = rng.random(), 0.55 if habit else 0.85
+                signed_after = 0 if late < on_time else 1 if late < on_time + 0.1 else rng.randint(2, 6)
+                if habit == "urgent" and (k == 1 and i % 3 == 0 or k == 3 and i % 5 == 2 or k == 2 and i % 4 == 1) \
+                        or habit == "review" and k == 3 and i % 6 == 0 or k == 1 and i % 3 == 0 and age <= 7:
                     status = NoteStatus.DRAFT  # due this week, or past the 7-day limit
                 elif k <= 2 and supervised:
-                    status = NoteStatus.RETURNED if k == 2 and i % 3 == 2 else NoteStatus.IN_REVIEW
+                    status = NoteStatus.RETURNED if k == 2 and i % 3 == 2 and habit else NoteStatus.IN_REVIEW
                 else:
                     status = NoteStatus.SIGNED
-                note = writer.note(day, content, status, appointment_id=appointment_id,
+                note = writer.note(day, content, status, appointment_id=appointment_id, author=seen_by,
                                    signed_at=_at(min(day + timedelta(days=signed_after), today), 23))
                 if status is NoteStatus.SIGNED:
                     s.add(NoteDiagnosis(note_id=note.id, diagnosis_id=diagnosis.id, client_id=client.id))
                     if k == 5 and i % 3 == 1:
-                        writer.addendum(note, day + timedelta(days=2))
+                        writer.addendum(note, day + timedelta(days=2), seen_by)
             _plans(session, s, client, author, today, i)
 
 
@@ -158,8 +166,9 @@ class _Writer:
         self.head = chain.GENESIS
 
     def note(self, day: date, content: dict[str, str], status: NoteStatus, *, addendum_to: str | None = None,
-             note_type: str = "soap", appointment_id: str | None = None, signed_at: datetime | None = None) -> Note:
-        s, client, author = self.s, self.client, self.author
+             note_type: str = "soap", appointment_id: str | None = None, signed_at: datetime | None = None,
+             author: User | None = None) -> Note:
+        s, client, author = self.s, self.client, author or self.author
         full = {k: content.get(k, "") for k in (self.keys if note_type == "soap" else ("text",))}
         cosign = license_requires_supervision(author.license_type) and author.supervisor_id is not None
         note = Note(client_id=client.id, author_id=author.id, note_type=note_type, service_date=day,
@@ -202,14 +211,14 @@ class _Writer:
             self.head = note.chain_hash
         return note
 
-    def addendum(self, note: Note, day: date) -> None:
+    def addendum(self, note: Note, day: date, author: User) -> None:
         self.note(day, {"text": "Correction: the session lasted 53 minutes, not 45; CPT 90837 applies."},
-                  NoteStatus.SIGNED, addendum_to=note.id, note_type="addendum")
+                  NoteStatus.SIGNED, addendum_to=note.id, note_type="addendum", author=author)
 
 
 def _plans(session: UserSession, s: Session, client: Client, author: User, today: date, i: int) -> None:
     if i % 2 == 0:
-        start = today - timedelta(days=40 + 9 * i)  # the older ones are overdue for review
+        start = today - timedelta(days=40 + 9 * (i % 12))  # some current, the older ones overdue for review
         problems = [plan_rules.Problem("Anxiety interferes with work and sleep", [plan_rules.Goal(
             "Reduce anxiety to a manageable level",
             [plan_rules.Objective("Uses paced breathing when anxious", "4 of 7 days, by self-report log",

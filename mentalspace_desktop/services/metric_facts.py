@@ -67,7 +67,7 @@ def _notes(s: Session, period: Period, subjects: frozenset[str], zone: ZoneInfo)
     range reads (author and service date; the partial index of unsigned notes), not a table scan."""
     n = Note
     columns = (n.id, n.author_id, n.client_id, n.appointment_id, n.note_type, n.service_date, n.status,
-               n.signed_at, n.requires_cosign, n.cosigned_at, n.addendum_to)
+               n.signed_at, n.requires_cosign, n.cosigned_at, n.addendum_to, n.submitted_at)
     # Addenda are left out in Python, not in SQL: "addendum_to IS NULL" matches almost every note,
     # and SQLite would rather walk that index than the author's date range.
     live = (n.deleted.is_(False), n.author_id.in_(subjects))
@@ -77,12 +77,14 @@ def _notes(s: Session, period: Period, subjects: frozenset[str], zone: ZoneInfo)
             *s.execute(select(*columns).where(*live, n.signed_at.is_(None), n.service_date < period.start)),
         ) if r.addendum_to is None
     ]
-    return [
-        NoteFact(r.id, r.author_id, r.client_id, r.appointment_id, r.note_type, r.service_date, r.status,
-                 r.signed_at, r.signed_at.astimezone(zone).date() if r.signed_at else None, bool(r.requires_cosign),
-                 r.cosigned_at.astimezone(zone).date() if r.cosigned_at else None)
-        for r in rows
-    ]
+    facts = []
+    for r in rows:
+        authored = r.submitted_at or r.signed_at  # an associate signs by submitting for co-signature
+        facts.append(NoteFact(
+            r.id, r.author_id, r.client_id, r.appointment_id, r.note_type, r.service_date, r.status, authored,
+            authored.astimezone(zone).date() if authored else None, bool(r.requires_cosign),
+            r.cosigned_at.astimezone(zone).date() if r.cosigned_at else None))
+    return facts
 
 
 _CLIENT_COLUMNS = (Client.id, Client.primary_clinician_id, Client.dob, Client.chart_number, Client.address1,

@@ -14,6 +14,7 @@ from html import escape
 
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.domain.scheduling.recurrence import Pattern, RecurrenceError, make_rule
+from mentalspace_desktop.gui.calendar.client_picker import ClientPicker
 from mentalspace_desktop.gui.calendar.common import buddy as _buddy
 from mentalspace_desktop.gui.calendar.common import clock as _clock
 from mentalspace_desktop.gui.calendar.common import copy_meeting_link, open_meeting
@@ -43,7 +44,6 @@ from mentalspace_desktop.gui.qt import (
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.calendar_view import CalendarViewService, TypeChoice
-from mentalspace_desktop.services.clients import ClientService, ClientSummary
 from mentalspace_desktop.services.scheduling.appointments import BookingRequest
 from mentalspace_desktop.services.scheduling.series import SeriesService
 from mentalspace_desktop.services.session import UserSession
@@ -117,10 +117,6 @@ class BookingDialog(QDialog):
         self._timer.setSingleShot(True)
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.check_now)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(200)
-        self._search_timer.timeout.connect(self._search)
         self._type_changed()
         self._where_changed()
         self._repeat_changed()
@@ -131,19 +127,14 @@ class BookingDialog(QDialog):
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
         """A closed dialog starts no more checks (their answers would find no one to show them to)."""
         self._timer.stop()
-        self._search_timer.stop()
+        self.client_picker.stop()
         super().hideEvent(event)
 
     def _build(self, providers: list[tuple[str, str]], rooms: list[tuple[str, str]], proposal: CalendarEntry,
                client_name: str) -> None:
-        self.client_edit = forms.labelled_edit("Client", placeholder="Type a name, date of birth or phone")
-        self.client_edit.setText(client_name)
-        self.client_results = QListWidget()
-        self.client_results.setAccessibleName("Matching clients")
-        self.client_results.setMaximumHeight(96)
-        self.client_results.hide()
-        self.client_chosen = QLabel(f"<b>{escape(client_name)}</b>" if client_name else "No client chosen yet")
-        self.client_chosen.setAccessibleName("Chosen client")
+        self.message = forms.MessageLabel()
+        self.client_picker = ClientPicker(self.session, self.message)
+        self.client_picker.show_chosen(self.client_id, client_name)
         self.provider_box = QComboBox()
         self.provider_box.setAccessibleName("Provider")
         for pid, name in providers:
@@ -222,16 +213,10 @@ class BookingDialog(QDialog):
         self.occurrences.setAccessibleName("Sessions of the series")
         self.override_box = QCheckBox("Book anyway (administrator override)")
         self.override_reason = forms.labelled_edit("Reason for the override", placeholder="Why, for the audit log")
-        self.message = forms.MessageLabel()
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        client_col = QVBoxLayout()
-        client_col.setSpacing(4)
-        client_col.addWidget(self.client_edit)
-        client_col.addWidget(self.client_results)
-        client_col.addWidget(self.client_chosen)
-        form.addRow(_buddy("&Client:", self.client_edit), client_col)
+        form.addRow(_buddy("&Client:", self.client_picker.edit), self.client_picker)
         form.addRow(_buddy("&Provider:", self.provider_box), self.provider_box)
         type_row = QHBoxLayout()
         type_row.addWidget(self.type_box, 1)
@@ -285,6 +270,7 @@ class BookingDialog(QDialog):
         outer.addLayout(form)
         outer.addWidget(self.check_label)
         outer.addWidget(self.occurrences, 1)
+        outer.addStretch(0)  # a single visit: the spare room below the form, not between its rows
         outer.addWidget(self.skip_box)
         override = QHBoxLayout()
         override.addWidget(self.override_box)
@@ -296,9 +282,7 @@ class BookingDialog(QDialog):
         self.override_box.setVisible(self.is_admin)
         self.override_reason.setVisible(False)
 
-        self.client_edit.textEdited.connect(lambda _t: self._search_timer.start())
-        self.client_results.itemActivated.connect(self._client_picked)
-        self.client_results.itemClicked.connect(self._client_picked)
+        self.client_picker.sig_chosen.connect(self._client_chosen)
         self.type_box.currentIndexChanged.connect(lambda _i: self._type_changed())
         self.office_radio.toggled.connect(lambda _c: self._where_changed())
         self.repeat_box.currentIndexChanged.connect(lambda _i: self._repeat_changed())
@@ -315,7 +299,7 @@ class BookingDialog(QDialog):
                        self.count_radio.toggled):
             signal.connect(lambda *_a: self.schedule_check())
         self.book_button.clicked.connect(self.book)
-        (self.type_box if self.client_id else self.client_edit).setFocus()
+        (self.type_box if self.client_id else self.client_picker.edit).setFocus()
 
     # -- reacting ----------------------------------------------------------------------------------
 
@@ -366,37 +350,11 @@ class BookingDialog(QDialog):
         self.skip_box.setVisible(False)
         self.book_button.setText("&Book series" if repeating else "&Book")
 
-    def _search(self) -> None:
-        text = self.client_edit.text().strip()
-        if len(text) < 2:
-            self.client_results.hide()
-            return
-        service = ClientService(self.session)
-
-        def show(results: list[ClientSummary]) -> None:
-            if self.client_edit.text().strip() != text:
-                return
-            self.client_results.clear()
-            for r in results:
-                item = QListWidgetItem(f"{r.display_name} · born {r.dob:%m/%d/%Y} · {r.chart_number}")
-                item.setData(Qt.ItemDataRole.UserRole, (r.id, r.display_name))
-                self.client_results.addItem(item)
-            self.client_results.setVisible(bool(results))
-            if results:
-                self.client_results.setCurrentRow(0)
-
-        run_in_background(self, lambda: service.search(text, limit=8), on_done=show,
-                          on_error=self.message.show_exception)
-
-    def _client_picked(self, item: QListWidgetItem) -> None:
-        client_id, name = item.data(Qt.ItemDataRole.UserRole)
-        self.choose_client(client_id, name)
-
     def choose_client(self, client_id: str, name: str) -> None:
+        self.client_picker.choose(client_id, name)
+
+    def _client_chosen(self, client_id: str, _name: str) -> None:
         self.client_id = client_id
-        self.client_chosen.setText(f"<b>{escape(name)}</b>")
-        self.client_edit.setText(name)
-        self.client_results.hide()
         self.schedule_check()
         self.type_box.setFocus()
 
@@ -502,7 +460,7 @@ class BookingDialog(QDialog):
         self.message.clear_message()
         if not self.client_id:
             self.message.show_error("Choose the client first: type part of a name and pick from the list.")
-            self.client_edit.setFocus()
+            self.client_picker.edit.setFocus()
             return
         override = None
         if self.override_box.isChecked():

@@ -41,6 +41,7 @@ class DetailsPanel(QFrame):
         "<b>Tab</b> next appointment<br>"
         "<b>Enter</b> open (or book on free time)<br>"
         "<b>N</b> book at the cursor<br>"
+        "<b>Ctrl+F</b> find a free slot<br>"
         "<b>I</b> check in<br>"
         "<b>Alt+arrows</b> move the appointment<br>"
         "<b>Page Up/Down</b> previous/next<br><br>"

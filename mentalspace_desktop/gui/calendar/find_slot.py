@@ -230,14 +230,14 @@ class FindSlotDialog(QDialog):
         results.addWidget(self.table, 1)
         hint = QLabel("Points: 100, minus 3 for each day after the first searched, plus 4 next to another "
                       "visit (a compact day) and 1 on the hour; ties go to the earlier time, then the provider "
-                      "list. Enter or double-click books the chosen slot.")
+                      "list." + (" Enter or double-click books the chosen slot." if may_book else ""))
         hint.setWordWrap(True)
         hint.setProperty("role", "hint")
         results.addWidget(hint)
 
         body = QHBoxLayout()
         body.setSpacing(16)
-        body.addWidget(criteria)
+        body.addWidget(criteria, 0, Qt.AlignmentFlag.AlignTop)
         body.addLayout(results, 1)
 
         outer = QVBoxLayout(self)

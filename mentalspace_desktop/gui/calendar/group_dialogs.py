@@ -9,27 +9,28 @@ that hold the clinical key). The service decides who may do what; these forms on
 
 from __future__ import annotations
 
-from html import escape
+from datetime import datetime, time, timedelta
 
 from mentalspace_desktop.domain.roles import Role
+from mentalspace_desktop.domain.scheduling.recurrence import Pattern, make_rule
+from mentalspace_desktop.gui.calendar.booking_dialog import time_choices
+from mentalspace_desktop.gui.calendar.client_picker import ClientPicker
 from mentalspace_desktop.gui.calendar.common import buddy as _buddy
+from mentalspace_desktop.gui.localtime import wall_today
 from mentalspace_desktop.gui.qt import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QDate,
+    QDateEdit,
     QDialog,
-    QEvent,
     QFormLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QObject,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QSpinBox,
     Qt,
-    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -37,98 +38,9 @@ from mentalspace_desktop.gui.qt import (
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.calendar_view import CalendarViewService
-from mentalspace_desktop.services.clients import ClientService, ClientSummary
 from mentalspace_desktop.services.scheduling.groups import GroupInput, GroupService
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.scheduling_models import TherapyGroup
-
-
-class ClientPicker(QWidget):
-    """Type part of a name, a date of birth or a phone number; pick from the matches (Enter or click)."""
-
-    sig_chosen = Signal(str, str)
-    """A client was chosen: id, display name."""
-    sig_results = Signal()
-    """Matches for the typed text are on screen."""
-
-    def __init__(self, session: UserSession, message: forms.MessageLabel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.service = ClientService(session)
-        self.message = message
-        self.client_id = ""
-        self.edit = forms.labelled_edit("Client", placeholder="Type a name, date of birth or phone")
-        self.results = QListWidget()
-        self.results.setAccessibleName("Matching clients")
-        self.results.setMaximumHeight(110)
-        self.results.hide()
-        self.chosen = QLabel("No client chosen yet")
-        self.chosen.setAccessibleName("Chosen client")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(self.edit)
-        layout.addWidget(self.results)
-        layout.addWidget(self.chosen)
-        self.setFocusProxy(self.edit)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(200)
-        self._timer.timeout.connect(self.search)
-        self.edit.textEdited.connect(lambda _t: self._timer.start())
-        self.edit.installEventFilter(self)
-        self.results.itemActivated.connect(self._picked)
-        self.results.itemClicked.connect(self._picked)
-
-    def search(self) -> None:
-        text = self.edit.text().strip()
-        if len(text) < 2:
-            self.results.hide()
-            return
-        service = self.service
-
-        def show(found: list[ClientSummary]) -> None:
-            if self.edit.text().strip() != text:
-                return
-            self.results.clear()
-            for r in found:
-                item = QListWidgetItem(f"{r.display_name} · born {r.dob:%m/%d/%Y} · {r.chart_number}")
-                item.setData(Qt.ItemDataRole.UserRole, (r.id, r.display_name))
-                self.results.addItem(item)
-            self.results.setVisible(bool(found))
-            if found:
-                self.results.setCurrentRow(0)
-            else:
-                self.chosen.setText(f"No client matches “{escape(text)}”.")
-            self.sig_results.emit()
-
-        run_in_background(self, lambda: service.search(text, limit=8), on_done=show,
-                          on_error=self.message.show_exception)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        """In the search field, Enter takes the highlighted match (and does not also press the
-        dialog's main button); Up and Down move through the matches."""
-        if watched is self.edit and event.type() == QEvent.Type.KeyPress and self.results.isVisible():
-            key = event.key()  # type: ignore[attr-defined]
-            item = self.results.currentItem()
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
-                self._picked(item)
-                return True
-            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-                row = self.results.currentRow() + (1 if key == Qt.Key.Key_Down else -1)
-                self.results.setCurrentRow(max(0, min(self.results.count() - 1, row)))
-                return True
-        return super().eventFilter(watched, event)
-
-    def _picked(self, item: QListWidgetItem) -> None:
-        client_id, name = item.data(Qt.ItemDataRole.UserRole)
-        self.choose(client_id, name)
-
-    def choose(self, client_id: str, name: str) -> None:
-        self.client_id = client_id
-        self.chosen.setText(f"<b>{escape(name)}</b>")
-        self.edit.setText(name)
-        self.results.hide()
-        self.sig_chosen.emit(client_id, name)
 
 
 class NewGroupDialog(QDialog):
@@ -349,3 +261,149 @@ class AddMemberDialog(QDialog):
         run_in_background(self, lambda: service.enroll(group_id, client_id, approve=approve, notes=notes),
                           on_done=done, on_error=failed)
 
+
+
+class ScreeningDialog(QDialog):
+    """A screening decision for a member waiting on one, with what the screening found (clinical
+    text, sealed by the service: offered only to those who hold the clinical key)."""
+
+    sig_done = Signal()
+    """The decision was saved."""
+
+    def __init__(self, session: UserSession, member_id: str, client_name: str, *, approve: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        verb = "Approve" if approve else "Decline"
+        self.setWindowTitle(f"{verb} {client_name}")
+        self.setAccessibleName(f"{verb} after screening")
+        self.service = GroupService(session)
+        self.member_id, self.approve = member_id, approve
+        self.notes = QPlainTextEdit()
+        self.notes.setAccessibleName("Screening notes")
+        self.notes.setPlaceholderText("What the screening found (kept encrypted; clinicians read it)")
+        self.notes.setTabChangesFocus(True)
+        self.message = forms.MessageLabel()
+        self.save_button = forms.primary(QPushButton(f"&{verb}"))
+        self.save_button.setAccessibleName(f"{verb} {client_name} for the group")
+        cancel = QPushButton("Cancel")
+        cancel.setAccessibleName("Cancel without a decision")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(18, 16, 18, 14)
+        outer.addWidget(forms.page_header(f"{verb} {client_name}",
+                                          "joins the group today" if approve else "stays out of the group"))
+        outer.addWidget(_buddy("Screening &notes (optional):", self.notes))
+        outer.addWidget(self.notes, 1)
+        outer.addWidget(self.message)
+        outer.addLayout(forms.button_row(cancel, self.save_button))
+        self.resize(520, 340)
+        cancel.clicked.connect(self.reject)
+        self.save_button.clicked.connect(self.save)
+        self.notes.setFocus()
+
+    def save(self) -> None:
+        self.message.clear_message()
+        service, member_id, approve, notes = self.service, self.member_id, self.approve, self.notes.toPlainText()
+        self.save_button.setEnabled(False)
+
+        def done(_r: object) -> None:
+            self.sig_done.emit()
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.save_button.setEnabled(True)
+            self.message.show_exception(exc)
+
+        run_in_background(self, lambda: service.screen(member_id, approve=approve, notes=notes), on_done=done,
+                          on_error=failed)
+
+
+SESSION_REPEATS = (("Every week", 1), ("Every 2 weeks", 2))
+
+
+class BookSessionsDialog(QDialog):
+    """The group's recurring sessions: first date and time, length, how often and how many. A
+    session that would collide refuses the whole series, naming each collision (nothing is booked)."""
+
+    sig_booked = Signal(str)
+    """The sessions' series id."""
+
+    def __init__(self, session: UserSession, group: TherapyGroup, default_minutes: int,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Book sessions of {group.name}")
+        self.setAccessibleName("Book group sessions")
+        self.group = group
+        self.service = GroupService(session)
+        start = datetime.combine(wall_today() + timedelta(days=7), time(17))
+        self.date_edit = QDateEdit(QDate(start.year, start.month, start.day))
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd MM/dd/yyyy")
+        self.date_edit.setAccessibleName("First session's date")
+        self.time_box = QComboBox()
+        self.time_box.setAccessibleName("Start time")
+        for label, minutes in time_choices():
+            self.time_box.addItem(label, minutes)
+        self.time_box.setCurrentIndex(max(0, self.time_box.findData(17 * 60)))
+        self.minutes = QSpinBox()
+        self.minutes.setRange(15, 300)
+        self.minutes.setSingleStep(15)
+        self.minutes.setSuffix(" min")
+        self.minutes.setValue(default_minutes)
+        self.minutes.setAccessibleName("Length of each session")
+        self.repeat_box = QComboBox()
+        self.repeat_box.setAccessibleName("How often")
+        for label, interval in SESSION_REPEATS:
+            self.repeat_box.addItem(label, interval)
+        self.count = QSpinBox()
+        self.count.setRange(1, 52)
+        self.count.setValue(8)
+        self.count.setSuffix(" sessions")
+        self.count.setAccessibleName("Number of sessions")
+        self.message = forms.MessageLabel()
+        self.book_button = forms.primary(QPushButton("&Book sessions"))
+        self.book_button.setAccessibleName("Book the group's sessions")
+        cancel = QPushButton("Cancel")
+        cancel.setAccessibleName("Cancel without booking")
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow(_buddy("&First session:", self.date_edit), self.date_edit)
+        form.addRow(_buddy("&At:", self.time_box), self.time_box)
+        form.addRow(_buddy("&Length:", self.minutes), self.minutes)
+        form.addRow(_buddy("&Repeat:", self.repeat_box), self.repeat_box)
+        form.addRow(_buddy("&How many:", self.count), self.count)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(18, 16, 18, 14)
+        outer.addWidget(forms.page_header(f"Book sessions of {group.name}",
+                                          "With its facilitator, in its room; checked like any booking."))
+        outer.addLayout(form)
+        outer.addWidget(self.message)
+        outer.addStretch(1)
+        outer.addLayout(forms.button_row(cancel, self.book_button))
+        self.resize(520, 380)
+        cancel.clicked.connect(self.reject)
+        self.book_button.clicked.connect(self.book)
+        self.date_edit.setFocus()
+
+    def start_local(self) -> datetime:
+        d = self.date_edit.date()
+        hour, minute = divmod(int(self.time_box.currentData()), 60)
+        return datetime(d.year(), d.month(), d.day(), hour, minute)
+
+    def book(self) -> None:
+        self.message.clear_message()
+        start = self.start_local()
+        rule = make_rule(Pattern.WEEKLY, start, interval=int(self.repeat_box.currentData()),
+                         count=self.count.value())
+        service, group_id, minutes = self.service, self.group.id, self.minutes.value()
+        self.book_button.setEnabled(False)
+
+        def done(series_id: str) -> None:
+            self.sig_booked.emit(series_id)
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.book_button.setEnabled(True)
+            self.message.show_exception(exc)
+
+        run_in_background(self, lambda: service.schedule_sessions(group_id, start, rule, minutes=minutes),
+                          on_done=done, on_error=failed)

@@ -78,6 +78,10 @@ class GroupsPage(QWidget):
         self.add_member_button.setAccessibleName("Add a client to the selected group")
         self.add_member_button.setVisible(self.may_write)
         self.add_member_button.setEnabled(False)
+        self.book_sessions_button = QPushButton("&Book sessions…")
+        self.book_sessions_button.setAccessibleName("Book the selected group's recurring sessions")
+        self.book_sessions_button.setVisible(self.may_write)
+        self.book_sessions_button.setEnabled(False)
         self._select_after_reload = ""
         self.groups_list = QListWidget()
         self.groups_list.setAccessibleName("Groups")
@@ -102,6 +106,10 @@ class GroupsPage(QWidget):
         self.decline_button = QPushButton("De&cline")
         self.sessions = QListWidget()
         self.sessions.setAccessibleName("Sessions")
+        forms.empty_state(self.sessions, "No sessions booked for this group yet.")
+        forms.empty_state(self.roster, "No members yet." + (" Add them with “Add member…”." if self.may_write
+                                                             else ""))
+        forms.empty_state(self.groups_list, "No groups yet.")
         self.sheet_box = QWidget()
         self.sheet_form = QFormLayout(self.sheet_box)
         self.sheet_combos: dict[str, QComboBox] = {}
@@ -126,7 +134,10 @@ class GroupsPage(QWidget):
         rv.setContentsMargins(8, 0, 0, 0)
         title = QLabel("Sessions")
         title.setObjectName("sectionTitle")
-        rv.addWidget(title)
+        sessions_head = QHBoxLayout()
+        sessions_head.addWidget(title, 1)
+        sessions_head.addWidget(self.book_sessions_button)
+        rv.addLayout(sessions_head)
         rv.addWidget(self.sessions, 1)
         sheet_title = QLabel("Attendance sheet")
         sheet_title.setObjectName("sectionTitle")
@@ -151,6 +162,7 @@ class GroupsPage(QWidget):
         self.roster.selectionModel().selectionChanged.connect(lambda *_a: self._member_selected())
         self.new_group_button.clicked.connect(self.new_group)
         self.add_member_button.clicked.connect(self.add_member)
+        self.book_sessions_button.clicked.connect(self.book_sessions)
         self.approve_button.clicked.connect(lambda: self.screen_member(True))
         self.decline_button.clicked.connect(lambda: self.screen_member(False))
         self.all_attended.clicked.connect(self._mark_all)
@@ -187,6 +199,7 @@ class GroupsPage(QWidget):
                 self.group_info.setText("No groups yet." + (" Create one with “New group…”." if self.may_write
                                                             else ""))
             self.add_member_button.setEnabled(False)
+            self.book_sessions_button.setEnabled(False)
             self.sig_groups_loaded.emit()
 
         run_in_background(self, self.service.groups, on_done=done, on_error=self.message.show_exception)
@@ -199,7 +212,7 @@ class GroupsPage(QWidget):
 
         def created(group_id: str) -> None:
             self._select_after_reload = group_id
-            self.message.show_ok("Group created. Add its members, then book its sessions.")
+            self.message.show_ok("Group created. Add its members and book its sessions.")
             self.reload()
 
         dialog.sig_created.connect(created)
@@ -221,6 +234,27 @@ class GroupsPage(QWidget):
             self.load_group(keep_session=True)
 
         dialog.sig_added.connect(added)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def book_sessions(self) -> QDialog | None:
+        """Book the selected group's recurring sessions (length from its appointment type)."""
+        from mentalspace_desktop.gui.calendar.group_dialogs import BookSessionsDialog
+        from mentalspace_desktop.services.calendar_view import CalendarViewService
+
+        item = self.groups_list.currentItem()
+        if item is None:
+            return None
+        group: TherapyGroup = item.data(Qt.ItemDataRole.UserRole + 1)
+        minutes = next((t.minutes for t in CalendarViewService(self.session).types() if t.id == group.type_id), 90)
+        dialog = BookSessionsDialog(self.session, group, minutes, self)
+
+        def booked(_series_id: str) -> None:
+            self.message.show_ok("Sessions booked: they are on the calendar, and each has its attendance sheet.")
+            self.load_group()
+
+        dialog.sig_booked.connect(booked)
         self.dialog = dialog
         dialog.open()
         return dialog
@@ -251,6 +285,7 @@ class GroupsPage(QWidget):
                 f"<b>{escape(group.name)}</b> · {active} of {group.capacity} places · "
                 f"{'open' if group.enrollment == 'open' else 'closed'} enrollment"
                 + (" · screening required" if group.screening_required else ""))
+            self.book_sessions_button.setEnabled(True)
             can_add = group.enrollment == "open" and taken < group.capacity
             self.add_member_button.setEnabled(can_add)
             self.add_member_button.setToolTip("" if can_add else (
@@ -294,8 +329,18 @@ class GroupsPage(QWidget):
                           on_error=self.message.show_exception)
 
     def screen_member(self, approve: bool) -> None:
+        """Approve or decline a member being screened; those who may write screening notes are
+        asked for them first."""
         m = self._member()
         if m is None:
+            return
+        if self.session.clinical is not None:
+            from mentalspace_desktop.gui.calendar.group_dialogs import ScreeningDialog
+
+            dialog = ScreeningDialog(self.session, m.id, m.client_name, approve=approve, parent=self)
+            dialog.sig_done.connect(lambda: self.load_group(keep_session=True))
+            self.dialog = dialog
+            dialog.open()
             return
         run_in_background(self, lambda: self.service.screen(m.id, approve=approve),
                           on_done=lambda _r: self.load_group(keep_session=True), on_error=self.message.show_exception)

@@ -9,6 +9,7 @@ from typing import Any
 
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.booking_dialog import minutes_of, time_choices
+from mentalspace_desktop.gui.calendar.client_picker import ClientPicker
 from mentalspace_desktop.gui.calendar.common import buddy as _buddy
 from mentalspace_desktop.gui.calendar.common import clock as _clock
 from mentalspace_desktop.gui.qt import (
@@ -24,7 +25,6 @@ from mentalspace_desktop.gui.qt import (
     QHideEvent,
     QLabel,
     QListWidget,
-    QListWidgetItem,
     QPushButton,
     QShowEvent,
     QSpinBox,
@@ -40,7 +40,6 @@ from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.calendar_view import CalendarViewService
-from mentalspace_desktop.services.clients import ClientService, ClientSummary
 from mentalspace_desktop.services.scheduling.waitlist import OfferView, WaitlistInput, WaitlistItem, WaitlistService
 from mentalspace_desktop.services.session import UserSession
 
@@ -296,11 +295,8 @@ class AddToWaitlistDialog(QDialog):
         self.setAccessibleName("Add to the waitlist")
         self.client_id = ""
         view = CalendarViewService(session)
-        self.client_edit = forms.labelled_edit("Client", placeholder="Type a name, date of birth or phone")
-        self.client_results = QListWidget()
-        self.client_results.setAccessibleName("Matching clients")
-        forms.empty_state(self.client_results, "Matching clients appear here as you type.")
-        self.client_results.setMaximumHeight(90)
+        self.message = forms.MessageLabel()
+        self.client_picker = ClientPicker(session, self.message)
         self.provider_box = QComboBox()
         self.provider_box.setAccessibleName("Preferred provider")
         self.provider_box.addItem("Any provider", None)
@@ -320,7 +316,6 @@ class AddToWaitlistDialog(QDialog):
         self.insurance = forms.labelled_edit("Insurance", placeholder="Payer (optional)")
         self.telehealth_ok = QCheckBox("Telehealth is fine")
         self.telehealth_ok.setChecked(True)
-        self.message = forms.MessageLabel()
         save = forms.primary(QPushButton("&Add"))
         cancel = QPushButton("Cancel")
         outer = QVBoxLayout(self)  # the heading above the form (a form row would not give it its wrapped height)
@@ -330,8 +325,7 @@ class AddToWaitlistDialog(QDialog):
                                                                  "a freed slot goes to the best match first."))
         form = QFormLayout()
         outer.addLayout(form)
-        form.addRow(_buddy("&Client:", self.client_edit), self.client_edit)
-        form.addRow("", self.client_results)
+        form.addRow(_buddy("&Client:", self.client_picker.edit), self.client_picker)
         form.addRow(_buddy("&Provider:", self.provider_box), self.provider_box)
         form.addRow(_buddy("&Type:", self.type_box), self.type_box)
         days = QHBoxLayout()
@@ -351,32 +345,11 @@ class AddToWaitlistDialog(QDialog):
         form.addRow(forms.button_row(save, cancel))
         cancel.clicked.connect(self.reject)
         save.clicked.connect(self.save)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(200)
-        self._timer.timeout.connect(self._search)
-        self.client_edit.textEdited.connect(lambda _t: self._timer.start())
-        self.client_results.currentItemChanged.connect(self._picked)
+        self.client_picker.sig_chosen.connect(self._picked)
 
-    def _search(self) -> None:
-        text = self.client_edit.text().strip()
-        service = ClientService(self.session)
-
-        def show(results: list[ClientSummary]) -> None:
-            self.client_results.clear()
-            for r in results:
-                item = QListWidgetItem(f"{r.display_name} · born {r.dob:%m/%d/%Y}")
-                item.setData(Qt.ItemDataRole.UserRole, r.id)
-                self.client_results.addItem(item)
-            if results:
-                self.client_results.setCurrentRow(0)
-
-        if len(text) >= 2:
-            run_in_background(self, lambda: service.search(text, limit=8), on_done=show,
-                              on_error=self.message.show_exception)
-
-    def _picked(self, item: QListWidgetItem | None) -> None:
-        self.client_id = item.data(Qt.ItemDataRole.UserRole) if item else ""
+    def _picked(self, client_id: str, _name: str) -> None:
+        self.client_id = client_id
+        self.message.clear_message()
 
     def save(self) -> None:
         if not self.client_id:

@@ -128,7 +128,10 @@ class DashboardPage(QWidget):
             edit.setAccessibleName(name)
             edit.setEnabled(False)
             edit.dateChanged.connect(lambda _d: self._custom_changed())
-        first = period_for(PERIODS[0], _today())
+        # On a Monday this week has nothing to show yet: the Monday review looks at last week.
+        start_kind = PeriodKind.LAST_WEEK if _today().weekday() == 0 else PeriodKind.THIS_WEEK
+        self.period_box.setCurrentIndex(PERIODS.index(start_kind))
+        first = period_for(start_kind, _today())
         self._show_dates(first.start, first.end)
         self.period_box.currentIndexChanged.connect(self._period_changed)
         self.compare_label = QLabel("")

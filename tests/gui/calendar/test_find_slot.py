@@ -75,11 +75,14 @@ def test_a_phrase_finds_ranked_slots_and_books_one(
     booking.choose_client(schedule.clients["Ana Rivera"], "Rivera, Ana")
     with qtbot.waitSignal(booking.sig_checked, timeout=WAIT):
         booking.check_now()
-    with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
-        booking.book_button.click()
-    booked = [e for e in page.calendar.model.entries() if e.client_id == schedule.clients["Ana Rivera"]]
-    assert [(e.start, e.provider_id, e.type_name) for e in booked] == [
-        (chosen.start_local.replace(tzinfo=None), practice.users["clinician"], "Individual therapy")]
+    booking.book_button.click()
+
+    def booked() -> list[tuple[object, str, str]]:
+        return [(e.start, e.provider_id, e.type_name) for e in page.calendar.model.entries()
+                if e.client_id == schedule.clients["Ana Rivera"]]
+
+    qtbot.waitUntil(lambda: bool(booked()), timeout=WAIT)  # on the calendar, which moved to that day
+    assert booked() == [(chosen.start_local.replace(tzinfo=None), practice.users["clinician"], "Individual therapy")]
 
 
 def test_a_phrase_it_cannot_read_says_what_it_understood_and_what_not(
@@ -106,3 +109,16 @@ def test_a_phrase_it_cannot_read_says_what_it_understood_and_what_not(
     dialog.before_box.setCurrentIndex(dialog.before_box.findText("9:00 AM"))
     dialog.find_button.click()
     assert "must be earlier" in dialog.message.text()
+
+
+def test_a_role_that_cannot_book_finds_slots_but_is_offered_no_booking(
+        qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule) -> None:
+    page = SchedulePage(practice.session_for("billing"), bridge)
+    qtbot.addWidget(page)
+    dialog = page.find_slot()
+    assert dialog is not None and dialog.book_button.isHidden()
+    with qtbot.waitSignal(dialog.sig_searched, timeout=WAIT):
+        dialog.find_button.click()
+    assert dialog.model.rowCount() > 0
+    dialog.choose()
+    assert page.dialog is None and dialog.isVisible()

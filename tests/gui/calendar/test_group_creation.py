@@ -7,10 +7,16 @@ import pytest
 from sqlalchemy import select
 
 from mentalspace_desktop.gui.bridge import EventBridge
-from mentalspace_desktop.gui.calendar.group_dialogs import AddMemberDialog, NewGroupDialog
+from mentalspace_desktop.gui.calendar.group_dialogs import (
+    AddMemberDialog,
+    BookSessionsDialog,
+    NewGroupDialog,
+    ScreeningDialog,
+)
 from mentalspace_desktop.gui.calendar.groups import GroupsPage
-from mentalspace_desktop.gui.qt import Qt
+from mentalspace_desktop.gui.qt import QDate, Qt
 from mentalspace_desktop.services.accounts import AccountService
+from mentalspace_desktop.services.scheduling.groups import GroupService
 from mentalspace_desktop.services.session import Actor, UserSession
 from mentalspace_desktop.store.scheduling_models import GroupMember, TherapyGroup
 from tests.factories import PASSWORD, PracticeFixture
@@ -44,6 +50,10 @@ def open_page(qtbot, session: UserSession, bridge: EventBridge, *, groups: bool 
     return page
 
 
+def statuses(page: GroupsPage) -> dict[str, str]:
+    return {m.client_name: m.status for m in page.roster_model.rows()}
+
+
 def pick_client(qtbot, dialog: AddMemberDialog, text: str) -> None:
     qtbot.keyClicks(dialog.picker.edit, text)
     with qtbot.waitSignal(dialog.picker.sig_results, timeout=WAIT):
@@ -64,6 +74,7 @@ def test_a_group_is_created_a_member_enrolled_and_approved_with_sealed_notes(
     qtbot.keyClicks(dialog.name_edit, "Grief support")
     dialog.facilitator.setCurrentIndex(dialog.facilitator.findText("Casey Clinician"))
     dialog.cofacilitator.setCurrentIndex(dialog.cofacilitator.findText("Sloane Supervisor"))
+    dialog.type_box.setCurrentIndex(dialog.type_box.findData(schedule.types["Individual therapy"]))
     dialog.capacity.setValue(6)
     dialog.screening.setChecked(True)
     dialog.room_box.setCurrentIndex(dialog.room_box.findText("Group room"))
@@ -71,6 +82,7 @@ def test_a_group_is_created_a_member_enrolled_and_approved_with_sealed_notes(
         dialog.create_button.click()
     with practice.admin.store.read() as s:
         group = s.scalars(select(TherapyGroup).where(TherapyGroup.name == "Grief support")).one()
+        assert group.type_id == schedule.types["Individual therapy"]
         assert (group.facilitator_id, group.cofacilitator_id, group.capacity, group.enrollment,
                 group.screening_required, group.room_id, group.location_id) == (
             practice.users["clinician"], practice.users["supervisor"], 6, "open", True,
@@ -82,9 +94,8 @@ def test_a_group_is_created_a_member_enrolled_and_approved_with_sealed_notes(
     add = desk.add_member()
     assert isinstance(add, AddMemberDialog) and not add.may_write_notes and not add.notes.isVisible()
     pick_client(qtbot, add, "Rivera")
-    with qtbot.waitSignal(desk.sig_loaded, timeout=WAIT):
-        add.add_button.click()
-    assert [(m.client_name, m.status) for m in desk.roster_model.rows()] == [("Rivera, Ana", "screening")]
+    add.add_button.click()
+    qtbot.waitUntil(lambda: statuses(desk) == {"Rivera, Ana": "screening"}, timeout=WAIT)
 
     # The clinician who screens adds the next client approved, with notes sealed by the service.
     clinician = open_page(qtbot, clinician_with_key(practice), bridge, groups=True)
@@ -94,8 +105,8 @@ def test_a_group_is_created_a_member_enrolled_and_approved_with_sealed_notes(
     pick_client(qtbot, add, "Hill")
     add.notes.setPlainText(NOTES)
     add.decision["approve"].setChecked(True)
-    with qtbot.waitSignal(clinician.sig_loaded, timeout=WAIT):
-        add.add_button.click()
+    add.add_button.click()
+    qtbot.waitUntil(lambda: "Hill, Marcus" in statuses(clinician), timeout=WAIT)
     rows = {m.client_name: m for m in clinician.roster_model.rows()}
     assert rows["Hill, Marcus"].status == "approved" and rows["Hill, Marcus"].screening_notes == NOTES
     assert rows["Hill, Marcus"].joined_on is not None
@@ -108,10 +119,15 @@ def test_a_group_is_created_a_member_enrolled_and_approved_with_sealed_notes(
     # Ana's screening, approved from the roster.
     clinician.roster.selectRow(clinician.roster_model.row_of(rows["Rivera, Ana"].id))
     assert clinician.approve_button.isEnabled()
-    with qtbot.waitSignal(clinician.sig_loaded, timeout=WAIT):
-        clinician.approve_button.click()
-    assert {m.client_name: m.status for m in clinician.roster_model.rows()} == {
-        "Hill, Marcus": "approved", "Rivera, Ana": "approved"}
+    clinician.approve_button.click()
+    screening = clinician.dialog
+    assert isinstance(screening, ScreeningDialog) and screening.isVisible()
+    screening.notes.setPlainText("Ready for a group; sleep is the main complaint.")
+    screening.save_button.click()
+    qtbot.waitUntil(lambda: statuses(clinician) == {"Hill, Marcus": "approved", "Rivera, Ana": "approved"},
+                    timeout=WAIT)
+    assert {m.client_name: m.screening_notes for m in clinician.roster_model.rows()}["Rivera, Ana"] == (
+        "Ready for a group; sleep is the main complaint.")
 
     # Enrolling the same client twice is refused, with the reason, and the form stays open.
     add = clinician.add_member()
@@ -123,6 +139,22 @@ def test_a_group_is_created_a_member_enrolled_and_approved_with_sealed_notes(
     qtbot.waitUntil(lambda: add.message.isVisible(), timeout=WAIT)
     assert "already in this group" in add.message.text() and add.isVisible()
     add.reject()
+
+    # Its weekly sessions, booked from the page; the same times again collide and book nothing.
+    for attempt in range(2):
+        book = clinician.book_sessions()
+        assert isinstance(book, BookSessionsDialog) and book.minutes.value() == 50  # the type's length
+        book.date_edit.setDate(QDate(schedule.day.year, schedule.day.month, schedule.day.day))
+        book.time_box.setCurrentIndex(book.time_box.findText("4:00 PM"))
+        book.count.setValue(3)
+        book.book_button.click()
+        if attempt == 0:
+            qtbot.waitUntil(lambda: clinician.sessions.count() == 3, timeout=WAIT)
+        else:
+            qtbot.waitUntil(book.message.isVisible, timeout=WAIT)
+            assert "collide" in book.message.text() and book.isVisible()
+            book.reject()
+    assert len(GroupService(practice.admin).sessions(group.id)) == 3
 
 
 def test_the_buttons_follow_the_roles(qtbot, practice: PracticeFixture, bridge: EventBridge,

@@ -48,6 +48,9 @@ def _page(qtbot: QtBot, practice: PracticeFixture, key: str) -> tuple[DashboardP
     qtbot.addWidget(page)
     page.resize(1280, 800)
     qtbot.waitUntil(lambda: page.board is not None, timeout=30_000)
+    if page.period_box.currentIndex() != 0:  # a Monday opens on last week; these sessions are this week's
+        with qtbot.waitSignal(page.sig_loaded, timeout=30_000):
+            page.period_box.setCurrentIndex(0)
     return page, bridge
 
 
