@@ -52,7 +52,7 @@ def _schedule(ctx: ScreenContext, role: str, view: CalendarView) -> MainWindow:
     return window
 
 
-@screen("Schedule: day", roles=("supervisor", "clinician", "front_desk"))
+@screen("Schedule: day", roles=("clinician", "front_desk"))
 def schedule_day(ctx: ScreenContext, role: str) -> QWidget:
     return _schedule(ctx, role, CalendarView.DAY)
 
