@@ -73,7 +73,7 @@ class ClientAppointmentsPane(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the type shortens (whole on hover)
         self.next_label = QLabel()
         self.next_label.setObjectName("sectionTitle")
         self.next_label.setWordWrap(True)  # a long type and provider wrap instead of widening the chart

@@ -85,6 +85,8 @@ class GroupsPage(QWidget):
         self._select_after_reload = ""
         self.groups_list = QListWidget()
         self.groups_list.setAccessibleName("Groups")
+        self.groups_list.setWordWrap(True)  # a long name wraps in the narrow list, no sideways scrolling
+        self.groups_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.roster_model = RosterModel(self)
         self.roster = QTableView()
         self.roster.setModel(self.roster_model)
@@ -146,7 +148,7 @@ class GroupsPage(QWidget):
         split.addWidget(self.groups_list)
         split.addWidget(middle)
         split.addWidget(right)
-        split.setSizes([200, 520, 330])  # the roster needs the clients' names more than the sessions need room
+        split.setSizes([210, 510, 330])  # the roster needs the clients' names more than the sessions need room
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         header = QHBoxLayout()

@@ -99,7 +99,7 @@ class ClinicalPane(QWidget):
         self.table = note_table("Notes", self.model, empty="No notes for this client yet.")
         self.table.activated.connect(lambda index: self.open_note(self.model.row(index.row()).id))
         self.table.doubleClicked.connect(lambda index: self.open_note(self.model.row(index.row()).id))
-        lower = QWidget(self)
+        lower = self.lower = QWidget(self)
         below = QHBoxLayout(lower)
         below.setContentsMargins(0, 0, 0, 0)
         problems = QVBoxLayout()
@@ -171,8 +171,6 @@ class ClinicalPane(QWidget):
             text = f"{d.code}  {d.description} ({state}{onset})"
             self.problems.addItem(text)
             self.problems.item(self.problems.count() - 1).setToolTip(text)  # wrapped, and whole on hover
-        if chart.diagnoses is None:
-            self.problems.addItem("Your role does not show diagnoses.")
         self.documents.clear()
         for doc in chart.documents or []:
             self.documents.addItem(f"{doc.title} · {doc.media_type.split('/')[-1].upper()} · "
@@ -192,7 +190,10 @@ class ClinicalPane(QWidget):
             widget = item.widget() if item is not None else None
             if widget is not None and widget is not self.attach_button:
                 widget.setVisible(clinical)  # no heading over a list the role does not see
-        self.hint.setText("" if clinical else "Your role sees which notes exist and when, not what they say.")
+        # a role without diagnoses or documents sees no empty boxes for them, and the reason in words
+        self.lower.setVisible(chart.diagnoses is not None or clinical)
+        self.hint.setText("" if clinical else "Your role sees which notes exist and when, not what they say"
+                          + (" nor the diagnoses." if chart.diagnoses is None else "."))
         self.sig_loaded.emit(chart)
 
     # -- actions -----------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def _schedule(ctx: ScreenContext, role: str, view: CalendarView) -> MainWindow:
     return window
 
 
-@screen("Schedule: day", roles=("supervisor", "clinician", "front_desk"))
+@screen("Schedule: day", roles=("clinician", "front_desk"))
 def schedule_day(ctx: ScreenContext, role: str) -> QWidget:
     return _schedule(ctx, role, CalendarView.DAY)
 
@@ -350,29 +350,28 @@ def chart_clinical(ctx: ScreenContext, role: str) -> QWidget:
     return _clinical(ctx, role)
 
 
-@screen("Treatment plan", roles=("clinician",))
-def treatment_plan(ctx: ScreenContext, role: str) -> QWidget:
-    from mentalspace_desktop.store.chart_models import TreatmentPlan
+def _plan(ctx: ScreenContext, role: str, kind: str) -> QWidget:
+    """The client's latest ``kind`` plan ("treatment" or "safety"), opened from the Clinical tab by the
+    clinician of a client who has one."""
+    from mentalspace_desktop.store.chart_models import SafetyPlan, TreatmentPlan
 
-    client_id, session = _their_clinician(ctx, TreatmentPlan)
+    client_id, session = _their_clinician(ctx, TreatmentPlan if kind == "treatment" else SafetyPlan)
     window = _clinical(ctx, role, client_id, session=session)
     pane: Any = window.page(NavId.CLIENTS).chart.clinical  # type: ignore[union-attr]
-    pane.open_treatment_plan()
+    (pane.open_treatment_plan if kind == "treatment" else pane.open_safety_plan)()
     settle()
-    return ctx.keep(pane.plan_dialog)
+    return ctx.keep(pane.plan_dialog if kind == "treatment" else pane.safety_dialog)
+
+
+@screen("Treatment plan", roles=("clinician",))
+def treatment_plan(ctx: ScreenContext, role: str) -> QWidget:
+    return _plan(ctx, role, "treatment")
 
 
 @screen("Safety plan", roles=("clinician",))
 def safety_plan(ctx: ScreenContext, role: str) -> QWidget:
-    """A signed safety plan, opened by the clinician of its client."""
-    from mentalspace_desktop.store.chart_models import SafetyPlan
-
-    client_id, session = _their_clinician(ctx, SafetyPlan)
-    window = _clinical(ctx, role, client_id, session=session)
-    pane: Any = window.page(NavId.CLIENTS).chart.clinical  # type: ignore[union-attr]
-    pane.open_safety_plan()
-    settle()
-    return ctx.keep(pane.safety_dialog)
+    """A signed safety plan (the demo's belong to other clinicians' clients than the role's first login's)."""
+    return _plan(ctx, role, "safety")
 
 
 @screen("Add a diagnosis (ICD-10)", roles=("clinician",))
