@@ -53,9 +53,16 @@ _PALETTES: dict[str, dict[QPalette.ColorRole, str]] = {
 # time (:func:`colour`), so a theme change recolours them with everything else.
 _TONES: dict[str, dict[str, str]] = {
     "light": {"danger": "#a61b1b", "good": "#1d5e2c", "warning": "#7a4100", "info": "#0b4a8b",
-              "muted": "#5b6775"},
+              "muted": "#5b6775", "faint": "#6b7480",
+              # painted grids and rich-text snippets (calendar, charting, dashboards)
+              "risk_high": "#c62828", "risk_some": "#b26a00", "grid_hour": "#d5dce3", "grid_half": "#eef1f4",
+              "diff_added": "#e2f4e6", "diff_removed": "#fde7e5", "drop_bad": "#d32f2f", "drop_good": "#2e7d32",
+              "now_line": "#e53935", "past_block": "#8d99a6"},
     "dark": {"danger": "#ff9b94", "good": "#8fd6a8", "warning": "#f2c17a", "info": "#8cc4ff",
-             "muted": "#a3aebb"},
+             "muted": "#a3aebb", "faint": "#8a96a3",
+             "risk_high": "#ff8a80", "risk_some": "#ffb74d", "grid_hour": "#3a444f", "grid_half": "#2c343c",
+             "diff_added": "#1f4d2b", "diff_removed": "#5c2323", "drop_bad": "#ef6b5e", "drop_good": "#4fbf7f",
+             "now_line": "#ff6b5e", "past_block": "#5f6b78"},
 }
 
 
@@ -117,3 +124,12 @@ def is_dark() -> bool:
     """Whether the running application shows the dark theme (for colours drawn outside the sheet)."""
     app = QApplication.instance()
     return isinstance(app, QApplication) and current_theme(app) == "dark"
+
+
+ON_COLOUR = {"light_ground": "#000000", "dark_ground": "#ffffff"}  # text on a filled block, by its lightness
+DEFAULT_TYPE_COLOUR = "#4a7bd0"  # an appointment type's colour until the administrator picks one
+
+
+def tone(name: str) -> str:
+    """The hex colour ``name`` means in the theme showing now (for rich text and painting)."""
+    return _TONES["dark" if is_dark() else "light"][name]

@@ -27,6 +27,7 @@ from mentalspace_desktop.gui.qt import (
     Signal,
 )
 from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.gui.theme import DEFAULT_TYPE_COLOUR
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.scheduling.setup import CATEGORIES, ScheduleSetupService, TypeInput
@@ -89,7 +90,7 @@ class AppointmentTypesPage(QWidget):
         self.minutes = _spin("Default length", 5, 480, 5, " min")
         self.before = _spin("Buffer before", 0, 120, 5, " min")
         self.after = _spin("Buffer after", 0, 120, 5, " min")
-        self.colour = forms.labelled_edit("Colour", placeholder="#4a7bd0")
+        self.colour = forms.labelled_edit("Colour", placeholder=DEFAULT_TYPE_COLOUR)
         self.swatch = QLabel()
         self.swatch.setFixedSize(28, 28)
         self.cpt = forms.labelled_edit("Default CPT code", placeholder="90834")
@@ -194,7 +195,7 @@ class AppointmentTypesPage(QWidget):
         self.form_title.setText("New appointment type")
         for edit in (self.name, self.cpt, self.rate):
             edit.clear()
-        self.colour.setText("#4a7bd0")
+        self.colour.setText(DEFAULT_TYPE_COLOUR)
         self.minutes.setValue(50)
         self.before.setValue(0)
         self.after.setValue(0)

@@ -35,6 +35,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
+from mentalspace_desktop.gui.theme import tone
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.calendar_view import CalendarViewService
@@ -350,7 +351,7 @@ class AppointmentDialog(QDialog):
         self.sessions.setVisible(len(checks) > 1 or bool(bad))
         n = len(checks)
         if not bad:
-            self.check_label.setText(f"<span style='color:#2e7d32'><b>✓ Free.</b></span> "
+            self.check_label.setText(f"<span style='color:{tone('good')}'><b>✓ Free.</b></span> "
                                      f"{n} session{'s' if n != 1 else ''} will change.")
         else:
             self.check_label.setText(_problem(f"{len(bad)} of {n} session{'s' if n != 1 else ''} would collide: "

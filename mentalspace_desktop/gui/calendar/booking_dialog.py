@@ -41,6 +41,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
+from mentalspace_desktop.gui.theme import tone
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.calendar_view import CalendarViewService, TypeChoice
@@ -443,8 +444,8 @@ class BookingDialog(QDialog):
         bad = verdict.problems
         described = verdict.description[:1].upper() + verdict.description[1:]
         if not bad:
-            text = (f"<span style='color:#2e7d32'><b>✓ Free.</b></span> {escape(described)}"
-                    if series else "<span style='color:#2e7d32'><b>✓ This time is free.</b></span>")
+            text = (f"<span style='color:{tone('good')}'><b>✓ Free.</b></span> {escape(described)}"
+                    if series else f"<span style='color:{tone('good')}'><b>✓ This time is free.</b></span>")
         elif series:
             text = _problem(f"{bad} of {len(verdict.rows)} sessions collide ({verdict.description}). "
                             "Change the time, skip those sessions, or ask an administrator.")
@@ -500,7 +501,7 @@ class BookingDialog(QDialog):
 
 
 def _problem(text: str) -> str:
-    return f"<span style='color:#c62828'><b>✗</b> {escape(text)}</span>"
+    return f"<span style='color:{tone('danger')}'><b>✗</b> {escape(text)}</span>"
 
 
 def proposal_at(start: datetime, minutes: int = 50, provider_id: str = "") -> CalendarEntry:

@@ -22,6 +22,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
+from mentalspace_desktop.gui.theme import tone
 
 
 class DetailsPanel(QFrame):
@@ -47,7 +48,8 @@ class DetailsPanel(QFrame):
         "<b>Page Up/Down</b> previous/next<br><br>"
         "Drag on free time to book; drag an appointment to move it, its lower edge to change its length."
         "<br><br><b>Marks</b><br>✓ checked in · ▶ telehealth<br>"
-        "<span style='color:#c62828'>●</span> high no-show risk · <span style='color:#ef8f00'>●</span> some risk"
+        f"<span style='color:{tone('risk_high')}'>●</span> high no-show risk · "
+        f"<span style='color:{tone('risk_some')}'>●</span> some risk"
         "<br>Grey: busy, cancelled or no-show"
     )
 
@@ -127,7 +129,7 @@ def describe_html(entry: CalendarEntry) -> str:
         else (f"Room: {escape(entry.room_name)}" if entry.room_name else "No room"),
     ]
     if entry.risk_label():
-        colour = "#c62828" if (entry.risk or 0) >= 0.5 else "#b26a00"
+        colour = tone("risk_high") if (entry.risk or 0) >= 0.5 else tone("risk_some")
         rows.append(f"<span style='color:{colour}'><b>{escape(entry.risk_label())}</b></span>")
         if entry.risk_factors:
             rows.append(f"<small>{escape(entry.risk_factors)}</small>")

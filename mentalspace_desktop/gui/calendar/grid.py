@@ -33,6 +33,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
+from mentalspace_desktop.gui.theme import ON_COLOUR, tone
 
 GUTTER = 64
 EDGE = 6  # pixels at a block's bottom that resize instead of move
@@ -429,8 +430,7 @@ class CalendarGrid(QWidget):
     def _paint_lines(self, painter: QPainter, dark: bool) -> None:
         scale = self.model.scale
         pal = self.palette()
-        hour = QColor("#3a444f") if dark else QColor("#d5dce3")
-        half = QColor("#2c343c") if dark else QColor("#eef1f4")
+        hour, half = QColor(tone("grid_hour")), QColor(tone("grid_half"))
         today = self.now().date()
         for i, column in enumerate(self.model.columns):
             if column.day == today and self.model.view is CalendarView.WEEK:
@@ -511,13 +511,13 @@ class CalendarGrid(QWidget):
             painter.drawText(QRectF(inner.left(), y, width, m.height()), Qt.AlignmentFlag.AlignLeft, text)
             y += m.height()
         if badge:
-            colour = QColor("#c62828") if (entry.risk or 0) >= 0.5 else QColor("#ef8f00")
+            colour = QColor(tone("risk_high")) if (entry.risk or 0) >= 0.5 else QColor(tone("risk_some"))
             dot = QRectF(rect.right() - 16, rect.top() + 4, 12, 12)
-            painter.setPen(QPen(QColor("#ffffff"), 1.5))
+            painter.setPen(QPen(QColor(ON_COLOUR["dark_ground"]), 1.5))
             painter.setBrush(colour)
             painter.drawEllipse(dot)
             painter.setFont(small)
-            painter.setPen(QColor("#ffffff"))
+            painter.setPen(QColor(ON_COLOUR["dark_ground"]))
             painter.drawText(dot, Qt.AlignmentFlag.AlignCenter, "!")
 
     def _paint_now(self, painter: QPainter) -> None:
@@ -530,7 +530,7 @@ class CalendarGrid(QWidget):
             if not 0 <= minute <= scale.minutes:
                 continue
             y = minute * self.ppm
-            red = QColor("#e53935")
+            red = QColor(tone("now_line"))
             painter.setPen(QPen(red, 2))
             painter.drawLine(QPointF(self.column_x(i), y), QPointF(self.column_x(i) + self.column_width(), y))
             painter.setBrush(red)
@@ -538,7 +538,7 @@ class CalendarGrid(QWidget):
             painter.drawEllipse(QPointF(self.column_x(i) + 1, y), 4, 4)
             if i == 0 or self.model.columns[i - 1].day != now.date():
                 painter.drawRoundedRect(QRectF(2, y - 8, GUTTER - 8, 16), 3, 3)
-                painter.setPen(QColor("#ffffff"))
+                painter.setPen(QColor(ON_COLOUR["dark_ground"]))
                 painter.drawText(QRectF(2, y - 8, GUTTER - 8, 16), Qt.AlignmentFlag.AlignCenter, _clock(now))
 
     def _paint_drag(self, painter: QPainter, drag: Drag, font: QFont, dark: bool) -> None:
@@ -553,7 +553,7 @@ class CalendarGrid(QWidget):
         bottom = min(float(scale.minutes), scale.minute_of(proposal.end, day)) * self.ppm
         rect = QRectF(self.column_x(index) + 3, top + 1, self.column_width() - 8, max(8.0, bottom - top - 1))
         bad = drag.problem is not None
-        colour = QColor("#d32f2f") if bad else QColor("#2e7d32")
+        colour = QColor(tone("drop_bad")) if bad else QColor(tone("drop_good"))
         shown = proposal if drag.entry is not None else proposal.moved(start=proposal.start, end=proposal.end)
         painter.setOpacity(0.85)
         if drag.entry is not None:
@@ -575,7 +575,7 @@ class CalendarGrid(QWidget):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
         painter.drawRoundedRect(tip, 4, 4)
-        painter.setPen(QColor("#ffffff"))
+        painter.setPen(QColor(ON_COLOUR["dark_ground"]))
         painter.setFont(font)
         painter.drawText(tip.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter,
                          metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(tip.width() - 16)))

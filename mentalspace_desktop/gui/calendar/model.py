@@ -33,6 +33,7 @@ from mentalspace_desktop.gui.qt import (
     Qt,
     Signal,
 )
+from mentalspace_desktop.gui.theme import DEFAULT_TYPE_COLOUR, ON_COLOUR, tone
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -66,7 +67,7 @@ class CalendarEntry:
     client_name: str = ""
     type_id: str = ""
     type_name: str = ""
-    colour: str = "#5b8def"
+    colour: str = DEFAULT_TYPE_COLOUR
     status: str = "scheduled"
     telehealth: bool = False
     join_url: str = ""
@@ -147,7 +148,8 @@ def text_colour_on(background: str) -> QColor:
 
     lum = 0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF()) + 0.0722 * channel(colour.blueF())
     # the higher contrast of the two (a mid blue takes black); at the crossing both reach 4.58:1
-    return QColor("#000000") if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else QColor("#ffffff")
+    ground = "light_ground" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "dark_ground"
+    return QColor(ON_COLOUR[ground])
 
 
 class Role(IntEnum):
@@ -311,8 +313,8 @@ class CalendarModel(QAbstractListModel):
 def block_fill(entry: CalendarEntry) -> QColor:
     """The type's colour; busy time is grey; cancelled and no-show are washed out."""
     if entry.busy_only:
-        return QColor("#8d99a6")
-    colour = QColor(entry.colour) if QColor.isValidColorName(entry.colour) else QColor("#5b8def")
+        return QColor(tone("past_block"))
+    colour = QColor(entry.colour) if QColor.isValidColorName(entry.colour) else QColor(DEFAULT_TYPE_COLOUR)
     if not entry.active:
         return QColor.fromHslF(colour.hslHueF(), colour.hslSaturationF() * 0.25, 0.82)
     return colour

@@ -29,6 +29,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
+from mentalspace_desktop.gui.theme import tone
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -204,7 +205,7 @@ class MonthView(QWidget):
         painter.setPen(pal.color(QPalette.ColorRole.WindowText))
         for c, name in enumerate(WEEKDAYS):
             painter.drawText(QRectF(c * w, 0, w, head), Qt.AlignmentFlag.AlignCenter, name)
-        line = QColor("#3a444f") if dark else QColor("#d5dce3")
+        line = QColor(tone("grid_hour"))
         today = self.today()
         for r, week in enumerate(self.model.month()):
             for c, cell in enumerate(week):

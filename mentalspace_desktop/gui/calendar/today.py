@@ -40,18 +40,19 @@ from mentalspace_desktop.gui.qt import (
     Signal,
 )
 from mentalspace_desktop.gui.rows_model import RowsModel
+from mentalspace_desktop.gui.theme import tone
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService, DoubleBookingItem
 from mentalspace_desktop.services.session import UserSession
 
-TONES = {
-    Standing.LATE: ("#8a4b00", "#ffb74d"),
-    Standing.NOT_ARRIVED: ("#b3261e", "#ff8a80"),
-    Standing.CHECKED_IN: ("#1d5e2c", "#81c995"),
-    Standing.COMPLETED: ("#4a4f57", "#aab4be"),
-    Standing.NO_SHOW: ("#b3261e", "#ff8a80"),
-    Standing.CANCELLED: ("#6b7480", "#8a96a3"),
+TONES = {  # theme.tone names, light and dark alike
+    Standing.LATE: "warning",
+    Standing.NOT_ARRIVED: "danger",
+    Standing.CHECKED_IN: "good",
+    Standing.COMPLETED: "muted",
+    Standing.NO_SHOW: "danger",
+    Standing.CANCELLED: "faint",
 }
 
 
@@ -85,8 +86,7 @@ class TodayModel(RowsModel[CalendarEntry]):
             return standing_label(value, row.start, self.now(), confirmed=row.confirmed,
                                   checked_in_at=row.checked_in_at)
         if role == Qt.ItemDataRole.ForegroundRole and column == 5 and value in TONES:
-            light, dark = TONES[value]
-            return QColor(dark if self.dark else light)
+            return QColor(tone(TONES[value]))
         if role == Qt.ItemDataRole.FontRole and column in (1, 5) and value in (Standing.LATE, Standing.NOT_ARRIVED):
             from mentalspace_desktop.gui.qt import QFont
 

@@ -26,6 +26,7 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
+from mentalspace_desktop.gui.theme import tone
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, empty_state
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.charting.attachments import AttachmentService
@@ -49,12 +50,12 @@ def header_summary(chart: ClinicalChart) -> str:
             parts.append("No signed treatment plan")
         else:
             due = f"Plan review due {format_date(p.review_due_on)}"
-            parts.append(f"<span style='color:#c62828'>{due} (overdue)</span>" if p.review_state is ReviewState.OVERDUE
-                         else due)
+            overdue = p.review_state is ReviewState.OVERDUE
+            parts.append(f"<span style='color:{tone('danger')}'>{due} (overdue)</span>" if overdue else due)
         if p.safety is not SafetyPlanStatus.NOT_NEEDED:
             text = f"At risk · Safety plan: {p.safety.label}"
             parts.append(text if p.safety is SafetyPlanStatus.CURRENT
-                         else f"<span style='color:#c62828'>{text}</span>")
+                         else f"<span style='color:{tone('danger')}'>{text}</span>")
     return " · ".join(parts)
 
 
@@ -99,7 +100,7 @@ class ClinicalPane(QWidget):
         self.table = note_table("Notes", self.model, empty="No notes for this client yet.")
         self.table.activated.connect(lambda index: self.open_note(self.model.row(index.row()).id))
         self.table.doubleClicked.connect(lambda index: self.open_note(self.model.row(index.row()).id))
-        lower = self.lower = QWidget(self)
+        lower = self.lower_part = QWidget(self)
         below = QHBoxLayout(lower)
         below.setContentsMargins(0, 0, 0, 0)
         problems = QVBoxLayout()
@@ -191,7 +192,7 @@ class ClinicalPane(QWidget):
             if widget is not None and widget is not self.attach_button:
                 widget.setVisible(clinical)  # no heading over a list the role does not see
         # a role without diagnoses or documents sees no empty boxes for them, and the reason in words
-        self.lower.setVisible(chart.diagnoses is not None or clinical)
+        self.lower_part.setVisible(chart.diagnoses is not None or clinical)
         self.hint.setText("" if clinical else "Your role sees which notes exist and when, not what they say"
                           + (" nor the diagnoses." if chart.diagnoses is None else "."))
         self.sig_loaded.emit(chart)

@@ -23,7 +23,7 @@ from mentalspace_desktop.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from mentalspace_desktop.gui.theme import is_dark
+from mentalspace_desktop.gui.theme import tone
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.charting.notes import NoteService, VersionInfo
@@ -32,8 +32,7 @@ from mentalspace_desktop.services.charting.notes import NoteService, VersionInfo
 def diff_html(diffs: list[FieldDiff]) -> str:
     if not diffs:
         return "<p>These two versions are the same.</p>"
-    dark = is_dark()
-    added, removed = ("#1f4d2b", "#5c2323") if dark else ("#e2f4e6", "#fde7e5")
+    added, removed = tone("diff_added"), tone("diff_removed")
     parts = []
     for d in diffs:
         parts.append(f"<h4>{escape(d.label)}</h4>")

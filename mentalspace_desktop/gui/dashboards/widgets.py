@@ -23,7 +23,7 @@ from mentalspace_desktop.gui.qt import (
 )
 from mentalspace_desktop.gui.qt_charts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
 from mentalspace_desktop.gui.rows_model import RowsModel
-from mentalspace_desktop.gui.theme import is_dark
+from mentalspace_desktop.gui.theme import tone
 from mentalspace_desktop.services.dashboards import ClinicianRow
 
 STATUS_WORDS = {Status.ON_TRACK: "On track", Status.REVIEW: "Review", Status.URGENT: "Urgent",
@@ -155,15 +155,12 @@ class ClinicianTableModel(RowsModel[ClinicianRow]):
 
 
 # Readable on each theme's table background (at least 4.5:1, as the screen check requires).
-STATUS_COLOURS = {
-    "light": {Status.URGENT: "#a61b1b", Status.REVIEW: "#7a4a00"},
-    "dark": {Status.URGENT: "#ff9a8f", Status.REVIEW: "#f0c060"},
-}
+STATUS_TONES = {Status.URGENT: "danger", Status.REVIEW: "warning"}
 
 
 def status_colour(status: Status) -> QColor | None:
-    colour = STATUS_COLOURS["dark" if is_dark() else "light"].get(status)
-    return None if colour is None else QColor(colour)
+    name = STATUS_TONES.get(status)
+    return None if name is None else QColor(tone(name))
 
 
 class TrendChart(QChartView):
