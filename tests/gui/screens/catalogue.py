@@ -20,12 +20,14 @@ CLIENT_ROLES = ("admin", "supervisor", "clinician", "billing", "front_desk")
 CHART_ROLES = ("admin", "clinician", "front_desk")
 
 
-def _chart(ctx: ScreenContext, role: str, tab: int = 0) -> MainWindow:
+def _chart(ctx: ScreenContext, role: str, tab: str = "Details") -> MainWindow:
+    """The chart on the tab titled ``tab`` (found by its title: which tabs show depends on the role)."""
     window = ctx.main_window(role, NavId.CLIENTS)
     page: Any = window.page(NavId.CLIENTS)
     page.open_client(ctx.client_for(role))
     settle()
-    page.chart.tabs.setCurrentIndex(tab)
+    titles = [page.chart.tabs.tabText(i).replace("&", "") for i in range(page.chart.tabs.count())]
+    page.chart.tabs.setCurrentIndex(titles.index(tab))
     return window
 
 
@@ -94,11 +96,11 @@ def clients_no_match(ctx: ScreenContext, role: str) -> QWidget:
 
 @screen("Chart: details", roles=CHART_ROLES)
 def chart_details(ctx: ScreenContext, role: str) -> QWidget:
-    return _chart(ctx, role, 0)
+    return _chart(ctx, role)
 
 
-for _tab, _title in ((1, "insurance"), (2, "consents"), (3, "timeline")):
-    screen(f"Chart: {_title}")(partial(_chart, tab=_tab))
+for _tab in ("Insurance", "Consents", "Timeline"):
+    screen(f"Chart: {_tab.lower()}")(partial(_chart, tab=_tab))
 
 
 @screen("Find a client (Ctrl+K)", roles=("clinician", "front_desk"))
@@ -118,7 +120,7 @@ def register_client(ctx: ScreenContext, role: str) -> QWidget:
 
 @screen("Edit a client")
 def edit_client(ctx: ScreenContext, role: str) -> QWidget:
-    window = _chart(ctx, role, 0)
+    window = _chart(ctx, role)
     dialog = ctx.keep(window.page(NavId.CLIENTS).chart.edit())  # type: ignore[attr-defined]
     settle()
     return dialog
@@ -126,13 +128,13 @@ def edit_client(ctx: ScreenContext, role: str) -> QWidget:
 
 @screen("Change a client's status")
 def change_status(ctx: ScreenContext, role: str) -> QWidget:
-    window = _chart(ctx, role, 0)
+    window = _chart(ctx, role)
     return ctx.keep(window.page(NavId.CLIENTS).chart.change_status())  # type: ignore[attr-defined]
 
 
 @screen("Record a consent")
 def record_consent(ctx: ScreenContext, role: str) -> QWidget:
-    window = _chart(ctx, role, 2)
+    window = _chart(ctx, role, "Consents")
     return ctx.keep(window.page(NavId.CLIENTS).chart.record_consent())  # type: ignore[attr-defined]
 
 
