@@ -77,7 +77,7 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 class EscalationRuleError(ValueError):
-    pass
+    """An escalation rule in the data file that cannot be used; the message names the rule."""
 
 
 @dataclass(frozen=True)
