@@ -3,14 +3,22 @@
 ``run_in_background(parent, fn, on_done=..., on_error=...)`` runs ``fn`` in the global thread pool;
 the callbacks run on the UI thread (queued signal), and only while ``parent`` is alive. Tests wait on
 :attr:`Task.sig_finished` instead of sleeping.
+
+A worker thread never touches the task (which its parent, a window, may delete at any moment on the
+UI thread): it emits on one dispatcher that lives as long as the application, with the task's
+number. The dispatcher, on the UI thread, looks the task up and hands over the answer only if the
+task still exists. Emitting on a task whose window was being closed crashed the process.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
-from mentalspace_desktop.gui.qt import QObject, QRunnable, QThreadPool, Signal
+import shiboken6
+
+from mentalspace_desktop.gui.qt import QObject, QRunnable, QThreadPool, Qt, Signal, Slot
 
 
 class Task(QObject):
@@ -24,28 +32,42 @@ class Task(QObject):
     """The work is over, either way (after the callbacks ran)."""
 
 
-class _Runnable(QRunnable):
-    def __init__(self, task: Task, fn: Callable[[], Any]) -> None:
+class _Dispatcher(QObject):
+    """Created on the UI thread and never deleted: the only object worker threads emit on."""
+
+    sig_answer = Signal(int, bool, object)
+
+    def __init__(self) -> None:
         super().__init__()
-        self.task = task
+        self.waiting: dict[int, Task] = {}
+        self.sig_answer.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(int, bool, object)
+    def _deliver(self, number: int, ok: bool, value: object) -> None:
+        task = self.waiting.pop(number, None)
+        if task is None or not shiboken6.isValid(task):  # its window is gone: no one is waiting
+            return
+        (task.sig_succeeded if ok else task.sig_failed).emit(value)
+
+
+_dispatcher: _Dispatcher | None = None
+_numbers = itertools.count(1)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, dispatcher: _Dispatcher, number: int, fn: Callable[[], Any]) -> None:
+        super().__init__()
+        self.dispatcher = dispatcher
+        self.number = number
         self.fn = fn
 
     def run(self) -> None:
         try:
             result = self.fn()
         except BaseException as exc:  # reported to the UI thread, never swallowed
-            self._emit(self.task.sig_failed, exc)
+            self.dispatcher.sig_answer.emit(self.number, False, exc)
         else:
-            self._emit(self.task.sig_succeeded, result)
-
-    def _emit(self, signal: Any, value: object) -> None:
-        try:
-            signal.emit(value)
-        except RuntimeError:  # the task's parent (a closed window) is gone: no one is waiting for it
-            _running.discard(self.task)
-
-
-_running: set[Task] = set()
+            self.dispatcher.sig_answer.emit(self.number, True, result)
 
 
 def run_in_background(
@@ -55,12 +77,10 @@ def run_in_background(
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
 ) -> Task:
+    global _dispatcher
+    if _dispatcher is None:
+        _dispatcher = _Dispatcher()
     task = Task(parent)
-    _running.add(task)
-
-    def finished() -> None:
-        _running.discard(task)
-        task.sig_finished.emit()
 
     if on_done is not None:
         task.sig_succeeded.connect(on_done)
@@ -70,9 +90,11 @@ def run_in_background(
         from mentalspace_desktop.gui.errors import show_error
 
         task.sig_failed.connect(lambda exc: show_error(parent if isinstance(parent, QObject) else None, exc))
-    task.sig_succeeded.connect(lambda _r: finished())
-    task.sig_failed.connect(lambda _e: finished())
-    QThreadPool.globalInstance().start(_Runnable(task, fn))
+    task.sig_succeeded.connect(lambda _r: task.sig_finished.emit())
+    task.sig_failed.connect(lambda _e: task.sig_finished.emit())
+    number = next(_numbers)
+    _dispatcher.waiting[number] = task
+    QThreadPool.globalInstance().start(_Runnable(_dispatcher, number, fn))
     return task
 
 
