@@ -16,6 +16,8 @@ from tests.factories import (  # noqa: E402
     practice_from_template,
 )
 
+pytest_plugins = ["tests.support.smtp_server"]  # the `smtp_server` fixture: real SMTP on loopback
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
