@@ -9,7 +9,6 @@ Callers record which it was; nothing here retries or logs message contents.
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -82,6 +81,6 @@ def send_message(settings: SmtpSettings, message: EmailMessage) -> None:
     except ssl.SSLError as exc:
         raise MailError(f"The e-mail server's certificate could not be trusted: {exc.reason}",
                         permanent=True) from exc
-    except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+    except (TimeoutError, OSError, smtplib.SMTPException) as exc:
         raise MailError(f"The e-mail server {settings.host}:{settings.port} could not be reached: {exc}",
                         permanent=False) from exc

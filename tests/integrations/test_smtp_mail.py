@@ -10,6 +10,7 @@ import pytest
 from mentalspace_desktop.integrations.smtp_mail import MailError, send_message
 from tests.support.smtp_server import SmtpServer
 
+
 def _message(to: str = "ana@example.org") -> EmailMessage:
     msg = EmailMessage()
     msg["To"] = to
