@@ -1,0 +1,1 @@
+"""Appointment reminders: rules, templates, timing, replies (pure; no database, no network)."""
