@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -39,4 +40,13 @@ def practice(tmp_path: Path, practice_template: PracticeTemplate) -> PracticeFix
     """A practice with admin, supervisor, two clinicians (one supervised), billing and front desk."""
     fixture = practice_from_template(practice_template, tmp_path / "store")
     yield fixture
+    _finish_background_work()
     fixture.close()
+
+
+def _finish_background_work() -> None:
+    """A GUI test's background query still running when its store closes crashes the process:
+    let it finish first (the GUI's own drain runs after this fixture's teardown)."""
+    workers = sys.modules.get("mentalspace_desktop.gui.workers")
+    if workers is not None:
+        workers.wait_for_background_work(20_000)
