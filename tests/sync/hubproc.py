@@ -99,7 +99,7 @@ class Hub:
         args = [str(self.data_dir), str(self.port)] + ([self.database_url] if self.database_url else [])
         self.process = subprocess.Popen([sys.executable, "-c", SERVE, *args],
                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a loaded 2-core machine needs long to import the hub
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("hub exited: " + (self.process.stderr.read() if self.process.stderr else
