@@ -20,7 +20,12 @@ person must look); 429, 5xx, timeouts and connection failures are **transient** 
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import http.client
+import logging
+import queue
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,10 +33,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException
+from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
@@ -100,17 +106,39 @@ def idempotent(key: str) -> Iterator[None]:
         _idempotency.reset(reset)
 
 
-class PooledHttpClient(TwilioHttpClient):
-    """twilio-python's HTTP client with its host replaced, a pool of kept-alive connections, and the
-    idempotency header added to every POST made inside :func:`idempotent`."""
+class PooledHttpClient(HttpClient):
+    """twilio-python's HTTP client seam, served by kept-alive ``http.client`` connections.
+
+    Each request is one write (headers and form together) on a connection taken from a small pool,
+    so a burst of reminders costs little more than the requests themselves; ``requests`` (which
+    twilio-python uses by default) spends several times the CPU of the request on preparing it. The
+    host is replaced by ``api_base``, and every POST made inside :func:`idempotent` carries the
+    idempotency token — which also makes it safe to resend a request once on a fresh connection when
+    a kept-alive one turns out to have been closed by the server.
+
+    Behind a proxy (``HTTPS_PROXY`` in the environment) requests go through twilio-python's own
+    client instead, which knows how to talk to one.
+    """
 
     def __init__(self, api_base: str = TWILIO_API, *, pool_size: int = 8, timeout: float = 15.0) -> None:
-        super().__init__(pool_connections=True, timeout=timeout)
+        super().__init__(logging.getLogger("twilio.http_client"), False, timeout)
         self.api_base = api_base.rstrip("/")
-        assert self.session is not None
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, pool_size), max_retries=0)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
+        self.pool_size = max(1, pool_size)
+        self._idle: dict[tuple[str, str, int], queue.LifoQueue[http.client.HTTPConnection]] = {}
+        self._idle_lock = threading.Lock()
+        self._tls = ssl.create_default_context()
+        proxies = requests.utils.get_environ_proxies(self.api_base + "/")
+        self._proxied = TwilioHttpClient(timeout=timeout, proxy=proxies) if proxies else None
+
+    def _pool(self, key: tuple[str, str, int]) -> queue.LifoQueue[http.client.HTTPConnection]:
+        with self._idle_lock:
+            return self._idle.setdefault(key, queue.LifoQueue(self.pool_size))
+
+    def _connect(self, key: tuple[str, str, int], timeout: float | None) -> http.client.HTTPConnection:
+        scheme, host, port = key
+        if scheme == "https":
+            return http.client.HTTPSConnection(host, port, timeout=timeout, context=self._tls)
+        return http.client.HTTPConnection(host, port, timeout=timeout)
 
     def request(self, method: str, url: str, params: dict[str, object] | None = None,
                 data: dict[str, object] | None = None, headers: dict[str, str] | None = None,
@@ -118,15 +146,64 @@ class PooledHttpClient(TwilioHttpClient):
                 allow_redirects: bool = False) -> Response:
         if self.api_base != TWILIO_API and url.startswith(TWILIO_API):
             url = self.api_base + url[len(TWILIO_API):]
+        headers = dict(headers or {})
         token = _idempotency.get()
         if token and method.upper() == "POST":
-            headers = {**(headers or {}), IDEMPOTENCY_HEADER: token}
-        return super().request(method, url, params=params, data=data, headers=headers, auth=auth,
-                               timeout=timeout, allow_redirects=allow_redirects)
+            headers[IDEMPOTENCY_HEADER] = token
+        timeout = self.timeout if timeout is None else timeout
+        if self._proxied is not None:
+            return self._proxied.request(method, url, params=params, data=data, headers=headers, auth=auth,
+                                         timeout=timeout, allow_redirects=allow_redirects)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise requests.exceptions.InvalidURL(f"not an http(s) address: {url}")
+        key = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        target = parts.path + (f"?{urlencode(params, doseq=True)}" if params else "")
+        body = urlencode(data or {}, doseq=True).encode() if data is not None else None
+        if auth is not None:
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        headers["Host"] = parts.netloc
+        pool = self._pool(key)
+        for attempt in (1, 2):
+            try:
+                conn, reused = pool.get_nowait(), True
+            except queue.Empty:
+                conn, reused = self._connect(key, timeout), False
+            conn.timeout = timeout
+            try:
+                conn.request(method.upper(), target, body=body, headers=headers)
+                response = conn.getresponse()
+                text = response.read().decode("utf-8", "replace")
+            except TimeoutError as exc:
+                conn.close()
+                raise requests.Timeout(f"no answer from {parts.hostname} within {timeout} s") from exc
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
+                conn.close()
+                if reused and attempt == 1:
+                    continue  # the server closed the idle connection: again, on a fresh one
+                raise requests.ConnectionError(f"{parts.hostname} closed the connection") from exc
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                raise requests.ConnectionError(f"{parts.hostname}: {exc}") from exc
+            if response.will_close:
+                conn.close()
+            else:
+                try:
+                    pool.put_nowait(conn)
+                except queue.Full:
+                    conn.close()
+            return Response(response.status, text, dict(response.getheaders()))
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def close(self) -> None:
-        if self.session is not None:
-            self.session.close()
+        with self._idle_lock:
+            pools, self._idle = list(self._idle.values()), {}
+        for pool in pools:
+            while True:
+                try:
+                    pool.get_nowait().close()
+                except queue.Empty:
+                    break
 
 
 def make_client(settings: TwilioSettings, *, pool_size: int = 8) -> Client:

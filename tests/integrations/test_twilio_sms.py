@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 
 import pytest
 
@@ -21,12 +22,24 @@ CLIENT = "+14045550123"
 PRACTICE = "+14045550100"
 
 
+_made: list[TwilioSmsChannel] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_channels() -> Iterator[None]:
+    """Channels keep their connections open for the next reminder: close them after each test."""
+    yield
+    while _made:
+        _made.pop().close()
+
+
 def _channel(fake: FakeTwilio, **changes: object) -> TwilioSmsChannel:
     values: dict[str, object] = dict(account_sid=fake.account_sid, auth_token=fake.auth_token,
                                      from_number=PRACTICE, webhook_base="https://hub.riverside.example",
                                      api_base=fake.base_url, timeout=5.0)
     values.update(changes)
-    return TwilioSmsChannel(TwilioSettings(**values))  # type: ignore[arg-type]
+    _made.append(TwilioSmsChannel(TwilioSettings(**values)))  # type: ignore[arg-type]
+    return _made[-1]
 
 
 def _text(key: str = "appt-1|48h|sms", to: str = CLIENT, **changes: object) -> Outgoing:
@@ -120,6 +133,7 @@ def test_a_provider_that_cannot_be_reached_is_transient() -> None:
         port = probe.getsockname()[1]
     channel = TwilioSmsChannel(TwilioSettings("AC" + "0" * 32, "token", PRACTICE, api_base=f"http://127.0.0.1:{port}",
                                               timeout=2.0))
+    _made.append(channel)
     with pytest.raises(SendFailed) as caught:
         channel.send(_text())
     assert not caught.value.permanent and caught.value.code == "unreachable"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 import pytest
 
@@ -20,9 +21,21 @@ from tests.support.fake_twilio import FakeTwilio
 HUB = "https://hub.riverside.example"
 
 
+_made: list[TwilioVoiceChannel] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_channels() -> Iterator[None]:
+    """Channels keep their connections open for the next reminder: close them after each test."""
+    yield
+    while _made:
+        _made.pop().close()
+
+
 def _channel(fake: FakeTwilio, webhook_base: str = HUB) -> TwilioVoiceChannel:
-    return TwilioVoiceChannel(TwilioSettings(fake.account_sid, fake.auth_token, "+14045550100", webhook_base,
-                                             api_base=fake.base_url, timeout=5.0), practice_phone="+14045550100")
+    _made.append(TwilioVoiceChannel(TwilioSettings(fake.account_sid, fake.auth_token, "+14045550100", webhook_base,
+                                                   api_base=fake.base_url, timeout=5.0), practice_phone="+14045550100"))
+    return _made[-1]
 
 
 def _call(text: str = "Hello Ana. This is Riverside Counseling with a reminder of your appointment "
