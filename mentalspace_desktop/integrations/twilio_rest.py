@@ -3,10 +3,10 @@
 The ``twilio`` library builds and parses the requests. Two things are added through its documented
 seam, a custom ``http_client`` (twilio-python's "Custom HTTP Clients" guide):
 
-- **Where requests go.** ``TwilioSettings.api_base`` replaces ``https://api.twilio.com`` in each URL:
-  a regional host, or a Twilio-speaking server on loopback in tests. Connections are pooled and kept
-  alive (one ``requests`` session, a pool as large as the number of threads that send at once), so
-  10,000 reminders due in one minute do not open 10,000 TLS connections.
+- **Where requests go, and how.** ``TwilioSettings.api_base`` replaces ``https://api.twilio.com`` in
+  each URL: a regional host, or a Twilio-speaking server on loopback in tests. Connections are kept
+  alive in a pool as large as the number of threads that send at once, so 10,000 reminders due in
+  one minute do not open 10,000 TLS connections (see :class:`PooledHttpClient`).
 - **The idempotency key.** Each create request carries ``I-Twilio-Idempotency-Token`` (the header
   Twilio puts on its own webhook requests and accepts on API requests), derived from the reminder's
   key: a request retried after a timeout — when nobody knows whether Twilio took it — is recognised
@@ -25,6 +25,7 @@ import hashlib
 import http.client
 import logging
 import queue
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -136,9 +137,15 @@ class PooledHttpClient(HttpClient):
 
     def _connect(self, key: tuple[str, str, int], timeout: float | None) -> http.client.HTTPConnection:
         scheme, host, port = key
+        conn: http.client.HTTPConnection
         if scheme == "https":
-            return http.client.HTTPSConnection(host, port, timeout=timeout, context=self._tls)
-        return http.client.HTTPConnection(host, port, timeout=timeout)
+            conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=self._tls)
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        conn.connect()
+        # Headers and form leave in two writes: without this the second waits for the first's ACK.
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn
 
     def request(self, method: str, url: str, params: dict[str, object] | None = None,
                 data: dict[str, object] | None = None, headers: dict[str, str] | None = None,
@@ -165,25 +172,32 @@ class PooledHttpClient(HttpClient):
         headers["Host"] = parts.netloc
         pool = self._pool(key)
         for attempt in (1, 2):
+            conn: http.client.HTTPConnection | None = None
+            reused = False
             try:
-                conn, reused = pool.get_nowait(), True
-            except queue.Empty:
-                conn, reused = self._connect(key, timeout), False
-            conn.timeout = timeout
-            try:
+                try:
+                    conn, reused = pool.get_nowait(), True
+                    conn.timeout = timeout
+                    if conn.sock is not None:
+                        conn.sock.settimeout(timeout)
+                except queue.Empty:
+                    conn, reused = self._connect(key, timeout), False
                 conn.request(method.upper(), target, body=body, headers=headers)
                 response = conn.getresponse()
                 text = response.read().decode("utf-8", "replace")
             except TimeoutError as exc:
-                conn.close()
+                if conn is not None:
+                    conn.close()
                 raise requests.Timeout(f"no answer from {parts.hostname} within {timeout} s") from exc
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
-                conn.close()
+                if conn is not None:
+                    conn.close()
                 if reused and attempt == 1:
                     continue  # the server closed the idle connection: again, on a fresh one
                 raise requests.ConnectionError(f"{parts.hostname} closed the connection") from exc
             except (OSError, http.client.HTTPException) as exc:
-                conn.close()
+                if conn is not None:
+                    conn.close()
                 raise requests.ConnectionError(f"{parts.hostname}: {exc}") from exc
             if response.will_close:
                 conn.close()
