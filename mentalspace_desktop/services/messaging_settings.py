@@ -42,6 +42,7 @@ from mentalspace_desktop.store.messaging_models import MessagingSetting
 from mentalspace_desktop.store.types import utcnow
 
 if TYPE_CHECKING:
+    from mentalspace_desktop.domain.reminders.outgoing import Channel, ChannelName
     from mentalspace_desktop.integrations.twilio_rest import TwilioSettings
     from mentalspace_desktop.services.sync_status import SharedHubClient
 
@@ -309,6 +310,24 @@ def hub_smtp_settings(session: Session) -> SmtpSettings | None:
 def hub_twilio_settings(session: Session) -> TwilioSettings | None:
     """The hub's Twilio settings (practice mode), read with a session on the hub's database."""
     return read_twilio(session)
+
+
+def channels(smtp: SmtpSettings | None, twilio: TwilioSettings | None, *, practice_phone: str = "",
+             pool_size: int = 8) -> dict[ChannelName, Channel]:
+    """The channels these settings can send through; a channel without settings is missing (its
+    reminders wait, with "not set up" as the reason). Close the Twilio ones when done (``close()``):
+    they keep connections open for the next reminder."""
+    from mentalspace_desktop.integrations.reminder_email import EmailChannel
+    from mentalspace_desktop.integrations.twilio_sms import TwilioSmsChannel
+    from mentalspace_desktop.integrations.twilio_voice import TwilioVoiceChannel
+
+    made: dict[ChannelName, Channel] = {}
+    if smtp is not None:
+        made["email"] = EmailChannel(smtp)
+    if twilio is not None:
+        made["sms"] = TwilioSmsChannel(twilio, pool_size=pool_size)
+        made["voice"] = TwilioVoiceChannel(twilio, pool_size=pool_size, practice_phone=practice_phone)
+    return made
 
 
 # -- the tests the administrator runs ---------------------------------------------------------------

@@ -151,3 +151,13 @@ def test_send_a_test_text_through_the_saved_settings(practice: PracticeFixture, 
     refused = service.test_text("404-555-0124")
     assert not refused.ok and "cannot receive text messages" in refused.message
     assert not service.test_text("call me").ok
+
+
+def test_channels_follow_what_is_set_up(practice: PracticeFixture) -> None:
+    from mentalspace_desktop.services.messaging_settings import channels
+
+    store = practice.admin.store
+    assert channels(smtp_settings(store), twilio_settings(store)) == {}
+    MessagingSettingsService(practice.admin).save_twilio(_twilio())
+    made = channels(smtp_settings(store), twilio_settings(store), practice_phone="+14045550100")
+    assert sorted(made) == ["sms", "voice"] and all(made[name].name == name for name in made)
