@@ -9,6 +9,7 @@ from mentalspace_desktop.domain.charting.plans import ReviewState, SafetyPlanSta
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.charting.diagnoses import DiagnosisDialog
 from mentalspace_desktop.gui.charting.editor import NoteEditor
+from mentalspace_desktop.gui.charting.export_dialog import ChartExportDialog
 from mentalspace_desktop.gui.charting.models import NoteLinesModel, note_table
 from mentalspace_desktop.gui.charting.plans import SafetyPlanDialog, TreatmentPlanDialog
 from mentalspace_desktop.gui.clients.common import format_date, muted
@@ -92,6 +93,8 @@ class ClinicalPane(QWidget):
         self.safety_button = QPushButton("Sa&fety plan…", self)
         self.flag_button = QPushButton("Flag at ris&k…", self)
         self.attach_button = QPushButton("Attac&h document…", self)
+        self.export_button = QPushButton("E&xport PDF…", self)
+        self.export_button.setAccessibleName("Export the chart's signed records as PDF")
         for w in (self.note_type, self.new_note, self.open_note_button):
             actions.addWidget(w)
         actions.addStretch(1)
@@ -124,6 +127,7 @@ class ClinicalPane(QWidget):
         for w in (self.plan_button, self.safety_button, self.flag_button):
             plans.addWidget(w)
         plans.addStretch(1)
+        plans.addWidget(self.export_button)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)
         split.addWidget(lower)
@@ -141,6 +145,7 @@ class ClinicalPane(QWidget):
         self.safety_button.clicked.connect(self.open_safety_plan)
         self.flag_button.clicked.connect(self.flag_at_risk)
         self.attach_button.clicked.connect(self.attach_document)
+        self.export_button.clicked.connect(self.export_chart)
         if bridge is not None:
             bridge.sig_chart_did_change.connect(lambda client_id, *_: self._changed(client_id))
 
@@ -185,6 +190,7 @@ class ClinicalPane(QWidget):
         self.safety_button.setVisible(clinical)
         self.plan_button.setVisible(clinical)
         self.open_note_button.setVisible(clinical)
+        self.export_button.setVisible(clinical)
         self.documents.setVisible(clinical)
         for i in range(self.documents_heading.count()):
             item = self.documents_heading.itemAt(i)
@@ -261,6 +267,16 @@ class ClinicalPane(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         self.safety_dialog = dialog
+
+    def export_chart(self) -> ChartExportDialog | None:
+        """The PDF of the chart's signed records (all, or a date range)."""
+        if self.client_id is None or self.chart is None or self.chart.plans is None:
+            return None
+        dialog = ChartExportDialog(self.session, self.client_id, self.client_name, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.export_dialog = dialog
+        return dialog
 
     def flag_at_risk(self) -> None:
         from mentalspace_desktop.gui.qt import QInputDialog

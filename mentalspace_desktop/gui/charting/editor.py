@@ -57,6 +57,22 @@ def _line_of(v: NoteView) -> NoteLine:
                     v.author_name, 0, None, "", v.appointment_id is not None, v.addendum_to is not None)
 
 
+def _fit_height(edit: QPlainTextEdit, lines: int, *, editable: bool) -> None:
+    """A fixed height for a field: room for three lines and one more than written while a draft (the
+    style sheet's minimum height would otherwise let a long form squeeze every box to one line), and
+    exactly the text once signed (a signed note reads like a document)."""
+    shown = max(3, min(12, lines + 1)) if editable else max(1, min(20, lines))
+    fit_lines(edit, shown)
+
+
+def fit_lines(edit: QPlainTextEdit, lines: int) -> None:
+    """Give ``edit`` the height of ``lines`` lines of text. Said in the widget's own style sheet: the
+    theme's ``min-height`` would override a fixed height set in code, and a long form in a scroll
+    area then squeezes every box to one line (the sheet adds its padding and border around this)."""
+    text = lines * edit.fontMetrics().lineSpacing() + 2 * round(edit.document().documentMargin())
+    edit.setStyleSheet(f"QPlainTextEdit {{ min-height: {text}px; max-height: {text}px; }}")
+
+
 class NoteEditor(QDialog):
     """One note, editable while a draft (or returned), read-only once submitted or signed."""
 
@@ -224,12 +240,11 @@ class NoteEditor(QDialog):
             widget.setReadOnly(not editable)
             widget.setPlaceholderText(spec.hint)
             widget.setTabChangesFocus(True)
-            lines = value.count("\n") + 1 + len(value) // 120
-            if editable:
-                widget.setMinimumHeight(22 * max(3, min(12, lines + 1)))
-            else:  # a signed note reads like a document: each field as tall as its text
-                widget.setFixedHeight(22 * max(1, min(20, lines)) + 16)
+            _fit_height(widget, value.count("\n") + 1 + len(value) // 120, editable=editable)
             widget.textChanged.connect(self._changed)
+            if editable:  # the box grows as the clinician writes (wrapped lines counted as laid out)
+                widget.textChanged.connect(lambda w=widget: _fit_height(w, int(w.document().size().height()),
+                                                                        editable=True))
         widget.setAccessibleName(spec.label)
         if spec.hint:
             widget.setToolTip(spec.hint)

@@ -125,10 +125,9 @@ def _note_events(s: Session, client_id: str, clinical: bool) -> list[ChartEvent]
                                  "addendum_created" if n.addendum_to else "note_created", what + flag))
         if n.submitted_at:
             events.append(ChartEvent(_aware(n.submitted_at), n.submitted_by, "note_submitted", what))
-        if n.signed_at:
-            hash_ = f"; sha256 {n.content_hash[:12]}…" if n.content_hash else ""
+        if n.signed_at and n.signed_at != n.cosigned_at:  # a co-signature is the signing: one line for it
             events.append(ChartEvent(_aware(n.signed_at), n.signed_by,
-                                     "addendum_signed" if n.addendum_to else "note_signed", what + hash_))
+                                     "addendum_signed" if n.addendum_to else "note_signed", what))
         if n.cosigned_at:
             events.append(ChartEvent(_aware(n.cosigned_at), n.cosigned_by, "note_cosigned", what))
     for c in returns:
