@@ -42,9 +42,10 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("insurances", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
         TableSpec("consents", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
         # The schedule (services/scheduling), before the notes that name its appointments. Practice
-        # data anyone reads: locations, rooms, types (written by administrators). Rows of a client travel with the client; rows without one
-        # belong to their provider. Busy blocks carry no client at all and reach every workstation:
-        # a clinician sees colleagues' time as busy/free only (store/scheduling_models.py).
+        # data anyone reads: locations, rooms, types (written by administrators). Rows of a client
+        # travel with the client; rows without one belong to their provider. Busy blocks carry no
+        # client at all and reach every workstation: a clinician sees colleagues' time as busy/free
+        # only (store/scheduling_models.py).
         TableSpec("locations", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
         TableSpec("rooms", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
         TableSpec("appointment_types", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),

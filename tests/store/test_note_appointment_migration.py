@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, insert, text
+from sqlalchemy import Engine, insert, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from mentalspace_desktop.store import migrate
@@ -29,7 +29,8 @@ def _seed(engine: Engine) -> None:
     seed_practice(engine)
     now = datetime(2026, 3, 2, 15, tzinfo=UTC)
     with engine.begin() as conn:
-        conn.execute(insert(AppointmentType.__table__).values(id="t1", name="Psychotherapy", category="individual", updated_at=now))
+        conn.execute(insert(AppointmentType.__table__).values(id="t1", name="Psychotherapy", category="individual",
+                                                              updated_at=now))
         conn.execute(insert(Appointment.__table__).values(
             id="a1", client_id="c1", provider_id="u1", type_id="t1", start_local=datetime(2026, 3, 2, 10),
             time_zone="America/Chicago", start_at=now, end_at=now, updated_at=now, status="completed"))

@@ -16,6 +16,7 @@ from pathlib import Path
 from mentalspace_desktop.domain.charting.lifecycle import NoteStatus
 from mentalspace_desktop.domain.charting.templates import FieldKind, FieldSpec
 from mentalspace_desktop.gui.charting.assistant import DraftDialog
+from mentalspace_desktop.gui.charting.diagnoses import DiagnosisDialog
 from mentalspace_desktop.gui.charting.history import HistoryDialog
 from mentalspace_desktop.gui.charting.sign_dialog import SignDialog
 from mentalspace_desktop.gui.clients.common import Badge, format_date, muted
@@ -46,6 +47,7 @@ from mentalspace_desktop.gui.qt import (
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, primary
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.charting.assistant import DraftingAssistant
+from mentalspace_desktop.services.charting.diagnoses import DiagnosisService, DiagnosisView
 from mentalspace_desktop.services.charting.notes import NoteLine, NoteService, NoteView
 
 AUTOSAVE_MS = 3000
@@ -117,6 +119,10 @@ class NoteEditor(QDialog):
         top.addWidget(self.indicator)
         layout.addLayout(top)
         layout.addWidget(self.meta)
+        self.dx_line = muted(QLabel(self))
+        self.dx_line.setAccessibleName("Diagnoses on this note")
+        self.dx_line.setWordWrap(True)
+        layout.addWidget(self.dx_line)
         self.body_area = QScrollArea(self)
         self.body_area.setWidgetResizable(True)
         self.body_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -135,11 +141,13 @@ class NoteEditor(QDialog):
         self.sign_button.setAccessibleName("Sign the note")
         self.addendum_button = QPushButton("Add &addendum", self)
         self.export_button = QPushButton("&Export PDF…", self)
+        self.dx_button = QPushButton("Add dia&gnosis…", self)
+        self.dx_button.setAccessibleName("Add a diagnosis to this note")
         self.comment_button = QPushButton("Co&mment…", self)
         self.return_button = QPushButton("&Return to author…", self)
         self.cosign_button = QPushButton("&Co-sign…", self)
         self.close_button = QPushButton("Close", self)
-        for b in (self.history_button, self.export_button, self.addendum_button, self.assist_button):
+        for b in (self.history_button, self.export_button, self.addendum_button, self.dx_button, self.assist_button):
             self.buttons.addWidget(b)
         self.buttons.addStretch(1)
         for b in (self.comment_button, self.return_button, self.cosign_button, self.save_button, self.sign_button,
@@ -152,6 +160,7 @@ class NoteEditor(QDialog):
         self.sign_button.clicked.connect(self.sign)
         self.addendum_button.clicked.connect(self.add_addendum)
         self.export_button.clicked.connect(self.export_pdf)
+        self.dx_button.clicked.connect(self.add_diagnosis)
         self.comment_button.clicked.connect(self.comment)
         self.return_button.clicked.connect(self.return_note)
         self.cosign_button.clicked.connect(self.cosign)
@@ -192,7 +201,33 @@ class NoteEditor(QDialog):
         for b in (self.comment_button, self.return_button, self.cosign_button):
             b.setVisible(view.can_cosign)
         self.indicator.setText("Draft — changes save automatically" if editable else "")
+        self.dx_button.setVisible(editable and view.addendum_to is None)
+        self._load_diagnoses()
         self.sig_loaded.emit()
+
+    def _load_diagnoses(self) -> None:
+        service, note_id = DiagnosisService(self.service.session), self.note_id
+        run_in_background(self, lambda: service.for_note(note_id), on_done=self._show_diagnoses,
+                          on_error=lambda _exc: self.dx_line.setText(""))
+
+    def _show_diagnoses(self, found: list[DiagnosisView]) -> None:
+        if self.view is not None and self.view.addendum_to:
+            self.dx_line.setText("")
+            return
+        self.dx_line.setText("Diagnoses on this note: " + "; ".join(f"{d.code} {d.description}" for d in found)
+                             if found else "No diagnosis on this note yet.")
+
+    def add_diagnosis(self) -> DiagnosisDialog | None:
+        """Pick a code for this note (it goes on the problem list too, unless it is there already)."""
+        if self.view is None:
+            return None
+        dialog = DiagnosisDialog(DiagnosisService(self.service.session), self.view.client_id, note_id=self.note_id,
+                                 parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_added.connect(lambda _id: self._load_diagnoses())
+        dialog.open()
+        self.dx_dialog = dialog
+        return dialog
 
     def _body(self, view: NoteView) -> QWidget:
         body = QWidget()

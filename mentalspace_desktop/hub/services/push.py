@@ -442,7 +442,8 @@ class _Applier:
             return ("this note names an appointment the hub does not hold (it was never synced, or "
                     "was refused): link the note to a session on the schedule, or write it from the chart")
         if found.client_id != row.get("client_id"):
-            return "this note names an appointment of another client (or a group session): link it to this client's session"
+            return ("this note names an appointment of another client (or a group session): link it to this "
+                    "client's session")
         return None
 
     def _normalised(self, model: type[Any], raw: dict[str, list[Any]], op: str) -> dict[str, list[Any]]:

@@ -95,3 +95,67 @@ def test_every_field_of_a_long_note_type_keeps_three_lines(qtbot, practice: Prac
     before = first.height()
     first.setPlainText("\n".join(f"line {n}" for n in range(6)))
     assert first.height() > before  # grows as the clinician writes
+
+
+def test_a_note_names_its_diagnoses_and_the_problem_list_resolves_one(qtbot, practice: PracticeFixture,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtTest import QTest
+
+    from mentalspace_desktop.gui.charting import chart_pane
+    from mentalspace_desktop.services.charting.diagnoses import DiagnosisService
+
+    client = practice.add_client(clinician="other_clinician")
+    session = practice.session_for("other_clinician")
+    diagnoses = DiagnosisService(session)
+    diagnoses.add(client.id, "F41.1")
+    notes = NoteService(session)
+    editor = NoteEditor(notes, notes.start(client.id, "soap"))
+    qtbot.addWidget(editor)
+    with qtbot.waitSignal(editor.sig_loaded, timeout=WAIT):
+        editor.show()
+    qtbot.waitUntil(lambda: "No diagnosis" in editor.dx_line.text(), timeout=WAIT)
+    dialog = editor.add_diagnosis()
+    assert dialog is not None and dialog.add_button.text() == "&Add to this note"
+    qtbot.waitUntil(lambda: dialog.index is not None, timeout=WAIT)
+    QTest.keyClicks(dialog.query, "F41.1")
+    dialog.add()  # already on the problem list: the note names that entry
+    qtbot.waitUntil(lambda: "F41.1" in editor.dx_line.text(), timeout=WAIT)
+    assert [d.code for d in diagnoses.problem_list(client.id)] == ["F41.1"]  # no second entry
+
+    pane = pane_for(qtbot, practice, "other_clinician", client.id)
+    pane.problems.setCurrentRow(0)
+    monkeypatch.setattr(chart_pane, "ask", lambda *_a: True)
+    pane.resolve_diagnosis()
+    qtbot.waitUntil(lambda: diagnoses.problem_list(client.id)[0].resolved_on is not None, timeout=WAIT)
+    assert [d.code for d in diagnoses.for_note(editor.note_id)] == ["F41.1"]  # the note still names it
+
+
+def test_documents_open_from_memory(qtbot, practice: PracticeFixture, tmp_path: Path) -> None:
+    from reportlab.pdfgen.canvas import Canvas
+
+    from mentalspace_desktop.gui.qt import QImage
+    from mentalspace_desktop.services.charting.attachments import AttachmentService
+
+    client = practice.add_client(clinician="other_clinician")
+    service = AttachmentService(practice.session_for("other_clinician"))
+    pdf = Canvas(str(tmp_path / "release.pdf"))
+    pdf.drawString(72, 720, "Release of information")
+    pdf.showPage()
+    pdf.drawString(72, 720, "Page two")
+    pdf.save()
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(0)
+    image.save(str(tmp_path / "drawing.png"))
+    service.add(client.id, tmp_path / "release.pdf")
+    service.add(client.id, tmp_path / "drawing.png")
+    pane = pane_for(qtbot, practice, "other_clinician", client.id)
+    assert pane.documents.count() == 2
+    shown = {}
+    for row in range(2):
+        item = pane.documents.item(row)
+        pane.documents.itemActivated.emit(item)
+        qtbot.waitUntil(lambda: getattr(pane, "document_viewer", None) is not None, timeout=WAIT)
+        shown[item.text().split(" · ")[1]] = pane.document_viewer.pages
+        pane.document_viewer.close()
+        pane.document_viewer = None
+    assert shown == {"PDF": 2, "PNG": 1}
