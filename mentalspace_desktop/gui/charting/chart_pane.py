@@ -269,11 +269,13 @@ class ClinicalPane(QWidget):
         if not attachment_id:
             return
         service = AttachmentService(self.session)
+        title = next((d.title for d in (self.chart.documents or []) if d.id == attachment_id), "") if self.chart else ""
         run_in_background(self, lambda: service.read(attachment_id),
-                          on_done=lambda found: self._show_document(*found), on_error=self.message.show_exception)
+                          on_done=lambda found: self._show_document(*found, title=title),
+                          on_error=self.message.show_exception)
 
-    def _show_document(self, media_type: str, data: bytes) -> None:
-        viewer = DocumentViewer(media_type, data, self)
+    def _show_document(self, media_type: str, data: bytes, *, title: str = "") -> None:
+        viewer = DocumentViewer(media_type, data, title, self)
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         viewer.open()
         self.document_viewer = viewer

@@ -20,9 +20,9 @@ from mentalspace_desktop.gui.widgets.forms import button_row
 
 
 class DocumentViewer(QDialog):
-    def __init__(self, media_type: str, data: bytes, parent: QWidget | None = None) -> None:
+    def __init__(self, media_type: str, data: bytes, title: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Document")
+        self.setWindowTitle(title or "Document")
         self.setAccessibleName("Document viewer")
         self.resize(900, 700)
         layout = QVBoxLayout(self)
