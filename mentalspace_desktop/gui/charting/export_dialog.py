@@ -4,6 +4,7 @@ records and pages it holds, and where."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +28,11 @@ from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, prim
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.charting.export import ChartExportService, ExportResult
 from mentalspace_desktop.services.session import UserSession
+
+
+def file_slug(name: str) -> str:
+    """A client's name as part of a file name: "Rivera, Sam" -> "rivera-sam"."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "client"
 
 
 def _qdate(day: date) -> QDate:
@@ -79,8 +85,7 @@ class ChartExportDialog(QDialog):
         from_label = QLabel("&From", self)
         from_label.setBuddy(self.since)
         form.addRow(from_label, span)
-        self.path = QLineEdit(str(Path.home() / f"chart-{client_name.split(',')[0].strip().lower() or 'client'}.pdf"),
-                              self)
+        self.path = QLineEdit(str(Path.home() / f"chart-{file_slug(client_name)}.pdf"), self)
         self.path.setAccessibleName("PDF file to write")
         browse = QPushButton("&Browse…", self)
         browse.setAccessibleName("Choose where to save the PDF")

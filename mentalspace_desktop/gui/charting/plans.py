@@ -7,11 +7,13 @@ from pathlib import Path
 
 from mentalspace_desktop.domain.charting import plans as rules
 from mentalspace_desktop.gui.charting.editor import fit_lines
+from mentalspace_desktop.gui.charting.export_dialog import file_slug
 from mentalspace_desktop.gui.charting.sign_dialog import SignDialog
 from mentalspace_desktop.gui.clients.common import DATE_HINT, Badge, format_date, muted, parse_date
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -308,11 +310,8 @@ class TreatmentPlanDialog(QDialog):
         self.message.show_hint("Revise the problems, goals and objectives, then save or sign the new plan.")
 
     def export_pdf(self) -> None:
-        from mentalspace_desktop.gui.qt import QFileDialog
-
-        name = self.client_name.split(",")[0].strip().lower() or "client"
-        path, _ = QFileDialog.getSaveFileName(self, "Export treatment plan as PDF", f"treatment-plan-{name}.pdf",
-                                              "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export treatment plan as PDF",
+                                              f"treatment-plan-{file_slug(self.client_name)}.pdf", "PDF (*.pdf)")
         if path:
             self.export_to(Path(path))
 
