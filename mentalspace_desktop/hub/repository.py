@@ -41,17 +41,27 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.schema import Column
 
 from mentalspace_desktop.domain.ids import new_id
-from mentalspace_desktop.store.models import Base, Client, Consent, Insurance, Note, NoteBody
+from mentalspace_desktop.store.models import Base, Client
 from mentalspace_desktop.store.outbox import jsonable
-from mentalspace_desktop.store.sync_models import ChangeLog, Conflict, DeviceHolding, HubCounter
+from mentalspace_desktop.store.sync_models import ChangeLog, DeviceHolding, HubCounter
 from mentalspace_desktop.store.types import UTCDateTime, utcnow
 from mentalspace_desktop.sync.tables import TABLES
 
 SEQ = "seq"
 # Columns the hub stamps itself on every accepted write; a device's values for them are ignored.
 HUB_STAMPED = frozenset({"server_seq", "updated_at", "updated_by", "device_id"})
-# Rows that follow their client's scope: logged again when the client changes hands.
-CHILD_TABLES: tuple[type[Any], ...] = (Insurance, Consent, Note, NoteBody, Conflict)
+
+
+def client_tables() -> list[tuple[type[Any], str]]:
+    """Rows that follow their client's scope, logged again when the client changes hands: every pulled
+    table with a client key (model, key column), parents first (``sync/tables.py``'s order), so a
+    workstation that now may hold them receives an appointment before the note naming it."""
+    found = []
+    for name, spec in TABLES.items():
+        model = model_for(name)
+        if spec.client_key and name != "clients" and spec.pulled and model is not None:
+            found.append((model, spec.client_key))
+    return found
 
 
 def lock_writes(session: Session) -> int:
@@ -222,8 +232,8 @@ def rescope_client(session: Session, client_id: str) -> None:
     Their own ``server_seq`` stays: the rows did not change, only who may hold them did. Call it
     holding the counter lock (after :func:`number_writes`), so the dependents read are all there are.
     """
-    for model in CHILD_TABLES:
-        ids = list(session.scalars(select(model.id).where(model.client_id == client_id)))
+    for model, key in client_tables():
+        ids = list(session.scalars(select(model.id).where(getattr(model, key) == client_id)))
         if not ids:
             continue
         top = take_seq(session, len(ids))

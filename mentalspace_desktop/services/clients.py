@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
@@ -18,6 +18,7 @@ from mentalspace_desktop.domain.roles import Action, Resource, Role, Scope, allo
 from mentalspace_desktop.domain.search import ClientQuery, parse_client_query
 from mentalspace_desktop.errors import NotFound, ValidationError
 from mentalspace_desktop.services import audit
+from mentalspace_desktop.services.charting.timeline import chart_events, usernames
 from mentalspace_desktop.services.events import ClientDidChange
 from mentalspace_desktop.services.permissions import require_any, require_client
 from mentalspace_desktop.services.session import UserSession
@@ -105,13 +106,12 @@ class ChartView:
     can_edit: bool
 
 
-# What happened to the client; who merely looked at the chart is in the audit log, not here.
+# What happened to the client; who merely looked at the chart is in the audit log, not here. What was
+# charted (notes, signatures, addenda, plans, diagnoses, documents) comes from the records themselves
+# (services/charting/timeline.py): this workstation's log holds only what was done on it.
 TIMELINE_ACTIONS = ("create", "update", "status_changed", "consent_added", "consent_revoked",
-                    "insurance_changed", "conflict_resolved",
-                    # charting (services/charting): notes, addenda, plans, diagnoses, documents
-                    "note_created", "note_submitted", "note_signed", "note_cosigned", "note_returned",
-                    "addendum_created", "plan_signed", "plan_reviewed", "safety_plan_signed", "risk_flagged",
-                    "diagnosis_added", "diagnosis_resolved", "document_added")
+                    "insurance_changed", "conflict_resolved")
+TIMELINE_LENGTH = 200
 _ACTION_WORDS = {
     "create": "Registered",
     "update": "Details changed",
@@ -126,6 +126,7 @@ _ACTION_WORDS = {
     "note_cosigned": "Note co-signed",
     "note_returned": "Note returned to author",
     "addendum_created": "Addendum started",
+    "addendum_signed": "Addendum signed",
     "plan_signed": "Treatment plan signed",
     "plan_reviewed": "Treatment plan reviewed",
     "safety_plan_signed": "Safety plan signed",
@@ -134,6 +135,10 @@ _ACTION_WORDS = {
     "diagnosis_resolved": "Diagnosis resolved",
     "document_added": "Document attached",
 }
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def display_name(c: Client) -> str:
@@ -359,8 +364,10 @@ class ClientService:
                 select(AuditEntry)
                 .where(AuditEntry.client_id == client.id, AuditEntry.action.in_(TIMELINE_ACTIONS))
                 .order_by(AuditEntry.at.desc(), AuditEntry.seq.desc())
-                .limit(200)
+                .limit(TIMELINE_LENGTH)
             ).all()
+            charted = chart_events(self.session, s, client)
+            names = usernames(s) if charted else {}
             _ = client.consents, client.insurances
         on_file = [ConsentOnFile(ConsentKind(c.kind), c.signed_on, c.expires_on, c.revoked_on)
                    for c in client.consents if not c.deleted]
@@ -368,6 +375,9 @@ class ClientService:
                                          on_file=on_file)
         timeline = [TimelineItem(e.at, e.username, _ACTION_WORDS.get(e.action, e.action), e.summary)
                     for e in entries]
+        timeline += [TimelineItem(c.at, names.get(c.user_id or "", ""), _ACTION_WORDS.get(c.action, c.action),
+                                  c.summary) for c in charted]
+        timeline = sorted(timeline, key=lambda t: _utc(t.at), reverse=True)[:TIMELINE_LENGTH]
         can_edit = self._may(Action.WRITE, client.primary_clinician_id)
         return ChartView(client, rules.age_on(client.dob, today), rules.is_minor(client.dob, today), missing,
                          clinician.full_name if clinician else None, timeline, can_edit)

@@ -10,6 +10,8 @@ amended notes, treatment plans current and overdue for review, safety plans for 
 from __future__ import annotations
 
 import random
+import secrets
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -77,6 +79,14 @@ _PLAN = ("Continue weekly CBT. Homework: thought record twice this week. Next se
 
 def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour, 0), tzinfo=UTC)
+
+
+def _id_at(at: datetime) -> str:
+    """A UUIDv7 made at ``at`` (the story's time, not the demo's build time), as the clinician's
+    laptop would have made it then: what the chart timeline reads a note's start from."""
+    value = (int(at.timestamp() * 1000) << 80) | (0x7 << 76) | (secrets.randbits(12) << 64) \
+        | (0b10 << 62) | secrets.randbits(62)
+    return str(uuid.UUID(int=value))
 
 
 def _kept_sessions(s: Session, today: date) -> dict[str, list[tuple[str | None, date, str | None]]]:
@@ -171,7 +181,8 @@ class _Writer:
         s, client, author = self.s, self.client, author or self.author
         full = {k: content.get(k, "") for k in (self.keys if note_type == "soap" else ("text",))}
         cosign = license_requires_supervision(author.license_type) and author.supervisor_id is not None
-        note = Note(client_id=client.id, author_id=author.id, note_type=note_type, service_date=day,
+        note = Note(id=_id_at(_at(day, 20)), client_id=client.id, author_id=author.id, note_type=note_type,
+                    service_date=day,
                     status=status.value, requires_cosign=cosign and addendum_to is None,
                     template_id=self.template_id if note_type == "soap" else self.addendum_template_id,
                     addendum_to=addendum_to, appointment_id=appointment_id, updated_at=_at(day, 21))

@@ -204,7 +204,9 @@ class Note(Synced, Base):
     cosigned_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     addendum_to: Mapped[str | None] = mapped_column(ForeignKey("notes.id"), index=True)
     # Charting (migration 0012): where the note came from, what it was written with, and its signature.
-    appointment_id: Mapped[str | None] = mapped_column(String(36), index=True)  # no appointment: flagged
+    # The session the note documents (migration 0015 made it a foreign key): none is allowed but
+    # flagged. Sync puts appointments before notes (sync/tables.py) so the key holds everywhere.
+    appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id"), index=True)
     template_id: Mapped[str | None] = mapped_column(String(36))
     requires_cosign: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the associate's own signature

@@ -172,17 +172,33 @@ def insert_new(session: Session, new_rows: dict[type[Any], list[dict[str, Any]]]
 
 
 def drop_row(session: Session, table: str, row_id: str) -> bool:
-    """Delete a row that left this device's scope, with the rows that hang off it by foreign key."""
+    """Delete a row that left this device's scope, with the rows that hang off it by foreign key.
+
+    Dependents go at every depth (an appointment's notes, and those notes' bodies, versions and
+    addenda): a row left pointing at a deleted one would fail the page's deferred key check at commit.
+    """
     model = MODELS.get(table)
     if model is None:
         return False
-    for child in Base.metadata.sorted_tables:
-        for fk in child.foreign_keys:
-            if fk.column.table is model.__table__ and fk.parent.table is not model.__table__ \
-                    and child.name in MODELS and fk.column.key == "id":
-                session.execute(delete(child).where(fk.parent == row_id))
+    _drop_dependents(session, model.__table__, [row_id], {(table, row_id)})
     result = session.execute(delete(model.__table__).where(model.__table__.c.id == row_id))
     return bool(getattr(result, "rowcount", 0))
+
+
+def _drop_dependents(session: Session, parent: Any, ids: list[str], seen: set[tuple[str, str]]) -> None:
+    for child in Base.metadata.sorted_tables:
+        if child.name not in MODELS:
+            continue
+        for fk in child.foreign_keys:
+            if fk.column.table is not parent or fk.column.key != "id":
+                continue
+            found = [str(i) for i in session.scalars(select(child.c.id).where(fk.parent.in_(ids)))
+                     if (child.name, str(i)) not in seen]
+            if not found:
+                continue
+            seen.update((child.name, i) for i in found)
+            _drop_dependents(session, child, found, seen)
+            session.execute(delete(child).where(child.c.id.in_(found)))
 
 
 @dataclass

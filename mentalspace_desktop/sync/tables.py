@@ -29,6 +29,9 @@ class TableSpec:
         return self.write_resource or self.resource
 
 
+# In an order where every table comes after the tables its foreign keys point at (a note after its
+# appointment, a body after its note): the hub imports a solo store and logs a client's rows again
+# on reassignment in this order, so a parent is always stored, and pulled, before its children.
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -38,6 +41,30 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("clients", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="id"),
         TableSpec("insurances", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
         TableSpec("consents", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
+        # The schedule (services/scheduling), before the notes that name its appointments. Practice
+        # data anyone reads: locations, rooms, types (written by administrators). Rows of a client
+        # travel with the client; rows without one belong to their provider. Busy blocks carry no
+        # client at all and reach every workstation: a clinician sees colleagues' time as busy/free
+        # only (store/scheduling_models.py).
+        TableSpec("locations", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("rooms", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("appointment_types", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("busy_blocks", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
+                  write_resource=Resource.SCHEDULE, provider_key="provider_id"),
+        TableSpec("provider_availability", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
+                  write_resource=Resource.SCHEDULE, provider_key="provider_id"),
+        TableSpec("time_off", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
+                  write_resource=Resource.SCHEDULE, provider_key="provider_id"),
+        TableSpec("therapy_groups", DataKind.SCHEDULING, Resource.SCHEDULE, provider_key="facilitator_id"),
+        TableSpec("appointment_series", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id",
+                  provider_key="provider_id"),
+        TableSpec("appointments", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id",
+                  provider_key="provider_id"),
+        TableSpec("appointment_status_history", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
+        TableSpec("waitlist_entries", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
+        TableSpec("waitlist_offers", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
+        TableSpec("group_members", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
+        TableSpec("group_attendance", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
         # Notes: metadata and contents apart (DESIGN.md, Sync: Scopes), so a role that may read the
         # metadata but not the contents is sent the one and never the other. Both are immutable once
         # signed; notes come before note_bodies (a body names its note) for whoever copies in order.
@@ -64,29 +91,6 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("risk_flags", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
         TableSpec("attachments", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
         TableSpec("conflicts", DataKind.RECORDS, None, client_key="client_id"),
-        # The schedule (services/scheduling). Practice data anyone reads: locations, rooms, types
-        # (written by administrators). Rows of a client travel with the client; rows without one
-        # belong to their provider. Busy blocks carry no client at all and reach every workstation:
-        # a clinician sees colleagues' time as busy/free only (store/scheduling_models.py).
-        TableSpec("locations", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
-        TableSpec("rooms", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
-        TableSpec("appointment_types", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
-        TableSpec("busy_blocks", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
-                  write_resource=Resource.SCHEDULE, provider_key="provider_id"),
-        TableSpec("provider_availability", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
-                  write_resource=Resource.SCHEDULE, provider_key="provider_id"),
-        TableSpec("time_off", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
-                  write_resource=Resource.SCHEDULE, provider_key="provider_id"),
-        TableSpec("therapy_groups", DataKind.SCHEDULING, Resource.SCHEDULE, provider_key="facilitator_id"),
-        TableSpec("appointment_series", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id",
-                  provider_key="provider_id"),
-        TableSpec("appointments", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id",
-                  provider_key="provider_id"),
-        TableSpec("appointment_status_history", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
-        TableSpec("waitlist_entries", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
-        TableSpec("waitlist_offers", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
-        TableSpec("group_members", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
-        TableSpec("group_attendance", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
         TableSpec("contact_preferences", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
         TableSpec("audit_log", DataKind.APPEND_ONLY, Resource.AUDIT_LOG, pulled=False),
     )

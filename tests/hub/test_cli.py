@@ -100,11 +100,17 @@ def test_a_solo_store_grows_into_a_practice_hub(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from mentalspace_desktop.services.charting.notes import NoteService
+    from tests.services.charting.test_timeline import booked
+
     client = practice.add_client(clinician="clinician", last="Imported")
     practice.add_client(clinician="other_clinician", last="Elsewhere")
     MessagingSettingsService(practice.admin).save_smtp(
         SmtpInput("smtp.riverside.example", username="frontdesk", password="app-password-3141",
                   sender="frontdesk@riverside.example"))
+    # a note naming its session: the appointment is copied before it (sync/tables.py's order)
+    NoteService(practice.session_for("clinician")).start(client.id, "soap",
+                                                         appointment_id=booked(practice, client.id, "clinician"))
     practice.close()
     monkeypatch.setenv("MENTALSPACE_PASSWORD", ADMIN_PASSWORD)
     monkeypatch.setenv("MENTALSPACE_TOTP", pyotp.TOTP(practice.admin_totp_secret).now())

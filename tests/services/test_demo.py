@@ -199,3 +199,31 @@ def test_a_folder_holding_a_store_is_refused_and_left_alone(demo: DemoStore) -> 
         create_demo_practice(demo.data_dir)
     assert (demo.data_dir / "keyslots.json").read_bytes() == before
     assert [p.name for p in demo.data_dir.parent.iterdir()] == [demo.data_dir.name]  # no scratch left
+
+
+def test_a_demo_chart_timeline_shows_its_notes_signatures_and_addenda(demo: DemoStore) -> None:
+    """The demo's charts are written straight into the store, with no audit entries of their own: the
+    timeline tells them from the records, as it does notes that arrive from other workstations."""
+    from mentalspace_desktop.services.clients import ClientService
+    from mentalspace_desktop.services.demo_charting import _SUBJECTIVE
+    from mentalspace_desktop.services.session import Actor
+    from mentalspace_desktop.store.models import Note
+
+    with demo.session.store.read() as s:
+        cosigned = select(Note.client_id).where(Note.cosigned_at.is_not(None))
+        client_id = s.scalar(select(Note.client_id).where(Note.addendum_to.is_not(None),
+                                                          Note.client_id.in_(cosigned)).limit(1))
+        desk = s.scalars(select(User).where(User.role == Role.FRONT_DESK.value)).first()
+    assert client_id and desk
+    timeline = ClientService(demo.session).open_chart(client_id).timeline
+    actions = {t.action for t in timeline}
+    assert {"Note started", "Note signed", "Note co-signed", "Addendum signed", "Diagnosis added"} <= actions
+    started = [t.at.date() for t in timeline if t.action == "Note started"]
+    assert min(started) < demo.today - timedelta(days=14)  # when the story wrote them, not when it was built
+    session = demo.session
+    front = UserSession(session.store, session.slots, Actor(desk.id, desk.username, desk.full_name, Role.FRONT_DESK),
+                        session.events)
+    seen = ClientService(front).open_chart(client_id).timeline
+    assert {"Note signed", "Addendum signed"} <= {t.action for t in seen}
+    assert "Diagnosis added" not in {t.action for t in seen}
+    assert not any(words[:30] in t.summary for t in seen for words in _SUBJECTIVE)

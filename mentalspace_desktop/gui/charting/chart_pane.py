@@ -8,7 +8,9 @@ from pathlib import Path
 from mentalspace_desktop.domain.charting.plans import ReviewState, SafetyPlanStatus
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.charting.diagnoses import DiagnosisDialog
+from mentalspace_desktop.gui.charting.documents import DocumentViewer
 from mentalspace_desktop.gui.charting.editor import NoteEditor
+from mentalspace_desktop.gui.charting.export_dialog import ChartExportDialog
 from mentalspace_desktop.gui.charting.models import NoteLinesModel, note_table
 from mentalspace_desktop.gui.charting.plans import SafetyPlanDialog, TreatmentPlanDialog
 from mentalspace_desktop.gui.clients.common import format_date, muted
@@ -27,7 +29,7 @@ from mentalspace_desktop.gui.qt import (
     Signal,
 )
 from mentalspace_desktop.gui.theme import tone
-from mentalspace_desktop.gui.widgets.forms import MessageLabel, empty_state
+from mentalspace_desktop.gui.widgets.forms import MessageLabel, ask, empty_state
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.charting.attachments import AttachmentService
 from mentalspace_desktop.services.charting.chart import ClinicalChart, ClinicalChartService
@@ -92,6 +94,8 @@ class ClinicalPane(QWidget):
         self.safety_button = QPushButton("Sa&fety plan…", self)
         self.flag_button = QPushButton("Flag at ris&k…", self)
         self.attach_button = QPushButton("Attac&h document…", self)
+        self.export_button = QPushButton("E&xport PDF…", self)
+        self.export_button.setAccessibleName("Export the chart's signed records as PDF")
         for w in (self.note_type, self.new_note, self.open_note_button):
             actions.addWidget(w)
         actions.addStretch(1)
@@ -104,7 +108,11 @@ class ClinicalPane(QWidget):
         below = QHBoxLayout(lower)
         below.setContentsMargins(0, 0, 0, 0)
         problems = QVBoxLayout()
-        problems.addLayout(_heading("Problem list", self.add_dx))
+        self.resolve_dx = QPushButton("Mark re&solved…", self)
+        self.resolve_dx.setAccessibleName("Mark the selected diagnosis resolved")
+        heading = _heading("Problem list", self.add_dx)
+        heading.insertWidget(2, self.resolve_dx)
+        problems.addLayout(heading)
         self.problems = QListWidget(self)
         self.problems.setAccessibleName("Problem list")
         empty_state(self.problems, "No diagnoses on the problem list.")
@@ -117,6 +125,8 @@ class ClinicalPane(QWidget):
         self.documents.setAccessibleName("Documents")
         empty_state(self.documents, "No documents attached.")
         self.documents.setWordWrap(True)
+        self.documents.setToolTip("Double-click or press Enter to open a document.")
+        self.documents.itemActivated.connect(lambda item: self.open_document(item.data(Qt.ItemDataRole.UserRole)))
         docs.addWidget(self.documents, 1)
         below.addLayout(problems, 3)
         below.addLayout(docs, 2)
@@ -124,6 +134,7 @@ class ClinicalPane(QWidget):
         for w in (self.plan_button, self.safety_button, self.flag_button):
             plans.addWidget(w)
         plans.addStretch(1)
+        plans.addWidget(self.export_button)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)
         split.addWidget(lower)
@@ -137,10 +148,12 @@ class ClinicalPane(QWidget):
         self.new_note.clicked.connect(self.start_note)
         self.open_note_button.clicked.connect(self._open_selected)
         self.add_dx.clicked.connect(self.add_diagnosis)
+        self.resolve_dx.clicked.connect(self.resolve_diagnosis)
         self.plan_button.clicked.connect(self.open_treatment_plan)
         self.safety_button.clicked.connect(self.open_safety_plan)
         self.flag_button.clicked.connect(self.flag_at_risk)
         self.attach_button.clicked.connect(self.attach_document)
+        self.export_button.clicked.connect(self.export_chart)
         if bridge is not None:
             bridge.sig_chart_did_change.connect(lambda client_id, *_: self._changed(client_id))
 
@@ -171,20 +184,24 @@ class ClinicalPane(QWidget):
             onset = f", onset {format_date(d.onset_on)}" if d.onset_on else ""
             text = f"{d.code}  {d.description} ({state}{onset})"
             self.problems.addItem(text)
-            self.problems.item(self.problems.count() - 1).setToolTip(text)  # wrapped, and whole on hover
+            line = self.problems.item(self.problems.count() - 1)
+            line.setToolTip(text)  # wrapped, and whole on hover
+            line.setData(Qt.ItemDataRole.UserRole, None if d.resolved_on else d.id)
         self.documents.clear()
         for doc in chart.documents or []:
             self.documents.addItem(f"{doc.title} · {doc.media_type.split('/')[-1].upper()} · "
                                    f"{doc.size_bytes / 1024:.0f} KB · {format_date(doc.added_on)}")
+            self.documents.item(self.documents.count() - 1).setData(Qt.ItemDataRole.UserRole, doc.id)
         clinical = chart.plans is not None
         self.note_type.clear()
         for note_type, name in chart.note_types:
             self.note_type.addItem(name, note_type)
-        for w in (self.note_type, self.new_note, self.add_dx, self.flag_button, self.attach_button):
+        for w in (self.note_type, self.new_note, self.add_dx, self.resolve_dx, self.flag_button, self.attach_button):
             w.setVisible(chart.can_write)
         self.safety_button.setVisible(clinical)
         self.plan_button.setVisible(clinical)
         self.open_note_button.setVisible(clinical)
+        self.export_button.setVisible(clinical)
         self.documents.setVisible(clinical)
         for i in range(self.documents_heading.count()):
             item = self.documents_heading.itemAt(i)
@@ -232,6 +249,37 @@ class ClinicalPane(QWidget):
         dialog.open()
         return dialog
 
+    def resolve_diagnosis(self) -> None:
+        """The selected current diagnosis no longer applies: resolved today (it stays on the list)."""
+        item = self.problems.currentItem()
+        diagnosis_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if not diagnosis_id:
+            self.message.show_hint("Select a current diagnosis on the problem list first.")
+            return
+        if not ask(self, "Mark resolved", f"Mark {item.text().split('  ')[0]} resolved as of "
+                                  "today? It stays on the problem list as resolved.", "Mark resolved"):
+            return
+        service = DiagnosisService(self.session)
+        run_in_background(self, lambda: service.resolve(diagnosis_id),
+                          on_done=lambda _r: self.message.show_ok("Diagnosis marked resolved."),
+                          on_error=self.message.show_exception)
+
+    def open_document(self, attachment_id: str | None) -> None:
+        """Show a document from the encrypted store (read in memory, never written to disk)."""
+        if not attachment_id:
+            return
+        service = AttachmentService(self.session)
+        title = next((d.title for d in (self.chart.documents or []) if d.id == attachment_id), "") if self.chart else ""
+        run_in_background(self, lambda: service.read(attachment_id),
+                          on_done=lambda found: self._show_document(*found, title=title),
+                          on_error=self.message.show_exception)
+
+    def _show_document(self, media_type: str, data: bytes, *, title: str = "") -> None:
+        viewer = DocumentViewer(media_type, data, title, self)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        viewer.open()
+        self.document_viewer = viewer
+
     def open_treatment_plan(self) -> None:
         client_id, service = self.client_id, PlanService(self.session)
         if client_id is None:
@@ -261,6 +309,16 @@ class ClinicalPane(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         self.safety_dialog = dialog
+
+    def export_chart(self) -> ChartExportDialog | None:
+        """The PDF of the chart's signed records (all, or a date range)."""
+        if self.client_id is None or self.chart is None or self.chart.plans is None:
+            return None
+        dialog = ChartExportDialog(self.session, self.client_id, self.client_name, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.export_dialog = dialog
+        return dialog
 
     def flag_at_risk(self) -> None:
         from mentalspace_desktop.gui.qt import QInputDialog

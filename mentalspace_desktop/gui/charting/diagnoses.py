@@ -63,7 +63,10 @@ class DiagnosisDialog(QDialog):
         layout.addLayout(form)
         self.message = MessageLabel(self)
         layout.addWidget(self.message)
-        self.add_button = primary(QPushButton("&Add to problem list", self))
+        self.add_button = primary(QPushButton("&Add to this note" if note_id else "&Add to problem list", self))
+        if note_id:  # said where it goes: the note, and the problem list unless the code is there already
+            self.setWindowTitle("Add a diagnosis to this note")
+            self.count.setToolTip("A code not yet on the problem list is added to it too.")
         cancel = QPushButton("Cancel", self)
         cancel.clicked.connect(self.reject)
         self.add_button.clicked.connect(self.add)

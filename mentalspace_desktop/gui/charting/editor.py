@@ -16,6 +16,7 @@ from pathlib import Path
 from mentalspace_desktop.domain.charting.lifecycle import NoteStatus
 from mentalspace_desktop.domain.charting.templates import FieldKind, FieldSpec
 from mentalspace_desktop.gui.charting.assistant import DraftDialog
+from mentalspace_desktop.gui.charting.diagnoses import DiagnosisDialog
 from mentalspace_desktop.gui.charting.history import HistoryDialog
 from mentalspace_desktop.gui.charting.sign_dialog import SignDialog
 from mentalspace_desktop.gui.clients.common import Badge, format_date, muted
@@ -46,6 +47,7 @@ from mentalspace_desktop.gui.qt import (
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, primary
 from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.charting.assistant import DraftingAssistant
+from mentalspace_desktop.services.charting.diagnoses import DiagnosisService, DiagnosisView
 from mentalspace_desktop.services.charting.notes import NoteLine, NoteService, NoteView
 
 AUTOSAVE_MS = 3000
@@ -55,6 +57,22 @@ FieldWidget = QLineEdit | QPlainTextEdit | QComboBox
 def _line_of(v: NoteView) -> NoteLine:
     return NoteLine(v.id, v.client_id, v.client_name, v.note_type, v.template.name, v.service_date, v.status,
                     v.author_name, 0, None, "", v.appointment_id is not None, v.addendum_to is not None)
+
+
+def _fit_height(edit: QPlainTextEdit, lines: int, *, editable: bool) -> None:
+    """A fixed height for a field: room for three lines and one more than written while a draft (the
+    style sheet's minimum height would otherwise let a long form squeeze every box to one line), and
+    exactly the text once signed (a signed note reads like a document)."""
+    shown = max(3, min(12, lines + 1)) if editable else max(1, min(20, lines))
+    fit_lines(edit, shown)
+
+
+def fit_lines(edit: QPlainTextEdit, lines: int) -> None:
+    """Give ``edit`` the height of ``lines`` lines of text. Said in the widget's own style sheet: the
+    theme's ``min-height`` would override a fixed height set in code, and a long form in a scroll
+    area then squeezes every box to one line (the sheet adds its padding and border around this)."""
+    text = lines * edit.fontMetrics().lineSpacing() + 2 * round(edit.document().documentMargin())
+    edit.setStyleSheet(f"QPlainTextEdit {{ min-height: {text}px; max-height: {text}px; }}")
 
 
 class NoteEditor(QDialog):
@@ -101,6 +119,10 @@ class NoteEditor(QDialog):
         top.addWidget(self.indicator)
         layout.addLayout(top)
         layout.addWidget(self.meta)
+        self.dx_line = muted(QLabel(self))
+        self.dx_line.setAccessibleName("Diagnoses on this note")
+        self.dx_line.setWordWrap(True)
+        layout.addWidget(self.dx_line)
         self.body_area = QScrollArea(self)
         self.body_area.setWidgetResizable(True)
         self.body_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -119,11 +141,13 @@ class NoteEditor(QDialog):
         self.sign_button.setAccessibleName("Sign the note")
         self.addendum_button = QPushButton("Add &addendum", self)
         self.export_button = QPushButton("&Export PDF…", self)
+        self.dx_button = QPushButton("Add dia&gnosis…", self)
+        self.dx_button.setAccessibleName("Add a diagnosis to this note")
         self.comment_button = QPushButton("Co&mment…", self)
         self.return_button = QPushButton("&Return to author…", self)
         self.cosign_button = QPushButton("&Co-sign…", self)
         self.close_button = QPushButton("Close", self)
-        for b in (self.history_button, self.export_button, self.addendum_button, self.assist_button):
+        for b in (self.history_button, self.export_button, self.addendum_button, self.dx_button, self.assist_button):
             self.buttons.addWidget(b)
         self.buttons.addStretch(1)
         for b in (self.comment_button, self.return_button, self.cosign_button, self.save_button, self.sign_button,
@@ -136,6 +160,7 @@ class NoteEditor(QDialog):
         self.sign_button.clicked.connect(self.sign)
         self.addendum_button.clicked.connect(self.add_addendum)
         self.export_button.clicked.connect(self.export_pdf)
+        self.dx_button.clicked.connect(self.add_diagnosis)
         self.comment_button.clicked.connect(self.comment)
         self.return_button.clicked.connect(self.return_note)
         self.cosign_button.clicked.connect(self.cosign)
@@ -176,7 +201,33 @@ class NoteEditor(QDialog):
         for b in (self.comment_button, self.return_button, self.cosign_button):
             b.setVisible(view.can_cosign)
         self.indicator.setText("Draft — changes save automatically" if editable else "")
+        self.dx_button.setVisible(editable and view.addendum_to is None)
+        self._load_diagnoses()
         self.sig_loaded.emit()
+
+    def _load_diagnoses(self) -> None:
+        service, note_id = DiagnosisService(self.service.session), self.note_id
+        run_in_background(self, lambda: service.for_note(note_id), on_done=self._show_diagnoses,
+                          on_error=lambda _exc: self.dx_line.setText(""))
+
+    def _show_diagnoses(self, found: list[DiagnosisView]) -> None:
+        if self.view is not None and self.view.addendum_to:
+            self.dx_line.setText("")
+            return
+        self.dx_line.setText("Diagnoses on this note: " + "; ".join(f"{d.code} {d.description}" for d in found)
+                             if found else "No diagnosis on this note yet.")
+
+    def add_diagnosis(self) -> DiagnosisDialog | None:
+        """Pick a code for this note (it goes on the problem list too, unless it is there already)."""
+        if self.view is None:
+            return None
+        dialog = DiagnosisDialog(DiagnosisService(self.service.session), self.view.client_id, note_id=self.note_id,
+                                 parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_added.connect(lambda _id: self._load_diagnoses())
+        dialog.open()
+        self.dx_dialog = dialog
+        return dialog
 
     def _body(self, view: NoteView) -> QWidget:
         body = QWidget()
@@ -224,12 +275,11 @@ class NoteEditor(QDialog):
             widget.setReadOnly(not editable)
             widget.setPlaceholderText(spec.hint)
             widget.setTabChangesFocus(True)
-            lines = value.count("\n") + 1 + len(value) // 120
-            if editable:
-                widget.setMinimumHeight(22 * max(3, min(12, lines + 1)))
-            else:  # a signed note reads like a document: each field as tall as its text
-                widget.setFixedHeight(22 * max(1, min(20, lines)) + 16)
+            _fit_height(widget, value.count("\n") + 1 + len(value) // 120, editable=editable)
             widget.textChanged.connect(self._changed)
+            if editable:  # the box grows as the clinician writes (wrapped lines counted as laid out)
+                widget.textChanged.connect(lambda w=widget: _fit_height(w, int(w.document().size().height()),
+                                                                        editable=True))
         widget.setAccessibleName(spec.label)
         if spec.hint:
             widget.setToolTip(spec.hint)

@@ -73,7 +73,7 @@ class HistoryDialog(QDialog):
         from_label.setBuddy(self.older)
         to_label.setBuddy(self.newer)
         for combo in (self.older, self.newer):
-            combo.setMinimumWidth(230)
+            combo.setMinimumWidth(210)
         for w in (from_label, self.older, to_label, self.newer):
             picker.addWidget(w)
         picker.addStretch(1)
@@ -94,7 +94,7 @@ class HistoryDialog(QDialog):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([430, 650])  # the versions' columns in full beside the two choosers
+        split.setSizes([480, 620])  # the versions' columns in full beside the two choosers
         layout.addWidget(split, 1)
         layout.addWidget(self.message)
         close = QPushButton("Close", self)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mentalspace_desktop.domain.charting.lifecycle import Timeliness
+from mentalspace_desktop.domain.charting.lifecycle import DEADLINE_DAYS, Timeliness
 from mentalspace_desktop.gui.clients.common import error_color, format_date, warning_color
 from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import QAbstractItemView, QColor, QHeaderView, Qt, QTableView
@@ -21,16 +21,28 @@ class NoteLinesModel(RowsModel[NoteLine]):
     headers: tuple[str, ...] = ("Client", "Note", "Date of service", "Status", "Age (7-day rule)", "Clinician")
 
     def __init__(self, *args: Any, show_client: bool = True, **kwargs: Any) -> None:
+        """``show_client`` False: one client's notes (the chart), where the age is said briefly so every
+        column fits beside the client list; the whole wording is its tooltip."""
         super().__init__(*args, **kwargs)
         if not show_client:
             self.headers = self.headers[1:]
         self._offset = 0 if show_client else 1
 
+    def _age(self, n: NoteLine) -> str:
+        if not n.age_label or self._offset == 0:
+            return n.age_label or "—"
+        if n.timeliness is Timeliness.OVERDUE:
+            return f"{n.age_days} days ({n.age_days - DEADLINE_DAYS} late)"
+        return f"{n.age_days} of 7 days"
+
     def cell(self, n: NoteLine, column: int, role: int) -> Any:
         column += self._offset
         if role == Qt.ItemDataRole.DisplayRole:
             return (n.client_name, n.type_name, format_date(n.service_date), n.status.label,
-                    n.age_label or "—", n.author_name)[column]
+                    self._age(n), n.author_name)[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 4 and self._offset and n.age_label:
+            return n.age_label + (". Notes are due within 7 days of the session."
+                                  if n.timeliness is Timeliness.OVERDUE else "")
         if role == Qt.ItemDataRole.ToolTipRole and column == 1 and not (n.has_appointment or n.is_addendum):
             return "Not linked to an appointment"
         if role == Qt.ItemDataRole.ForegroundRole and column == 4 and n.timeliness in _AGE_TONE:
@@ -68,7 +80,7 @@ def note_table(name: str, model: RowsModel[Any], *, multi: bool = False, empty: 
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(True)
-    header.setResizeContentsPrecision(40)
+    header.setResizeContentsPrecision(200)
     empty_state(view, empty)
     return view
 

@@ -112,6 +112,10 @@ class MyNotesPage(QWidget):
         self._update_buttons()
         self.sig_loaded.emit()
 
+    def select_list(self, key: str) -> None:
+        """Show the list ``key`` ("due", "drafts", "returned", "awaiting" or "queue")."""
+        self.tabs.setCurrentIndex(0 if key == "due" else list(self.models).index(key) + 1)
+
     def current_key(self) -> str:
         index = self.tabs.currentIndex()
         return "due" if index == 0 else list(self.models)[index - 1]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from mentalspace_desktop.domain.charting import plans as rules
+from mentalspace_desktop.gui.charting.editor import fit_lines
+from mentalspace_desktop.gui.charting.export_dialog import file_slug
 from mentalspace_desktop.gui.charting.sign_dialog import SignDialog
 from mentalspace_desktop.gui.clients.common import DATE_HINT, Badge, format_date, muted, parse_date
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -91,11 +95,17 @@ class TreatmentPlanDialog(QDialog):
         self.save_button = QPushButton("&Save draft", self)
         self.sign_button = primary(QPushButton("Sig&n plan…", self))
         self.review_button = primary(QPushButton("Record &review…", self))
+        self.new_button = QPushButton("Start a ne&w plan", self)
+        self.new_button.setAccessibleName("Start a new plan from this one (it replaces it once signed)")
+        self.export_button = QPushButton("E&xport PDF…", self)
         close = QPushButton("Close", self)
         row = QHBoxLayout()
         for b in (self.add_problem, self.add_child, self.add_intervention, self.remove):
             row.addWidget(b)
             b.setVisible(editable)
+        for b in (self.new_button, self.export_button):
+            row.addWidget(b)
+            b.setVisible(not editable)
         row.addStretch(1)
         for b in (self.save_button, self.sign_button, self.review_button, close):
             row.addWidget(b)
@@ -103,6 +113,8 @@ class TreatmentPlanDialog(QDialog):
         self.save_button.setVisible(editable)
         self.sign_button.setVisible(editable)
         self.review_button.setVisible(not editable)
+        self.new_button.clicked.connect(self.start_new_plan)
+        self.export_button.clicked.connect(self.export_pdf)
         self.add_problem.clicked.connect(lambda: self._add(None, PROBLEM))
         self.add_child.clicked.connect(self._add_child)
         self.add_intervention.clicked.connect(self._add_intervention)
@@ -275,15 +287,43 @@ class TreatmentPlanDialog(QDialog):
         self.plan = plan
         self.model.removeRows(0, self.model.rowCount())
         self._fill(plan)
-        signed = plan.signed_at is not None
+        self._set_editable(plan.signed_at is None)
+        self.sig_saved.emit(plan.id)
+
+    def _set_editable(self, editable: bool) -> None:
         for b in (self.add_problem, self.add_child, self.add_intervention, self.remove, self.save_button,
                   self.sign_button):
-            b.setVisible(not signed)
-        self.review_button.setVisible(signed)
-        self.tree_hint.setVisible(not signed)
-        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers if signed
-                                  else QAbstractItemView.EditTrigger.AllEditTriggers)
-        self.sig_saved.emit(plan.id)
+            b.setVisible(editable)
+        for b in (self.review_button, self.new_button, self.export_button):
+            b.setVisible(not editable)
+        self.tree_hint.setVisible(editable)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers if editable
+                                  else QAbstractItemView.EditTrigger.NoEditTriggers)
+
+    def start_new_plan(self) -> None:
+        """A draft copy of the signed plan to revise: saved as a new plan, which replaces this one once
+        signed (a signed plan never changes)."""
+        self.plan_id = None
+        self._set_editable(True)
+        self.badge.show_text("New plan (replaces the signed one once signed)", "info")
+        self.dates.setText("Starts today; the review date is 90 days after.")
+        self.message.show_hint("Revise the problems, goals and objectives, then save or sign the new plan.")
+
+    def export_pdf(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export treatment plan as PDF",
+                                              f"treatment-plan-{file_slug(self.client_name)}.pdf", "PDF (*.pdf)")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        from mentalspace_desktop.services.charting.export import ChartExportService
+
+        session, plan_id = self.service.session, self.plan_id
+        if plan_id is None:
+            return
+        run_in_background(self, lambda: ChartExportService(session).export_plan(plan_id, path),
+                          on_done=lambda r: self.message.show_ok(f"Saved the plan ({r.pages} pages) to {r.path}."),
+                          on_error=self.message.show_exception)
 
 
 def _ask(parent: QWidget, title: str, label: str) -> str | None:
@@ -291,6 +331,11 @@ def _ask(parent: QWidget, title: str, label: str) -> str | None:
 
     text, ok = QInputDialog.getMultiLineText(parent, title, label)
     return text if ok and text.strip() else None
+
+
+def _fit_lines(edit: QPlainTextEdit, lines: int) -> None:
+    """Make ``edit`` tall enough for ``lines`` lines (at least three) and one more."""
+    fit_lines(edit, max(3, lines) + 1)
 
 
 class SafetyPlanDialog(QDialog):
@@ -328,10 +373,10 @@ class SafetyPlanDialog(QDialog):
             edit = QPlainTextEdit("\n".join(sections.get(key, [])))
             edit.setAccessibleName(label)
             edit.setTabChangesFocus(True)
-            # every item in sight (the crisis contacts' 988 line was behind a scrollbar); the dialog scrolls
-            shown = max(3, len(sections.get(key, [])))
-            edit.setFixedHeight(shown * edit.fontMetrics().lineSpacing() + 2 * round(edit.document().documentMargin())
-                                + 2 * edit.frameWidth() + 8)
+            # every item in sight (the crisis contacts' 988 line was behind a scrollbar), and room for
+            # the next one; the box grows as items are added and the dialog scrolls
+            _fit_lines(edit, len(sections.get(key, [])))
+            edit.textChanged.connect(lambda e=edit: _fit_lines(e, int(e.document().size().height())))
             edit.setReadOnly(signed)
             caption = QLabel(label)
             caption.setStyleSheet("font-weight: 600;")

@@ -40,6 +40,7 @@ from mentalspace_desktop.hub.services.auth import Principal, add_device_user
 from mentalspace_desktop.hub.services.scopes import DeviceScopes, Scopes
 from mentalspace_desktop.hub.services.signatures import SignatureCheck
 from mentalspace_desktop.store.models import User
+from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.store.sync_models import Conflict, Device, DeviceChange, DeviceHolding, DeviceUser
 from mentalspace_desktop.sync.protocol import Result
 from mentalspace_desktop.sync.tables import TABLES, TableSpec
@@ -395,6 +396,8 @@ class _Applier:
         )
         if merged.outcome in (Outcome.REJECTED, Outcome.DUPLICATE):
             return self._result(change, merged.outcome, obj=hub_obj, reason=merged.reason)
+        if table == "notes" and merged.row is not None and (why := self._appointment_refusal(merged.row, hub_row)):
+            return self.reject(change, why, hub_obj)
         # Foreign keys, unique values and required fields are checked by the database, and a failure
         # must reject this change, not the batch. Usually nothing fails: the writes are flushed
         # together at the end and a failure redoes the batch with a savepoint around each write.
@@ -424,6 +427,24 @@ class _Applier:
         return self._result(
             change, merged.outcome, obj=obj or hub_obj, reason=merged.reason, conflict_ids=conflict_ids
         )
+
+    def _appointment_refusal(self, row: dict[str, Any], hub_row: dict[str, Any] | None) -> str | None:
+        """Why a note may not name its appointment (one the hub does not hold, or another client's),
+        in words for its author; the database's foreign key would only say "a record that does not
+        exist". An unchanged link is not checked again."""
+        appointment_id = row.get("appointment_id")
+        if not appointment_id or (hub_row is not None and hub_row.get("appointment_id") == appointment_id):
+            return None
+        key = ("appointments", str(appointment_id))
+        with self.session.no_autoflush:
+            found = self.rows[key] if key in self.rows else self.session.get(Appointment, key[1])
+        if found is None:
+            return ("this note names an appointment the hub does not hold (it was never synced, or "
+                    "was refused): link the note to a session on the schedule, or write it from the chart")
+        if found.client_id != row.get("client_id"):
+            return ("this note names an appointment of another client (or a group session): link it to this "
+                    "client's session")
+        return None
 
     def _normalised(self, model: type[Any], raw: dict[str, list[Any]], op: str) -> dict[str, list[Any]]:
         columns = repo.columns_of(model)

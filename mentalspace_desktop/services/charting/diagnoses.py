@@ -53,7 +53,9 @@ class DiagnosisService:
 
     def add(self, client_id: str, code: str, *, onset_on: date | None = None, notes: str = "",
             is_primary: bool = False, note_id: str | None = None) -> str:
-        """Put a diagnosis on the problem list (and on a note, when given); unknown codes are refused."""
+        """Put a diagnosis on the problem list (and on a note, when given); unknown codes are refused. A
+        code already current on the list is refused, unless it is being put on a note: the note then
+        names the diagnosis already there (one problem-list entry per condition)."""
         found = icd_index().get(code)
         if found is None:
             raise ValidationError({"code": f"“{code.strip()}” is not a billable ICD-10-CM code; pick one from "
@@ -66,6 +68,13 @@ class DiagnosisService:
             existing = s.scalars(select(Diagnosis).where(Diagnosis.client_id == client_id, Diagnosis.code == found.code,
                                                          Diagnosis.resolved_on.is_(None),
                                                          Diagnosis.deleted.is_(False))).first()
+            if existing is not None and note_id:  # on the problem list already: the note names that one
+                if s.scalar(select(NoteDiagnosis.id).where(NoteDiagnosis.note_id == note_id,
+                                                           NoteDiagnosis.diagnosis_id == existing.id)) is None:
+                    self._attach(s, note_id, existing)
+                    audit.record(self.session, s, action="diagnosis_attached", record_type="note",
+                                 record_id=note_id, client_id=client_id, summary=existing.code)
+                return existing.id
             if existing is not None:
                 raise ValidationError({"code": f"{found.code} is already on this client's problem list."})
             if is_primary:

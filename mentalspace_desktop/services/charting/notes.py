@@ -222,6 +222,11 @@ class NoteService:
             template_id, template = active_template(s, note_type)
             if note_type == "addendum":
                 raise ValidationError({"note_type": "An addendum is added to a signed note."})
+            if appointment_id is not None:
+                session_row = s.get(Appointment, appointment_id)
+                if session_row is None or session_row.deleted or session_row.client_id != client_id:
+                    raise ValidationError({"appointment": "That session is not this client's (or is not on "
+                                                          "this workstation); start the note from the chart."})
             author = s.get(User, self._me)
             assert author is not None
             needs = lifecycle.requires_cosign(license_type=author.license_type,

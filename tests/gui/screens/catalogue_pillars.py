@@ -302,7 +302,7 @@ def my_notes(ctx: ScreenContext, role: str) -> QWidget:
 def cosign_queue(ctx: ScreenContext, role: str) -> QWidget:
     window = my_notes(ctx, role)
     page: Any = window.page(NavId.MY_NOTES)
-    page.tabs.setCurrentIndex(list(page.models).index("queue"))
+    page.select_list("queue")
     settle()
     return window
 
@@ -361,6 +361,16 @@ def _plan(ctx: ScreenContext, role: str, kind: str) -> QWidget:
     (pane.open_treatment_plan if kind == "treatment" else pane.open_safety_plan)()
     settle()
     return ctx.keep(pane.plan_dialog if kind == "treatment" else pane.safety_dialog)
+
+
+@screen("Chart: export as PDF", roles=("clinician",))
+def chart_export(ctx: ScreenContext, role: str) -> QWidget:
+    window = _clinical(ctx, role)
+    pane: Any = window.page(NavId.CLIENTS).chart.clinical  # type: ignore[union-attr]
+    dialog = ctx.keep(pane.export_chart())
+    dialog.everything.setChecked(False)  # a date range
+    settle()
+    return dialog
 
 
 @screen("Treatment plan", roles=("clinician",))

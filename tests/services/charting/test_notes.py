@@ -36,7 +36,13 @@ def written(practice: PracticeFixture, who: str = "other_clinician", content: di
 
 
 def test_a_note_is_written_sealed_and_signed_with_its_hash(practice: PracticeFixture) -> None:
-    notes, client_id, note_id = written(practice, appointment_id="appt-1")
+    from tests.services.charting.test_timeline import booked
+
+    client_id = practice.add_client(clinician="other_clinician").id
+    notes = service(practice, "other_clinician")
+    note_id = notes.start(client_id, "soap", service_date=date(2025, 3, 18),
+                          appointment_id=booked(practice, client_id, "other_clinician"))
+    notes.autosave(note_id, SOAP)
     with practice.admin.store.read() as s:  # the store holds no clear text
         raw = s.scalar(select(NoteBody.body).where(NoteBody.note_id == note_id))
         assert raw.startswith("sealed:v1:") and "bridges" not in raw
@@ -114,7 +120,13 @@ def test_an_appointment_type_marked_so_needs_cosign_even_for_a_licensed_clinicia
     with practice.admin.store.write() as s:
         s.execute(text("UPDATE users SET supervisor_id = :s WHERE id = :u"),
                   {"s": practice.users["supervisor"], "u": practice.users["other_clinician"]})
-    notes, _, note_id = written(practice, appointment_id="appt", appointment_requires_cosign=True)
+    from tests.services.charting.test_timeline import booked
+
+    client_id = practice.add_client(clinician="other_clinician").id
+    notes = service(practice, "other_clinician")
+    note_id = notes.start(client_id, "soap", appointment_id=booked(practice, client_id, "other_clinician"),
+                          appointment_requires_cosign=True)
+    notes.autosave(note_id, SOAP)
     assert notes.sign(note_id, PASSWORD).status is NoteStatus.IN_REVIEW
 
 
