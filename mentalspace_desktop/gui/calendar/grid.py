@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from mentalspace_desktop.domain.calendar_layout import CalendarView, Column, Cursor, Placed, next_block, placed_at
+from mentalspace_desktop.domain.scheduling.times import clock as _clock
 from mentalspace_desktop.gui.calendar.model import CalendarEntry, CalendarModel, block_lines, text_colour_on
 from mentalspace_desktop.gui.qt import (
     QColor,
@@ -588,11 +589,6 @@ class CalendarGrid(QWidget):
         if self.model.view is CalendarView.ROOMS:
             return column.room_id == entry.room_id
         return True
-
-
-def _clock(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def day_label(day: date) -> str:

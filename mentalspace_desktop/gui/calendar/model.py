@@ -24,6 +24,7 @@ from mentalspace_desktop.domain.calendar_layout import (
     layout,
     month_cells,
 )
+from mentalspace_desktop.domain.scheduling.times import clock as _clock
 from mentalspace_desktop.gui.qt import (
     QAbstractListModel,
     QColor,
@@ -132,11 +133,6 @@ class CalendarEntry:
             provider_name=self.provider_name if provider_name is None else provider_name,
             room_id=self.room_id if room_id is None else room_id,
         )
-
-
-def _clock(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def text_colour_on(background: str) -> QColor:

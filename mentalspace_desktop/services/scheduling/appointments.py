@@ -32,6 +32,7 @@ from mentalspace_desktop.domain.scheduling.status import (
 from mentalspace_desktop.domain.scheduling.times import (
     TimeError,
     check_duration,
+    day_and_clock,
     day_bounds_utc,
     to_local,
     to_utc,
@@ -274,7 +275,7 @@ class AppointmentService(SchedulingBase):
         a = s.get(Appointment, appointment_id)
         if a is None or a.deleted:
             raise NotFound("That appointment no longer exists.")
-        self.require(s, action, a.client_id, a.provider_id)
+        self.require_appointment(s, action, a.client_id, a.provider_id)
         return a
 
     def move(self, appointment_id: str, new_start_local: datetime, *, provider_id: str | None = None,
@@ -473,7 +474,7 @@ class AppointmentService(SchedulingBase):
                 q = q.where(Appointment.status.in_(HOLDING))
             found = list(s.scalars(q))
             self.prefetch_clinicians(s, (a.client_id for a in found))
-            visible = [a for a in found if self.may(s, Action.READ, a.client_id, a.provider_id)]
+            visible = [a for a in found if self.may_appointment(s, Action.READ, a.client_id, a.provider_id)]
             items = self._items(s, visible, with_risk=with_risk)
             seen = {a.id for a in visible}
             bq = select(BusyBlock).where(BusyBlock.deleted.is_(False), BusyBlock.active.is_(True),
@@ -514,7 +515,7 @@ class AppointmentService(SchedulingBase):
             rows = [a for a in s.scalars(select(Appointment).where(
                 Appointment.deleted.is_(False), Appointment.start_at <= cutoff,
                 Appointment.status.in_((Status.SCHEDULED.value, Status.CONFIRMED.value))
-            ).order_by(Appointment.start_at)) if self.may(s, Action.READ, a.client_id, a.provider_id)]
+            ).order_by(Appointment.start_at)) if self.may_appointment(s, Action.READ, a.client_id, a.provider_id)]
             return self._items(s, rows, with_risk=False)
 
     def double_bookings(self, date_from: date | None = None) -> list[DoubleBookingItem]:
@@ -527,7 +528,7 @@ class AppointmentService(SchedulingBase):
             lo = day_bounds_utc(date_from or (self.local_today(s) - timedelta(days=7)), tz)[0]
             rows = [a for a in s.scalars(select(Appointment).where(
                 Appointment.deleted.is_(False), Appointment.status.in_(HOLDING), Appointment.end_at > lo))
-                if self.may(s, Action.READ, a.client_id, a.provider_id)]
+                if self.may_appointment(s, Action.READ, a.client_id, a.provider_id)]
             by_id = {a.id: a for a in rows}
             blocks = [Block(a.id, a.start_at, a.end_at, a.provider_id, a.client_id, a.room_id, a.buffer_before,
                             a.buffer_after) for a in rows]
@@ -549,7 +550,7 @@ class AppointmentService(SchedulingBase):
     @staticmethod
     def _short(i: CalendarItem) -> str:
         who = f" with {i.client_name}" if i.client_name else ""
-        return f"{i.type_name}{who} at {i.start_local:%a %b %d %H:%M} ({i.provider_name})"
+        return f"{i.type_name}{who} at {day_and_clock(i.start_local)} ({i.provider_name})"
 
     def _items(self, s: Session, rows: Sequence[Appointment], *, with_risk: bool = True) -> list[CalendarItem]:
         if not rows:
@@ -589,7 +590,7 @@ class AppointmentService(SchedulingBase):
                 status=a.status, late_cancel=a.late_cancel, telehealth=a.telehealth, meeting_link=a.meeting_link,
                 confirmation=a.confirmation, checked_in_at=a.checked_in_at, series_id=a.series_id,
                 group_id=a.group_id, buffer_before=a.buffer_before, buffer_after=a.buffer_after,
-                editable=self.may(s, Action.WRITE, a.client_id, a.provider_id), risk=risk))
+                editable=self.may_appointment(s, Action.WRITE, a.client_id, a.provider_id), risk=risk))
         return out
 
     @staticmethod
@@ -627,7 +628,8 @@ class AppointmentService(SchedulingBase):
             types = dict(s.execute(select(AppointmentType.id, AppointmentType.name)).all())
             rows = [a for a in s.scalars(select(Appointment).where(
                 Appointment.deleted.is_(False), Appointment.start_at >= lo, Appointment.start_at < hi
-            ).order_by(Appointment.start_at, Appointment.id)) if self.may(s, Action.READ, a.client_id, a.provider_id)]
+            ).order_by(Appointment.start_at, Appointment.id))
+                if self.may_appointment(s, Action.READ, a.client_id, a.provider_id)]
             lines = [[a.id, a.client_id or "", users.get(a.provider_id, ""), types.get(a.type_id, ""),
                       to_local(a.start_at, tz).isoformat(timespec="minutes"),
                       to_local(a.end_at, tz).isoformat(timespec="minutes"), a.status, a.series_id or "",

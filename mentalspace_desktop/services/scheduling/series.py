@@ -27,7 +27,7 @@ from mentalspace_desktop.domain.scheduling.recurrence import (
     truncate_before,
 )
 from mentalspace_desktop.domain.scheduling.status import OPEN, Status, is_late_cancel
-from mentalspace_desktop.domain.scheduling.times import TimeError, check_duration, to_local, to_utc
+from mentalspace_desktop.domain.scheduling.times import TimeError, check_duration, day_and_clock, to_local, to_utc
 from mentalspace_desktop.errors import NotFound, ValidationError
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.events import AppointmentDidChange
@@ -151,7 +151,7 @@ class SeriesService(AppointmentService):
             bad = [o for o in preview.colliding if o.occurrence_date not in skip_dates]
             override = None
             if bad:
-                lines = [f"{o.start_local:%a %b %d %H:%M}: {'; '.join(o.problems)}" for o in bad]
+                lines = [f"{day_and_clock(o.start_local)}: {'; '.join(o.problems)}" for o in bad]
                 if not (req.override_reason and req.override_reason.strip()):
                     raise BookingRefused("Cannot book the series; these sessions collide: " + " | ".join(lines))
                 override = self._refuse_or_override(s, [], [], req.override_reason, "book the series")
@@ -214,7 +214,7 @@ class SeriesService(AppointmentService):
                     problems = describe_collisions(self.collisions(s, cand, type_id=series.type_id), tz)
                     if problems:
                         skip.add(o.occurrence_date)
-                        notes.append(f"{o.start_local:%a %b %d %H:%M} not booked: {'; '.join(problems)}")
+                        notes.append(f"{day_and_clock(o.start_local)} not booked: {'; '.join(problems)}")
                         continue
                     req = BookingRequest(provider_id=series.provider_id, type_id=series.type_id,
                                          start_local=o.start_local, client_id=series.client_id,
@@ -310,7 +310,7 @@ class SeriesService(AppointmentService):
             override = None
             if bad:
                 msg = "Cannot change the series; these sessions collide: " + " | ".join(
-                    f"{c.start_local:%a %b %d %H:%M}: {'; '.join(c.problems)}" for c in bad)
+                    f"{day_and_clock(c.start_local)}: {'; '.join(c.problems)}" for c in bad)
                 if not (override_reason and override_reason.strip()):
                     raise BookingRefused(msg)
                 override = self._refuse_or_override(s, [], [], override_reason, "change the series")
