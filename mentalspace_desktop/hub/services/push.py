@@ -76,7 +76,7 @@ class _Staged:
     """What one change wrote; kept only once the write succeeded (its savepoint, if any, released)."""
 
     writes: list[repo.PendingWrite] = field(default_factory=list)
-    rescopes: list[tuple[str, str]] = field(default_factory=list)  # ("client" | "caseload", id)
+    rescopes: list[tuple[str, str]] = field(default_factory=list)  # ("client" | "caseload" | "covering", id)
 
 
 def push(session: Session, principal: Principal, changes: list[dict[str, Any]]) -> PushOutcome:
@@ -225,8 +225,10 @@ class _Applier:
         repo.number_writes(self.session, self.writes)
         # Rescopes read a client's dependents only now, under the counter lock: a concurrent push
         # adding one has either committed (and is logged again here) or will be numbered after us.
-        for kind, row_id in self.rescopes:
-            (repo.rescope_client if kind == "client" else repo.rescope_caseload)(self.session, row_id)
+        rescope = {"client": repo.rescope_client, "caseload": repo.rescope_caseload,
+                   "covering": repo.rescope_covered_client}
+        for kind, row_id in dict.fromkeys(self.rescopes):
+            rescope[kind](self.session, row_id)
         self.session.flush()
 
     def _keep(self, staged: _Staged) -> None:
@@ -482,6 +484,13 @@ class _Applier:
             staged.rescopes.append(("client", obj.id))
         if spec.name == "users" and hub_row is not None and hub_row.get("supervisor_id") != obj.supervisor_id:
             staged.rescopes.append(("caseload", obj.id))
+        if spec.name == "appointments" and obj.client_id is not None and (
+            (hub_row is not None and hub_row.get("provider_id") != obj.provider_id)
+            or (hub_row is None and self.scopes.clinician_of(obj.client_id) != obj.provider_id)
+        ):
+            # A visit given to (or taken back from) a covering provider: the client's row and the
+            # visit's history enter or leave that provider's devices (scopes.Scopes.covered).
+            staged.rescopes.append(("covering", obj.client_id))
         return obj
 
     def _record_conflicts(
