@@ -35,7 +35,7 @@ from mentalspace_desktop.domain.merge import DataKind, MergeResult, Outcome, mer
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.errors import HubError
-from mentalspace_desktop.hub.services import audit_heads
+from mentalspace_desktop.hub.services import audit_heads, clashes
 from mentalspace_desktop.hub.services.auth import Principal, add_device_user
 from mentalspace_desktop.hub.services.scopes import DeviceScopes, Scopes
 from mentalspace_desktop.hub.services.signatures import SignatureCheck
@@ -197,7 +197,9 @@ class _Applier:
         """Lock every row the batch may change, up front and in (table, id) order."""
         by_table: dict[str, list[str]] = {}
         for change in changes:
-            if change["table"] in TABLES:
+            # Clashes are written by the hub only, under the counter's lock: a device's (refused)
+            # change to one never locks it, or it could wait on a push that holds the counter.
+            if change["table"] in TABLES and change["table"] != "schedule_clashes":
                 by_table.setdefault(change["table"], []).append(change["row_id"])
         for table in sorted(by_table):
             model = repo.model_for(table)
@@ -222,6 +224,15 @@ class _Applier:
         self.session.flush()
         for user_id in self.created_here:
             add_device_user(self.session, self.principal.device_id, user_id, how="created here")
+        booked = [row_id for (table, row_id) in self.latest if table == "appointments"]
+        if booked:
+            # Under the counter's lock, so two pushes that each bring one side of a double booking
+            # cannot both miss the other: the second to take it sees the first committed.
+            repo.lock_writes(self.session)
+            for clash in clashes.review(self.session, booked):
+                op = "insert" if clash.server_seq is None else "update"
+                self.writes.append(repo.stamp(self.session, clash, op=op, user_id=None, device_id=None))
+            self.session.flush()
         repo.number_writes(self.session, self.writes)
         # Rescopes read a client's dependents only now, under the counter lock: a concurrent push
         # adding one has either committed (and is logged again here) or will be numbered after us.

@@ -249,6 +249,8 @@ class Scopes:
         merged = {**(hub_row or {}), **new_values}
         if spec.name == "conflicts":
             return self._conflict_refusal(op, hub_row, new_values)
+        if spec.name == "schedule_clashes":
+            return "appointments booked twice are recorded and resolved by the hub, not by workstations"
         if spec.name in ADMIN_TABLES:
             if allows_any(self.role, Resource.ADMINISTRATION, Action.WRITE):
                 return None
