@@ -495,8 +495,9 @@ class CalendarGrid(QWidget):
         small.setPointSizeF(max(7.5, font.pointSizeF() - 1.5))
         metrics, small_metrics = QFontMetrics(bold), QFontMetrics(small)
         badge = entry.risk_label()
+        confirmation = entry.confirmation_mark()
         marks = ("✓ " if entry.status in ("checked_in", "arrived", "completed") else "") + (
-            "▶ " if entry.telehealth and not entry.busy_only else "")
+            f"{confirmation[0]} " if confirmation else "") + ("▶ " if entry.telehealth and not entry.busy_only else "")
         lines = block_lines(entry)
         y = inner.top()
         for i, line in enumerate(lines):

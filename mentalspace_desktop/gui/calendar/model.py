@@ -50,6 +50,14 @@ STATUS_LABELS = {
     "rescheduled": "Rescheduled",
 }
 INACTIVE = frozenset({"cancelled", "late_cancelled", "rescheduled", "no_show"})
+CONFIRMATIONS = {  # what the reminders recorded: (mark, words, theme tone) — the mark is read with its words
+    "confirmed": ("●", "Confirmed", "good"),
+    "unconfirmed": ("○", "Not confirmed", "muted"),
+    "no_answer": ("?", "No answer", "warning"),
+    "declined": ("✕", "Declined", "danger"),
+}
+AWAITED = frozenset({"scheduled", "confirmed"})
+"""Statuses whose confirmation still matters (the client has not come yet)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ class CalendarEntry:
     series_id: str = ""
     group_id: str = ""
     confirmed: bool = False
+    confirmation: str = ""
+    """What the client answered to a reminder: confirmed, declined, no_answer or unconfirmed ("" unknown)."""
     checked_in_at: datetime | None = None
     editable: bool = True
 
@@ -103,6 +113,13 @@ class CalendarEntry:
     def time_label(self) -> str:
         return f"{_clock(self.start)}–{_clock(self.end)}"
 
+    def confirmation_mark(self) -> tuple[str, str, str] | None:
+        """(mark, words, tone) of the confirmation while it still matters, else None."""
+        if self.busy_only or self.status not in AWAITED:
+            return None
+        key = self.confirmation or ("confirmed" if self.confirmed else "unconfirmed")
+        return CONFIRMATIONS.get(key)
+
     def risk_label(self) -> str:
         """"High risk"/"Risk" badge text, or "" when the risk is low or unknown."""
         if self.risk is None or self.busy_only or not self.active:
@@ -117,7 +134,9 @@ class CalendarEntry:
         """One sentence for screen readers and tooltips."""
         if self.busy_only:
             return f"{self.title}, {self.time_label()}, {self.provider_name}"
-        parts = [self.title, self.type_name, self.time_label(), self.provider_name, self.status_label()]
+        mark = self.confirmation_mark()
+        parts = [self.title, self.type_name, self.time_label(), self.provider_name,
+                 mark[1] if mark else self.status_label()]
         parts.append("telehealth" if self.telehealth else (self.room_name or ""))
         if self.risk_label():
             parts.append(self.risk_label() + (f" ({self.risk_factors})" if self.risk_factors else ""))
@@ -323,5 +342,7 @@ def block_lines(entry: CalendarEntry) -> list[str]:
     first = entry.title
     second = " · ".join(p for p in (entry.type_name, entry.time_label()) if p)
     where = "Telehealth" if entry.telehealth else entry.room_name
-    third = " · ".join(p for p in (entry.status_label(), where) if p)
+    mark = entry.confirmation_mark()
+    state = f"{mark[0]} {mark[1]}" if mark else entry.status_label()  # before the visit: did they confirm?
+    third = " · ".join(p for p in (state, where) if p)
     return [first, second, third]

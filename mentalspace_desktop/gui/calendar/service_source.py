@@ -55,6 +55,7 @@ def entry_of(item: CalendarItem) -> CalendarEntry:
         series_id=item.series_id or "",
         group_id=item.group_id or "",
         confirmed=item.confirmation == "confirmed",
+        confirmation=item.confirmation,
         checked_in_at=_wall(item.checked_in_at),
         editable=item.editable and not busy,
     )

@@ -54,7 +54,7 @@ TONES = {  # theme.tone names, light and dark alike
 
 
 class TodayModel(RowsModel[CalendarEntry]):
-    headers = ("Time", "Client", "Provider", "Type", "Where", "Standing")
+    headers = ("Time", "Client", "Provider", "Type", "Where", "Standing", "Confirmed?")
 
     def __init__(self, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,10 +79,15 @@ class TodayModel(RowsModel[CalendarEntry]):
             if column == 4:
                 return ("Telehealth" + (" · link ready" if row.join_url else " · no link")) if row.telehealth \
                     else (row.room_name or "—")
+            if column == 6:  # what the client answered the reminder, while it still matters
+                mark = row.confirmation_mark()
+                return f"{mark[0]} {mark[1]}" if mark else ""
             return standing_label(value, row.start, self.now(), confirmed=row.confirmed,
                                   checked_in_at=row.checked_in_at)
         if role == Qt.ItemDataRole.ForegroundRole and column == 5 and value in TONES:
             return QColor(tone(TONES[value]))
+        if role == Qt.ItemDataRole.ForegroundRole and column == 6 and (mark := row.confirmation_mark()):
+            return QColor(tone(mark[2]))
         if role == Qt.ItemDataRole.FontRole and column in (1, 5) and value in (Standing.LATE, Standing.NOT_ARRIVED):
             from mentalspace_desktop.gui.qt import QFont
 
