@@ -176,36 +176,38 @@ class CalendarReadService(AppointmentService):
             decide = _Permissions(self, actor.user_id, team)
             visible = []
             for row in rows:
-                # A group session (no client) stands to the user as its provider does.
-                answer = decide(row.primary_clinician_id if row.client_id else row.provider_id,
-                                covering=row.client_id is not None and row.provider_id == actor.user_id)
-                if answer[0]:
-                    visible.append((row, answer[1]))
+                # Rows unpack as tuples (C speed); a group session (no client) stands as its provider does.
+                client, provider, clinician = row[1], row[3], row[21]
+                may_read, may_write = decide(clinician if client else provider,
+                                             covering=client is not None and provider == actor.user_id)
+                if may_read:
+                    visible.append((row, may_write))
             now = self.now()
-            client_ids = list({row.client_id for row, _ in visible if row.client_id})
+            client_ids = list({row[1] for row, _ in visible if row[1]})
             history = _histories(s, client_ids, now) if with_risk else {}
+            no_type = ("", "#9aa5b1")
             items: list[CalendarItem] = []
             for row, editable in visible:
-                type_name, colour = types.get(row.type_id, ("", "#9aa5b1"))
-                start_at, end_at = _instant(row[8]), _instant(row[9])
+                (aid, client, group, provider, type_id, location, room, series, start_text, end_text, status, late,
+                 telehealth, link, confirmation, checked_text, before, after, booked_text, first, last, _c) = row
+                type_name, colour = types.get(type_id, no_type)
+                start_at, end_at = _instant(start_text), _instant(end_text)
                 start_wall = wall(start_at)
                 risk = None
-                if with_risk and row.client_id and row.status in RISKY and start_at > now:
-                    booked = _instant(row[18]) if row[18] else start_at
-                    risk = _risk(history.get(row.client_id, NO_HISTORY), max(0.0, (start_at - booked) / DAY),
-                                 start_wall, row.confirmation == "confirmed")
+                if with_risk and client and status in RISKY and start_at > now:
+                    booked = _instant(booked_text) if booked_text else start_at
+                    risk = _risk(history.get(client, NO_HISTORY), max(0.0, (start_at - booked) / DAY), start_wall,
+                                 confirmation == "confirmed")
                 items.append(CalendarItem(
-                    id=row.id, kind="appointment", provider_id=row.provider_id,
-                    provider_name=users.get(row.provider_id, ""), start_at=start_at, end_at=end_at,
-                    start_local=start_wall, end_local=wall(end_at), room_id=row.room_id,
-                    room_name=rooms.get(row.room_id or "", ""), location_id=row.location_id,
-                    location_name=locations.get(row.location_id or "", ""), client_id=row.client_id,
-                    client_name=f"{row.last_name}, {row.first_name}" if row.first_name is not None else "",
-                    type_id=row.type_id, type_name=type_name, color=colour or "#9aa5b1", status=row.status,
-                    late_cancel=row.late_cancel, telehealth=row.telehealth, meeting_link=row.meeting_link,
-                    confirmation=row.confirmation, checked_in_at=_instant(row[15]) if row[15] else None,
-                    series_id=row.series_id, group_id=row.group_id, buffer_before=row.buffer_before,
-                    buffer_after=row.buffer_after, editable=editable, risk=risk))
+                    id=aid, kind="appointment", provider_id=provider, provider_name=users.get(provider, ""),
+                    start_at=start_at, end_at=end_at, start_local=start_wall, end_local=wall(end_at), room_id=room,
+                    room_name=rooms.get(room or "", ""), location_id=location,
+                    location_name=locations.get(location or "", ""), client_id=client,
+                    client_name=f"{last}, {first}" if first is not None else "", type_id=type_id,
+                    type_name=type_name, color=colour or "#9aa5b1", status=status, late_cancel=late,
+                    telehealth=telehealth, meeting_link=link, confirmation=confirmation,
+                    checked_in_at=_instant(checked_text) if checked_text else None, series_id=series, group_id=group,
+                    buffer_before=before, buffer_after=after, editable=editable, risk=risk))
             seen = {item.id for item in items}
             for blk in s.execute(b):
                 if blk.id in seen:
@@ -221,8 +223,9 @@ class CalendarReadService(AppointmentService):
 
 
 DAY = timedelta(days=1)
-WORDED = 0.12
-"""From this score up (medium and high) the risk comes with its factors in words; below, its score alone."""
+WORDED = 0.25
+"""From this score up the risk comes with its factors in words (the calendar badges it); below, its
+score and level alone (the appointment's own dialog reads it in full through ``get``)."""
 
 
 def as_text(column: Any) -> Any:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import IntEnum
+from functools import cached_property
 from typing import Any
 
 from mentalspace_desktop.domain.calendar_layout import (
@@ -93,8 +94,9 @@ class CalendarEntry:
     checked_in_at: datetime | None = None
     editable: bool = True
 
-    @property
+    @cached_property
     def span(self) -> Span:
+        """The entry as the layout sees it (made once: every relayout asks for every entry's)."""
         return Span(self.id, self.start, self.end, self.provider_id, self.room_id)
 
     @property
@@ -203,6 +205,7 @@ class CalendarModel(QAbstractListModel):
         self._placed: list[Placed] = []
         self._month: list[list[MonthCell]] = []
         self._fills: dict[str, QColor] = {}
+        self._edges: dict[str, QColor] = {}
 
     # -- inputs ------------------------------------------------------------------------------------
 
@@ -224,11 +227,13 @@ class CalendarModel(QAbstractListModel):
     def set_entries(self, entries: Sequence[CalendarEntry]) -> None:
         self._entries = {e.id: e for e in entries}
         self._fills = {}
+        self._edges = {}
         self._relayout()
 
     def upsert(self, entry: CalendarEntry) -> None:
         self._entries[entry.id] = entry
         self._fills.pop(entry.id, None)
+        self._edges.pop(entry.id, None)
         self._relayout()
 
     # -- outputs -----------------------------------------------------------------------------------
@@ -238,6 +243,13 @@ class CalendarModel(QAbstractListModel):
         colour = self._fills.get(entry.id)
         if colour is None:
             colour = self._fills[entry.id] = block_fill(entry)
+        return colour
+
+    def edge_of(self, entry: CalendarEntry) -> QColor:
+        """The darker edge of the block's colour (a sliver's only detail), kept like the fill."""
+        colour = self._edges.get(entry.id)
+        if colour is None:
+            colour = self._edges[entry.id] = self.fill_of(entry).darker(150)
         return colour
 
     def entry(self, entry_id: str) -> CalendarEntry | None:
