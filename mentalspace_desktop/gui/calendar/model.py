@@ -117,8 +117,8 @@ class CalendarEntry:
 
     def confirmation_mark(self) -> tuple[str, str, str] | None:
         """(mark, words, tone) of the confirmation while it still matters, else None."""
-        if self.busy_only or self.status not in AWAITED:
-            return None
+        if self.busy_only or self.status not in AWAITED or (self.group_id and not self.client_id):
+            return None  # a group session is confirmed member by member, not as one visit
         key = self.confirmation or ("confirmed" if self.confirmed else "unconfirmed")
         return CONFIRMATIONS.get(key)
 

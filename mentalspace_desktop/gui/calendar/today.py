@@ -82,8 +82,8 @@ class TodayModel(RowsModel[CalendarEntry]):
             if column == 6:  # what the client answered the reminder, while it still matters
                 mark = row.confirmation_mark()
                 return f"{mark[0]} {mark[1]}" if mark else ""
-            return standing_label(value, row.start, self.now(), confirmed=row.confirmed,
-                                  checked_in_at=row.checked_in_at)
+            # whether the client confirmed has its own column: the standing says only where they are
+            return standing_label(value, row.start, self.now(), checked_in_at=row.checked_in_at)
         if role == Qt.ItemDataRole.ForegroundRole and column == 5 and value in TONES:
             return QColor(tone(TONES[value]))
         if role == Qt.ItemDataRole.ForegroundRole and column == 6 and (mark := row.confirmation_mark()):
