@@ -18,7 +18,7 @@ from typing import Any
 
 import shiboken6
 
-from mentalspace_desktop.gui.qt import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from mentalspace_desktop.gui.qt import QObject, QRunnable, QThreadPool, Qt, Signal, Slot
 
 
 class Task(QObject):
