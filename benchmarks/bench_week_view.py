@@ -11,7 +11,8 @@ their busy twins) plus four past weeks of history (the no-show score reads it). 
 - baseline: one ``SELECT start_at, end_at, provider_id`` over the same range and 1,200
   ``fillRect`` calls on an image of the same size.
 
-Prints the medians in ms and the ratio (goal: ≤ 3×).
+Prints the medians in ms and the ratio (goal: ≤ 3×), in wall time and in this thread's CPU time
+(on a machine shared with other work the wall ratio measures the neighbours too).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_week_view.py [--repeat 9]
 """
