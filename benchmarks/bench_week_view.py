@@ -11,7 +11,8 @@ their busy twins) plus four past weeks of history (the no-show score reads it). 
 - baseline: one ``SELECT start_at, end_at, provider_id`` over the same range and 1,200
   ``fillRect`` calls on an image of the same size.
 
-Prints the medians in ms and the ratio (goal: ≤ 3×).
+Prints the medians in ms and the ratio (goal: ≤ 3×), in wall time and in this thread's CPU time
+(on a machine shared with other work the wall ratio measures the neighbours too).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_week_view.py [--repeat 9]
 """
@@ -159,16 +160,19 @@ def main() -> int:
 
         ours: list[float] = []
         base: list[float] = []
+        ours_cpu: list[float] = []
+        base_cpu: list[float] = []
         shown = 0
         for _ in range(args.repeat):  # interleaved, so both see the same cache and machine load
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             entries = source.entries(start, end)
             model.set_entries(entries)
             grid.grab()
             ours.append((time.perf_counter() - t) * 1000)
+            ours_cpu.append((time.thread_time() - c) * 1000)
             shown = len(entries)
 
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             with session.store.read() as s:
                 rows = s.execute(sql, {"lo": lo, "hi": hi}).all()
             image = QImage(grid.size(), QImage.Format.Format_ARGB32_Premultiplied)
@@ -178,12 +182,19 @@ def main() -> int:
                 painter.fillRect(QRectF(64 + (i % 140) * 5, (i // 140) * 60, 5, 40), colour)
             painter.end()
             base.append((time.perf_counter() - t) * 1000)
+            base_cpu.append((time.thread_time() - c) * 1000)
             app.processEvents()
         m_ours, m_base = statistics.median(ours), statistics.median(base)
+        c_ours, c_base = statistics.median(ours_cpu), statistics.median(base_cpu)
         print(f"entries on screen: {shown:,} (baseline rows: {len(rows):,})")
-        print(f"ours (query + layout + paint): median {m_ours:.1f} ms, best {min(ours):.1f} ms")
-        print(f"baseline (raw query + {len(rows):,} rectangles): median {m_base:.1f} ms, best {min(base):.1f} ms")
-        print(f"ratio: {m_ours / m_base:.1f}x (goal <= {GOAL_RATIO:.0f}x)")
+        print(f"ours (query + layout + paint): median {m_ours:.1f} ms, best {min(ours):.1f} ms "
+              f"(CPU {c_ours:.1f} ms)")
+        print(f"baseline (raw query + {len(rows):,} rectangles): median {m_base:.1f} ms, best {min(base):.1f} ms "
+              f"(CPU {c_base:.1f} ms)")
+        print(f"ratio: {m_ours / m_base:.1f}x wall, {c_ours / c_base:.1f}x CPU (goal <= {GOAL_RATIO:.0f}x)")
+        # On a machine shared with other work, wall time counts the neighbours' turns on the processor
+        # too; the thread's CPU time counts only this work. Both are printed; the goal is the wall ratio
+        # on a quiet machine, which the CPU ratio approaches.
         session.close()
     return 0
 

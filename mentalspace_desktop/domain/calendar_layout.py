@@ -173,7 +173,7 @@ def assign_lanes(spans: Sequence[Span]) -> dict[str, tuple[int, int]]:
     the cluster's lane count so their widths agree, and each takes the lowest lane free at its start
     (the way a paper diary is filled in). Order: start, then longer first, then id (stable).
     """
-    ordered = sorted(spans, key=lambda s: (s.start, -(s.end - s.start).total_seconds(), s.id))
+    ordered = sorted(spans, key=lambda s: (s.start, s.start - s.end, s.id))  # longer first: a more negative span
     result: dict[str, tuple[int, int]] = {}
     cluster: list[tuple[Span, int]] = []
     lane_ends: list[datetime] = []
@@ -223,16 +223,17 @@ def layout(
                 per_column.setdefault(c, []).append(span)
             day += timedelta(days=1)
     placed: list[Placed] = []
+    total, half_slot = float(scale.minutes), scale.slot_minutes / 2
     for c, members in sorted(per_column.items()):
-        day = columns[c].day
+        origin = datetime.combine(columns[c].day, time(scale.first_hour))  # scale.minute_of, once per column
         lanes = assign_lanes(members)
         for span in members:
             lane, count = lanes[span.id]
-            start = scale.minute_of(span.start, day)
-            end = scale.minute_of(span.end, day)
-            before, after = start < 0, end > scale.minutes
-            start = min(max(start, 0.0), scale.minutes - scale.slot_minutes / 2)
-            end = max(min(end, float(scale.minutes)), start + scale.slot_minutes / 2)
+            start = (span.start - origin).total_seconds() / 60
+            end = (span.end - origin).total_seconds() / 60
+            before, after = start < 0, end > total
+            start = min(max(start, 0.0), total - half_slot)
+            end = max(min(end, total), start + half_slot)
             placed.append(Placed(span, c, lane, count, start, end, before, after))
     placed.sort(key=lambda p: (p.column, p.start_minute, p.lane))
     return placed

@@ -643,6 +643,8 @@ class MainWindow(QMainWindow):
         rows += [("Ctrl+N", "Register a new client")] if self.can_write_clients else []
         rows += [(key, f"Go to {e.label}") for i, e in enumerate(self.entries) if (key := page_shortcut(i))]
         rows += [("F5", "Sync with the practice hub now")] if self.sync is not None else []
+        if any(e.id == NavId.SCHEDULE for e in self.entries):
+            rows += [("Ctrl+F", "Find a free slot (on the Schedule)")]
         rows += [
             ("Ctrl+L", "Lock the screen"),
             ("Ctrl+Shift+L", "Sign out"),

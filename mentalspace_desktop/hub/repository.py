@@ -43,6 +43,7 @@ from sqlalchemy.sql.schema import Column
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.store.models import Base, Client
 from mentalspace_desktop.store.outbox import jsonable
+from mentalspace_desktop.store.scheduling_models import AppointmentStatusChange
 from mentalspace_desktop.store.sync_models import ChangeLog, DeviceHolding, HubCounter
 from mentalspace_desktop.store.types import UTCDateTime, utcnow
 from mentalspace_desktop.sync.tables import TABLES
@@ -246,6 +247,20 @@ def rescope_client(session: Session, client_id: str) -> None:
                 client_id=client_id,
                 op="rescope",
             )
+
+
+def rescope_covered_client(session: Session, client_id: str) -> None:
+    """A visit of the client went to (or came back from) a covering provider: log the client's row and
+    its appointments' status history again, so that provider's devices receive or drop them."""
+    history = AppointmentStatusChange.__table__.c
+    rows = [("clients", client_id)] + [
+        ("appointment_status_history", str(row_id))
+        for row_id in session.scalars(select(history.id).where(history.client_id == client_id))
+    ]
+    top = take_seq(session, len(rows))
+    for offset, (table, row_id) in enumerate(rows):
+        log_change(session, seq=top - len(rows) + 1 + offset, table=table, row_id=row_id, client_id=client_id,
+                   op="rescope")
 
 
 def rescope_caseload(session: Session, clinician_id: str) -> None:

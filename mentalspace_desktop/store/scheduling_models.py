@@ -195,6 +195,29 @@ class BusyBlock(Synced, Base):
     source_uid: Mapped[str | None] = mapped_column(String(300))  # an imported event's UID
 
 
+
+class ScheduleClash(Synced, Base):
+    """Two kept appointments that collide — booked on two workstations while apart — as the hub found
+    them when the second arrived. The hub records and resolves these (never a workstation), so every
+    front desk shows the same list after sync.
+
+    Like a busy block it names no client and no type: only the two appointments' ids, the provider
+    (whose devices may see it as busy/free) and the span, so a clinician's workstation that receives
+    it learns nothing of a colleague's client.
+    """
+
+    __tablename__ = "schedule_clashes"
+
+    first_id: Mapped[str] = mapped_column(String(36), index=True)  # the appointment kept first
+    second_id: Mapped[str] = mapped_column(String(36), index=True)  # the one that collided with it
+    kind: Mapped[str] = mapped_column(String(12))  # provider, client, room
+    provider_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the two overlap
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)  # open, resolved
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
 class ProviderAvailability(Synced, Base):
     """Weekly working hours of a provider at a location, or a date-bounded override.
 

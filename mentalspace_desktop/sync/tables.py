@@ -51,6 +51,9 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("appointment_types", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
         TableSpec("busy_blocks", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
                   write_resource=Resource.SCHEDULE, provider_key="provider_id"),
+        # "Booked twice while offline": recorded and resolved by the hub only, seen like busy time.
+        TableSpec("schedule_clashes", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
+                  write_resource=Resource.SCHEDULE, provider_key="provider_id"),
         TableSpec("provider_availability", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,
                   write_resource=Resource.SCHEDULE, provider_key="provider_id"),
         TableSpec("time_off", DataKind.SCHEDULING, Resource.SCHEDULE_BUSY_FREE,

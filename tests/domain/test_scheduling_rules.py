@@ -81,6 +81,20 @@ def test_waitlist_priority_and_matching_with_reasons() -> None:
                  today) is None
 
 
+
+def test_waitlist_matches_on_insurance_the_provider_takes() -> None:
+    today = date(2026, 3, 10)
+    slot = FreedSlot("dr", datetime(2026, 3, 12, 16, 0), payers=frozenset({"Aetna", "Blue Cross Blue Shield"}))
+    aetna = Waiting("a", today - timedelta(weeks=1), insurance=" AETNA ")
+    cigna = Waiting("c", today - timedelta(weeks=9), urgency="urgent", insurance="Cigna")
+    self_pay = Waiting("s", today - timedelta(weeks=1))
+    m = match(aetna, slot, today)
+    assert m is not None and "provider sees AETNA clients (+5)" in m.explain()
+    assert match(cigna, slot, today) is None  # however long and urgent the wait
+    assert [w.id for w, _ in best_matches([cigna, self_pay, aetna], slot, today)] == ["a", "s"]
+    unknown = FreedSlot("dr", slot.start_local)  # nothing known of the provider's payers: no one excluded
+    assert match(cigna, unknown, today) is not None
+
 def test_find_slots_respects_hours_busy_and_buffers_and_ranks() -> None:
     hours = {"dr": [Hours(1, time(9), time(12))], "kim": [Hours(1, time(9), time(17))]}
     busy = {"dr": [Block("x", to_utc(datetime(2026, 3, 10, 10), TZ), to_utc(datetime(2026, 3, 10, 10, 50), TZ),

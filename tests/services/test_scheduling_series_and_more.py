@@ -113,7 +113,7 @@ def test_edit_this_and_following_and_all(sched: Sched) -> None:
     # A collision in "all" is refused occurrence by occurrence.
     AppointmentService(sched.session("front_desk"), now=clock).book(
         req(sched, datetime(2026, 3, 10, 15), client_id=sched.other_client, room_id=sched.room2))
-    with pytest.raises(BookingRefused, match="Tue Mar 10 15:00"):
+    with pytest.raises(BookingRefused, match="Tue Mar 10, 3:00 PM"):  # the practice's 12-hour times
         desk.edit(ids[1], EditScope.ALL, SeriesChange(start_time_local=(15, 0)))
     assert desk.get(ids[1]).start_local.hour == 10
 
@@ -191,6 +191,32 @@ def test_waitlist_best_matches_offer_and_outcome(sched: Sched) -> None:
     with pytest.raises(ValidationError):
         wl.record_outcome(declined, "no_answer")  # already answered
 
+
+
+def test_waitlist_matching_follows_the_insurance_the_provider_sees(sched: Sched) -> None:
+    """The clinician's caseload is on Aetna: a Cigna client waiting for them is not offered the slot;
+    an entry without insurance written on it is matched on the client's primary insurance on file."""
+    from mentalspace_desktop.services.clients import InsuranceInput
+
+    wl = WaitlistService(sched.session("front_desk"), now=clock)
+    clinician = sched.practice.users["clinician"]
+
+    def insured(last: str, payer: str, clinician: str = "clinician") -> str:
+        return sched.practice.add_client(clinician=clinician, last=last, first="Kim",
+                                         primary_insurance=InsuranceInput(payer, "W123456")).id
+
+    insured("Caseload", "Aetna")
+    on_file = wl.add(WaitlistInput(insured("Onfile", "aetna")))
+    written = wl.add(WaitlistInput(sched.other_client, insurance="Aetna"))
+    cigna = wl.add(WaitlistInput(insured("Othercover", "Cigna", "other_clinician"), urgency="urgent"))
+    cigna_written = wl.add(WaitlistInput(sched.other_client, insurance="Cigna", urgency="urgent"))
+    found = wl.matches_for_slot(clinician, TUE10)
+    assert {m.id for m in found} == {on_file, written}
+    assert all("provider sees" in (m.match.explain() if m.match else "") for m in found)
+    assert cigna not in {m.id for m in found} and cigna_written not in {m.id for m in found}
+    # A provider nothing is known of (no insured clients) excludes no one.
+    everyone = wl.matches_for_slot(sched.practice.users["supervisor"], TUE10)
+    assert {on_file, written, cigna, cigna_written} <= {m.id for m in everyone}
 
 def test_groups_enrollment_screening_sessions_and_attendance(sched: Sched) -> None:
     desk = GroupService(sched.session("front_desk"), now=clock)

@@ -1,7 +1,8 @@
 """The schedule syncing through a real hub process on loopback (issue: several workstations).
 
 - Two front desks that book the same provider for overlapping times while apart both keep their
-  appointment; after sync each sees a "booked twice while offline" item naming both.
+  appointment; the hub records the clash when the second arrives, and after sync each sees the same
+  "booked twice while offline" item naming both.
 - A clinician's workstation receives colleagues' appointments only as busy/free blocks: after a full
   sync its store file holds no trace of another provider's client (no id, no name), and its own
   refusals say "busy".
@@ -16,13 +17,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from mentalspace_desktop.domain.clients import ConsentKind
 from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService, BookingRefused, BookingRequest
 from mentalspace_desktop.services.scheduling.availability import AvailabilityService, HoursInput
 from mentalspace_desktop.services.scheduling.setup import ScheduleSetupService, TypeInput
-from mentalspace_desktop.store.scheduling_models import Appointment, BusyBlock
+from mentalspace_desktop.store.scheduling_models import Appointment, BusyBlock, ScheduleClash
 from mentalspace_desktop.sync.live import LiveListener
 from tests.factories import PracticeTemplate
 from tests.sync.conftest import MemoryKeyring
@@ -100,7 +102,13 @@ def test_offline_double_booking_keeps_both_and_each_front_desk_is_told(world: Wo
         assert {item.first.id, item.second.id} == {first, second}
         assert item.message.startswith("Booked twice while offline")
         assert "Rivera" in item.message and "Quintero" in item.message
-        # Resolving: moving one away clears the item everywhere after the next sync.
+    # The hub decided it once: both stores hold the same synced record of it.
+    held = []
+    for desk in (desk_a, desk_b):
+        with desk.session.store.read() as s:
+            held.append([(c.id, c.first_id, c.second_id, c.status) for c in s.scalars(select(ScheduleClash))])
+    assert held[0] == held[1] and len(held[0]) == 1 and held[0][0][1:] == (first, second, "open")
+    # Resolving: moving one away clears the item everywhere after the next sync.
     AppointmentService(desk_a.session, now=lambda: NOW).move(second, datetime(2026, 3, 3, 14))
     synced(desk_a)
     synced(desk_b)

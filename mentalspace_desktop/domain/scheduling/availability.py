@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from mentalspace_desktop.domain.scheduling.times import clock
+
 EVERY_DAY = -1
 
 
@@ -75,4 +77,4 @@ def within_hours(start_local: datetime, end_local: datetime, hours: Sequence[Hou
 def describe_windows(windows: Sequence[Window]) -> str:
     if not windows:
         return "not working that day"
-    return ", ".join(f"{w.start:%H:%M}–{w.end:%H:%M}" for w in windows)
+    return ", ".join(f"{clock(w.start)}–{clock(w.end)}" for w in windows)

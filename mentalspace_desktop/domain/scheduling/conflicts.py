@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from mentalspace_desktop.domain.scheduling.times import Interval
+from mentalspace_desktop.domain.scheduling.times import Interval, span
 
 
 class CollisionKind(StrEnum):
@@ -67,9 +67,10 @@ class Collision:
     end: datetime
     label: str
 
-    def describe(self, fmt: str = "%a %b %d %H:%M") -> str:
-        """One line for the person booking, e.g. "the provider is already booked Tue Mar 10 10:00–10:50 (busy)"."""
-        span = f"{self.start.strftime(fmt)}–{self.end.strftime('%H:%M')}"
+    def describe(self) -> str:
+        """One line for the person booking, e.g. "the provider is already booked Tue Mar 10, 10:00 AM–10:50 AM
+        (busy)" (start and end as wall-clock times)."""
+        when = span(self.start, self.end)
         what = {
             CollisionKind.PROVIDER: "the provider is already booked",
             CollisionKind.CLIENT: "the client already has an appointment",
@@ -78,7 +79,7 @@ class Collision:
             CollisionKind.OUTSIDE_HOURS: "outside the provider's working hours",
             CollisionKind.DAILY_MAXIMUM: "the daily maximum for this appointment type is reached",
         }[self.kind]
-        return f"{what} {span} ({self.label})" if self.label else f"{what} {span}"
+        return f"{what} {when} ({self.label})" if self.label else f"{what} {when}"
 
 
 def provider_overlap(a: Candidate | Block, b: Block) -> bool:

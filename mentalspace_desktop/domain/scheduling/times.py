@@ -25,6 +25,23 @@ def zone(name: str) -> ZoneInfo:
         raise TimeError(f"Unknown time zone: {name!r}.") from None
 
 
+
+def clock(moment: datetime | time) -> str:
+    """A wall-clock time as the practice reads it: "2:30 PM" (US practices; the screens format
+    through ``gui/localtime.py``, the services' messages through this)."""
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def day_and_clock(moment: datetime) -> str:
+    """A wall-clock day and time in messages: "Tue Mar 10, 2:30 PM"."""
+    return f"{moment:%a %b} {moment.day}, {clock(moment)}"
+
+
+def span(start: datetime, end: datetime) -> str:
+    """"Tue Mar 10, 10:00 AM–10:50 AM" (the end's day is said only when it differs)."""
+    tail = clock(end) if end.date() == start.date() else day_and_clock(end)
+    return f"{day_and_clock(start)}–{tail}"
+
 def to_utc(local: datetime, tz: str) -> datetime:
     """The UTC instant of a naive wall-clock time in ``tz`` (a time skipped by DST moves forward)."""
     if local.tzinfo is not None:

@@ -58,7 +58,7 @@ class FreedSlot:
     start_local: datetime
     type_id: str | None = None
     telehealth: bool = False
-    payers: frozenset[str] = frozenset()  # insurance the provider takes; empty: unknown
+    payers: frozenset[str] = frozenset()  # insurance the provider takes; empty: unknown (no one excluded)
 
 
 def match(entry: Waiting, slot: FreedSlot, today: date) -> Scored | None:
@@ -89,9 +89,17 @@ def match(entry: Waiting, slot: FreedSlot, today: date) -> Scored | None:
     if entry.type_id is not None and slot.type_id is not None and entry.type_id == slot.type_id:
         score += 5
         reasons.append("same kind of visit (+5)")
-    if entry.insurance and slot.payers and entry.insurance not in slot.payers:
-        return None
+    if entry.insurance and slot.payers:
+        if payer_key(entry.insurance) not in {payer_key(p) for p in slot.payers}:
+            return None
+        score += 5
+        reasons.append(f"provider sees {entry.insurance.strip()} clients (+5)")
     return Scored(round(score, 1), tuple(reasons))
+
+
+def payer_key(name: str) -> str:
+    """A payer's name as compared: \"Aetna \", \"AETNA\" and \"aetna\" are one payer."""
+    return " ".join(name.split()).casefold()
 
 
 def best_matches(entries: list[Waiting], slot: FreedSlot, today: date, limit: int = 5) -> list[tuple[Waiting, Scored]]:

@@ -8,24 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.calendar.appointment_list import AppointmentButtons, appointments_table
 from mentalspace_desktop.gui.calendar.common import clock as _clock
-from mentalspace_desktop.gui.calendar.common import copy_meeting_link, open_meeting, selected_row
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.service_source import entry_of
 from mentalspace_desktop.gui.localtime import wall_now
-from mentalspace_desktop.gui.qt import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QShowEvent,
-    Qt,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-    Signal,
-)
+from mentalspace_desktop.gui.qt import QHBoxLayout, QLabel, QShowEvent, Qt, QVBoxLayout, QWidget, Signal
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
@@ -33,7 +21,6 @@ from mentalspace_desktop.services.calendar_view import CalendarReadService
 from mentalspace_desktop.services.session import UserSession
 
 AHEAD = timedelta(days=120)
-
 
 
 class ClientAppointmentsModel(RowsModel[CalendarEntry]):
@@ -64,26 +51,18 @@ class ClientAppointmentsPane(QWidget):
         self.client_id = ""
         self._stale = False
         self.model = ClientAppointmentsModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("The client's appointments")
+        self.table = appointments_table(self.model, "The client's appointments")
         forms.empty_state(self.table, "No appointments booked for this client.")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the type shortens (whole on hover)
         self.next_label = QLabel()
         self.next_label.setObjectName("sectionTitle")
         self.next_label.setWordWrap(True)  # a long type and provider wrap instead of widening the chart
-        self.check_in_button = forms.primary(QPushButton("Check &in"))
-        self.check_in_button.setAccessibleName("Check the client in for the selected appointment")
-        self.join_button = QPushButton("&Join")
-        self.join_button.setAccessibleName("Join the telehealth meeting")
-        self.copy_button = QPushButton("Copy lin&k")
-        self.copy_button.setAccessibleName("Copy the telehealth meeting link")
         self.message = forms.MessageLabel()
+        self.buttons = AppointmentButtons(self, self.table, self.model, self.message,
+                                          check_in=self.service.check_in, checked_in=self._checked_in,
+                                          hide_links=True)
+        self.check_in_button = self.buttons.check_in_button
+        self.check_in_button.setToolTip("Check-in is for today's appointments.")
+        self.join_button, self.copy_button = self.buttons.join_button, self.buttons.copy_button
         row = QHBoxLayout()
         row.addWidget(self.next_label, 1)
         for b in (self.join_button, self.copy_button, self.check_in_button):
@@ -93,9 +72,6 @@ class ClientAppointmentsPane(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
-        self.check_in_button.clicked.connect(self.check_in)
-        self.join_button.clicked.connect(self.join)
-        self.copy_button.clicked.connect(self.copy_link)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selected())
         if bridge is not None:
             bridge.sig_appointment_did_change.connect(self._appointments_changed)
@@ -142,34 +118,15 @@ class ClientAppointmentsPane(QWidget):
         self.sig_loaded.emit()
 
     def selected(self) -> CalendarEntry | None:
-        return selected_row(self.table, self.model)
+        return self.buttons.selected()
 
     def _selected(self) -> None:
-        e = self.selected()
         today = self.now().date()
-        self.check_in_button.setEnabled(e is not None and e.editable and e.status in ("scheduled", "confirmed")
-                                        and e.start.date() == today)
-        self.check_in_button.setToolTip("Check-in is for today's appointments.")
-        link = e is not None and e.telehealth and bool(e.join_url)
-        self.join_button.setVisible(link)
-        self.copy_button.setVisible(link)
+        self.buttons.update(may_check_in=lambda e: e.start.date() == today)
 
     def check_in(self) -> None:
-        e = self.selected()
-        if e is None:
-            return
-        service = self.service
+        self.buttons.check_in()
 
-        def done(_r: object) -> None:
-            self.message.show_ok(f"Checked in for {e.type_name} at {_clock(e.start)}.")
-            self.reload()
-
-        run_in_background(self, lambda: service.check_in(e.id), on_done=done, on_error=self.message.show_exception)
-
-    def join(self) -> None:
-        e = self.selected()
-        open_meeting(e.join_url if e else "")
-
-    def copy_link(self) -> None:
-        e = self.selected()
-        copy_meeting_link(e.join_url if e else "", self.message)
+    def _checked_in(self, e: CalendarEntry) -> None:
+        self.message.show_ok(f"Checked in for {e.type_name} at {_clock(e.start)}.")
+        self.reload()

@@ -3,19 +3,14 @@ table, and the telehealth "Join" and "Copy link" actions."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TypeVar
 
+from mentalspace_desktop.domain.scheduling.times import clock  # "9:05 AM": how the desk reads a time
 from mentalspace_desktop.gui.qt import QDesktopServices, QGuiApplication, QLabel, QTableView, QUrl, QWidget
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets.forms import MessageLabel
 
 Row = TypeVar("Row")
-
-
-def clock(moment: datetime) -> str:
-    """"9:05 AM": how the desk reads a time."""
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def buddy(text: str, widget: QWidget) -> QLabel:
@@ -40,3 +35,6 @@ def copy_meeting_link(url: str, message: MessageLabel | None = None) -> None:
         QGuiApplication.clipboard().setText(url)
         if message is not None:
             message.show_ok("Meeting link copied.")
+
+
+__all__ = ["buddy", "clock", "copy_meeting_link", "open_meeting", "selected_row"]

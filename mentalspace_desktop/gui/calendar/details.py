@@ -48,6 +48,7 @@ class DetailsPanel(QFrame):
         "<b>Page Up/Down</b> previous/next<br><br>"
         "Drag on free time to book; drag an appointment to move it, its lower edge to change its length."
         "<br><br><b>Marks</b><br>✓ checked in · ▶ telehealth<br>"
+        "● confirmed · ○ not confirmed · ? no answer · ✕ declined<br>"
         f"<span style='color:{tone('risk_high')}'>●</span> high no-show risk · "
         f"<span style='color:{tone('risk_some')}'>●</span> some risk"
         "<br>Grey: busy, cancelled or no-show"

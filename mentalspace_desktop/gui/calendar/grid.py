@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from mentalspace_desktop.domain.calendar_layout import CalendarView, Column, Cursor, Placed, next_block, placed_at
+from mentalspace_desktop.domain.scheduling.times import clock as _clock
 from mentalspace_desktop.gui.calendar.model import CalendarEntry, CalendarModel, block_lines, text_colour_on
 from mentalspace_desktop.gui.qt import (
     QColor,
@@ -414,10 +415,17 @@ class CalendarGrid(QWidget):
         self._paint_lines(painter, dark)
         font = QFont(self.font())
         self._paint_now(painter)  # under the blocks: their words stay readable; the gutter marks it too
+        # block_rect, with the geometry it reads taken once per paint (a week can hold 1,200 blocks)
+        ppm, width = self.ppm, self.column_width()
+        entries = self.model.entry
         for placed in self.model.placed():
-            entry = self.model.entry(placed.span.id)
+            entry = entries(placed.span.id)
             if entry is not None:
-                self._paint_block(painter, self.block_rect(placed), entry, font, selected=entry.id == self.selected_id)
+                lane_w = (width - 6) / placed.lanes
+                y = placed.start_minute * ppm
+                rect = QRectF(GUTTER + placed.column * width + 2 + placed.lane * lane_w, y + 1, lane_w - 2,
+                              max(6.0, (placed.end_minute - placed.start_minute) * ppm - 1))
+                self._paint_block(painter, rect, entry, font, selected=entry.id == self.selected_id)
         if self.hasFocus() and self.model.columns and self.drag is None:
             pen = QPen(pal.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DashLine)
             painter.setPen(pen)
@@ -464,7 +472,7 @@ class CalendarGrid(QWidget):
         if rect.width() < 14 and not selected and outline is None:
             # a sliver (many lanes): a plain rectangle with its darker edge says as much, ten times faster
             painter.fillRect(rect, fill)
-            painter.fillRect(QRectF(rect.left(), rect.top(), 2, rect.height()), fill.darker(150))
+            painter.fillRect(QRectF(rect.left(), rect.top(), 2, rect.height()), self.model.edge_of(entry))
             return
         ink = text_colour_on(fill.name())
         painter.setPen(Qt.PenStyle.NoPen)
@@ -494,8 +502,9 @@ class CalendarGrid(QWidget):
         small.setPointSizeF(max(7.5, font.pointSizeF() - 1.5))
         metrics, small_metrics = QFontMetrics(bold), QFontMetrics(small)
         badge = entry.risk_label()
+        confirmation = entry.confirmation_mark()
         marks = ("✓ " if entry.status in ("checked_in", "arrived", "completed") else "") + (
-            "▶ " if entry.telehealth and not entry.busy_only else "")
+            f"{confirmation[0]} " if confirmation else "") + ("▶ " if entry.telehealth and not entry.busy_only else "")
         lines = block_lines(entry)
         y = inner.top()
         for i, line in enumerate(lines):
@@ -588,11 +597,6 @@ class CalendarGrid(QWidget):
         if self.model.view is CalendarView.ROOMS:
             return column.room_id == entry.room_id
         return True
-
-
-def _clock(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def day_label(day: date) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import IntEnum
+from functools import cached_property
 from typing import Any
 
 from mentalspace_desktop.domain.calendar_layout import (
@@ -24,6 +25,7 @@ from mentalspace_desktop.domain.calendar_layout import (
     layout,
     month_cells,
 )
+from mentalspace_desktop.domain.scheduling.times import clock as _clock
 from mentalspace_desktop.gui.qt import (
     QAbstractListModel,
     QColor,
@@ -49,6 +51,14 @@ STATUS_LABELS = {
     "rescheduled": "Rescheduled",
 }
 INACTIVE = frozenset({"cancelled", "late_cancelled", "rescheduled", "no_show"})
+CONFIRMATIONS = {  # what the reminders recorded: (mark, words, theme tone) — the mark is read with its words
+    "confirmed": ("●", "Confirmed", "good"),
+    "unconfirmed": ("○", "Not confirmed", "muted"),
+    "no_answer": ("?", "No answer", "warning"),
+    "declined": ("✕", "Declined", "danger"),
+}
+AWAITED = frozenset({"scheduled", "confirmed"})
+"""Statuses whose confirmation still matters (the client has not come yet)."""
 
 
 @dataclass(frozen=True)
@@ -79,11 +89,14 @@ class CalendarEntry:
     series_id: str = ""
     group_id: str = ""
     confirmed: bool = False
+    confirmation: str = ""
+    """What the client answered to a reminder: confirmed, declined, no_answer or unconfirmed ("" unknown)."""
     checked_in_at: datetime | None = None
     editable: bool = True
 
-    @property
+    @cached_property
     def span(self) -> Span:
+        """The entry as the layout sees it (made once: every relayout asks for every entry's)."""
         return Span(self.id, self.start, self.end, self.provider_id, self.room_id)
 
     @property
@@ -102,6 +115,13 @@ class CalendarEntry:
     def time_label(self) -> str:
         return f"{_clock(self.start)}–{_clock(self.end)}"
 
+    def confirmation_mark(self) -> tuple[str, str, str] | None:
+        """(mark, words, tone) of the confirmation while it still matters, else None."""
+        if self.busy_only or self.status not in AWAITED or (self.group_id and not self.client_id):
+            return None  # a group session is confirmed member by member, not as one visit
+        key = self.confirmation or ("confirmed" if self.confirmed else "unconfirmed")
+        return CONFIRMATIONS.get(key)
+
     def risk_label(self) -> str:
         """"High risk"/"Risk" badge text, or "" when the risk is low or unknown."""
         if self.risk is None or self.busy_only or not self.active:
@@ -116,7 +136,9 @@ class CalendarEntry:
         """One sentence for screen readers and tooltips."""
         if self.busy_only:
             return f"{self.title}, {self.time_label()}, {self.provider_name}"
-        parts = [self.title, self.type_name, self.time_label(), self.provider_name, self.status_label()]
+        mark = self.confirmation_mark()
+        parts = [self.title, self.type_name, self.time_label(), self.provider_name,
+                 mark[1] if mark else self.status_label()]
         parts.append("telehealth" if self.telehealth else (self.room_name or ""))
         if self.risk_label():
             parts.append(self.risk_label() + (f" ({self.risk_factors})" if self.risk_factors else ""))
@@ -132,11 +154,6 @@ class CalendarEntry:
             provider_name=self.provider_name if provider_name is None else provider_name,
             room_id=self.room_id if room_id is None else room_id,
         )
-
-
-def _clock(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def text_colour_on(background: str) -> QColor:
@@ -188,6 +205,7 @@ class CalendarModel(QAbstractListModel):
         self._placed: list[Placed] = []
         self._month: list[list[MonthCell]] = []
         self._fills: dict[str, QColor] = {}
+        self._edges: dict[str, QColor] = {}
 
     # -- inputs ------------------------------------------------------------------------------------
 
@@ -209,11 +227,13 @@ class CalendarModel(QAbstractListModel):
     def set_entries(self, entries: Sequence[CalendarEntry]) -> None:
         self._entries = {e.id: e for e in entries}
         self._fills = {}
+        self._edges = {}
         self._relayout()
 
     def upsert(self, entry: CalendarEntry) -> None:
         self._entries[entry.id] = entry
         self._fills.pop(entry.id, None)
+        self._edges.pop(entry.id, None)
         self._relayout()
 
     # -- outputs -----------------------------------------------------------------------------------
@@ -223,6 +243,13 @@ class CalendarModel(QAbstractListModel):
         colour = self._fills.get(entry.id)
         if colour is None:
             colour = self._fills[entry.id] = block_fill(entry)
+        return colour
+
+    def edge_of(self, entry: CalendarEntry) -> QColor:
+        """The darker edge of the block's colour (a sliver's only detail), kept like the fill."""
+        colour = self._edges.get(entry.id)
+        if colour is None:
+            colour = self._edges[entry.id] = self.fill_of(entry).darker(150)
         return colour
 
     def entry(self, entry_id: str) -> CalendarEntry | None:
@@ -327,5 +354,7 @@ def block_lines(entry: CalendarEntry) -> list[str]:
     first = entry.title
     second = " · ".join(p for p in (entry.type_name, entry.time_label()) if p)
     where = "Telehealth" if entry.telehealth else entry.room_name
-    third = " · ".join(p for p in (entry.status_label(), where) if p)
+    mark = entry.confirmation_mark()
+    state = f"{mark[0]} {mark[1]}" if mark else entry.status_label()  # before the visit: did they confirm?
+    third = " · ".join(p for p in (state, where) if p)
     return [first, second, third]

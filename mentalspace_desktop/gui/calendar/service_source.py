@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from mentalspace_desktop.domain.scheduling.conflicts import Collision, CollisionKind
+from mentalspace_desktop.domain.scheduling.times import clock as _clock
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.source import Resources
 from mentalspace_desktop.gui.localtime import to_local
@@ -54,6 +55,7 @@ def entry_of(item: CalendarItem) -> CalendarEntry:
         series_id=item.series_id or "",
         group_id=item.group_id or "",
         confirmed=item.confirmation == "confirmed",
+        confirmation=item.confirmation,
         checked_in_at=_wall(item.checked_in_at),
         editable=item.editable and not busy,
     )
@@ -83,10 +85,6 @@ def collision_words(collisions: list[Collision], proposal: CalendarEntry) -> str
             CollisionKind.DAILY_MAXIMUM: f"the daily maximum is reached ({c.label})",
         }[c.kind])
     return "; ".join(out)
-
-
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def _wall(moment: datetime | None) -> datetime | None:

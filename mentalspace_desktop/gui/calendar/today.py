@@ -15,16 +15,14 @@ from typing import Any
 from mentalspace_desktop.domain.front_desk import Standing, standing, standing_label, summarize
 from mentalspace_desktop.domain.roles import Action, Resource, Role, allows_any
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.calendar.appointment_list import AppointmentButtons, appointments_table
 from mentalspace_desktop.gui.calendar.common import clock as _clock
-from mentalspace_desktop.gui.calendar.common import copy_meeting_link, open_meeting, selected_row
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.service_source import entry_of
 from mentalspace_desktop.gui.localtime import wall_now
 from mentalspace_desktop.gui.qt import (
-    QAbstractItemView,
     QColor,
     QHBoxLayout,
-    QHeaderView,
     QKeySequence,
     QLabel,
     QListWidget,
@@ -33,7 +31,6 @@ from mentalspace_desktop.gui.qt import (
     QShortcut,
     QShowEvent,
     Qt,
-    QTableView,
     QTimer,
     QVBoxLayout,
     QWidget,
@@ -56,9 +53,8 @@ TONES = {  # theme.tone names, light and dark alike
 }
 
 
-
 class TodayModel(RowsModel[CalendarEntry]):
-    headers = ("Time", "Client", "Provider", "Type", "Where", "Standing")
+    headers = ("Time", "Client", "Provider", "Type", "Where", "Standing", "Confirmed?")
 
     def __init__(self, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,10 +79,15 @@ class TodayModel(RowsModel[CalendarEntry]):
             if column == 4:
                 return ("Telehealth" + (" · link ready" if row.join_url else " · no link")) if row.telehealth \
                     else (row.room_name or "—")
-            return standing_label(value, row.start, self.now(), confirmed=row.confirmed,
-                                  checked_in_at=row.checked_in_at)
+            if column == 6:  # what the client answered the reminder, while it still matters
+                mark = row.confirmation_mark()
+                return f"{mark[0]} {mark[1]}" if mark else ""
+            # whether the client confirmed has its own column: the standing says only where they are
+            return standing_label(value, row.start, self.now(), checked_in_at=row.checked_in_at)
         if role == Qt.ItemDataRole.ForegroundRole and column == 5 and value in TONES:
             return QColor(tone(TONES[value]))
+        if role == Qt.ItemDataRole.ForegroundRole and column == 6 and (mark := row.confirmation_mark()):
+            return QColor(tone(mark[2]))
         if role == Qt.ItemDataRole.FontRole and column in (1, 5) and value in (Standing.LATE, Standing.NOT_ARRIVED):
             from mentalspace_desktop.gui.qt import QFont
 
@@ -139,30 +140,20 @@ class TodayPage(QWidget):
         self.may_resolve = allows_any(session.actor.role, Resource.SCHEDULE, Action.WRITE) and not self.own
         self.now = now
         self.model = TodayModel(now, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Today's appointments")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = appointments_table(self.model, "Today's appointments")
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.summary = QLabel()
         self.summary.setObjectName("sectionTitle")
         self.summary.setAccessibleName("Today in numbers")
-        self.check_in_button = forms.primary(QPushButton("Check &in  (I)"))
-        self.check_in_button.setAccessibleName("Check in the selected client")
-        self.join_button = QPushButton("&Join")
-        self.join_button.setAccessibleName("Join the telehealth meeting")
-        self.copy_button = QPushButton("Copy &link")
-        self.copy_button.setAccessibleName("Copy the telehealth meeting link")
+        self.message = forms.MessageLabel()
+        self.buttons = AppointmentButtons(self, self.table, self.model, self.message,
+                                          check_in=self.service.check_in, checked_in=self._checked_in,
+                                          check_in_text="Check &in  (I)", copy_text="Copy &link")
+        self.check_in_button = self.buttons.check_in_button
+        self.join_button, self.copy_button = self.buttons.join_button, self.buttons.copy_button
         self.chart_button = QPushButton("Open &chart")
         self.chart_button.setAccessibleName("Open the client's chart")
-        self.message = forms.MessageLabel()
         title = "My day" if self.own else "Today"
         subtitle = ("Your appointments for today." if self.own
                     else "Every provider's appointments today, in time order. Select one and press I to check in.")
@@ -187,9 +178,6 @@ class TodayPage(QWidget):
         shortcut = QShortcut(QKeySequence("I"), self.table)
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         shortcut.activated.connect(self.check_in)
-        self.check_in_button.clicked.connect(self.check_in)
-        self.join_button.clicked.connect(self.join)
-        self.copy_button.clicked.connect(self.copy_link)
         self.chart_button.clicked.connect(self._open_chart)
         self.table.activated.connect(lambda _i: self._open_chart())
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
@@ -203,15 +191,8 @@ class TodayPage(QWidget):
     def _build_stale(self, layout: QVBoxLayout) -> None:
         """The data-quality list under the day: visits a day past their time still marked scheduled."""
         self.stale_model = StaleModel(self)
-        self.stale_table = QTableView()
-        self.stale_table.setModel(self.stale_model)
-        self.stale_table.setAccessibleName("Appointments still scheduled a day after their time")
-        self.stale_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.stale_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.stale_table.verticalHeader().hide()
-        stale_header = self.stale_table.horizontalHeader()
-        stale_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        stale_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.stale_table = appointments_table(self.stale_model,
+                                              "Appointments still scheduled a day after their time")
         self.stale_title = QLabel()
         self.stale_title.setObjectName("sectionTitle")
         self.stale_buttons: dict[str, QPushButton] = {}
@@ -361,39 +342,19 @@ class TodayPage(QWidget):
         self._update_summary()
 
     def selected(self) -> CalendarEntry | None:
-        return selected_row(self.table, self.model)
+        return self.buttons.selected()
 
     def _selection_changed(self) -> None:
+        self.buttons.update()
         e = self.selected()
-        waiting = e is not None and e.status in ("scheduled", "confirmed") and e.editable
-        self.check_in_button.setEnabled(waiting)
-        link = e is not None and e.telehealth and bool(e.join_url)
-        self.join_button.setEnabled(link)
-        self.copy_button.setEnabled(link)
         self.chart_button.setEnabled(e is not None and bool(e.client_id))
 
     def check_in(self) -> None:
-        e = self.selected()
-        if e is None:
-            return
-        if e.status not in ("scheduled", "confirmed"):
-            self.message.show_hint(f"{e.title} is {e.status_label().lower()}: nothing to check in.")
-            return
-        service = self.service
+        self.buttons.check_in()
 
-        def done(_r: object) -> None:
-            self.message.show_ok(f"{e.title} checked in at {_clock(self.now())}.")
-            self.reload()
-
-        run_in_background(self, lambda: service.check_in(e.id), on_done=done, on_error=self.message.show_exception)
-
-    def join(self) -> None:
-        e = self.selected()
-        open_meeting(e.join_url if e else "")
-
-    def copy_link(self) -> None:
-        e = self.selected()
-        copy_meeting_link(e.join_url if e else "", self.message)
+    def _checked_in(self, e: CalendarEntry) -> None:
+        self.message.show_ok(f"{e.title} checked in at {_clock(self.now())}.")
+        self.reload()
 
     def _open_chart(self) -> None:
         e = self.selected()

@@ -35,7 +35,7 @@ from mentalspace_desktop.domain.merge import DataKind, MergeResult, Outcome, mer
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.errors import HubError
-from mentalspace_desktop.hub.services import audit_heads
+from mentalspace_desktop.hub.services import audit_heads, clashes
 from mentalspace_desktop.hub.services.auth import Principal, add_device_user
 from mentalspace_desktop.hub.services.scopes import DeviceScopes, Scopes
 from mentalspace_desktop.hub.services.signatures import SignatureCheck
@@ -77,7 +77,7 @@ class _Staged:
     """What one change wrote; kept only once the write succeeded (its savepoint, if any, released)."""
 
     writes: list[repo.PendingWrite] = field(default_factory=list)
-    rescopes: list[tuple[str, str]] = field(default_factory=list)  # ("client" | "caseload", id)
+    rescopes: list[tuple[str, str]] = field(default_factory=list)  # ("client" | "caseload" | "covering", id)
 
 
 def push(session: Session, principal: Principal, changes: list[dict[str, Any]]) -> PushOutcome:
@@ -198,7 +198,9 @@ class _Applier:
         """Lock every row the batch may change, up front and in (table, id) order."""
         by_table: dict[str, list[str]] = {}
         for change in changes:
-            if change["table"] in TABLES:
+            # Clashes are written by the hub only, under the counter's lock: a device's (refused)
+            # change to one never locks it, or it could wait on a push that holds the counter.
+            if change["table"] in TABLES and change["table"] != "schedule_clashes":
                 by_table.setdefault(change["table"], []).append(change["row_id"])
         for table in sorted(by_table):
             model = repo.model_for(table)
@@ -223,11 +225,22 @@ class _Applier:
         self.session.flush()
         for user_id in self.created_here:
             add_device_user(self.session, self.principal.device_id, user_id, how="created here")
+        booked = [row_id for (table, row_id) in self.latest if table == "appointments"]
+        if booked:
+            # Under the counter's lock, so two pushes that each bring one side of a double booking
+            # cannot both miss the other: the second to take it sees the first committed.
+            repo.lock_writes(self.session)
+            for clash in clashes.review(self.session, booked):
+                op = "insert" if clash.server_seq is None else "update"
+                self.writes.append(repo.stamp(self.session, clash, op=op, user_id=None, device_id=None))
+            self.session.flush()
         repo.number_writes(self.session, self.writes)
         # Rescopes read a client's dependents only now, under the counter lock: a concurrent push
         # adding one has either committed (and is logged again here) or will be numbered after us.
-        for kind, row_id in self.rescopes:
-            (repo.rescope_client if kind == "client" else repo.rescope_caseload)(self.session, row_id)
+        rescope = {"client": repo.rescope_client, "caseload": repo.rescope_caseload,
+                   "covering": repo.rescope_covered_client}
+        for kind, row_id in dict.fromkeys(self.rescopes):
+            rescope[kind](self.session, row_id)
         self.session.flush()
 
     def _keep(self, staged: _Staged) -> None:
@@ -503,6 +516,13 @@ class _Applier:
             staged.rescopes.append(("client", obj.id))
         if spec.name == "users" and hub_row is not None and hub_row.get("supervisor_id") != obj.supervisor_id:
             staged.rescopes.append(("caseload", obj.id))
+        if spec.name == "appointments" and obj.client_id is not None and (
+            (hub_row is not None and hub_row.get("provider_id") != obj.provider_id)
+            or (hub_row is None and self.scopes.clinician_of(obj.client_id) != obj.provider_id)
+        ):
+            # A visit given to (or taken back from) a covering provider: the client's row and the
+            # visit's history enter or leave that provider's devices (scopes.Scopes.covered).
+            staged.rescopes.append(("covering", obj.client_id))
         return obj
 
     def _record_conflicts(

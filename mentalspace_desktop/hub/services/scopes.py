@@ -24,6 +24,7 @@ from mentalspace_desktop.domain.roles import (
     relation_to_client,
 )
 from mentalspace_desktop.store.models import Client, User
+from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.store.sync_models import DeviceUser
 from mentalspace_desktop.sync.tables import TABLES, TableSpec
 
@@ -39,7 +40,7 @@ ADMIN_TABLES = frozenset({"practice", "users", "backup_codes"})
 # be sent; a check that looks at any other field makes it fetch the whole row, so this list saves
 # work but never decides anything.
 SCOPE_FIELDS = frozenset(
-    {"primary_clinician_id", "table_name", "author_id", "other_author_id"}
+    {"primary_clinician_id", "table_name", "author_id", "other_author_id", "appointment_id"}
     | {spec.client_key for spec in TABLES.values() if spec.client_key}
     | {spec.provider_key for spec in TABLES.values() if spec.provider_key}
 )
@@ -92,6 +93,43 @@ class Scopes:
         self._clinician: dict[str, str | None] = {} if clinicians is None else clinicians
         self._reads: dict[tuple[Resource, Relation], bool] = {}  # the permission table, as asked so far
         self._reads_note_bodies = allows_any(role, Resource.NOTE_CONTENT, Action.READ)
+        self._covered: dict[str, str] | None = None  # appointment id -> client id (see covered)
+
+    # -- covering -----------------------------------------------------------------------------
+
+    def covered(self) -> dict[str, str]:
+        """The appointments this user holds as their provider for clients who are not theirs (a
+        colleague's visits given to them while the colleague is away), appointment id -> client id.
+
+        Covering lets them hold those appointments, their status history and the client's
+        demographics row (the name on the visit) — nothing else of the client's record — for as long
+        as they are the visit's provider; the desktop's services apply the same rule
+        (``SchedulingBase.covers``).
+        """
+        if self._covered is None:
+            self._covered = {}
+            if allows(self.role, Resource.SCHEDULE, Action.READ, Relation.OWN):
+                a = Appointment.__table__.c
+                self._covered = {
+                    str(appointment_id): str(client_id)
+                    for appointment_id, client_id in self.session.execute(
+                        select(a.id, a.client_id).where(
+                            a.provider_id == self.user_id, a.client_id.is_not(None), a.deleted.is_(False)
+                        )
+                    )
+                }
+        return self._covered
+
+    def _covering(self, spec: TableSpec, row: dict[str, Any]) -> bool:
+        """Whether ``row`` reaches this user only through covering (see :meth:`covered`)."""
+        if spec.name == "appointments":
+            return (row.get("provider_id") == self.user_id and row.get("client_id") is not None
+                    and allows(self.role, Resource.SCHEDULE, Action.READ, Relation.OWN))
+        if spec.name == "appointment_status_history":
+            return str(row.get("appointment_id")) in self.covered()
+        if spec.name == "clients":
+            return str(row.get("id")) in set(self.covered().values())
+        return False
 
     # -- relations ----------------------------------------------------------------------------
 
@@ -146,10 +184,10 @@ class Scopes:
             return True
         relation = self._relation_of_row(spec, row)
         if not self._allows_read(spec.resource, relation):
-            return False
+            return self._covering(spec, row)
         # A row that hangs off a client travels with it: a device cannot hold it without the client.
         if spec.client_key is not None and spec.name != "clients" and row.get(spec.client_key) is not None:
-            return self._allows_read(Resource.DEMOGRAPHICS, relation)
+            return self._allows_read(Resource.DEMOGRAPHICS, relation) or self._covering(spec, row)
         return True
 
     def _may_read_conflict(self, row: dict[str, Any]) -> bool:
@@ -211,6 +249,8 @@ class Scopes:
         merged = {**(hub_row or {}), **new_values}
         if spec.name == "conflicts":
             return self._conflict_refusal(op, hub_row, new_values)
+        if spec.name == "schedule_clashes":
+            return "appointments booked twice are recorded and resolved by the hub, not by workstations"
         if spec.name in ADMIN_TABLES:
             if allows_any(self.role, Resource.ADMINISTRATION, Action.WRITE):
                 return None
@@ -234,7 +274,15 @@ class Scopes:
         relations = {self._relation_of_row(spec, row) for row in (hub_row, merged) if row is not None}
         if all(allows(self.role, resource, Action.WRITE, rel) for rel in relations):
             return None
-        moved = {k for k in ("primary_clinician_id", spec.client_key) if k is not None} & set(new_values)
+        if self._covering_write(spec, op, hub_row, merged):
+            return None
+        if spec.client_key is not None and str(merged.get(spec.client_key)) in set(self.covered().values()):
+            # Held only through covering a visit: that visit is all this user may change of the client.
+            return "you cover only this client's visits that were given to you; this change is outside them"
+        # Moving the client, or handing a client's visit to another provider, is never an edit a
+        # device may make merely because it holds the row.
+        movers = ("primary_clinician_id", spec.client_key, spec.provider_key if spec.client_key else None)
+        moved = {k for k in movers if k is not None} & set(new_values)
         moves_client = hub_row is not None and any(hub_row.get(k) != new_values[k] for k in moved)
         may_write_some = allows_any(self.role, resource, Action.WRITE)
         if held_by_device and may_write_some and not moves_client and spec.client_key is not None:
@@ -242,6 +290,21 @@ class Scopes:
         if may_write_some:
             return "this client is not on your caseload, so you cannot change their record"
         return f"your role ({self.role.label}) does not allow changing these records"
+
+    def _covering_write(
+        self, spec: TableSpec, op: str, hub_row: dict[str, Any] | None, merged: dict[str, Any]
+    ) -> bool:
+        """A covering provider changes the visit they hold (confirm, check in, move within their own
+        day) or records its status — never takes a visit, changes its client or hands it on."""
+        if not allows(self.role, Resource.SCHEDULE, Action.WRITE, Relation.OWN):
+            return False
+        if spec.name == "appointments":
+            return (op != "insert" and hub_row is not None and hub_row.get("provider_id") == self.user_id
+                    and merged.get("provider_id") == self.user_id
+                    and merged.get("client_id") == hub_row.get("client_id"))
+        if spec.name == "appointment_status_history":
+            return op == "insert" and self.covered().get(str(merged.get("appointment_id"))) == merged.get("client_id")
+        return False
 
     def _conflict_refusal(
         self, op: str, hub_row: dict[str, Any] | None, new_values: dict[str, Any]

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.roles import Action, Resource, Role
-from mentalspace_desktop.domain.scheduling.conflicts import Block, Candidate, Collision, double_bookings
+from mentalspace_desktop.domain.scheduling.conflicts import Candidate, Collision
 from mentalspace_desktop.domain.scheduling.guards import GuardRefusal, booking_refusals
 from mentalspace_desktop.domain.scheduling.risk import History, Risk, no_show_risk
 from mentalspace_desktop.domain.scheduling.status import (
@@ -32,6 +32,7 @@ from mentalspace_desktop.domain.scheduling.status import (
 from mentalspace_desktop.domain.scheduling.times import (
     TimeError,
     check_duration,
+    day_and_clock,
     day_bounds_utc,
     to_local,
     to_utc,
@@ -50,6 +51,7 @@ from mentalspace_desktop.store.scheduling_models import (
     ContactPreference,
     Location,
     Room,
+    ScheduleClash,
 )
 
 
@@ -274,7 +276,7 @@ class AppointmentService(SchedulingBase):
         a = s.get(Appointment, appointment_id)
         if a is None or a.deleted:
             raise NotFound("That appointment no longer exists.")
-        self.require(s, action, a.client_id, a.provider_id)
+        self.require_appointment(s, action, a.client_id, a.provider_id)
         return a
 
     def move(self, appointment_id: str, new_start_local: datetime, *, provider_id: str | None = None,
@@ -473,7 +475,7 @@ class AppointmentService(SchedulingBase):
                 q = q.where(Appointment.status.in_(HOLDING))
             found = list(s.scalars(q))
             self.prefetch_clinicians(s, (a.client_id for a in found))
-            visible = [a for a in found if self.may(s, Action.READ, a.client_id, a.provider_id)]
+            visible = [a for a in found if self.may_appointment(s, Action.READ, a.client_id, a.provider_id)]
             items = self._items(s, visible, with_risk=with_risk)
             seen = {a.id for a in visible}
             bq = select(BusyBlock).where(BusyBlock.deleted.is_(False), BusyBlock.active.is_(True),
@@ -514,33 +516,33 @@ class AppointmentService(SchedulingBase):
             rows = [a for a in s.scalars(select(Appointment).where(
                 Appointment.deleted.is_(False), Appointment.start_at <= cutoff,
                 Appointment.status.in_((Status.SCHEDULED.value, Status.CONFIRMED.value))
-            ).order_by(Appointment.start_at)) if self.may(s, Action.READ, a.client_id, a.provider_id)]
+            ).order_by(Appointment.start_at)) if self.may_appointment(s, Action.READ, a.client_id, a.provider_id)]
             return self._items(s, rows, with_risk=False)
 
     def double_bookings(self, date_from: date | None = None) -> list[DoubleBookingItem]:
-        """Kept appointments that collide — booked on two workstations while apart, or kept by the hub
-        after a clash. Each names both, to be resolved by moving or cancelling one. Pairs where one
-        side was booked over the collision by an administrator (with a reason) are not listed."""
+        """Kept appointments that collide because two workstations booked them while apart, as the hub
+        found them (``schedule_clashes``, recorded and resolved by the hub only, so every front desk
+        shows the same list). Each names both, to be resolved by moving or cancelling one; the hub
+        marks it resolved when the next change reaches it. Pairs this user cannot read both of are
+        left to those who can."""
         require_any(self.session, Resource.SCHEDULE, Action.READ)
         with self.session.store.read() as s:
             tz = self.tz(s)
             lo = day_bounds_utc(date_from or (self.local_today(s) - timedelta(days=7)), tz)[0]
-            rows = [a for a in s.scalars(select(Appointment).where(
-                Appointment.deleted.is_(False), Appointment.status.in_(HOLDING), Appointment.end_at > lo))
-                if self.may(s, Action.READ, a.client_id, a.provider_id)]
-            by_id = {a.id: a for a in rows}
-            blocks = [Block(a.id, a.start_at, a.end_at, a.provider_id, a.client_id, a.room_id, a.buffer_before,
-                            a.buffer_after) for a in rows]
             out: list[DoubleBookingItem] = []
-            for pair in double_bookings(blocks):
-                first, second = by_id[pair.first_id], by_id[pair.second_id]
-                if first.override_reason or second.override_reason:
+            for clash in s.scalars(select(ScheduleClash).where(
+                    ScheduleClash.status == "open", ScheduleClash.deleted.is_(False), ScheduleClash.end_at > lo
+            ).order_by(ScheduleClash.start_at, ScheduleClash.id)):
+                pair = [s.get(Appointment, clash.first_id), s.get(Appointment, clash.second_id)]
+                both = [a for a in pair if a is not None and not a.deleted
+                        and self.may_appointment(s, Action.READ, a.client_id, a.provider_id)]
+                if len(both) < 2:
                     continue
-                a_item, b_item = self._items(s, [first, second], with_risk=False)
+                a_item, b_item = self._items(s, both, with_risk=False)
                 what = {"provider": f"{a_item.provider_name} is booked twice",
                         "client": f"{a_item.client_name or 'the client'} is booked twice",
-                        "room": f"{a_item.room_name or 'the room'} is booked twice"}[pair.kind.value]
-                out.append(DoubleBookingItem(pair.kind.value, a_item, b_item,
+                        "room": f"{a_item.room_name or 'the room'} is booked twice"}.get(clash.kind, "booked twice")
+                out.append(DoubleBookingItem(clash.kind, a_item, b_item,
                                              f"Booked twice while offline: {what} — "
                                              f"{self._short(a_item)} and {self._short(b_item)}. "
                                              "Move or cancel one."))
@@ -549,7 +551,7 @@ class AppointmentService(SchedulingBase):
     @staticmethod
     def _short(i: CalendarItem) -> str:
         who = f" with {i.client_name}" if i.client_name else ""
-        return f"{i.type_name}{who} at {i.start_local:%a %b %d %H:%M} ({i.provider_name})"
+        return f"{i.type_name}{who} at {day_and_clock(i.start_local)} ({i.provider_name})"
 
     def _items(self, s: Session, rows: Sequence[Appointment], *, with_risk: bool = True) -> list[CalendarItem]:
         if not rows:
@@ -589,7 +591,7 @@ class AppointmentService(SchedulingBase):
                 status=a.status, late_cancel=a.late_cancel, telehealth=a.telehealth, meeting_link=a.meeting_link,
                 confirmation=a.confirmation, checked_in_at=a.checked_in_at, series_id=a.series_id,
                 group_id=a.group_id, buffer_before=a.buffer_before, buffer_after=a.buffer_after,
-                editable=self.may(s, Action.WRITE, a.client_id, a.provider_id), risk=risk))
+                editable=self.may_appointment(s, Action.WRITE, a.client_id, a.provider_id), risk=risk))
         return out
 
     @staticmethod
@@ -627,7 +629,8 @@ class AppointmentService(SchedulingBase):
             types = dict(s.execute(select(AppointmentType.id, AppointmentType.name)).all())
             rows = [a for a in s.scalars(select(Appointment).where(
                 Appointment.deleted.is_(False), Appointment.start_at >= lo, Appointment.start_at < hi
-            ).order_by(Appointment.start_at, Appointment.id)) if self.may(s, Action.READ, a.client_id, a.provider_id)]
+            ).order_by(Appointment.start_at, Appointment.id))
+                if self.may_appointment(s, Action.READ, a.client_id, a.provider_id)]
             lines = [[a.id, a.client_id or "", users.get(a.provider_id, ""), types.get(a.type_id, ""),
                       to_local(a.start_at, tz).isoformat(timespec="minutes"),
                       to_local(a.end_at, tz).isoformat(timespec="minutes"), a.status, a.series_id or "",

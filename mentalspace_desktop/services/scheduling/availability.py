@@ -205,7 +205,7 @@ class AvailabilityService(AppointmentService):
                 Appointment.provider_id == row.provider_id, Appointment.deleted.is_(False),
                 Appointment.status.in_([x.value for x in OPEN]), Appointment.start_at < row.end_at,
                 Appointment.end_at > row.start_at).order_by(Appointment.start_at))
-                if self.may(s, Action.READ, a.client_id, a.provider_id)]
+                if self.may_appointment(s, Action.READ, a.client_id, a.provider_id)]
             items = self._items(s, appts, with_risk=False)
             return [AffectedAppointment(item, self._covering(s, a)) for a, item in zip(appts, items, strict=True)]
 

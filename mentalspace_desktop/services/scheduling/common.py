@@ -114,6 +114,25 @@ class SchedulingBase:
             return False
         return allows(self.session.actor.role, Resource.SCHEDULE, action, self.relation_for(s, client_id, provider_id))
 
+    def covers(self, action: Action, client_id: str | None, provider_id: str | None) -> bool:
+        """Whether the user holds an existing appointment as its provider for a client who is not
+        theirs: a colleague's visit given to them while the colleague is away. They keep it as their
+        own (client, type, status; check in, complete, cancel, move within their own day) for as long
+        as they are its provider — but cannot book that client anew or hand the visit to someone else
+        (those still follow the client's own clinician)."""
+        return (client_id is not None and provider_id is not None and provider_id == self.session.actor.user_id
+                and scope_for(self.session.actor.role, Resource.SCHEDULE, action) >= Scope.OWN)
+
+    def may_appointment(self, s: Session, action: Action, client_id: str | None, provider_id: str | None) -> bool:
+        """:meth:`may` for an appointment that exists, covering included (see :meth:`covers`)."""
+        return self.covers(action, client_id, provider_id) or self.may(s, action, client_id, provider_id)
+
+    def require_appointment(self, s: Session, action: Action, client_id: str | None, provider_id: str | None
+                            ) -> None:
+        """:meth:`require` for an appointment that exists, covering included."""
+        if not self.covers(action, client_id, provider_id):
+            self.require(s, action, client_id, provider_id)
+
     def require(self, s: Session, action: Action, client_id: str | None, provider_id: str | None) -> None:
         """PermissionDenied unless the user may read/change this client's (or provider's) schedule."""
         require_any(self.session, Resource.SCHEDULE, action)
@@ -205,7 +224,7 @@ class SchedulingBase:
         if b.kind == "imported":
             return "busy (from another calendar)"
         a = s.get(Appointment, b.id)
-        if a is None or a.deleted or not self.may(s, Action.READ, a.client_id, a.provider_id):
+        if a is None or a.deleted or not self.may_appointment(s, Action.READ, a.client_id, a.provider_id):
             return "busy"
         return self.describe_appointment(s, a)
 

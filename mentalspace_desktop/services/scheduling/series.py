@@ -27,10 +27,11 @@ from mentalspace_desktop.domain.scheduling.recurrence import (
     truncate_before,
 )
 from mentalspace_desktop.domain.scheduling.status import OPEN, Status, is_late_cancel
-from mentalspace_desktop.domain.scheduling.times import TimeError, check_duration, to_local, to_utc
+from mentalspace_desktop.domain.scheduling.times import TimeError, check_duration, day_and_clock, to_local, to_utc
 from mentalspace_desktop.errors import NotFound, ValidationError
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.events import AppointmentDidChange
+from mentalspace_desktop.services.scheduling import series_job
 from mentalspace_desktop.services.scheduling.appointments import (
     AppointmentService,
     BookingRefused,
@@ -38,9 +39,8 @@ from mentalspace_desktop.services.scheduling.appointments import (
     describe_collisions,
 )
 from mentalspace_desktop.services.scheduling.common import ids
+from mentalspace_desktop.services.scheduling.series_job import HORIZON_DAYS
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentSeries
-
-HORIZON_DAYS = 366  # how far ahead a series without end is booked
 
 
 class EditScope(StrEnum):
@@ -151,7 +151,7 @@ class SeriesService(AppointmentService):
             bad = [o for o in preview.colliding if o.occurrence_date not in skip_dates]
             override = None
             if bad:
-                lines = [f"{o.start_local:%a %b %d %H:%M}: {'; '.join(o.problems)}" for o in bad]
+                lines = [f"{day_and_clock(o.start_local)}: {'; '.join(o.problems)}" for o in bad]
                 if not (req.override_reason and req.override_reason.strip()):
                     raise BookingRefused("Cannot book the series; these sessions collide: " + " | ".join(lines))
                 override = self._refuse_or_override(s, [], [], req.override_reason, "book the series")
@@ -181,56 +181,22 @@ class SeriesService(AppointmentService):
         return series.id
 
     def extend_open_series(self, *, horizon_days: int = HORIZON_DAYS) -> list[str]:
-        """Book the next sessions of series without an end, up to ``horizon_days`` ahead (a daily job,
-        so an open-ended weekly client never runs out of booked sessions). A session that would collide
-        is not booked: its date joins the series' exceptions and a line says so (returned)."""
-        notes: list[str] = []
-        booked: list[str] = []
+        """Book the next sessions of series without an end, up to ``horizon_days`` ahead — the job
+        :func:`series_job.extend_open_series` run as this user (solo mode: the app runs it on a timer),
+        with the series this user may change, audited. A session that would collide is not booked:
+        its date joins the series' exceptions and a line says so (returned)."""
         with self.session.store.write(self.session.actor.user_id) as s:
-            tz = self.tz(s)
-            today = self.local_today(s)
-            for series in list(s.scalars(select(AppointmentSeries).where(
-                    AppointmentSeries.status == "active", AppointmentSeries.deleted.is_(False)))):
-                if not self.may(s, Action.WRITE, series.client_id, series.provider_id):
-                    continue
-                try:
-                    if is_bounded(parse_rule(series.rrule, series.start_local)):
-                        continue
-                except RecurrenceError:
-                    continue
-                last = s.scalar(select(Appointment.occurrence_date).where(
-                    Appointment.series_id == series.id).order_by(Appointment.occurrence_date.desc()).limit(1))
-                start = max(today, (last or series.start_local.date()) + timedelta(days=1))
-                end = today + timedelta(days=horizon_days)
-                if start > end:
-                    continue
-                skip = {date.fromisoformat(d) for d in json.loads(series.exdates or "[]")}
-                t = self.appointment_type(s, series.type_id)
-                added = 0
-                for o in expand(series.rrule, series.start_local, series.minutes, tz, window_start=start,
-                                window_end=end, exdates=skip):
-                    cand = Candidate(o.start_utc, o.end_utc, series.provider_id, series.client_id,
-                                     None if series.telehealth else series.room_id, t.buffer_before, t.buffer_after)
-                    problems = describe_collisions(self.collisions(s, cand, type_id=series.type_id), tz)
-                    if problems:
-                        skip.add(o.occurrence_date)
-                        notes.append(f"{o.start_local:%a %b %d %H:%M} not booked: {'; '.join(problems)}")
-                        continue
-                    req = BookingRequest(provider_id=series.provider_id, type_id=series.type_id,
-                                         start_local=o.start_local, client_id=series.client_id,
-                                         minutes=series.minutes, room_id=series.room_id,
-                                         location_id=series.location_id, telehealth=series.telehealth,
-                                         group_id=series.group_id)
-                    booked.append(self._insert(s, req, series_id=series.id, occurrence_date=o.occurrence_date,
-                                               skip_checks=True).id)
-                    added += 1
-                series.exdates = json.dumps(sorted(d.isoformat() for d in skip))
-                if added:
-                    audit.record(self.session, s, action="series_extended", record_type="appointment_series",
-                                 record_id=series.id, client_id=series.client_id, summary=f"{added} more sessions")
-        if booked:
-            self.session.events.emit(AppointmentDidChange(tuple(booked), ()))
-        return notes
+            done = series_job.extend_open_series(
+                s, now=self.now(), by=self.session.actor.user_id, horizon_days=horizon_days,
+                may=lambda series: self.may(s, Action.WRITE, series.client_id, series.provider_id))
+            for series_id, added in done.extended.items():
+                series = s.get(AppointmentSeries, series_id)
+                audit.record(self.session, s, action="series_extended", record_type="appointment_series",
+                             record_id=series_id, client_id=series.client_id if series else None,
+                             summary=f"{added} more sessions")
+        if done.booked:
+            self.session.events.emit(AppointmentDidChange(tuple(done.booked), ()))
+        return done.skipped_in_words
 
     def series_occurrences(self, series_id: str) -> list[str]:
         """The ids of the series' appointments, in start order."""
@@ -310,7 +276,7 @@ class SeriesService(AppointmentService):
             override = None
             if bad:
                 msg = "Cannot change the series; these sessions collide: " + " | ".join(
-                    f"{c.start_local:%a %b %d %H:%M}: {'; '.join(c.problems)}" for c in bad)
+                    f"{day_and_clock(c.start_local)}: {'; '.join(c.problems)}" for c in bad)
                 if not (override_reason and override_reason.strip()):
                     raise BookingRefused(msg)
                 override = self._refuse_or_override(s, [], [], override_reason, "change the series")

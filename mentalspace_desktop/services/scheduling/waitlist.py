@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.roles import Action, Resource
@@ -25,7 +25,7 @@ from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.events import WaitlistDidChange
 from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService, BookingRequest, CalendarItem
-from mentalspace_desktop.store.models import Client
+from mentalspace_desktop.store.models import Client, Insurance
 from mentalspace_desktop.store.scheduling_models import Appointment, WaitlistEntry, WaitlistOffer
 
 OUTCOMES = ("accepted", "declined", "no_answer")
@@ -73,10 +73,13 @@ class OfferView:
     appointment_id: str | None
 
 
-def _waiting(e: WaitlistEntry) -> Waiting:
+def _waiting(e: WaitlistEntry, insurance_on_file: str | None = None) -> Waiting:
+    """The entry as the rules see it; its insurance is the one written on it, else the client's
+    primary insurance on file (``insurance_on_file``)."""
     return Waiting(e.id, e.added_on, e.urgency, e.provider_id, e.type_id,
                    frozenset(int(d) for d in e.days.split(",") if d.strip().isdigit()),
-                   frozenset(t for t in e.times.split(",") if t), e.telehealth_ok, e.insurance)
+                   frozenset(t for t in e.times.split(",") if t), e.telehealth_ok,
+                   e.insurance or insurance_on_file)
 
 
 class WaitlistService(AppointmentService):
@@ -149,9 +152,34 @@ class WaitlistService(AppointmentService):
             rows = {e.id: e for e in s.scalars(select(WaitlistEntry).where(
                 WaitlistEntry.deleted.is_(False), WaitlistEntry.status == "waiting"))
                 if self.may(s, Action.READ, e.client_id, None)}
-            slot = FreedSlot(provider_id, start_local, type_id, telehealth)
-            best = best_matches([_waiting(e) for e in rows.values()], slot, today, limit)
+            slot = FreedSlot(provider_id, start_local, type_id, telehealth, self._payers_seen_by(s, provider_id))
+            own = self._primary_payers(s, [e.client_id for e in rows.values() if not e.insurance])
+            waiting = [_waiting(e, own.get(e.client_id)) for e in rows.values()]
+            best = best_matches(waiting, slot, today, limit)
             return [self._item(s, rows[w.id], priority(w, today), m) for w, m in best]
+
+    @staticmethod
+    def _primary_payers(s: Session, client_ids: list[str]) -> dict[str, str]:
+        """Each client's primary insurance payer on file (clients without one are left out)."""
+        out: dict[str, str] = {}
+        wanted = sorted(set(client_ids))
+        for start in range(0, len(wanted), 500):
+            out.update(s.execute(select(Insurance.client_id, Insurance.payer_name).where(
+                Insurance.client_id.in_(wanted[start:start + 500]), Insurance.rank == 1,
+                Insurance.deleted.is_(False))).all())
+        return out
+
+    def _payers_seen_by(self, s: Session, provider_id: str) -> frozenset[str]:
+        """The payers a provider takes, as the practice's records show it: the primary insurance of
+        the clients on their caseload or booked with them in the last year. Empty (nothing known, e.g.
+        a new provider) excludes no one."""
+        since = self.now() - timedelta(days=365)
+        seen = select(Appointment.client_id).where(
+            Appointment.provider_id == provider_id, Appointment.deleted.is_(False), Appointment.start_at >= since)
+        caseload = select(Client.id).where(Client.primary_clinician_id == provider_id, Client.deleted.is_(False))
+        return frozenset(s.scalars(select(Insurance.payer_name).distinct().where(
+            Insurance.rank == 1, Insurance.deleted.is_(False),
+            or_(Insurance.client_id.in_(seen), Insurance.client_id.in_(caseload)))))
 
     def matches_for_cancelled(self, appointment_id: str, limit: int = 5) -> list[WaitlistItem]:
         """The best waitlist matches for the time a cancelled appointment freed."""

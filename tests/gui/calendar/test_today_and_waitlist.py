@@ -177,8 +177,9 @@ def test_check_in_from_the_client_chart(
 def test_booked_twice_while_offline_is_listed_naming_both(
         qtbot, practice: PracticeFixture, bridge: EventBridge, today_schedule: Schedule) -> None:
     """Two workstations that booked the same provider while apart both keep their appointment; the
-    desk sees the pair (written here as sync applies it: two rows, no booking check between them)."""
-    from mentalspace_desktop.store.scheduling_models import Appointment
+    desk sees the pair (written here as sync applies it: two rows, no booking check between them, and
+    the hub's record of the clash)."""
+    from mentalspace_desktop.store.scheduling_models import Appointment, ScheduleClash
 
     s = today_schedule
     first = s.book("first", provider="clinician", client="Ana Rivera", hour=15)
@@ -191,6 +192,8 @@ def test_booked_twice_while_offline_is_listed_naming_both(
         db.add(twin)
         db.flush()
         second = twin.id
+        db.add(ScheduleClash(first_id=first, second_id=second, kind="provider", provider_id=a.provider_id,
+                             start_at=a.start_at, end_at=a.end_at, status="open", detected_at=a.start_at))
     page = TodayPage(practice.session_for("front_desk"), bridge, now=lambda: s.at(9))
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.sig_twice_loaded, timeout=WAIT):

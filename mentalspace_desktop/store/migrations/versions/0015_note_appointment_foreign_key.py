@@ -1,7 +1,7 @@
 """notes.appointment_id becomes a foreign key to appointments.id
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 
 SQLite cannot add a constraint to a table, and Alembic's batch rebuild (copy to a new table, drop,
 rename) cannot be used for ``notes``: dropping it leaves every body, version, comment and attachment
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
