@@ -23,7 +23,7 @@ from mentalspace_desktop.domain.compliance import Finding, Stage
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
-from mentalspace_desktop.services import audit
+from mentalspace_desktop.services import audit, supervision
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.chart_models import PlanReview, TreatmentPlan
 from mentalspace_desktop.store.compliance_models import ComplianceFinding, ComplianceRun
@@ -91,7 +91,7 @@ def run(session: UserSession, *, today: date, now: datetime) -> ComplianceResult
         found[rule].append((stage, finding))
 
     with session.store.read() as s:
-        staff = s.execute(select(User.id, User.full_name, User.role, User.hipaa_training_on).where(
+        staff = s.execute(select(User.id, User.full_name, User.role, User.hipaa_training_on, User.license_type).where(
             User.deleted.is_(False), User.active.is_(True))).all()
         names = {u.id: u.full_name for u in staff}
         mine = (lambda uid: True) if scope is None else (lambda uid: uid in scope)
@@ -127,6 +127,12 @@ def run(session: UserSession, *, today: date, now: datetime) -> ComplianceResult
         telehealth = set(s.scalars(select(Appointment.client_id).where(
             Appointment.client_id.in_(ids), Appointment.telehealth.is_(True), Appointment.deleted.is_(False),
             Appointment.status.in_(("scheduled", "confirmed", "checked_in", "completed")))))
+        (last_start, last_end), (this_start, _) = rules.supervision_months(today)
+        required = conf["supervision_hours"]["monthly_hours"]
+        associates = [u for u in staff if u.license_type in required and mine(u.id)]
+        ids_supervised = [u.id for u in associates]
+        minutes_last = supervision.signed_minutes(s, start=last_start, end=last_end, supervisee_ids=ids_supervised)
+        minutes_this = supervision.signed_minutes(s, start=this_start, end=today, supervisee_ids=ids_supervised)
     for c in clients:
         label = f"Client {c.chart_number}"
         held = consents.get(c.id, {})
@@ -151,12 +157,18 @@ def run(session: UserSession, *, today: date, now: datetime) -> ComplianceResult
             add("hipaa_training", stage, Finding("hipaa_training", stage, u.full_name, "user", u.id, u.id,
                                                  "no training recorded" if u.hipaa_training_on is None
                                                  else f"trained {u.hipaa_training_on:%b %d, %Y}"))
+    for u in associates:
+        for month_start, minutes, over in ((last_start, minutes_last, True), (this_start, minutes_this, False)):
+            hours = minutes.get(u.id, 0) / 60
+            stage = rules.supervision_stage(hours, u.license_type, conf["supervision_hours"], month_over=over)
+            add("supervision_hours", stage, Finding(
+                "supervision_hours", stage, f"{u.full_name}, {month_start:%B %Y}", "user", u.id, u.id,
+                f"{hours:.1f} of {required[u.license_type]:g} h signed ({u.license_type})"
+                + ("" if over else ", month so far")))
     summaries = []
     findings: list[Finding] = []
     for rule, results in found.items():
         enabled = bool(conf[rule]["enabled"])
-        if rule == "supervision_hours":
-            continue  # supervision sessions are not recorded yet: the rule is not shown rather than passed
         counts = Counter(stage for stage, _ in results) if enabled else Counter()
         summaries.append(RuleSummary(rule, rules.RULE_LABELS[rule], enabled,
                                      {st: counts.get(st, 0) for st in Stage}, len(results) if enabled else 0))

@@ -18,11 +18,20 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from mentalspace_desktop.domain.clients import ConsentKind, is_minor
-from mentalspace_desktop.domain.metric_rules import KEPT, Appt, ClientFact, Facts, NoteFact, StaffFact
+from mentalspace_desktop.domain.metric_rules import (
+    KEPT,
+    Appt,
+    ClientFact,
+    Facts,
+    NoteFact,
+    StaffFact,
+    SupervisionFact,
+)
 from mentalspace_desktop.domain.metrics import Period
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
 from mentalspace_desktop.store.models import Client, Consent, Note, User
 from mentalspace_desktop.store.scheduling_models import Appointment, ProviderAvailability
+from mentalspace_desktop.store.supervision_models import SupervisionSession
 
 PRIME_DAYS = frozenset({0, 1, 2, 3})  # Monday to Thursday
 PRIME_START, PRIME_END = time(9), time(17)
@@ -195,7 +204,19 @@ def _retention(
     return first, recent
 
 
-def fetch_facts(s: Session, *, period: Period, today: date, subjects: frozenset[str], zone: ZoneInfo) -> Facts:
+def _supervision(s: Session, period: Period, supervised: frozenset[str]) -> list[SupervisionFact]:
+    if not supervised:
+        return []
+    r = SupervisionSession
+    return [SupervisionFact(*row) for row in s.execute(
+        select(r.id, r.supervisee_id, r.held_on, r.minutes, r.kind).where(
+            r.supervisee_id.in_(supervised), r.held_on >= period.start, r.held_on <= period.end,
+            r.signed_at.is_not(None), r.deleted.is_(False)))]
+
+
+def fetch_facts(s: Session, *, period: Period, today: date, subjects: frozenset[str], zone: ZoneInfo,
+                supervised_licenses: frozenset[str] = frozenset()) -> Facts:
+    """``supervised_licenses``: the licenses that require monthly supervision (compliance settings)."""
     as_of = min(period.end, today)
     lo, hi = _instant(period.start, zone), _instant(period.end + timedelta(days=1), zone)
     later_hi = _instant(period.end + timedelta(days=31), zone)
@@ -204,8 +225,11 @@ def fetch_facts(s: Session, *, period: Period, today: date, subjects: frozenset[
     facts.later_appointments = _appointments(s, hi, later_hi, subjects, zone)
     facts.notes = _notes(s, period, subjects, zone)
     facts.clients = _clients(s, as_of, subjects, zone)
-    facts.staff = [StaffFact(u.id, u.hipaa_training_on, u.full_name) for u in s.execute(
-        select(User).where(User.id.in_(subjects), User.deleted.is_(False))).scalars()]
+    staff = s.execute(select(User.id, User.hipaa_training_on, User.full_name, User.license_type).where(
+        User.id.in_(subjects), User.deleted.is_(False))).all()
+    facts.staff = [StaffFact(u.id, u.hipaa_training_on, u.full_name) for u in staff]
+    facts.supervised = frozenset(u.id for u in staff if u.license_type in supervised_licenses)
+    facts.supervision = _supervision(s, period, facts.supervised)
     facts.available_minutes, facts.prime_available_minutes = _availability(s, period, subjects, zone)
     facts.first_kept, facts.last_kept_recent = _retention(s, as_of, subjects, zone)
     return facts

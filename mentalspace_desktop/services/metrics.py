@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
+from mentalspace_desktop.domain import compliance as compliance_rules
 from mentalspace_desktop.domain import metric_rules
 from mentalspace_desktop.domain.metric_rules import Contribution
 from mentalspace_desktop.domain.metrics import MetricDefinition, MetricValue, Period, combine, parse_definitions
@@ -67,6 +68,16 @@ def _zone(s_practice: Practice | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def supervised_licenses(practice: Practice | None) -> frozenset[str]:
+    """The licenses whose holders need monthly supervision, from the practice's compliance settings
+    (the defaults when the saved settings cannot be read: the compliance run reports those)."""
+    try:
+        conf = compliance_rules.merged_settings(json.loads(practice.rule_settings or "{}") if practice else {})
+    except (compliance_rules.RuleSettingsError, ValueError):
+        conf = compliance_rules.merged_settings({})
+    return frozenset(k for k, hours in conf["supervision_hours"]["monthly_hours"].items() if hours > 0)
+
+
 def measurable_clinicians(session: UserSession) -> list[Clinician]:
     """The clinicians whose numbers this user may see; PermissionDenied for roles without dashboards."""
     kind = DASHBOARDS[session.actor.role]
@@ -102,8 +113,9 @@ def compute(session: UserSession, period: Period, *, today: date, clinician: str
     chosen = _chosen(session, clinician)
     wanted = metric_ids or list(definitions())
     with session.store.read() as s:
-        zone = _zone(s.scalar(select(Practice)))
-        facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen), zone=zone)
+        practice = s.scalar(select(Practice))
+        facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen),
+                            zone=_zone(practice), supervised_licenses=supervised_licenses(practice))
     values = metric_rules.evaluate(facts, wanted)
     return MetricTable(period, chosen, values, combine(values, subject_id="all", counts=COUNTS))
 
@@ -116,8 +128,9 @@ def explain(session: UserSession, period: Period, *, today: date, metric_id: str
         raise NotFound(f"There is no metric called {metric_id!r}.")
     chosen = _chosen(session, clinician_id)
     with session.store.read() as s:
-        zone = _zone(s.scalar(select(Practice)))
-        facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen), zone=zone)
+        practice = s.scalar(select(Practice))
+        facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen),
+                            zone=_zone(practice), supervised_licenses=supervised_licenses(practice))
     rows = metric_rules.evidence(facts, metric_id, clinician_id)
     with session.store.write(session.actor.user_id) as s:
         audit.append(s, session.store, user_id=session.actor.user_id, username=session.actor.username,
