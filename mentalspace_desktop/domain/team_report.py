@@ -37,7 +37,7 @@ class SupervisionLine:
     name: str
     license_type: str
     hours: float
-    required_per_month: float
+    required_hours: float  # what the license requires over the period (monthly hours × months)
 
 
 @dataclass(frozen=True)

@@ -134,8 +134,8 @@ def write_team_report(target: Path | BinaryIO, report: TeamReport) -> None:
     flow.append(Paragraph("Supervision hours", _H2))
     if report.supervision:
         lines: list[list[Any]] = [["Associate", "License", "Signed hours", "Required for the period"]]
-        lines += [[Paragraph(escape(x.name), _BODY), x.license_type, f"{x.hours:.1f} h", f"{x.required_per_month:.1f} h"]
-                  for x in report.supervision]
+        lines += [[Paragraph(escape(x.name), _BODY), x.license_type, f"{x.hours:.1f} h",
+                   f"{x.required_hours:.1f} h"] for x in report.supervision]
         table = Table(lines, colWidths=[2.2 * inch, 1.4 * inch, 1.4 * inch, 2.0 * inch])
         table.setStyle(_GRID)
         flow.append(table)

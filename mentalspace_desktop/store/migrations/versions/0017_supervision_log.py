@@ -1,4 +1,5 @@
-"""supervision log: the sessions a supervisor held with each associate, signed by the supervisor
+"""supervision log: the sessions a supervisor held with each associate, signed by the supervisor; the
+report e-mails owed and what became of each
 
 Revision ID: 0017
 Revises: 0013
@@ -43,7 +44,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_supervision_sessions_supervisor_id'), ['supervisor_id'], unique=False)
         batch_op.create_index('ix_supervision_sessions_supervisee_held_on', ['supervisee_id', 'held_on'],
                               unique=False)
+    op.create_table('report_emails',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('report', sa.String(length=30), nullable=False),
+    sa.Column('recipient_id', sa.String(length=36), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=300), nullable=True),
+    sa.Column('last_attempt_at', UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_emails')),
+    sa.UniqueConstraint('report', 'recipient_id', 'period_start', name=op.f('uq_report_emails_report'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('report_emails')
     op.drop_table('supervision_sessions')
