@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from mentalspace_desktop.integrations.smtp_mail import SmtpSettings
 from mentalspace_desktop.sync.protocol import ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS
 
 CONFIG_FILE = "hub.json"  # written by ``init`` when the database is not the default SQLite file
@@ -34,6 +35,9 @@ class HubSettings:
     job_tick_seconds: float = 5.0
     events_poll_seconds: float = 0.2
     keepalive_seconds: float = 15.0
+    # The practice's mail server for the weekly team reports; None: no report e-mails are sent.
+    # Read from MENTALSPACE_SMTP_* for now (see smtp_from_environment).
+    smtp: SmtpSettings | None = None
 
     @property
     def url(self) -> str:
@@ -93,7 +97,7 @@ class HubSettings:
         config = data_dir / CONFIG_FILE
         if config.exists():
             saved = json.loads(config.read_text(encoding="utf-8"))
-        values: dict[str, Any] = {"database_url": saved.get("database_url")}
+        values: dict[str, Any] = {"database_url": saved.get("database_url"), "smtp": smtp_from_environment()}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(data_dir=data_dir), **values)
 
@@ -108,3 +112,21 @@ class HubSettings:
         config = self.data_dir / CONFIG_FILE
         config.write_text(json.dumps({"database_url": self.database_url}, indent=2), encoding="utf-8")
         os.chmod(config, 0o600)
+
+
+def smtp_from_environment(env: dict[str, str] | None = None) -> SmtpSettings | None:
+    """The mail server from ``MENTALSPACE_SMTP_HOST`` (and ``_PORT``, ``_USERNAME``, ``_PASSWORD``,
+    ``_SENDER``, ``_CAFILE``); None when no host is set. The environment keeps the password out of
+    ``hub.json`` and the command line."""
+    env = dict(os.environ) if env is None else env
+    host = env.get("MENTALSPACE_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    try:
+        port = int(env.get("MENTALSPACE_SMTP_PORT", "587"))
+    except ValueError:
+        raise ValueError("MENTALSPACE_SMTP_PORT must be a port number") from None
+    return SmtpSettings(host=host, port=port, username=env.get("MENTALSPACE_SMTP_USERNAME", ""),
+                        password=env.get("MENTALSPACE_SMTP_PASSWORD", ""),
+                        sender=env.get("MENTALSPACE_SMTP_SENDER", ""),
+                        cafile=env.get("MENTALSPACE_SMTP_CAFILE") or None)

@@ -12,8 +12,9 @@ from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
@@ -68,30 +69,42 @@ def _bar_chart(report: TeamReport) -> Drawing:
 
 
 def _trend_chart(report: TeamReport) -> Drawing:
+    """Team figures week by week. A week with nothing to measure has no point (never a fall to 0 %);
+    the line joins the weeks that have one, and each week's value is marked."""
     drawing = Drawing(_WIDTH, 2.1 * inch)
-    chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 30, _WIDTH - 170, 2.1 * inch - 55
+    drawing.add(String(40, 2.1 * inch - 12, f"Team, last {len(report.trend)} weeks", fontSize=9,
+                       fontName="Helvetica-Bold"))
     series = (("kept_visit_rate", "Kept visit rate"), ("no_show_rate", "No-show rate"),
               ("same_day_documentation_rate", "Same-day notes"))
-    # A week with nothing to measure is a gap in the line, never a fall to 0 %.
-    chart.data = [[_percent(totals[m].value) if m in totals and totals[m].value is not None else None
-                   for _, totals in report.trend] or [None] for m, _ in series]
-    chart.categoryAxis.categoryNames = [f"{week.start:%b %d}" for week, _ in report.trend] or [""]
-    chart.categoryAxis.labels.fontSize = 7
-    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
-    chart.valueAxis.labels.fontSize = 8
-    chart.valueAxis.labelTextFormat = "%d%%"
-    for i, colour in enumerate(_SERIES):
-        chart.lines[i].strokeColor = colour
+    drawn = []
+    for colour, (metric_id, label) in zip(_SERIES, series, strict=True):
+        points = [(i, _percent(totals[metric_id].value)) for i, (_, totals) in enumerate(report.trend)
+                  if metric_id in totals and totals[metric_id].value is not None]
+        if points:
+            drawn.append((colour, label, points))
+    if not drawn:
+        drawing.add(String(40, 2.1 * inch / 2, "No sessions to measure in these weeks.", fontSize=9))
+        return drawing
+    weeks = [f"{week.start:%b %d}" for week, _ in report.trend]
+    chart = LinePlot()
+    chart.x, chart.y, chart.width, chart.height = 40, 30, _WIDTH - 170, 2.1 * inch - 55
+    chart.data = [points for _, _, points in drawn]
+    chart.xValueAxis.valueMin, chart.xValueAxis.valueMax, chart.xValueAxis.valueStep = 0, max(1, len(weeks) - 1), 1
+    chart.xValueAxis.labelTextFormat = lambda i: weeks[int(i)] if 0 <= int(i) < len(weeks) else ""
+    chart.xValueAxis.labels.fontSize = 7
+    chart.yValueAxis.valueMin, chart.yValueAxis.valueMax, chart.yValueAxis.valueStep = 0, 100, 20
+    chart.yValueAxis.labels.fontSize = 8
+    chart.yValueAxis.labelTextFormat = "%d%%"
+    for i, (colour, _, points) in enumerate(drawn):
+        chart.lines[i].strokeColor = colour if len(points) > 1 else None  # one point: a marker, no line
         chart.lines[i].strokeWidth = 1.5
+        chart.lines[i].symbol = makeMarker("FilledCircle", size=3, fillColor=colour, strokeColor=colour)
     drawing.add(chart)
     legend = Legend()
     legend.x, legend.y = chart.x + chart.width + 12, chart.y + chart.height
     legend.fontSize, legend.dx, legend.dy = 8, 8, 8
-    legend.colorNamePairs = [(c, label) for c, (_, label) in zip(_SERIES, series, strict=True)]
+    legend.colorNamePairs = [(colour, label) for colour, label, _ in drawn]
     drawing.add(legend)
-    drawing.add(String(chart.x, 2.1 * inch - 12, f"Team, last {len(report.trend)} weeks", fontSize=9,
-                       fontName="Helvetica-Bold"))
     return drawing
 
 
