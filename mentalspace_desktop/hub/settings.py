@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mentalspace_desktop.integrations.smtp_mail import SmtpSettings
+from mentalspace_desktop.services.report_mail import smtp_from_environment
 from mentalspace_desktop.sync.protocol import ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS
 
 CONFIG_FILE = "hub.json"  # written by ``init`` when the database is not the default SQLite file
@@ -113,20 +114,3 @@ class HubSettings:
         config.write_text(json.dumps({"database_url": self.database_url}, indent=2), encoding="utf-8")
         os.chmod(config, 0o600)
 
-
-def smtp_from_environment(env: dict[str, str] | None = None) -> SmtpSettings | None:
-    """The mail server from ``MENTALSPACE_SMTP_HOST`` (and ``_PORT``, ``_USERNAME``, ``_PASSWORD``,
-    ``_SENDER``, ``_CAFILE``); None when no host is set. The environment keeps the password out of
-    ``hub.json`` and the command line."""
-    env = dict(os.environ) if env is None else env
-    host = env.get("MENTALSPACE_SMTP_HOST", "").strip()
-    if not host:
-        return None
-    try:
-        port = int(env.get("MENTALSPACE_SMTP_PORT", "587"))
-    except ValueError:
-        raise ValueError("MENTALSPACE_SMTP_PORT must be a port number") from None
-    return SmtpSettings(host=host, port=port, username=env.get("MENTALSPACE_SMTP_USERNAME", ""),
-                        password=env.get("MENTALSPACE_SMTP_PASSWORD", ""),
-                        sender=env.get("MENTALSPACE_SMTP_SENDER", ""),
-                        cafile=env.get("MENTALSPACE_SMTP_CAFILE") or None)

@@ -10,6 +10,7 @@ the hub) and sends only what is owed, so a failed e-mail does not wait a week fo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -117,3 +118,20 @@ def send_weekly_team_reports(transaction: Transaction, *, smtp: SmtpSettings, to
                 failed += 1
     return MailRun(sent, failed, gave_up, no_address)
 
+
+def smtp_from_environment(env: dict[str, str] | None = None) -> SmtpSettings | None:
+    """The mail server from ``MENTALSPACE_SMTP_HOST`` (and ``_PORT``, ``_USERNAME``, ``_PASSWORD``,
+    ``_SENDER``, ``_CAFILE``); None when no host is set. The environment keeps the password out of
+    ``hub.json`` and the command line."""
+    env = dict(os.environ) if env is None else env
+    host = env.get("MENTALSPACE_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    try:
+        port = int(env.get("MENTALSPACE_SMTP_PORT", "587"))
+    except ValueError:
+        raise ValueError("MENTALSPACE_SMTP_PORT must be a port number") from None
+    return SmtpSettings(host=host, port=port, username=env.get("MENTALSPACE_SMTP_USERNAME", ""),
+                        password=env.get("MENTALSPACE_SMTP_PASSWORD", ""),
+                        sender=env.get("MENTALSPACE_SMTP_SENDER", ""),
+                        cafile=env.get("MENTALSPACE_SMTP_CAFILE") or None)
