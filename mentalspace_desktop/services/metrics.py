@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from mentalspace_desktop.domain import compliance as compliance_rules
 from mentalspace_desktop.domain import metric_rules
 from mentalspace_desktop.domain.metric_rules import Contribution
 from mentalspace_desktop.domain.metrics import MetricDefinition, MetricValue, Period, combine, parse_definitions
@@ -26,6 +25,7 @@ from mentalspace_desktop.resources import resource_path
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.metric_facts import fetch_facts
 from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.services.supervision import monthly_hours_of
 from mentalspace_desktop.store.models import Practice, User
 
 PROVIDER_ROLES = (Role.CLINICIAN.value, Role.SUPERVISOR.value)
@@ -69,13 +69,8 @@ def _zone(s_practice: Practice | None) -> ZoneInfo:
 
 
 def supervised_licenses(practice: Practice | None) -> frozenset[str]:
-    """The licenses whose holders need monthly supervision, from the practice's compliance settings
-    (the defaults when the saved settings cannot be read: the compliance run reports those)."""
-    try:
-        conf = compliance_rules.merged_settings(json.loads(practice.rule_settings or "{}") if practice else {})
-    except (compliance_rules.RuleSettingsError, ValueError):
-        conf = compliance_rules.merged_settings({})
-    return frozenset(k for k, hours in conf["supervision_hours"]["monthly_hours"].items() if hours > 0)
+    """The licenses whose holders need monthly supervision, from the practice's compliance settings."""
+    return frozenset(monthly_hours_of(practice))
 
 
 def measurable_clinicians(session: UserSession) -> list[Clinician]:

@@ -9,6 +9,7 @@ Topics are sealed like clinical text, since supervision talks about clients. Sig
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,14 +18,15 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mentalspace_desktop.domain.roles import Action, Relation, Resource, Role, allows
+from mentalspace_desktop.domain import compliance as rules
+from mentalspace_desktop.domain.roles import Action, Relation, Resource, Role, allows, allows_any
 from mentalspace_desktop.errors import NotFound, PermissionDenied, ValidationError
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.events import Event
 from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.clinical_seal import context_of
-from mentalspace_desktop.store.models import User
+from mentalspace_desktop.store.models import Practice, User
 from mentalspace_desktop.store.supervision_models import SupervisionSession
 
 MAX_MINUTES = 8 * 60  # one sitting; a longer entry is a typing slip
@@ -48,6 +50,7 @@ class Person:
     id: str
     full_name: str
     license_type: str | None
+    required_hours: float | None = None  # a month's requirement for their license (None: none)
 
 
 @dataclass(frozen=True)
@@ -82,15 +85,45 @@ def _require(session: UserSession, action: Action, supervisee_id: str) -> None:
         raise PermissionDenied("You can only see and record supervision of the associates you supervise.")
 
 
+def monthly_hours(s: Session) -> dict[str, float]:
+    """Hours a month each license requires, from the practice's compliance settings."""
+    return monthly_hours_of(s.scalar(select(Practice)))
+
+
+def monthly_hours_of(practice: Practice | None) -> dict[str, float]:
+    try:
+        conf = rules.merged_settings(json.loads(practice.rule_settings or "{}") if practice else {})
+    except (rules.RuleSettingsError, ValueError):
+        conf = rules.merged_settings({})  # the compliance run reports unreadable settings
+    return {k: float(v) for k, v in conf["supervision_hours"]["monthly_hours"].items() if v}
+
+
 def supervisees(session: UserSession) -> list[Person]:
-    """Whom this user may record supervision for: a supervisor's team; for an administrator everyone
-    who has a supervisor."""
-    require_any(session, Resource.SUPERVISION, Action.WRITE)
-    query = select(User).where(User.deleted.is_(False), User.active.is_(True), User.supervisor_id.is_not(None))
-    if session.actor.role is not Role.ADMIN:
+    """Whose supervision this user may see, with each license's monthly requirement: a supervisor's
+    team, everyone with a supervisor for an administrator, a clinician themselves."""
+    require_any(session, Resource.SUPERVISION, Action.READ)
+    query = select(User).where(User.deleted.is_(False), User.active.is_(True))
+    if session.actor.role is Role.ADMIN:
+        query = query.where(User.supervisor_id.is_not(None))
+    elif session.actor.role is Role.SUPERVISOR:
         query = query.where(User.supervisor_id == session.actor.user_id)
+    else:
+        query = query.where(User.id == session.actor.user_id)
     with session.store.read() as s:
-        return [Person(u.id, u.full_name, u.license_type) for u in s.scalars(query.order_by(User.full_name))]
+        required = monthly_hours(s)
+        return [Person(u.id, u.full_name, u.license_type, required.get(u.license_type or ""))
+                for u in s.scalars(query.order_by(User.full_name))]
+
+
+def has_supervision(session: UserSession) -> bool:
+    """Whether the supervision log means anything to this user: supervisors and administrators, and
+    clinicians who have a supervisor (a fully licensed clinician has no log)."""
+    if session.actor.role in (Role.SUPERVISOR, Role.ADMIN):
+        return True
+    if not allows_any(session.actor.role, Resource.SUPERVISION, Action.READ):
+        return False
+    with session.store.read() as s:
+        return s.scalar(select(User.supervisor_id).where(User.id == session.actor.user_id)) is not None
 
 
 def _check(*, held_on: date, minutes: int, kind: str, topics: str, today: date) -> None:

@@ -9,14 +9,12 @@ administrator anyone's) and the scheduled job (services/report_mail.py) call it.
 from __future__ import annotations
 
 import io
-import json
 from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mentalspace_desktop.domain import compliance as compliance_rules
 from mentalspace_desktop.domain import metric_rules
 from mentalspace_desktop.domain.metrics import Period, combine, overall_status, weeks_back
 from mentalspace_desktop.domain.roles import Role
@@ -28,7 +26,7 @@ from mentalspace_desktop.domain.team_report import (
     metric_conditions,
 )
 from mentalspace_desktop.errors import NotFound, PermissionDenied
-from mentalspace_desktop.services import audit, metrics
+from mentalspace_desktop.services import audit, metrics, supervision
 from mentalspace_desktop.services.dashboards import STATUS_METRICS
 from mentalspace_desktop.services.metric_facts import fetch_facts
 from mentalspace_desktop.services.session import UserSession
@@ -37,14 +35,6 @@ from mentalspace_desktop.store.models import Practice, User
 REPORT_METRICS = (*TABLE_METRICS, "supervision_hours")
 TREND_WEEKS = 8
 TREND_METRICS = ("kept_visit_rate", "no_show_rate", "same_day_documentation_rate")
-
-
-def _monthly_hours(practice: Practice | None) -> dict[str, float]:
-    try:
-        conf = compliance_rules.merged_settings(json.loads(practice.rule_settings or "{}") if practice else {})
-    except (compliance_rules.RuleSettingsError, ValueError):
-        conf = compliance_rules.merged_settings({})
-    return {k: float(v) for k, v in conf["supervision_hours"]["monthly_hours"].items() if v}
 
 
 def gather(s: Session, *, supervisor_id: str, period: Period, today: date) -> TeamReport:
@@ -71,9 +61,9 @@ def gather(s: Session, *, supervisor_id: str, period: Period, today: date) -> Te
     for week in weeks_back(min(today, period.end), TREND_WEEKS):
         weekly = fetch_facts(s, period=week, today=today, subjects=subjects, zone=zone)
         trend.append((week, combine(metric_rules.evaluate(weekly, list(TREND_METRICS)), subject_id="team")))
-    required = _monthly_hours(practice)
+    required = supervision.monthly_hours(s)
     months = period.days / metric_rules.AVERAGE_MONTH_DAYS
-    supervision = [
+    supervised = [
         SupervisionLine(r.name, r.license_type or "", r.values["supervision_hours"].numerator,
                         required[r.license_type or ""] * months)
         for r in rows if "supervision_hours" in r.values and (r.license_type or "") in required
@@ -82,7 +72,7 @@ def gather(s: Session, *, supervisor_id: str, period: Period, today: date) -> Te
     table_values = [v for v in values if v.metric_id in TABLE_METRICS]
     return TeamReport(practice.name if practice else "", supervisor_id, supervisor.full_name, period, definitions,
                       rows, combine(values, subject_id="team", counts=metrics.COUNTS), trend,
-                      metric_conditions(definitions, table_values, names), supervision)
+                      metric_conditions(definitions, table_values, names), supervised)
 
 
 def build(session: UserSession, period: Period, *, today: date, supervisor_id: str | None = None) -> TeamReport:
