@@ -200,5 +200,5 @@ def conflicts(ctx: ScreenContext, role: str) -> QWidget:
     return page
 
 
-from tests.gui.screens import catalogue_pillars  # noqa: E402,F401  (scheduling, charting and dashboard screens)
-from tests.gui.screens import catalogue_supervision  # noqa: E402,F401  (supervision log, team report)
+# The screens of each area (scheduling, charting and dashboards; supervision log and team report).
+from tests.gui.screens import catalogue_pillars, catalogue_supervision  # noqa: E402,F401
