@@ -113,12 +113,13 @@ NAV_ENTRIES = (
     NavEntry(NavId.MY_NOTES, "My notes", Resource.NOTE_CONTENT, Action.WRITE),
     NavEntry(NavId.DASHBOARD, "Dashboard", Resource.DASHBOARD, Action.READ,
              offered=lambda session: dashboard_kind(session) is not None),
-    NavEntry(NavId.SUPERVISION, "Supervision log", Resource.SUPERVISION, Action.READ,
-             offered=lambda session: _has_supervision(session)),
     NavEntry(NavId.HOURS, "Hours and time off", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.TYPES, "Appointment types", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.USERS, "Users", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.AUDIT, "Audit log", Resource.AUDIT_LOG, Action.READ),
+    # After the pages people already reach by Ctrl+number, so their shortcuts stay as they were.
+    NavEntry(NavId.SUPERVISION, "Supervision log", Resource.SUPERVISION, Action.READ,
+             offered=lambda session: _has_supervision(session)),
     NavEntry(NavId.SETTINGS, "Practice settings", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.CHARTING_SETTINGS, "Charting settings", Resource.ADMINISTRATION, Action.WRITE),
 )
