@@ -81,7 +81,7 @@ def metric_conditions(definitions: Mapping[str, MetricDefinition], values: Itera
         side = "below" if definition.direction.value == "higher" else "above"
         out.append(Condition(
             key=f"metric:{v.metric_id}:{v.subject_id}", alert_type=v.metric_id, severity=_SEVERITY[status],
-            user_id=v.subject_id, title=f"{names.get(v.subject_id, 'Unknown')}: {definition.name} "
+            user_id=v.subject_id, title=f"{names.get(v.subject_id, 'Unknown')} — {definition.name}: "
             f"{definition.format(v.value)}",
             detail=f"{side} the {'critical' if status is Status.URGENT else 'review'} threshold of "
                    f"{definition.format(limit)} (target {definition.format(definition.benchmark)})",

@@ -144,17 +144,20 @@ def write_team_report(target: Path | BinaryIO, report: TeamReport) -> None:
         Spacer(1, 6), Paragraph("Team", _H2), _team_table(report),
         Spacer(1, 10), KeepTogether([_bar_chart(report), Spacer(1, 6), _trend_chart(report)]),
     ]
-    flow.append(Paragraph("Supervision hours", _H2))
+    section: list[Flowable] = [Paragraph("Supervision hours", _H2)]  # a heading stays with its table
     if report.supervision:
         lines: list[list[Any]] = [["Associate", "License", "Signed hours", "Required for the period"]]
         lines += [[Paragraph(escape(x.name), _BODY), x.license_type, f"{x.hours:.1f} h",
                    f"{x.required_hours:.1f} h"] for x in report.supervision]
         table = Table(lines, colWidths=[2.2 * inch, 1.4 * inch, 1.4 * inch, 2.0 * inch])
         table.setStyle(_GRID)
-        flow.append(table)
+        section.append(table)
     else:
-        flow.append(Paragraph("No one on this team needs supervision hours by license.", _BODY))
-    flow.append(Paragraph(f"Alert conditions — {len(report.conditions)}", _H2))
+        section.append(Paragraph("No one on this team needs supervision hours by license.", _BODY))
+    flow.append(KeepTogether(section))
+    heading = Paragraph(f"Alert conditions — {len(report.conditions)}", _H2)
+    heading.keepWithNext = True
+    flow.append(heading)
     if report.conditions:
         alerts: list[list[Any]] = [["Severity", "What", "Why"]]
         for c in report.conditions:

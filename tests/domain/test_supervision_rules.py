@@ -51,5 +51,5 @@ def test_alert_conditions_follow_the_thresholds() -> None:
               MetricValue("kept_visit_rate", "c", 80, 100), MetricValue("kept_visit_rate", "d", 0, 0)]
     conditions = metric_conditions({"kept_visit_rate": kvr}, values, {"a": "Ann", "b": "Bo"})
     assert [(c.user_id, c.severity) for c in conditions] == [("a", Severity.CRITICAL), ("b", Severity.WARNING)]
-    assert conditions[0].key == "metric:kept_visit_rate:a" and conditions[0].title == "Ann: Kept visit rate 69%"
+    assert conditions[0].key == "metric:kept_visit_rate:a" and conditions[0].title == "Ann — Kept visit rate: 69%"
     assert "below the critical threshold of 70%" in conditions[0].detail

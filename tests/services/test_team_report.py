@@ -72,6 +72,6 @@ def test_the_pdf_reads_back(week: PracticeFixture, tmp_path: Path) -> None:  # n
     text = pdf_text(out)
     assert "Team performance report" in text and "Sloane Supervisor" in text
     assert "Casey Clinician" in text and "60%" in text and "20%" in text and "urgent" in text
-    assert "Kept visit rate 60%" in text and "critical" in text  # the alert conditions
+    assert "Kept visit rate: 60%" in text and "critical" in text  # the alert conditions
     assert "LPC-Associate" in text and "1.0 h" in text  # supervision hours
     assert "Page 1 of" in text
