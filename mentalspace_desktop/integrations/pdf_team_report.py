@@ -164,7 +164,7 @@ def write_team_report(target: Path | BinaryIO, report: TeamReport) -> None:
             colour = "#c62828" if c.severity is Severity.CRITICAL else "#b26a00"
             alerts.append([Paragraph(f'<font color="{colour}"><b>{c.severity.value}</b></font>', _BODY),
                            Paragraph(escape(c.title), _BODY), Paragraph(escape(c.detail), _BODY)])
-        table = Table(alerts, colWidths=[0.9 * inch, 3.0 * inch, 3.1 * inch], repeatRows=1)
+        table = Table(alerts, colWidths=[0.8 * inch, 3.4 * inch, 2.8 * inch], repeatRows=1)
         table.setStyle(_GRID)
         flow.append(table)
     else:
