@@ -143,12 +143,21 @@ def yearly_stage(done_on: date | None, today: date, settings: Mapping[str, Any])
     return Stage.OK
 
 
-def supervision_stage(hours_logged: float, license_type: str | None, settings: Mapping[str, Any]) -> Stage:
-    """A month's supervision hours against what the license requires (no requirement: fine)."""
+def supervision_stage(hours_logged: float, license_type: str | None, settings: Mapping[str, Any], *,
+                      month_over: bool = True) -> Stage:
+    """A month's supervision hours against what the license requires (no requirement: fine). A month
+    still running and short so far is a reminder; a finished month short is out of compliance."""
     required = settings["monthly_hours"].get(license_type or "")
     if required is None or hours_logged >= required:
         return Stage.OK
-    return Stage.OUT_OF_COMPLIANCE
+    return Stage.OUT_OF_COMPLIANCE if month_over else Stage.REMINDER
+
+
+def supervision_months(today: date) -> tuple[tuple[date, date], tuple[date, date]]:
+    """The last finished month and the current one up to ``today``: (first day, last day) each."""
+    first = today.replace(day=1)
+    last_month_end = first - timedelta(days=1)
+    return (last_month_end.replace(day=1), last_month_end), (first, today)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,20 @@ class StaffFact(NamedTuple):
     label: str
 
 
+class SupervisionFact(NamedTuple):
+    """A signed supervision session of a supervisee, held in the period."""
+
+    id: str
+    supervisee_id: str
+    held_on: date
+    minutes: int
+    kind: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.capitalize()} supervision {self.held_on.isoformat()} ({self.minutes} min)"
+
+
 @dataclass
 class Facts:
     """Everything the metrics of one period read, fetched once for every subject at a time."""
@@ -106,6 +120,8 @@ class Facts:
     prime_available_minutes: dict[str, int] = field(default_factory=dict)
     first_kept: dict[str, date] = field(default_factory=dict)  # client → first kept session ever
     last_kept_recent: dict[str, date] = field(default_factory=dict)  # client → last kept in 30 days to as_of
+    supervised: frozenset[str] = frozenset()  # subjects whose license requires monthly supervision
+    supervision: list[SupervisionFact] = field(default_factory=list)  # signed sessions in the period
 
 
 class Contribution(NamedTuple):
@@ -316,6 +332,22 @@ def prime_time_utilization(f: Facts) -> Iterator[Contribution]:
     for a in f.appointments:
         if a.status in HOLDS_TIME and a.prime_minutes and a.provider_id in f.prime_available_minutes:
             yield _appt(a, a.prime_minutes / 60, 0)
+
+
+AVERAGE_MONTH_DAYS = 365.25 / 12
+
+
+@metric("supervision_hours")
+def supervision_hours(f: Facts) -> Iterator[Contribution]:
+    """Signed supervision hours per month of the period, for those whose license requires it: the
+    denominator is the period's length in months, so a week, a month and a quarter read alike and a
+    team's figure is its associates' hours over their months."""
+    months = f.period.days / AVERAGE_MONTH_DAYS
+    for subject in sorted(f.supervised):
+        yield Contribution(subject, 0, months, "user", subject, f"{f.period.days} days = {months:.2f} months")
+    for row in f.supervision:
+        if row.supervisee_id in f.supervised:
+            yield Contribution(row.supervisee_id, row.minutes / 60, 0, "supervision_session", row.id, row)
 
 
 @metric("hipaa_training_currency")

@@ -45,6 +45,7 @@ class Resource(StrEnum):
     DASHBOARD = "dashboard"
     ADMINISTRATION = "administration"  # users and settings
     AUDIT_LOG = "audit_log"
+    SUPERVISION = "supervision"  # the supervision log: sessions a supervisor held with a supervisee
 
 
 class Action(StrEnum):
@@ -92,6 +93,7 @@ PERMISSIONS: dict[Role, dict[Resource, Grant]] = {
         Resource.DASHBOARD: Grant(_A),
         Resource.ADMINISTRATION: Grant(_A, _A),
         Resource.AUDIT_LOG: Grant(_A, _A),
+        Resource.SUPERVISION: Grant(_A, _A),
     },
     Role.SUPERVISOR: {
         Resource.DEMOGRAPHICS: Grant(_T, _T),
@@ -104,6 +106,7 @@ PERMISSIONS: dict[Role, dict[Resource, Grant]] = {
         Resource.DESK_PAYMENTS: Grant(_T),
         Resource.DASHBOARD: Grant(_T),
         Resource.AUDIT_LOG: Grant(_T),
+        Resource.SUPERVISION: Grant(_T, _T),
     },
     Role.CLINICIAN: {
         Resource.DEMOGRAPHICS: Grant(_O, _O),
@@ -115,6 +118,7 @@ PERMISSIONS: dict[Role, dict[Resource, Grant]] = {
         Resource.BILLING: Grant(_O),
         Resource.DESK_PAYMENTS: Grant(_O),
         Resource.DASHBOARD: Grant(_O),
+        Resource.SUPERVISION: Grant(_O),  # their own supervision, read only: the supervisor records it
     },
     Role.BILLING: {
         Resource.DEMOGRAPHICS: Grant(_A, _A),

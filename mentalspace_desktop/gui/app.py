@@ -130,11 +130,27 @@ class AppController(QObject):
 
         self.session = session
         window = MainWindow(session)
+        self._start_solo_jobs(session, window)
         window.sig_sign_out_requested.connect(self.sign_out)
         window.sig_closed_by_user.connect(QApplication.quit)
         window.sig_device_revoked.connect(lambda text: self.sign_out(notice=text))
         self._present(window)
         QTimer.singleShot(0, lambda: self._check_keyring(window))
+
+    def _start_solo_jobs(self, session: Any, window: Any) -> None:
+        """Solo mode only: the jobs a hub would run, on a timer while the app is open. A workstation
+        joined to a hub leaves them to the hub, even while its sync is off."""
+        from mentalspace_desktop.gui.job_timer import SoloJobTimer
+        from mentalspace_desktop.services.report_mail import smtp_from_environment
+        from mentalspace_desktop.services.solo_jobs import solo_jobs
+        from mentalspace_desktop.services.sync_status import is_connected
+
+        if is_connected(session.store):
+            return
+        timer = SoloJobTimer(session, solo_jobs(smtp=smtp_from_environment), window)
+        window.sig_sign_out_requested.connect(timer.stop)
+        window.sig_closed_by_user.connect(timer.stop)
+        timer.start()
 
     def _check_keyring(self, window: Any) -> None:
         if self._keyring_checked:

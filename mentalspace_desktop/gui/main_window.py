@@ -61,6 +61,7 @@ class NavId:
     CLIENTS = "clients"
     MY_NOTES = "my_notes"
     DASHBOARD = "dashboard"
+    SUPERVISION = "supervision"
     USERS = "users"
     AUDIT = "audit"
     SETTINGS = "settings"
@@ -98,6 +99,12 @@ class NavEntry:
     offered: Callable[[UserSession], bool] | None = None
 
 
+def _has_supervision(session: UserSession) -> bool:
+    from mentalspace_desktop.services.supervision import has_supervision
+
+    return has_supervision(session)
+
+
 NAV_ENTRIES = (
     NavEntry(NavId.TODAY, "Today", Resource.SCHEDULE, Action.READ),
     NavEntry(NavId.SCHEDULE, "Schedule", Resource.SCHEDULE_BUSY_FREE, Action.READ),
@@ -111,6 +118,9 @@ NAV_ENTRIES = (
     NavEntry(NavId.TYPES, "Appointment types", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.USERS, "Users", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.AUDIT, "Audit log", Resource.AUDIT_LOG, Action.READ),
+    # After the pages people already reach by Ctrl+number, so their shortcuts stay as they were.
+    NavEntry(NavId.SUPERVISION, "Supervision log", Resource.SUPERVISION, Action.READ,
+             offered=lambda session: _has_supervision(session)),
     NavEntry(NavId.SETTINGS, "Practice settings", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.CHARTING_SETTINGS, "Charting settings", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.MESSAGING, "Messaging settings", Resource.ADMINISTRATION, Action.WRITE),
@@ -414,6 +424,10 @@ class MainWindow(QMainWindow):
             dashboard.sig_open_client.connect(self.open_client)
             dashboard.sig_open_note.connect(self.open_note)
             return dashboard
+        if page_id == NavId.SUPERVISION:
+            from mentalspace_desktop.gui.supervision.page import SupervisionPage
+
+            return SupervisionPage(self.session)
         if page_id == NavId.USERS:
             from mentalspace_desktop.gui.admin.users import UsersPage
 

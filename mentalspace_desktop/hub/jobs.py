@@ -44,12 +44,19 @@ class Job:
 
 def default_jobs(settings: HubSettings) -> list[Job]:
     days = settings.sync_log_retention_days
-    return [
+    jobs = [
         Job(
             "sync_log_retention", timedelta(hours=6), lambda s: job_functions.sync_log_retention(s, days=days)
         ),
         Job("extend_open_series", timedelta(hours=24), job_functions.extend_open_series),
+        Job("nightly_compliance", timedelta(hours=24), job_functions.nightly_compliance, lease=timedelta(minutes=30)),
     ]
+    smtp = settings.smtp
+    if smtp is not None:
+        # Hourly: each supervisor's week is sent once (report_emails), and a failure is retried within the hour.
+        jobs.append(Job("weekly_team_reports", timedelta(hours=1),
+                        lambda s: job_functions.weekly_team_reports(s, smtp=smtp), lease=timedelta(minutes=30)))
+    return jobs
 
 
 def holder_name() -> str:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from mentalspace_desktop.integrations.smtp_mail import SmtpSettings
+from mentalspace_desktop.services.report_mail import smtp_from_environment
 from mentalspace_desktop.sync.protocol import ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS
 
 CONFIG_FILE = "hub.json"  # written by ``init`` when the database is not the default SQLite file
@@ -34,6 +36,9 @@ class HubSettings:
     job_tick_seconds: float = 5.0
     events_poll_seconds: float = 0.2
     keepalive_seconds: float = 15.0
+    # The practice's mail server for the weekly team reports; None: no report e-mails are sent.
+    # Read from MENTALSPACE_SMTP_* for now (see smtp_from_environment).
+    smtp: SmtpSettings | None = None
 
     @property
     def url(self) -> str:
@@ -93,7 +98,7 @@ class HubSettings:
         config = data_dir / CONFIG_FILE
         if config.exists():
             saved = json.loads(config.read_text(encoding="utf-8"))
-        values: dict[str, Any] = {"database_url": saved.get("database_url")}
+        values: dict[str, Any] = {"database_url": saved.get("database_url"), "smtp": smtp_from_environment()}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(data_dir=data_dir), **values)
 
@@ -108,3 +113,4 @@ class HubSettings:
         config = self.data_dir / CONFIG_FILE
         config.write_text(json.dumps({"database_url": self.database_url}, indent=2), encoding="utf-8")
         os.chmod(config, 0o600)
+

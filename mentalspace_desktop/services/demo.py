@@ -38,6 +38,7 @@ from mentalspace_desktop.services.demo_plan import (
     plan_demo,
 )
 from mentalspace_desktop.services.demo_schedule import write_demo_schedule
+from mentalspace_desktop.services.demo_supervision import add_demo_supervision
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.files import StoreFiles, write_atomically
 from mentalspace_desktop.store.models import Client, Consent, Insurance, Practice, User
@@ -99,6 +100,7 @@ def _build(files: StoreFiles, plan: DemoPlan) -> None:
         _write_history(session, plan, ids)
         write_demo_schedule(session, plan, ids)
         add_demo_charting(session, plan.today)
+        add_demo_supervision(session, plan.today)
     finally:
         session.close()
 

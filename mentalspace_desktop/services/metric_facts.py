@@ -14,15 +14,24 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from mentalspace_desktop.domain.clients import ConsentKind, is_minor
-from mentalspace_desktop.domain.metric_rules import KEPT, Appt, ClientFact, Facts, NoteFact, StaffFact
+from mentalspace_desktop.domain.metric_rules import (
+    KEPT,
+    Appt,
+    ClientFact,
+    Facts,
+    NoteFact,
+    StaffFact,
+    SupervisionFact,
+)
 from mentalspace_desktop.domain.metrics import Period
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
 from mentalspace_desktop.store.models import Client, Consent, Note, User
 from mentalspace_desktop.store.scheduling_models import Appointment, ProviderAvailability
+from mentalspace_desktop.store.supervision_models import SupervisionSession
 
 PRIME_DAYS = frozenset({0, 1, 2, 3})  # Monday to Thursday
 PRIME_START, PRIME_END = time(9), time(17)
@@ -37,14 +46,30 @@ def _overlap_minutes(start: datetime, end: datetime, lo: datetime, hi: datetime)
     return max(0, int((min(end, hi) - max(start, lo)).total_seconds() // 60))
 
 
-def _prime_minutes(start: datetime, end: datetime, zone: ZoneInfo) -> int:
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+class _WallClock:
+    """Instants as the practice's wall-clock time (naive), each offset looked up once per quarter hour
+    of UTC: zones change offset only on quarter hours, and a month's sessions start at a few hundred
+    distinct times, so a month of rows costs a few hundred zone look-ups instead of two per row."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._offsets: dict[datetime, timedelta] = {}
+
+    def wall(self, moment: datetime) -> datetime:
+        key = moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+        offset = self._offsets.get(key)
+        if offset is None:
+            offset = self._offsets[key] = key.astimezone(self.zone).utcoffset() or timedelta()
+        return (moment + offset).replace(tzinfo=None)
+
+
+def _prime_minutes(local_start: datetime, local_end: datetime) -> int:
+    """Minutes of a session (wall-clock times) inside Monday–Thursday 9:00–17:00."""
     if local_start.weekday() not in PRIME_DAYS:
         return 0
     day = local_start.date()
-    lo = datetime.combine(day, PRIME_START, tzinfo=zone)
-    hi = datetime.combine(day, PRIME_END, tzinfo=zone)
-    return _overlap_minutes(local_start, local_end, lo, hi)
+    return _overlap_minutes(local_start, local_end, datetime.combine(day, PRIME_START),
+                            datetime.combine(day, PRIME_END))
 
 
 def _appointments(s: Session, lo: datetime, hi: datetime, subjects: frozenset[str], zone: ZoneInfo) -> list[Appt]:
@@ -54,12 +79,14 @@ def _appointments(s: Session, lo: datetime, hi: datetime, subjects: frozenset[st
                a.telehealth, a.series_id)
         .where(a.start_at >= lo, a.start_at < hi, a.deleted.is_(False), a.provider_id.in_(subjects))
     )
-    return [
-        Appt(r.id, r.provider_id, r.client_id, r.status, bool(r.late_cancel), r.start_at, r.end_at, r.booked_at,
-             bool(r.telehealth), r.start_at.astimezone(zone).date(), _prime_minutes(r.start_at, r.end_at, zone),
-             r.series_id is not None)
-        for r in rows
-    ]
+    clock = _WallClock(zone)
+    out = []
+    for r in rows:
+        local_start, local_end = clock.wall(r.start_at), clock.wall(r.end_at)
+        out.append(Appt(r.id, r.provider_id, r.client_id, r.status, bool(r.late_cancel), r.start_at, r.end_at,
+                        r.booked_at, bool(r.telehealth), local_start.date(), _prime_minutes(local_start, local_end),
+                        r.series_id is not None))
+    return out
 
 
 def _notes(s: Session, period: Period, subjects: frozenset[str], zone: ZoneInfo) -> list[NoteFact]:
@@ -87,14 +114,19 @@ def _notes(s: Session, period: Period, subjects: frozenset[str], zone: ZoneInfo)
     return facts
 
 
-_CLIENT_COLUMNS = (Client.id, Client.primary_clinician_id, Client.dob, Client.chart_number, Client.address1,
-                   Client.city, Client.state, Client.zip, Client.emergency_name, Client.emergency_phone,
-                   Client.phone_mobile, Client.phone_home, Client.guardian_name)
+def _filled(column: Any) -> Any:
+    return func.coalesce(column, "") != ""
 
 
-def _complete(c: Any, minor: bool) -> bool:
-    has = all((c.address1, c.city, c.state, c.zip, c.emergency_name, c.emergency_phone))
-    return bool(has and (c.phone_mobile or c.phone_home) and (not minor or c.guardian_name))
+# Whether the demographics are complete is asked of the database (two booleans a row instead of nine
+# strings): phone, address and emergency contact; a minor's guardian is checked in Python (age).
+_CLIENT_COLUMNS = (
+    Client.id, Client.primary_clinician_id, Client.dob, Client.chart_number,
+    and_(*(_filled(c) for c in (Client.address1, Client.city, Client.state, Client.zip, Client.emergency_name,
+                                Client.emergency_phone)),
+         or_(_filled(Client.phone_mobile), _filled(Client.phone_home))).label("complete"),
+    _filled(Client.guardian_name).label("has_guardian"),
+)
 
 
 def _clients(s: Session, as_of: date, subjects: frozenset[str], zone: ZoneInfo) -> list[ClientFact]:
@@ -132,7 +164,8 @@ def _clients(s: Session, as_of: date, subjects: frozenset[str], zone: ZoneInfo) 
         minor = is_minor(c.dob, as_of)
         kinds = in_force[c.id]
         out.append(ClientFact(
-            c.id, c.primary_clinician_id or "", minor, _complete(c, minor), c.id in informed,
+            c.id, c.primary_clinician_id or "", minor, bool(c.complete) and (not minor or bool(c.has_guardian)),
+            c.id in informed,
             ConsentKind.GUARDIAN_CONSENT in kinds, ConsentKind.TELEHEALTH_CONSENT in kinds,
             plan_day.get(c.id), c.id in at_risk, c.id in safety, c.chart_number,
         ))
@@ -195,7 +228,19 @@ def _retention(
     return first, recent
 
 
-def fetch_facts(s: Session, *, period: Period, today: date, subjects: frozenset[str], zone: ZoneInfo) -> Facts:
+def _supervision(s: Session, period: Period, supervised: frozenset[str]) -> list[SupervisionFact]:
+    if not supervised:
+        return []
+    r = SupervisionSession
+    return [SupervisionFact(*row) for row in s.execute(
+        select(r.id, r.supervisee_id, r.held_on, r.minutes, r.kind).where(
+            r.supervisee_id.in_(supervised), r.held_on >= period.start, r.held_on <= period.end,
+            r.signed_at.is_not(None), r.deleted.is_(False)))]
+
+
+def fetch_facts(s: Session, *, period: Period, today: date, subjects: frozenset[str], zone: ZoneInfo,
+                supervised_licenses: frozenset[str] = frozenset()) -> Facts:
+    """``supervised_licenses``: the licenses that require monthly supervision (compliance settings)."""
     as_of = min(period.end, today)
     lo, hi = _instant(period.start, zone), _instant(period.end + timedelta(days=1), zone)
     later_hi = _instant(period.end + timedelta(days=31), zone)
@@ -204,8 +249,11 @@ def fetch_facts(s: Session, *, period: Period, today: date, subjects: frozenset[
     facts.later_appointments = _appointments(s, hi, later_hi, subjects, zone)
     facts.notes = _notes(s, period, subjects, zone)
     facts.clients = _clients(s, as_of, subjects, zone)
-    facts.staff = [StaffFact(u.id, u.hipaa_training_on, u.full_name) for u in s.execute(
-        select(User).where(User.id.in_(subjects), User.deleted.is_(False))).scalars()]
+    staff = s.execute(select(User.id, User.hipaa_training_on, User.full_name, User.license_type).where(
+        User.id.in_(subjects), User.deleted.is_(False))).all()
+    facts.staff = [StaffFact(u.id, u.hipaa_training_on, u.full_name) for u in staff]
+    facts.supervised = frozenset(u.id for u in staff if u.license_type in supervised_licenses)
+    facts.supervision = _supervision(s, period, facts.supervised)
     facts.available_minutes, facts.prime_available_minutes = _availability(s, period, subjects, zone)
     facts.first_kept, facts.last_kept_recent = _retention(s, as_of, subjects, zone)
     return facts

@@ -25,6 +25,7 @@ from mentalspace_desktop.resources import resource_path
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.metric_facts import fetch_facts
 from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.services.supervision import monthly_hours_of
 from mentalspace_desktop.store.models import Practice, User
 
 PROVIDER_ROLES = (Role.CLINICIAN.value, Role.SUPERVISOR.value)
@@ -67,6 +68,11 @@ def _zone(s_practice: Practice | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def supervised_licenses(practice: Practice | None) -> frozenset[str]:
+    """The licenses whose holders need monthly supervision, from the practice's compliance settings."""
+    return frozenset(monthly_hours_of(practice))
+
+
 def measurable_clinicians(session: UserSession) -> list[Clinician]:
     """The clinicians whose numbers this user may see; PermissionDenied for roles without dashboards."""
     kind = DASHBOARDS[session.actor.role]
@@ -102,8 +108,9 @@ def compute(session: UserSession, period: Period, *, today: date, clinician: str
     chosen = _chosen(session, clinician)
     wanted = metric_ids or list(definitions())
     with session.store.read() as s:
-        zone = _zone(s.scalar(select(Practice)))
-        facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen), zone=zone)
+        practice = s.scalar(select(Practice))
+        facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen),
+                            zone=_zone(practice), supervised_licenses=supervised_licenses(practice))
     values = metric_rules.evaluate(facts, wanted)
     return MetricTable(period, chosen, values, combine(values, subject_id="all", counts=COUNTS))
 
@@ -116,8 +123,9 @@ def explain(session: UserSession, period: Period, *, today: date, metric_id: str
         raise NotFound(f"There is no metric called {metric_id!r}.")
     chosen = _chosen(session, clinician_id)
     with session.store.read() as s:
-        zone = _zone(s.scalar(select(Practice)))
-        facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen), zone=zone)
+        practice = s.scalar(select(Practice))
+        facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen),
+                            zone=_zone(practice), supervised_licenses=supervised_licenses(practice))
     rows = metric_rules.evidence(facts, metric_id, clinician_id)
     with session.store.write(session.actor.user_id) as s:
         audit.append(s, session.store, user_id=session.actor.user_id, username=session.actor.username,

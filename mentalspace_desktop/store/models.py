@@ -289,6 +289,8 @@ class SyncState(Base):
 
 
 from mentalspace_desktop.store import chart_models as _chart_models  # noqa: E402,F401  (register tables)
+from mentalspace_desktop.store import report_models as _report_models  # noqa: E402,F401
+from mentalspace_desktop.store import supervision_models as _supervision_models  # noqa: E402,F401
 
 SYNCED_TABLES: tuple[str, ...] = tuple(
     mapper.class_.__tablename__

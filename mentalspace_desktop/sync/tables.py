@@ -94,6 +94,10 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("risk_flags", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
         TableSpec("attachments", DataKind.CLINICAL, Resource.NOTE_CONTENT, client_key="client_id"),
         TableSpec("conflicts", DataKind.RECORDS, None, client_key="client_id"),
+        # The supervision log: an associate's own sessions reach them (read only), their supervisor's
+        # team's reach the supervisor; signed sessions never change.
+        TableSpec("supervision_sessions", DataKind.RECORDS, Resource.SUPERVISION, signed_field="signed_at",
+                  provider_key="supervisee_id"),
         TableSpec("contact_preferences", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
         TableSpec("audit_log", DataKind.APPEND_ONLY, Resource.AUDIT_LOG, pulled=False),
     )

@@ -22,12 +22,12 @@ WAIT = 20_000
 
 EXPECTED_NAV = {
     "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.DASHBOARD,
-              NavId.HOURS, NavId.TYPES, NavId.USERS, NavId.AUDIT, NavId.SETTINGS,
+              NavId.HOURS, NavId.TYPES, NavId.USERS, NavId.AUDIT, NavId.SUPERVISION, NavId.SETTINGS,
               NavId.CHARTING_SETTINGS, NavId.MESSAGING],
     "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,
-                   NavId.DASHBOARD, NavId.HOURS, NavId.AUDIT],
+                   NavId.DASHBOARD, NavId.HOURS, NavId.AUDIT, NavId.SUPERVISION],
     "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,
-                  NavId.DASHBOARD, NavId.HOURS],
+                  NavId.DASHBOARD, NavId.HOURS, NavId.SUPERVISION],  # an associate: their supervision log
     "billing": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS],
     "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.HOURS],
 }

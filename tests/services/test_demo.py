@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import phonenumbers
@@ -15,8 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from mentalspace_desktop.domain.clients import ConsentKind, ConsentOnFile, is_minor, missing_consents
+from mentalspace_desktop.domain.compliance import Stage
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.errors import StoreExists
+from mentalspace_desktop.services import compliance
 from mentalspace_desktop.services.accounts import AccountService, Authenticator
 from mentalspace_desktop.services.audit import verify_store
 from mentalspace_desktop.services.demo import DemoLogin, create_demo_practice, write_logins_file
@@ -227,3 +229,10 @@ def test_a_demo_chart_timeline_shows_its_notes_signatures_and_addenda(demo: Demo
     assert {"Note signed", "Addendum signed"} <= {t.action for t in seen}
     assert "Diagnosis added" not in {t.action for t in seen}
     assert not any(words[:30] in t.summary for t in seen for words in _SUBJECTIVE)
+
+
+def test_supervision_leaves_one_associate_short_of_hours(demo: DemoStore) -> None:
+    result = compliance.run(demo.session, today=demo.today, now=datetime.now(UTC))
+    short = {f.subject.split(",")[0] for f in result.findings
+             if f.rule == "supervision_hours" and f.stage is Stage.OUT_OF_COMPLIANCE}
+    assert short == {"Tyler Nguyen"}  # Jordan (LPC-Associate) and Priya (LMSW) met last month's hours

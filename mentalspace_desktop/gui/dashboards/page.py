@@ -146,6 +146,11 @@ class DashboardPage(QWidget):
             controls.addWidget(w)
         controls.addWidget(self.compare_label, 1)
         controls.addWidget(self.back_button)
+        if self.kind is DashboardKind.TEAM:
+            self.report_button = QPushButton("Team &report…")
+            self.report_button.setToolTip("A PDF of your team for a period: table, charts and alert conditions")
+            self.report_button.clicked.connect(self.team_report)
+            controls.addWidget(self.report_button)
         controls.addWidget(self.refresh_button)
         outer.addLayout(controls)
         self.message = MessageLabel()
@@ -222,6 +227,12 @@ class DashboardPage(QWidget):
             grid.addWidget(tile, i // columns, i % columns)
 
     # -- periods ---------------------------------------------------------------------------------
+
+    def team_report(self) -> None:
+        from mentalspace_desktop.gui.supervision.team_report import TeamReportDialog
+
+        self.report_dialog = TeamReportDialog(self.session, *self.period(), parent=self)
+        self.report_dialog.open()
 
     def period(self) -> tuple[date, date]:
         kind = self.period_box.currentData()

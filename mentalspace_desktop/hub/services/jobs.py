@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.errors import NotFound
 from mentalspace_desktop.hub import repository as repo
+from mentalspace_desktop.integrations.smtp_mail import SmtpSettings
+from mentalspace_desktop.services import compliance, report_mail
 from mentalspace_desktop.services.scheduling import series_job
+from mentalspace_desktop.store.models import Practice
 from mentalspace_desktop.store.sync_models import SyncRun
 from mentalspace_desktop.store.types import utcnow
 
@@ -43,3 +49,36 @@ def extend_open_series(session: Session) -> str:
         session.flush()
         repo.number_writes(session, writes)
     return done.summary()
+def _transactions(session: Session) -> report_mail.Transaction:
+    """One transaction per block on the job's session, as the services' job functions expect."""
+
+    @contextmanager
+    def transaction() -> Iterator[Session]:
+        with session.begin():
+            yield session
+
+    return transaction
+
+
+def _practice_today(session: Session) -> date:
+    """Today in the practice's time zone (a nightly run on a UTC server must not date itself tomorrow)."""
+    with session.begin():
+        zone_name = session.scalar(select(Practice.time_zone))
+    try:
+        zone = ZoneInfo(zone_name or "America/New_York")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return utcnow().astimezone(zone).date()
+
+
+def nightly_compliance(session: Session) -> str:
+    """Every Georgia rule over the whole practice, the run and its findings kept (counts in the log)."""
+    result = compliance.run_nightly(_transactions(session), today=_practice_today(session), now=utcnow())
+    return f"compliance: {len(result.findings)} finding(s) over {len(result.summaries)} rule(s)"
+
+
+def weekly_team_reports(session: Session, *, smtp: SmtpSettings) -> str:
+    """Last week's team report to each supervisor not yet sent it (failures kept and retried)."""
+    run = report_mail.send_weekly_team_reports(_transactions(session), smtp=smtp, today=_practice_today(session),
+                                               now=utcnow())
+    return run.line()

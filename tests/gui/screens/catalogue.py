@@ -200,5 +200,6 @@ def conflicts(ctx: ScreenContext, role: str) -> QWidget:
     return page
 
 
-import tests.gui.screens.catalogue_messaging  # noqa: E402,F401  (messaging settings)
-from tests.gui.screens import catalogue_pillars  # noqa: E402,F401  (scheduling, charting and dashboard screens)
+# The screens of each area (scheduling, charting and dashboards; supervision log and team report;
+# messaging settings).
+from tests.gui.screens import catalogue_messaging, catalogue_pillars, catalogue_supervision  # noqa: E402,F401

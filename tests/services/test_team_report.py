@@ -1,0 +1,77 @@
+"""The team performance report on a real store: the hand-counted week of test_metrics in the team table,
+the alert conditions its numbers raise, who may produce it, and the PDF read back as text."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from mentalspace_desktop.domain.alerts import Severity
+from mentalspace_desktop.domain.metrics import Period, Status
+from mentalspace_desktop.errors import PermissionDenied
+from mentalspace_desktop.services import supervision, team_report
+from mentalspace_desktop.services.supervision import Kind
+from tests.factories import PracticeFixture
+from tests.services.test_metrics import TODAY, WEEK, week  # noqa: F401  (the hand-counted week)
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_the_team_table_and_its_alert_conditions(week: PracticeFixture) -> None:  # noqa: F811
+    report = team_report.build(week.session_for("supervisor"), WEEK, today=TODAY)
+    [row] = report.rows  # one supervisee; the supervisor is not their own supervisee
+    assert row.name == "Casey Clinician"
+    assert row.values["kept_visit_rate"].value == pytest.approx(3 / 5)
+    assert row.values["no_show_rate"].value == pytest.approx(1 / 5)
+    assert row.values["unsigned_note_backlog"].numerator == 1
+    assert row.status is Status.URGENT  # KVR 60 % is under the critical 70 %
+    severities = {c.alert_type: c.severity for c in report.conditions}
+    assert severities == {"kept_visit_rate": Severity.CRITICAL, "no_show_rate": Severity.WARNING,
+                          "same_day_documentation_rate": Severity.CRITICAL}
+    assert report.conditions[0].severity is Severity.CRITICAL
+    assert len(report.trend) == team_report.TREND_WEEKS
+
+
+def test_who_may_produce_it(week: PracticeFixture) -> None:  # noqa: F811
+    for key in ("clinician", "front_desk", "billing"):
+        with pytest.raises(PermissionDenied):
+            team_report.build(week.session_for(key), WEEK, today=TODAY)
+    with pytest.raises(PermissionDenied):
+        team_report.build(week.session_for("supervisor"), WEEK, today=TODAY, supervisor_id=week.users["admin"])
+    report = team_report.build(week.admin, WEEK, today=TODAY, supervisor_id=week.users["supervisor"])
+    assert [r.name for r in report.rows] == ["Casey Clinician"]
+
+
+def test_an_empty_team_and_period_is_no_data(practice: PracticeFixture) -> None:
+    report = team_report.build(practice.session_for("supervisor"), Period(date(2025, 1, 6), date(2025, 1, 12)),
+                               today=TODAY)
+    [row] = report.rows
+    assert report.formatted("kept_visit_rate", row.values.get("kept_visit_rate")) == "no data"
+    assert row.status is Status.ON_TRACK and report.conditions == []  # no unsigned notes; nothing else measured
+    assert b"%PDF" in team_report.pdf_bytes(report)[:8]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_the_pdf_reads_back(week: PracticeFixture, tmp_path: Path) -> None:  # noqa: F811
+    supervision.record(week.session_for("supervisor"), supervisee_ids=[week.users["clinician"]],
+                       held_on=date(2026, 11, 18), minutes=60, kind=Kind.INDIVIDUAL, topics="", today=TODAY,
+                       now=datetime(2026, 11, 18, 20, tzinfo=UTC), sign=True)
+    report = team_report.build(week.session_for("supervisor"), WEEK, today=TODAY)
+    out = tmp_path / "team.pdf"
+    team_report.save(week.session_for("supervisor"), report, out)
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    text = pdf_text(out)
+    assert "Team performance report" in text and "Sloane Supervisor" in text
+    assert "Casey Clinician" in text and "60%" in text and "20%" in text and "urgent" in text
+    assert "Kept visit rate: 60%" in text and "critical" in text  # the alert conditions
+    assert "LPC-Associate" in text and "1.0 h" in text  # supervision hours
+    assert "Page 1 of" in text
