@@ -45,6 +45,8 @@ class Resource(StrEnum):
     DASHBOARD = "dashboard"
     ADMINISTRATION = "administration"  # users and settings
     AUDIT_LOG = "audit_log"
+    ALERTS = "alerts"  # productivity and compliance alerts about a clinician (acknowledge, resolve)
+    GOALS = "goals"  # performance goals per clinician and metric
 
 
 class Action(StrEnum):
@@ -92,6 +94,8 @@ PERMISSIONS: dict[Role, dict[Resource, Grant]] = {
         Resource.DASHBOARD: Grant(_A),
         Resource.ADMINISTRATION: Grant(_A, _A),
         Resource.AUDIT_LOG: Grant(_A, _A),
+        Resource.ALERTS: Grant(_A, _A),
+        Resource.GOALS: Grant(_A, _A),
     },
     Role.SUPERVISOR: {
         Resource.DEMOGRAPHICS: Grant(_T, _T),
@@ -104,6 +108,8 @@ PERMISSIONS: dict[Role, dict[Resource, Grant]] = {
         Resource.DESK_PAYMENTS: Grant(_T),
         Resource.DASHBOARD: Grant(_T),
         Resource.AUDIT_LOG: Grant(_T),
+        Resource.ALERTS: Grant(_T, _T),
+        Resource.GOALS: Grant(_T, _T),
     },
     Role.CLINICIAN: {
         Resource.DEMOGRAPHICS: Grant(_O, _O),
@@ -115,6 +121,8 @@ PERMISSIONS: dict[Role, dict[Resource, Grant]] = {
         Resource.BILLING: Grant(_O),
         Resource.DESK_PAYMENTS: Grant(_O),
         Resource.DASHBOARD: Grant(_O),
+        Resource.ALERTS: Grant(_O, _O),
+        Resource.GOALS: Grant(_O),
     },
     Role.BILLING: {
         Resource.DEMOGRAPHICS: Grant(_A, _A),

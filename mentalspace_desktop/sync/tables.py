@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from mentalspace_desktop.domain.merge import DataKind
 from mentalspace_desktop.domain.roles import Resource
+from mentalspace_desktop.store import alert_models  # noqa: F401  (register alerts and goals)
 from mentalspace_desktop.store import scheduling_models  # noqa: F401  (register the schedule's tables)
 
 
@@ -88,6 +89,10 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("group_members", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
         TableSpec("group_attendance", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
         TableSpec("contact_preferences", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
+        # Alerts and goals belong to the clinician they are about: the clinician sees their own, a
+        # supervisor their team's, an administrator all (and alone the practice-wide ones: no user).
+        TableSpec("alerts", DataKind.RECORDS, Resource.ALERTS, provider_key="user_id"),
+        TableSpec("performance_goals", DataKind.RECORDS, Resource.GOALS, provider_key="clinician_id"),
         TableSpec("audit_log", DataKind.APPEND_ONLY, Resource.AUDIT_LOG, pulled=False),
     )
 }
