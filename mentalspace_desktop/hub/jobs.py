@@ -47,7 +47,8 @@ def default_jobs(settings: HubSettings) -> list[Job]:
     return [
         Job(
             "sync_log_retention", timedelta(hours=6), lambda s: job_functions.sync_log_retention(s, days=days)
-        )
+        ),
+        Job("generate_alerts", timedelta(minutes=15), job_functions.generate_alerts),
     ]
 
 

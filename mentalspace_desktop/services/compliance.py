@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain import compliance as rules
 from mentalspace_desktop.domain.clients import ConsentKind, is_minor
@@ -63,7 +64,12 @@ class ComplianceResult:
 
 def settings(session: UserSession) -> dict[str, dict]:
     with session.store.read() as s:
-        practice = s.scalar(select(Practice))
+        return settings_in(s)
+
+
+def settings_in(s: Session) -> dict[str, dict]:
+    """The practice's rule settings as read in ``s`` (a store's or the hub's session)."""
+    practice = s.scalar(select(Practice))
     stored = json.loads(practice.rule_settings or "{}") if practice else {}
     try:
         return rules.merged_settings(stored)
@@ -81,52 +87,54 @@ def _scope(session: UserSession) -> set[str] | None:
     raise PermissionDenied(f"Your role ({role.label}) does not run compliance checks. Ask an administrator.")
 
 
-def run(session: UserSession, *, today: date, now: datetime) -> ComplianceResult:
-    """Check every enabled rule now; keep the run and its findings; audit it."""
-    scope = _scope(session)
-    conf = settings(session)
-    found: dict[str, list[tuple[Stage, Finding | None]]] = {rule: [] for rule in rules.DEFAULT_RULES}
+Found = dict[str, list[tuple[Stage, Finding | None]]]  # rule -> each record checked: its stage, the finding
+
+
+def collect(s: Session, *, scope: set[str] | None, conf: dict[str, dict], today: date) -> Found:
+    """Every record's stage under every rule, read in a few queries from ``s`` (a store's or the
+    hub's session: the alert job runs this without a signed-in user). ``scope``: the staff covered,
+    None for the whole practice."""
+    found: Found = {rule: [] for rule in rules.DEFAULT_RULES}
 
     def add(rule: str, stage: Stage, finding: Finding | None) -> None:
         found[rule].append((stage, finding))
 
-    with session.store.read() as s:
-        staff = s.execute(select(User.id, User.full_name, User.role, User.hipaa_training_on).where(
-            User.deleted.is_(False), User.active.is_(True))).all()
-        names = {u.id: u.full_name for u in staff}
-        mine = (lambda uid: True) if scope is None else (lambda uid: uid in scope)
-        # Unsigned notes, by the session's age.
-        for n in s.execute(select(Note.id, Note.author_id, Note.service_date, Note.note_type).where(
-                Note.deleted.is_(False), Note.signed_at.is_(None), Note.submitted_at.is_(None),
-                Note.addendum_to.is_(None))):  # an associate's note awaiting co-signature is signed by them
-            if mine(n.author_id):
-                stage = rules.note_signature_stage(n.service_date, today, conf["note_signature"])
-                add("note_signature", stage, Finding(
-                    "note_signature", stage, f"{n.note_type.replace('_', ' ').capitalize()} note of "
-                    f"{n.service_date:%b %d, %Y} ({names.get(n.author_id, 'unknown')})", "note", n.id, n.author_id,
-                    f"unsigned {(today - n.service_date).days} days after the session"))
-        clients = s.execute(select(Client.id, Client.chart_number, Client.dob, Client.primary_clinician_id).where(
-            Client.deleted.is_(False), Client.status == "active")).all()
-        clients = [c for c in clients if scope is None or c.primary_clinician_id in scope]
-        ids = [c.id for c in clients]
-        last_plan: dict[str, date] = {}
-        for client_id, signed_at in s.execute(select(TreatmentPlan.client_id, TreatmentPlan.signed_at).where(
-                TreatmentPlan.client_id.in_(ids), TreatmentPlan.signed_at.is_not(None),
-                TreatmentPlan.deleted.is_(False))):
-            if signed_at is not None:
-                last_plan[client_id] = max(last_plan.get(client_id, signed_at.date()), signed_at.date())
-        for client_id, reviewed in s.execute(select(PlanReview.client_id, PlanReview.reviewed_on).where(
-                PlanReview.client_id.in_(ids), PlanReview.signed_at.is_not(None), PlanReview.deleted.is_(False))):
-            last_plan[client_id] = max(last_plan.get(client_id, reviewed), reviewed)
-        consents: dict[str, dict[str, date]] = {}
-        for k in s.execute(select(Consent.client_id, Consent.kind, Consent.signed_on, Consent.expires_on,
-                                  Consent.revoked_on).where(Consent.client_id.in_(ids), Consent.deleted.is_(False))):
-            if (k.revoked_on is None or k.revoked_on > today) and (k.expires_on is None or k.expires_on >= today):
-                kinds = consents.setdefault(k.client_id, {})
-                kinds[k.kind] = max(kinds.get(k.kind, k.signed_on), k.signed_on)
-        telehealth = set(s.scalars(select(Appointment.client_id).where(
-            Appointment.client_id.in_(ids), Appointment.telehealth.is_(True), Appointment.deleted.is_(False),
-            Appointment.status.in_(("scheduled", "confirmed", "checked_in", "completed")))))
+    staff = s.execute(select(User.id, User.full_name, User.role, User.hipaa_training_on).where(
+        User.deleted.is_(False), User.active.is_(True))).all()
+    names = {u.id: u.full_name for u in staff}
+    mine = (lambda uid: True) if scope is None else (lambda uid: uid in scope)
+    # Unsigned notes, by the session's age.
+    for n in s.execute(select(Note.id, Note.author_id, Note.service_date, Note.note_type).where(
+            Note.deleted.is_(False), Note.signed_at.is_(None), Note.submitted_at.is_(None),
+            Note.addendum_to.is_(None))):  # an associate's note awaiting co-signature is signed by them
+        if mine(n.author_id):
+            stage = rules.note_signature_stage(n.service_date, today, conf["note_signature"])
+            add("note_signature", stage, Finding(
+                "note_signature", stage, f"{n.note_type.replace('_', ' ').capitalize()} note of "
+                f"{n.service_date:%b %d, %Y} ({names.get(n.author_id, 'unknown')})", "note", n.id, n.author_id,
+                f"unsigned {(today - n.service_date).days} days after the session"))
+    clients = s.execute(select(Client.id, Client.chart_number, Client.dob, Client.primary_clinician_id).where(
+        Client.deleted.is_(False), Client.status == "active")).all()
+    clients = [c for c in clients if scope is None or c.primary_clinician_id in scope]
+    ids = [c.id for c in clients]
+    last_plan: dict[str, date] = {}
+    for client_id, signed_at in s.execute(select(TreatmentPlan.client_id, TreatmentPlan.signed_at).where(
+            TreatmentPlan.client_id.in_(ids), TreatmentPlan.signed_at.is_not(None),
+            TreatmentPlan.deleted.is_(False))):
+        if signed_at is not None:
+            last_plan[client_id] = max(last_plan.get(client_id, signed_at.date()), signed_at.date())
+    for client_id, reviewed in s.execute(select(PlanReview.client_id, PlanReview.reviewed_on).where(
+            PlanReview.client_id.in_(ids), PlanReview.signed_at.is_not(None), PlanReview.deleted.is_(False))):
+        last_plan[client_id] = max(last_plan.get(client_id, reviewed), reviewed)
+    consents: dict[str, dict[str, date]] = {}
+    for k in s.execute(select(Consent.client_id, Consent.kind, Consent.signed_on, Consent.expires_on,
+                              Consent.revoked_on).where(Consent.client_id.in_(ids), Consent.deleted.is_(False))):
+        if (k.revoked_on is None or k.revoked_on > today) and (k.expires_on is None or k.expires_on >= today):
+            kinds = consents.setdefault(k.client_id, {})
+            kinds[k.kind] = max(kinds.get(k.kind, k.signed_on), k.signed_on)
+    telehealth = set(s.scalars(select(Appointment.client_id).where(
+        Appointment.client_id.in_(ids), Appointment.telehealth.is_(True), Appointment.deleted.is_(False),
+        Appointment.status.in_(("scheduled", "confirmed", "checked_in", "completed")))))
     for c in clients:
         label = f"Client {c.chart_number}"
         held = consents.get(c.id, {})
@@ -151,6 +159,15 @@ def run(session: UserSession, *, today: date, now: datetime) -> ComplianceResult
             add("hipaa_training", stage, Finding("hipaa_training", stage, u.full_name, "user", u.id, u.id,
                                                  "no training recorded" if u.hipaa_training_on is None
                                                  else f"trained {u.hipaa_training_on:%b %d, %Y}"))
+    return found
+
+
+def run(session: UserSession, *, today: date, now: datetime) -> ComplianceResult:
+    """Check every enabled rule now; keep the run and its findings; audit it."""
+    scope = _scope(session)
+    conf = settings(session)
+    with session.store.read() as s:
+        found = collect(s, scope=scope, conf=conf, today=today)
     summaries = []
     findings: list[Finding] = []
     for rule, results in found.items():

@@ -60,7 +60,7 @@ class MetricTable:
         return {v.metric_id: v for v in self.values if v.subject_id == clinician_id}
 
 
-def _zone(s_practice: Practice | None) -> ZoneInfo:
+def zone_of(s_practice: Practice | None) -> ZoneInfo:
     try:
         return ZoneInfo(s_practice.time_zone if s_practice else "America/New_York")
     except (ZoneInfoNotFoundError, ValueError):
@@ -102,7 +102,7 @@ def compute(session: UserSession, period: Period, *, today: date, clinician: str
     chosen = _chosen(session, clinician)
     wanted = metric_ids or list(definitions())
     with session.store.read() as s:
-        zone = _zone(s.scalar(select(Practice)))
+        zone = zone_of(s.scalar(select(Practice)))
         facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen), zone=zone)
     values = metric_rules.evaluate(facts, wanted)
     return MetricTable(period, chosen, values, combine(values, subject_id="all", counts=COUNTS))
@@ -116,7 +116,7 @@ def explain(session: UserSession, period: Period, *, today: date, metric_id: str
         raise NotFound(f"There is no metric called {metric_id!r}.")
     chosen = _chosen(session, clinician_id)
     with session.store.read() as s:
-        zone = _zone(s.scalar(select(Practice)))
+        zone = zone_of(s.scalar(select(Practice)))
         facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen), zone=zone)
     rows = metric_rules.evidence(facts, metric_id, clinician_id)
     with session.store.write(session.actor.user_id) as s:

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from mentalspace_desktop.domain.merge import DataKind
 from mentalspace_desktop.domain.roles import Resource
-from mentalspace_desktop.store import alert_models  # noqa: F401  (register alerts and goals)
-from mentalspace_desktop.store import scheduling_models  # noqa: F401  (register the schedule's tables)
+from mentalspace_desktop.store import (
+    alert_models,  # noqa: F401  (register alerts and goals)
+    scheduling_models,  # noqa: F401  (register the schedule's tables)
+)
 
 
 @dataclass(frozen=True)
