@@ -298,7 +298,7 @@ def list_alerts(session: UserSession, *, states: Iterable[str] = ("open", "ackno
         query = query.where(Alert.user_id == clinician_id)
     with session.store.read() as s:
         rows = list(s.scalars(query))
-        names = dict(s.execute(select(User.id, User.full_name)).tuples().all())
+        names: dict[str, str] = {uid: name for uid, name in s.execute(select(User.id, User.full_name))}
     labels = type_labels()
     views = [_view(a, names, labels) for a in rows]
     rank = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
@@ -344,7 +344,7 @@ def _act(session: UserSession, alert_id: str, *, verb: str, now: datetime,
                      action=f"alert_{verb}", record_type="alert", record_id=alert.id,
                      summary=f"{verb}d alert: {alert.title}", at=now)
         s.flush()
-        names = dict(s.execute(select(User.id, User.full_name)).tuples().all())
+        names: dict[str, str] = {uid: name for uid, name in s.execute(select(User.id, User.full_name))}
         view = _view(alert, names, type_labels())
     session.events.emit(AlertsDidChange((alert_id,)))
     return view
