@@ -18,6 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from mentalspace_desktop.domain.clients import ConsentKind, is_minor
+from mentalspace_desktop.domain.data_quality import missing_demographics
 from mentalspace_desktop.domain.metric_rules import KEPT, Appt, ClientFact, Facts, NoteFact, StaffFact
 from mentalspace_desktop.domain.metrics import Period
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
@@ -93,8 +94,7 @@ _CLIENT_COLUMNS = (Client.id, Client.primary_clinician_id, Client.dob, Client.ch
 
 
 def _complete(c: Any, minor: bool) -> bool:
-    has = all((c.address1, c.city, c.state, c.zip, c.emergency_name, c.emergency_phone))
-    return bool(has and (c.phone_mobile or c.phone_home) and (not minor or c.guardian_name))
+    return not missing_demographics(c, minor)
 
 
 def _clients(s: Session, as_of: date, subjects: frozenset[str], zone: ZoneInfo) -> list[ClientFact]:
