@@ -42,7 +42,7 @@ from mentalspace_desktop.domain.roles import Action, Relation, Resource, Role, a
 from mentalspace_desktop.errors import NotFound, PermissionDenied, ValidationError
 from mentalspace_desktop.resources import resource_path
 from mentalspace_desktop.services import audit, compliance, metrics
-from mentalspace_desktop.services.events import AlertsDidChange
+from mentalspace_desktop.services.events import AlertsDidChange, EventBus
 from mentalspace_desktop.services.metric_facts import fetch_facts
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.alert_models import Alert
@@ -215,13 +215,17 @@ def apply_conditions(s: Session, conditions: Iterable[Condition], *, now: dateti
     return JobResult(len(plan.to_open), updated, len(resolving))
 
 
-def generate_alerts(store: Store, *, now: datetime) -> JobResult:
+def generate_alerts(store: Store, *, now: datetime, events: EventBus | None = None) -> JobResult:
     """The alert job on one store (solo mode: the app runs it on its timer). Read first, then write
-    in one short transaction; running it twice changes nothing."""
+    in one short transaction; running it twice changes nothing. ``events``: the signed-in session's
+    bus, told when anything changed so the open screens and the navigation's count follow."""
     with store.read() as s:
         conditions = current_conditions(s, now=now)
     with store.write(None) as s:
-        return apply_conditions(s, conditions, now=now)
+        result = apply_conditions(s, conditions, now=now)
+    if events is not None and (result.opened or result.updated or result.resolved):
+        events.emit(AlertsDidChange())
+    return result
 
 
 # -- people and their alerts ----------------------------------------------------------------------

@@ -22,12 +22,12 @@ WAIT = 20_000
 
 EXPECTED_NAV = {
     "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.DASHBOARD,
-              NavId.HOURS, NavId.TYPES, NavId.USERS, NavId.AUDIT, NavId.SETTINGS,
+              NavId.ALERTS, NavId.DATA_QUALITY, NavId.HOURS, NavId.TYPES, NavId.USERS, NavId.AUDIT, NavId.SETTINGS,
               NavId.CHARTING_SETTINGS],
     "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,
-                   NavId.DASHBOARD, NavId.HOURS, NavId.AUDIT],
+                   NavId.DASHBOARD, NavId.ALERTS, NavId.DATA_QUALITY, NavId.HOURS, NavId.AUDIT],
     "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,
-                  NavId.DASHBOARD, NavId.HOURS],
+                  NavId.DASHBOARD, NavId.ALERTS, NavId.DATA_QUALITY, NavId.HOURS],
     "billing": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS],
     "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.HOURS],
 }
