@@ -47,7 +47,7 @@ from mentalspace_desktop.services.metric_facts import fetch_facts
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.alert_models import Alert
 from mentalspace_desktop.store.database import Store
-from mentalspace_desktop.store.models import Practice, User
+from mentalspace_desktop.store.models import Client, Practice, User
 
 CLEARED = "cleared by itself: the condition no longer holds"
 DUPLICATE = "closed as a duplicate of an alert already open for the same condition"
@@ -251,6 +251,12 @@ class AlertView:
     resolved_at: datetime | None
     resolved_by: str | None  # a name; None with resolved_at: it cleared by itself
     resolution: str | None
+    client: str | None = None  # "Last, First" of the client a client's alert is about (not synced: looked up)
+
+    @property
+    def heading(self) -> str:
+        """The title with the client's name, for those who may read it (the row itself names the chart)."""
+        return f"{self.title} — {self.client}" if self.client else self.title
 
     @property
     def state(self) -> str:
@@ -303,20 +309,23 @@ def list_alerts(session: UserSession, *, states: Iterable[str] = ("open", "ackno
     with session.store.read() as s:
         rows = list(s.scalars(query))
         names: dict[str, str] = {uid: name for uid, name in s.execute(select(User.id, User.full_name))}
+        client_ids = sorted({a.record_id for a in rows if a.record_type == "client" and a.record_id})
+        clients = {cid: f"{last}, {first}" for cid, last, first in s.execute(
+            select(Client.id, Client.last_name, Client.first_name).where(Client.id.in_(client_ids)))}
     labels = type_labels()
-    views = [_view(a, names, labels) for a in rows]
+    views = [_view(a, names, labels, clients.get(a.record_id or "")) for a in rows]
     rank = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
     views = [v for v in views if v.state in wanted]
     views.sort(key=lambda v: (v.state == "resolved", rank[v.severity], v.opened_at))
     return views
 
 
-def _view(a: Alert, names: dict[str, str], labels: dict[str, str]) -> AlertView:
+def _view(a: Alert, names: dict[str, str], labels: dict[str, str], client: str | None = None) -> AlertView:
     return AlertView(a.id, a.alert_type, labels.get(a.alert_type, a.alert_type.replace("_", " ")),
                      Severity(a.severity), a.user_id, names.get(a.user_id, "?") if a.user_id else "Practice",
                      a.audience, a.title, a.detail, a.record_type, a.record_id, a.section, a.opened_at,
                      a.acknowledged_at, names.get(a.acknowledged_by or "") if a.acknowledged_by else None,
-                     a.resolved_at, names.get(a.resolved_by or "") if a.resolved_by else None, a.resolution)
+                     a.resolved_at, names.get(a.resolved_by or "") if a.resolved_by else None, a.resolution, client)
 
 
 def open_counts(session: UserSession) -> dict[Severity, int]:

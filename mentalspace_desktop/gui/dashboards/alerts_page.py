@@ -75,7 +75,7 @@ class AlertsModel(RowsModel[AlertView]):
             if column == 0:
                 return SEVERITY_LABELS[row.severity]
             if column == 1:
-                return row.title
+                return row.heading
             if column == 2:
                 return row.clinician
             if column == 3:
@@ -164,7 +164,7 @@ class AlertsPage(QWidget):
         self.detail.setObjectName("alertDetail")
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
-        self.detail.setMinimumHeight(64)
+        self.detail.setMinimumHeight(84)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         outer.addWidget(self.detail)
         actions = QHBoxLayout()
@@ -267,7 +267,8 @@ class AlertsPage(QWidget):
         colour = tone(SEVERITY_TONES[alert.severity])
         lines = [f"<b style='color:{colour}'>{SEVERITY_LABELS[alert.severity]}</b> · "
                  f"{escape(alert.type_label)} {escape(AUDIENCE_WORDS.get(alert.audience, ''))}",
-                 escape(alert.detail), f"Opened {format_datetime(alert.opened_at)}"]
+                 f"<b>{escape(alert.heading)}</b>", escape(alert.detail),
+                 f"Opened {format_datetime(alert.opened_at)}"]
         if alert.acknowledged_at:
             lines[-1] += f" · acknowledged by {escape(alert.acknowledged_by or '?')} " \
                          f"{format_datetime(alert.acknowledged_at)}"

@@ -178,9 +178,11 @@ class DashboardPage(QWidget):
         self._tile_grid(self.tiles_box, TILES[self.kind], definitions)
         self.body.addWidget(self.tiles_box)
 
-        self._alerts_panel()
+        alerts_box = self._alerts_panel()
         self.goals_panel = GoalsPanel(self.session)
         self.goals_panel.sig_changed.connect(self._load_side_panels)
+        if self.kind is DashboardKind.OWN:  # a clinician's own to-dos come right after their numbers
+            self.body.addWidget(alerts_box)
 
         self.table: QTableView | None = None
         if self.kind in TABLE_COLUMNS:
@@ -208,6 +210,8 @@ class DashboardPage(QWidget):
             empty_state(self.table, "No clinicians to show for this period.")
             self.body.addWidget(box)
 
+        if self.kind is not DashboardKind.OWN:  # a team's or practice's come after who is who
+            self.body.addWidget(alerts_box)
         self.body.addWidget(self.goals_panel)
         if self.kind is DashboardKind.PRACTICE:
             self.compliance_box = QGroupBox("Compliance")
@@ -224,7 +228,7 @@ class DashboardPage(QWidget):
         self.updated.setProperty("role", "hint")
         outer.addWidget(self.updated)
 
-    def _alerts_panel(self) -> None:
+    def _alerts_panel(self) -> QGroupBox:
         """The alerts this dashboard's people have open: counts by severity, the most pressing few, a
         double-click to what fixes one and a button to the whole list."""
         box = QGroupBox("Alerts and nudges" if self.kind is DashboardKind.OWN else "Alerts")
@@ -257,7 +261,7 @@ class DashboardPage(QWidget):
         hint = QLabel("Double-click an alert (or press Enter) to open what fixes it.")
         hint.setProperty("role", "hint")
         inner.addWidget(hint)
-        self.body.addWidget(box)
+        return box
 
     def _alert_chosen(self, alert: AlertView) -> None:
         self.sig_open_alerts.emit(self.drill or "", alert.id)
