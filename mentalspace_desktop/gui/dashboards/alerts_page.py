@@ -81,7 +81,7 @@ class AlertsModel(RowsModel[AlertView]):
             if column == 3:
                 return format_relative(row.opened_at)
             return STATE_WORDS[row.state]
-        if role == Qt.ItemDataRole.ForegroundRole and column == 0:
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:  # a swatch: the word carries the meaning
             return QColor(tone(SEVERITY_TONES[row.severity]))
         if role == Qt.ItemDataRole.ToolTipRole and column == 1:
             return row.detail or None
@@ -121,11 +121,11 @@ class AlertsPage(QWidget):
         outer.setSpacing(10)
         team = self.session.actor.role in (Role.SUPERVISOR, Role.ADMIN)
         outer.addWidget(page_header(
-            "Alerts", "What needs attention: unsigned notes, consents, plans, numbers past their thresholds"
-            + (" — for you and the clinicians you oversee." if team else ".")))
+            "Alerts", "Unsigned notes, consents, plans and numbers past their thresholds"
+            + (": yours and your team's." if team else ".")))
         filters = QHBoxLayout()
         self.severity_box = self._combo("&Severity", filters, [("Any severity", None)] + [
-            (SEVERITY_LABELS[s], s) for s in (Severity.CRITICAL, Severity.WARNING, Severity.INFO)])
+            (SEVERITY_LABELS[s], s.value) for s in (Severity.CRITICAL, Severity.WARNING, Severity.INFO)])
         self.type_box = self._combo("&Type", filters, [("Any type", None)] + sorted(
             ((label, key) for key, label in alerts.type_labels().items()), key=lambda x: x[0]))
         self.state_box = self._combo("St&ate", filters, list(STATE_CHOICES))
@@ -137,7 +137,6 @@ class AlertsPage(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setAccessibleName("Refresh the alerts")
         self.refresh_button.clicked.connect(self.reload)
-        filters.addWidget(self.refresh_button)
         outer.addLayout(filters)
         self.message = MessageLabel()
         outer.addWidget(self.message)
@@ -180,8 +179,9 @@ class AlertsPage(QWidget):
         self.hint = QLabel("Enter opens the record that fixes the selected alert · Alt+K acknowledges · "
                            "Alt+R resolves")
         self.hint.setProperty("role", "hint")
+        self.hint.setWordWrap(True)
         actions.addWidget(self.hint, 1)
-        for b in (self.open_button, self.ack_button, self.resolve_button):
+        for b in (self.refresh_button, self.open_button, self.ack_button, self.resolve_button):
             actions.addWidget(b)
         outer.addLayout(actions)
         self.setFocusProxy(self.table)
@@ -191,6 +191,9 @@ class AlertsPage(QWidget):
         caption = QLabel(label)
         box = QComboBox()
         box.setAccessibleName(label.replace("&", ""))
+        # Sized to a short entry, not the longest: the row must fit a 1280-pixel window with the menu.
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(8)
         caption.setBuddy(box)
         for text, data in items:
             box.addItem(text, data)
@@ -212,7 +215,8 @@ class AlertsPage(QWidget):
 
     def reload(self) -> Task:
         session = self.session
-        severity, alert_type = self.severity_box.currentData(), self.type_box.currentData()
+        chosen, alert_type = self.severity_box.currentData(), self.type_box.currentData()
+        severity = Severity(chosen) if chosen else None
         states = self.state_box.currentData()
         clinician = self.clinician_box.currentData() if self.clinician_box is not None else None
         self.refresh_button.setEnabled(False)

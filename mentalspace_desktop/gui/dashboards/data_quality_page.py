@@ -75,10 +75,11 @@ class DataQualityPage(QWidget):
         caption.setBuddy(self.kind_box)
         self.kind_box.addItem("Every finding", None)
         for kind in Kind:
-            self.kind_box.addItem(KIND_LABELS[kind], kind)
+            self.kind_box.addItem(KIND_LABELS[kind], kind.value)  # plain text: what Qt hands back
         self.kind_box.currentIndexChanged.connect(lambda _i: self._fill())
         self.counts = QLabel("")
         self.counts.setProperty("role", "hint")
+        self.counts.setWordWrap(True)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setAccessibleName("Check the records again")
         self.refresh_button.clicked.connect(self.reload)
@@ -150,7 +151,7 @@ class DataQualityPage(QWidget):
         self.refresh_button.setEnabled(True)
         self.message.clear_message()
         self.result = result
-        parts = [f"{result.count(k)} {KIND_LABELS[k].lower()}" for k in Kind]
+        parts = [f"{KIND_LABELS[k]}: {result.count(k)}" for k in Kind]
         more = " · only the first 500 of a rule are listed" if result.truncated else ""
         self.counts.setText(" · ".join(parts) + more)
         self._fill()
@@ -160,7 +161,7 @@ class DataQualityPage(QWidget):
         if self.result is None:
             return
         kind = self.kind_box.currentData()
-        self.model.set_rows([f for f in self.result.findings if kind is None or f.kind is kind])
+        self.model.set_rows([f for f in self.result.findings if kind is None or f.kind.value == kind])
         if self.model.rowCount():
             self.table.selectRow(0)
         self._selection()

@@ -74,7 +74,7 @@ class GoalsModel(RowsModel[GoalView]):
             if column == 3:
                 return row.progress()
             return STATE_LABELS[row.state]
-        if role == Qt.ItemDataRole.ForegroundRole and column == 4:
+        if role == Qt.ItemDataRole.DecorationRole and column == 4:
             return QColor(tone(STATE_TONES[row.state]))
         if role == Qt.ItemDataRole.ToolTipRole and column == 1:
             return row.note or row.definition.formula

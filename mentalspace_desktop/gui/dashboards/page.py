@@ -178,7 +178,7 @@ class DashboardPage(QWidget):
         self._tile_grid(self.tiles_box, TILES[self.kind], definitions)
         self.body.addWidget(self.tiles_box)
 
-        alerts_box = self._alerts_panel()
+        self.alerts_box = alerts_box = self._alerts_panel()
         self.goals_panel = GoalsPanel(self.session)
         self.goals_panel.sig_changed.connect(self._load_side_panels)
         if self.kind is DashboardKind.OWN:  # a clinician's own to-dos come right after their numbers
