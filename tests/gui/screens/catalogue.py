@@ -200,5 +200,7 @@ def conflicts(ctx: ScreenContext, role: str) -> QWidget:
     return page
 
 
-from tests.gui.screens import catalogue_pillars  # noqa: E402,F401  (scheduling, charting and dashboard screens)
-from tests.gui.screens import catalogue_alerts  # noqa: E402,F401  (alerts, data quality and goals)
+from tests.gui.screens import (
+    catalogue_alerts,  # noqa: E402,F401  (alerts, data quality and goals)
+    catalogue_pillars,  # noqa: E402,F401  (scheduling, charting and dashboard screens)
+)
