@@ -9,6 +9,7 @@ from sqlalchemy import CursorResult, delete
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.hub import repository as repo
+from mentalspace_desktop.hub.db import READONLY
 from mentalspace_desktop.services import alerts
 from mentalspace_desktop.store.alert_models import Alert
 from mentalspace_desktop.store.sync_models import SyncRun
@@ -35,6 +36,7 @@ def generate_alerts(session: Session) -> str:
     numbered and logged like a push's, so the alerts reach the workstations in scope.
     """
     with session.begin():
+        session.connection(execution_options={READONLY: True})  # SQLite: no write lock while measuring
         conditions = alerts.current_conditions(session, now=utcnow())
     writes: list[repo.PendingWrite] = []
 
