@@ -140,3 +140,44 @@ def test_evidence_names_records_with_the_practices_dates() -> None:
     shown = practice_dates("Progress note of 2026-11-03 · First session 2026-02-30")
     assert shown == f"Progress note of {format_date(date(2026, 11, 3))} · First session 2026-02-30"
     assert "2026-11-03" not in shown
+
+
+def test_the_navigation_counts_alerts_and_a_panel_alert_opens_its_fix(qtbot: QtBot, alerting) -> None:
+    from mentalspace_desktop.gui.main_window import MainWindow, NavId
+
+    practice, note_id, client_id = alerting
+    window = MainWindow(practice.session_for("clinician"))
+    qtbot.addWidget(window)
+    window.show()
+    item = window.nav.item(window.nav_ids().index(NavId.ALERTS))
+    open_now = len(alerts.list_alerts(practice.session_for("clinician")))
+    qtbot.waitUntil(lambda: item.text() == f"Alerts  ({open_now})", timeout=WAIT)
+    assert "open" in item.data(Qt.ItemDataRole.AccessibleTextRole)
+    consent = next(a for a in alerts.list_alerts(practice.session_for("clinician"))
+                   if a.alert_type == "consent_missing")
+    opened: list[tuple[str, str | None]] = []
+    clients: object = window.show_page(NavId.CLIENTS)
+    clients.open_client = lambda cid, section=None: opened.append((cid, section))  # type: ignore[attr-defined]
+    window.open_alerts("", consent.id)  # what a double-click in the dashboard's alert panel asks for
+    qtbot.waitUntil(lambda: opened == [(client_id, "consents")], timeout=WAIT)
+    alerts.acknowledge(practice.session_for("clinician"), consent.id, now=_now())  # the count follows events
+    alerts.resolve(practice.session_for("clinician"), consent.id, now=_now())
+    qtbot.waitUntil(lambda: item.text() == f"Alerts  ({open_now - 1})", timeout=WAIT)
+    window.close_for_sign_out()
+
+
+def test_a_chart_opens_at_the_section_that_fixes_a_finding(qtbot: QtBot, alerting) -> None:
+    from mentalspace_desktop.gui.clients import ClientsPage
+
+    practice, _note, client_id = alerting
+    session = practice.session_for("clinician")
+    page = ClientsPage(session, EventBridge(session.events))
+    qtbot.addWidget(page)
+    page.show()
+    chart = page.chart
+    page.open_client(client_id, "consents")
+    assert chart.tabs.currentWidget() is chart.consents_view.parentWidget()
+    page.open_client(client_id, "details")
+    assert chart.tabs.currentWidget() is chart.details
+    page.open_client(client_id, "appointments")
+    assert chart.tabs.currentWidget() is chart.appointments
