@@ -15,18 +15,16 @@ from typing import Any
 from mentalspace_desktop.domain.alerts import Severity
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.dashboards.widgets import record_table
 from mentalspace_desktop.gui.localtime import format_datetime, format_relative
 from mentalspace_desktop.gui.qt import (
-    QAbstractItemView,
     QColor,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QPushButton,
     Qt,
-    QTableView,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -142,17 +140,7 @@ class AlertsPage(QWidget):
         outer.addWidget(self.message)
 
         self.model = AlertsModel(self)
-        self.table = QTableView()
-        self.table.setAccessibleName("Alerts")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table = record_table("Alerts", self.model, stretch=1)
         self.table.activated.connect(lambda _i: self.open_selected())
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())

@@ -11,17 +11,15 @@ from datetime import date, datetime
 from typing import Any
 
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.dashboards.widgets import record_table
 from mentalspace_desktop.gui.localtime import format_date, format_datetime, to_local
 from mentalspace_desktop.gui.qt import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QShowEvent,
     Qt,
-    QTableView,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -91,17 +89,7 @@ class DataQualityPage(QWidget):
         self.message = MessageLabel()
         outer.addWidget(self.message)
         self.model = FindingsModel(self)
-        self.table = QTableView()
-        self.table.setAccessibleName("Data-quality findings")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table = record_table("Data-quality findings", self.model, stretch=4)
         self.table.activated.connect(lambda i: self.open_finding(self.model.row(i.row())))
         self.table.doubleClicked.connect(lambda i: self.open_finding(self.model.row(i.row())))
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection())

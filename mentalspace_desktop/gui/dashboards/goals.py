@@ -13,9 +13,9 @@ from typing import Any
 from mentalspace_desktop.domain import goals as goal_rules
 from mentalspace_desktop.domain.goals import GoalState
 from mentalspace_desktop.domain.metrics import MetricDefinition, PeriodKind, period_for
+from mentalspace_desktop.gui.dashboards.widgets import record_table
 from mentalspace_desktop.gui.localtime import date_pattern, format_date, to_local
 from mentalspace_desktop.gui.qt import (
-    QAbstractItemView,
     QColor,
     QComboBox,
     QDate,
@@ -26,12 +26,10 @@ from mentalspace_desktop.gui.qt import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     Qt,
-    QTableView,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -94,17 +92,8 @@ class GoalsPanel(QGroupBox):
         self.message = MessageLabel()
         layout.addWidget(self.message)
         self.model = GoalsModel(self)
-        self.table = QTableView()
-        self.table.setAccessibleName("Performance goals")
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table = record_table("Performance goals", self.model, stretch=3)
         self.table.setMinimumHeight(150)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         editable = goals.may_set_goals(session)
         empty_state(self.table, "No goals yet." + (" Set one for a clinician with “Set a goal…”." if editable
                                                    else " Your supervisor sets them with you."))

@@ -15,7 +15,7 @@ from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.dashboards.alerts_page import AlertsModel
 from mentalspace_desktop.gui.dashboards.evidence import ClinicianBreakdownDialog, EvidenceDialog
 from mentalspace_desktop.gui.dashboards.goals import GoalsPanel
-from mentalspace_desktop.gui.dashboards.widgets import ClinicianTableModel, MetricTile, TrendChart
+from mentalspace_desktop.gui.dashboards.widgets import ClinicianTableModel, MetricTile, TrendChart, record_table
 from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
@@ -243,17 +243,8 @@ class DashboardPage(QWidget):
         top.addWidget(self.all_alerts_button)
         inner.addLayout(top)
         self.alerts_model = AlertsModel(self)
-        self.alerts_table = QTableView()
-        self.alerts_table.setAccessibleName("Most pressing alerts")
-        self.alerts_table.setModel(self.alerts_model)
-        self.alerts_table.verticalHeader().hide()
-        self.alerts_table.setShowGrid(False)
-        self.alerts_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.alerts_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.alerts_table = record_table("Most pressing alerts", self.alerts_model, stretch=1)
         self.alerts_table.setFixedHeight(168)
-        header = self.alerts_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.alerts_table.activated.connect(lambda i: self._alert_chosen(self.alerts_model.row(i.row())))
         self.alerts_table.doubleClicked.connect(lambda i: self._alert_chosen(self.alerts_model.row(i.row())))
         empty_state(self.alerts_table, "No open alerts: nothing needs attention.")
