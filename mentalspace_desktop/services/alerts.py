@@ -316,7 +316,7 @@ def list_alerts(session: UserSession, *, states: Iterable[str] = ("open", "ackno
     views = [_view(a, names, labels, clients.get(a.record_id or "")) for a in rows]
     rank = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
     views = [v for v in views if v.state in wanted]
-    views.sort(key=lambda v: (v.state == "resolved", rank[v.severity], v.opened_at))
+    views.sort(key=lambda v: (v.state == "resolved", rank[v.severity], v.opened_at, v.clinician, v.heading))
     return views
 
 

@@ -38,9 +38,9 @@ from mentalspace_desktop.services.alerts import SEVERITY_LABELS, AlertView
 from mentalspace_desktop.services.session import UserSession
 
 SEVERITY_TONES = {Severity.CRITICAL: "danger", Severity.WARNING: "warning", Severity.INFO: "info"}
-STATE_CHOICES = (("Open (not resolved)", ("open", "acknowledged")), ("New, not acknowledged", ("open",)),
-                 ("Acknowledged", ("acknowledged",)), ("Resolved", ("resolved",)),
-                 ("Any state", ("open", "acknowledged", "resolved")))
+# "Open" is everything not resolved yet: new and acknowledged alike.
+STATE_CHOICES = (("Open", ("open", "acknowledged")), ("New", ("open",)), ("Acknowledged", ("acknowledged",)),
+                 ("Resolved", ("resolved",)), ("Any state", ("open", "acknowledged", "resolved")))
 STATE_WORDS = {"open": "New", "acknowledged": "Acknowledged", "resolved": "Resolved"}
 AUDIENCE_WORDS = {"clinician": "", "supervisor": "for the supervisor", "administrator": "for the administrator"}
 
@@ -117,10 +117,11 @@ class AlertsPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(28, 22, 28, 16)
         outer.setSpacing(10)
-        team = self.session.actor.role in (Role.SUPERVISOR, Role.ADMIN)
+        role = self.session.actor.role
+        team = role in (Role.SUPERVISOR, Role.ADMIN)
+        whose = {Role.ADMIN: ", across the practice.", Role.SUPERVISOR: ": yours and your team's."}.get(role, ".")
         outer.addWidget(page_header(
-            "Alerts", "Unsigned notes, consents, plans and numbers past their thresholds"
-            + (": yours and your team's." if team else ".")))
+            "Alerts", "Unsigned notes, consents, plans and numbers past their thresholds" + whose))
         filters = QHBoxLayout()
         self.severity_box = self._combo("&Severity", filters, [("Any severity", None)] + [
             (SEVERITY_LABELS[s], s.value) for s in (Severity.CRITICAL, Severity.WARNING, Severity.INFO)])
