@@ -8,7 +8,7 @@ expired HIPAA training, escalations), exactly as the app's timer or the hub woul
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from mentalspace_desktop.domain.metrics import Direction, Period, PeriodKind, period_for
@@ -40,7 +40,9 @@ def _target(value: float | None, direction: Direction, achieved: bool, unit: str
 
 
 def add_demo_goals_and_alerts(session: UserSession, ids: dict[str, str], today: date, zone: ZoneInfo) -> None:
-    now = datetime.combine(today, time(12), tzinfo=zone)
+    now = datetime.now(UTC)  # after the history the demo wrote, so the audit log stays in order
+    if now.astimezone(zone).date() != today:  # a demo built for another day (tests)
+        now = datetime.combine(today, time(23, 59), tzinfo=zone)
     this_month = period_for(PeriodKind.MONTH, today)
     last_end = this_month.start - timedelta(days=1)
     last_month = Period(last_end.replace(day=1), last_end)
