@@ -35,6 +35,8 @@ class Condition:
     detail: str
     record_type: str | None = None
     record_id: str | None = None
+    audience: str = "clinician"  # who is asked to act: clinician, supervisor, administrator
+    section: str | None = None  # the part of the record that fixes it (a client's consents)
 
 
 @dataclass(frozen=True)
@@ -124,3 +126,117 @@ def parse_escalation_rules(data: Mapping[str, Any], known_facts: frozenset[str])
         rules.append(EscalationRule(rule_id, str(raw.get("description", "")), str(raw["escalate_to"]),
                                     str(raw["level"]), tuple(tests)))
     return rules
+
+
+# -- alert types ----------------------------------------------------------------------------------
+
+
+class AlertTypeError(ValueError):
+    """An alert type in the data file that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class MetricAlert:
+    """A clinician's metric past its dictionary threshold: review grades ``warning``, urgent ``critical``.
+
+    ``window``: "days" (the trailing ``window_days``) or "month" (this calendar month so far: what a
+    monthly requirement such as supervision hours is measured over). A rate over fewer than
+    ``min_denominator`` events (two sessions) says too little to alert on.
+    """
+
+    alert_type: str
+    metric_id: str
+    title: str
+    window: str
+    min_denominator: float
+
+
+@dataclass(frozen=True)
+class FindingAlert:
+    """A compliance finding (one record against one rule) that opens an alert; ``section`` names the
+    part of the record that fixes it (a client's consents, their treatment plan)."""
+
+    alert_type: str
+    rule: str
+    title: str
+    section: str | None
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    window_days: int
+    metric_alerts: tuple[MetricAlert, ...]
+    finding_alerts: tuple[FindingAlert, ...]
+    severity_by_stage: dict[str, Severity]
+    severity_by_status: dict[str, Severity]
+    violation_stages: frozenset[str]
+    escalation: tuple[EscalationRule, ...]
+    escalation_severity: Severity
+
+    def labels(self) -> dict[str, str]:
+        """Each alert type's words, for filters and lists."""
+        out = {a.alert_type: a.title for a in self.metric_alerts}
+        out.update({a.alert_type: a.title for a in self.finding_alerts})
+        out[ESCALATION] = "Escalation"
+        return out
+
+
+ESCALATION = "escalation"
+ESCALATION_FACTS = frozenset({"unsigned_notes", "oldest_unsigned_days", "clinicians_out_of_compliance"})
+
+
+def _severity(value: Any, where: str) -> Severity:
+    try:
+        return Severity(value)
+    except ValueError:
+        raise AlertTypeError(f"{where}: severity must be info, warning or critical, not {value!r}.") from None
+
+
+def parse_alert_rules(data: Mapping[str, Any], *, rules: frozenset[str], stages: frozenset[str]) -> AlertRules:
+    """The alert types, their severities and the escalation rules of ``resources/alert_rules.json``,
+    checked against the metrics and compliance rules that exist (a metric alert whose metric is not
+    computed yet is kept: it starts alerting once the metric arrives)."""
+    window = data.get("window_days", 28)
+    if isinstance(window, bool) or not isinstance(window, int) or not 7 <= window <= 366:
+        raise AlertTypeError("window_days must be a whole number of days from 7 to 366.")
+    seen: set[str] = set()
+
+    def new_type(raw: Mapping[str, Any]) -> str:
+        alert_type = str(raw.get("type", ""))
+        if not alert_type.isidentifier() or alert_type in seen or alert_type == ESCALATION:
+            raise AlertTypeError(f"Alert type {alert_type!r} is not a new snake_case name.")
+        seen.add(alert_type)
+        return alert_type
+
+    metric_alerts = []
+    for raw in data.get("metric_alerts", []):
+        alert_type = new_type(raw)
+        if not str(raw.get("metric", "")).isidentifier():
+            raise AlertTypeError(f"Alert type {alert_type}: metric must name a metric.")
+        if raw.get("window", "days") not in ("days", "month"):
+            raise AlertTypeError(f"Alert type {alert_type}: window must be days or month.")
+        metric_alerts.append(MetricAlert(alert_type, str(raw["metric"]), str(raw.get("title", alert_type)),
+                                         str(raw.get("window", "days")), float(raw.get("min_denominator", 1))))
+    finding_alerts = []
+    for raw in data.get("finding_alerts", []):
+        alert_type = new_type(raw)
+        if raw.get("rule") not in rules:
+            raise AlertTypeError(f"Alert type {alert_type}: unknown compliance rule {raw.get('rule')!r}.")
+        finding_alerts.append(FindingAlert(alert_type, str(raw["rule"]), str(raw.get("title", alert_type)),
+                                           raw.get("section")))
+    by_stage = {str(k): _severity(v, f"Stage {k}") for k, v in data.get("severity_by_stage", {}).items()}
+    if set(by_stage) - stages:
+        raise AlertTypeError(f"severity_by_stage names unknown stages: {sorted(set(by_stage) - stages)}.")
+    by_status = {str(k): _severity(v, f"Status {k}") for k, v in data.get("severity_by_status", {}).items()}
+    violations = frozenset(str(v) for v in data.get("violation_stages", []))
+    if violations - stages:
+        raise AlertTypeError(f"violation_stages names unknown stages: {sorted(violations - stages)}.")
+    return AlertRules(window, tuple(metric_alerts), tuple(finding_alerts), by_stage, by_status, violations,
+                      tuple(parse_escalation_rules(data, ESCALATION_FACTS)),
+                      _severity(data.get("escalation_severity", "critical"), "escalation_severity"))
+
+
+def escalation_facts(unsigned_ages: Mapping[str, list[int]]) -> dict[str, dict[str, float]]:
+    """Per clinician: how many notes are unsigned and how old the oldest is (days since the session)."""
+    return {clinician: {"unsigned_notes": float(len(ages)), "oldest_unsigned_days": float(max(ages, default=0))}
+            for clinician, ages in unsigned_ages.items()}

@@ -46,6 +46,8 @@ class Resource(StrEnum):
     ADMINISTRATION = "administration"  # users and settings
     AUDIT_LOG = "audit_log"
     SUPERVISION = "supervision"  # the supervision log: sessions a supervisor held with a supervisee
+    ALERTS = "alerts"  # productivity and compliance alerts about a clinician (acknowledge, resolve)
+    GOALS = "goals"  # performance goals per clinician and metric
 
 
 class Action(StrEnum):
@@ -94,6 +96,8 @@ PERMISSIONS: dict[Role, dict[Resource, Grant]] = {
         Resource.ADMINISTRATION: Grant(_A, _A),
         Resource.AUDIT_LOG: Grant(_A, _A),
         Resource.SUPERVISION: Grant(_A, _A),
+        Resource.ALERTS: Grant(_A, _A),
+        Resource.GOALS: Grant(_A, _A),
     },
     Role.SUPERVISOR: {
         Resource.DEMOGRAPHICS: Grant(_T, _T),
@@ -107,6 +111,8 @@ PERMISSIONS: dict[Role, dict[Resource, Grant]] = {
         Resource.DASHBOARD: Grant(_T),
         Resource.AUDIT_LOG: Grant(_T),
         Resource.SUPERVISION: Grant(_T, _T),
+        Resource.ALERTS: Grant(_T, _T),
+        Resource.GOALS: Grant(_T, _T),
     },
     Role.CLINICIAN: {
         Resource.DEMOGRAPHICS: Grant(_O, _O),
@@ -119,6 +125,8 @@ PERMISSIONS: dict[Role, dict[Resource, Grant]] = {
         Resource.DESK_PAYMENTS: Grant(_O),
         Resource.DASHBOARD: Grant(_O),
         Resource.SUPERVISION: Grant(_O),  # their own supervision, read only: the supervisor records it
+        Resource.ALERTS: Grant(_O, _O),
+        Resource.GOALS: Grant(_O),
     },
     Role.BILLING: {
         Resource.DEMOGRAPHICS: Grant(_A, _A),

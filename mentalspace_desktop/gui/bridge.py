@@ -5,6 +5,7 @@ from __future__ import annotations
 from mentalspace_desktop.gui.qt import QObject, Signal
 from mentalspace_desktop.services.charting.common import ChartDidChange
 from mentalspace_desktop.services.events import (
+    AlertsDidChange,
     AppointmentDidChange,
     AuditDidAppend,
     ClientDidChange,
@@ -37,6 +38,8 @@ class EventBridge(QObject):
     """A group, its members or attendance changed: group id."""
     sig_chart_did_change = Signal(str, str, str)
     """A client's clinical record changed: (client id, record type, record id)."""
+    sig_alerts_did_change = Signal()
+    """Alerts were acknowledged, resolved or (re)generated."""
     _sig_event = Signal(object)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
@@ -66,5 +69,7 @@ class EventBridge(QObject):
             self.sig_waitlist_did_change.emit(event.entry_id)
         elif isinstance(event, GroupDidChange):
             self.sig_group_did_change.emit(event.group_id)
+        elif isinstance(event, AlertsDidChange):
+            self.sig_alerts_did_change.emit()
         elif isinstance(event, ChartDidChange):
             self.sig_chart_did_change.emit(event.client_id, event.record_type, event.record_id)

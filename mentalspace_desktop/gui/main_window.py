@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from mentalspace_desktop.domain.alerts import Severity
 from mentalspace_desktop.domain.roles import Action, Resource, allows_any
 from mentalspace_desktop.gui import theme
 from mentalspace_desktop.gui.auth.idle_lock import IdleWatcher, ScreenLocker
@@ -41,6 +42,7 @@ from mentalspace_desktop.gui.qt import (
     Signal,
 )
 from mentalspace_desktop.gui.widgets import forms
+from mentalspace_desktop.gui.workers import run_in_background
 from mentalspace_desktop.services.accounts import PracticeService
 from mentalspace_desktop.services.dashboards import dashboard_kind
 from mentalspace_desktop.services.session import UserSession
@@ -62,6 +64,8 @@ class NavId:
     MY_NOTES = "my_notes"
     DASHBOARD = "dashboard"
     SUPERVISION = "supervision"
+    ALERTS = "alerts"
+    DATA_QUALITY = "data_quality"
     USERS = "users"
     AUDIT = "audit"
     SETTINGS = "settings"
@@ -114,6 +118,8 @@ NAV_ENTRIES = (
     NavEntry(NavId.MY_NOTES, "My notes", Resource.NOTE_CONTENT, Action.WRITE),
     NavEntry(NavId.DASHBOARD, "Dashboard", Resource.DASHBOARD, Action.READ,
              offered=lambda session: dashboard_kind(session) is not None),
+    NavEntry(NavId.ALERTS, "Alerts", Resource.ALERTS, Action.READ),
+    NavEntry(NavId.DATA_QUALITY, "Data quality", Resource.ALERTS, Action.READ),
     NavEntry(NavId.HOURS, "Hours and time off", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.TYPES, "Appointment types", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.USERS, "Users", Resource.ADMINISTRATION, Action.WRITE),
@@ -214,6 +220,8 @@ class MainWindow(QMainWindow):
         self.locker.sig_sign_out_requested.connect(self._sign_out_from_lock)
         self.bridge.sig_practice_did_change.connect(self._practice_changed)
         self.watcher.start()
+        self.bridge.sig_alerts_did_change.connect(self.count_alerts)
+        self.count_alerts()
         if self.entries:
             self.nav.setCurrentRow(0)
         if self.sync is not None:
@@ -423,11 +431,14 @@ class MainWindow(QMainWindow):
             dashboard = DashboardPage(self.session, self.bridge)
             dashboard.sig_open_client.connect(self.open_client)
             dashboard.sig_open_note.connect(self.open_note)
+            dashboard.sig_open_alerts.connect(self.open_alerts)
             return dashboard
         if page_id == NavId.SUPERVISION:
             from mentalspace_desktop.gui.supervision.page import SupervisionPage
 
             return SupervisionPage(self.session)
+        if page_id in (NavId.ALERTS, NavId.DATA_QUALITY):
+            return self._make_alert_page(page_id)
         if page_id == NavId.USERS:
             from mentalspace_desktop.gui.admin.users import UsersPage
 
@@ -439,6 +450,59 @@ class MainWindow(QMainWindow):
         from mentalspace_desktop.gui.admin.practice_settings import PracticeSettingsPage
 
         return PracticeSettingsPage(self.session, self.bridge)
+
+    def _make_alert_page(self, page_id: str) -> QWidget:
+        if page_id == NavId.DATA_QUALITY:
+            from mentalspace_desktop.gui.dashboards.data_quality_page import DataQualityPage
+
+            quality = DataQualityPage(self.session, self.bridge)
+            quality.sig_open_note.connect(self.open_note)
+            quality.sig_open_client.connect(self.open_client)
+            return quality
+        from mentalspace_desktop.gui.dashboards.alerts_page import AlertsPage
+
+        page = AlertsPage(self.session, self.bridge)
+        page.sig_open_note.connect(self.open_note)
+        page.sig_open_client.connect(self.open_client)
+        page.sig_open_clinician.connect(self.open_dashboard_of)
+        page.sig_open_overview.connect(lambda: self.open_dashboard_of(""))
+        page.sig_open_users.connect(lambda: self.show_page(NavId.USERS))
+        page.sig_loaded.connect(self.count_alerts)
+        return page
+
+    def open_alerts(self, clinician_id: str = "", alert_id: str = "") -> None:
+        """The alert list, narrowed to one clinician; given an alert, on to what fixes it."""
+        if NavId.ALERTS not in self.nav_ids():
+            return
+        page = self.show_page(NavId.ALERTS)
+        page.set_filters(clinician_id=clinician_id or None)  # type: ignore[attr-defined]
+        if alert_id:
+            page.open_when_loaded(alert_id)  # type: ignore[attr-defined]
+
+    def open_dashboard_of(self, clinician_id: str) -> None:
+        """The dashboard, drilled down to one clinician ("" for the whole team or practice)."""
+        if NavId.DASHBOARD in self.nav_ids():
+            page = self.show_page(NavId.DASHBOARD)
+            page.drill_down(clinician_id or None)  # type: ignore[attr-defined]
+
+    def count_alerts(self) -> None:
+        """Show how many alerts are open beside "Alerts" in the navigation (off the UI thread)."""
+        if NavId.ALERTS not in self.nav_ids():
+            return
+        from mentalspace_desktop.services import alerts
+
+        session = self.session
+        run_in_background(self, lambda: alerts.open_counts(session), on_done=self._show_alert_count,
+                          on_error=lambda _e: None)  # the count is a courtesy: the list says what failed
+
+    def _show_alert_count(self, counts: dict[Severity, int]) -> None:
+        item = self.nav.item(self.nav_ids().index(NavId.ALERTS))
+        total = sum(counts.values())
+        critical = counts.get(Severity.CRITICAL, 0)
+        item.setText(f"Alerts  ({total})" if total else "Alerts")
+        words = f"{total} open, {critical} critical" if total else "none open"
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"Alerts, {words}")
+        item.setToolTip(f"Alerts: {words}")
 
     def _make_schedule_page(self, page_id: str) -> QWidget:
         if page_id == NavId.TODAY:
@@ -504,6 +568,11 @@ class MainWindow(QMainWindow):
         page = self.stack.currentWidget()
         if changes.dropped and page is not None and hasattr(page, "reload"):
             page.reload()
+        if "alerts" in changes.tables:  # the hub's alert job ran, or a colleague acknowledged
+            self.count_alerts()
+            built = self._pages.get(NavId.ALERTS)
+            if built is not None and built is not page:
+                built.reload()  # type: ignore[attr-defined]
         if changes.tables & SCHEDULE_TABLES:  # another workstation booked, moved or checked in
             for page_id in SCHEDULE_PAGES:
                 built = self._pages.get(page_id)
@@ -533,9 +602,10 @@ class MainWindow(QMainWindow):
             page = self.show_page(NavId.MY_NOTES)
             page.open_note(note_id)  # type: ignore[attr-defined]
 
-    def open_client(self, client_id: str) -> None:
+    def open_client(self, client_id: str, section: str = "") -> None:
+        """The client's chart, at ``section`` when given (consents, plans, details, appointments)."""
         page = self.show_page(NavId.CLIENTS)
-        page.open_client(client_id)  # type: ignore[attr-defined]
+        page.open_client(client_id, section or None)  # type: ignore[attr-defined]
 
     def new_client(self) -> None:
         if self.can_write_clients:

@@ -71,6 +71,7 @@ from PySide6.QtWidgets import (  # noqa: F401
     QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QFrame,

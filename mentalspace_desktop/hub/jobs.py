@@ -50,6 +50,7 @@ def default_jobs(settings: HubSettings) -> list[Job]:
         ),
         Job("extend_open_series", timedelta(hours=24), job_functions.extend_open_series),
         Job("nightly_compliance", timedelta(hours=24), job_functions.nightly_compliance, lease=timedelta(minutes=30)),
+        Job("generate_alerts", timedelta(minutes=15), job_functions.generate_alerts),
     ]
     smtp = settings.smtp
     if smtp is not None:

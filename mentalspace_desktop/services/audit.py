@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +101,15 @@ def _record_head_repair(session: Session, store: Store, recorded: tuple[int, str
 def _chained(session: Session, store: Store, after: tuple[int, str], *, at: datetime | None,
              **values: object) -> AuditEntry:
     seq, prev_hash = after
+    moment = at or utcnow()
+    if moment.tzinfo is not None:
+        # Hashed as it reads back: the store keeps UTC, so an entry stamped in the practice's (or
+        # the computer's) zone would otherwise fail verification as "changed after it was written".
+        moment = moment.astimezone(UTC)
     fields: dict[str, object] = {
         "id": new_id(),
         "seq": seq + 1,
-        "at": (at or utcnow()).replace(microsecond=0),
+        "at": moment.replace(microsecond=0),
         "device_id": store.device_id,
         "workstation": store.workstation,
         **values,

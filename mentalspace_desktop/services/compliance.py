@@ -66,10 +66,11 @@ class ComplianceResult:
 
 def settings(session: UserSession) -> dict[str, dict]:
     with session.store.read() as s:
-        return _settings_in(s)
+        return settings_in(s)
 
 
-def _settings_in(s: Session) -> dict[str, dict]:
+def settings_in(s: Session) -> dict[str, dict]:
+    """The practice's rule settings as read in ``s`` (a store's or the hub's session)."""
     practice = s.scalar(select(Practice))
     stored = json.loads(practice.rule_settings or "{}") if practice else {}
     try:
@@ -109,7 +110,7 @@ def run_nightly(transaction: Callable[[], AbstractContextManager[Session]], *, t
     the same rules, kept as a run by no one (``ran_by`` empty). Out-of-range settings raise
     ValidationError, which the job runner records as a failed run."""
     with transaction() as s:
-        conf = _settings_in(s)
+        conf = settings_in(s)
         summaries, findings = _evaluate(s, None, conf, today)
         run_id = new_id()
         _keep(s, run_id, now=now, ran_by=None, scope=None, summaries=summaries, findings=findings)
@@ -126,10 +127,30 @@ def _keep(s: Session, run_id: str, *, now: datetime, ran_by: str | None, scope: 
                                 responsible_user_id=f.responsible_user_id, detail=f.detail) for f in findings)
 
 
+Found = dict[str, list[tuple[Stage, Finding | None]]]  # rule -> each record checked: its stage, the finding
+
+
 def _evaluate(s: Session, scope: set[str] | None, conf: dict[str, dict],
               today: date) -> tuple[list[RuleSummary], list[Finding]]:
     """Every enabled rule over the records of ``scope`` (None: the practice): summaries and findings."""
-    found: dict[str, list[tuple[Stage, Finding | None]]] = {rule: [] for rule in rules.DEFAULT_RULES}
+    found = collect(s, scope=scope, conf=conf, today=today)
+    summaries = []
+    findings: list[Finding] = []
+    for rule, results in found.items():
+        enabled = bool(conf[rule]["enabled"])
+        counts = Counter(stage for stage, _ in results) if enabled else Counter()
+        summaries.append(RuleSummary(rule, rules.RULE_LABELS[rule], enabled,
+                                     {st: counts.get(st, 0) for st in Stage}, len(results) if enabled else 0))
+        if enabled:
+            findings += [f for stage, f in results if f is not None and stage is not Stage.OK]
+    return summaries, findings
+
+
+def collect(s: Session, *, scope: set[str] | None, conf: dict[str, dict], today: date) -> Found:
+    """Every record's stage under every rule, read in a few queries from ``s`` (a store's or the
+    hub's session: the alert job runs this without a signed-in user). ``scope``: the staff covered,
+    None for the whole practice."""
+    found: Found = {rule: [] for rule in rules.DEFAULT_RULES}
 
     def add(rule: str, stage: Stage, finding: Finding | None) -> None:
         found[rule].append((stage, finding))
@@ -208,16 +229,7 @@ def _evaluate(s: Session, scope: set[str] | None, conf: dict[str, dict],
                 "supervision_hours", stage, f"{u.full_name}, {month_start:%B %Y}", "user", u.id, u.id,
                 f"{hours:.1f} of {required[u.license_type]:g} h signed ({u.license_type})"
                 + ("" if over else ", month so far")))
-    summaries = []
-    findings: list[Finding] = []
-    for rule, results in found.items():
-        enabled = bool(conf[rule]["enabled"])
-        counts = Counter(stage for stage, _ in results) if enabled else Counter()
-        summaries.append(RuleSummary(rule, rules.RULE_LABELS[rule], enabled,
-                                     {st: counts.get(st, 0) for st in Stage}, len(results) if enabled else 0))
-        if enabled:
-            findings += [f for stage, f in results if f is not None and stage is not Stage.OK]
-    return summaries, findings
+    return found
 
 
 def write_report(session: UserSession, result: ComplianceResult, path: Path) -> None:

@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from mentalspace_desktop.errors import StoreExists
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.accounts import AccountService, Authenticator, NewUser
 from mentalspace_desktop.services.clients import search_keys, validate_client_input
+from mentalspace_desktop.services.demo_alerts import add_demo_goals_and_alerts
 from mentalspace_desktop.services.demo_charting import add_demo_charting
 from mentalspace_desktop.services.demo_plan import (
     PRACTICE_NAME,
@@ -101,6 +103,7 @@ def _build(files: StoreFiles, plan: DemoPlan) -> None:
         write_demo_schedule(session, plan, ids)
         add_demo_charting(session, plan.today)
         add_demo_supervision(session, plan.today)
+        add_demo_goals_and_alerts(session, ids, plan.today, ZoneInfo(TIME_ZONE))
     finally:
         session.close()
 

@@ -68,6 +68,13 @@ class GroupDidChange(Event):
     group_id: str
 
 
+@dataclass(frozen=True)
+class AlertsDidChange(Event):
+    """Alerts were acknowledged or resolved here (the job's own writes arrive by sync or its run)."""
+
+    alert_ids: tuple[str, ...] = ()
+
+
 Listener = Callable[[Event], None]
 
 

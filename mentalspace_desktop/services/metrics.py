@@ -61,7 +61,7 @@ class MetricTable:
         return {v.metric_id: v for v in self.values if v.subject_id == clinician_id}
 
 
-def _zone(s_practice: Practice | None) -> ZoneInfo:
+def zone_of(s_practice: Practice | None) -> ZoneInfo:
     try:
         return ZoneInfo(s_practice.time_zone if s_practice else "America/New_York")
     except (ZoneInfoNotFoundError, ValueError):
@@ -110,7 +110,7 @@ def compute(session: UserSession, period: Period, *, today: date, clinician: str
     with session.store.read() as s:
         practice = s.scalar(select(Practice))
         facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen),
-                            zone=_zone(practice), supervised_licenses=supervised_licenses(practice))
+                            zone=zone_of(practice), supervised_licenses=supervised_licenses(practice))
     values = metric_rules.evaluate(facts, wanted)
     return MetricTable(period, chosen, values, combine(values, subject_id="all", counts=COUNTS))
 
@@ -125,7 +125,7 @@ def explain(session: UserSession, period: Period, *, today: date, metric_id: str
     with session.store.read() as s:
         practice = s.scalar(select(Practice))
         facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen),
-                            zone=_zone(practice), supervised_licenses=supervised_licenses(practice))
+                            zone=zone_of(practice), supervised_licenses=supervised_licenses(practice))
     rows = metric_rules.evidence(facts, metric_id, clinician_id)
     with session.store.write(session.actor.user_id) as s:
         audit.append(s, session.store, user_id=session.actor.user_id, username=session.actor.username,

@@ -46,7 +46,7 @@ def gather(s: Session, *, supervisor_id: str, period: Period, today: date) -> Te
         User.supervisor_id == supervisor_id, User.deleted.is_(False), User.active.is_(True),
         User.role.in_(metrics.PROVIDER_ROLES)).order_by(User.full_name)).all()
     practice = s.scalar(select(Practice))
-    zone, licenses = metrics._zone(practice), metrics.supervised_licenses(practice)
+    zone, licenses = metrics.zone_of(practice), metrics.supervised_licenses(practice)
     subjects = frozenset(u.id for u in team)
     wanted = [m for m in REPORT_METRICS if m in metrics.definitions()]
     facts = fetch_facts(s, period=period, today=today, subjects=subjects, zone=zone, supervised_licenses=licenses)

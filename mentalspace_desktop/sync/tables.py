@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from mentalspace_desktop.domain.merge import DataKind
 from mentalspace_desktop.domain.roles import Resource
-from mentalspace_desktop.store import scheduling_models  # noqa: F401  (register the schedule's tables)
+from mentalspace_desktop.store import (
+    alert_models,  # noqa: F401  (register alerts and goals)
+    scheduling_models,  # noqa: F401  (register the schedule's tables)
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,10 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("supervision_sessions", DataKind.RECORDS, Resource.SUPERVISION, signed_field="signed_at",
                   provider_key="supervisee_id"),
         TableSpec("contact_preferences", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
+        # Alerts and goals belong to the clinician they are about: the clinician sees their own, a
+        # supervisor their team's, an administrator all (and alone the practice-wide ones: no user).
+        TableSpec("alerts", DataKind.RECORDS, Resource.ALERTS, provider_key="user_id"),
+        TableSpec("performance_goals", DataKind.RECORDS, Resource.GOALS, provider_key="clinician_id"),
         TableSpec("audit_log", DataKind.APPEND_ONLY, Resource.AUDIT_LOG, pulled=False),
     )
 }

@@ -9,10 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mentalspace_desktop.domain.alerts import (
+    AlertTypeError,
     Condition,
     EscalationRuleError,
     OpenAlert,
     Severity,
+    escalation_facts,
+    parse_alert_rules,
     parse_escalation_rules,
     reconcile,
 )
@@ -87,3 +90,41 @@ GOOD_RULE = {"id": "x", "level": "clinician", "escalate_to": "supervisor", "any"
 def test_a_bad_escalation_rule_is_refused(edit: dict[str, object]) -> None:
     with pytest.raises(EscalationRuleError):
         parse_escalation_rules({"escalation": [GOOD_RULE | edit]}, FACTS)
+
+
+# -- alert types from the data file --------------------------------------------------------------
+
+STAGES = frozenset({"ok", "reminder", "alert", "out of compliance", "billing hold"})
+RULES = frozenset({"note_signature", "treatment_plan_review", "informed_consent", "supervision_hours",
+                   "minor_consent", "telehealth_consent", "hipaa_training"})
+
+
+def test_the_shipped_alert_types_parse() -> None:
+    data = json.loads(resource_path("alert_rules.json").read_text(encoding="utf-8"))
+    parsed = parse_alert_rules(data, rules=RULES, stages=STAGES)
+    types = parsed.labels()
+    assert {"unsigned_note", "kept_visit_rate_low", "no_show_rate_high", "treatment_plan_overdue",
+            "supervision_hours_low", "consent_missing", "escalation"} <= set(types)
+    assert parsed.severity_by_stage["reminder"] is Severity.INFO
+    assert parsed.severity_by_status["urgent"] is Severity.CRITICAL
+    assert next(a for a in parsed.metric_alerts if a.metric_id == "supervision_hours").window == "month"
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"window_days": 3}, "window_days"),
+    ({"finding_alerts": [{"type": "x", "rule": "no_such_rule"}]}, "unknown compliance rule"),
+    ({"metric_alerts": [{"type": "unsigned_note", "metric": "m"}, {"type": "unsigned_note", "metric": "m"}]},
+     "not a new snake_case name"),
+    ({"severity_by_stage": {"reminder": "loud"}}, "severity must be"),
+    ({"violation_stages": ["late"]}, "unknown stages"),
+])
+def test_a_bad_alert_type_is_refused_with_its_name(change: dict, words: str) -> None:
+    data = json.loads(resource_path("alert_rules.json").read_text(encoding="utf-8"))
+    with pytest.raises(AlertTypeError, match=words):
+        parse_alert_rules({**data, **change}, rules=RULES, stages=STAGES)
+
+
+def test_escalation_facts_count_and_age() -> None:
+    assert escalation_facts({"c1": [1, 9, 3], "c2": []}) == {
+        "c1": {"unsigned_notes": 3.0, "oldest_unsigned_days": 9.0},
+        "c2": {"unsigned_notes": 0.0, "oldest_unsigned_days": 0.0}}

@@ -42,6 +42,7 @@ ROWS = {
     "charges": (Resource.BILLING, Resource.DESK_PAYMENTS),
     "dashboards": (Resource.DASHBOARD,),
     "users-settings-audit": (Resource.ADMINISTRATION, Resource.AUDIT_LOG),
+    "alerts-goals": (Resource.ALERTS, Resource.GOALS),
 }
 
 # (role, row) -> {resource: (read, write, cosign)}; every resource of the row is spelled out.
@@ -102,6 +103,12 @@ CELLS: dict[tuple[Role, str], dict[Resource, tuple[Scope, Scope, Scope]]] = {
         Resource.ADMINISTRATION: (N, N, N),
         Resource.AUDIT_LOG: (N, N, N),
     },
+    # alerts (acknowledged and resolved by whom they concern) and goals (set by a supervisor or admin)
+    (Role.ADMIN, "alerts-goals"): {Resource.ALERTS: (A, A, N), Resource.GOALS: (A, A, N)},
+    (Role.SUPERVISOR, "alerts-goals"): {Resource.ALERTS: (T, T, N), Resource.GOALS: (T, T, N)},
+    (Role.CLINICIAN, "alerts-goals"): {Resource.ALERTS: (O, O, N), Resource.GOALS: (O, N, N)},
+    (Role.BILLING, "alerts-goals"): {Resource.ALERTS: (N, N, N), Resource.GOALS: (N, N, N)},
+    (Role.FRONT_DESK, "alerts-goals"): {Resource.ALERTS: (N, N, N), Resource.GOALS: (N, N, N)},
 }
 
 DASHBOARD_KIND = {

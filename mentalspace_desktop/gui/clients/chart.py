@@ -199,6 +199,20 @@ class ChartPage(QWidget):
         if self._client_id is not None:
             self.load(self._client_id)
 
+    def show_section(self, section: str | None) -> None:
+        """Bring forward the part of the chart that fixes something an alert or a data-quality finding
+        points at: "details", "consents", "plans" (the treatment plan opens) or "appointments"."""
+        if section == "details":
+            self.tabs.setCurrentWidget(self.details)
+        elif section == "consents":
+            self.tabs.setCurrentIndex(next(i for i in range(self.tabs.count()) if self.tabs.widget(i)
+                                           is self.consents_view.parentWidget()))
+        elif section == "plans":
+            self.tabs.setCurrentWidget(self.clinical)
+            self.clinical.open_treatment_plan()
+        elif section == "appointments" and self.appointments is not None:
+            self.tabs.setCurrentWidget(self.appointments)
+
     def _client_did_change(self, client_id: str, _created: bool) -> None:
         if client_id == self._client_id:
             self.reload()

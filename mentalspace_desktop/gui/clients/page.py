@@ -124,10 +124,11 @@ class ClientsPage(QWidget):
 
     # -- contract used by the main window ----------------------------------------------------
 
-    def open_client(self, client_id: str) -> None:
-        """Show ``client_id``'s chart."""
+    def open_client(self, client_id: str, section: str | None = None) -> None:
+        """Show ``client_id``'s chart (at ``section``: see ``ChartView.show_section``)."""
         self.stack.setCurrentWidget(self._chart_holder)
         self.chart.load(client_id)
+        self.chart.show_section(section)
 
     def new_client(self) -> ClientEditDialog | None:
         """Open the registration dialog (when the role may register clients)."""

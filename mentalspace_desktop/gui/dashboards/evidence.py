@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from html import escape
 from typing import Any
 
 from mentalspace_desktop.domain.metric_rules import Contribution
 from mentalspace_desktop.domain.metrics import MetricDefinition, Period
+from mentalspace_desktop.gui.localtime import format_date
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QDialog,
@@ -23,6 +26,20 @@ from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets.forms import empty_state
 from mentalspace_desktop.services.dashboards import ClinicianRow
 
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def practice_dates(text: str) -> str:
+    """A record's words with every ISO date ("2026-11-03", as the metric rules name records) in the
+    practice's date format, so the list reads like every other screen."""
+    def local(match: re.Match[str]) -> str:
+        try:
+            return format_date(date(int(match[1]), int(match[2]), int(match[3])))
+        except ValueError:
+            return match[0]
+
+    return _ISO_DATE.sub(local, text)
+
 
 def _count(x: float) -> str:
     return f"{x:g}" if float(x).is_integer() else f"{x:.2f}"
@@ -38,7 +55,7 @@ class EvidenceModel(RowsModel[Contribution]):
     def cell(self, row: Contribution, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if column == 0:
-                return row.label
+                return practice_dates(row.label)
             if column == 1:
                 if self.definition.unit == "count":
                     return "the count"
@@ -68,8 +85,8 @@ class EvidenceDialog(QDialog):
         num = sum(r.numerator for r in rows)
         den = sum(r.denominator for r in rows)
         value = num if definition.unit == "count" else (num / den if den else None)
-        intro = QLabel(f"<b>{clinician}</b>, {period.start:%b %d} – {period.end:%b %d, %Y}: "
-                       f"<b>{definition.format(value)}</b><br>{definition.formula}")
+        intro = QLabel(f"<b>{escape(clinician)}</b>, {format_date(period.start)} – {format_date(period.end)}: "
+                       f"<b>{definition.format(value)}</b><br>{escape(definition.formula)}")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.model = EvidenceModel(definition, self)

@@ -12,8 +12,10 @@ from datetime import date, datetime
 from mentalspace_desktop.domain.metrics import MetricValue, Period, PeriodKind, Status, period_for
 from mentalspace_desktop.domain.roles import DashboardKind
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.dashboards.alerts_page import AlertsModel
 from mentalspace_desktop.gui.dashboards.evidence import ClinicianBreakdownDialog, EvidenceDialog
-from mentalspace_desktop.gui.dashboards.widgets import ClinicianTableModel, MetricTile, TrendChart
+from mentalspace_desktop.gui.dashboards.goals import GoalsPanel
+from mentalspace_desktop.gui.dashboards.widgets import ClinicianTableModel, MetricTile, TrendChart, record_table
 from mentalspace_desktop.gui.localtime import to_local
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
@@ -37,8 +39,10 @@ from mentalspace_desktop.gui.qt import (
 from mentalspace_desktop.gui.theme import is_dark
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, empty_state, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
-from mentalspace_desktop.services import dashboards
+from mentalspace_desktop.services import alerts, dashboards, goals
+from mentalspace_desktop.services.alerts import SEVERITY_LABELS, AlertView
 from mentalspace_desktop.services.dashboards import Dashboard
+from mentalspace_desktop.services.goals import GoalView
 from mentalspace_desktop.services.session import UserSession
 
 TITLES = {
@@ -85,10 +89,15 @@ def _day(value: QDate) -> date:
 class DashboardPage(QWidget):
     sig_loaded = Signal()
     """The figures on screen are the latest (after a load or a partial refresh)."""
+    sig_side_loaded = Signal()
+    """The alerts and goals panels are the latest."""
     sig_open_client = Signal(str)
     """Open this client's chart (from the records behind a figure)."""
     sig_open_note = Signal(str)
     """Open this note (from the records behind a figure)."""
+    sig_open_alerts = Signal(str, str)
+    """Open the alert list: for this clinician ("" for everyone), at this alert ("" for none), and
+    straight on to what fixes it when an alert is given."""
 
     def __init__(self, session: UserSession, bridge: EventBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,6 +112,7 @@ class DashboardPage(QWidget):
         self._build()
         bridge.sig_appointment_did_change.connect(lambda _ids, providers: self._changed(providers))
         bridge.sig_chart_did_change.connect(lambda client_id, _t, _r: self._chart_changed(client_id))
+        bridge.sig_alerts_did_change.connect(self._load_side_panels)
         self.reload()
 
     # -- layout ----------------------------------------------------------------------------------
@@ -173,6 +183,12 @@ class DashboardPage(QWidget):
         self._tile_grid(self.tiles_box, TILES[self.kind], definitions)
         self.body.addWidget(self.tiles_box)
 
+        self.alerts_box = alerts_box = self._alerts_panel()
+        self.goals_panel = GoalsPanel(self.session)
+        self.goals_panel.sig_changed.connect(self._load_side_panels)
+        if self.kind is DashboardKind.OWN:  # a clinician's own to-dos come right after their numbers
+            self.body.addWidget(alerts_box)
+
         self.table: QTableView | None = None
         if self.kind in TABLE_COLUMNS:
             box = QGroupBox("Supervisees" if self.kind is DashboardKind.TEAM else "Clinician performance")
@@ -199,6 +215,9 @@ class DashboardPage(QWidget):
             empty_state(self.table, "No clinicians to show for this period.")
             self.body.addWidget(box)
 
+        if self.kind is not DashboardKind.OWN:  # a team's or practice's come after who is who
+            self.body.addWidget(alerts_box)
+        self.body.addWidget(self.goals_panel)
         if self.kind is DashboardKind.PRACTICE:
             self.compliance_box = QGroupBox("Compliance")
             self._tile_grid(self.compliance_box, COMPLIANCE, definitions)
@@ -213,6 +232,58 @@ class DashboardPage(QWidget):
         self.updated = QLabel("")
         self.updated.setProperty("role", "hint")
         outer.addWidget(self.updated)
+
+    def _alerts_panel(self) -> QGroupBox:
+        """The alerts this dashboard's people have open: counts by severity, the most pressing few, a
+        double-click to what fixes one and a button to the whole list."""
+        box = QGroupBox("Alerts and nudges" if self.kind is DashboardKind.OWN else "Alerts")
+        inner = QVBoxLayout(box)
+        top = QHBoxLayout()
+        self.alert_counts = QLabel("…")
+        self.alert_counts.setObjectName("alertCounts")
+        self.all_alerts_button = QPushButton("All alerts…")
+        self.all_alerts_button.setAccessibleName("Open the alert list")
+        self.all_alerts_button.clicked.connect(lambda: self.sig_open_alerts.emit(self.drill or "", ""))
+        top.addWidget(self.alert_counts, 1)
+        top.addWidget(self.all_alerts_button)
+        inner.addLayout(top)
+        self.alerts_model = AlertsModel(self)
+        self.alerts_table = record_table("Most pressing alerts", self.alerts_model, stretch=1)
+        self.alerts_table.setFixedHeight(168)
+        self.alerts_table.activated.connect(lambda i: self._alert_chosen(self.alerts_model.row(i.row())))
+        self.alerts_table.doubleClicked.connect(lambda i: self._alert_chosen(self.alerts_model.row(i.row())))
+        empty_state(self.alerts_table, "No open alerts: nothing needs attention.")
+        inner.addWidget(self.alerts_table)
+        hint = QLabel("Double-click an alert (or press Enter) to open what fixes it.")
+        hint.setProperty("role", "hint")
+        inner.addWidget(hint)
+        return box
+
+    def _alert_chosen(self, alert: AlertView) -> None:
+        self.sig_open_alerts.emit(self.drill or "", alert.id)
+
+    def _load_side_panels(self) -> None:
+        """The alerts and goals of whom the dashboard shows (one clinician when drilled down)."""
+        session, today = self.session, _today()
+        who = self.drill or (session.actor.user_id if self.kind is DashboardKind.OWN else None)
+
+        def work() -> tuple[list[AlertView], list[GoalView]]:
+            return alerts.list_alerts(session, clinician_id=who), goals.list_goals(session, today=today,
+                                                                                     clinician_id=who)
+
+        run_in_background(self, work, on_done=self._side_panels_loaded, on_error=self.message.show_exception)
+
+    def _side_panels_loaded(self, loaded: tuple[list[AlertView], list[GoalView]]) -> None:
+        open_alerts, goal_rows = loaded
+        counts = {s: sum(1 for a in open_alerts if a.severity is s) for s in SEVERITY_LABELS}
+        if open_alerts:
+            self.alert_counts.setText(" · ".join(f"{n} {SEVERITY_LABELS[s].lower()}" for s, n in counts.items()))
+        else:
+            self.alert_counts.setText("No open alerts")
+        self.alerts_model.set_rows(open_alerts[:5])
+        self.goals_panel.default_clinician = self.drill
+        self.goals_panel.show_goals(goal_rows)
+        self.sig_side_loaded.emit()
 
     def _tile_grid(self, box: QGroupBox, metric_ids: tuple[str, ...], definitions: dict) -> None:
         grid = QGridLayout(box)
@@ -287,6 +358,7 @@ class DashboardPage(QWidget):
         self.board = board
         self.refresh_button.setEnabled(True)
         self._show(board)
+        self._load_side_panels()
 
     def _show(self, board: Dashboard) -> None:
         p = board.previous_period

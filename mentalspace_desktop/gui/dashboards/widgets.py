@@ -10,13 +10,17 @@ from typing import Any
 
 from mentalspace_desktop.domain.metrics import Direction, MetricDefinition, MetricValue, Status
 from mentalspace_desktop.gui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
     QColor,
     QFrame,
+    QHeaderView,
     QLabel,
     QMargins,
     QMouseEvent,
     QPainter,
     Qt,
+    QTableView,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -220,3 +224,20 @@ class TrendChart(QChartView):
                               for name, values in lines)
         self.setAccessibleDescription(described)
         self.setToolTip(described)
+
+
+def record_table(name: str, model: QAbstractTableModel, *, stretch: int) -> QTableView:
+    """A list of records to act on, one at a time: whole rows selected, columns fitted to their
+    contents but ``stretch``, which takes the rest. ``name`` is what a screen reader announces."""
+    table = QTableView()
+    table.setAccessibleName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    table.setShowGrid(False)
+    table.setAlternatingRowColors(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from mentalspace_desktop.errors import NotFound
 from mentalspace_desktop.hub import repository as repo
+from mentalspace_desktop.hub.db import READONLY
 from mentalspace_desktop.integrations.smtp_mail import SmtpSettings
-from mentalspace_desktop.services import compliance, report_mail
+from mentalspace_desktop.services import alerts, compliance, report_mail
 from mentalspace_desktop.services.scheduling import series_job
+from mentalspace_desktop.store.alert_models import Alert
 from mentalspace_desktop.store.models import Practice
 from mentalspace_desktop.store.sync_models import SyncRun
 from mentalspace_desktop.store.types import utcnow
@@ -49,6 +51,8 @@ def extend_open_series(session: Session) -> str:
         session.flush()
         repo.number_writes(session, writes)
     return done.summary()
+
+
 def _transactions(session: Session) -> report_mail.Transaction:
     """One transaction per block on the job's session, as the services' job functions expect."""
 
@@ -82,3 +86,26 @@ def weekly_team_reports(session: Session, *, smtp: SmtpSettings) -> str:
     run = report_mail.send_weekly_team_reports(_transactions(session), smtp=smtp, today=_practice_today(session),
                                                now=utcnow())
     return run.line()
+
+
+def generate_alerts(session: Session) -> str:
+    """Open, re-grade and resolve alerts from the practice's metrics and compliance findings.
+
+    Reads first (no lock held while metrics are measured), then writes in one transaction that takes
+    the hub's write lock before it reads the open alerts: a second run anywhere — another process,
+    a retry — waits and then sees this one's alerts, so a condition never gets two. Each write is
+    numbered and logged like a push's, so the alerts reach the workstations in scope.
+    """
+    with session.begin():
+        session.connection(execution_options={READONLY: True})  # SQLite: no write lock while measuring
+        conditions = alerts.current_conditions(session, now=utcnow())
+    writes: list[repo.PendingWrite] = []
+
+    def on_write(row: Alert, op: str) -> None:
+        writes.append(repo.stamp(session, row, op=op, user_id=None, device_id=None))
+
+    with session.begin():
+        repo.lock_writes(session)
+        result = alerts.apply_conditions(session, conditions, now=utcnow(), on_write=on_write)
+        repo.number_writes(session, writes)
+    return result.line()

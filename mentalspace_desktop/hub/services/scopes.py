@@ -34,6 +34,8 @@ SELF_USER_FIELDS = frozenset(
     {"password_hash", "must_change_password", "totp_secret", "totp_last_step", "last_login_at"}
 )
 RESOLUTION_FIELDS = frozenset({"status", "resolution", "resolved_by", "resolved_at", "deleted"})
+# What a person may change on an alert (the alert job changes the rest), and who they say did it.
+ALERT_ACTION_FIELDS = frozenset({"acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by", "resolution"})
 ADMIN_TABLES = frozenset({"practice", "users", "backup_codes"})
 # The fields a read check looks at (besides the id), over every table: the client a row belongs to
 # and a conflict's people. Pull reads these first and fetches whole rows only for those that may
@@ -251,6 +253,11 @@ class Scopes:
             return self._conflict_refusal(op, hub_row, new_values)
         if spec.name == "schedule_clashes":
             return "appointments booked twice are recorded and resolved by the hub, not by workstations"
+        if spec.name == "alerts" and hub_row is not None:
+            if not set(new_values) <= ALERT_ACTION_FIELDS:
+                return "only an alert's acknowledgement or resolution can change"
+            if any(new_values.get(k) not in (None, self.user_id) for k in ("acknowledged_by", "resolved_by")):
+                return "an alert is acknowledged or resolved in your own name only"
         if spec.name in ADMIN_TABLES:
             if allows_any(self.role, Resource.ADMINISTRATION, Action.WRITE):
                 return None

@@ -200,6 +200,11 @@ def conflicts(ctx: ScreenContext, role: str) -> QWidget:
     return page
 
 
-# The screens of each area (scheduling, charting and dashboards; supervision log and team report;
-# messaging settings).
-from tests.gui.screens import catalogue_messaging, catalogue_pillars, catalogue_supervision  # noqa: E402,F401
+# The screens of each area: scheduling, charting and dashboards; alerts, data quality and goals;
+# the supervision log and team report; messaging settings.
+from tests.gui.screens import (  # noqa: E402
+    catalogue_alerts,  # noqa: F401
+    catalogue_messaging,  # noqa: F401
+    catalogue_pillars,  # noqa: F401
+    catalogue_supervision,  # noqa: F401
+)

@@ -2,7 +2,7 @@
 report e-mails owed and what became of each
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from mentalspace_desktop.store.types import UTCDateTime
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,170 @@
+"""The alert job and people's alerts on a real encrypted store (services.alerts): one open alert per
+condition however often it runs, severities that follow the record's age, escalation rules from the
+data file, alerts that resolve themselves, and who may acknowledge or resolve what."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+
+from mentalspace_desktop.domain.alerts import Severity
+from mentalspace_desktop.errors import PermissionDenied, ValidationError
+from mentalspace_desktop.services import alerts
+from mentalspace_desktop.store.alert_models import Alert
+from mentalspace_desktop.store.models import Note, User
+from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
+from tests.factories import PracticeFixture
+
+ET = ZoneInfo("America/New_York")
+NOW = datetime(2026, 11, 30, 15, tzinfo=UTC)
+TODAY = date(2026, 11, 30)
+
+
+@pytest.fixture
+def trained(practice: PracticeFixture) -> PracticeFixture:
+    """Everyone's HIPAA training is current, so only what a test sets up raises alerts."""
+    with practice.admin.store.write(practice.users["admin"]) as s:
+        s.execute(update(User).values(hipaa_training_on=TODAY - timedelta(days=30)))
+    return practice
+
+
+def _notes(practice: PracticeFixture, ages: list[int], who: str = "clinician") -> list[str]:
+    client = practice.add_client(clinician=who)
+    with practice.admin.store.write(practice.users["admin"]) as s:
+        notes = [Note(client_id=client.id, author_id=practice.users[who], note_type="progress",
+                      service_date=TODAY - timedelta(days=age)) for age in ages]
+        s.add_all(notes)
+        s.flush()
+        return [n.id for n in notes]
+
+
+def _open(practice: PracticeFixture) -> dict[str, Alert]:
+    with practice.admin.store.read() as s:
+        rows = list(s.scalars(select(Alert).where(Alert.resolved_at.is_(None))))
+    counts = Counter(a.condition_key for a in rows)
+    assert all(n == 1 for n in counts.values()), counts  # never two open for one condition
+    return {a.condition_key: a for a in rows}
+
+
+def test_one_alert_per_condition_graded_by_age_and_resolved_when_it_clears(trained: PracticeFixture) -> None:
+    young, old = _notes(trained, [5, 8])
+    store = trained.admin.store
+    first = alerts.generate_alerts(store, now=NOW)
+    assert first.opened > 0
+    assert alerts.generate_alerts(store, now=NOW) == alerts.JobResult(0, 0, 0)  # nothing to do twice
+    opened = _open(trained)
+    assert opened[f"unsigned_note:{young}"].severity == "info"  # day 5: a reminder
+    assert opened[f"unsigned_note:{old}"].severity == "warning"  # past day 7
+    escalation = opened[f"escalation:unsigned_notes_to_supervisor:{trained.users['clinician']}"]
+    assert escalation.audience == "supervisor" and escalation.severity == "critical"
+    assert escalation.user_id == trained.users["clinician"]
+
+    # Two days on the young note is past day 7 too: the same alert, now a warning.
+    later = alerts.generate_alerts(store, now=NOW + timedelta(days=2))
+    assert later.opened == 0 and later.updated == 2  # the note, and the escalation saying how old the oldest is
+    assert _open(trained)[f"unsigned_note:{young}"].id == opened[f"unsigned_note:{young}"].id
+    assert _open(trained)[f"unsigned_note:{young}"].severity == "warning"
+
+    with store.write(trained.users["clinician"]) as s:
+        for note_id in (young, old):
+            n = s.get(Note, note_id)
+            assert n is not None
+            n.status, n.signed_at, n.signed_by = "signed", NOW, trained.users["clinician"]
+    cleared = alerts.generate_alerts(store, now=NOW + timedelta(days=2))
+    assert cleared.resolved == 3 and cleared.opened == 0
+    with store.read() as s:
+        closed = s.get(Alert, escalation.id)
+    assert closed is not None and closed.resolved_at is not None and closed.resolved_by is None
+    assert closed.resolution == alerts.CLEARED
+    assert not any(k.startswith(("unsigned_note:", "escalation:unsigned")) for k in _open(trained))
+
+
+def test_more_than_five_unsigned_notes_escalate_even_when_each_is_young(trained: PracticeFixture) -> None:
+    _notes(trained, [1, 1, 2, 2, 3])
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    key = f"escalation:unsigned_notes_to_supervisor:{trained.users['clinician']}"
+    assert key not in _open(trained)  # five: not more than five
+    _notes(trained, [1])
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    assert key in _open(trained)
+    assert not any(k.startswith("unsigned_note:") for k in _open(trained))  # none is old enough alone
+
+
+def test_violations_affecting_three_clinicians_go_to_the_administrator(practice: PracticeFixture) -> None:
+    # Nobody in the fixture has HIPAA training on record: the supervisor and both clinicians.
+    alerts.generate_alerts(practice.admin.store, now=NOW)
+    practice_wide = _open(practice)["escalation:compliance_to_administrator:practice"]
+    assert practice_wide.user_id is None and practice_wide.audience == "administrator"
+    admin_sees = {v.id for v in alerts.list_alerts(practice.admin)}
+    supervisor_sees = {v.id for v in alerts.list_alerts(practice.session_for("supervisor"))}
+    assert practice_wide.id in admin_sees and practice_wide.id not in supervisor_sees
+    with practice.admin.store.write(practice.users["admin"]) as s:
+        s.execute(update(User).where(User.id == practice.users["other_clinician"])
+                  .values(hipaa_training_on=TODAY))
+    alerts.generate_alerts(practice.admin.store, now=NOW)
+    assert "escalation:compliance_to_administrator:practice" not in _open(practice)  # two left: not > 2
+
+
+def test_a_low_kept_visit_rate_alerts_past_its_dictionary_threshold(trained: PracticeFixture) -> None:
+    clin = trained.users["clinician"]
+    client = trained.add_client(clinician="clinician")
+    with trained.admin.store.write(trained.users["admin"]) as s:
+        kind = AppointmentType(name="Individual therapy", category="individual", default_minutes=50)
+        s.add(kind)
+        s.flush()
+        for day, status in enumerate(["completed", "no_show", "no_show", "completed", "no_show", "no_show"]):
+            start = datetime(2026, 11, 16 + day, 10, tzinfo=ET).astimezone(UTC)
+            s.add(Appointment(client_id=client.id, provider_id=clin, type_id=kind.id, start_at=start,
+                              end_at=start + timedelta(minutes=50), time_zone="America/New_York",
+                              start_local=start.astimezone(ET).replace(tzinfo=None), status=status))
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    opened = _open(trained)
+    assert opened[f"kept_visit_rate_low:{clin}"].severity == "critical"  # 2 of 6 kept: under 70 %
+    assert opened[f"no_show_rate_high:{clin}"].severity == "critical"
+    assert "33%" in opened[f"kept_visit_rate_low:{clin}"].detail
+
+
+def test_who_may_see_acknowledge_and_resolve(trained: PracticeFixture) -> None:
+    mine = _notes(trained, [9])[0]
+    theirs = _notes(trained, [9], who="other_clinician")[0]
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    opened = _open(trained)
+    my_alert, their_alert = opened[f"unsigned_note:{mine}"], opened[f"unsigned_note:{theirs}"]
+    clinician = trained.session_for("clinician")
+    assert {v.user_id for v in alerts.list_alerts(clinician)} == {trained.users["clinician"]}
+    with pytest.raises(PermissionDenied):
+        alerts.acknowledge(clinician, their_alert.id, now=NOW)
+    seen = alerts.acknowledge(clinician, my_alert.id, now=NOW)
+    assert seen.state == "acknowledged" and seen.acknowledged_by == "Casey Clinician"
+    assert alerts.open_counts(clinician)[Severity.WARNING] >= 1  # acknowledged is still open
+
+    supervisor = trained.session_for("supervisor")
+    with pytest.raises(PermissionDenied):
+        alerts.resolve(supervisor, their_alert.id, now=NOW)  # not on their team
+    done = alerts.resolve(supervisor, my_alert.id, now=NOW, note="Talked it through; signing today")
+    assert done.state == "resolved" and done.resolution == "Talked it through; signing today"
+    with pytest.raises(ValidationError):
+        alerts.resolve(supervisor, my_alert.id, now=NOW)
+    assert alerts.list_alerts(clinician, states=("resolved",))[0].id == my_alert.id
+    with pytest.raises(PermissionDenied):
+        alerts.list_alerts(trained.session_for("billing"))
+    # Resolved by hand while the note is still unsigned: the next run opens it again.
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    assert _open(trained)[f"unsigned_note:{mine}"].id != my_alert.id
+
+
+def test_filters(trained: PracticeFixture) -> None:
+    _notes(trained, [5, 9])
+    _notes(trained, [9], who="other_clinician")
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    admin = trained.admin
+    assert {v.severity for v in alerts.list_alerts(admin, severity=Severity.INFO)} == {Severity.INFO}
+    assert {v.alert_type for v in alerts.list_alerts(admin, alert_type="unsigned_note")} == {"unsigned_note"}
+    other = trained.users["other_clinician"]
+    assert {v.user_id for v in alerts.list_alerts(admin, clinician_id=other)} == {other}
+    with pytest.raises(ValidationError):
+        alerts.list_alerts(admin, states=("dismissed",))
