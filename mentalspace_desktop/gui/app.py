@@ -141,13 +141,12 @@ class AppController(QObject):
         """Solo mode only: the jobs a hub would run, on a timer while the app is open. A workstation
         joined to a hub leaves them to the hub, even while its sync is off."""
         from mentalspace_desktop.gui.job_timer import SoloJobTimer
-        from mentalspace_desktop.services.report_mail import smtp_from_environment
         from mentalspace_desktop.services.solo_jobs import solo_jobs
         from mentalspace_desktop.services.sync_status import is_connected
 
         if is_connected(session.store):
             return
-        timer = SoloJobTimer(session, solo_jobs(smtp=smtp_from_environment), window)
+        timer = SoloJobTimer(session, solo_jobs(session.store), window)
         window.sig_sign_out_requested.connect(timer.stop)
         window.sig_closed_by_user.connect(timer.stop)
         timer.start()

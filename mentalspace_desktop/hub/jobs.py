@@ -52,11 +52,12 @@ def default_jobs(settings: HubSettings) -> list[Job]:
         Job("nightly_compliance", timedelta(hours=24), job_functions.nightly_compliance, lease=timedelta(minutes=30)),
         Job("generate_alerts", timedelta(minutes=15), job_functions.generate_alerts),
     ]
-    smtp = settings.smtp
-    if smtp is not None:
-        # Hourly: each supervisor's week is sent once (report_emails), and a failure is retried within the hour.
-        jobs.append(Job("weekly_team_reports", timedelta(hours=1),
-                        lambda s: job_functions.weekly_team_reports(s, smtp=smtp), lease=timedelta(minutes=30)))
+    # Hourly: each supervisor's week is sent once (report_emails), and a failure is retried within the hour.
+    # The mail server is the one an administrator saved on the hub (Messaging settings), read at each
+    # run; MENTALSPACE_SMTP_* stands in while none is saved.
+    fallback = settings.smtp
+    jobs.append(Job("weekly_team_reports", timedelta(hours=1),
+                    lambda s: job_functions.weekly_team_reports(s, fallback=fallback), lease=timedelta(minutes=30)))
     return jobs
 
 

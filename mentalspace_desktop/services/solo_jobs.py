@@ -20,8 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 
 from mentalspace_desktop.integrations.smtp_mail import SmtpSettings
-from mentalspace_desktop.services import compliance, report_mail
+from mentalspace_desktop.services import alerts, compliance, messaging_settings, report_mail
+from mentalspace_desktop.services.report_mail import smtp_from_environment
 from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.models import Practice, SyncState
 
 log = logging.getLogger(__name__)
@@ -73,11 +75,34 @@ def weekly_team_reports(smtp: Callable[[], SmtpSettings | None]) -> Callable[[Us
     return run
 
 
-def solo_jobs(*, smtp: Callable[[], SmtpSettings | None]) -> list[SoloJob]:
-    """The jobs of a solo workstation. ``smtp`` gives the practice's mail server when a job needs it."""
+def generate_alerts(session: UserSession, now: datetime) -> str:
+    """Open, re-grade and resolve alerts (services/alerts.py); open screens follow through the events."""
+    return alerts.generate_alerts(session.store, now=now, events=session.events).line()
+
+
+def extend_open_series(session: UserSession, now: datetime) -> str:
+    """Keep open-ended series booked ahead, as the signed-in person (only series they may change)."""
+    from mentalspace_desktop.services.scheduling.series import SeriesService
+
+    skipped = SeriesService(session).extend_open_series()
+    return f"open series extended; {len(skipped)} session(s) not booked (taken)"
+
+
+def saved_smtp(store: Store) -> Callable[[], SmtpSettings | None]:
+    """The mail server saved in Messaging settings, read when a job needs it (``MENTALSPACE_SMTP_*``
+    while none is saved)."""
+    return lambda: messaging_settings.smtp_settings(store) or smtp_from_environment()
+
+
+def solo_jobs(store: Store, *, smtp: Callable[[], SmtpSettings | None] | None = None) -> list[SoloJob]:
+    """The jobs of a solo workstation. ``smtp`` gives the practice's mail server when a job needs it
+    (by default the one saved in Messaging settings)."""
+    smtp = smtp or saved_smtp(store)
     return [
         SoloJob("nightly_compliance", timedelta(hours=24), nightly_compliance),
         SoloJob("weekly_team_reports", timedelta(hours=1), weekly_team_reports(smtp)),
+        SoloJob("generate_alerts", timedelta(minutes=15), generate_alerts),
+        SoloJob("extend_open_series", timedelta(hours=24), extend_open_series),
     ]
 
 

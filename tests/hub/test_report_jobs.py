@@ -63,5 +63,26 @@ def test_smtp_settings_come_from_the_environment(tmp_path: Path) -> None:
     smtp = smtp_from_environment({"MENTALSPACE_SMTP_HOST": "mail.example", "MENTALSPACE_SMTP_PORT": "2525",
                                   "MENTALSPACE_SMTP_SENDER": "Practice <p@example>"})
     assert smtp is not None and (smtp.host, smtp.port, smtp.sender) == ("mail.example", 2525, "Practice <p@example>")
-    without_mail = {j.name for j in default_jobs(HubSettings(tmp_path))}
-    assert "nightly_compliance" in without_mail and "weekly_team_reports" not in without_mail
+    jobs = {j.name for j in default_jobs(HubSettings(tmp_path))}
+    assert {"nightly_compliance", "weekly_team_reports"} <= jobs  # the mail server is read when it runs
+
+
+def test_weekly_reports_go_through_the_mail_server_saved_on_the_hub(hub: HubFixture, smtp_server: SmtpServer) -> None:
+    """An administrator's Messaging settings on the hub decide where the reports go; without any
+    (and nothing in the environment) the run says so and sends nothing."""
+    from mentalspace_desktop.hub.services.jobs import weekly_team_reports
+    from mentalspace_desktop.services.messaging_settings import SmtpInput, write_smtp
+
+    with hub.session() as s:
+        assert weekly_team_reports(s) == "team reports: no mail server is set up"
+    assert smtp_server.received == []
+    with hub.session() as s, s.begin():
+        supervisor = s.get(User, hub.users["supervisor"])
+        assert supervisor is not None
+        supervisor.email = "supervisor@peachtree.example"
+        write_smtp(s, SmtpInput("127.0.0.1", port=smtp_server.port, sender="frontdesk@riverside.example",
+                                starttls=True, cafile=smtp_server.cafile), user_id=None)
+    with hub.session() as s:
+        line = weekly_team_reports(s)
+    assert "no mail server" not in line
+    assert smtp_server.received, line

@@ -15,7 +15,7 @@ from mentalspace_desktop.errors import NotFound
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.db import READONLY
 from mentalspace_desktop.integrations.smtp_mail import SmtpSettings
-from mentalspace_desktop.services import alerts, compliance, report_mail
+from mentalspace_desktop.services import alerts, compliance, messaging_settings, report_mail
 from mentalspace_desktop.services.scheduling import series_job
 from mentalspace_desktop.store.alert_models import Alert
 from mentalspace_desktop.store.models import Practice
@@ -81,8 +81,13 @@ def nightly_compliance(session: Session) -> str:
     return f"compliance: {len(result.findings)} finding(s) over {len(result.summaries)} rule(s)"
 
 
-def weekly_team_reports(session: Session, *, smtp: SmtpSettings) -> str:
-    """Last week's team report to each supervisor not yet sent it (failures kept and retried)."""
+def weekly_team_reports(session: Session, *, fallback: SmtpSettings | None = None) -> str:
+    """Last week's team report to each supervisor not yet sent it (failures kept and retried), through
+    the mail server saved in the hub's messaging settings (``fallback`` when none is saved)."""
+    with session.begin():
+        smtp = messaging_settings.hub_smtp_settings(session) or fallback
+    if smtp is None:
+        return "team reports: no mail server is set up"
     run = report_mail.send_weekly_team_reports(_transactions(session), smtp=smtp, today=_practice_today(session),
                                                now=utcnow())
     return run.line()
