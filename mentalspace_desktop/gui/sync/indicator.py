@@ -14,11 +14,11 @@ from mentalspace_desktop.gui.localtime import format_time
 from mentalspace_desktop.gui.qt import (
     QAbstractTableModel,
     QColor,
+    QHeaderView,
     QIcon,
     QPainter,
     QPixmap,
     QRectF,
-    QHeaderView,
     Qt,
     QTableView,
     QToolButton,
@@ -37,6 +37,7 @@ _DOTS = {  # tones of the current theme (theme.colour)
     SyncState.WAITING_APPROVAL: "warning",
 }
 _PROBLEM = "danger"
+WIDEST_COLUMN = 320
 
 
 def unsent_text(count: int) -> str:
@@ -149,4 +150,8 @@ def make_table(model: QAbstractTableModel, name: str, *, stretch_last: bool = Tr
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(stretch_last)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    # One long error or name never pushes the other columns out of sight at 1280 px: a cell wider than
+    # this ends in "…" and says all of it in its tooltip.
+    header.setMaximumSectionSize(WIDEST_COLUMN)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
     return table

@@ -77,7 +77,7 @@ def _devices_page(ctx: ScreenContext, role: str, name: str) -> Any:
 def revoke(ctx: ScreenContext, role: str) -> QWidget:
     """Revoke… on the clinician's laptop: the dialog asking why (shown, never accepted)."""
     page, device = _devices_page(ctx, role, "Casey's laptop")
-    dialog = ctx.keep(RevokeDialog(device, page))
+    dialog = ctx.keep(RevokeDialog(device, page, names=page.model.names))
     dialog.show()
     return dialog
 
@@ -85,7 +85,7 @@ def revoke(ctx: ScreenContext, role: str) -> QWidget:
 @screen("Devices: remove a person from a workstation", hub=True)
 def remove_person(ctx: ScreenContext, role: str) -> QWidget:
     page, device = _devices_page(ctx, role, "Casey's laptop")
-    dialog = ctx.keep(RemovePersonDialog(device, page))
+    dialog = ctx.keep(RemovePersonDialog(device, page, names=page.model.names))
     dialog.show()
     return dialog
 

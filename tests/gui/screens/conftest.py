@@ -20,7 +20,6 @@ from tests.factories import PracticeTemplate
 from tests.gui.screens.context import ScreenContext, build_demo_once, copy_demo, locking
 from tests.gui.screens.practice_hub import PracticeOnHub
 
-
 DEMO_ENV = "MENTALSPACE_SCREENS_DEMO"
 
 

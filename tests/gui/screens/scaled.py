@@ -45,6 +45,7 @@ class ScaledChecker:
         self.template = template
         self.work = work
         self.process: subprocess.Popen[str] | None = None
+        self.reader: threading.Thread | None = None
         self.answers: queue.Queue[str | None] = queue.Queue()
         self.log = work / "child.log"
 
@@ -58,7 +59,8 @@ class ScaledChecker:
                 [sys.executable, "-m", "tests.gui.screens.scaled", str(self.demo_build), str(template_file),
                  str(self.work)], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=log, text=True, encoding="utf-8")
-        threading.Thread(target=self._read, args=(process.stdout,), daemon=True).start()
+        self.reader = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+        self.reader.start()
         return process
 
     def _read(self, stream: IO[str] | None) -> None:
@@ -104,6 +106,10 @@ class ScaledChecker:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
+        if self.reader is not None:
+            self.reader.join(10)  # it has read to the end of the child's output
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 # -- the child ---------------------------------------------------------------------------------------
