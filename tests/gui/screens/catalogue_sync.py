@@ -39,7 +39,8 @@ def sync_page(ctx: ScreenContext, role: str) -> QWidget:
 def _signed_out(ctx: ScreenContext, page: str) -> MainWindow:
     """The back-office PC, whose hub sign-in is gone: its first run stops at "Hub sign-in needed"."""
     window = _window(ctx, ctx.hub.back_office, page)
-    assert window.sync is not None and window.sync.state is SyncState.SIGN_IN_NEEDED, window.sync.state
+    sync = window.sync
+    assert sync is not None and sync.state is SyncState.SIGN_IN_NEEDED, sync and sync.state
     return window
 
 
