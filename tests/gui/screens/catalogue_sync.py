@@ -24,8 +24,9 @@ def _window(ctx: ScreenContext, desk: Desk, page: str) -> MainWindow:
     window = ctx.keep(MainWindow(desk.session, sync_controller=controller))
     window.resize(*SIZE)
     window.show()
-    wait_for(controller.sig_run_did_finish, lambda: controller.last_report is not None
-             or controller.stop_reason is not None, what="the workstation's first sync run")
+    wait_for([controller.sig_run_did_finish, controller.sig_state_did_change],
+             lambda: controller.last_report is not None or controller.stop_reason is not None,
+             what="the workstation's first sync run")
     window.show_page(page)
     settle()
     return window

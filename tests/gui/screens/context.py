@@ -185,21 +185,24 @@ def settle() -> None:
         QApplication.processEvents()
 
 
-def wait_for(signal: Any, done: Callable[[], bool], *, what: str, timeout_ms: int = 30_000) -> None:
-    """Run the event loop until ``done()`` holds, waking on each ``signal`` (never a fixed sleep)."""
+def wait_for(signals: Any, done: Callable[[], bool], *, what: str, timeout_ms: int = 30_000) -> None:
+    """Run the event loop until ``done()`` holds, waking on each of ``signals`` (never a fixed sleep)."""
     if done():
         return
+    signals = signals if isinstance(signals, list | tuple) else [signals]
     loop = QEventLoop()
     timer = QTimer()
     timer.setSingleShot(True)
     timer.timeout.connect(loop.quit)
-    signal.connect(loop.quit)
+    for signal in signals:
+        signal.connect(loop.quit)
     timer.start(timeout_ms)
     try:
         while not done() and timer.isActive():
             loop.exec()
     finally:
-        signal.disconnect(loop.quit)
+        for signal in signals:
+            signal.disconnect(loop.quit)
     assert done(), f"waited {timeout_ms / 1000:.0f} s for {what}"
 
 
