@@ -24,9 +24,9 @@ def _window(ctx: ScreenContext, desk: Desk, page: str) -> MainWindow:
     window = ctx.keep(MainWindow(desk.session, sync_controller=controller))
     window.resize(*SIZE)
     window.show()
+    # every first run ends in a report, also one that stops sync (the sign-in gone): the page lists it
     wait_for([controller.sig_run_did_finish, controller.sig_state_did_change],
-             lambda: controller.last_report is not None or controller.stop_reason is not None,
-             what="the workstation's first sync run")
+             lambda: controller.last_report is not None, what="the workstation's first sync run")
     window.show_page(page)
     settle()
     return window
