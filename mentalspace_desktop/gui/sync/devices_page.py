@@ -135,7 +135,7 @@ class DevicesPage(_HubPage):
         self.layout_.addLayout(button_row(self.approve_button, self.revoke_button, self.remove_person_button,
                                           self.refresh_button, stretch_first=False))
         self.model = DevicesModel(self, this_device=session.store.device_id)
-        self.table = make_table(self.model, "Workstations")
+        self.table = make_table(self.model, "Workstations", empty="No workstation has joined the hub yet.")
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.layout_.addWidget(self.table, 1)
         self.layout_.addWidget(self.message)
@@ -241,7 +241,8 @@ class HubLogPage(_HubPage):
                          parent)
         self.layout_.addLayout(button_row(self.refresh_button, stretch_first=False))
         self.model = RunsModel(self, with_device=True)
-        self.table = make_table(self.model, "All devices' sync runs")
+        self.table = make_table(self.model, "All devices' sync runs",
+                                empty="The hub has no sync recorded yet: each workstation's runs appear here.")
         self.layout_.addWidget(self.table, 1)
         self.layout_.addWidget(self.message)
         controller.sig_run_did_finish.connect(lambda _r: self.reload() if self.isVisible() else None)
