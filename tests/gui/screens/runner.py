@@ -34,17 +34,16 @@ def _save(image: QImage, name: str) -> None:
 def look_at(widget: QWidget, name: str) -> list[str]:
     """Every problem of ``widget`` in both themes (and its PNGs saved when asked).
 
-    The theme showing now is looked at first and the other one second, and the application stays in
-    that one: one theme change per screen (restyling every widget is the costliest step), and every
-    other screen is built in the dark theme and switched to the light one, as a person switching
-    themes would see it. Text cut off, names and empty tables do not depend on the colours: they are
-    checked once, in the default theme."""
+    The screen was opened in the default theme (check_case); it is looked at there, then in the other
+    theme, and the application stays in that one until the next screen is about to open: the one
+    restyle of a live screen per case (restyling every widget is the costliest step; it was three).
+    Text cut off, names and empty tables do not depend on the colours: they are checked once, in the
+    default theme."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     problems: list[str] = []
-    first = theme.current_theme(app)
-    for which in (first, *(t for t in theme.THEMES if t != first)):
-        if theme.current_theme(app) != which:
+    for which in (theme.DEFAULT_THEME, *(t for t in theme.THEMES if t != theme.DEFAULT_THEME)):
+        if _applied(app) != which:
             theme.apply_theme(app, which)
             QApplication.processEvents()
         image = widget.grab().toImage()
@@ -55,8 +54,23 @@ def look_at(widget: QWidget, name: str) -> list[str]:
     return problems
 
 
+def _applied(app: QApplication) -> str | None:
+    """The theme applied to the application; None before any (Qt's own look, not the product's)."""
+    value = app.property("mentalspace_theme")
+    return value if value in theme.THEMES else None
+
+
+def default_theme() -> None:
+    """Back to the default theme before a screen opens: cheap then, with no window open."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication) and _applied(app) != theme.DEFAULT_THEME:
+        theme.apply_theme(app, theme.DEFAULT_THEME)
+        QApplication.processEvents()
+
+
 def check_case(ctx: ScreenContext, shown: Screen, role: str) -> list[str]:
     """Open ``shown`` as ``role``, look at it, close what it opened; the problems found."""
+    default_theme()  # every screen opens in the default theme, as a person first sees it
     try:
         widget = shown.opener(ctx, role)
         assert isinstance(widget, QWidget), f"{shown.name} opened nothing"
