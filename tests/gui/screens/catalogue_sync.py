@@ -67,29 +67,26 @@ def devices(ctx: ScreenContext, role: str) -> QWidget:
     return _window(ctx, ctx.hub.desk_for(role), NavId.DEVICES)
 
 
-def _devices_page(ctx: ScreenContext, role: str, name: str) -> Any:
+def _device_dialog(ctx: ScreenContext, role: str, kind: type[RevokeDialog | RemovePersonDialog]) -> QWidget:
+    """What Revoke… or Remove person… opens on the clinician's laptop (shown, never accepted; the page
+    opens it with exec(), which the check cannot wait out)."""
     window = _window(ctx, ctx.hub.desk_for(role), NavId.DEVICES)
     page: Any = window.page(NavId.DEVICES)
-    device = next(d for d in page.model.rows() if d.name == name)
+    device = next(d for d in page.model.rows() if d.name == "Casey's laptop")
     page.select(device.id)
-    return page, device
+    dialog = ctx.keep(kind(device, page, names=page.model.names))
+    dialog.show()
+    return dialog
 
 
 @screen("Devices: revoke a workstation", hub=True)
 def revoke(ctx: ScreenContext, role: str) -> QWidget:
-    """Revoke… on the clinician's laptop: the dialog asking why (shown, never accepted)."""
-    page, device = _devices_page(ctx, role, "Casey's laptop")
-    dialog = ctx.keep(RevokeDialog(device, page, names=page.model.names))
-    dialog.show()
-    return dialog
+    return _device_dialog(ctx, role, RevokeDialog)
 
 
 @screen("Devices: remove a person from a workstation", hub=True)
 def remove_person(ctx: ScreenContext, role: str) -> QWidget:
-    page, device = _devices_page(ctx, role, "Casey's laptop")
-    dialog = ctx.keep(RemovePersonDialog(device, page, names=page.model.names))
-    dialog.show()
-    return dialog
+    return _device_dialog(ctx, role, RemovePersonDialog)
 
 
 @screen("All devices' sync log", hub=True)
