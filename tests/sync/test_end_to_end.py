@@ -85,8 +85,9 @@ class World:
         when = datetime.now(UTC) + timedelta(seconds=30 * n)
         return pyotp.TOTP(self.secrets[username]).at(when)
 
-    def desk(self, key: str, *, url: str | None = None, approve: bool = True,
+    def desk(self, key: str, *, url: str | None = None, approve: bool = True, name: str | None = None,
              before_joining: Any = None) -> Desk:
+        """A new workstation joined by ``key``'s user (``name``: what the Devices page calls it)."""
         number = len(self.desks)
         while (self.tmp / f"desk{number}").exists():  # a desk that failed to join left its folder
             number += 1
@@ -106,7 +107,8 @@ class World:
         if before_joining is not None:
             before_joining(practice)
         conn, client = connect(session.store, url or self.hub.url, username=username, password=password,
-                               code=self.code(username), device_name=f"desk {key}", signing_key=opened.signing_key)
+                               code=self.code(username), device_name=name or f"desk {key}",
+                               signing_key=opened.signing_key)
         assert conn.status == "pending"
         if approve:
             self.hub.approve(session.store.device_id)

@@ -40,6 +40,23 @@ def reason_words(reason: str) -> str:
     return text[:1].upper() + text[1:] if text else ""
 
 
+def card_titles(c: ConflictView, me: str) -> tuple[str, str]:
+    """The two values' titles, by who wrote them ("Your value", "Casey Clinician's value").
+
+    Not by workstation: the conflict is the same on every workstation that holds it, and on a third
+    one (the front desk deciding what a laptop and the back office wrote) "this workstation's value"
+    would name a value written elsewhere. One person on two workstations, or an author no longer
+    known here, is told apart by workstation instead."""
+    a, b = c.author_name, c.other_author_name
+    if not a or not b or a == b:
+        return "Value from one workstation", "Value from the other workstation"
+
+    def whose(name: str) -> str:
+        return "Your value" if name == me else f"{name}'s value"
+
+    return whose(a), whose(b)
+
+
 class _ValueCard(QGroupBox):
     """One side of a conflict: the value, who wrote it, whether it stands now, and the button."""
 
@@ -65,7 +82,11 @@ class _ValueCard(QGroupBox):
         layout.addStretch(1)
         layout.addLayout(button_row(self.button, stretch_first=False))
 
-    def show_value(self, value: Any, author: str | None, standing: bool) -> None:
+    def show_value(self, title: str, value: Any, author: str | None, standing: bool) -> None:
+        self.setTitle(title)
+        self.value.setAccessibleName(f"{title}: value")
+        self.author.setAccessibleName(f"{title}: written by")
+        self.button.setAccessibleName("Keep " + ("your value" if title == "Your value" else title))
         self.value.setText(value_text(value))
         self.author.setText(f"Written by {author or 'someone no longer on this workstation'}")
         self.standing.setText("This is the value in the record now." if standing else "")
@@ -84,6 +105,7 @@ class ConflictsPage(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service = ConflictService(session)
+        self.me = session.actor.full_name
         self.controller = controller
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 22, 28, 18)
@@ -109,8 +131,8 @@ class ConflictsPage(QWidget):
         detail.addWidget(self.heading)
         detail.addWidget(self.reason)
         cards = QHBoxLayout()
-        self.this_card = _ValueCard("Value on this workstation", "Keep this value")
-        self.other_card = _ValueCard("Value from the other workstation", "Keep the other value")
+        self.this_card = _ValueCard("Value from one workstation", "Keep this value")
+        self.other_card = _ValueCard("Value from the other workstation", "Keep this value")
         cards.addWidget(self.this_card, 1)
         cards.addWidget(self.other_card, 1)
         detail.addLayout(cards)
@@ -160,8 +182,9 @@ class ConflictsPage(QWidget):
         self.heading.setText(f"{field_label(c.field)} of a {kind}{whose}, recorded {when(c.created_at)}")
         self.reason.setText(reason_words(c.reason or ""))
         self.reason.setVisible(bool(c.reason))
-        self.this_card.show_value(c.device_value, c.author_name, c.kept == "device")
-        self.other_card.show_value(c.hub_value, c.other_author_name, c.kept == "hub")
+        this_title, other_title = card_titles(c, self.me)
+        self.this_card.show_value(this_title, c.device_value, c.author_name, c.kept == "device")
+        self.other_card.show_value(other_title, c.hub_value, c.other_author_name, c.kept == "hub")
         self.open_button.setVisible(c.client_id is not None)
         for button in (self.this_card.button, self.other_card.button):
             button.setEnabled(not self._busy)

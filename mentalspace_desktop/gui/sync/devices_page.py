@@ -8,6 +8,7 @@ them working there, and what only they could read leaves it at its next sync. Ea
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from mentalspace_desktop.gui.qt import (
@@ -26,6 +27,7 @@ from mentalspace_desktop.gui.sync.indicator import make_table
 from mentalspace_desktop.gui.sync.models import DevicesModel, RunsModel
 from mentalspace_desktop.gui.widgets.forms import MessageLabel, button_row, labelled_edit, page_header
 from mentalspace_desktop.gui.workers import Task, run_in_background
+from mentalspace_desktop.services.accounts import AccountService
 from mentalspace_desktop.services.sync_status import DeviceView, SyncStatusService
 
 
@@ -52,9 +54,11 @@ class _ActionDialog(QDialog):
 class RevokeDialog(_ActionDialog):
     """Asks why: the reason is shown on the revoked workstation and kept in the hub's records."""
 
-    def __init__(self, device: DeviceView, parent: QWidget | None = None) -> None:
+    def __init__(self, device: DeviceView, parent: QWidget | None = None, *,
+                 names: dict[str, str] | None = None) -> None:
+        enrolled_by = (names or {}).get(device.username or "", device.username or "someone unknown")
         super().__init__("Revoke workstation",
-                         f"<b>{device.name}</b> (enrolled by {device.username or 'unknown'}) will stop "
+                         f"<b>{html.escape(device.name)}</b> (enrolled by {html.escape(enrolled_by)}) will stop "
                          "syncing. The next time it reaches the hub it locks its local records for good; "
                          "work not yet sent from it is lost. This cannot be undone.", "Revoke", parent)
         self.reason = labelled_edit("Reason", placeholder="e.g. laptop reported stolen")
@@ -67,13 +71,16 @@ class RevokeDialog(_ActionDialog):
 class RemovePersonDialog(_ActionDialog):
     """Asks who no longer works on the workstation, and says what follows."""
 
-    def __init__(self, device: DeviceView, parent: QWidget | None = None) -> None:
+    def __init__(self, device: DeviceView, parent: QWidget | None = None, *,
+                 names: dict[str, str] | None = None) -> None:
         super().__init__("Remove a person from a workstation",
-                         f"The person you choose can no longer sign in or sync on <b>{device.name}</b>. At "
-                         "its next sync the workstation gives up every record that only they could read. "
+                         "The person you choose can no longer sign in or sync on "
+                         f"<b>{html.escape(device.name)}</b>. At its next sync the workstation gives up every "
+                         "record that only they could read. "
                          "Their account and their work elsewhere stay as they are.", "Remove", parent)
         self.person = QComboBox()
-        self.person.addItems(list(device.staff))
+        for username in device.staff:  # the full name shown, the user name sent to the hub
+            self.person.addItem((names or {}).get(username, username), username)
         self.person.setAccessibleName("Person to remove")
         self.form.addRow("&Person:", self.person)
         self.remove_button = self.action_button
@@ -102,6 +109,11 @@ class _HubPage(QWidget):
     def reload(self) -> Task:
         raise NotImplementedError
 
+    def staff_names(self) -> dict[str, str]:
+        """User name -> full name of the practice's staff (the hub's answers name people by user name).
+        Read in the worker along with the hub's answer."""
+        return {u.username: u.full_name for u in AccountService(self.session).list_users()}
+
 
 class DevicesPage(_HubPage):
     sig_device_did_change = Signal(str)
@@ -123,7 +135,7 @@ class DevicesPage(_HubPage):
         self.layout_.addLayout(button_row(self.approve_button, self.revoke_button, self.remove_person_button,
                                           self.refresh_button, stretch_first=False))
         self.model = DevicesModel(self, this_device=session.store.device_id)
-        self.table = make_table(self.model, "Workstations")
+        self.table = make_table(self.model, "Workstations", empty="No workstation has joined the hub yet.")
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.layout_.addWidget(self.table, 1)
         self.layout_.addWidget(self.message)
@@ -131,13 +143,16 @@ class DevicesPage(_HubPage):
         self.reload()
 
     def reload(self) -> Task:
-        return run_in_background(self, self.service.devices, on_done=self._loaded, on_error=self._failed)
+        service = self.service
+        return run_in_background(self, lambda: (service.devices(), self.staff_names()), on_done=self._loaded,
+                                 on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.message.show_exception(exc)
         self.sig_loaded.emit()
 
-    def _loaded(self, devices: list[DeviceView]) -> None:
+    def _loaded(self, answer: tuple[list[DeviceView], dict[str, str]]) -> None:
+        devices, self.model.names = answer
         selected = self.selected()
         self.model.set_rows(devices)
         if selected is not None and (row := self.model.row_of(selected.id)) >= 0:
@@ -171,7 +186,7 @@ class DevicesPage(_HubPage):
 
     def ask_revoke_reason(self, device: DeviceView) -> str | None:
         """The reason typed in the dialog, or None if cancelled. Tests replace this."""
-        dialog = RevokeDialog(device, self)
+        dialog = RevokeDialog(device, self, names=self.model.names)
         return dialog.reason.text().strip() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def revoke(self) -> Task | None:
@@ -186,8 +201,8 @@ class DevicesPage(_HubPage):
 
     def ask_person_to_remove(self, device: DeviceView) -> str | None:
         """The user name chosen in the dialog, or None if cancelled. Tests replace this."""
-        dialog = RemovePersonDialog(device, self)
-        return dialog.person.currentText() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        dialog = RemovePersonDialog(device, self, names=self.model.names)
+        return dialog.person.currentData() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def remove_person(self) -> Task | None:
         d = self.selected()
@@ -226,14 +241,16 @@ class HubLogPage(_HubPage):
                          parent)
         self.layout_.addLayout(button_row(self.refresh_button, stretch_first=False))
         self.model = RunsModel(self, with_device=True)
-        self.table = make_table(self.model, "All devices' sync runs")
+        self.table = make_table(self.model, "All devices' sync runs",
+                                empty="The hub has no sync recorded yet: each workstation's runs appear here.")
         self.layout_.addWidget(self.table, 1)
         self.layout_.addWidget(self.message)
         controller.sig_run_did_finish.connect(lambda _r: self.reload() if self.isVisible() else None)
         self.reload()
 
     def reload(self) -> Task:
-        def loaded(runs: list[Any]) -> None:
+        def loaded(answer: tuple[list[Any], dict[str, str]]) -> None:
+            runs, self.model.names = answer
             self.model.set_rows(runs)
             self.message.clear_message()
             self.sig_loaded.emit()
@@ -242,4 +259,6 @@ class HubLogPage(_HubPage):
             self.message.show_exception(exc)
             self.sig_loaded.emit()
 
-        return run_in_background(self, self.service.hub_log, on_done=loaded, on_error=failed)
+        service = self.service
+        return run_in_background(self, lambda: (service.hub_log(), self.staff_names()), on_done=loaded,
+                                 on_error=failed)

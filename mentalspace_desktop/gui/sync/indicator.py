@@ -13,7 +13,12 @@ from mentalspace_desktop.gui import theme
 from mentalspace_desktop.gui.localtime import format_time
 from mentalspace_desktop.gui.qt import (
     QAbstractTableModel,
+    QColor,
     QHeaderView,
+    QIcon,
+    QPainter,
+    QPixmap,
+    QRectF,
     Qt,
     QTableView,
     QToolButton,
@@ -32,6 +37,7 @@ _DOTS = {  # tones of the current theme (theme.colour)
     SyncState.WAITING_APPROVAL: "warning",
 }
 _PROBLEM = "danger"
+WIDEST_COLUMN = 320
 
 
 def unsent_text(count: int) -> str:
@@ -54,6 +60,8 @@ class SyncIndicator(QToolButton):
         self.setObjectName("syncIndicator")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAccessibleName("Sync status")
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setStyleSheet("QToolButton#syncIndicator { font-weight: 600; }")
         self.clicked.connect(self._clicked)
         controller.sig_state_did_change.connect(lambda _s: self.update_view())
         controller.sig_unsent_did_change.connect(lambda _n: self.update_view())
@@ -84,10 +92,12 @@ class SyncIndicator(QToolButton):
 
     def update_view(self) -> None:
         state = self.controller.state
-        colour = theme.colour(_DOTS.get(state, _PROBLEM if state is not SyncState.STOPPED else "muted")).name()
+        colour = theme.colour(_DOTS.get(state, _PROBLEM if state is not SyncState.STOPPED else "muted"))
         text = self.text_for()
-        self.setText(f"●  {text}")
-        self.setStyleSheet(f"QToolButton#syncIndicator {{ color: {colour}; font-weight: 600; }}")
+        # The state's colour is the dot's alone: words in a pale green or amber on the status bar's
+        # ground are unreadable (1.7:1); the words keep the text colour, the dot and the words say it.
+        self.setIcon(_dot(colour, self.fontMetrics().height()))
+        self.setText(text)
         self.setAccessibleDescription(text)
         lines = [f"Practice hub: {self.controller.hub_url}"]
         if self.last_success is not None:
@@ -103,6 +113,22 @@ class SyncIndicator(QToolButton):
         else:
             lines.append("Click for details · F5 syncs now")
         self.setToolTip("\n".join(lines))
+
+
+def _dot(colour: QColor, size: int) -> QIcon:
+    """A filled circle in ``colour``, drawn at the screen's resolution (sharp at 1.5x too)."""
+    ratio = 2.0
+    pixmap = QPixmap(int(size * ratio), int(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    diameter = size * 0.55
+    painter.drawEllipse(QRectF((size - diameter) / 2, (size - diameter) / 2, diameter, diameter))
+    painter.end()
+    return QIcon(pixmap)
 
 
 def make_table(model: QAbstractTableModel, name: str, *, stretch_last: bool = True,
@@ -124,4 +150,8 @@ def make_table(model: QAbstractTableModel, name: str, *, stretch_last: bool = Tr
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(stretch_last)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    # One long error or name never pushes the other columns out of sight at 1280 px: a cell wider than
+    # this ends in "…" and says all of it in its tooltip.
+    header.setMaximumSectionSize(WIDEST_COLUMN)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
     return table

@@ -58,10 +58,15 @@ class _TextRowsModel(RowsModel[Row]):
     def numeric(self, column: int) -> bool:
         return False
 
+    def tooltip(self, row: Row, column: int) -> str:
+        """What a cell's tooltip says: its whole text (a long one is cut off with "…" in the cell)."""
+        return self.cells(row)[column]
+
     def cell(self, row: Row, column: int, role: int) -> Any:
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
-                    Qt.ItemDataRole.ToolTipRole):
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.cells(row)[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(row, column)
         if role == Qt.ItemDataRole.ForegroundRole:
             colour = self.colour(row, column)
             return theme.colour(colour) if colour else None
@@ -70,35 +75,49 @@ class _TextRowsModel(RowsModel[Row]):
         return None
 
 
-class RunsModel(_TextRowsModel[RunView]):
-    """The sync log; ``with_device`` adds who and where (the hub's log of every device)."""
+class _StaffNames:
+    """Staff shown by their full names; the hub speaks of user names (an unknown one shows as it is)."""
 
-    COUNTS = ("Pushed", "New", "Updated", "Unchanged", "Dropped", "Rejected", "Conflicts")
+    names: dict[str, str]
+
+    def person(self, username: str | None) -> str:
+        return self.names.get(username, username) if username else "—"
+
+
+class RunsModel(_StaffNames, _TextRowsModel[RunView]):
+    """The sync log; ``with_device`` adds who and where (the hub's log of every device).
+
+    The result comes right after the time (and who and where): it is what a person looks for, and
+    at 1280 px the counts after it are what may scroll out of sight, never the result. The counts
+    most often worth a look (sent, received, refused, conflicts) come first."""
+
+    COUNTS = ("Pushed", "New", "Updated", "Rejected", "Conflicts", "Unchanged", "Dropped")
 
     def __init__(self, parent: QObject | None = None, *, with_device: bool = False) -> None:
         super().__init__(parent)
         self.with_device = with_device
-        self.headers = (("Time",) + (("Workstation", "User") if with_device else ())
-                        + self.COUNTS + ("Duration", "Result"))
+        self.names: dict[str, str] = {}
+        self.headers = (("Time",) + (("Workstation", "User") if with_device else ()) + ("Result",)
+                        + self.COUNTS + ("Duration",))
 
-    def _first_count(self) -> int:
+    @property
+    def result_column(self) -> int:
         return 3 if self.with_device else 1
 
     def numeric(self, column: int) -> bool:
-        first = self._first_count()
-        return first <= column < first + len(self.COUNTS) + 1
+        return column > self.result_column
 
     def cells(self, r: RunView) -> tuple[str, ...]:
-        device = (r.device_name or r.device_id[:8], r.username or "—") if self.with_device else ()
-        counts = (r.pushed, r.rows_new, r.rows_updated, r.rows_unchanged, r.rows_dropped, r.rejected,
-                  r.conflicts)
+        device = (r.device_name or r.device_id[:8], self.person(r.username)) if self.with_device else ()
+        counts = (r.pushed, r.rows_new, r.rows_updated, r.rejected, r.conflicts, r.rows_unchanged,
+                  r.rows_dropped)
         # an ok run may carry a note of what it repaired (a restored store renumbering its changes)
         result = (f"OK — {r.error}" if r.error else "OK") if r.ok else (r.error or "Failed")
-        return (when(r.started_at), *device, *(str(c) for c in counts), duration(r.duration_ms),
-                ("First sync — " if r.kind == "initial" else "") + result)
+        return (when(r.started_at), *device, ("First sync — " if r.kind == "initial" else "") + result,
+                *(str(c) for c in counts), duration(r.duration_ms))
 
     def colour(self, r: RunView, column: int) -> str | None:
-        return ERROR_COLOUR if column == len(self.headers) - 1 and not r.ok else None
+        return ERROR_COLOUR if column == self.result_column and not r.ok else None
 
 
 class RejectionsModel(_TextRowsModel[RejectionView]):
@@ -113,24 +132,33 @@ class RejectionsModel(_TextRowsModel[RejectionView]):
 DEVICE_STATUS = {"pending": "Waiting for approval", "approved": "Approved", "revoked": "Revoked"}
 
 
-class DevicesModel(_TextRowsModel[DeviceView]):
-    headers = ("Workstation", "Enrolled by", "Staff who work there", "Status", "Last contact", "App version",
-               "Enrolled", "Device id")
+class DevicesModel(_StaffNames, _TextRowsModel[DeviceView]):
+    """The practice's workstations. The device id (for support) is the workstation cell's tooltip: as a
+    column it pushed the table past 1280 px."""
+
+    headers = ("Workstation", "Status", "Staff who work there", "Enrolled by", "Last contact", "Enrolled",
+               "App version")
 
     def __init__(self, parent: QObject | None = None, *, this_device: str = "") -> None:
         super().__init__(parent)
         self.this_device = this_device
+        self.names: dict[str, str] = {}
 
     def cells(self, d: DeviceView) -> tuple[str, ...]:
         status = DEVICE_STATUS.get(d.status, d.status)
         if d.status == "revoked" and d.revoked_reason:
             status += f" ({d.revoked_reason})"
         name = d.name + (" (this workstation)" if d.id == self.this_device else "")
-        return (name, d.username or "—", ", ".join(d.staff) or "—", status, when(d.last_seen_at),
-                d.app_version or "—", when(d.created_at, never="—"), d.id)
+        staff = ", ".join(self.person(u) for u in d.staff) or "—"
+        return (name, status, staff, self.person(d.username), when(d.last_seen_at), when(d.created_at, never="—"),
+                d.app_version or "—")
+
+    def tooltip(self, d: DeviceView, column: int) -> str:
+        text = self.cells(d)[column]
+        return f"{text}\nDevice id: {d.id}" if column == 0 else text
 
     def colour(self, d: DeviceView, column: int) -> str | None:
-        if column != 2:
+        if column != self.headers.index("Status"):
             return None
         return {"pending": "warning", "revoked": ERROR_COLOUR}.get(d.status)
 
@@ -143,7 +171,7 @@ def field_label(name: str) -> str:
 
 
 class ConflictsModel(_TextRowsModel[ConflictView]):
-    headers = ("Record", "Field", "This value", "Written by", "Other value", "Written by", "Recorded")
+    headers = ("Record", "Field", "Value", "Written by", "Other value", "Written by", "Recorded")
 
     def __init__(self, parent: QObject | None = None,
                  describe: Callable[[ConflictView], str] | None = None) -> None:

@@ -78,8 +78,15 @@ class SyncPage(QWidget):
                             (self.last_label, "Last sync")):
             label.setAccessibleName(name)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("State:", self.state_label)
-        form.addRow("", self.help_label)
+        # the help sits under the state it explains, in the same row (a row of its own with no label
+        # left a gap above and below it)
+        state = QWidget()
+        state_column = QVBoxLayout(state)
+        state_column.setContentsMargins(0, 0, 0, 0)
+        state_column.setSpacing(2)
+        state_column.addWidget(self.state_label)
+        state_column.addWidget(self.help_label)
+        form.addRow("State:", state)
         form.addRow("Practice hub:", self.hub_label)
         form.addRow("This workstation:", self.device_label)
         form.addRow("Unsent changes:", self.unsent_label)

@@ -13,7 +13,7 @@ from mentalspace_desktop.gui.clients import ClientSearchDialog
 from mentalspace_desktop.gui.clients.edit_dialog import ClientEditDialog
 from mentalspace_desktop.gui.main_window import MainWindow, NavId
 from mentalspace_desktop.gui.qt import QWidget
-from tests.gui.screens.context import SIZE, ScreenContext, settle
+from tests.gui.screens.context import ScreenContext, settle
 from tests.gui.screens.registry import screen
 
 CLIENT_ROLES = ("admin", "supervisor", "clinician", "billing", "front_desk")
@@ -187,24 +187,13 @@ def about(ctx: ScreenContext, role: str) -> QWidget:
     return ctx.keep(window.show_about())
 
 
-# -- practice mode (the pages that need no running hub; see the report for the others) --------------
-
-@screen("Conflicts", roles=("admin", "clinician"))
-def conflicts(ctx: ScreenContext, role: str) -> QWidget:
-    from mentalspace_desktop.gui.sync.conflicts_page import ConflictsPage
-
-    page = ctx.keep(ConflictsPage(ctx.session(role)))
-    page.resize(*SIZE)
-    page.show()
-    settle()
-    return page
-
-
-# The screens of each area: scheduling, charting and dashboards; alerts, data quality and goals;
-# the supervision log and team report; messaging settings.
+# The screens of the other areas register themselves on import: scheduling, charting and dashboards;
+# alerts, data quality and goals; the supervision log and team report; messaging settings; practice
+# mode (the sync screens on a real hub).
 from tests.gui.screens import (  # noqa: E402
     catalogue_alerts,  # noqa: F401
     catalogue_messaging,  # noqa: F401
     catalogue_pillars,  # noqa: F401
     catalogue_supervision,  # noqa: F401
+    catalogue_sync,  # noqa: F401
 )

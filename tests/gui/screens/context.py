@@ -2,24 +2,75 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 import shiboken6
+from PySide6.QtCore import QEventLoop
 from sqlalchemy import func, select
 
 from mentalspace_desktop.gui.main_window import MainWindow
-from mentalspace_desktop.gui.qt import QApplication, QWidget
+from mentalspace_desktop.gui.qt import QApplication, QTimer, QWidget
 from mentalspace_desktop.services.accounts import AccountService, Authenticator
-from mentalspace_desktop.services.demo import LOGINS_FILE
+from mentalspace_desktop.services.demo import LOGINS_FILE, create_demo_practice, write_logins_file
 from mentalspace_desktop.services.session import Actor, UserSession
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.models import Client, Insurance
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tests.gui.screens.practice_hub import PracticeOnHub
+
+try:
+    import fcntl
+except ImportError:  # Windows: no shared build, each process builds its own demo
+    fcntl = None  # type: ignore[assignment]
+
 SIZE = (1280, 800)
+BUILT = "built"  # written last: the demo in the folder is complete
+
+
+def locking() -> bool:
+    """Whether processes can take turns on a file (to build one demo for all of them)."""
+    return fcntl is not None
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a+b") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_demo_once(root: Path) -> Path:
+    """The demo practice in ``root``/screens-demo, built by the first process to ask and never changed
+    after (each process works on its own copy)."""
+    folder = root / "screens-demo"
+    with _locked(root / "screens-demo.lock"):
+        if not (folder / BUILT).exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a build interrupted part-way
+            data_dir = folder / "demo"
+            write_logins_file(data_dir, create_demo_practice(data_dir))
+            (folder / BUILT).write_text("ok", encoding="utf-8")
+    return folder / "demo"
+
+
+def copy_demo(built: Path, target: Path) -> Path:
+    """A copy of the demo of one's own: signing in and opening records write to the store."""
+    shutil.copytree(built, target)
+    return target
 
 
 @dataclass(frozen=True)
@@ -64,6 +115,17 @@ class ScreenContext:
                                                    Actor(v.id, v.username, v.full_name, v.role), self.admin.events,
                                                    clinical_key=self.admin.clinical_key)
         self._opened: list[QWidget] = []
+        self._hub: PracticeOnHub | None = None
+
+    @property
+    def hub(self) -> PracticeOnHub:
+        """The practice on a real hub (given to the context for the screens registered with ``hub=True``)."""
+        assert self._hub is not None, "only a screen registered with hub=True may open ctx.hub"
+        return self._hub
+
+    @hub.setter
+    def hub(self, practice: PracticeOnHub | None) -> None:
+        self._hub = practice
 
     def session(self, role: str) -> UserSession:
         return self._sessions[role]
@@ -121,3 +183,39 @@ def settle() -> None:
     for _ in range(3):
         wait_for_background_work(20_000)
         QApplication.processEvents()
+
+
+def wait_for(signals: Any, done: Callable[[], bool], *, what: str, timeout_ms: int = 30_000) -> None:
+    """Run the event loop until ``done()`` holds, waking on each of ``signals`` (never a fixed sleep)."""
+    if done():
+        return
+    signals = signals if isinstance(signals, list | tuple) else [signals]
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(loop.quit)
+    for signal in signals:
+        signal.connect(loop.quit)
+    timer.start(timeout_ms)
+    try:
+        while not done() and timer.isActive():
+            loop.exec()
+    finally:
+        for signal in signals:
+            signal.disconnect(loop.quit)
+    assert done(), f"waited {timeout_ms / 1000:.0f} s for {what}"
+
+
+def tidy() -> None:
+    """What the GUI tests' ``_drain_background_work`` does after each test, for the 1.5x child process:
+    background work done, every top-level window deleted."""
+    from mentalspace_desktop.gui.qt import QCoreApplication, QEvent
+    from mentalspace_desktop.gui.workers import wait_for_background_work
+
+    wait_for_background_work(20_000)
+    QApplication.processEvents()
+    for window in QApplication.topLevelWidgets():
+        window.hide()
+        window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()

@@ -12,6 +12,8 @@ the way a person reaches it and returns the top-level widget to look at, and dec
 a screen that looks the same to everyone (it is opened as the administrator). ``ctx`` gives the demo
 practice (built once per test session): signed-in sessions by role, a main window at 1280×800 on a
 page, a client each role may open, and ``ctx.keep(widget)`` for dialogs so they are closed afterwards.
+A practice-mode screen (sync) passes ``hub=True`` and opens on ``ctx.hub``: a small practice on a real
+hub process whose workstations have synced (see practice_hub.py).
 Open dialogs with ``show()`` (never ``exec()``). The check (``test_screens.py``) then looks at the
 widget in the light and the dark theme, at 1× and (in a child process) 1.5× scaling.
 """
@@ -34,6 +36,7 @@ class Screen:
     name: str
     opener: Opener
     roles: tuple[str, ...]
+    hub: bool = False  # opened on workstations joined to a real hub (``ctx.hub``)
 
     def slug(self, role: str) -> str:
         base = "".join(ch if ch.isalnum() else "-" for ch in self.name.lower()).strip("-")
@@ -45,8 +48,9 @@ class Screen:
 SCREENS: dict[str, Screen] = {}
 
 
-def screen(name: str, *, roles: tuple[str, ...] = ("admin",)) -> Callable[[Opener], Opener]:
-    """Register ``name``, opened by the decorated function in each of ``roles``."""
+def screen(name: str, *, roles: tuple[str, ...] = ("admin",), hub: bool = False) -> Callable[[Opener], Opener]:
+    """Register ``name``, opened by the decorated function in each of ``roles``; ``hub``: a practice-mode
+    screen, opened on a workstation of ``ctx.hub`` (practice_hub.py) rather than on the solo demo."""
 
     def add(opener: Opener) -> Opener:
         if name in SCREENS:
@@ -54,7 +58,7 @@ def screen(name: str, *, roles: tuple[str, ...] = ("admin",)) -> Callable[[Opene
         unknown = set(roles) - set(ROLES)
         if unknown:
             raise ValueError(f"unknown roles {sorted(unknown)} for {name!r}")
-        SCREENS[name] = Screen(name, opener, tuple(roles))
+        SCREENS[name] = Screen(name, opener, tuple(roles), hub)
         return opener
 
     return add
