@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from mentalspace_desktop.domain.merge import DataKind
 from mentalspace_desktop.domain.roles import Resource
-from mentalspace_desktop.store import scheduling_models  # noqa: F401  (register the schedule's tables)
+from mentalspace_desktop.store import reminder_models, scheduling_models  # noqa: F401  (register their tables)
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,16 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("group_members", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
         TableSpec("group_attendance", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id"),
         TableSpec("contact_preferences", DataKind.RECORDS, Resource.DEMOGRAPHICS, client_key="client_id"),
+        # Reminders (services/reminders). Rules and templates are practice data an administrator
+        # writes. Messages and replies travel with their client like the appointment they are about:
+        # the front desk sees all, a clinician their own clients' (a reply from an unknown number has
+        # no client and reaches only roles that see the whole schedule).
+        TableSpec("reminder_rules", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("reminder_templates", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("reminder_messages", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id",
+                  provider_key="provider_id"),
+        TableSpec("inbound_messages", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id",
+                  provider_key="provider_id"),
         TableSpec("audit_log", DataKind.APPEND_ONLY, Resource.AUDIT_LOG, pulled=False),
     )
 }

@@ -1,0 +1,60 @@
+"""The reminder engine on the hub: its ledger (writes numbered into the change log) and the job."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, UOWTransaction
+
+from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.hub import repository as repo
+
+TOUCHED = "reminder_touched"
+
+
+def _track(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    touched: dict[tuple[str, str], tuple[Any, str]] = session.info.setdefault(TOUCHED, {})
+    for obj in list(session.new) + list(session.dirty):
+        if not getattr(obj, "__synced__", False) or not session.is_modified(obj):
+            continue
+        if getattr(obj, "id", None) is None:
+            obj.id = new_id()
+        key = (type(obj).__tablename__, obj.id)
+        op = "insert" if obj in session.new else "update"
+        if key in touched and touched[key][1] == "insert":
+            op = "insert"
+        touched[key] = (obj, op)
+
+
+class HubLedger:
+    """The hub's database: every synced row a transaction flushed is stamped and numbered at commit."""
+
+    def __init__(self, sessions: Callable[[], Session]) -> None:
+        self._sessions = sessions
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            event.listen(session, "before_flush", _track)
+            try:
+                with session.begin():
+                    yield session
+                    session.flush()
+                    touched: dict[tuple[str, str], tuple[Any, str]] = session.info.pop(TOUCHED, {})
+                    writes = [repo.stamp(session, obj, op=op, user_id=None, device_id=None)
+                              for obj, op in touched.values()]
+                    repo.number_writes(session, writes)
+            finally:
+                event.remove(session, "before_flush", _track)
+                session.info.pop(TOUCHED, None)
