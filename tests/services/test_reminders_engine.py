@@ -17,7 +17,7 @@ from mentalspace_desktop.store.reminder_models import InboundMessage, ReminderMe
 from mentalspace_desktop.store.scheduling_models import Appointment, ContactPreference
 from tests.factories import PracticeFixture
 from tests.services.reminder_fixtures import EMAIL, MOBILE, WED10, Reminders, reminders_for
-from tests.services.scheduling_fixtures import NOW, Sched, build
+from tests.services.scheduling_fixtures import NOW, build
 
 
 @pytest.fixture
@@ -93,7 +93,8 @@ def test_catching_up_sends_only_the_latest_useful_reminder(rem: Reminders) -> No
     rem.clock.at = WED10 - timedelta(hours=1, minutes=30)  # the app was closed for two days
     summary = rem.engine().run_once()
     assert summary.sent == 2 and summary.skipped == 2
-    assert all(m.key.endswith((":120:sms", ":120:email")) for m in rem.channels["sms"].sent + rem.channels["email"].sent)
+    sent = rem.channels["sms"].sent + rem.channels["email"].sent
+    assert all(m.key.endswith((":120:sms", ":120:email")) for m in sent)
     skipped = [m for m in messages(rem) if m.state == "skipped"]
     assert {m.offset_minutes for m in skipped} == {2880} and "later reminder" in (skipped[0].error_reason or "")
     rem.clock.at = WED10 - timedelta(minutes=10)

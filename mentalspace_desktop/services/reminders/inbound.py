@@ -192,7 +192,8 @@ class ReplyHandler:
     def _waitlist_fits(s: Session, a: Appointment, now: datetime) -> int:
         """How many waiting clients fit the freed time (the front desk offers it: services/scheduling/waitlist)."""
         entries = [_waiting(e) for e in s.scalars(select(WaitlistEntry).where(
-            WaitlistEntry.deleted.is_(False), WaitlistEntry.status == "waiting", WaitlistEntry.client_id != a.client_id))]
+            WaitlistEntry.deleted.is_(False), WaitlistEntry.status == "waiting",
+            WaitlistEntry.client_id != a.client_id))]
         slot = FreedSlot(a.provider_id, to_local(a.start_at, a.time_zone), a.type_id, a.telehealth)
         return len(best_matches(entries, slot, to_local(now, a.time_zone).date(), limit=50))
 

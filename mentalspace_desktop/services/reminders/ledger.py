@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from mentalspace_desktop.store.database import Store
 
+
 class Ledger(Protocol):
     def read(self) -> AbstractContextManager[Session]:
         """A session to read in; nothing written in it is kept."""
