@@ -9,6 +9,8 @@ A replayed request (the same message or call id) is recorded once and changes no
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
@@ -47,8 +49,13 @@ async def verified_form(request: Request, hub: HubContext) -> dict[str, str]:
     """The request's form fields, once its Twilio signature is checked; 403 otherwise."""
     token = hub.settings.twilio_auth_token
     signature = request.headers.get("X-Twilio-Signature", "")
-    form = await request.form()
-    params = {key: str(value) for key, value in form.multi_items()}
+    # Twilio posts application/x-www-form-urlencoded (one value per field); read here rather than with
+    # python-multipart, which the hub does not otherwise need.
+    body = await request.body()
+    try:
+        params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=200))
+    except (UnicodeDecodeError, ValueError):
+        raise HubError(400, "The request's form could not be read.", "bad_request") from None
     if not token or not signature or not RequestValidator(token).validate(_url(request, hub), params, signature):
         raise forbidden("The request is not signed by the messaging provider.", "bad_signature")
     return params

@@ -1,0 +1,168 @@
+"""Twilio's webhooks against a real hub process (uvicorn on loopback, its own SQLite database), with
+requests signed by ``twilio.request_validator.RequestValidator``'s own algorithm: unsigned, forged or
+tampered requests are refused with 403 and change nothing; a signed "Y" confirms, a key press 2
+cancels, a replay changes nothing twice, a delivery report is recorded."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import Engine, func, select
+from twilio.request_validator import RequestValidator
+
+from mentalspace_desktop.hub import db
+from mentalspace_desktop.hub.services.reminders import HubLedger
+from mentalspace_desktop.services.reminders.engine import ReminderEngine
+from mentalspace_desktop.store.reminder_models import InboundMessage, ReminderMessage
+from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentStatusChange
+from mentalspace_desktop.store.sync_models import ChangeLog
+from mentalspace_desktop.store.types import utcnow
+from tests.hub.conftest import seed
+from tests.hub.reminder_seed import MOBILE, RecordingChannel, seed_reminders
+
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = "0123456789abcdef0123456789abcdef"
+PRACTICE_NUMBER = "+14045550000"
+SERVE = """
+import sys
+from pathlib import Path
+import uvicorn
+from mentalspace_desktop.hub.app import create_app
+from mentalspace_desktop.hub.settings import HubSettings
+settings = HubSettings.load(Path(sys.argv[1]), run_jobs=False, events_poll_seconds=0.2)
+uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveHub:
+    url: str
+    engine: Engine
+    appointment: str
+    sms_sid: str
+    call_sid: str
+
+    def post(self, path: str, params: dict[str, str], *, token: str | None = TOKEN,
+             signed_params: dict[str, str] | None = None) -> requests.Response:
+        headers = {}
+        if token is not None:
+            headers["X-Twilio-Signature"] = RequestValidator(token).compute_signature(
+                self.url + path, signed_params or params)
+        return requests.post(self.url + path, data=params, headers=headers, timeout=10)
+
+    def count(self, model: type) -> int:
+        with db.session_factory(self.engine)() as s:
+            return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+    def status(self) -> str:
+        with db.session_factory(self.engine)() as s:
+            a = s.get(Appointment, self.appointment)
+            assert a is not None
+            return a.status
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveHub]:
+    data = tmp_path / "hub"
+    data.mkdir()
+    url = f"sqlite:///{data / 'hub.db'}"
+    (data / "hub.json").write_text(json.dumps({"database_url": url, "twilio_auth_token": TOKEN}))
+    engine = db.make_engine(url)
+    db.prepare(engine)
+    users, _ = seed(engine)
+    seeded = seed_reminders(engine, users, starts=[utcnow().replace(microsecond=0) + timedelta(hours=1, minutes=50)])
+    sms, voice = RecordingChannel("sms"), RecordingChannel("voice")
+    ReminderEngine(HubLedger(db.session_factory(engine)), {"sms": sms, "voice": voice}).run_once()
+    with db.session_factory(engine)() as s:
+        sids = {m.channel: m.provider_message_id for m in s.scalars(select(ReminderMessage))
+                if m.provider_message_id}
+    port = free_port()
+    log = open(tmp_path / "hub.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen([sys.executable, "-c", SERVE, str(data), str(port)], cwd=REPO, stdout=log,
+                               stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(base + "/health", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((tmp_path / "hub.log").read_text(errors="replace")[-3000:])
+            time.sleep(0.1)
+        yield LiveHub(base, engine, seeded.appointments[0], str(sids["sms"]), str(sids["voice"]))
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()
+        engine.dispose()
+
+
+def inbound(body: str, sid: str = "SMin0001") -> dict[str, str]:
+    return {"MessageSid": sid, "AccountSid": "AC1", "From": MOBILE, "To": PRACTICE_NUMBER, "Body": body}
+
+
+def test_unsigned_forged_or_tampered_requests_are_refused_and_change_nothing(live: LiveHub) -> None:
+    for path, params in (("/reminders/twilio/sms", inbound("C")),
+                         ("/reminders/twilio/voice", {"CallSid": live.call_sid, "Digits": "2", "To": MOBILE,
+                                                      "From": PRACTICE_NUMBER, "Direction": "outbound-api"}),
+                         ("/reminders/twilio/status", {"MessageSid": live.sms_sid, "MessageStatus": "failed",
+                                                       "ErrorCode": "30003"})):
+        assert live.post(path, params, token=None).status_code == 403
+        assert live.post(path, params, token="f" * 32).status_code == 403  # signed with another token
+        tampered = {**params, "Body": "Y"} if "Body" in params else {**params, "AccountSid": "AC2"}
+        assert live.post(path, tampered, signed_params=params).status_code == 403
+    assert live.count(InboundMessage) == 0 and live.status() == "scheduled"
+    with db.session_factory(live.engine)() as s:
+        row = s.scalar(select(ReminderMessage).where(ReminderMessage.provider_message_id == live.sms_sid))
+        assert row is not None and row.state == "queued" and not row.needs_attention
+
+
+def test_a_signed_yes_confirms_once_and_a_replay_changes_nothing(live: LiveHub) -> None:
+    before = live.count(ChangeLog)
+    answer = live.post("/reminders/twilio/sms", inbound(" yes. "))
+    assert answer.status_code == 200 and "confirmed" in answer.text and "<Message>" in answer.text
+    assert live.status() == "confirmed" and live.count(ChangeLog) > before
+    again = live.post("/reminders/twilio/sms", inbound(" yes. "))
+    assert again.status_code == 200 and "<Message>" not in again.text
+    assert live.count(InboundMessage) == 1
+    with db.session_factory(live.engine)() as s:
+        confirmations = s.scalar(select(func.count()).select_from(AppointmentStatusChange).where(
+            AppointmentStatusChange.status == "confirmed"))
+    assert confirmations == 1
+    help_answer = live.post("/reminders/twilio/sms", inbound("HELP", "SMin0002"))
+    assert "Peachtree Counseling" in help_answer.text
+
+
+def test_a_key_press_cancels_and_delivery_reports_are_recorded(live: LiveHub) -> None:
+    press = live.post("/reminders/twilio/voice", {"CallSid": live.call_sid, "Digits": "2", "To": MOBILE,
+                                                  "From": PRACTICE_NUMBER, "Direction": "outbound-api"})
+    assert press.status_code == 200 and "<Say>" in press.text and "cancelled" in press.text
+    assert live.status() == "cancelled"
+    report = live.post("/reminders/twilio/status", {"MessageSid": live.sms_sid, "MessageStatus": "delivered"})
+    assert report.status_code == 204
+    failed_call = live.post("/reminders/twilio/status", {"CallSid": live.call_sid, "CallStatus": "no-answer"})
+    assert failed_call.status_code == 204
+    with db.session_factory(live.engine)() as s:
+        states = {m.channel: m.state for m in s.scalars(select(ReminderMessage).where(
+            ReminderMessage.provider_message_id.is_not(None)))}
+    assert states == {"sms": "delivered", "voice": "no_answer"}
