@@ -96,7 +96,7 @@ def test_catching_up_sends_only_the_latest_useful_reminder(rem: Reminders) -> No
     sent = rem.channels["sms"].sent + rem.channels["email"].sent
     assert all(m.key.endswith((":120:sms", ":120:email")) for m in sent)
     skipped = [m for m in messages(rem) if m.state == "skipped"]
-    assert {m.offset_minutes for m in skipped} == {2880} and "later reminder" in (skipped[0].error_reason or "")
+    assert {m.offset_minutes for m in skipped} == {2880} and "later reminder goes instead" in (skipped[0].error_reason or "")
     rem.clock.at = WED10 - timedelta(minutes=10)
     assert rem.engine().run_once().sent == 0
 

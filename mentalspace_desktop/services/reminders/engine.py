@@ -11,8 +11,9 @@ again by itself. Transient failures are retried with backoff by whoever claims t
 decides); permanent ones are recorded and shown.
 
 Catching up: a reminder is sent only while it is still useful: the appointment is at least
-``still_useful`` away and no later reminder of the same channel is also due (after a weekend with the
-app closed, a client gets the 2-hour reminder, not the 2-day one as well).
+``still_useful`` away, and an overdue reminder (the sender was not running when it fell due) goes only
+when no later reminder of the same channel is to come (after a weekend with the app closed, a client
+gets the 2-hour reminder, not the 2-day one as well).
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ class EngineConfig:
     horizon: timedelta = timedelta(days=15)
     claim: timedelta = timedelta(minutes=5)
     still_useful: timedelta = timedelta(minutes=30)
+    on_time: timedelta = timedelta(minutes=15)
+    """A reminder due longer ago than this is overdue (the sender was not running): it goes only if no
+    later reminder of its channel is to come."""
 
 
 @dataclass(frozen=True)
@@ -165,14 +169,15 @@ class ReminderEngine:
             rule = rule_for(rules, ctx.type_id)
             if rule is None:
                 continue
-            planned = [p for p in plan(rule, chain_id=ctx.chain_id, start_at=ctx.start_at,
-                                       client_zone=ctx.client_zone, consents=ctx.consents,
-                                       contacts=ctx.contacts()) if p.key not in existing]
-            latest_due: dict[str, int] = {}  # channel -> smallest offset already due
-            for p in planned:
-                if isinstance(p.when, Due) and p.when.at <= now and p.sendable:
-                    latest_due[p.channel] = min(latest_due.get(p.channel, p.offset_minutes), p.offset_minutes)
-            for p in planned:
+            every = plan(rule, chain_id=ctx.chain_id, start_at=ctx.start_at, client_zone=ctx.client_zone,
+                         consents=ctx.consents, contacts=ctx.contacts())
+            smallest: dict[str, int] = {}  # channel -> smallest offset that is (or was) sent by it
+            for p in every:
+                if isinstance(p.when, Due) and (p.sendable or p.key in existing):
+                    smallest[p.channel] = min(smallest.get(p.channel, p.offset_minutes), p.offset_minutes)
+            for p in every:
+                if p.key in existing:
+                    continue
                 if isinstance(p.when, Skipped):
                     if ctx.start_at - timedelta(minutes=p.offset_minutes) <= now:
                         skip.append((ctx, p, p.when.reason))
@@ -188,8 +193,8 @@ class ReminderEngine:
                     continue
                 if ctx.start_at - now < self.config.still_useful:
                     skip.append((ctx, p, "Too close to the appointment to be useful"))
-                elif p.offset_minutes != latest_due.get(p.channel):
-                    skip.append((ctx, p, "A later reminder was due as well; only that one was sent"))
+                elif p.when.at < now - self.config.on_time and p.offset_minutes != smallest.get(p.channel):
+                    skip.append((ctx, p, "Overdue, and a later reminder goes instead"))
                 else:
                     send.append(_Send(ctx, p, p.when.at))
         listed.sort(key=lambda d: (d.due_at, d.key))
