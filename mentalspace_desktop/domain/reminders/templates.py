@@ -59,18 +59,24 @@ class TemplateError(ValueError):
         self.problems = problems
 
 
-def placeholders_in(text: str) -> list[str]:
-    """The placeholder names a template uses, in order; TemplateError for malformed braces."""
+def _scan(text: str) -> tuple[list[str], list[str]]:
+    """(placeholder names in order, problems with braces)."""
     names: list[str] = []
     problems: list[str] = []
     for match in _FIELD.finditer(text):
-        token = match.group(0)
-        if token in ("{{", "}}"):
+        if match.group(0) in ("{{", "}}"):
             continue
         if match.group(1) is None:
-            problems.append("A brace is not closed: write {{ or }} for a brace in the text")
+            if not problems:
+                problems.append("A brace is not closed: write {{ or }} for a brace in the text")
             continue
         names.append(match.group(1))
+    return names, problems
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The placeholder names a template uses, in order; TemplateError for malformed braces."""
+    names, problems = _scan(text)
     if problems:
         raise TemplateError(problems)
     return names
@@ -89,11 +95,8 @@ def validate(
         problems.append("The template is empty")
     if len(text) > MAX_LENGTH[channel]:
         problems.append(f"The template is longer than {MAX_LENGTH[channel]} characters")
-    try:
-        names = placeholders_in(text)
-    except TemplateError as exc:
-        names = []
-        problems.extend(exc.problems)
+    names, brace_problems = _scan(text)
+    problems.extend(brace_problems)
     for name in dict.fromkeys(names):
         bare = name.strip()
         if bare != name or not re.fullmatch(r"[a-z_]+", bare):
