@@ -79,6 +79,15 @@ def set_rule(sched: Sched, offsets: str = "2880,120", channels: str = "sms,email
                            active=True))
 
 
+def set_practice_phone(sched: Sched, phone: str | None) -> None:
+    from mentalspace_desktop.store.models import Practice
+
+    with sched.practice.admin.store.write(sched.practice.admin.actor.user_id) as s:
+        practice = s.scalar(select(Practice))
+        assert practice is not None
+        practice.phone = phone
+
+
 def consent_sms(sched: Sched, client_id: str, *, channel: str = "sms", at: datetime | None = None) -> None:
     with sched.practice.admin.store.write(sched.practice.admin.actor.user_id) as s:
         pref = s.scalar(select(ContactPreference).where(ContactPreference.client_id == client_id))
@@ -99,6 +108,7 @@ def reminders_for(sched: Sched, now: datetime) -> Reminders:
     from tests.services.scheduling_fixtures import consent
 
     consent(sched.practice, client, ConsentKind.INFORMED_CONSENT, ConsentKind.TELEHEALTH_CONSENT)
+    set_practice_phone(sched, "(404) 555-0100")
     set_rule(sched)
     consent_sms(sched, client, channel="")
     r = Reminders(sched, client, Clock(now))

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from mentalspace_desktop.domain.reminders.keys import invitation_uid
 from mentalspace_desktop.domain.reminders.outgoing import ChannelName, Outgoing
-from mentalspace_desktop.domain.reminders.templates import TemplateError, TemplateKind, render
+from mentalspace_desktop.domain.reminders.templates import TemplateError, TemplateKind, placeholders_in, render
 from mentalspace_desktop.integrations.reminder_invitation import Invitation, invitation_bytes
 from mentalspace_desktop.services.reminders.facts import Context, Templates
 
@@ -46,6 +46,8 @@ def build(
     subject_t, body_t, allow_last = found
     values = ctx.values if allow_last else replace(ctx.values, last_name="")
     try:
+        if "practice_phone" in placeholders_in(body_t + subject_t) and not values.practice_phone:
+            raise NoTemplate("The practice's phone number is not set: add it in the practice settings.")
         text = render(body_t, values)
         subject = render(subject_t, values) if subject_t else ""
     except TemplateError as exc:
