@@ -13,13 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import requests
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.reminders.outgoing import Accepted, ChannelName, Outgoing, SendFailed
 from mentalspace_desktop.hub import db
 from mentalspace_desktop.hub import repository as repo
-from mentalspace_desktop.store.models import Client
+from mentalspace_desktop.store.models import Client, Practice
 from mentalspace_desktop.store.reminder_models import ReminderRule
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType, BusyBlock, ContactPreference
 
@@ -45,7 +45,10 @@ def seed_reminders(engine: Engine, users: dict[str, str], *, starts: list[dateti
                                needs_cosign=False, active=True)
         rule = ReminderRule(id=new_id(), type_id=None, offsets="2880,120", channels=channels, active=True)
         clients = []
-        writes = [repo.stamp(s, kind, op="insert", user_id=None, device_id=None),
+        practice = s.scalars(select(Practice)).one()
+        practice.phone = "(404) 555-0100"
+        writes = [repo.stamp(s, practice, op="update", user_id=None, device_id=None),
+                  repo.stamp(s, kind, op="insert", user_id=None, device_id=None),
                   repo.stamp(s, rule, op="insert", user_id=None, device_id=None)]
         for n in range(mobiles):
             c = Client(id=new_id(), chart_number=f"MS-{n:04d}", first_name=f"Lucia{n}" if n else "Lucia",

@@ -185,17 +185,20 @@ class ReminderEngine:
                 blocked = list(p.reasons)
                 if p.channel not in self.channels:
                     blocked.append(f"{CHANNEL_LABELS[p.channel]}s are not set up")
+                if p.when.at <= now:
+                    if ctx.start_at - now < self.config.still_useful:
+                        if not blocked:
+                            skip.append((ctx, p, "Too close to the appointment to be useful"))
+                        continue
+                    if p.when.at < now - self.config.on_time and p.offset_minutes != smallest.get(p.channel):
+                        if not blocked:
+                            skip.append((ctx, p, "Overdue, and a later reminder goes instead"))
+                        continue
                 if p.when.at <= now + within:
                     listed.append(DueReminder(p.key, ctx.appointment_id, ctx.values.first_name, p.channel,
                                               p.offset_minutes, p.when.at, ctx.start_at,
                                               to_local(ctx.start_at, ctx.client_zone), p.when.moved, tuple(blocked)))
-                if p.when.at > now or blocked:
-                    continue
-                if ctx.start_at - now < self.config.still_useful:
-                    skip.append((ctx, p, "Too close to the appointment to be useful"))
-                elif p.when.at < now - self.config.on_time and p.offset_minutes != smallest.get(p.channel):
-                    skip.append((ctx, p, "Overdue, and a later reminder goes instead"))
-                else:
+                if p.when.at <= now and not blocked:
                     send.append(_Send(ctx, p, p.when.at))
         listed.sort(key=lambda d: (d.due_at, d.key))
         return send, skip, listed
