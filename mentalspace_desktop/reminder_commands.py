@@ -46,8 +46,7 @@ def cmd_reminders_preview(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_reminder_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
-                         who: argparse.ArgumentParser) -> None:
+def add_reminder_parsers(commands: argparse._SubParsersAction, who: argparse.ArgumentParser) -> None:
     rem = commands.add_parser("reminders", help="appointment reminders")
     tasks = rem.add_subparsers(title="reminder tasks", metavar="TASK", required=True)
     preview = tasks.add_parser("preview", parents=[who], help="each reminder of an appointment, exactly as sent")

@@ -37,8 +37,8 @@ NY = "America/New_York"
 TZ = ZoneInfo(NY)
 
 
-def ny(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TZ).astimezone(UTC)  # type: ignore[misc]
+def ny(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=TZ).astimezone(UTC)
 
 
 # -- timing ----------------------------------------------------------------------------------------
@@ -177,7 +177,8 @@ def test_rendering_a_valid_template_never_fails_and_never_invents_fields(text: s
 
 
 def test_placeholders_are_documented() -> None:
-    assert {"first_name", "day", "time", "provider", "location", "telehealth_link", "practice_phone"} <= set(PLACEHOLDERS)
+    wanted = {"first_name", "day", "time", "provider", "location", "telehealth_link", "practice_phone"}
+    assert wanted <= set(PLACEHOLDERS)
 
 
 # -- replies ---------------------------------------------------------------------------------------

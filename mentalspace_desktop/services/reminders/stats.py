@@ -88,12 +88,12 @@ def facts_for(s: Session, appointment_ids: Sequence[str]) -> dict[str, Appointme
                 out[aid][0] = True
             if state in ("failed", "undelivered", "uncertain"):
                 out[aid][3] = True
-        for aid, action in s.execute(select(InboundMessage.appointment_id, InboundMessage.action).where(
+        for about, action in s.execute(select(InboundMessage.appointment_id, InboundMessage.action).where(
                 InboundMessage.appointment_id.in_(chunk))):
-            if aid in out and action == "confirmed":
-                out[aid][1] = True
-            if aid in out and action == "cancelled":
-                out[aid][2] = True
+            if about in out and action == "confirmed":
+                out[about][1] = True
+            if about in out and action == "cancelled":
+                out[about][2] = True
     return {a: AppointmentReminderFacts(*v) for a, v in out.items()}
 
 
@@ -102,7 +102,7 @@ def outcomes(s: Session, start: datetime, end: datetime) -> Outcomes:
     rows = list(s.execute(select(Appointment.id, Appointment.status, Appointment.confirmation).where(
         Appointment.start_at >= start, Appointment.start_at < end, Appointment.deleted.is_(False))))
     facts = facts_for(s, [r[0] for r in rows])
-    reminded = [(status, confirmation) for aid, status, confirmation in rows if facts[aid].reminded]
+    reminded = [(str(status), str(confirmation)) for aid, status, confirmation in rows if facts[aid].reminded]
     return Outcomes(
         reminded=len(reminded),
         confirmed=sum(1 for _, c in reminded if c == "confirmed"),
