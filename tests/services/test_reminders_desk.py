@@ -144,3 +144,15 @@ def test_figures_count_messages_cost_and_confirmations(rem: Reminders) -> None:
     with rem.sched.practice.admin.store.read() as s:
         facts = facts_for(s, [appointment])[appointment]
     assert facts.reminded and facts.confirmed_by_reply and not facts.failed
+
+
+def test_allowing_texts_in_the_schedules_contact_preference_records_consent_now(rem: Reminders) -> None:
+    from mentalspace_desktop.services.scheduling.appointments import AppointmentService
+
+    other = rem.sched.other_client
+    AppointmentService(rem.sched.session("front_desk"), now=rem.clock).set_contact_preference(other, channel="sms")
+    assert not desk(rem).consent(other).sms  # texts are off unless allowed
+    AppointmentService(rem.sched.session("front_desk"), now=rem.clock).set_contact_preference(
+        other, channel="sms", allow_sms=True)
+    view = desk(rem).consent(other)
+    assert view.sms and view.sms_at == NOW and view.sms_source == "recorded at the front desk"
