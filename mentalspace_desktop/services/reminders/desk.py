@@ -27,7 +27,14 @@ from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.events import MessagesDidChange
 from mentalspace_desktop.services.permissions import require_any, require_client
 from mentalspace_desktop.services.reminders import stats
-from mentalspace_desktop.services.reminders.facts import Templates, chain_roots, contexts, practice_of, rules_of
+from mentalspace_desktop.services.reminders.facts import (
+    Templates,
+    chain_roots,
+    contexts,
+    practice_of,
+    preference_row,
+    rules_of,
+)
 from mentalspace_desktop.services.reminders.messages import NoTemplate, build
 from mentalspace_desktop.services.scheduling.common import SchedulingBase
 from mentalspace_desktop.services.session import UserSession
@@ -236,7 +243,7 @@ class ReminderDeskService(SchedulingBase):
         when = at or self.now()
         with self.session.store.write(self.session.actor.user_id) as s:
             self._require_client(s, client_id)
-            p = self._pref(s, client_id)
+            p = preference_row(s, client_id)
             setattr(p, f"allow_{channel}", granted)
             setattr(p, f"{channel}_consent_at", when if granted else None)
             setattr(p, f"{channel}_consent_source", source[:60] if granted else (source[:60] or None))
@@ -260,7 +267,7 @@ class ReminderDeskService(SchedulingBase):
         require_any(self.session, Resource.DEMOGRAPHICS, Action.WRITE)
         with self.session.store.write(self.session.actor.user_id) as s:
             self._require_client(s, client_id)
-            p = self._pref(s, client_id)
+            p = preference_row(s, client_id)
             if channel is not None:
                 p.channel = channel
             if language is not None:
@@ -276,16 +283,6 @@ class ReminderDeskService(SchedulingBase):
         if c is None or c.deleted:
             raise NotFound("That client no longer exists.")
         require_client(self.session, Resource.DEMOGRAPHICS, Action.WRITE, c.primary_clinician_id)
-
-    @staticmethod
-    def _pref(s: Session, client_id: str) -> ContactPreference:
-        p = s.scalar(select(ContactPreference).where(ContactPreference.client_id == client_id))
-        if p is None:
-            p = ContactPreference(client_id=client_id, channel="", allow_sms=False, allow_email=True,
-                                  allow_voice=False, reminder_hours=24, leave_voicemail=False)
-            s.add(p)
-        p.deleted = False
-        return p
 
     # -- figures -------------------------------------------------------------------------------
 

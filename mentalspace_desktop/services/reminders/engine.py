@@ -40,12 +40,13 @@ from mentalspace_desktop.services.reminders.facts import (
     contexts,
     latest_in_chain,
     practice_of,
+    preference_row,
     rules_of,
 )
 from mentalspace_desktop.services.reminders.ledger import Ledger
 from mentalspace_desktop.services.reminders.messages import NoTemplate, build, outgoing
 from mentalspace_desktop.store.reminder_models import ReminderMessage
-from mentalspace_desktop.store.scheduling_models import Appointment, ContactPreference
+from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.store.types import utcnow
 
 log = logging.getLogger("mentalspace.reminders")
@@ -317,8 +318,8 @@ class ReminderEngine:
 
     @staticmethod
     def _record_carrier_opt_out(s: Session, client_id: str, now: datetime) -> None:
-        pref = s.scalar(select(ContactPreference).where(ContactPreference.client_id == client_id))
-        if pref is not None and not pref.sms_opted_out_at:
+        pref = preference_row(s, client_id)
+        if not pref.sms_opted_out_at:
             pref.sms_opted_out_at, pref.allow_sms = now, False
 
     def _mark_interrupted(self, now: datetime, summary: RunSummary) -> None:

@@ -188,3 +188,14 @@ def contexts(s: Session, appointments: Sequence[Appointment], practice: Practice
             language=(pref.language if pref and pref.language else None) or c.preferred_language or "English",
             consents=consents, mobile=c.phone_mobile or "", email=c.email or "", values=values))
     return out
+
+
+def preference_row(s: Session, client_id: str) -> ContactPreference:
+    """The client's contact preferences, made (texts and calls off, no consent) when there are none."""
+    pref = s.scalar(select(ContactPreference).where(ContactPreference.client_id == client_id))
+    if pref is None:
+        pref = ContactPreference(client_id=client_id, channel="", allow_sms=False, allow_email=True,
+                                 allow_voice=False, reminder_hours=24, leave_voicemail=False)
+        s.add(pref)
+    pref.deleted = False
+    return pref

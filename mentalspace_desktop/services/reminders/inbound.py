@@ -25,7 +25,14 @@ from mentalspace_desktop.domain.scheduling.status import Status, StatusError, ch
 from mentalspace_desktop.domain.scheduling.times import to_local
 from mentalspace_desktop.domain.scheduling.waitlist import FreedSlot, best_matches
 from mentalspace_desktop.services.reminders.engine import CODE_REASONS, TOOK
-from mentalspace_desktop.services.reminders.facts import Context, Templates, contexts, latest_in_chain, practice_of
+from mentalspace_desktop.services.reminders.facts import (
+    Context,
+    Templates,
+    contexts,
+    latest_in_chain,
+    practice_of,
+    preference_row,
+)
 from mentalspace_desktop.services.reminders.ledger import Ledger
 from mentalspace_desktop.services.scheduling.waitlist import _waiting
 from mentalspace_desktop.store.models import Client
@@ -34,7 +41,6 @@ from mentalspace_desktop.store.scheduling_models import (
     Appointment,
     AppointmentStatusChange,
     BusyBlock,
-    ContactPreference,
     WaitlistEntry,
 )
 from mentalspace_desktop.store.types import utcnow
@@ -197,22 +203,13 @@ class ReplyHandler:
         slot = FreedSlot(a.provider_id, to_local(a.start_at, a.time_zone), a.type_id, a.telehealth)
         return len(best_matches(entries, slot, to_local(now, a.time_zone).date(), limit=50))
 
-    @staticmethod
-    def _pref(s: Session, client_id: str) -> ContactPreference:
-        pref = s.scalar(select(ContactPreference).where(ContactPreference.client_id == client_id))
-        if pref is None:
-            pref = ContactPreference(client_id=client_id, channel="sms", allow_sms=False, allow_email=True,
-                                     allow_voice=False, reminder_hours=24, leave_voicemail=False)
-            s.add(pref)
-        return pref
-
     def _opt_out(self, s: Session, client_id: str, now: datetime) -> None:
-        pref = self._pref(s, client_id)
-        pref.allow_sms, pref.sms_opted_out_at, pref.deleted = False, now, False
+        pref = preference_row(s, client_id)
+        pref.allow_sms, pref.sms_opted_out_at = False, now
 
     def _opt_in(self, s: Session, client_id: str, now: datetime) -> None:
-        pref = self._pref(s, client_id)
-        pref.allow_sms, pref.sms_opted_out_at, pref.deleted = True, None, False
+        pref = preference_row(s, client_id)
+        pref.allow_sms, pref.sms_opted_out_at = True, None
         pref.sms_consent_at, pref.sms_consent_source = now, "Texted START"
 
     @staticmethod

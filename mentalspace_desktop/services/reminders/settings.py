@@ -151,14 +151,17 @@ class ReminderSettingsService:
         return saved
 
     def remove_rule(self, rule_id: str) -> None:
+        self._remove(ReminderRule, rule_id, "That reminder rule no longer exists.")
+
+    def _remove(self, model: type[ReminderRule] | type[ReminderTemplate], row_id: str, missing: str) -> None:
         self._require_admin()
         with self.session.store.write(self.session.actor.user_id) as s:
-            row = s.get(ReminderRule, rule_id)
-            if row is None or row.deleted:
-                raise NotFound("That reminder rule no longer exists.")
-            row.deleted = True
-            audit.record(self.session, s, action="delete", record_type="reminder_rule", record_id=rule_id,
-                         summary="Reminder rule removed")
+            row = s.get(model, row_id)
+            if row is None or getattr(row, "deleted", True):
+                raise NotFound(missing)
+            row.deleted = True  # type: ignore[attr-defined]
+            audit.record(self.session, s, action="delete", record_type=model.__tablename__, record_id=row_id,
+                         summary="Removed")
         self.session.events.emit(ReminderSettingsDidChange())
 
     # -- templates -----------------------------------------------------------------------------
@@ -221,15 +224,7 @@ class ReminderSettingsService:
 
     def remove_template(self, template_id: str) -> None:
         """Remove the practice's words: the built-in template applies again."""
-        self._require_admin()
-        with self.session.store.write(self.session.actor.user_id) as s:
-            row = s.get(ReminderTemplate, template_id)
-            if row is None or row.deleted:
-                raise NotFound("That template no longer exists.")
-            row.deleted = True
-            audit.record(self.session, s, action="delete", record_type="reminder_template", record_id=template_id,
-                         summary=f"{row.language} {row.channel} {row.kind}")
-        self.session.events.emit(ReminderSettingsDidChange())
+        self._remove(ReminderTemplate, template_id, "That template no longer exists.")
 
     @staticmethod
     def placeholders() -> dict[str, str]:
