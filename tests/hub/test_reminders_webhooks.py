@@ -122,10 +122,10 @@ def inbound(body: str, sid: str = "SMin0001") -> dict[str, str]:
 
 
 def test_unsigned_forged_or_tampered_requests_are_refused_and_change_nothing(live: LiveHub) -> None:
-    for path, params in (("/reminders/twilio/sms", inbound("C")),
-                         ("/reminders/twilio/voice", {"CallSid": live.call_sid, "Digits": "2", "To": MOBILE,
+    for path, params in (("/v1/reminders/twilio/sms/inbound", inbound("C")),
+                         ("/v1/reminders/twilio/voice/gather", {"CallSid": live.call_sid, "Digits": "2", "To": MOBILE,
                                                       "From": PRACTICE_NUMBER, "Direction": "outbound-api"}),
-                         ("/reminders/twilio/status", {"MessageSid": live.sms_sid, "MessageStatus": "failed",
+                         ("/v1/reminders/twilio/sms/status", {"MessageSid": live.sms_sid, "MessageStatus": "failed",
                                                        "ErrorCode": "30003"})):
         assert live.post(path, params, token=None).status_code == 403
         assert live.post(path, params, token="f" * 32).status_code == 403  # signed with another token
@@ -139,28 +139,28 @@ def test_unsigned_forged_or_tampered_requests_are_refused_and_change_nothing(liv
 
 def test_a_signed_yes_confirms_once_and_a_replay_changes_nothing(live: LiveHub) -> None:
     before = live.count(ChangeLog)
-    answer = live.post("/reminders/twilio/sms", inbound(" yes. "))
+    answer = live.post("/v1/reminders/twilio/sms/inbound", inbound(" yes. "))
     assert answer.status_code == 200 and "confirmed" in answer.text and "<Message>" in answer.text
     assert live.status() == "confirmed" and live.count(ChangeLog) > before
-    again = live.post("/reminders/twilio/sms", inbound(" yes. "))
+    again = live.post("/v1/reminders/twilio/sms/inbound", inbound(" yes. "))
     assert again.status_code == 200 and "<Message>" not in again.text
     assert live.count(InboundMessage) == 1
     with db.session_factory(live.engine)() as s:
         confirmations = s.scalar(select(func.count()).select_from(AppointmentStatusChange).where(
             AppointmentStatusChange.status == "confirmed"))
     assert confirmations == 1
-    help_answer = live.post("/reminders/twilio/sms", inbound("HELP", "SMin0002"))
+    help_answer = live.post("/v1/reminders/twilio/sms/inbound", inbound("HELP", "SMin0002"))
     assert "Peachtree Counseling" in help_answer.text
 
 
 def test_a_key_press_cancels_and_delivery_reports_are_recorded(live: LiveHub) -> None:
-    press = live.post("/reminders/twilio/voice", {"CallSid": live.call_sid, "Digits": "2", "To": MOBILE,
+    press = live.post("/v1/reminders/twilio/voice/gather", {"CallSid": live.call_sid, "Digits": "2", "To": MOBILE,
                                                   "From": PRACTICE_NUMBER, "Direction": "outbound-api"})
     assert press.status_code == 200 and "<Say>" in press.text and "cancelled" in press.text
     assert live.status() == "cancelled"
-    report = live.post("/reminders/twilio/status", {"MessageSid": live.sms_sid, "MessageStatus": "delivered"})
+    report = live.post("/v1/reminders/twilio/sms/status", {"MessageSid": live.sms_sid, "MessageStatus": "delivered"})
     assert report.status_code == 204
-    failed_call = live.post("/reminders/twilio/status", {"CallSid": live.call_sid, "CallStatus": "no-answer"})
+    failed_call = live.post("/v1/reminders/twilio/voice/status", {"CallSid": live.call_sid, "CallStatus": "no-answer"})
     assert failed_call.status_code == 204
     with db.session_factory(live.engine)() as s:
         states = {m.channel: m.state for m in s.scalars(select(ReminderMessage).where(

@@ -24,7 +24,9 @@ from mentalspace_desktop.hub.services.reminders import HubLedger
 from mentalspace_desktop.services.reminders.inbound import ReplyHandler
 from mentalspace_desktop.store.types import utcnow
 
-router = APIRouter(prefix="/reminders/twilio", tags=["reminders"])
+router = APIRouter(prefix="/v1/reminders/twilio", tags=["reminders"])
+# The paths the channels give Twilio (integrations/twilio_rest.py: SMS_INBOUND_PATH, SMS_STATUS_PATH,
+# VOICE_GATHER_PATH, VOICE_STATUS_PATH) under the hub's public address.
 
 TWIML = "application/xml"
 MESSAGE_STATES: dict[str, DeliveryState] = {
@@ -72,7 +74,7 @@ def _required(params: dict[str, str], *names: str) -> list[str]:
     return [params[n] for n in names]
 
 
-@router.post("/sms", response_class=Response)
+@router.post("/sms/inbound", response_class=Response)
 async def inbound_sms(request: Request, hub: Hub) -> Response:
     """A text from a client: confirm, cancel, STOP/START/HELP, or the Messages inbox."""
     params = await verified_form(request, hub)
@@ -85,7 +87,7 @@ async def inbound_sms(request: Request, hub: Hub) -> Response:
     return Response(str(twiml), media_type=TWIML)
 
 
-@router.post("/voice", response_class=Response)
+@router.post("/voice/gather", response_class=Response)
 async def voice_key(request: Request, hub: Hub) -> Response:
     """A key pressed during a reminder call (1 confirm, 2 cancel): answered with what was done."""
     params = await verified_form(request, hub)
@@ -108,7 +110,8 @@ async def voice_key(request: Request, hub: Hub) -> Response:
     return Response(str(twiml), media_type=TWIML)
 
 
-@router.post("/status", status_code=204, response_class=Response)
+@router.post("/sms/status", status_code=204, response_class=Response)
+@router.post("/voice/status", status_code=204, response_class=Response)
 async def delivery_status(request: Request, hub: Hub) -> Response:
     """A delivery report for a text or a call the hub sent."""
     params = await verified_form(request, hub)

@@ -66,12 +66,9 @@ class HubLedger:
 
 # -- the job ---------------------------------------------------------------------------------------
 
-STATUS_PATH = "/reminders/twilio/status"
-
-
 def engine_config(settings: HubSettings) -> EngineConfig:
-    base = (settings.public_url or "").rstrip("/")
-    return EngineConfig(status_callback=f"{base}{STATUS_PATH}" if base else "")
+    """The engine's settings on the hub; the channels know their own webhook addresses."""
+    return EngineConfig()
 
 
 def configured_channels(settings: HubSettings, session: Session) -> dict[str, Channel]:

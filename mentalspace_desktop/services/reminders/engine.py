@@ -68,7 +68,7 @@ CODE_REASONS = {
 @dataclass(frozen=True)
 class EngineConfig:
     status_callback: str = ""
-    """Where the provider reports delivery (the hub's ``/reminders/twilio/status``)."""
+    """Where the provider reports delivery; empty: the channel's own (its settings' webhook address)."""
     organizer_email: str = ""
     """The practice's sending address, the ORGANIZER of e-mail invitations."""
     max_attempts: int = 6
