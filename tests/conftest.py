@@ -16,7 +16,10 @@ from tests.factories import (  # noqa: E402
     practice_from_template,
 )
 
-pytest_plugins = ["tests.support.smtp_server"]  # the `smtp_server` fixture: real SMTP on loopback
+pytest_plugins = [
+    "tests.support.smtp_server",  # the `smtp_server` fixture: real SMTP on loopback
+    "tests.support.fake_twilio",  # the `fake_twilio` fixture: a Twilio-speaking HTTP server on loopback
+]
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

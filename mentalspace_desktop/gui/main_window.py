@@ -65,6 +65,7 @@ class NavId:
     AUDIT = "audit"
     SETTINGS = "settings"
     CHARTING_SETTINGS = "charting_settings"
+    MESSAGING = "messaging"
     SYNC = "sync"
     CONFLICTS = "conflicts"
     DEVICES = "devices"
@@ -112,6 +113,7 @@ NAV_ENTRIES = (
     NavEntry(NavId.AUDIT, "Audit log", Resource.AUDIT_LOG, Action.READ),
     NavEntry(NavId.SETTINGS, "Practice settings", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.CHARTING_SETTINGS, "Charting settings", Resource.ADMINISTRATION, Action.WRITE),
+    NavEntry(NavId.MESSAGING, "Messaging settings", Resource.ADMINISTRATION, Action.WRITE),
 )
 
 
@@ -397,6 +399,10 @@ class MainWindow(QMainWindow):
             from mentalspace_desktop.gui.charting.settings_page import ChartingSettingsPage
 
             return ChartingSettingsPage(self.session, self.bridge)
+        if page_id == NavId.MESSAGING:
+            from mentalspace_desktop.gui.admin.messaging_settings import MessagingSettingsPage
+
+            return MessagingSettingsPage(self.session, self.sync.client if self.sync is not None else None)
         if page_id == NavId.MY_NOTES:
             from mentalspace_desktop.gui.charting.my_notes import MyNotesPage
 

@@ -23,7 +23,7 @@ WAIT = 20_000
 EXPECTED_NAV = {
     "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.DASHBOARD,
               NavId.HOURS, NavId.TYPES, NavId.USERS, NavId.AUDIT, NavId.SETTINGS,
-              NavId.CHARTING_SETTINGS],
+              NavId.CHARTING_SETTINGS, NavId.MESSAGING],
     "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,
                    NavId.DASHBOARD, NavId.HOURS, NavId.AUDIT],
     "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,

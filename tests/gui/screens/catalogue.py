@@ -200,4 +200,5 @@ def conflicts(ctx: ScreenContext, role: str) -> QWidget:
     return page
 
 
+import tests.gui.screens.catalogue_messaging  # noqa: E402,F401  (messaging settings)
 from tests.gui.screens import catalogue_pillars  # noqa: E402,F401  (scheduling, charting and dashboard screens)

@@ -1,0 +1,336 @@
+"""A local HTTP server that speaks the part of the Twilio REST API reminders use, and Twilio's webhooks.
+
+Real HTTP on loopback, so the ``twilio`` library is exercised as it is in production (its request
+building, basic auth, form encoding, JSON answers and error exceptions): only the host differs.
+
+- ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` and ``.../Calls.json``: form-encoded, basic
+  auth with the account SID and auth token; answers ``201`` with the resource as Twilio returns it
+  (``sid``, ``status``, ``price`` …). A request repeated with the same ``I-Twilio-Idempotency-Token``
+  returns the first answer and creates nothing.
+- Told to, it refuses a number with a Twilio error code (21211 invalid number, 21614 not a mobile,
+  21610 opted out …), answers 5xx or 429 a number of times, or is slow to answer (client timeouts).
+- It records what it received (``messages``, ``calls``) and how many requests it served.
+- It sends what Twilio sends to a practice: delivery status callbacks, inbound text messages and a
+  reminder call's key press, form-encoded and **signed** with ``X-Twilio-Signature`` computed by
+  ``twilio.request_validator.RequestValidator`` with the auth token (or left unsigned / signed with
+  the wrong token, to test refusals). ``signed(url, params)`` gives the headers for a test that posts
+  through its own client (FastAPI's TestClient).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+import requests
+from twilio.request_validator import RequestValidator
+
+API_VERSION = "2010-04-01"
+ERROR_MESSAGES = {
+    20003: "Authenticate",
+    20404: "The requested resource was not found",
+    20429: "Too Many Requests",
+    21211: "The 'To' number {to} is not a valid phone number.",
+    21602: "Message body is required.",
+    21604: "A 'To' phone number is required.",
+    21606: "The 'From' phone number provided is not a valid message-capable Twilio phone number.",
+    21610: "Attempt to send to unsubscribed recipient",
+    21614: "'To' number is not a valid mobile number",
+    21205: "Url parameter is required.",
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One create request as the server received it."""
+
+    kind: str  # "Messages" or "Calls"
+    form: dict[str, str]
+    multi: dict[str, list[str]]  # every value of a repeated field (StatusCallbackEvent)
+    headers: dict[str, str]
+    sid: str
+
+    @property
+    def idempotency_token(self) -> str | None:
+        return self.headers.get("i-twilio-idempotency-token")
+
+
+@dataclass
+class _Failure:
+    status: int
+    code: int | None
+    times: int | None  # None: always
+
+
+@dataclass
+class FakeTwilio:
+    account_sid: str = field(default_factory=lambda: "AC" + secrets.token_hex(16))
+    auth_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    price: str | None = None
+    """The ``price`` a created resource reports (Twilio: e.g. ``"-0.00790"``; null until it is known)."""
+    delay: float = 0.0
+    """Seconds to wait before answering a create request (a client timeout test)."""
+    messages: list[Request] = field(default_factory=list)
+    calls: list[Request] = field(default_factory=list)
+    served: int = 0
+    _numbers: dict[str, _Failure] = field(default_factory=dict)
+    _next: list[_Failure] = field(default_factory=list)
+    _by_token: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    # -- the server ------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> FakeTwilio:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = _Server(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-twilio",
+                         daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    # -- what to answer --------------------------------------------------------------------------
+
+    def fail_number(self, number: str, code: int, *, status: int = 400, times: int | None = None) -> None:
+        """Refuse requests to ``number`` with Twilio error ``code`` (every time, or ``times`` times)."""
+        self._numbers[number] = _Failure(status, code, times)
+
+    def fail_next(self, status: int = 503, *, times: int = 1, code: int | None = None) -> None:
+        """Answer the next ``times`` create requests with ``status`` (a 5xx or 429), whatever they ask."""
+        self._next.append(_Failure(status, code, times))
+
+    def _failure_for(self, to: str) -> _Failure | None:
+        with self._lock:
+            for queue_item in self._next:
+                if queue_item.times:
+                    queue_item.times -= 1
+                    return queue_item
+            failure = self._numbers.get(to)
+            if failure is not None and failure.times is not None:
+                if failure.times <= 0:
+                    return None
+                failure.times -= 1
+            return failure
+
+    def _create(self, kind: str, form: dict[str, str], multi: dict[str, list[str]],
+                headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        token = headers.get("i-twilio-idempotency-token")
+        if token:
+            with self._lock:
+                known = self._by_token.get((kind, token))
+            if known is not None:
+                return 201, known
+        if "To" not in form:
+            return _error(400, 21604, form)
+        if "From" not in form and "MessagingServiceSid" not in form:
+            return _error(400, 21606, form)
+        if kind == "Messages" and not form.get("Body") and "MediaUrl" not in form:
+            return _error(400, 21602, form)
+        if kind == "Calls" and not form.get("Url") and not form.get("Twiml"):
+            return _error(400, 21205, form)
+        failure = self._failure_for(form["To"])
+        if failure is not None:
+            return _error(failure.status, failure.code, form)
+        prefix = "SM" if kind == "Messages" else "CA"
+        sid = prefix + uuid.uuid4().hex
+        body = self._resource(kind, sid, form)
+        request = Request(kind, form, multi, headers, sid)
+        with self._lock:
+            (self.messages if kind == "Messages" else self.calls).append(request)
+            if token:
+                self._by_token[(kind, token)] = body
+        return 201, body
+
+    def _resource(self, kind: str, sid: str, form: dict[str, str]) -> dict[str, Any]:
+        now = formatdate(usegmt=True)
+        common = {
+            "account_sid": self.account_sid, "api_version": API_VERSION, "sid": sid, "to": form["To"],
+            "from": form.get("From"), "status": "queued", "price": self.price, "price_unit": "USD",
+            "date_created": now, "date_updated": now,
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/{kind}/{sid}.json",
+        }
+        if kind == "Messages":
+            return {**common, "body": form.get("Body", ""), "direction": "outbound-api", "date_sent": None,
+                    "error_code": None, "error_message": None, "messaging_service_sid": None,
+                    "num_media": "0", "num_segments": str(max(1, -(-len(form.get("Body", "")) // 153))),
+                    "subresource_uris": {"media": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/"
+                                                  f"{sid}/Media.json"}}
+        return {**common, "direction": "outbound-api", "answered_by": None, "caller_name": None,
+                "duration": None, "start_time": None, "end_time": None, "parent_call_sid": None,
+                "phone_number_sid": None, "queue_time": "0", "trunk_sid": None, "forwarded_from": None,
+                "group_sid": None, "annotation": None, "to_formatted": form["To"],
+                "from_formatted": form.get("From"), "subresource_uris": {}}
+
+    # -- what Twilio sends to the practice -------------------------------------------------------
+
+    def signature(self, url: str, params: dict[str, str], *, token: str | None = None) -> str:
+        """``X-Twilio-Signature`` for a POST of ``params`` to ``url`` (Twilio's own algorithm)."""
+        return str(RequestValidator(token or self.auth_token).compute_signature(url, params))
+
+    def signed(self, url: str, params: dict[str, str], *, token: str | None = None) -> dict[str, str]:
+        """The headers Twilio sends with such a POST: its signature and a unique idempotency token."""
+        return {"X-Twilio-Signature": self.signature(url, params, token=token),
+                "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
+                "Content-Type": "application/x-www-form-urlencoded"}
+
+    def post_webhook(self, url: str, params: dict[str, str], *, sign: bool = True,
+                     token: str | None = None, timeout: float = 10.0) -> requests.Response:
+        """POST ``params`` to ``url`` as Twilio does: signed, or (``sign=False``) without a signature,
+        or signed with another ``token`` (a forgery). Empty fields are left out, as Twilio does."""
+        params = {k: v for k, v in params.items() if v != ""}
+        headers = self.signed(url, params, token=token)
+        if not sign:
+            del headers["X-Twilio-Signature"]
+        return requests.post(url, data=params, headers=headers, timeout=timeout)
+
+    def status_params(self, sid: str, status: str, *, error_code: str | None = None) -> dict[str, str]:
+        """A message status callback's form (what Twilio posts to the message's StatusCallback)."""
+        sent = next((m for m in self.messages if m.sid == sid), None)
+        params = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": status, "SmsStatus": status,
+                  "AccountSid": self.account_sid, "ApiVersion": API_VERSION,
+                  "From": sent.form.get("From", "") if sent else "", "To": sent.form.get("To", "") if sent else ""}
+        if error_code:
+            params["ErrorCode"] = error_code
+        return params
+
+    def send_status(self, url: str, sid: str, status: str, *, error_code: str | None = None,
+                    sign: bool = True) -> requests.Response:
+        return self.post_webhook(url, self.status_params(sid, status, error_code=error_code), sign=sign)
+
+    def inbound_params(self, *, from_: str, to: str, body: str) -> dict[str, str]:
+        """An inbound text message's form (what Twilio posts to the number's messaging webhook)."""
+        sid = "SM" + uuid.uuid4().hex
+        return {"MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, "AccountSid": self.account_sid,
+                "From": from_, "To": to, "Body": body, "NumMedia": "0", "NumSegments": "1",
+                "SmsStatus": "received", "ApiVersion": API_VERSION}
+
+    def send_inbound(self, url: str, *, from_: str, to: str, body: str, sign: bool = True) -> requests.Response:
+        return self.post_webhook(url, self.inbound_params(from_=from_, to=to, body=body), sign=sign)
+
+    def key_press_params(self, call_sid: str, digits: str) -> dict[str, str]:
+        """A reminder call's ``<Gather>`` result (what Twilio posts to the Gather's action URL)."""
+        call = next((c for c in self.calls if c.sid == call_sid), None)
+        return {"CallSid": call_sid, "AccountSid": self.account_sid, "Digits": digits,
+                "From": call.form.get("From", "") if call else "", "To": call.form.get("To", "") if call else "",
+                "CallStatus": "in-progress", "Direction": "outbound-api", "ApiVersion": API_VERSION,
+                "FinishedOnKey": ""}
+
+    def send_key_press(self, url: str, call_sid: str, digits: str, *, sign: bool = True) -> requests.Response:
+        return self.post_webhook(url, self.key_press_params(call_sid, digits), sign=sign)
+
+    def call_status_params(self, call_sid: str, status: str) -> dict[str, str]:
+        """A call's status callback form (``completed``, ``no-answer``, ``busy``, ``failed`` …)."""
+        call = next((c for c in self.calls if c.sid == call_sid), None)
+        return {"CallSid": call_sid, "AccountSid": self.account_sid, "CallStatus": status,
+                "From": call.form.get("From", "") if call else "", "To": call.form.get("To", "") if call else "",
+                "Direction": "outbound-api", "ApiVersion": API_VERSION}
+
+    def send_call_status(self, url: str, call_sid: str, status: str, *, sign: bool = True) -> requests.Response:
+        return self.post_webhook(url, self.call_status_params(call_sid, status), sign=sign)
+
+
+def _error(status: int, code: int | None, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    text = ERROR_MESSAGES.get(code or 0, "Service unavailable" if status >= 500 else "Bad request")
+    return status, {"code": code, "message": text.format(to=form.get("To", "")),
+                    "more_info": f"https://www.twilio.com/docs/errors/{code}" if code else None, "status": status}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up waiting (a timeout test) is expected; anything else is shown."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeTwilio
+    protocol_version = "HTTP/1.1"  # keep-alive: clients reuse their connections, as with Twilio
+    disable_nagle_algorithm = True  # headers and body leave at once, not 40 ms apart (delayed ACKs)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (quiet in tests)
+        return
+
+    def _answer(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _authorised(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return secrets.compare_digest(user, self.fake.account_sid) and secrets.compare_digest(
+            password, self.fake.auth_token)
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode()
+        with self.fake._lock:
+            self.fake.served += 1
+        parts = self.path.split("?")[0].strip("/").split("/")
+        if not self._authorised():
+            self._answer(401, {"code": 20003, "message": "Authenticate",
+                               "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401})
+            return
+        if (len(parts) != 4 or parts[0] != API_VERSION or parts[1] != "Accounts" or parts[2] != self.fake.account_sid
+                or parts[3] not in ("Messages.json", "Calls.json")):
+            self._answer(404, {"code": 20404, "message": ERROR_MESSAGES[20404],
+                               "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404})
+            return
+        pairs = parse_qsl(raw, keep_blank_values=True)
+        multi: dict[str, list[str]] = {}
+        for key, value in pairs:
+            multi.setdefault(key, []).append(value)
+        form = {key: values[-1] for key, values in multi.items()}
+        if self.fake.delay:
+            time.sleep(self.fake.delay)
+        status, body = self.fake._create(parts[3].removesuffix(".json"), form, multi,
+                                         {k.lower(): v for k, v in self.headers.items()})
+        self._answer(status, body)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._answer(404, {"code": 20404, "message": ERROR_MESSAGES[20404], "more_info": None, "status": 404})
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A running Twilio-speaking server on loopback; ``.base_url`` is where to point the client."""
+    fake = FakeTwilio().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
