@@ -294,11 +294,11 @@ def cmd_reminders(args: argparse.Namespace) -> None:
     engine = db.engine_for(settings)
     try:
         db.prepare(engine)
-        rem = reminders.engine_for(settings, db.session_factory(engine))
-        if args.action == "run-once":
-            print(f"Reminders: {rem.run_once().describe()}.")
-            return
-        due = rem.due(within=timedelta(hours=args.within))
+        with reminders.hub_engine(db.session_factory(engine)) as rem:
+            if args.action == "run-once":
+                print(f"Reminders: {rem.run_once().describe()}.")
+                return
+            due = rem.due(within=timedelta(hours=args.within))
         if not due:
             print("No reminders due." if not args.within else f"No reminders due within {args.within:g} hours.")
         for d in due:

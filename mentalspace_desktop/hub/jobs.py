@@ -51,7 +51,7 @@ def default_jobs(settings: HubSettings) -> list[Job]:
         ),
         # Appointment reminders: every minute, in whichever process wins the lease. Sending is safe
         # even if two ran at once (each message's key is UNIQUE and inserted before it is sent).
-        Job("reminders", timedelta(minutes=1), lambda s: reminders.run_job(s, settings)),
+        Job("reminders", timedelta(minutes=1), reminders.run_job),
     ]
 
 

@@ -34,11 +34,6 @@ class HubSettings:
     job_tick_seconds: float = 5.0
     events_poll_seconds: float = 0.2
     keepalive_seconds: float = 15.0
-    # Reminders: the address Twilio reaches this hub at (its webhooks are signed over the full URL,
-    # which behind a proxy is not the one the hub sees) and the Twilio auth token that signs them.
-    # Both from hub.json ("public_url", "twilio_auth_token"); without a token every webhook is refused.
-    public_url: str | None = None
-    twilio_auth_token: str | None = None
 
     @property
     def url(self) -> str:
@@ -98,21 +93,18 @@ class HubSettings:
         config = data_dir / CONFIG_FILE
         if config.exists():
             saved = json.loads(config.read_text(encoding="utf-8"))
-        values: dict[str, Any] = {key: saved.get(key) for key in ("database_url", "public_url", "twilio_auth_token")}
+        values: dict[str, Any] = {"database_url": saved.get("database_url")}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(data_dir=data_dir), **values)
 
     def save(self) -> None:
-        """Remember the database URL (and the reminders' webhook settings) so ``serve`` and ``devices``
-        find them without the flags.
+        """Remember the database URL so ``serve`` and ``devices`` find it without the flag.
 
-        The file may hold a database password and the Twilio auth token, so only its owner can read it.
+        The file may hold a database password, so only its owner can read it.
         """
-        saved = {k: v for k, v in (("database_url", self.database_url), ("public_url", self.public_url),
-                                   ("twilio_auth_token", self.twilio_auth_token)) if v is not None}
-        if not saved:
+        if self.database_url is None:
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self.data_dir / CONFIG_FILE
-        config.write_text(json.dumps(saved, indent=2), encoding="utf-8")
+        config.write_text(json.dumps({"database_url": self.database_url}, indent=2), encoding="utf-8")
         os.chmod(config, 0o600)

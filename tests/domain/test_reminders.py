@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mentalspace_desktop.domain.reminders.keys import cancel_key, invitation_uid, reminder_key, update_key
+from mentalspace_desktop.domain.reminders.keys import cancel_key, reminder_key, update_key
 from mentalspace_desktop.domain.reminders.replies import Intent, normalise, read_keypress, read_reply
 from mentalspace_desktop.domain.reminders.rules import Consents, Rule, plan, rule_for
 from mentalspace_desktop.domain.reminders.templates import (
@@ -129,7 +129,6 @@ def test_a_types_rule_wins_and_plans_say_why_a_reminder_cannot_go() -> None:
 def test_keys_name_the_appointment_the_offset_the_channel_and_the_sequence() -> None:
     assert reminder_key("A", 120, "sms") == "A:120:sms"
     assert update_key("A", 2) != update_key("A", 3) != cancel_key("A")
-    assert invitation_uid("A") == "A@mentalspace.local"
 
 
 # -- templates -------------------------------------------------------------------------------------

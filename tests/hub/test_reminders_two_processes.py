@@ -33,19 +33,17 @@ REPO = Path(__file__).resolve().parents[2]
 ROUNDS = 20
 WORKER = """
 import sys, time
-from pathlib import Path
 from mentalspace_desktop.hub import db
 from mentalspace_desktop.hub.services import reminders
-from mentalspace_desktop.hub.settings import HubSettings
 from tests.hub.reminder_seed import HttpChannel
 url, recorder, rounds, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 engine = db.make_engine(url)
-settings = HubSettings(Path("."), database_url=url)
 channels = {"sms": HttpChannel("sms", recorder), "voice": HttpChannel("voice", recorder)}
 sessions = db.session_factory(engine)
 time.sleep(max(0.0, start - time.time()))
 for _ in range(rounds):
-    reminders.engine_for(settings, sessions, channels).run_once()
+    with reminders.hub_engine(sessions, channels) as job:
+        job.run_once()
 engine.dispose()
 """
 

@@ -1,5 +1,6 @@
 """Twilio's webhooks against a real hub process (uvicorn on loopback, its own SQLite database), with
-requests signed by ``twilio.request_validator.RequestValidator``'s own algorithm: unsigned, forged or
+requests signed by ``twilio.request_validator.RequestValidator``'s own algorithm under the auth token of the
+practice's messaging settings: unsigned, forged or
 tampered requests are refused with 403 and change nothing; a signed "Y" confirms, a key press 2
 cancels, a replay changes nothing twice, a delivery report is recorded."""
 
@@ -21,6 +22,7 @@ from twilio.request_validator import RequestValidator
 
 from mentalspace_desktop.hub import db
 from mentalspace_desktop.hub.services.reminders import HubLedger
+from mentalspace_desktop.services.messaging_settings import TwilioInput, write_twilio
 from mentalspace_desktop.services.reminders.engine import ReminderEngine
 from mentalspace_desktop.store.reminder_models import InboundMessage, ReminderMessage
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentStatusChange
@@ -83,10 +85,12 @@ def live(tmp_path: Path) -> Iterator[LiveHub]:
     data = tmp_path / "hub"
     data.mkdir()
     url = f"sqlite:///{data / 'hub.db'}"
-    (data / "hub.json").write_text(json.dumps({"database_url": url, "twilio_auth_token": TOKEN}))
+    (data / "hub.json").write_text(json.dumps({"database_url": url}))
     engine = db.make_engine(url)
     db.prepare(engine)
     users, _ = seed(engine)
+    with db.session_factory(engine)() as s, s.begin():  # what the administrator's settings screen saves
+        write_twilio(s, TwilioInput("AC" + "0" * 32, TOKEN, "+14045550100"), user_id=None)
     seeded = seed_reminders(engine, users, starts=[utcnow().replace(microsecond=0) + timedelta(hours=1, minutes=50)])
     sms, voice = RecordingChannel("sms"), RecordingChannel("voice")
     ReminderEngine(HubLedger(db.session_factory(engine)), {"sms": sms, "voice": voice}).run_once()
@@ -156,7 +160,7 @@ def test_a_signed_yes_confirms_once_and_a_replay_changes_nothing(live: LiveHub) 
 def test_a_key_press_cancels_and_delivery_reports_are_recorded(live: LiveHub) -> None:
     press = live.post("/v1/reminders/twilio/voice/gather", {"CallSid": live.call_sid, "Digits": "2", "To": MOBILE,
                                                   "From": PRACTICE_NUMBER, "Direction": "outbound-api"})
-    assert press.status_code == 200 and "<Say>" in press.text and "cancelled" in press.text
+    assert press.status_code == 200 and "<Say" in press.text and "has been cancelled" in press.text
     assert live.status() == "cancelled"
     report = live.post("/v1/reminders/twilio/sms/status", {"MessageSid": live.sms_sid, "MessageStatus": "delivered"})
     assert report.status_code == 204

@@ -60,6 +60,7 @@ class Reminders:
     channels: dict[str, RecordingChannel] = field(default_factory=dict)
 
     def engine(self, **config: object) -> ReminderEngine:
+        config.setdefault("organizer_email", "frontdesk@peachtree.example")
         return ReminderEngine(StoreLedger(self.sched.practice.admin.store), self.channels,
                               config=EngineConfig(**config), now=self.clock)  # type: ignore[arg-type]
 

@@ -1,7 +1,8 @@
 """Idempotency keys: one per message that may ever be sent, so a message is sent at most once.
 
 The key names the appointment (the first of a reschedule chain, so a rescheduled visit keeps its
-reminders and its calendar invitation's UID), the offset and the channel. An e-mail invitation's
+reminders, and its calendar invitation its UID: integrations/reminder_email.invitation_uid), the
+offset and the channel. An e-mail invitation's
 update or withdrawal carries the invitation's SEQUENCE, since each of those is a message of its own.
 """
 
@@ -27,8 +28,3 @@ def cancel_key(appointment_id: str) -> str:
 def reply_key(inbound_provider_id: str) -> str:
     """Our answer to one inbound message (confirmation, cancellation, help): one per inbound message."""
     return f"reply:{inbound_provider_id}"
-
-
-def invitation_uid(appointment_id: str, domain: str = "mentalspace.local") -> str:
-    """The iCalendar UID of an appointment's invitation: stable across moves and reschedules."""
-    return f"{appointment_id}@{domain}"

@@ -2,8 +2,9 @@
 
 Every request must carry a valid ``X-Twilio-Signature`` (HMAC-SHA1 of the full URL and the sorted
 form fields under the account's auth token, checked by ``twilio.request_validator``): a missing or
-forged one is refused with 403 before anything is read or changed. The URL is the one Twilio used:
-``public_url`` from the hub's settings when the hub sits behind a proxy, else the request's own.
+forged one is refused with 403 before anything is read or changed. The token and the hub's
+public address come from the messaging settings (services/messaging_settings.py); the URL checked is
+the one Twilio used: under that public address when one is set, else the request's own.
 A replayed request (the same message or call id) is recorded once and changes nothing twice.
 """
 
@@ -15,12 +16,15 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
-from twilio.twiml.voice_response import VoiceResponse
 
 from mentalspace_desktop.domain.reminders.outgoing import DeliveryReport, DeliveryState, InboundReply
 from mentalspace_desktop.hub.deps import Hub, HubContext
 from mentalspace_desktop.hub.errors import HubError, forbidden
 from mentalspace_desktop.hub.services.reminders import HubLedger
+from mentalspace_desktop.integrations.twilio_rest import TwilioSettings
+from mentalspace_desktop.integrations.twilio_voice import Answer, answer_twiml
+from mentalspace_desktop.services.messaging_settings import hub_twilio_settings
+from mentalspace_desktop.services.reminders.facts import practice_of
 from mentalspace_desktop.services.reminders.inbound import ReplyHandler
 from mentalspace_desktop.store.types import utcnow
 
@@ -40,16 +44,24 @@ CALL_STATES: dict[str, DeliveryState] = {
 }
 
 
-def _url(request: Request, hub: HubContext) -> str:
-    if hub.settings.public_url:
+def _twilio(hub: HubContext) -> TwilioSettings | None:
+    with hub.sessions() as session:
+        return hub_twilio_settings(session)
+
+
+def _url(request: Request, public_base: str) -> str:
+    """The URL Twilio signed: under the hub's public address (behind a proxy the hub sees another)."""
+    if public_base:
         query = f"?{request.url.query}" if request.url.query else ""
-        return hub.settings.public_url.rstrip("/") + request.url.path + query
+        return public_base.rstrip("/") + request.url.path + query
     return str(request.url)
 
 
 async def verified_form(request: Request, hub: HubContext) -> dict[str, str]:
-    """The request's form fields, once its Twilio signature is checked; 403 otherwise."""
-    token = hub.settings.twilio_auth_token
+    """The request's form fields, once its Twilio signature is checked; 403 otherwise (also when
+    Twilio is not set up in the messaging settings: nothing can be verified then)."""
+    twilio = await run_in_threadpool(_twilio, hub)
+    token = twilio.auth_token if twilio else ""
     signature = request.headers.get("X-Twilio-Signature", "")
     # Twilio posts application/x-www-form-urlencoded (one value per field); read here rather than with
     # python-multipart, which the hub does not otherwise need.
@@ -58,7 +70,8 @@ async def verified_form(request: Request, hub: HubContext) -> dict[str, str]:
         params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=200))
     except (UnicodeDecodeError, ValueError):
         raise HubError(400, "The request's form could not be read.", "bad_request") from None
-    if not token or not signature or not RequestValidator(token).validate(_url(request, hub), params, signature):
+    url = _url(request, twilio.webhook_base if twilio else "")
+    if not token or not signature or not RequestValidator(token).validate(url, params, signature):
         raise forbidden("The request is not signed by the messaging provider.", "bad_signature")
     return params
 
@@ -97,17 +110,15 @@ async def voice_key(request: Request, hub: Hub) -> Response:
     reply = InboundReply("voice", client_number, params.get("From" if outbound else "To", ""),
                          params.get("Digits", ""), f"{call_sid}:keys", utcnow(), call_id=call_sid)
     outcome = await run_in_threadpool(_handler(hub).handle, reply)
-    twiml = VoiceResponse()
-    if outcome.action == "confirmed":
-        twiml.say(outcome.answer or "Thank you. Your appointment is confirmed.")
-    elif outcome.action == "cancelled":
-        twiml.say(outcome.answer or "Your appointment is cancelled.")
-    elif outcome.action == "duplicate":
-        twiml.say("Thank you.")
-    else:
-        twiml.say("Thank you. Someone from the practice will call you back.")
-    twiml.hangup()
-    return Response(str(twiml), media_type=TWIML)
+    answer: Answer = {"confirmed": "confirmed", "cancelled": "cancelled"}.get(  # type: ignore[assignment]
+        outcome.action, {"too_late": "too_late", "unmatched": "unknown_call"}.get(outcome.problem, "not_understood"))
+    phone = await run_in_threadpool(_practice_phone, hub)
+    return Response(answer_twiml(answer, practice_phone=phone), media_type=TWIML)
+
+
+def _practice_phone(hub: HubContext) -> str:
+    with hub.sessions() as session:
+        return practice_of(session).phone
 
 
 @router.post("/sms/status", status_code=204, response_class=Response)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import event
@@ -13,8 +14,9 @@ from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.reminders.outgoing import Channel
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.db import session_factory
-from mentalspace_desktop.hub.settings import HubSettings
+from mentalspace_desktop.services import messaging_settings
 from mentalspace_desktop.services.reminders.engine import EngineConfig, ReminderEngine
+from mentalspace_desktop.services.reminders.facts import practice_of
 
 TOUCHED = "reminder_touched"
 
@@ -66,29 +68,40 @@ class HubLedger:
 
 # -- the job ---------------------------------------------------------------------------------------
 
-def engine_config(settings: HubSettings) -> EngineConfig:
-    """The engine's settings on the hub; the channels know their own webhook addresses."""
-    return EngineConfig()
+
+def configured_channels(session: Session) -> dict[str, Channel]:
+    """The channels the practice has set up in its messaging settings (Twilio for texts and calls,
+    SMTP for e-mail), by name; one not set up is missing, and its reminders wait with that reason."""
+    practice = practice_of(session)
+    made = messaging_settings.channels(messaging_settings.hub_smtp_settings(session),
+                                       messaging_settings.hub_twilio_settings(session), practice_phone=practice.phone)
+    return {str(name): channel for name, channel in made.items()}
 
 
-def configured_channels(settings: HubSettings, session: Session) -> dict[str, Channel]:
-    """The channels the practice has set up (Twilio for SMS and voice, SMTP for e-mail), by name.
-
-    Channels are made from the practice's messaging settings; none set up means nothing is sent and
-    ``reminders due`` says so for each reminder.
-    """
-    return {}
+def engine_config(session: Session) -> EngineConfig:
+    """The engine's settings on the hub: the e-mail invitations' organizer is the practice's sender."""
+    smtp = messaging_settings.hub_smtp_settings(session)
+    return EngineConfig(organizer_email=parseaddr(smtp.sender)[1] if smtp else "")
 
 
-def engine_for(settings: HubSettings, sessions: Callable[[], Session],
-               channels: Mapping[str, Channel] | None = None) -> ReminderEngine:
-    if channels is None:
-        with sessions() as session:
-            channels = configured_channels(settings, session)
-    return ReminderEngine(HubLedger(sessions), channels, config=engine_config(settings))
+@contextmanager
+def hub_engine(sessions: Callable[[], Session], channels: Mapping[str, Channel] | None = None
+               ) -> Iterator[ReminderEngine]:
+    """The reminder engine on the hub's database, with the practice's channels (closed afterwards)."""
+    with sessions() as session:
+        made = configured_channels(session) if channels is None else dict(channels)
+        config = engine_config(session)
+    try:
+        yield ReminderEngine(HubLedger(sessions), made, config=config)
+    finally:
+        if channels is None:
+            for channel in made.values():
+                close = getattr(channel, "close", None)
+                if close is not None:
+                    close()
 
 
-def run_job(session: Session, settings: HubSettings) -> str:
+def run_job(session: Session) -> str:
     """The hub's ``reminders`` job: send what is due now (one runner across hub processes)."""
-    sessions = session_factory(session.get_bind())  # type: ignore[arg-type]
-    return engine_for(settings, sessions).run_once().describe()
+    with hub_engine(session_factory(session.get_bind())) as engine:  # type: ignore[arg-type]
+        return engine.run_once().describe()

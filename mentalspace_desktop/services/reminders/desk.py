@@ -320,7 +320,7 @@ def preview_appointment(s: Session, a: Appointment, now: datetime) -> list[Previ
         if not isinstance(p.when, Due):
             blocked.append(p.when.reason)
         try:
-            built = build(ctx, p.channel, TemplateKind.REMINDER, templates, stamp=now)
+            built = build(ctx, p.channel, TemplateKind.REMINDER, templates, stamp=now, with_calendar=False)
             subject, text = built.subject, built.text
         except NoTemplate as exc:
             subject, text = "", ""

@@ -61,6 +61,9 @@ class ReplyOutcome:
     answer: str = ""
     """What to answer the client with (the webhook's TwiML), or empty."""
     needs_attention: bool = False
+    problem: str = ""
+    """Why nothing was done, for the answer a caller hears: "unmatched" (no reminder or appointment to
+    act on), "too_late" (it has passed, or can no longer change), "not_understood"; else empty."""
 
 
 class ReplyHandler:
@@ -74,9 +77,10 @@ class ReplyHandler:
                                                                                 reply.body.strip()[:1])
         try:
             with self.ledger.write() as s:
-                if s.scalar(select(InboundMessage.id).where(
-                        InboundMessage.provider_message_id == reply.provider_id)) is not None:
-                    return ReplyOutcome(False, reading.intent, "duplicate")
+                earlier = s.scalar(select(InboundMessage).where(
+                    InboundMessage.provider_message_id == reply.provider_id))
+                if earlier is not None:  # a replay: answered as before, nothing done again
+                    return ReplyOutcome(False, reading.intent, earlier.action or "duplicate")
                 row = InboundMessage(provider_message_id=reply.provider_id, channel=reply.channel,
                                      from_number=reply.from_number[:20], body=reply.body[:1600],
                                      received_at=reply.received_at, intent=reading.intent.value, action="",
@@ -111,9 +115,9 @@ class ReplyHandler:
         everyone = sorted(set(clients) | ({client_id} if client_id else set()))
         intent = reading.intent
 
-        def inbox(reason: str, action: str = "inbox", answer: str = "") -> ReplyOutcome:
+        def inbox(reason: str, action: str = "inbox", answer: str = "", problem: str = "") -> ReplyOutcome:
             row.reason = reason[:300]
-            return ReplyOutcome(True, intent, action, answer, needs_attention=True)
+            return ReplyOutcome(True, intent, action, answer, needs_attention=True, problem=problem)
 
         if intent is Intent.OPT_OUT:
             for cid in everyone:
@@ -131,18 +135,18 @@ class ReplyHandler:
             return ReplyOutcome(True, intent, "help", self._help(s))
         if intent is Intent.OTHER:
             if client_id is None:
-                return inbox("A message from a number that belongs to no client")
-            return inbox("A reply that needs a person")
+                return inbox("A message from a number that belongs to no client", problem="unmatched")
+            return inbox("A reply that needs a person", problem="not_understood")
         # confirm or cancel: the appointment the latest reminder to this number was about
         if reminder is None:
             return inbox("No reminder was sent to this number, so the reply cannot be matched to an appointment"
-                         if client_id else "A message from a number that belongs to no client")
+                         if client_id else "A message from a number that belongs to no client", problem="unmatched")
         a = latest_in_chain(s, reminder.appointment_id)
         if a is None or a.deleted:
-            return inbox("The appointment this reply is about no longer exists")
+            return inbox("The appointment this reply is about no longer exists", problem="unmatched")
         row.appointment_id, row.provider_id = a.id, a.provider_id
         if a.start_at <= now:
-            return inbox("The reply is about an appointment that has already passed")
+            return inbox("The reply is about an appointment that has already passed", problem="too_late")
         ctxs = contexts(s, [a], practice_of(s))
         if intent is Intent.CONFIRM:
             return self._confirm(s, a, ctxs, reply, now, inbox)
@@ -162,7 +166,8 @@ class ReplyHandler:
         try:
             check_transition(Status(a.status), Status.CONFIRMED)
         except StatusError:
-            return inbox(f"Asked to confirm an appointment that is {Status(a.status).label.lower()}")
+            return inbox(f"Asked to confirm an appointment that is {Status(a.status).label.lower()}",
+                         problem="too_late")
         self._status(s, a, Status.CONFIRMED, now, reason=f"Confirmed by the client ({reply.channel})")
         a.confirmation, a.confirmed_at, a.confirmed_via = "confirmed", now, reply.channel
         return ReplyOutcome(True, Intent.CONFIRM, "confirmed", self._answer(s, ctxs, TemplateKind.REPLY_CONFIRMED))
@@ -174,7 +179,8 @@ class ReplyHandler:
         try:
             check_transition(Status(a.status), Status.CANCELLED)
         except StatusError:
-            return inbox(f"Asked to cancel an appointment that is {Status(a.status).label.lower()}")
+            return inbox(f"Asked to cancel an appointment that is {Status(a.status).label.lower()}",
+                         problem="too_late")
         a.late_cancel = is_late_cancel(a.start_at, now)
         a.cancel_reason = "Cancelled by the client's reply"
         self._status(s, a, Status.CANCELLED, now, reason=a.cancel_reason)

@@ -5,14 +5,13 @@ Preview and sending both call :func:`build`, so what the administrator sees is w
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
-from mentalspace_desktop.domain.reminders.keys import invitation_uid
 from mentalspace_desktop.domain.reminders.outgoing import ChannelName, Outgoing
 from mentalspace_desktop.domain.reminders.templates import TemplateError, TemplateKind, placeholders_in, render
-from mentalspace_desktop.integrations.reminder_invitation import Invitation, invitation_bytes
+from mentalspace_desktop.integrations.reminder_email import Invitation, html_from_text, invitation_ics
 from mentalspace_desktop.services.reminders.facts import Context, Templates
 
 
@@ -38,8 +37,10 @@ def build(
     sequence: int | None = None,
     organizer_email: str = "",
     stamp: datetime | None = None,
+    with_calendar: bool = True,
 ) -> Built:
-    """The message ``kind`` for ``ctx`` by ``channel``; e-mail with its invitation at ``sequence``."""
+    """The message ``kind`` for ``ctx`` by ``channel``; e-mail with its invitation at ``sequence``
+    (``organizer_email``: the practice's sending address, which the invitation names as organizer)."""
     found = templates.find(ctx.language, channel, kind)
     if found is None:
         raise NoTemplate(f"There is no {kind.value} template for {channel}.")
@@ -52,20 +53,22 @@ def build(
         subject = render(subject_t, values) if subject_t else ""
     except TemplateError as exc:
         raise NoTemplate(str(exc)) from None
-    if channel != "email":
+    if channel != "email" or not with_calendar:
         return Built(subject, text)
-    method = "CANCEL" if kind is TemplateKind.CANCELLED else "REQUEST"
+    if not organizer_email:
+        raise NoTemplate("E-mail has no sending address: enter it in the messaging settings.")
+    method: Literal["REQUEST", "CANCEL"] = "CANCEL" if kind is TemplateKind.CANCELLED else "REQUEST"
+    # The invitation's UID is the first appointment of a reschedule chain: one event in the client's
+    # calendar, moved (SEQUENCE raised) rather than duplicated.
     invitation = Invitation(
-        uid=invitation_uid(ctx.chain_id), sequence=sequence or 0, method=method,  # type: ignore[arg-type]
-        start=ctx.start_at, end=ctx.end_at,
+        appointment_id=ctx.chain_id, sequence=sequence or 0, start=ctx.start_at, end=ctx.end_at,
+        time_zone=ctx.client_zone,
         summary=f"Appointment with {ctx.values.provider}" + (f" ({ctx.values.practice_name})"
                                                              if ctx.values.practice_name else ""),
-        location=ctx.values.location if not ctx.values.telehealth_link else "Online",
-        url=ctx.values.telehealth_link, organizer_email=organizer_email, organizer_name=ctx.values.practice_name,
-        attendee_email=ctx.email)
-    body_html = "<html><body>" + "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>"
-                                         for p in text.split("\n\n")) + "</body></html>"
-    return Built(subject, text, body_html, invitation_bytes(invitation, stamp=stamp), method)
+        organizer_email=organizer_email, organizer_name=ctx.values.practice_name,
+        attendee_email=ctx.email, attendee_name=ctx.values.first_name,
+        location="Online" if ctx.values.telehealth_link else ctx.values.location, url=ctx.values.telehealth_link)
+    return Built(subject, text, html_from_text(text), invitation_ics(invitation, method, stamp=stamp), method)
 
 
 def outgoing(key: str, channel: ChannelName, to: str, built: Built, status_callback: str) -> Outgoing:

@@ -9,15 +9,41 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from email.utils import parseaddr
 
 from mentalspace_desktop.domain.reminders.outgoing import Channel
+from mentalspace_desktop.services import messaging_settings
 from mentalspace_desktop.services.reminders.engine import EngineConfig, ReminderEngine, RunSummary
+from mentalspace_desktop.services.reminders.facts import practice_of
 from mentalspace_desktop.services.reminders.ledger import StoreLedger
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.types import utcnow
 
 
-def run_solo(store: Store, channels: Mapping[str, Channel], *, config: EngineConfig | None = None,
+def run_solo(store: Store, channels: Mapping[str, Channel] | None = None, *, config: EngineConfig | None = None,
              now: Callable[[], datetime] = utcnow) -> RunSummary:
-    """Send what is due now from this workstation's store (solo mode only: with a hub, the hub sends)."""
-    return ReminderEngine(StoreLedger(store), channels, config=config, now=now).run_once()
+    """Send what is due now from this workstation's store (solo mode only: with a hub, the hub sends).
+
+    ``channels`` default to those the practice set up in this store's messaging settings (closed
+    afterwards); replies and delivery reports need a hub reachable by Twilio, so in solo mode texts
+    and calls go out but answers are not received."""
+    made = dict(channels) if channels is not None else {}
+    if channels is None:
+        smtp = messaging_settings.smtp_settings(store)
+        made = {str(k): v for k, v in messaging_settings.channels(
+            smtp, messaging_settings.twilio_settings(store), practice_phone=_practice_phone(store)).items()}
+        if config is None:
+            config = EngineConfig(organizer_email=parseaddr(smtp.sender)[1] if smtp else "")
+    try:
+        return ReminderEngine(StoreLedger(store), made, config=config, now=now).run_once()
+    finally:
+        if channels is None:
+            for channel in made.values():
+                close = getattr(channel, "close", None)
+                if close is not None:
+                    close()
+
+
+def _practice_phone(store: Store) -> str:
+    with store.read() as s:
+        return practice_of(s).phone
