@@ -35,7 +35,7 @@ class Seeded:
 
 
 def seed_reminders(engine: Engine, users: dict[str, str], *, starts: list[datetime], mobiles: int = 1,
-                   channels: str = "sms,voice") -> Seeded:
+                   channels: str = "sms,voice", email: str | None = None) -> Seeded:
     """Clients (one per mobile number) with SMS and voice consent, a practice rule (2 days and 2 hours
     before) and one appointment per start (clients taken in turn)."""
     with db.session_factory(engine)() as s, s.begin():
@@ -52,7 +52,7 @@ def seed_reminders(engine: Engine, users: dict[str, str], *, starts: list[dateti
                   repo.stamp(s, rule, op="insert", user_id=None, device_id=None)]
         for n in range(mobiles):
             c = Client(id=new_id(), chart_number=f"MS-{n:04d}", first_name=f"Lucia{n}" if n else "Lucia",
-                       last_name="Moreno", dob=date(1990, 1, 1), phone_mobile=f"+1404555{n + 101:04d}",
+                       last_name="Moreno", dob=date(1990, 1, 1), phone_mobile=f"+1404555{n + 101:04d}", email=email,
                        preferred_language="English", status="active", primary_clinician_id=users["clinician"],
                        uses_telehealth=False, last_key="moreno", first_key="lucia")
             pref = ContactPreference(id=new_id(), client_id=c.id, channel="", allow_sms=True, allow_email=True,
