@@ -65,7 +65,7 @@ class Practice:
             engine.run_once()
 
     def emails(self) -> list[EmailMessage]:
-        return [r.message for r in self.smtp.received]  # type: ignore[misc]
+        return [r.message for r in self.smtp.received]
 
 
 def _port() -> int:
