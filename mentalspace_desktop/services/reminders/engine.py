@@ -73,6 +73,7 @@ class EngineConfig:
     """The practice's sending address, the ORGANIZER of e-mail invitations."""
     max_attempts: int = 6
     horizon: timedelta = timedelta(days=15)
+    """The furthest ahead an appointment is looked at (beyond the rules' longest offset, never)."""
     claim: timedelta = timedelta(minutes=5)
     still_useful: timedelta = timedelta(minutes=30)
     on_time: timedelta = timedelta(minutes=15)
@@ -144,10 +145,10 @@ class ReminderEngine:
 
     # -- planning ------------------------------------------------------------------------------
 
-    def _contexts(self, s: Session, now: datetime) -> list[Context]:
+    def _contexts(self, s: Session, now: datetime, until: datetime) -> list[Context]:
         rows = list(s.scalars(select(Appointment).where(
             Appointment.deleted.is_(False), Appointment.status.in_(REMINDED), Appointment.client_id.is_not(None),
-            Appointment.start_at > now, Appointment.start_at <= now + self.config.horizon)))
+            Appointment.start_at > now, Appointment.start_at <= until)))
         return contexts(s, rows, practice_of(s))
 
     def _existing_keys(self, s: Session, chain_ids: list[str]) -> set[str]:
@@ -161,7 +162,13 @@ class ReminderEngine:
               ) -> tuple[list[_Send], list[tuple[Context, Planned, str]], list[DueReminder]]:
         """(to send now, to record as skipped, everything due within ``within`` for listing)."""
         rules = rules_of(s)
-        ctxs = self._contexts(s, now)
+        if not rules:
+            return [], [], []
+        # Only appointments whose longest reminder may be due by now + within (a day beyond, for whole-day
+        # offsets across a clock change): each run reads what it needs, not the whole calendar.
+        longest = timedelta(minutes=max(m for r in rules for m in r.offsets_minutes)) + timedelta(days=1)
+        ctxs = self._contexts(s, now, now + min(within + longest, self.config.horizon + within))
+        templates = Templates.load(s)
         existing = self._existing_keys(s, sorted({c.chain_id for c in ctxs}))
         send: list[_Send] = []
         skip: list[tuple[Context, Planned, str]] = []
@@ -186,6 +193,10 @@ class ReminderEngine:
                 blocked = list(p.reasons)
                 if p.channel not in self.channels:
                     blocked.append(f"{CHANNEL_LABELS[p.channel]}s are not set up")
+                if p.when.at > now + within:
+                    continue
+                if not blocked:
+                    blocked += self._unbuildable(ctx, p.channel, templates)
                 if p.when.at <= now:
                     if ctx.start_at - now < self.config.still_useful:
                         if not blocked:
@@ -195,14 +206,24 @@ class ReminderEngine:
                         if not blocked:
                             skip.append((ctx, p, "Overdue, and a later reminder goes instead"))
                         continue
-                if p.when.at <= now + within:
-                    listed.append(DueReminder(p.key, ctx.appointment_id, ctx.values.first_name, p.channel,
-                                              p.offset_minutes, p.when.at, ctx.start_at,
-                                              to_local(ctx.start_at, ctx.client_zone), p.when.moved, tuple(blocked)))
+                listed.append(DueReminder(p.key, ctx.appointment_id, ctx.values.first_name, p.channel,
+                                          p.offset_minutes, p.when.at, ctx.start_at,
+                                          to_local(ctx.start_at, ctx.client_zone), p.when.moved, tuple(blocked)))
                 if p.when.at <= now and not blocked:
                     send.append(_Send(ctx, p, p.when.at))
         listed.sort(key=lambda d: (d.due_at, d.key))
         return send, skip, listed
+
+    def _unbuildable(self, ctx: Context, channel: ChannelName, templates: Templates) -> list[str]:
+        """Why the message cannot be made (no template, the practice's phone or sending address missing)."""
+        try:
+            build(ctx, channel, TemplateKind.REMINDER, templates, organizer_email=self.config.organizer_email,
+                  with_calendar=False)
+        except NoTemplate as exc:
+            return [str(exc)]
+        if channel == "email" and not self.config.organizer_email:
+            return ["E-mail has no sending address: enter it in the messaging settings."]
+        return []
 
     def due(self, within: timedelta = timedelta(0)) -> list[DueReminder]:
         """The reminders due now, or within ``within``; each says why it is blocked, if it is."""
