@@ -10,6 +10,7 @@ A replayed request (the same message or call id) is recorded once and changes no
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
@@ -19,7 +20,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from mentalspace_desktop.domain.reminders.outgoing import DeliveryReport, DeliveryState, InboundReply
 from mentalspace_desktop.hub.deps import Hub, HubContext
-from mentalspace_desktop.hub.errors import HubError, forbidden
+from mentalspace_desktop.hub.errors import HubError, forbidden, responses
 from mentalspace_desktop.hub.services.reminders import HubLedger
 from mentalspace_desktop.integrations.twilio_rest import TwilioSettings
 from mentalspace_desktop.integrations.twilio_voice import Answer, answer_twiml
@@ -33,6 +34,11 @@ router = APIRouter(prefix="/v1/reminders/twilio", tags=["reminders"])
 # VOICE_GATHER_PATH, VOICE_STATUS_PATH) under the hub's public address.
 
 TWIML = "application/xml"
+# Twilio's form is read by the route itself (and only after its signature is checked), so the document
+# names the answers: the TwiML, 403 for a missing or forged signature, 400 for a form without its ids.
+REFUSALS = responses(400, 403, params=False)
+TWIML_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"description": "TwiML for Twilio", "content": {TWIML: {"schema": {"type": "string"}}}}, **REFUSALS}
 MESSAGE_STATES: dict[str, DeliveryState] = {
     "accepted": "queued", "queued": "queued", "sending": "queued", "scheduled": "queued", "sent": "sent",
     "delivered": "delivered", "read": "delivered", "undelivered": "undelivered", "failed": "failed",
@@ -87,7 +93,7 @@ def _required(params: dict[str, str], *names: str) -> list[str]:
     return [params[n] for n in names]
 
 
-@router.post("/sms/inbound", response_class=Response)
+@router.post("/sms/inbound", response_class=Response, responses=TWIML_ANSWER)
 async def inbound_sms(request: Request, hub: Hub) -> Response:
     """A text from a client: confirm, cancel, STOP/START/HELP, or the Messages inbox."""
     params = await verified_form(request, hub)
@@ -100,7 +106,7 @@ async def inbound_sms(request: Request, hub: Hub) -> Response:
     return Response(str(twiml), media_type=TWIML)
 
 
-@router.post("/voice/gather", response_class=Response)
+@router.post("/voice/gather", response_class=Response, responses=TWIML_ANSWER)
 async def voice_key(request: Request, hub: Hub) -> Response:
     """A key pressed during a reminder call (1 confirm, 2 cancel): answered with what was done."""
     params = await verified_form(request, hub)
@@ -121,8 +127,8 @@ def _practice_phone(hub: HubContext) -> str:
         return practice_of(session).phone
 
 
-@router.post("/sms/status", status_code=204, response_class=Response)
-@router.post("/voice/status", status_code=204, response_class=Response)
+@router.post("/sms/status", status_code=204, response_class=Response, responses=REFUSALS)
+@router.post("/voice/status", status_code=204, response_class=Response, responses=REFUSALS)
 async def delivery_status(request: Request, hub: Hub) -> Response:
     """A delivery report for a text or a call the hub sent."""
     params = await verified_form(request, hub)
