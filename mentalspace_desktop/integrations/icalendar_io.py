@@ -73,12 +73,16 @@ class IcsEvent:
     private: bool = False
 
 
-def _vevent(e: IcsEvent, stamp: datetime) -> icalendar.Event:
+def vevent(e: IcsEvent, stamp: datetime, zone: tzinfo = UTC) -> icalendar.Event:
+    """``e`` as a VEVENT, its times in ``zone`` (UTC for feeds; an invitation's own zone, with a
+    VTIMEZONE added to the calendar, for e-mailed invitations)."""
+    if e.end <= e.start:
+        raise IcsError(f"Event {e.uid} ends before it starts.")
     ev = icalendar.Event()
     ev.add("uid", e.uid)
     ev.add("dtstamp", stamp.astimezone(UTC))
-    ev.add("dtstart", e.start.astimezone(UTC))
-    ev.add("dtend", e.end.astimezone(UTC))
+    ev.add("dtstart", e.start.astimezone(zone))
+    ev.add("dtend", e.end.astimezone(zone))
     ev.add("summary", e.summary)
     if e.location:
         ev.add("location", e.location)
@@ -105,9 +109,7 @@ def calendar_bytes(events: Iterable[IcsEvent], *, name: str, stamp: datetime | N
     cal.add("x-wr-calname", name)
     now = stamp or datetime.now(UTC)
     for e in events:
-        if e.end <= e.start:
-            raise IcsError(f"Event {e.uid} ends before it starts.")
-        cal.add_component(_vevent(e, now))
+        cal.add_component(vevent(e, now))
     return bytes(cal.to_ical())
 
 

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from mentalspace_desktop.domain.reminders.outgoing import Accepted, ChannelName, Outgoing, SendFailed
-from mentalspace_desktop.integrations.icalendar_io import PRODID, IcsError
+from mentalspace_desktop.integrations.icalendar_io import PRODID, IcsError, IcsEvent, vevent
 from mentalspace_desktop.integrations.smtp_mail import MailError, SmtpSettings, send_message
 
 Method = Literal["REQUEST", "CANCEL"]
@@ -82,33 +82,20 @@ def invitation_ics(invitation: Invitation, method: Method, *, stamp: datetime | 
     """The VCALENDAR of ``invitation`` as an iTIP ``REQUEST`` or ``CANCEL``."""
     if invitation.start.tzinfo is None or invitation.end.tzinfo is None:
         raise IcsError("An invitation needs times with their time zone.")
-    if invitation.end <= invitation.start:
-        raise IcsError(f"Appointment {invitation.appointment_id} ends before it starts.")
     zone = ZoneInfo(invitation.time_zone)
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
-    event = icalendar.Event()
-    event.add("uid", invitation_uid(invitation.appointment_id))
+    event = vevent(IcsEvent(invitation_uid(invitation.appointment_id), invitation.start, invitation.end,
+                            invitation.summary, invitation.location, invitation.description, invitation.url,
+                            cancelled=method == "CANCEL", private=True),
+                   stamp or datetime.now(UTC), zone)
     event.add("sequence", invitation.sequence)
-    event.add("dtstamp", (stamp or datetime.now(UTC)).astimezone(UTC))
-    event.add("dtstart", invitation.start.astimezone(zone))
-    event.add("dtend", invitation.end.astimezone(zone))
-    event.add("summary", invitation.summary)
-    if invitation.location:
-        event.add("location", invitation.location)
-    if invitation.description:
-        event.add("description", invitation.description)
-    if invitation.url:
-        event.add("url", invitation.url)
     event.add("organizer", _address(invitation.organizer_email, invitation.organizer_name))
     event.add("attendee", _address(invitation.attendee_email, invitation.attendee_name, cutype="INDIVIDUAL",
                                    role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp="FALSE"))
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    event.add("transp", "OPAQUE")
-    event.add("class", "PRIVATE")
     cal.add_component(event)
     # Only the years around the appointment: a VTIMEZONE from 1970 on is kilobytes of RDATEs.
     cal.add_missing_timezones(first_date=(invitation.start - timedelta(days=366)).date(),

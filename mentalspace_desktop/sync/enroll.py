@@ -11,8 +11,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import delete
+
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.keyslots import KeySlots
+from mentalspace_desktop.store.messaging_models import MessagingSetting
 from mentalspace_desktop.sync import signing, state
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.credentials import HubCredential
@@ -76,8 +79,18 @@ def sign_in(store: Store, client: HubClient, *, username: str, password: str, co
         if user_id:
             values["hub_user_id"] = user_id
     state.set_values(store, **values)
+    if enrolling:
+        forget_messaging_settings(store)
     registered = answer.get("signing_key_id")
     return SignedIn(status, user_id, registered if isinstance(registered, str) else None, clinical)
+
+
+def forget_messaging_settings(store: Store) -> None:
+    """A workstation joining a hub stops sending reminders (the hub sends them): its own e-mail
+    password and Twilio auth token are erased, so secrets stay only where sending happens. A store
+    moved to a hub whole has already handed them over (``hub/services/setup.py``)."""
+    with store.write() as session:
+        session.execute(delete(MessagingSetting))
 
 
 def connect(store: Store, hub_url: str, *, username: str, password: str, code: str, device_name: str,

@@ -24,6 +24,7 @@ from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.app import create_app
 from mentalspace_desktop.hub.services import auth
 from mentalspace_desktop.hub.settings import HubSettings
+from mentalspace_desktop.services.messaging_settings import MessagingSettingsService, SmtpInput, hub_smtp_settings
 from mentalspace_desktop.store.opening import open_store
 from mentalspace_desktop.store.signing import Signer, new_private_key
 from mentalspace_desktop.store.sync_models import ChangeLog, Device
@@ -101,6 +102,9 @@ def test_a_solo_store_grows_into_a_practice_hub(
 ) -> None:
     client = practice.add_client(clinician="clinician", last="Imported")
     practice.add_client(clinician="other_clinician", last="Elsewhere")
+    MessagingSettingsService(practice.admin).save_smtp(
+        SmtpInput("smtp.riverside.example", username="frontdesk", password="app-password-3141",
+                  sender="frontdesk@riverside.example"))
     practice.close()
     monkeypatch.setenv("MENTALSPACE_PASSWORD", ADMIN_PASSWORD)
     monkeypatch.setenv("MENTALSPACE_TOTP", pyotp.TOTP(practice.admin_totp_secret).now())
@@ -129,6 +133,8 @@ def test_a_solo_store_grows_into_a_practice_hub(
             assert hub_s.scalar(select(func.count()).select_from(ChangeLog)) == total
             device = hub_s.get(Device, store.device_id)
             assert device is not None and device.status == "approved" and device.last_device_seq > 0
+            smtp = hub_smtp_settings(hub_s)  # the hub sends from now on, with the store's settings
+            assert smtp is not None and smtp.password == "app-password-3141"
     finally:
         store.close()
         engine.dispose()

@@ -154,3 +154,12 @@ def test_price_in_cents() -> None:
     assert cost_cents("-0.0040") == 0
     assert cost_cents("-0.0250") == 3
     assert cost_cents(None) is None and cost_cents("n/a") is None
+
+
+def test_a_kept_alive_connection_the_server_closed_is_replaced(fake_twilio: FakeTwilio) -> None:
+    channel = _channel(fake_twilio)
+    channel.send(_text(key="first"))
+    assert fake_twilio.drop_idle_connections() == 1
+    accepted = channel.send(_text(key="second"))
+    assert [m.sid for m in fake_twilio.messages][-1] == accepted.provider_id
+    assert len(fake_twilio.messages) == 2

@@ -20,8 +20,10 @@ building, basic auth, form encoding, JSON answers and error exceptions): only th
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -89,6 +91,7 @@ class FakeTwilio:
     _by_token: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
+    _open: set[Any] = field(default_factory=set)
 
     # -- the server ------------------------------------------------------------------------------
 
@@ -111,6 +114,16 @@ class FakeTwilio:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def drop_idle_connections(self) -> int:
+        """Close every kept-alive connection from the server's side, as a server does with idle ones
+        (a client must then notice, and resend on a new connection)."""
+        with self._lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        return len(sockets)
 
     # -- what to answer --------------------------------------------------------------------------
 
@@ -276,6 +289,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (quiet in tests)
         return
+
+    def setup(self) -> None:
+        super().setup()
+        with self.fake._lock:
+            self.fake._open.add(self.connection)
+
+    def finish(self) -> None:
+        with self.fake._lock:
+            self.fake._open.discard(self.connection)
+        super().finish()
 
     def _answer(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()

@@ -85,7 +85,8 @@ class World:
         when = datetime.now(UTC) + timedelta(seconds=30 * n)
         return pyotp.TOTP(self.secrets[username]).at(when)
 
-    def desk(self, key: str, *, url: str | None = None, approve: bool = True) -> Desk:
+    def desk(self, key: str, *, url: str | None = None, approve: bool = True,
+             before_joining: Any = None) -> Desk:
         number = len(self.desks)
         while (self.tmp / f"desk{number}").exists():  # a desk that failed to join left its folder
             number += 1
@@ -102,6 +103,8 @@ class World:
                               signing_key=opened.signing_key)
         assert opened.signing_key is not None
         signing.install(session.store.engine, Signer(row.id, opened.signing_key))  # as their sign-in does
+        if before_joining is not None:
+            before_joining(practice)
         conn, client = connect(session.store, url or self.hub.url, username=username, password=password,
                                code=self.code(username), device_name=f"desk {key}", signing_key=opened.signing_key)
         assert conn.status == "pending"
@@ -451,3 +454,16 @@ def test_connect_and_sync_commands(world: World, tmp_path: Path, capsys: pytest.
                  "--password-file", str(password), "--totp", world.template.backup_codes[0]]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("sync failed: The hub cannot be reached")
+
+
+def test_joining_a_hub_erases_the_workstations_own_messaging_settings(world: World) -> None:
+    from mentalspace_desktop.services.messaging_settings import MessagingSettingsService, SmtpInput, smtp_settings
+
+    def solo_settings(practice: PracticeFixture) -> None:
+        MessagingSettingsService(practice.admin).save_smtp(SmtpInput(
+            "smtp.riverside.example", username="frontdesk", password="app-password-3141",
+            sender="frontdesk@riverside.example"))
+        assert smtp_settings(practice.admin.store) is not None
+
+    desk = world.desk("front_desk", before_joining=solo_settings)
+    assert smtp_settings(desk.session.store) is None  # the hub sends now; the password is not kept here

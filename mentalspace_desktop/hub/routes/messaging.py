@@ -7,6 +7,7 @@ shows "set"). The test sends run here too, with exactly the settings the reminde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 
 from fastapi import APIRouter
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.errors import ValidationError
 from mentalspace_desktop.hub import db
-from mentalspace_desktop.hub.deps import ApprovedDevice, Hub
+from mentalspace_desktop.hub.deps import ApprovedDevice, Hub, HubContext
 from mentalspace_desktop.hub.errors import HubError, forbidden, responses
 from mentalspace_desktop.hub.messaging_schemas import MessagingOut, SmtpIn, TestIn, TestOut, TwilioIn
 from mentalspace_desktop.hub.services.auth import Principal
@@ -48,28 +49,27 @@ def read(principal: ApprovedDevice, hub: Hub) -> MessagingOut:
         return _out(session)
 
 
-@router.put("/settings/smtp", response_model=MessagingOut, responses=responses(401, 403, body=True))
-def save_smtp(body: SmtpIn, principal: ApprovedDevice, hub: Hub) -> MessagingOut:
+def _save(principal: Principal, hub: HubContext, write: Callable[[Session], object]) -> MessagingOut:
     _admin(principal)
     with hub.sessions() as session:
         try:
             with session.begin():
-                settings.write_smtp(session, settings.SmtpInput(**body.model_dump()), user_id=principal.user_id)
+                write(session)
         except ValidationError as exc:
             raise _invalid(exc) from None
         return _out(session)
+
+
+@router.put("/settings/smtp", response_model=MessagingOut, responses=responses(401, 403, body=True))
+def save_smtp(body: SmtpIn, principal: ApprovedDevice, hub: Hub) -> MessagingOut:
+    data = settings.SmtpInput(**body.model_dump())
+    return _save(principal, hub, lambda s: settings.write_smtp(s, data, user_id=principal.user_id))
 
 
 @router.put("/settings/twilio", response_model=MessagingOut, responses=responses(401, 403, body=True))
 def save_twilio(body: TwilioIn, principal: ApprovedDevice, hub: Hub) -> MessagingOut:
-    _admin(principal)
-    with hub.sessions() as session:
-        try:
-            with session.begin():
-                settings.write_twilio(session, settings.TwilioInput(**body.model_dump()), user_id=principal.user_id)
-        except ValidationError as exc:
-            raise _invalid(exc) from None
-        return _out(session)
+    data = settings.TwilioInput(**body.model_dump())
+    return _save(principal, hub, lambda s: settings.write_twilio(s, data, user_id=principal.user_id))
 
 
 def _practice(session: Session) -> str:

@@ -21,6 +21,7 @@ from mentalspace_desktop.hub.services import signatures
 from mentalspace_desktop.services import totp
 from mentalspace_desktop.services.accounts import Authenticator, check_password
 from mentalspace_desktop.store.files import StoreFiles
+from mentalspace_desktop.store.messaging_models import MessagingSetting
 from mentalspace_desktop.store.models import BackupCode, OutboxEntry, Practice, SyncState, User
 from mentalspace_desktop.store.signing import Signer
 from mentalspace_desktop.store.sync_models import Device
@@ -114,6 +115,8 @@ def import_store(
                 model = repo.model_for(name)
                 if model is not None:
                     data[name] = [dict(r._mapping) for r in source.execute(select(model.__table__))]
+            # The e-mail and Twilio settings go with the store: the hub sends from now on.
+            messaging = [dict(r._mapping) for r in source.execute(select(MessagingSetting.__table__))]
             device_id = source.scalar(select(SyncState.value).where(SyncState.key == "device_id")) or ""
             last_seq = source.scalar(select(func.max(OutboxEntry.device_seq))) or 0
         data["users"] = _supervisors_first(data.get("users", []))
@@ -124,6 +127,8 @@ def import_store(
             for table, rows in data.items():
                 _copy_rows(session, table, rows)
                 summary.counts[table] = len(rows)
+            if messaging:
+                session.execute(insert(MessagingSetting), messaging)
             if device_id:
                 session.add(
                     Device(
