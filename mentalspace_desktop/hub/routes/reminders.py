@@ -10,25 +10,33 @@ A replayed request (the same message or call id) is recorded once and changes no
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
-from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from mentalspace_desktop.domain.reminders.outgoing import DeliveryReport, DeliveryState, InboundReply
 from mentalspace_desktop.hub.deps import Hub, HubContext
 from mentalspace_desktop.hub.errors import HubError, forbidden, responses
 from mentalspace_desktop.hub.services.reminders import HubLedger
 from mentalspace_desktop.integrations.twilio_rest import TwilioSettings
 from mentalspace_desktop.integrations.twilio_voice import Answer, answer_twiml
+from mentalspace_desktop.integrations.twilio_webhooks import (
+    SIGNATURE_HEADER,
+    NotFromTwilio,
+    delivery_report,
+    inbound_text,
+    is_from_twilio,
+    key_press,
+)
 from mentalspace_desktop.services.messaging_settings import hub_twilio_settings
 from mentalspace_desktop.services.reminders.facts import practice_of
 from mentalspace_desktop.services.reminders.inbound import ReplyHandler
 from mentalspace_desktop.store.types import utcnow
 
+T = TypeVar("T")
 router = APIRouter(prefix="/v1/reminders/twilio", tags=["reminders"])
 # The paths the channels give Twilio (integrations/twilio_rest.py: SMS_INBOUND_PATH, SMS_STATUS_PATH,
 # VOICE_GATHER_PATH, VOICE_STATUS_PATH) under the hub's public address.
@@ -39,15 +47,6 @@ TWIML = "application/xml"
 REFUSALS = responses(400, 403, params=False)
 TWIML_ANSWER: dict[int | str, dict[str, Any]] = {
     200: {"description": "TwiML for Twilio", "content": {TWIML: {"schema": {"type": "string"}}}}, **REFUSALS}
-MESSAGE_STATES: dict[str, DeliveryState] = {
-    "accepted": "queued", "queued": "queued", "sending": "queued", "scheduled": "queued", "sent": "sent",
-    "delivered": "delivered", "read": "delivered", "undelivered": "undelivered", "failed": "failed",
-    "canceled": "failed",
-}
-CALL_STATES: dict[str, DeliveryState] = {
-    "queued": "queued", "initiated": "queued", "ringing": "sent", "in-progress": "sent", "completed": "answered",
-    "busy": "no_answer", "no-answer": "no_answer", "canceled": "no_answer", "failed": "failed",
-}
 
 
 def _twilio(hub: HubContext) -> TwilioSettings | None:
@@ -68,7 +67,7 @@ async def verified_form(request: Request, hub: HubContext) -> dict[str, str]:
     Twilio is not set up in the messaging settings: nothing can be verified then)."""
     twilio = await run_in_threadpool(_twilio, hub)
     token = twilio.auth_token if twilio else ""
-    signature = request.headers.get("X-Twilio-Signature", "")
+    signature = request.headers.get(SIGNATURE_HEADER, "")
     # Twilio posts application/x-www-form-urlencoded (one value per field); read here rather than with
     # python-multipart, which the hub does not otherwise need.
     body = await request.body()
@@ -77,7 +76,7 @@ async def verified_form(request: Request, hub: HubContext) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError):
         raise HubError(400, "The request's form could not be read.", "bad_request") from None
     url = _url(request, twilio.webhook_base if twilio else "")
-    if not token or not signature or not RequestValidator(token).validate(url, params, signature):
+    if not is_from_twilio(token, url, params, signature):
         raise forbidden("The request is not signed by the messaging provider.", "bad_signature")
     return params
 
@@ -86,19 +85,17 @@ def _handler(hub: HubContext) -> ReplyHandler:
     return ReplyHandler(HubLedger(hub.sessions))
 
 
-def _required(params: dict[str, str], *names: str) -> list[str]:
-    missing = [n for n in names if not params.get(n)]
-    if missing:
-        raise HubError(400, f"Missing {', '.join(missing)}.", "bad_request")
-    return [params[n] for n in names]
+def _read(reader: Callable[..., T], params: dict[str, str]) -> T:
+    try:
+        return reader(params, now=utcnow())
+    except NotFromTwilio as exc:
+        raise HubError(400, f"Not a callback the hub can read: {exc}.", "bad_request") from None
 
 
 @router.post("/sms/inbound", response_class=Response, responses=TWIML_ANSWER)
 async def inbound_sms(request: Request, hub: Hub) -> Response:
     """A text from a client: confirm, cancel, STOP/START/HELP, or the Messages inbox."""
-    params = await verified_form(request, hub)
-    sid, sender, to = _required(params, "MessageSid", "From", "To")
-    reply = InboundReply("sms", sender, to, params.get("Body", ""), sid, utcnow())
+    reply = _read(inbound_text, await verified_form(request, hub))
     outcome = await run_in_threadpool(_handler(hub).handle, reply)
     twiml = MessagingResponse()
     if outcome.answer and outcome.recorded:
@@ -109,12 +106,7 @@ async def inbound_sms(request: Request, hub: Hub) -> Response:
 @router.post("/voice/gather", response_class=Response, responses=TWIML_ANSWER)
 async def voice_key(request: Request, hub: Hub) -> Response:
     """A key pressed during a reminder call (1 confirm, 2 cancel): answered with what was done."""
-    params = await verified_form(request, hub)
-    (call_sid,) = _required(params, "CallSid")
-    outbound = params.get("Direction", "outbound-api").startswith("outbound")
-    client_number = params.get("To" if outbound else "From", "")
-    reply = InboundReply("voice", client_number, params.get("From" if outbound else "To", ""),
-                         params.get("Digits", ""), f"{call_sid}:keys", utcnow(), call_id=call_sid)
+    reply = _read(key_press, await verified_form(request, hub))
     outcome = await run_in_threadpool(_handler(hub).handle, reply)
     answer: Answer = {"confirmed": "confirmed", "cancelled": "cancelled"}.get(  # type: ignore[assignment]
         outcome.action, {"too_late": "too_late", "unmatched": "unknown_call"}.get(outcome.problem, "not_understood"))
@@ -131,14 +123,6 @@ def _practice_phone(hub: HubContext) -> str:
 @router.post("/voice/status", status_code=204, response_class=Response, responses=REFUSALS)
 async def delivery_status(request: Request, hub: Hub) -> Response:
     """A delivery report for a text or a call the hub sent."""
-    params = await verified_form(request, hub)
-    if params.get("MessageSid"):
-        sid, state = params["MessageSid"], MESSAGE_STATES.get(params.get("MessageStatus", "").lower())
-    else:
-        (sid,) = _required(params, "CallSid")
-        state = CALL_STATES.get(params.get("CallStatus", "").lower())
-    if state is not None:
-        code = params.get("ErrorCode") or None
-        report = DeliveryReport(sid, state, code, utcnow())
-        await run_in_threadpool(_handler(hub).delivery, report)
+    report = _read(delivery_report, await verified_form(request, hub))
+    await run_in_threadpool(_handler(hub).delivery, report)
     return Response(status_code=204)
