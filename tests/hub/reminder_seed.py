@@ -3,12 +3,19 @@ consent, a practice rule, and appointments — written as the hub writes (number
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import socket
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -148,3 +155,46 @@ class HttpChannel:
         answer = requests.post(self.url, json={"key": message.key, "to": message.to, "channel": message.channel},
                                timeout=10)
         return Accepted(answer.json()["sid"], "queued", 1)
+
+
+SERVE = """
+import sys
+from pathlib import Path
+import uvicorn
+from mentalspace_desktop.hub.app import create_app
+from mentalspace_desktop.hub.settings import HubSettings
+settings = HubSettings.load(Path(sys.argv[1]), run_jobs=False, events_poll_seconds=0.2)
+uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def hub_process(data_dir: Path, port: int) -> Iterator[str]:
+    """A real hub (uvicorn, this checkout's code) serving ``data_dir`` on loopback; yields its URL."""
+    log_path = data_dir / "hub.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-c", SERVE, str(data_dir), str(port)], cwd=REPO,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if requests.get(base + "/health", timeout=1).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(log_path.read_text(errors="replace")[-3000:])
+                time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(10)

@@ -9,10 +9,6 @@ invitation through a real SMTP server (STARTTLS), the ``.ics`` read back with ``
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-import requests
 from sqlalchemy import Engine, select
 
 from mentalspace_desktop.hub import db
@@ -34,22 +29,12 @@ from mentalspace_desktop.store.reminder_models import ReminderMessage
 from mentalspace_desktop.store.scheduling_models import Appointment, BusyBlock, ContactPreference
 from mentalspace_desktop.store.types import utcnow
 from tests.hub.conftest import seed
-from tests.hub.reminder_seed import MOBILE, seed_reminders
+from tests.hub.reminder_seed import MOBILE, free_port, hub_process, seed_reminders
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.smtp_server import SmtpServer
 
-REPO = Path(__file__).resolve().parents[2]
 EMAIL = "lucia@example.org"
 PRACTICE_NUMBER = "+14045550100"
-SERVE = """
-import sys
-from pathlib import Path
-import uvicorn
-from mentalspace_desktop.hub.app import create_app
-from mentalspace_desktop.hub.settings import HubSettings
-settings = HubSettings.load(Path(sys.argv[1]), run_jobs=False, events_poll_seconds=0.2)
-uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
-"""
 
 
 @dataclass
@@ -68,19 +53,13 @@ class Practice:
         return [r.message for r in self.smtp.received]
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def practice(tmp_path: Path, fake_twilio: FakeTwilio, smtp_server: SmtpServer) -> Iterator[Practice]:
     data = tmp_path / "hub"
     data.mkdir()
     url = f"sqlite:///{data / 'hub.db'}"
     (data / "hub.json").write_text(json.dumps({"database_url": url}))
-    port = _port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     engine = db.make_engine(url)
     db.prepare(engine)
@@ -92,25 +71,10 @@ def practice(tmp_path: Path, fake_twilio: FakeTwilio, smtp_server: SmtpServer) -
                                 cafile=smtp_server.cafile), user_id=None)
     start = utcnow().replace(microsecond=0) + timedelta(hours=1, minutes=50)  # its 2-hour reminders are due
     seeded = seed_reminders(engine, users, starts=[start], channels="sms,email", email=EMAIL)
-    log = open(tmp_path / "hub.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "-c", SERVE, str(data), str(port)], cwd=REPO, stdout=log,
-                               stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(base + "/health", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "hub.log").read_text(errors="replace")[-3000:])
-            time.sleep(0.1)
-        yield Practice(base, engine, seeded.appointments[0], fake_twilio, smtp_server)
+        with hub_process(data, port) as hub_url:
+            yield Practice(hub_url, engine, seeded.appointments[0], fake_twilio, smtp_server)
     finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
         engine.dispose()
 
 

@@ -7,9 +7,6 @@ cancels, a replay changes nothing twice, a delivery report is recorded."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,28 +26,10 @@ from mentalspace_desktop.store.scheduling_models import Appointment, Appointment
 from mentalspace_desktop.store.sync_models import ChangeLog
 from mentalspace_desktop.store.types import utcnow
 from tests.hub.conftest import seed
-from tests.hub.reminder_seed import MOBILE, RecordingChannel, seed_reminders
+from tests.hub.reminder_seed import MOBILE, RecordingChannel, free_port, hub_process, seed_reminders
 
-REPO = Path(__file__).resolve().parents[2]
 TOKEN = "0123456789abcdef0123456789abcdef"
 PRACTICE_NUMBER = "+14045550000"
-SERVE = """
-import sys
-from pathlib import Path
-import uvicorn
-from mentalspace_desktop.hub.app import create_app
-from mentalspace_desktop.hub.settings import HubSettings
-settings = HubSettings.load(Path(sys.argv[1]), run_jobs=False, events_poll_seconds=0.2)
-uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
-"""
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -97,27 +76,10 @@ def live(tmp_path: Path) -> Iterator[LiveHub]:
     with db.session_factory(engine)() as s:
         sids = {m.channel: m.provider_message_id for m in s.scalars(select(ReminderMessage))
                 if m.provider_message_id}
-    port = free_port()
-    log = open(tmp_path / "hub.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "-c", SERVE, str(data), str(port)], cwd=REPO, stdout=log,
-                               stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(base + "/health", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "hub.log").read_text(errors="replace")[-3000:])
-            time.sleep(0.1)
-        yield LiveHub(base, engine, seeded.appointments[0], str(sids["sms"]), str(sids["voice"]))
+        with hub_process(data, free_port()) as base:
+            yield LiveHub(base, engine, seeded.appointments[0], str(sids["sms"]), str(sids["voice"]))
     finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
         engine.dispose()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import event
@@ -17,6 +16,7 @@ from mentalspace_desktop.hub.db import session_factory
 from mentalspace_desktop.services import messaging_settings
 from mentalspace_desktop.services.reminders.engine import EngineConfig, ReminderEngine
 from mentalspace_desktop.services.reminders.facts import practice_of
+from mentalspace_desktop.services.reminders.wiring import close_channels, practice_channels
 
 TOUCHED = "reminder_touched"
 
@@ -69,36 +69,26 @@ class HubLedger:
 # -- the job ---------------------------------------------------------------------------------------
 
 
-def configured_channels(session: Session) -> dict[str, Channel]:
-    """The channels the practice has set up in its messaging settings (Twilio for texts and calls,
-    SMTP for e-mail), by name; one not set up is missing, and its reminders wait with that reason."""
-    practice = practice_of(session)
-    made = messaging_settings.channels(messaging_settings.hub_smtp_settings(session),
-                                       messaging_settings.hub_twilio_settings(session), practice_phone=practice.phone)
-    return {str(name): channel for name, channel in made.items()}
-
-
-def engine_config(session: Session) -> EngineConfig:
-    """The engine's settings on the hub: the e-mail invitations' organizer is the practice's sender."""
-    smtp = messaging_settings.hub_smtp_settings(session)
-    return EngineConfig(organizer_email=parseaddr(smtp.sender)[1] if smtp else "")
+def configured_channels(session: Session) -> tuple[dict[str, Channel], EngineConfig]:
+    """The channels the practice set up in the hub's messaging settings, and the engine's settings."""
+    return practice_channels(messaging_settings.hub_smtp_settings(session),
+                             messaging_settings.hub_twilio_settings(session), practice_phone=practice_of(session).phone)
 
 
 @contextmanager
 def hub_engine(sessions: Callable[[], Session], channels: Mapping[str, Channel] | None = None
                ) -> Iterator[ReminderEngine]:
     """The reminder engine on the hub's database, with the practice's channels (closed afterwards)."""
-    with sessions() as session:
-        made = configured_channels(session) if channels is None else dict(channels)
-        config = engine_config(session)
+    if channels is not None:  # given (tests): the practice's settings are not read
+        made, config = dict(channels), EngineConfig()
+    else:
+        with sessions() as session:
+            made, config = configured_channels(session)
     try:
         yield ReminderEngine(HubLedger(sessions), made, config=config)
     finally:
         if channels is None:
-            for channel in made.values():
-                close = getattr(channel, "close", None)
-                if close is not None:
-                    close()
+            close_channels(made.values())
 
 
 def run_job(session: Session) -> str:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from email.utils import parseaddr
 
 from mentalspace_desktop.domain.reminders.outgoing import Channel
 from mentalspace_desktop.services import messaging_settings
 from mentalspace_desktop.services.reminders.engine import EngineConfig, ReminderEngine, RunSummary
 from mentalspace_desktop.services.reminders.facts import practice_of
 from mentalspace_desktop.services.reminders.ledger import StoreLedger
+from mentalspace_desktop.services.reminders.wiring import close_channels, practice_channels
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.types import utcnow
 
@@ -29,19 +29,15 @@ def run_solo(store: Store, channels: Mapping[str, Channel] | None = None, *, con
     and calls go out but answers are not received."""
     made = dict(channels) if channels is not None else {}
     if channels is None:
-        smtp = messaging_settings.smtp_settings(store)
-        made = {str(k): v for k, v in messaging_settings.channels(
-            smtp, messaging_settings.twilio_settings(store), practice_phone=_practice_phone(store)).items()}
-        if config is None:
-            config = EngineConfig(organizer_email=parseaddr(smtp.sender)[1] if smtp else "")
+        made, settings = practice_channels(messaging_settings.smtp_settings(store),
+                                           messaging_settings.twilio_settings(store),
+                                           practice_phone=_practice_phone(store))
+        config = config or settings
     try:
         return ReminderEngine(StoreLedger(store), made, config=config, now=now).run_once()
     finally:
         if channels is None:
-            for channel in made.values():
-                close = getattr(channel, "close", None)
-                if close is not None:
-                    close()
+            close_channels(made.values())
 
 
 def _practice_phone(store: Store) -> str:
