@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from mentalspace_desktop.domain.reminders.outgoing import InboundReply
+from mentalspace_desktop.hub.jobs import JobRunner, default_jobs
 from mentalspace_desktop.hub.services.reminders import HubLedger
+from mentalspace_desktop.services.messaging_settings import TwilioInput, write_twilio
 from mentalspace_desktop.services.reminders.engine import ReminderEngine
 from mentalspace_desktop.services.reminders.inbound import ReplyHandler
 from mentalspace_desktop.store.reminder_models import ReminderMessage
-from mentalspace_desktop.store.sync_models import ChangeLog, HubCounter
+from mentalspace_desktop.store.sync_models import ChangeLog, HubCounter, JobLease, JobRun
 from mentalspace_desktop.store.types import utcnow
 from tests.hub.conftest import HubFixture
 from tests.hub.reminder_seed import MOBILE, RecordingChannel, seed_reminders
+from tests.support.fake_twilio import FakeTwilio
 
 
 def test_reminders_written_on_the_hub_reach_the_front_desk_and_the_clients_clinician(hub: HubFixture) -> None:
@@ -48,3 +51,24 @@ def test_reminders_written_on_the_hub_reach_the_front_desk_and_the_clients_clini
         assert pulled[("appointments", seeded.appointments[0])]["status"] == "confirmed"
     assert not {t for t, _ in theirs} & {"reminder_messages", "inbound_messages"}
     assert {t for t, _ in theirs} >= {"reminder_rules"}  # practice data: everyone
+
+
+def test_the_hubs_reminders_job_sends_through_the_practices_twilio_account(hub: HubFixture,
+                                                                          fake_twilio: FakeTwilio) -> None:
+    start = utcnow().replace(microsecond=0) + timedelta(hours=1, minutes=50)
+    seed_reminders(hub.ctx.engine, hub.users, starts=[start], channels="sms")
+    runner = JobRunner(hub.ctx.engine, [j for j in default_jobs(hub.settings) if j.name == "reminders"])
+    assert runner.run_due() == 1
+    with hub.session() as s:
+        run = s.scalars(select(JobRun).where(JobRun.name == "reminders")).one()
+    assert run.ok and run.detail == "nothing due"  # Twilio is not set up yet: nothing can go
+    with hub.session() as s, s.begin():
+        write_twilio(s, TwilioInput(fake_twilio.account_sid, fake_twilio.auth_token, "+14045550100",
+                                    api_base=fake_twilio.base_url), user_id=None)
+        s.execute(update(JobLease).where(JobLease.name == "reminders").values(next_run_at=utcnow()))
+    assert runner.run_due() == 1
+    assert [m.form["To"] for m in fake_twilio.messages] == [MOBILE]
+    with hub.session() as s:
+        details = [r.detail for r in s.scalars(select(JobRun).where(JobRun.name == "reminders")
+                                               .order_by(JobRun.started_at))]
+    assert details[-1] == "1 sent, 1 skipped"
