@@ -228,6 +228,8 @@ class ReplyHandler:
     @staticmethod
     def _help(s: Session) -> str:
         practice = practice_of(s)
+        if not practice.phone:  # not set up yet: no "call  for help" with a hole in it
+            return f"{practice.name} appointment reminders. Reply STOP to opt out."
         found = Templates.load(s).find("English", "sms", TemplateKind.HELP)
         values = Values(first_name="", day="", time="", provider="", location="", telehealth_link="",
                         practice_name=practice.name, practice_phone=practice.phone)
