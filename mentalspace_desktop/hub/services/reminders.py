@@ -58,8 +58,10 @@ class HubLedger:
                     yield session
                     session.flush()
                     touched: dict[tuple[str, str], tuple[Any, str]] = session.info.pop(TOUCHED, {})
+                    # A row rolled back with its savepoint (a key another process took) is no longer
+                    # in the session: nothing to number.
                     writes = [repo.stamp(session, obj, op=op, user_id=None, device_id=None)
-                              for obj, op in touched.values()]
+                              for obj, op in touched.values() if obj in session]
                     repo.number_writes(session, writes)
             finally:
                 event.remove(session, "before_flush", _track)

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.reminders.keys import cancel_key, update_key
-from mentalspace_desktop.domain.reminders.outgoing import Channel, ChannelName, Outgoing, SendFailed
+from mentalspace_desktop.domain.reminders.outgoing import Accepted, Channel, ChannelName, Outgoing, SendFailed
 from mentalspace_desktop.domain.reminders.rules import CHANNEL_LABELS, Planned, plan, rule_for
 from mentalspace_desktop.domain.reminders.templates import TemplateKind
 from mentalspace_desktop.domain.reminders.timing import Due, Skipped
@@ -126,6 +126,10 @@ class _Send:
     ctx: Context
     planned: Planned
     due_at: datetime
+
+
+CHUNK = 25
+"""Reminders claimed (and their answers recorded) per transaction."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -242,100 +246,126 @@ class ReminderEngine:
         self._invitation_changes(now, summary)
         with self.ledger.read() as s:
             send, skip, _ = self._plan(s, now, timedelta(0))
-        for ctx, p, reason in skip:
-            self._record_skip(ctx, p, reason, summary)
-        for item in send:
-            self._send_new(item, summary)
+        self._record_skips(skip, summary)
+        templates = self._templates()
+        for start in range(0, len(send), CHUNK):
+            self._send_chunk(send[start:start + CHUNK], templates, summary)
         return summary
 
     def _templates(self) -> Templates:
         with self.ledger.read() as s:
             return Templates.load(s)
 
-    def _record_skip(self, ctx: Context, p: Planned, reason: str, summary: RunSummary) -> None:
-        row = ReminderMessage(key=p.key, chain_id=ctx.chain_id, appointment_id=ctx.appointment_id,
-                              client_id=ctx.client_id, provider_id=ctx.provider_id, kind=TemplateKind.REMINDER.value,
-                              offset_minutes=p.offset_minutes, channel=p.channel, to_address="", subject="", body="",
-                              appointment_start=ctx.start_at, state="skipped", error_reason=reason[:300], attempts=0,
-                              created_at=self.now(), due_at=None)
-        if self._insert(row):
-            summary.skipped += 1
-
-    def _insert(self, row: ReminderMessage) -> bool:
-        """Commit ``row``; False when its key is already there (another process, or an earlier run)."""
-        try:
-            with self.ledger.write() as s:
-                s.add(row)
-                s.flush()
-        except IntegrityError:
-            return False
-        return True
-
-    def _send_new(self, item: _Send, summary: RunSummary) -> None:
-        ctx, p = item.ctx, item.planned
-        sequence = self._sequence(ctx.chain_id) if p.channel == "email" else None
-        try:
-            built = build(ctx, p.channel, TemplateKind.REMINDER, self._templates(), sequence=sequence,
-                          organizer_email=self.config.organizer_email, stamp=self.now())
-        except NoTemplate as exc:
-            summary.errors.append(str(exc))
-            return
+    def _record_skips(self, skip: list[tuple[Context, Planned, str]], summary: RunSummary) -> None:
         now = self.now()
-        row = ReminderMessage(key=p.key, chain_id=ctx.chain_id, appointment_id=ctx.appointment_id,
-                              client_id=ctx.client_id, provider_id=ctx.provider_id, kind=TemplateKind.REMINDER.value,
-                              offset_minutes=p.offset_minutes, channel=p.channel, to_address=ctx.address(p.channel),
-                              subject=built.subject, body=built.text, appointment_start=ctx.start_at,
-                              ics_sequence=sequence, state="sending", attempts=1, claimed_until=now + self.config.claim,
-                              created_at=now, due_at=item.due_at)
-        if not self._insert(row):
-            summary.lost_races += 1
-            return
-        self._deliver(row.id, outgoing(p.key, p.channel, row.to_address, built, self.config.status_callback),
-                      summary)
+        rows = [ReminderMessage(key=p.key, chain_id=ctx.chain_id, appointment_id=ctx.appointment_id,
+                                client_id=ctx.client_id, provider_id=ctx.provider_id,
+                                kind=TemplateKind.REMINDER.value, offset_minutes=p.offset_minutes, channel=p.channel,
+                                to_address="", subject="", body="", appointment_start=ctx.start_at, state="skipped",
+                                error_reason=reason[:300], attempts=0, created_at=now, due_at=None)
+                for ctx, p, reason in skip]
+        for start in range(0, len(rows), CHUNK * 4):
+            summary.skipped += len(self._insert_many(rows[start:start + CHUNK * 4]))
+
+    def _insert_many(self, rows: list[ReminderMessage]) -> list[ReminderMessage]:
+        """Commit the rows whose keys are not taken yet, and return them; a key already there (another
+        process, an earlier run) leaves its row out. Each row goes in its own savepoint, in key order,
+        so two processes inserting the same keys queue one behind the other instead of deadlocking."""
+        kept: list[ReminderMessage] = []
+        if not rows:
+            return kept
+        with self.ledger.write() as s:
+            for row in sorted(rows, key=lambda r: r.key):
+                try:
+                    with s.begin_nested():
+                        s.add(row)
+                        s.flush()
+                except IntegrityError:
+                    continue
+                kept.append(row)
+        return kept
+
+    def _send_chunk(self, items: list[_Send], templates: Templates, summary: RunSummary) -> None:
+        """Claim a few reminders at once (their rows committed as ``sending``), then hand each to its
+        channel and record the answers together. A process dying in between leaves at most this many
+        rows ``uncertain`` (shown to the front desk), never one sent twice."""
+        now = self.now()
+        rows: list[ReminderMessage] = []
+        messages: dict[str, Outgoing] = {}
+        for item in items:
+            ctx, p = item.ctx, item.planned
+            sequence = self._sequence(ctx.chain_id) if p.channel == "email" else None
+            try:
+                built = build(ctx, p.channel, TemplateKind.REMINDER, templates, sequence=sequence,
+                              organizer_email=self.config.organizer_email, stamp=now)
+            except NoTemplate as exc:
+                summary.errors.append(str(exc))
+                continue
+            rows.append(ReminderMessage(
+                key=p.key, chain_id=ctx.chain_id, appointment_id=ctx.appointment_id, client_id=ctx.client_id,
+                provider_id=ctx.provider_id, kind=TemplateKind.REMINDER.value, offset_minutes=p.offset_minutes,
+                channel=p.channel, to_address=ctx.address(p.channel), subject=built.subject, body=built.text,
+                appointment_start=ctx.start_at, ics_sequence=sequence, state="sending", attempts=1,
+                claimed_until=now + self.config.claim, created_at=now, due_at=item.due_at))
+            messages[p.key] = outgoing(p.key, p.channel, ctx.address(p.channel), built, self.config.status_callback)
+        kept = self._insert_many(rows)
+        summary.lost_races += len(rows) - len(kept)
+        self._record_results([(row.id, self._hand_over(messages[row.key])) for row in kept], summary)
+
+    def _hand_over(self, message: Outgoing) -> Accepted | SendFailed:
+        """The channel's answer: accepted, or why not (a channel's bug counts as a transient failure,
+        so it never stops the other reminders)."""
+        try:
+            return self.channels[message.channel].send(message)
+        except SendFailed as failure:
+            return failure
+        except Exception as exc:
+            log.exception("channel %s raised", message.channel)
+            return SendFailed(type(exc).__name__, permanent=False)
 
     def _deliver(self, row_id: str, message: Outgoing, summary: RunSummary) -> None:
         """Hand ``message`` to its channel (the row is already committed as ``sending``) and record the
         answer."""
-        channel = self.channels[message.channel]
-        try:
-            accepted = channel.send(message)
-        except SendFailed as failure:
-            self._record_failure(row_id, failure, summary)
-            return
-        except Exception as exc:  # a channel's bug must not stop the other reminders; treated as transient
-            log.exception("channel %s raised", message.channel)
-            self._record_failure(row_id, SendFailed(type(exc).__name__, permanent=False), summary)
-            return
-        with self.ledger.write() as s:
-            row = s.get(ReminderMessage, row_id)
-            assert row is not None
-            row.state, row.provider_message_id = accepted.state, accepted.provider_id
-            row.cost_cents, row.sent_at, row.claimed_until = accepted.cost_cents, self.now(), None
-            row.next_attempt_at, row.error_code, row.error_reason = None, None, None
-        summary.sent += 1
+        self._record_results([(row_id, self._hand_over(message))], summary)
 
     def _record_failure(self, row_id: str, failure: SendFailed, summary: RunSummary) -> None:
+        self._record_results([(row_id, failure)], summary)
+
+    def _record_results(self, results: list[tuple[str, Accepted | SendFailed]], summary: RunSummary) -> None:
+        if not results:
+            return
         now = self.now()
         with self.ledger.write() as s:
-            row = s.get(ReminderMessage, row_id)
-            assert row is not None
-            row.error_code = failure.code
-            reason = CODE_REASONS.get(failure.code or "", "") or failure.reason
-            row.claimed_until = None
-            too_close = row.appointment_start is not None and \
-                now + backoff(row.attempts) > row.appointment_start - self.config.still_useful
-            if failure.permanent or row.attempts >= self.config.max_attempts or too_close:
-                row.state, row.needs_attention, row.next_attempt_at = "failed", True, None
-                if not failure.permanent:
-                    reason = f"Gave up after {row.attempts} attempt(s): {reason}"
-                row.error_reason = reason[:300]
-                summary.failed += 1
-                if failure.code == "21610" and row.client_id:
-                    self._record_carrier_opt_out(s, row.client_id, now)
-            else:
-                row.state, row.next_attempt_at = "retry", now + backoff(row.attempts)
-                row.error_reason = reason[:300]
-                summary.retrying += 1
+            for row_id, result in results:
+                row = s.get(ReminderMessage, row_id)
+                assert row is not None
+                if isinstance(result, SendFailed):
+                    self._apply_failure(s, row, result, now, summary)
+                    continue
+                row.state, row.provider_message_id = result.state, result.provider_id
+                row.cost_cents, row.sent_at, row.claimed_until = result.cost_cents, now, None
+                row.next_attempt_at, row.error_code, row.error_reason = None, None, None
+                summary.sent += 1
+
+    def _apply_failure(self, s: Session, row: ReminderMessage, failure: SendFailed, now: datetime,
+                       summary: RunSummary) -> None:
+        row.error_code = failure.code
+        reason = CODE_REASONS.get(failure.code or "", "") or failure.reason
+        row.claimed_until = None
+        too_close = row.appointment_start is not None and \
+            now + backoff(row.attempts) > row.appointment_start - self.config.still_useful
+        if failure.permanent or row.attempts >= self.config.max_attempts or too_close:
+            row.state, row.needs_attention, row.next_attempt_at = "failed", True, None
+            if not failure.permanent:
+                reason = f"Gave up after {row.attempts} attempt(s): {reason}"
+            row.error_reason = reason[:300]
+            summary.failed += 1
+            if failure.code == "21610" and row.client_id:
+                self._record_carrier_opt_out(s, row.client_id, now)
+        else:
+            row.state, row.next_attempt_at = "retry", now + backoff(row.attempts)
+            row.error_reason = reason[:300]
+            summary.retrying += 1
 
     @staticmethod
     def _record_carrier_opt_out(s: Session, client_id: str, now: datetime) -> None:
@@ -463,7 +493,7 @@ class ReminderEngine:
                                   body=built.text, appointment_start=ctx.start_at, ics_sequence=sequence,
                                   state="sending", attempts=1, claimed_until=now + self.config.claim, created_at=now,
                                   due_at=now)
-            if not self._insert(row):
+            if not self._insert_many([row]):
                 summary.lost_races += 1
                 continue
             before = summary.sent
