@@ -227,3 +227,18 @@ def test_delivery_reports_move_states_forward_only(rem: Reminders) -> None:
     assert not handler.delivery(DeliveryReport("SMnope", "delivered", None, at))
     row = [m for m in messages(rem) if m.channel == "sms"][0]
     assert row.state == "delivered" and row.delivered_at == at
+
+
+def test_cancel_cancels_and_stops_texts_as_the_carrier_does_and_tells_the_desk(rem: Reminders) -> None:
+    appointment = rem.book()
+    rem.clock.at = WED10 - timedelta(days=2)
+    rem.engine().run_once()
+    out = ReplyHandler(StoreLedger(rem.sched.practice.admin.store), now=rem.clock).handle(reply("Cancel.", "SMc"))
+    assert out.action == "cancelled" and out.needs_attention and "cancelled" in out.answer
+    with rem.sched.practice.admin.store.read() as s:
+        a = s.get(Appointment, appointment)
+        pref = s.scalar(select(ContactPreference).where(ContactPreference.client_id == rem.client))
+        row = s.scalar(select(InboundMessage).where(InboundMessage.provider_message_id == "SMc"))
+    assert a is not None and a.status == "cancelled" and not a.late_cancel
+    assert pref is not None and pref.sms_opted_out_at is not None and not pref.allow_sms
+    assert row is not None and "text START" in (row.reason or "")
