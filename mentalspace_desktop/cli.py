@@ -283,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_chart_parsers(commands, who)
     add_productivity_parsers(commands, who)
+    from mentalspace_desktop.reminder_commands import add_reminder_parsers
+
+    add_reminder_parsers(commands, who)
     return parser
 
 

@@ -15,7 +15,7 @@ from mentalspace_desktop.hub.deps import HubContext
 from mentalspace_desktop.hub.errors import install_handlers
 from mentalspace_desktop.hub.events import Broadcaster
 from mentalspace_desktop.hub.jobs import JobRunner, default_jobs
-from mentalspace_desktop.hub.routes import auth, devices, events, health, messaging, sync
+from mentalspace_desktop.hub.routes import auth, devices, events, health, messaging, reminders, sync
 from mentalspace_desktop.hub.settings import HubSettings
 
 
@@ -59,7 +59,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         redoc_url=None,
     )
     install_handlers(app)
-    for module in (health, auth, devices, sync, events, messaging):
+    for module in (health, auth, devices, sync, events, messaging, reminders):
         app.include_router(module.router)
     app.add_middleware(AccessLog)
     return app

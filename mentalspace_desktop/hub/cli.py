@@ -89,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
 
     encrypt = sub.add_parser("encrypt", help="encrypt a hub on SQLite made before hubs were encrypted")
     common(encrypt)
+
+    rem = sub.add_parser("reminders", help="appointment reminders: what is due, or send it now")
+    rem_sub = rem.add_subparsers(dest="action", required=True)
+    due = rem_sub.add_parser("due", help="list the reminders due (first name and time only)")
+    common(due)
+    due.add_argument("--within", type=float, default=0.0, metavar="HOURS",
+                     help="also those due within this many hours (default: due now)")
+    run_once = rem_sub.add_parser("run-once", help="send the reminders due now")
+    common(run_once)
     return parser
 
 
@@ -274,6 +283,33 @@ def cmd_encrypt(args: argparse.Namespace) -> None:
     print("delete them once a new backup exists.")
 
 
+def cmd_reminders(args: argparse.Namespace) -> None:
+    from datetime import timedelta
+
+    from mentalspace_desktop.hub.services import reminders
+
+    if args.action == "due" and not 0 <= args.within <= 24 * 14:
+        raise CliError("--within takes hours between 0 and 336")
+    settings = _settings(args)
+    engine = db.engine_for(settings)
+    try:
+        db.prepare(engine)
+        with reminders.hub_engine(db.session_factory(engine)) as rem:
+            if args.action == "run-once":
+                print(f"Reminders: {rem.run_once().describe()}.")
+                return
+            due = rem.due(within=timedelta(hours=args.within))
+        if not due:
+            print("No reminders due." if not args.within else f"No reminders due within {args.within:g} hours.")
+        for d in due:
+            local = d.start_local
+            note = "; ".join(d.blocked) if d.blocked else ("after quiet hours" if d.moved_by_quiet_hours else "")
+            print(f"{d.due_at:%Y-%m-%d %H:%M} UTC  {d.channel:<5}  {d.first_name:<15}  "
+                  f"appointment {local:%a %b %d %H:%M}" + (f"  ({note})" if note else ""))
+    finally:
+        engine.dispose()
+
+
 COMMANDS = {
     "init": cmd_init,
     "serve": cmd_serve,
@@ -281,6 +317,7 @@ COMMANDS = {
     "new-epoch": cmd_new_epoch,
     "backup": cmd_backup,
     "encrypt": cmd_encrypt,
+    "reminders": cmd_reminders,
 }
 
 

@@ -27,6 +27,7 @@ from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.db import session_factory
 from mentalspace_desktop.hub.services import jobs as job_functions
+from mentalspace_desktop.hub.services import reminders
 from mentalspace_desktop.hub.settings import HubSettings
 from mentalspace_desktop.store.sync_models import JobLease, JobRun
 from mentalspace_desktop.store.types import utcnow
@@ -51,6 +52,9 @@ def default_jobs(settings: HubSettings) -> list[Job]:
         Job("extend_open_series", timedelta(hours=24), job_functions.extend_open_series),
         Job("nightly_compliance", timedelta(hours=24), job_functions.nightly_compliance, lease=timedelta(minutes=30)),
         Job("generate_alerts", timedelta(minutes=15), job_functions.generate_alerts),
+        # Appointment reminders: every minute, in whichever process wins the lease. Sending is safe
+        # even if two ran at once (each message's key is UNIQUE and inserted before it is sent).
+        Job("reminders", timedelta(minutes=1), reminders.run_job),
     ]
     # Hourly: each supervisor's week is sent once (report_emails), and a failure is retried within the hour.
     # The mail server is the one an administrator saved on the hub (Messaging settings), read at each

@@ -46,6 +46,7 @@ from mentalspace_desktop.store.scheduling_models import (
     TimeOff,
     WaitlistEntry,
 )
+from mentalspace_desktop.store.types import utcnow
 
 PAST_WEEKS = 10
 AHEAD_WEEKS = 6
@@ -435,10 +436,16 @@ def _write_waitlist_and_preferences(session: UserSession, plan: DemoPlan, client
         for row in active:
             if rng.random() < 0.7:
                 channel = rng.choice(("sms", "sms", "sms", "email", "voice"))
+                # Texts and calls need consent on record (a date and how it was given).
+                consented = utcnow()
                 s.add(ContactPreference(client_id=row.id, channel=channel, allow_sms=channel != "voice",
                                         allow_email=True, allow_voice=channel == "voice",
                                         reminder_hours=rng.choice((24, 24, 48, 72)),
-                                        leave_voicemail=rng.random() < 0.5))
+                                        leave_voicemail=rng.random() < 0.5,
+                                        sms_consent_at=consented if channel != "voice" else None,
+                                        sms_consent_source="intake form" if channel != "voice" else None,
+                                        voice_consent_at=consented if channel == "voice" else None,
+                                        voice_consent_source="intake form" if channel == "voice" else None))
         waiting = rng.sample(active, min(14, len(active)))
         clinicians = [k for k in HOURS if k != "raj"]
         for i, row in enumerate(waiting):

@@ -101,3 +101,15 @@ class EventBus:
                 listener(event)
             except Exception:  # a broken listener must not undo a committed write
                 log.exception("event listener failed for %s", type(event).__name__)
+
+
+@dataclass(frozen=True)
+class ReminderSettingsDidChange(Event):
+    """A reminder rule or template was saved or removed."""
+
+
+@dataclass(frozen=True)
+class MessagesDidChange(Event):
+    """The Messages inbox or a client's reminder consent changed (counts in the navigation refresh)."""
+
+    client_id: str | None = None

@@ -343,9 +343,20 @@ class ContactPreference(Synced, Base):
     __tablename__ = "contact_preferences"
 
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.id"), unique=True)
-    channel: Mapped[str] = mapped_column(String(8), default="sms")  # sms, email, voice, none
-    allow_sms: Mapped[bool] = mapped_column(Boolean, default=True)
+    channel: Mapped[str] = mapped_column(String(8), default="sms")  # preferred: sms, email, voice, none
+    # Consent per channel, with when and how it was given (migration 0018). A text is never sent
+    # without SMS consent on record: ``allow_sms`` is off until someone records it with its source.
+    allow_sms: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_email: Mapped[bool] = mapped_column(Boolean, default=True)
     allow_voice: Mapped[bool] = mapped_column(Boolean, default=False)
     reminder_hours: Mapped[int] = mapped_column(Integer, default=24)
     leave_voicemail: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sms_consent_source: Mapped[str | None] = mapped_column(String(60))  # "intake form", "text START", …
+    sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # STOP (or a carrier opt-out word)
+    email_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_consent_source: Mapped[str | None] = mapped_column(String(60))
+    voice_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voice_consent_source: Mapped[str | None] = mapped_column(String(60))
+    language: Mapped[str | None] = mapped_column(String(40))  # reminders' language; None: the client's
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # for quiet hours; None: the appointment's

@@ -5,6 +5,7 @@ from mentalspace_desktop.store import (  # noqa: F401  (register their tables)
     compliance_models,
     hub_models,
     messaging_models,
+    reminder_models,
     scheduling_models,
     sync_models,
 )

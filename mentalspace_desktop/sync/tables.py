@@ -8,6 +8,7 @@ from mentalspace_desktop.domain.merge import DataKind
 from mentalspace_desktop.domain.roles import Resource
 from mentalspace_desktop.store import (
     alert_models,  # noqa: F401  (register alerts and goals)
+    reminder_models,  # noqa: F401  (register the reminders' tables)
     scheduling_models,  # noqa: F401  (register the schedule's tables)
 )
 
@@ -106,6 +107,16 @@ TABLES: dict[str, TableSpec] = {
         # supervisor their team's, an administrator all (and alone the practice-wide ones: no user).
         TableSpec("alerts", DataKind.RECORDS, Resource.ALERTS, provider_key="user_id"),
         TableSpec("performance_goals", DataKind.RECORDS, Resource.GOALS, provider_key="clinician_id"),
+        # Reminders (services/reminders). Rules and templates are practice data an administrator
+        # writes. Messages and replies travel with their client like the appointment they are about:
+        # the front desk sees all, a clinician their own clients' (a reply from an unknown number has
+        # no client and reaches only roles that see the whole schedule).
+        TableSpec("reminder_rules", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("reminder_templates", DataKind.RECORDS, None, write_resource=Resource.ADMINISTRATION),
+        TableSpec("reminder_messages", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id",
+                  provider_key="provider_id"),
+        TableSpec("inbound_messages", DataKind.SCHEDULING, Resource.SCHEDULE, client_key="client_id",
+                  provider_key="provider_id"),
         TableSpec("audit_log", DataKind.APPEND_ONLY, Resource.AUDIT_LOG, pulled=False),
     )
 }

@@ -650,7 +650,7 @@ class AppointmentService(SchedulingBase):
             return s.scalar(select(ContactPreference).where(ContactPreference.client_id == client_id,
                                                             ContactPreference.deleted.is_(False)))
 
-    def set_contact_preference(self, client_id: str, *, channel: str, allow_sms: bool = True,
+    def set_contact_preference(self, client_id: str, *, channel: str, allow_sms: bool = False,
                                allow_email: bool = True, allow_voice: bool = False, reminder_hours: int = 24,
                                leave_voicemail: bool = False) -> None:
         """Record how the client wants to be reminded (what reminders read later)."""
@@ -667,6 +667,16 @@ class AppointmentService(SchedulingBase):
             pref.channel, pref.allow_sms, pref.allow_email, pref.allow_voice = channel, allow_sms, allow_email, \
                 allow_voice
             pref.reminder_hours, pref.leave_voicemail, pref.deleted = reminder_hours, leave_voicemail, False
+            # Consent needs a date and a source (reminders send no text without it): a person allowing
+            # texts or calls here is recording it now, at the desk. Withdrawing clears it.
+            for kind, allowed in (("sms", allow_sms), ("voice", allow_voice)):
+                if allowed and getattr(pref, f"{kind}_consent_at") is None:
+                    setattr(pref, f"{kind}_consent_at", self.now())
+                    setattr(pref, f"{kind}_consent_source", "recorded at the front desk")
+                elif not allowed:
+                    setattr(pref, f"{kind}_consent_at", None)
+            if allow_sms:
+                pref.sms_opted_out_at = None
             audit.record(self.session, s, action="update", record_type="contact_preference", client_id=client_id,
                          summary=f"Reminders by {channel}")
 

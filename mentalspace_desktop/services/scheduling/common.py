@@ -150,6 +150,8 @@ class SchedulingBase:
     def user_name(s: Session, user_id: str | None) -> str:
         if user_id is None:
             return ""
+        if user_id == "client":  # a change the client made by answering a reminder (services/reminders)
+            return "the client, by reply"
         return s.scalar(select(User.full_name).where(User.id == user_id)) or "a former colleague"
 
     @staticmethod

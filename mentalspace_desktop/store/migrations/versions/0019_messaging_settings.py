@@ -1,7 +1,7 @@
 """messaging settings: the SMTP server and the Twilio account, kept where sending happens, never synced
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from mentalspace_desktop.store.types import UTCDateTime
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

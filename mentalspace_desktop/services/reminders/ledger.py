@@ -1,0 +1,41 @@
+"""Where the reminder engine reads and writes: a workstation's store, or the hub's database.
+
+The engine is the same plain code in both places; only how a write is recorded differs. On a
+workstation (solo mode) the store's own transaction records every synced write in the outbox. On the
+hub every synced row the engine writes must be stamped and numbered into the change log in the same
+transaction, or workstations would never pull it: the hub's ledger
+(``mentalspace_desktop.hub.services.reminders.HubLedger``) does that for whatever the transaction flushed.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from mentalspace_desktop.store.database import Store
+
+
+class Ledger(Protocol):
+    def read(self) -> AbstractContextManager[Session]:
+        """A session to read in; nothing written in it is kept."""
+        ...
+
+    def write(self) -> AbstractContextManager[Session]:
+        """A transaction that commits on success (and records its synced writes for sync)."""
+        ...
+
+
+class StoreLedger:
+    """A workstation's store: the outbox hook records synced writes by itself."""
+
+    def __init__(self, store: Store, user_id: str | None = None) -> None:
+        self.store = store
+        self.user_id = user_id
+
+    def read(self) -> AbstractContextManager[Session]:
+        return self.store.read()
+
+    def write(self) -> AbstractContextManager[Session]:
+        return self.store.write(self.user_id)
