@@ -11,7 +11,9 @@ from mentalspace_desktop.services.events import (
     Event,
     EventBus,
     GroupDidChange,
+    MessagesDidChange,
     PracticeDidChange,
+    ReminderSettingsDidChange,
     ScheduleSetupDidChange,
     UserDidChange,
     WaitlistDidChange,
@@ -37,6 +39,10 @@ class EventBridge(QObject):
     """A group, its members or attendance changed: group id."""
     sig_chart_did_change = Signal(str, str, str)
     """A client's clinical record changed: (client id, record type, record id)."""
+    sig_messages_did_change = Signal(str)
+    """The Messages inbox or a client's reminder consent changed: client id ("" when none)."""
+    sig_reminder_settings_did_change = Signal()
+    """A reminder rule or template was saved or removed."""
     _sig_event = Signal(object)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
@@ -68,3 +74,7 @@ class EventBridge(QObject):
             self.sig_group_did_change.emit(event.group_id)
         elif isinstance(event, ChartDidChange):
             self.sig_chart_did_change.emit(event.client_id, event.record_type, event.record_id)
+        elif isinstance(event, MessagesDidChange):
+            self.sig_messages_did_change.emit(event.client_id or "")
+        elif isinstance(event, ReminderSettingsDidChange):
+            self.sig_reminder_settings_did_change.emit()

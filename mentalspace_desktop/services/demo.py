@@ -27,6 +27,7 @@ from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.accounts import AccountService, Authenticator, NewUser
 from mentalspace_desktop.services.clients import search_keys, validate_client_input
 from mentalspace_desktop.services.demo_charting import add_demo_charting
+from mentalspace_desktop.services.demo_reminders import add_demo_reminders
 from mentalspace_desktop.services.demo_plan import (
     PRACTICE_NAME,
     PRACTICE_PHONE,
@@ -99,6 +100,7 @@ def _build(files: StoreFiles, plan: DemoPlan) -> None:
         _write_history(session, plan, ids)
         write_demo_schedule(session, plan, ids)
         add_demo_charting(session, plan.today)
+        add_demo_reminders(session, plan.today)
     finally:
         session.close()
 

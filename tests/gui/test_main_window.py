@@ -21,15 +21,18 @@ pytestmark = pytest.mark.gui
 WAIT = 20_000
 
 EXPECTED_NAV = {
-    "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.DASHBOARD,
-              NavId.HOURS, NavId.TYPES, NavId.USERS, NavId.AUDIT, NavId.SETTINGS,
+    "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.MESSAGES, NavId.CLIENTS,
+              NavId.DASHBOARD, NavId.HOURS, NavId.TYPES, NavId.REMINDERS, NavId.USERS, NavId.AUDIT, NavId.SETTINGS,
               NavId.CHARTING_SETTINGS],
-    "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,
+    "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.MESSAGES, NavId.CLIENTS,
+                   NavId.MY_NOTES,
                    NavId.DASHBOARD, NavId.HOURS, NavId.AUDIT],
-    "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,
+    "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.MESSAGES, NavId.CLIENTS,
+                  NavId.MY_NOTES,
                   NavId.DASHBOARD, NavId.HOURS],
     "billing": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS],
-    "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.HOURS],
+    "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.MESSAGES, NavId.CLIENTS,
+                   NavId.HOURS],
 }
 
 

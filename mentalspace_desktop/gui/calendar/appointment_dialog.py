@@ -69,7 +69,7 @@ class AppointmentDialog(QDialog):
         self.history: list[StatusHistoryItem] = self.service.history(appointment_id)
         self.setWindowTitle(f"Appointment — {self.entry.title}")
         self.setAccessibleName("Appointment")
-        self.resize(720, 620)
+        self.resize(760, 720)
         self.is_admin = session.actor.role is Role.ADMIN
         self.resources = CalendarViewService(session).resources()
         self._serial = 0
@@ -203,6 +203,10 @@ class AppointmentDialog(QDialog):
         outer.addLayout(head)
         outer.addLayout(status_row)
         outer.addWidget(self.cancel_reason)
+        from mentalspace_desktop.gui.reminders.history import AppointmentReminders
+
+        self.reminders = AppointmentReminders(self.session, e.id, self)  # what was sent, replies, preview
+        outer.addWidget(self.reminders, 1)
         title = QLabel("Change time, provider or room")
         title.setObjectName("sectionTitle")
         outer.addWidget(title)
@@ -211,7 +215,6 @@ class AppointmentDialog(QDialog):
         outer.addWidget(self.sessions)
         outer.addWidget(self.override_reason)
         outer.addWidget(self.message)
-        outer.addStretch(1)
         outer.addLayout(forms.button_row(self.save_button, self.close_button))
         editable = e.editable and e.status in ("scheduled", "confirmed", "checked_in")
         for w in (self.date_edit, self.time_box, self.minutes, self.provider_box, self.scope_box):
