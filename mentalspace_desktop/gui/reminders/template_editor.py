@@ -303,7 +303,7 @@ class TemplateEditor(QWidget):
             problems = result.problems.get(field, [])
             label.setText("\n".join(f"• {p}" for p in problems))
             label.setAccessibleDescription(label.text())
-            label.setVisible(bool(problems) and widget.isVisible())
+            label.setVisible(bool(problems) and not widget.isHidden())
             forms.set_invalid(widget, bool(problems))
         sample = result.sample
         self.valid = sample is not None

@@ -201,3 +201,4 @@ def conflicts(ctx: ScreenContext, role: str) -> QWidget:
 
 
 from tests.gui.screens import catalogue_pillars  # noqa: E402,F401  (scheduling, charting and dashboard screens)
+from tests.gui.screens import catalogue_reminders  # noqa: E402,F401  (reminder screens)
