@@ -463,7 +463,7 @@ class MainWindow(QMainWindow):
     def open_appointment(self, appointment_id: str) -> QWidget | None:
         """The appointment's dialog over the Schedule page (from the Messages inbox)."""
         page = self.show_page(NavId.SCHEDULE)
-        return page.open_appointment(appointment_id)  # type: ignore[attr-defined, no-any-return]
+        return page.open_appointment(appointment_id)  # type: ignore[attr-defined]
 
     def _make_schedule_page(self, page_id: str) -> QWidget:
         if page_id == NavId.TODAY:

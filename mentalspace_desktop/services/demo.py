@@ -27,7 +27,6 @@ from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.accounts import AccountService, Authenticator, NewUser
 from mentalspace_desktop.services.clients import search_keys, validate_client_input
 from mentalspace_desktop.services.demo_charting import add_demo_charting
-from mentalspace_desktop.services.demo_reminders import add_demo_reminders
 from mentalspace_desktop.services.demo_plan import (
     PRACTICE_NAME,
     PRACTICE_PHONE,
@@ -38,6 +37,7 @@ from mentalspace_desktop.services.demo_plan import (
     StaffSpec,
     plan_demo,
 )
+from mentalspace_desktop.services.demo_reminders import add_demo_reminders
 from mentalspace_desktop.services.demo_schedule import write_demo_schedule
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.files import StoreFiles, write_atomically

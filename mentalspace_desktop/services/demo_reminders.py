@@ -11,11 +11,12 @@ history reads exactly as a real practice's would.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import select
 
 from mentalspace_desktop.domain.reminders.keys import reminder_key
-from mentalspace_desktop.domain.reminders.outgoing import InboundReply
+from mentalspace_desktop.domain.reminders.outgoing import ChannelName, InboundReply
 from mentalspace_desktop.domain.reminders.templates import TemplateKind, sms_segments
 from mentalspace_desktop.domain.scheduling.times import to_utc
 from mentalspace_desktop.services.demo_plan import PRACTICE_PHONE, TIME_ZONE
@@ -53,10 +54,14 @@ def add_demo_reminders(session: UserSession, today: date) -> None:
         (UNKNOWN_NUMBER, "Who is this? I didn't book anything.", now - timedelta(hours=6)),
     )
     for i, (number, body, at) in enumerate(replies, start=1):
-        ReplyHandler(ledger, now=lambda at=at: at).handle(InboundReply(
+        ReplyHandler(ledger, now=partial(_at, at)).handle(InboundReply(
             "sms", number, PRACTICE_PHONE, body, f"SMdemoreply{i:04d}", at))
     if len(upcoming) > 3:
         _failure(session, upcoming[3])
+
+
+def _at(moment: datetime) -> datetime:
+    return moment
 
 
 def _consent(session: UserSession, now: datetime) -> set[str]:
@@ -88,7 +93,8 @@ def _reminded(session: UserSession, now: datetime, texting: set[str]) -> list[Co
                 due = ctx.start_at - timedelta(minutes=offset)
                 if due > now:
                     continue
-                channels = ("sms", "email") if ctx.email and n % 5 == 0 and offset == OFFSETS[0] else ("sms",)
+                by_email = bool(ctx.email) and n % 5 == 0 and offset == OFFSETS[0]
+                channels: tuple[ChannelName, ...] = ("sms", "email") if by_email else ("sms",)
                 for channel in channels:
                     try:
                         built = build(ctx, channel, TemplateKind.REMINDER, templates, stamp=due)

@@ -69,10 +69,10 @@ def test_pages_switch_and_are_built_once(make_window) -> None:
     assert window.stack.currentWidget() is users
     window.show_page(NavId.CLIENTS)
     assert window.show_page(NavId.USERS) is users
-    place = [e.id for e in window.entries].index(NavId.AUDIT)  # the calendar and dashboards came first
+    place = [e.id for e in window.entries].index(NavId.REMINDERS)  # the calendar and dashboards came first
     assert window.nav_actions[place].shortcut().toString() == ("Ctrl+0" if place == 9 else f"Ctrl+{place + 1}")
     window.nav_actions[place].trigger()
-    assert window.current_page_id() == NavId.AUDIT
+    assert window.current_page_id() == NavId.REMINDERS
 
 
 def test_ctrl_k_finds_a_client_and_opens_the_chart(qtbot, make_window, practice: PracticeFixture) -> None:

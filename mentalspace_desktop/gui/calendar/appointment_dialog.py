@@ -206,7 +206,7 @@ class AppointmentDialog(QDialog):
         from mentalspace_desktop.gui.reminders.history import AppointmentReminders
 
         self.reminders = AppointmentReminders(self.session, e.id, self)  # what was sent, replies, preview
-        outer.addWidget(self.reminders, 1)
+        outer.addWidget(self.reminders)
         title = QLabel("Change time, provider or room")
         title.setObjectName("sectionTitle")
         outer.addWidget(title)
@@ -215,6 +215,7 @@ class AppointmentDialog(QDialog):
         outer.addWidget(self.sessions)
         outer.addWidget(self.override_reason)
         outer.addWidget(self.message)
+        outer.addStretch(1)
         outer.addLayout(forms.button_row(self.save_button, self.close_button))
         editable = e.editable and e.status in ("scheduled", "confirmed", "checked_in")
         for w in (self.date_edit, self.time_box, self.minutes, self.provider_box, self.scope_box):

@@ -70,7 +70,9 @@ class RecordConsentDialog(QDialog):
         self.source.setEditable(True)
         self.source.addItems(("", *SOURCES))
         self.source.setAccessibleName("How the client gave consent")
-        self.source.lineEdit().setPlaceholderText("How the client gave consent")
+        line = self.source.lineEdit()
+        if line is not None:
+            line.setPlaceholderText("How the client gave consent")
         self.date = QDateEdit(QDate.currentDate())
         self.date.setCalendarPopup(True)
         self.date.setMaximumDate(QDate.currentDate())
@@ -164,7 +166,9 @@ class ClientRemindersPane(QWidget):
         self.language.setEditable(True)
         self.language.addItems(("", *LANGUAGES))
         self.language.setAccessibleName("Reminder language")
-        self.language.lineEdit().setPlaceholderText("As the client's preferred language")
+        line = self.language.lineEdit()
+        if line is not None:
+            line.setPlaceholderText("As the client's preferred language")
         self.save_prefs = QPushButton("&Save preferences")
         self.save_prefs.setAccessibleName("Save reminder preferences")
         self.save_prefs.clicked.connect(self.save_preferences)

@@ -11,6 +11,7 @@ from mentalspace_desktop.gui.localtime import format_datetime
 from mentalspace_desktop.gui.qt import (
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -29,12 +30,18 @@ from mentalspace_desktop.services.session import UserSession
 
 
 class HistoryTable(QWidget):
-    """Messages and replies, newest first, with the selected row's whole text beneath."""
+    """Messages and replies, newest first, with the selected row's whole text (and error) beneath.
+    ``with_text``: the text has its own column too (where there is room: the chart)."""
 
-    def __init__(self, name: str, empty: str, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, empty: str, parent: QWidget | None = None, *, with_text: bool = True) -> None:
         super().__init__(parent)
         self.model = HistoryModel(self)
         self.view = table(name, self.model)
+        self.view.setColumnHidden(HistoryModel.TEXT, not with_text)
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        stretch = HistoryModel.TEXT if with_text else HistoryModel.TEXT - 1
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)  # long cells shorten, whole on hover
         forms.empty_state(self.view, empty)
         self.detail = QLabel()
         self.detail.setWordWrap(True)
@@ -49,6 +56,8 @@ class HistoryTable(QWidget):
 
     def set_items(self, items: list[HistoryItem]) -> None:
         self.model.set_rows(items)
+        if items:
+            self.view.selectRow(0)
         self._chosen()
 
     def _chosen(self) -> None:
@@ -59,7 +68,8 @@ class HistoryTable(QWidget):
             return
         item = self.model.row(rows[0].row())
         head = f"{'Sent' if item.direction == 'out' else 'Received'} {format_datetime(item.at)}"
-        self.detail.setText("\n".join(x for x in (head, item.text, item.error) if x))
+        error = f"Why: {item.error}" if item.error else ""
+        self.detail.setText("\n".join(x for x in (head, item.text, error) if x))
         self.detail.show()
 
 
@@ -74,8 +84,10 @@ class AppointmentReminders(QWidget):
         self.session = session
         self.appointment_id = appointment_id
         self.service = ReminderDeskService(session)
-        self.history = HistoryTable("Reminder history", "No reminder sent for this appointment yet.", self)
+        self.history = HistoryTable("Reminder history", "No reminder sent for this appointment yet.", self,
+                                    with_text=False)
         self.history.view.setMinimumHeight(90)
+        self.history.view.setMaximumHeight(130)
         self.preview_button = QPushButton("Pre&view reminders…")
         self.preview_button.setAccessibleName("Preview reminders")
         self.preview_button.setToolTip("Each reminder this appointment will get, exactly as it will be sent")
@@ -119,7 +131,7 @@ def _preview_html(p: PreviewItem) -> str:
         when += " (moved to the end of the client's quiet hours)"
     head = f"<b>{escape(channel_label(p.channel))}</b> · {escape(when)}"
     if p.already:
-        head += f" · <span style='color:{tone('info')}'>already {escape(STATE_LABELS.get(p.already, p.already))}" \
+        head += f" · <span style='color:{tone('info')}'>already {escape(STATE_LABELS.get(p.already, p.already).lower())}" \
                 "</span>"
     parts = [head]
     if p.blocked:
@@ -165,10 +177,7 @@ class ReminderPreviewDialog(QDialog):
 
     def _show(self, items: list[PreviewItem]) -> None:
         self.items = items
-        going = sum(1 for p in items if not p.blocked)
-        self.intro.setText(f"{going} of {len(items)} reminder{'s' if len(items) != 1 else ''} will be sent, "
-                           "in the client's language, exactly as below." if items else
-                           "No reminder rule covers this appointment: it gets no reminders.")
+        self.intro.setText(preview_summary(items))
         for p in items:
             card = QLabel(_preview_html(p))
             card.setObjectName("card")
@@ -180,6 +189,20 @@ class ReminderPreviewDialog(QDialog):
             self.column.addWidget(card)
         self.column.addStretch(1)
         self.sig_loaded.emit()
+
+
+def preview_summary(items: list[PreviewItem]) -> str:
+    """One line over the preview: how many reminders, how many went already, to go, and will not go."""
+    if not items:
+        return "No reminder rule covers this appointment: it gets no reminders."
+    done = sum(1 for p in items if p.already)
+    blocked = sum(1 for p in items if p.blocked and not p.already)
+    to_go = len(items) - done - blocked
+    parts = [f"{len(items)} reminder{'s' if len(items) != 1 else ''} for this appointment"]
+    parts += [f"{done} sent or tried already"] if done else []
+    parts += [f"{to_go} still to go"] if to_go else []
+    parts += [f"{blocked} will not go"] if blocked else []
+    return ": ".join([parts[0], ", ".join(parts[1:])]) + ". Each is shown exactly as the client gets it."
 
 
 def forms_message(exc: BaseException) -> str:

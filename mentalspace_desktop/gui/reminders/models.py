@@ -50,19 +50,21 @@ class RulesModel(RowsModel[RuleView]):
 
 
 class TemplatesModel(RowsModel[TemplateView]):
-    headers = ("Language", "Channel", "Kind", "Text")
+    headers = ("Template", "Kind")
 
     def cell(self, row: TemplateView, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            text = (row.subject + " — " if row.subject else "") + row.body.replace("\n", " ")
-            return (row.language, channel_label(row.channel), KIND_LABELS.get(row.kind, row.kind), text)[column]
+            return (f"{row.language} {channel_label(row.channel).lower()}", KIND_LABELS.get(row.kind, row.kind))[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (row.subject + "\n\n" if row.subject else "") + row.body
         return None
 
 
 class HistoryModel(RowsModel[HistoryItem]):
     """Messages out and replies in, newest first (appointment detail and the chart's Reminders tab)."""
 
-    headers = ("When", "", "Channel", "What", "Status", "Text")
+    headers = ("When", "Channel", "What", "Status", "Text")
+    TEXT = 4
 
     def cell(self, row: HistoryItem, column: int, role: int) -> Any:
         out = row.direction == "out"
@@ -71,16 +73,16 @@ class HistoryModel(RowsModel[HistoryItem]):
             status = f"{status}: {row.error}"
         if role == Qt.ItemDataRole.DisplayRole:
             what = KIND_LABELS.get(row.kind, row.kind) if out else f"Reply: {INTENT_LABELS.get(row.kind, row.kind)}"
-            return (format_relative(row.at), "Sent" if out else "Received", channel_label(row.channel), what,
-                    status, row.text.replace("\n", " "))[column]
-        if role == Qt.ItemDataRole.AccessibleTextRole and column == 1:
-            return "Sent to the client" if out else "Received from the client"
-        if role == Qt.ItemDataRole.ForegroundRole and column == 4:
+            return (format_relative(row.at), channel_label(row.channel), what, status,
+                    row.text.replace("\n", " "))[column]
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self.cell(row, column, Qt.ItemDataRole.DisplayRole)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 3:
             if row.state in _BAD or row.needs_attention:
                 return _tone("danger")
             if row.state in _GOOD:
                 return _tone("good")
-        if role == Qt.ItemDataRole.ToolTipRole and column == 5:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 4:
             return row.text or None
         return None
 

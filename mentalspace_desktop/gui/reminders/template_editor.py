@@ -113,7 +113,8 @@ class TemplateEditor(QWidget):
         self.preview_subject.setAccessibleName("Preview subject")
         self.preview_subject.setWordWrap(True)
         self.preview_text = QLabel()
-        self.preview_text.setObjectName("reminderPreview")
+        self.preview_text.setObjectName("card")  # framed: the message as the client's phone shows it
+        self.preview_text.setMargin(10)
         self.preview_text.setAccessibleName("Preview of the exact text")
         self.preview_text.setWordWrap(True)
         self.preview_text.setTextFormat(Qt.TextFormat.PlainText)
@@ -179,9 +180,10 @@ class TemplateEditor(QWidget):
         layout.addLayout(form)
         layout.addWidget(preview_title)
         layout.addWidget(self.preview_subject)
-        layout.addWidget(self.preview_text, 1)
+        layout.addWidget(self.preview_text)
         layout.addWidget(self.segments)
         layout.addWidget(self.message)
+        layout.addStretch(1)
         layout.addLayout(forms.button_row(self.remove_button, self.save_button))
 
     # -- what is on screen -----------------------------------------------------------------------

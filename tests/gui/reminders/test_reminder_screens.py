@@ -186,11 +186,10 @@ def test_an_appointment_shows_its_reminders_and_previews_them_exactly(qtbot, rem
     history = dialog.reminders.history
     qtbot.waitUntil(lambda: history.model.rowCount() == 2 or bool(dialog.reminders.message.text()), timeout=WAIT)
     assert dialog.reminders.message.text() == ""
-    cells = [[history.model.data(history.model.index(r, c)) for c in range(6)] for r in range(2)]
-    assert {(row[1], row[2], row[3]) for row in cells} == {("Sent", "Text message", "Reminder"),
-                                                          ("Sent", "E-mail", "Reminder")}
-    failed = next(row for row in cells if row[2] == "E-mail")
-    assert failed[4] == "Failed: The mailbox does not exist"  # the provider error, in words
+    cells = [[history.model.data(history.model.index(r, c)) for c in range(5)] for r in range(2)]
+    assert {(row[1], row[2]) for row in cells} == {("Text message", "Reminder"), ("E-mail", "Reminder")}
+    failed = next(row for row in cells if row[1] == "E-mail")
+    assert failed[3] == "Failed: The mailbox does not exist"  # the provider error, in words
     history.view.selectRow(0)
     assert history.detail.isVisible() and history.detail.text()
     preview = dialog.reminders.open_preview()
@@ -199,7 +198,8 @@ def test_an_appointment_shows_its_reminders_and_previews_them_exactly(qtbot, rem
     assert sms.text.startswith("Hi Lucia, this is a reminder of your appointment")
     cards = [w.text() for w in preview.body.findChildren(type(preview.intro)) if w.objectName() == "card"]
     assert len(cards) == 4 and "Hi Lucia, this is a reminder" in cards[0]
-    assert "already" in cards[0]  # the 48-hour text went
+    assert "already queued" in cards[0]  # the 48-hour text went
+    assert preview.intro.text().startswith("4 reminders for this appointment: 2 sent or tried already, 2 still")
 
 
 def test_consent_needs_its_source_and_a_stop_is_shown(qtbot, rem: Reminders, sent: str, bridge,

@@ -200,5 +200,4 @@ def conflicts(ctx: ScreenContext, role: str) -> QWidget:
     return page
 
 
-from tests.gui.screens import catalogue_pillars  # noqa: E402,F401  (scheduling, charting and dashboard screens)
-from tests.gui.screens import catalogue_reminders  # noqa: E402,F401  (reminder screens)
+from tests.gui.screens import catalogue_pillars, catalogue_reminders  # noqa: E402,F401  (pillars', reminders' screens)
