@@ -27,13 +27,13 @@ from mentalspace_desktop.services.reminders.ledger import StoreLedger
 from mentalspace_desktop.services.reminders.messages import NoTemplate, build
 from mentalspace_desktop.services.reminders.settings import ReminderSettingsService, RuleInput
 from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.store.models import Client
 from mentalspace_desktop.store.reminder_models import ReminderMessage
 from mentalspace_desktop.store.scheduling_models import Appointment, ContactPreference
 
 OFFSETS = (2880, 120)
 HISTORY_DAYS = 75
 SMS_CENTS = 1  # what the provider charges per text part (rounded up to a cent)
-UNKNOWN_NUMBER = "+14045550199"
 
 
 def add_demo_reminders(session: UserSession, today: date) -> None:
@@ -48,16 +48,23 @@ def add_demo_reminders(session: UserSession, today: date) -> None:
     assert len(upcoming) >= 3, "the demo schedule has too few coming appointments of texting clients"
     confirming, asking, stopping = upcoming[0], upcoming[1], upcoming[2]
     replies = (
-        (confirming.mobile, "Yes! See you then", now - timedelta(hours=10)),
+        (confirming.mobile, "Yes", now - timedelta(hours=10)),
         (asking.mobile, "Can I come at 4 instead? My shift changed this week.", now - timedelta(hours=3)),
         (stopping.mobile, "STOP", now - timedelta(hours=20)),
-        (UNKNOWN_NUMBER, "Who is this? I didn't book anything.", now - timedelta(hours=6)),
+        (_unknown_number(session), "Who is this? I didn't book anything.", now - timedelta(hours=6)),
     )
     for i, (number, body, at) in enumerate(replies, start=1):
         ReplyHandler(ledger, now=partial(_at, at)).handle(InboundReply(
             "sms", number, PRACTICE_PHONE, body, f"SMdemoreply{i:04d}", at))
     if len(upcoming) > 3:
         _failure(session, upcoming[3])
+
+
+def _unknown_number(session: UserSession) -> str:
+    """A mobile number no client has (the demo's numbers are drawn at random)."""
+    with session.store.read() as s:
+        taken = set(s.scalars(select(Client.phone_mobile)))
+    return next(n for n in (f"+1770555{i:04d}" for i in range(100, 10000)) if n not in taken)
 
 
 def _at(moment: datetime) -> datetime:

@@ -13,6 +13,7 @@ from mentalspace_desktop.gui.qt import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QObject,
     QPushButton,
@@ -101,6 +102,8 @@ class MessagesPage(QWidget):
         layout.addLayout(top)
         self.model = InboxModel(self)
         self.view = table("Messages", self.model)
+        self.view.horizontalHeader().setStretchLastSection(False)
+        self.view.horizontalHeader().setSectionResizeMode(InboxModel.MESSAGE, QHeaderView.ResizeMode.Stretch)
         self.empty = forms.empty_state(self.view, "Nothing waits for you: every reply and failure is handled.")
         self.view.doubleClicked.connect(lambda *_: self.open_selected())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())

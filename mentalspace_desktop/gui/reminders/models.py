@@ -88,7 +88,8 @@ class HistoryModel(RowsModel[HistoryItem]):
 
 
 class InboxModel(RowsModel[InboxItem]):
-    headers = ("Received", "Client", "Kind", "Channel", "Message", "Why it is here")
+    headers = ("Received", "Client", "Kind", "Channel", "Why it is here", "Message")
+    MESSAGE = 5
 
     def cell(self, row: InboxItem, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
@@ -96,13 +97,13 @@ class InboxModel(RowsModel[InboxItem]):
             kind = "Reply" if row.kind == "reply" else "Failed to send"
             if row.handled_at is not None:
                 kind += " (handled)"
-            return (format_relative(row.at), who, kind, channel_label(row.channel), row.text.replace("\n", " "),
-                    row.reason)[column]
+            return (format_relative(row.at), who, kind, channel_label(row.channel), row.reason,
+                    row.text.replace("\n", " "))[column]
         if role == Qt.ItemDataRole.ForegroundRole and column == 2 and row.handled_at is None:
             return _tone("danger") if row.kind == "failure" else _tone("info")
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:
             return format_datetime(row.at)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 4:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 5:
             return row.text or None
         return None
 

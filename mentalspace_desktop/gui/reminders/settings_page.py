@@ -87,9 +87,11 @@ class RuleEditor(QWidget):
                                 "Also 1 day or 90 min.")
         self.channels: dict[str, QCheckBox] = {}
         channel_row = QHBoxLayout()
+        channel_row.setSpacing(16)
         for name, text in (("sms", "&Text message"), ("email", "E-&mail"), ("voice", "&Voice call")):
             box = QCheckBox(text)
             box.setAccessibleName(f"Send by {channel_label(name).lower()}")
+            box.setMinimumWidth(box.sizeHint().width() + 8)
             self.channels[name] = box
             channel_row.addWidget(box)
         channel_row.addStretch(1)
@@ -279,6 +281,8 @@ class ReminderSettingsPage(QWidget):
         left.addLayout(forms.button_row(self.new_template_button, stretch_first=False))
         left_box = QWidget()
         left_box.setLayout(left)
+        left_box.setMinimumWidth(300)
+        self.templates_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         card, card_layout = _card()
         card_layout.addWidget(self.editor)
         split = QSplitter(Qt.Orientation.Horizontal)

@@ -143,6 +143,9 @@ class TemplateEditor(QWidget):
     def _build(self) -> None:
         form = QFormLayout()
         form.setSpacing(8)
+        for combo in (self.language, self.channel, self.kind):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         which = QHBoxLayout()
         which.addWidget(self.language, 1)
         which.addWidget(self.channel, 1)

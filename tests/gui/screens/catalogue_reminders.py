@@ -4,6 +4,7 @@ the chart's Reminders tab. Openers read the demo practice and never change it.""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import select
@@ -34,7 +35,11 @@ def reminder_rules(ctx: ScreenContext, role: str) -> QWidget:
 def reminder_templates(ctx: ScreenContext, role: str) -> QWidget:
     """The editor on the built-in English text message, with its live preview."""
     window = _reminders(ctx, 1)
-    settle()
+    editor = window.page(NavId.REMINDERS).editor  # type: ignore[union-attr]
+    deadline = time.monotonic() + 10
+    while not editor.valid and time.monotonic() < deadline:  # the check runs a moment after the text is in
+        time.sleep(0.05)
+        settle()
     return window
 
 
