@@ -19,7 +19,6 @@ from mentalspace_desktop.gui.qt import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -144,6 +143,7 @@ class ClientRemindersPane(QWidget):
         for row, channel in enumerate(CONSENT_CHANNELS):
             name = QLabel(channel_label(channel) + ":")
             status = QLabel()
+            status.setWordWrap(True)
             status.setAccessibleName(f"{channel_label(channel)} consent")
             record = QPushButton("Record consent…")
             record.setAccessibleName(f"Record {channel_label(channel).lower()} consent")
@@ -172,13 +172,14 @@ class ClientRemindersPane(QWidget):
         self.save_prefs = QPushButton("&Save preferences")
         self.save_prefs.setAccessibleName("Save reminder preferences")
         self.save_prefs.clicked.connect(self.save_preferences)
-        prefs = QHBoxLayout(prefs_box)
-        for text, widget in (("Preferred c&hannel:", self.preferred), ("Lan&guage:", self.language)):
+        prefs = QGridLayout(prefs_box)
+        prefs.setColumnStretch(1, 1)
+        for row, (text, widget) in enumerate((("Preferred c&hannel:", self.preferred), ("Lan&guage:", self.language))):
             label = QLabel(text)
             label.setBuddy(widget)
-            prefs.addWidget(label)
-            prefs.addWidget(widget, 1)
-        prefs.addWidget(self.save_prefs)
+            prefs.addWidget(label, row, 0)
+            prefs.addWidget(widget, row, 1)
+        prefs.addWidget(self.save_prefs, 1, 2)
         self.message = forms.MessageLabel()
         self.history = HistoryTable("The client's reminder history", "No reminders or replies for this client yet.")
         history_title = QLabel("Reminders and replies")

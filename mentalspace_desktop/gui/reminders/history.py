@@ -131,8 +131,8 @@ def _preview_html(p: PreviewItem) -> str:
         when += " (moved to the end of the client's quiet hours)"
     head = f"<b>{escape(channel_label(p.channel))}</b> · {escape(when)}"
     if p.already:
-        head += f" · <span style='color:{tone('info')}'>already {escape(STATE_LABELS.get(p.already, p.already).lower())}" \
-                "</span>"
+        state = STATE_LABELS.get(p.already, p.already).lower()
+        head += f" · <span style='color:{tone('info')}'>already {escape(state)}</span>"
     parts = [head]
     if p.blocked:
         parts.append(f"<span style='color:{tone('danger')}'><b>Will not be sent:</b> "

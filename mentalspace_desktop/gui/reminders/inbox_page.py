@@ -103,7 +103,8 @@ class MessagesPage(QWidget):
         self.model = InboxModel(self)
         self.view = table("Messages", self.model)
         self.view.horizontalHeader().setStretchLastSection(False)
-        self.view.horizontalHeader().setSectionResizeMode(InboxModel.MESSAGE, QHeaderView.ResizeMode.Stretch)
+        for column in (InboxModel.MESSAGE - 1, InboxModel.MESSAGE):  # why and what share the room; whole on hover
+            self.view.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.empty = forms.empty_state(self.view, "Nothing waits for you: every reply and failure is handled.")
         self.view.doubleClicked.connect(lambda *_: self.open_selected())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())

@@ -281,7 +281,7 @@ class ReminderSettingsPage(QWidget):
         left.addLayout(forms.button_row(self.new_template_button, stretch_first=False))
         left_box = QWidget()
         left_box.setLayout(left)
-        left_box.setMinimumWidth(300)
+        left_box.setMinimumWidth(250)
         self.templates_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         card, card_layout = _card()
         card_layout.addWidget(self.editor)
