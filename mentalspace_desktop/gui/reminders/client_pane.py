@@ -137,7 +137,7 @@ class ClientRemindersPane(QWidget):
         self.status: dict[str, QLabel] = {}
         self.record_buttons: dict[str, QPushButton] = {}
         self.withdraw_buttons: dict[str, QPushButton] = {}
-        consent_box = QGroupBox("Consent to reminders")
+        consent_box = QGroupBox("Consent and preferences for reminders")
         grid = QGridLayout(consent_box)
         grid.setColumnStretch(1, 1)
         for row, channel in enumerate(CONSENT_CHANNELS):
@@ -157,7 +157,6 @@ class ClientRemindersPane(QWidget):
             grid.addWidget(withdraw, row, 3)
             self.status[channel], self.record_buttons[channel], self.withdraw_buttons[channel] = \
                 status, record, withdraw
-        prefs_box = QGroupBox("Preferences")
         self.preferred = QComboBox()
         self.preferred.setAccessibleName("Preferred channel")
         for key, text in PREFERRED:
@@ -172,21 +171,20 @@ class ClientRemindersPane(QWidget):
         self.save_prefs = QPushButton("&Save preferences")
         self.save_prefs.setAccessibleName("Save reminder preferences")
         self.save_prefs.clicked.connect(self.save_preferences)
-        prefs = QGridLayout(prefs_box)
-        prefs.setColumnStretch(1, 1)
-        for row, (text, widget) in enumerate((("Preferred c&hannel:", self.preferred), ("Lan&guage:", self.language))):
+        for row, (text, widget) in enumerate((("Preferred c&hannel:", self.preferred), ("Lan&guage:", self.language)),
+                                             start=len(CONSENT_CHANNELS)):
             label = QLabel(text)
             label.setBuddy(widget)
-            prefs.addWidget(label, row, 0)
-            prefs.addWidget(widget, row, 1)
-        prefs.addWidget(self.save_prefs, 1, 2)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(widget, row, 1)
+        grid.addWidget(self.save_prefs, len(CONSENT_CHANNELS) + 1, 2, 1, 2)
         self.message = forms.MessageLabel()
-        self.history = HistoryTable("The client's reminder history", "No reminders or replies for this client yet.")
+        self.history = HistoryTable("The client's reminder history", "No reminders or replies for this client yet.",
+                                    with_text=False)
         history_title = QLabel("Reminders and replies")
         history_title.setObjectName("sectionTitle")
         layout = QVBoxLayout(self)
         layout.addWidget(consent_box)
-        layout.addWidget(prefs_box)
         layout.addWidget(self.message)
         layout.addWidget(history_title)
         layout.addWidget(self.history, 1)

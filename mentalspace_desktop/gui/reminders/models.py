@@ -3,6 +3,7 @@ inbox and the monthly figures. The words a row shows live here; the screens only
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from mentalspace_desktop.domain.reminders.rules import CHANNEL_LABELS
@@ -28,6 +29,19 @@ ACTION_LABELS = {"confirmed": "Appointment confirmed", "cancelled": "Appointment
                  "inbox": "In the Messages inbox", "duplicate": "Duplicate"}
 _BAD = {"failed", "undelivered", "uncertain"}
 _GOOD = {"delivered", "answered", "confirmed"}
+
+
+def money(cents: int) -> str:
+    """Cents as dollars ("$1,234.05"), in whole numbers: money is never a float."""
+    return f"${cents // 100:,}.{cents % 100:02d}"
+
+
+def month_label(month: str) -> str:
+    """"2026-03" → "March 2026"."""
+    try:
+        return datetime.strptime(month, "%Y-%m").strftime("%B %Y")
+    except ValueError:
+        return month
 
 
 def channel_label(channel: str) -> str:
@@ -113,8 +127,8 @@ class MonthlyModel(RowsModel[MonthlyCount]):
 
     def cell(self, row: MonthlyCount, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return (row.month, channel_label(row.channel), str(row.sent), str(row.delivered), str(row.failed),
-                    f"${row.cost_cents / 100:,.2f}")[column]
+            return (month_label(row.month), channel_label(row.channel), str(row.sent), str(row.delivered),
+                    str(row.failed), money(row.cost_cents))[column]
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -30,7 +30,13 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
-from mentalspace_desktop.gui.reminders.models import MonthlyModel, RulesModel, TemplatesModel, channel_label
+from mentalspace_desktop.gui.reminders.models import (
+    MonthlyModel,
+    RulesModel,
+    TemplatesModel,
+    channel_label,
+    money,
+)
 from mentalspace_desktop.gui.reminders.template_editor import TemplateEditor
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import Task, run_in_background
@@ -299,6 +305,7 @@ class ReminderSettingsPage(QWidget):
         tab = QWidget()
         self.monthly_model = MonthlyModel(tab)
         self.monthly_view = table("Messages per month", self.monthly_model)
+        self.monthly_view.setMaximumWidth(820)  # the figures stay beside their month, not across the screen
         forms.empty_state(self.monthly_view, "No reminders sent in the last twelve months.")
         self.totals = QLabel()
         self.totals.setObjectName("sectionTitle")
@@ -346,8 +353,7 @@ class ReminderSettingsPage(QWidget):
         sent = sum(r.sent for r in rows)
         cents = sum(r.cost_cents for r in rows)
         failed = sum(r.failed for r in rows)
-        self.totals.setText(f"Last twelve months: {sent} sent, {failed} failed, provider cost "
-                            f"${cents // 100:,}.{cents % 100:02d}")
+        self.totals.setText(f"Last twelve months: {sent} sent, {failed} failed, provider cost {money(cents)}")
 
     @staticmethod
     def _select(view: QTableView, row: int) -> None:
