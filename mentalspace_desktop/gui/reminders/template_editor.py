@@ -240,7 +240,7 @@ class TemplateEditor(QWidget):
         email = self.channel.currentData() == "email"
         self.subject.setVisible(email)
         self.subject_label.setVisible(email)
-        self.preview_subject.setVisible(email)
+        self.preview_subject.setVisible(email and bool(self.preview_subject.text()))
         if not email:
             self.subject_error.hide()
 
@@ -315,11 +315,13 @@ class TemplateEditor(QWidget):
         self.save_button.setEnabled(self.valid)
         if sample is None:
             self.preview_subject.setText("")
+            self.preview_subject.hide()
             self.preview_text.setText("The preview appears when the problems above are fixed.")
             self.preview_text.setProperty("role", "hint")
             self.segments.setText("")
         else:
             self.preview_subject.setText(f"Subject: {sample.subject}" if sample.subject else "")
+            self.preview_subject.setVisible(bool(sample.subject))
             self.preview_text.setText(sample.text)
             self.preview_text.setProperty("role", "")
             n = len(sample.text)
