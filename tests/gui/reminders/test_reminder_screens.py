@@ -243,3 +243,17 @@ def test_preferences_are_saved(qtbot, rem: Reminders) -> None:
     assert pane.message.text() == "Reminder preferences saved."
     view = ReminderDeskService(rem.sched.session("admin")).consent(rem.client)
     assert (view.preferred_channel, view.language) == ("email", "Spanish")
+
+
+def test_the_tables_are_sound_qt_models(qtmodeltester, rem: Reminders, sent: str) -> None:
+    from mentalspace_desktop.gui.reminders.models import HistoryModel, InboxModel, MonthlyModel, RulesModel
+    from mentalspace_desktop.services.reminders.settings import ReminderSettingsService
+    from mentalspace_desktop.services.reminders.stats import MonthlyCount
+
+    desk = ReminderDeskService(rem.sched.session("admin"))
+    for model, rows in ((HistoryModel(), desk.client_history(rem.client)), (InboxModel(), desk.inbox()),
+                        (MonthlyModel(), [MonthlyCount("2026-03", "sms", 3, 2, 1, 7)]),
+                        (RulesModel(), ReminderSettingsService(rem.sched.session("admin")).rules())):
+        assert rows
+        model.set_rows(rows)  # type: ignore[attr-defined]
+        qtmodeltester.check(model)
