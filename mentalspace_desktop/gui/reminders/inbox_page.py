@@ -106,7 +106,7 @@ class MessagesPage(QWidget):
         for column in (InboxModel.MESSAGE - 1, InboxModel.MESSAGE):  # why and what share the room; whole on hover
             self.view.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.empty = forms.empty_state(self.view, "Nothing waits for you: every reply and failure is handled.")
-        self.view.doubleClicked.connect(lambda *_: self.open_selected())
+        self.view.activated.connect(lambda *_: self.open_selected())  # Enter or a double-click
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         layout.addWidget(self.view, 1)
         self.detail = QLabel()

@@ -158,6 +158,14 @@ def test_marking_handled_lowers_the_count_in_the_navigation(qtbot, rem: Reminder
     with qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
         page.mark_handled()
     qtbot.waitUntil(lambda: item.text() == "Messages (1)", timeout=WAIT)
+    page.filter.setCurrentIndex(page.filter.findData("failure"))  # the failed e-mail: one click to its appointment
+    page.appointment_button.click()
+    assert window.current_page_id() == NavId.SCHEDULE
+    opened_dialog = window.page(NavId.SCHEDULE).dialog  # type: ignore[union-attr]
+    assert isinstance(opened_dialog, AppointmentDialog) and opened_dialog.entry.id == sent
+    opened_dialog.reject()
+    window.show_page(NavId.MESSAGES)
+    page.filter.setCurrentIndex(page.filter.findData("reply"))
     assert page.model.rowCount() == 0 and not page.empty.isHidden()
     page.show_handled.setChecked(True)
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
