@@ -26,6 +26,7 @@ from mentalspace_desktop.gui.theme import tone
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.reminders.desk import HistoryItem, PreviewItem, ReminderDeskService
+from mentalspace_desktop.services.reminders.views import appointment_history
 from mentalspace_desktop.services.session import UserSession
 
 
@@ -114,7 +115,7 @@ class AppointmentReminders(QWidget):
             self.history.set_items(items)
             self.sig_loaded.emit()
 
-        return run_in_background(self, lambda: service.history(appointment_id), on_done=done,
+        return run_in_background(self, lambda: appointment_history(service, appointment_id), on_done=done,
                                  on_error=self.message.show_exception)
 
     def open_preview(self) -> ReminderPreviewDialog:

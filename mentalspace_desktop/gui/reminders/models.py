@@ -86,7 +86,8 @@ class HistoryModel(RowsModel[HistoryItem]):
         if row.error:
             status = f"{status}: {row.error}"
         if role == Qt.ItemDataRole.DisplayRole:
-            what = KIND_LABELS.get(row.kind, row.kind) if out else f"Reply: {INTENT_LABELS.get(row.kind, row.kind)}"
+            what = KIND_LABELS.get(row.kind, row.kind) if out else (
+                "Reply" if row.kind == "other" else f"Reply: {INTENT_LABELS.get(row.kind, row.kind)}")
             return (format_relative(row.at), channel_label(row.channel), what, status,
                     row.text.replace("\n", " "))[column]
         if role == Qt.ItemDataRole.AccessibleTextRole:

@@ -9,9 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from sqlalchemy import select
+
 from mentalspace_desktop.domain.reminders.timing import describe_offset
 from mentalspace_desktop.errors import ValidationError
+from mentalspace_desktop.services.reminders.desk import HistoryItem, ReminderDeskService
+from mentalspace_desktop.services.reminders.facts import chain_roots
 from mentalspace_desktop.services.reminders.settings import ReminderSettingsService, TemplateInput
+from mentalspace_desktop.store.reminder_models import InboundMessage, ReminderMessage
 
 _SUBJECT_NEEDED = "An e-mail needs a subject"
 _UNITS = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "h": 60, "hr": 60, "hrs": 60, "hour": 60,
@@ -67,3 +72,19 @@ def describe_offsets(minutes: tuple[int, ...]) -> str:
     words = [describe_offset(m) for m in sorted(minutes, reverse=True)]
     joined = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
     return f"{joined} before"
+
+
+def appointment_history(desk: ReminderDeskService, appointment_id: str) -> list[HistoryItem]:
+    """:meth:`ReminderDeskService.history` (which checks the user may read the appointment) and also
+    the replies that answered one of its reminders without being read as about it ("Can I come at 4
+    instead?"): the front desk sees them beside the reminder they answer."""
+    items = desk.history(appointment_id)
+    with desk.session.store.read() as s:
+        chain = chain_roots(s, [appointment_id])[appointment_id]
+        ids = list(s.scalars(select(ReminderMessage.id).where(ReminderMessage.chain_id == chain)))
+        extra = list(s.scalars(select(InboundMessage).where(
+            InboundMessage.reminder_message_id.in_(ids), InboundMessage.appointment_id.is_(None),
+            InboundMessage.deleted.is_(False)))) if ids else []
+    items += [HistoryItem(r.received_at, "in", r.channel, r.intent, r.action, r.body, r.reason or "", None,
+                          r.needs_attention and r.handled_at is None) for r in extra]
+    return sorted(items, key=lambda i: i.at, reverse=True)

@@ -192,10 +192,11 @@ def test_an_appointment_shows_its_reminders_and_previews_them_exactly(qtbot, rem
     qtbot.addWidget(dialog)
     dialog.show()
     history = dialog.reminders.history
-    qtbot.waitUntil(lambda: history.model.rowCount() == 2 or bool(dialog.reminders.message.text()), timeout=WAIT)
+    qtbot.waitUntil(lambda: history.model.rowCount() == 3 or bool(dialog.reminders.message.text()), timeout=WAIT)
     assert dialog.reminders.message.text() == ""
-    cells = [[history.model.data(history.model.index(r, c)) for c in range(5)] for r in range(2)]
-    assert {(row[1], row[2]) for row in cells} == {("Text message", "Reminder"), ("E-mail", "Reminder")}
+    cells = [[history.model.data(history.model.index(r, c)) for c in range(5)] for r in range(3)]
+    assert {(row[1], row[2]) for row in cells} == {("Text message", "Reminder"), ("E-mail", "Reminder"),
+                                                  ("Text message", "Reply")}  # answered a reminder
     failed = next(row for row in cells if row[1] == "E-mail")
     assert failed[3] == "Failed: The mailbox does not exist"  # the provider error, in words
     history.view.selectRow(0)
