@@ -101,7 +101,7 @@ class AppointmentReminders(QWidget):
         head.addStretch(1)
         head.addWidget(self.preview_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(0, 0, 0, 10)  # apart from the dialog's next section
         layout.addLayout(head)
         layout.addWidget(self.history, 1)
         layout.addWidget(self.message)
