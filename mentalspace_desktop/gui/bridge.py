@@ -12,7 +12,9 @@ from mentalspace_desktop.services.events import (
     Event,
     EventBus,
     GroupDidChange,
+    MessagesDidChange,
     PracticeDidChange,
+    ReminderSettingsDidChange,
     ScheduleSetupDidChange,
     UserDidChange,
     WaitlistDidChange,
@@ -40,6 +42,10 @@ class EventBridge(QObject):
     """A client's clinical record changed: (client id, record type, record id)."""
     sig_alerts_did_change = Signal()
     """Alerts were acknowledged, resolved or (re)generated."""
+    sig_messages_did_change = Signal(str)
+    """The Messages inbox or a client's reminder consent changed: client id ("" when none)."""
+    sig_reminder_settings_did_change = Signal()
+    """A reminder rule or template was saved or removed."""
     _sig_event = Signal(object)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
@@ -73,3 +79,7 @@ class EventBridge(QObject):
             self.sig_alerts_did_change.emit()
         elif isinstance(event, ChartDidChange):
             self.sig_chart_did_change.emit(event.client_id, event.record_type, event.record_id)
+        elif isinstance(event, MessagesDidChange):
+            self.sig_messages_did_change.emit(event.client_id or "")
+        elif isinstance(event, ReminderSettingsDidChange):
+            self.sig_reminder_settings_did_change.emit()

@@ -58,8 +58,10 @@ class NavId:
     SCHEDULE = "schedule"
     WAITLIST = "waitlist"
     GROUPS = "groups"
+    MESSAGES = "messages"
     HOURS = "hours"
     TYPES = "types"
+    REMINDERS = "reminders"
     CLIENTS = "clients"
     MY_NOTES = "my_notes"
     DASHBOARD = "dashboard"
@@ -114,6 +116,7 @@ NAV_ENTRIES = (
     NavEntry(NavId.SCHEDULE, "Schedule", Resource.SCHEDULE_BUSY_FREE, Action.READ),
     NavEntry(NavId.WAITLIST, "Waitlist", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.GROUPS, "Groups", Resource.SCHEDULE, Action.WRITE),
+    NavEntry(NavId.MESSAGES, "Messages", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.CLIENTS, "Clients", Resource.DEMOGRAPHICS, Action.READ),
     NavEntry(NavId.MY_NOTES, "My notes", Resource.NOTE_CONTENT, Action.WRITE),
     NavEntry(NavId.DASHBOARD, "Dashboard", Resource.DASHBOARD, Action.READ,
@@ -122,6 +125,7 @@ NAV_ENTRIES = (
     NavEntry(NavId.DATA_QUALITY, "Data quality", Resource.ALERTS, Action.READ),
     NavEntry(NavId.HOURS, "Hours and time off", Resource.SCHEDULE, Action.WRITE),
     NavEntry(NavId.TYPES, "Appointment types", Resource.ADMINISTRATION, Action.WRITE),
+    NavEntry(NavId.REMINDERS, "Reminders", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.USERS, "Users", Resource.ADMINISTRATION, Action.WRITE),
     NavEntry(NavId.AUDIT, "Audit log", Resource.AUDIT_LOG, Action.READ),
     # After the pages people already reach by Ctrl+number, so their shortcuts stay as they were.
@@ -209,6 +213,7 @@ class MainWindow(QMainWindow):
         self.can_read_clients = allows_any(session.actor.role, Resource.DEMOGRAPHICS, Action.READ)
         self.can_write_clients = allows_any(session.actor.role, Resource.DEMOGRAPHICS, Action.WRITE)
         self._build_body()
+        self._watch_messages()
         self._build_menus()
         self._build_status_bar()
         self.watcher = IdleWatcher(practice.idle_lock_minutes * 60_000, self)
@@ -246,6 +251,9 @@ class MainWindow(QMainWindow):
     def _connect_sync(self, sync: SyncController) -> None:
         sync.sig_device_revoked.connect(self._device_revoked)
         sync.sig_data_did_change.connect(self._data_did_change)
+        if self.inbox_counter is not None:
+            counter = self.inbox_counter
+            sync.sig_data_did_change.connect(lambda changes: counter.tables_pulled(changes.tables))
         sync.refresh_unsent()
         sync.start()
 
@@ -379,6 +387,23 @@ class MainWindow(QMainWindow):
             self.sync_indicator.sig_open_requested.connect(lambda: self.show_page(NavId.SYNC))
             status.insertPermanentWidget(0, self.sync_indicator)
 
+    def _watch_messages(self) -> None:
+        """The Messages entry shows how many replies and failures wait (kept current by events and sync)."""
+        self.inbox_counter = None
+        if NavId.MESSAGES not in self.nav_ids():
+            return
+        from mentalspace_desktop.gui.reminders.inbox_page import InboxCounter
+
+        self.inbox_counter = InboxCounter(self.session, self.bridge, self)
+        self.inbox_counter.sig_count.connect(self._show_message_count)
+        self.inbox_counter.refresh()
+
+    def _show_message_count(self, count: int) -> None:
+        item = self.nav.item(self.nav_ids().index(NavId.MESSAGES))
+        item.setText(f"Messages ({count})" if count else "Messages")
+        item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                     f"Messages, {count} waiting" if count else "Messages, nothing waiting")
+
     # -- navigation ----------------------------------------------------------------------------
 
     def nav_ids(self) -> list[str]:
@@ -413,6 +438,8 @@ class MainWindow(QMainWindow):
             from mentalspace_desktop.gui.clients import ClientsPage
 
             return ClientsPage(self.session, self.bridge)
+        if page_id in (NavId.MESSAGES, NavId.REMINDERS):
+            return self._make_reminders_page(page_id)
         if page_id == NavId.CHARTING_SETTINGS:
             from mentalspace_desktop.gui.charting.settings_page import ChartingSettingsPage
 
@@ -503,6 +530,23 @@ class MainWindow(QMainWindow):
         words = f"{total} open, {critical} critical" if total else "none open"
         item.setData(Qt.ItemDataRole.AccessibleTextRole, f"Alerts, {words}")
         item.setToolTip(f"Alerts: {words}")
+    def _make_reminders_page(self, page_id: str) -> QWidget:
+        if page_id == NavId.REMINDERS:
+            from mentalspace_desktop.gui.reminders.settings_page import ReminderSettingsPage
+
+            return ReminderSettingsPage(self.session, self.bridge)
+        from mentalspace_desktop.gui.reminders.inbox_page import MessagesPage
+
+        page = MessagesPage(self.session, self.bridge)
+        if self.can_read_clients:
+            page.sig_open_client.connect(self.open_client)
+        page.sig_open_appointment.connect(self.open_appointment)
+        return page
+
+    def open_appointment(self, appointment_id: str) -> QWidget | None:
+        """The appointment's dialog over the Schedule page (from the Messages inbox)."""
+        page = self.show_page(NavId.SCHEDULE)
+        return page.open_appointment(appointment_id)  # type: ignore[attr-defined]
 
     def _make_schedule_page(self, page_id: str) -> QWidget:
         if page_id == NavId.TODAY:

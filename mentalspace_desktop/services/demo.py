@@ -39,6 +39,7 @@ from mentalspace_desktop.services.demo_plan import (
     StaffSpec,
     plan_demo,
 )
+from mentalspace_desktop.services.demo_reminders import add_demo_reminders
 from mentalspace_desktop.services.demo_schedule import write_demo_schedule
 from mentalspace_desktop.services.demo_supervision import add_demo_supervision
 from mentalspace_desktop.services.session import UserSession
@@ -104,6 +105,7 @@ def _build(files: StoreFiles, plan: DemoPlan) -> None:
         add_demo_charting(session, plan.today)
         add_demo_supervision(session, plan.today)
         add_demo_goals_and_alerts(session, ids, plan.today, ZoneInfo(TIME_ZONE))
+        add_demo_reminders(session, plan.today)
     finally:
         session.close()
 

@@ -21,16 +21,18 @@ pytestmark = pytest.mark.gui
 WAIT = 20_000
 
 EXPECTED_NAV = {
-    "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.DASHBOARD,
-              NavId.ALERTS, NavId.DATA_QUALITY, NavId.HOURS, NavId.TYPES, NavId.USERS, NavId.AUDIT,
-              NavId.SUPERVISION, NavId.SETTINGS, NavId.CHARTING_SETTINGS, NavId.MESSAGING],
-    "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,
-                   NavId.DASHBOARD, NavId.ALERTS, NavId.DATA_QUALITY, NavId.HOURS, NavId.AUDIT, NavId.SUPERVISION],
-    "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.MY_NOTES,
-                  NavId.DASHBOARD, NavId.ALERTS, NavId.DATA_QUALITY, NavId.HOURS,
+    "admin": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.MESSAGES, NavId.CLIENTS,
+              NavId.DASHBOARD, NavId.ALERTS, NavId.DATA_QUALITY, NavId.HOURS, NavId.TYPES, NavId.REMINDERS,
+              NavId.USERS, NavId.AUDIT, NavId.SUPERVISION, NavId.SETTINGS, NavId.CHARTING_SETTINGS, NavId.MESSAGING],
+    "supervisor": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.MESSAGES, NavId.CLIENTS,
+                   NavId.MY_NOTES, NavId.DASHBOARD, NavId.ALERTS, NavId.DATA_QUALITY, NavId.HOURS, NavId.AUDIT,
+                   NavId.SUPERVISION],
+    "clinician": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.MESSAGES, NavId.CLIENTS,
+                  NavId.MY_NOTES, NavId.DASHBOARD, NavId.ALERTS, NavId.DATA_QUALITY, NavId.HOURS,
                   NavId.SUPERVISION],  # an associate: their supervision log
     "billing": [NavId.TODAY, NavId.SCHEDULE, NavId.CLIENTS],
-    "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.CLIENTS, NavId.HOURS],
+    "front_desk": [NavId.TODAY, NavId.SCHEDULE, NavId.WAITLIST, NavId.GROUPS, NavId.MESSAGES, NavId.CLIENTS,
+                   NavId.HOURS],
 }
 
 
@@ -67,10 +69,10 @@ def test_pages_switch_and_are_built_once(make_window) -> None:
     assert window.stack.currentWidget() is users
     window.show_page(NavId.CLIENTS)
     assert window.show_page(NavId.USERS) is users
-    place = [e.id for e in window.entries].index(NavId.TYPES)  # the calendar, dashboards and alerts came first
+    place = [e.id for e in window.entries].index(NavId.HOURS)  # the calendar, messages, dashboards, alerts first
     assert window.nav_actions[place].shortcut().toString() == ("Ctrl+0" if place == 9 else f"Ctrl+{place + 1}")
     window.nav_actions[place].trigger()
-    assert window.current_page_id() == NavId.TYPES
+    assert window.current_page_id() == NavId.HOURS
 
 
 def test_ctrl_k_finds_a_client_and_opens_the_chart(qtbot, make_window, practice: PracticeFixture) -> None:

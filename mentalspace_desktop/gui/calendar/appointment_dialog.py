@@ -69,7 +69,7 @@ class AppointmentDialog(QDialog):
         self.history: list[StatusHistoryItem] = self.service.history(appointment_id)
         self.setWindowTitle(f"Appointment — {self.entry.title}")
         self.setAccessibleName("Appointment")
-        self.resize(720, 620)
+        self.resize(760, 720)
         self.is_admin = session.actor.role is Role.ADMIN
         self.resources = CalendarViewService(session).resources()
         self._serial = 0
@@ -203,6 +203,10 @@ class AppointmentDialog(QDialog):
         outer.addLayout(head)
         outer.addLayout(status_row)
         outer.addWidget(self.cancel_reason)
+        from mentalspace_desktop.gui.reminders.history import AppointmentReminders
+
+        self.reminders = AppointmentReminders(self.session, e.id, self)  # what was sent, replies, preview
+        outer.addWidget(self.reminders)
         title = QLabel("Change time, provider or room")
         title.setObjectName("sectionTitle")
         outer.addWidget(title)

@@ -98,6 +98,10 @@ class ChartPage(QWidget):
 
             self.appointments = ClientAppointmentsPane(session, bridge, self)
             self.tabs.addTab(self.appointments, "&Appointments")
+        from mentalspace_desktop.gui.reminders.client_pane import ClientRemindersPane
+
+        self.reminders = ClientRemindersPane(session, bridge, self)  # consent per channel, history
+        self.tabs.addTab(self.reminders, "Re&minders")
         layout.addWidget(self.tabs, 1)
         if bridge is not None:
             bridge.sig_client_did_change.connect(self._client_did_change)
@@ -252,6 +256,7 @@ class ChartPage(QWidget):
         self.timeline_model.set_rows(view.timeline)
         if self.appointments is not None:
             self.appointments.show_client(c.id)
+        self.reminders.show_client(c.id, can_edit=view.can_edit)
         for w in (self.edit_button, self.status_button, self.record_button, self.revoke_button):
             w.setVisible(view.can_edit)
         self.sig_loaded.emit(c.id)

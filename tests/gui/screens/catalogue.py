@@ -188,12 +188,13 @@ def about(ctx: ScreenContext, role: str) -> QWidget:
 
 
 # The screens of the other areas register themselves on import: scheduling, charting and dashboards;
-# alerts, data quality and goals; the supervision log and team report; messaging settings; practice
+# alerts, data quality and goals; the supervision log and team report; messaging settings; reminders; practice
 # mode (the sync screens on a real hub).
 from tests.gui.screens import (  # noqa: E402
     catalogue_alerts,  # noqa: F401
     catalogue_messaging,  # noqa: F401
     catalogue_pillars,  # noqa: F401
+    catalogue_reminders,  # noqa: F401
     catalogue_supervision,  # noqa: F401
     catalogue_sync,  # noqa: F401
 )
