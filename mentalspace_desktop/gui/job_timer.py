@@ -14,7 +14,7 @@ from mentalspace_desktop.services import solo_jobs
 from mentalspace_desktop.services.session import UserSession
 
 log = logging.getLogger(__name__)
-CHECK_MS = 5 * 60_000  # how often due jobs are looked for
+CHECK_MS = 60_000  # how often due jobs are looked for (reminders are due by the minute)
 FIRST_CHECK_MS = 30_000  # after signing in: let the first screen load first
 
 

@@ -88,6 +88,14 @@ def extend_open_series(session: UserSession, now: datetime) -> str:
     return f"open series extended; {len(skipped)} session(s) not booked (taken)"
 
 
+def send_reminders(session: UserSession, now: datetime) -> str:
+    """Appointment reminders due now, through the channels set up in Messaging settings. The engine
+    keeps its own record of what went, so a restart catches up only on what is still useful."""
+    from mentalspace_desktop.services.reminders.solo import run_solo
+
+    return "reminders: " + run_solo(session.store, now=lambda: now).describe()
+
+
 def saved_smtp(store: Store) -> Callable[[], SmtpSettings | None]:
     """The mail server saved in Messaging settings, read when a job needs it (``MENTALSPACE_SMTP_*``
     while none is saved)."""
@@ -103,6 +111,7 @@ def solo_jobs(store: Store, *, smtp: Callable[[], SmtpSettings | None] | None = 
         SoloJob("weekly_team_reports", timedelta(hours=1), weekly_team_reports(smtp)),
         SoloJob("generate_alerts", timedelta(minutes=15), generate_alerts),
         SoloJob("extend_open_series", timedelta(hours=24), extend_open_series),
+        SoloJob("reminders", timedelta(minutes=1), send_reminders),
     ]
 
 
