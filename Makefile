@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/mentalspace --data-dir $(DATA)
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check mentalspace_desktop tests benchmarks
