@@ -283,6 +283,10 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("navList")
         self.nav.setAccessibleName("Sections")
+        # An administrator's list is taller than a laptop screen: it scrolls up and down, and a label
+        # too wide beside that scroll bar ends in "…" rather than growing a sideways one.
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
         for entry in self.entries:
             item = QListWidgetItem(entry.label)
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
