@@ -109,6 +109,7 @@ from PySide6.QtWidgets import (  # noqa: F401
     QWizard,
     QWizardPage,
 )
+from shiboken6 import isValid as is_alive  # noqa: E402,F401  (whether a Qt object still exists in C++)
 
 
 def print_support() -> ModuleType | None:

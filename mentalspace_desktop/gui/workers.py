@@ -16,9 +16,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-import shiboken6
-
-from mentalspace_desktop.gui.qt import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from mentalspace_desktop.gui.qt import QObject, QRunnable, Qt, QThreadPool, Signal, Slot, is_alive
 
 
 class Task(QObject):
@@ -45,7 +43,7 @@ class _Dispatcher(QObject):
     @Slot(int, bool, object)
     def _deliver(self, number: int, ok: bool, value: object) -> None:
         task = self.waiting.pop(number, None)
-        if task is None or not shiboken6.isValid(task):  # its window is gone: no one is waiting
+        if task is None or not is_alive(task):  # its window is gone: no one is waiting
             return
         (task.sig_succeeded if ok else task.sig_failed).emit(value)
 
