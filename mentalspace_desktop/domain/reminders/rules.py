@@ -110,5 +110,6 @@ def plan(
             if not contacts.get(channel):
                 reasons.append({"email": "No e-mail address", "sms": "No mobile number",
                                 "voice": "No phone number"}[channel])
-            out.append(Planned(reminder_key(chain_id, minutes, channel, member), minutes, channel, when, tuple(reasons)))
+            out.append(Planned(reminder_key(chain_id, minutes, channel, member), minutes, channel, when,
+                               tuple(reasons)))
     return out

@@ -311,9 +311,10 @@ def preview_appointment(s: Session, a: Appointment, now: datetime) -> list[Previ
     existing = {m.key: m.state for m in s.scalars(select(ReminderMessage).where(
         ReminderMessage.chain_id == ctxs[0].chain_id))}
     out = []
-    for ctx, p in [(ctx, p) for ctx in ctxs for p in plan(
-            rule, chain_id=ctx.chain_id, start_at=ctx.start_at, client_zone=ctx.client_zone, consents=ctx.consents,
-            contacts=ctx.contacts(), member=ctx.member)]:
+    planned = [(c, p) for c in ctxs for p in plan(
+        rule, chain_id=c.chain_id, start_at=c.start_at, client_zone=c.client_zone, consents=c.consents,
+        contacts=c.contacts(), member=c.member)]
+    for ctx, p in planned:
         blocked = list(p.reasons)
         due = p.when.at if isinstance(p.when, Due) else None
         moved = p.when.moved if isinstance(p.when, Due) else False

@@ -41,9 +41,10 @@ def attending(s: Session, sessions: Sequence[Appointment]) -> dict[str, list[str
                                                      GroupMember.status == "approved")):
             members[m.group_id].append(m)
     for start in range(0, len(ids), CHUNK):
-        cancelled.update((str(a), str(c)) for a, c in s.execute(select(GroupAttendance.appointment_id, GroupAttendance.client_id).where(
-            GroupAttendance.appointment_id.in_(ids[start:start + CHUNK]), GroupAttendance.deleted.is_(False),
-            GroupAttendance.status == CANCELLED)).all())
+        cancelled.update((str(a), str(c)) for a, c in s.execute(
+            select(GroupAttendance.appointment_id, GroupAttendance.client_id).where(
+                GroupAttendance.appointment_id.in_(ids[start:start + CHUNK]), GroupAttendance.deleted.is_(False),
+                GroupAttendance.status == CANCELLED)).all())
     out: dict[str, list[str]] = {}
     for a in sessions:
         if not a.group_id:
