@@ -4,7 +4,8 @@ A reminder leaves the practice, so it carries as little as possible. Templates m
 placeholders below; there is none for a diagnosis, a note or the appointment type, and a template
 whose text names one of the practice's appointment types or therapy groups (their names are
 often clinical: "Psychotherapy, 60 min", "Intake assessment", "Anxiety skills") is refused too. The
-last name is available only when the template allows it (off by default). Placeholders are ``{first_name}``; a literal brace is ``{{`` or ``}}``.
+last name is available only when the template allows it (off by default). Placeholders are
+``{first_name}``; a literal brace is ``{{`` or ``}}``.
 Nothing else inside braces is accepted: no attribute or index look-ups, no format specifications.
 """
 
