@@ -17,8 +17,8 @@ import requests
 from sqlalchemy import Engine, func, select
 from twilio.request_validator import RequestValidator
 
-from mentalspace_desktop.hub import db
 from mentalspace_desktop.domain.audit_chain import CHAINED_FIELDS, verify_chain
+from mentalspace_desktop.hub import db
 from mentalspace_desktop.hub.services.reminders import HUB_AUDIT_DEVICE, HubLedger
 from mentalspace_desktop.services.messaging_settings import TwilioInput, write_twilio
 from mentalspace_desktop.services.reminders.engine import ReminderEngine

@@ -253,7 +253,8 @@ def test_a_report_that_crossed_the_recording_of_its_id_is_applied_by_the_next_ru
     rem.engine().run_once()
     store = rem.sched.practice.admin.store
     with store.write(None) as s:  # as the callback saw the row: no SID yet
-        row = s.scalar(select(ReminderMessage).where(ReminderMessage.channel == "sms", ReminderMessage.state == "queued"))
+        row = s.scalar(select(ReminderMessage).where(ReminderMessage.channel == "sms",
+                                                     ReminderMessage.state == "queued"))
         assert row is not None
         sid, row.provider_message_id = row.provider_message_id, None
     handler = ReplyHandler(StoreLedger(store), now=rem.clock)
