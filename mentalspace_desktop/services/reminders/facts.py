@@ -203,7 +203,7 @@ def contexts(s: Session, appointments: Sequence[Appointment], practice: Practice
             type_id=a.type_id, start_at=a.start_at, end_at=a.end_at, status=a.status, client_zone=zone,
             language=(pref.language if pref and pref.language else None) or c.preferred_language or "English",
             consents=consents, mobile=c.phone_mobile or "", email=c.email or "", values=values,
-            group_id=a.group_id if is_group_session(a) else ""))
+            group_id=(a.group_id or "") if is_group_session(a) else ""))
     return out
 
 
