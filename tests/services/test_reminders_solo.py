@@ -17,6 +17,7 @@ from mentalspace_desktop.store.models import AuditEntry
 from mentalspace_desktop.store.reminder_models import InboundMessage, ReminderMessage
 from mentalspace_desktop.store.scheduling_models import Appointment
 from tests.factories import PracticeFixture
+from tests.hub.reminder_seed import free_port
 from tests.services.reminder_fixtures import EMAIL, MOBILE, WED10, reminders_for
 from tests.services.scheduling_fixtures import NOW, build
 from tests.support.fake_twilio import FakeTwilio
@@ -91,3 +92,15 @@ def test_solo_mode_reads_replies_and_statuses_from_twilio_once_each(practice: Pr
 
 def test_polling_without_twilio_says_so(practice: PracticeFixture) -> None:
     assert poll_solo(practice.admin.store, now=lambda: NOW).describe() == "text messages are not set up"
+
+
+def test_twilio_unreachable_is_said_and_the_next_look_starts_from_the_same_place(practice: PracticeFixture) -> None:
+    from mentalspace_desktop.integrations.twilio_rest import TwilioSettings
+    from mentalspace_desktop.services.reminders.solo import POLL_KEY
+    from mentalspace_desktop.store.models import SyncState
+
+    down = TwilioSettings("AC" + "0" * 32, "t" * 32, PRACTICE, api_base=f"http://127.0.0.1:{free_port()}", timeout=2)
+    polled = poll_solo(practice.admin.store, twilio=down, now=lambda: NOW)
+    assert polled.replies == 0 and polled.errors and "could not list" in polled.describe()
+    with practice.admin.store.read() as s:
+        assert s.get(SyncState, POLL_KEY) is None

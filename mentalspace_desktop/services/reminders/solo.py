@@ -59,7 +59,8 @@ def _practice_phone(store: Store) -> str:
 # -- replies and delivery statuses, asked for (no webhook reaches a solo workstation) -------------
 
 POLL_KEY = "reminders:polled_until"
-"""``sync_state``: the newest ``date_sent`` of a text read so far (ISO 8601, UTC)."""
+"""``sync_state``: where the next look starts (the newest text read, or the last look less the
+overlap; ISO 8601, UTC)."""
 OVERLAP = timedelta(minutes=10)
 """Each look goes this far back before the last one (Twilio may list a text a little late); what was
 read already is recognised by its SID and changes nothing."""
@@ -94,7 +95,7 @@ def poll_solo(store: Store, *, twilio: TwilioSettings | None = None,
     reminder calls cannot be read this way (Twilio only posts them to a webhook)."""
     summary = PollSummary()
     settings = twilio or messaging_settings.twilio_settings(store)
-    if settings is None or not settings.from_number:
+    if settings is None or not (settings.from_number and settings.account_sid and settings.auth_token):
         summary.set_up = False
         return summary
     at = now()
@@ -105,9 +106,10 @@ def poll_solo(store: Store, *, twilio: TwilioSettings | None = None,
         try:
             replies = sorted(inbound_texts(channel.client, settings.from_number, since - OVERLAP),
                              key=lambda r: (r.received_at, r.provider_id))
+            listed = True
         except PollFailed as exc:
             summary.errors.append(str(exc))
-            replies = []
+            replies, listed = [], False
         for reply in replies:
             outcome = handler.handle(reply)
             if not outcome.recorded:
@@ -120,8 +122,8 @@ def poll_solo(store: Store, *, twilio: TwilioSettings | None = None,
                     summary.answered += 1
                 except SendFailed as exc:
                     summary.errors.append(f"an answer could not be sent: {exc.reason}")
-        if replies:
-            _save_cursor(store, max(since, max(r.received_at for r in replies)))
+        if listed:  # the next look starts from here (less the overlap); after a failed one, from the same place
+            _save_cursor(store, max([since, at - OVERLAP, *(r.received_at for r in replies)]))
         _poll_statuses(store, channel, handler, at, summary)
     finally:
         channel.close()
