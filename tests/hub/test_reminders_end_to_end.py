@@ -23,9 +23,10 @@ from sqlalchemy import Engine, func, select
 
 from mentalspace_desktop.hub import db
 from mentalspace_desktop.hub import repository as repo
-from mentalspace_desktop.hub.services.reminders import hub_engine
+from mentalspace_desktop.hub.services.reminders import HUB_AUDIT_DEVICE, hub_engine
 from mentalspace_desktop.integrations.twilio_rest import SMS_INBOUND_PATH, SMS_STATUS_PATH
 from mentalspace_desktop.services.messaging_settings import SmtpInput, TwilioInput, write_smtp, write_twilio
+from mentalspace_desktop.store.models import AuditEntry
 from mentalspace_desktop.store.reminder_models import EarlyDeliveryReport, ReminderMessage
 from mentalspace_desktop.store.scheduling_models import Appointment, BusyBlock, ContactPreference
 from mentalspace_desktop.store.types import utcnow
@@ -95,6 +96,9 @@ def test_stop_then_a_due_reminder_sends_no_text(practice: Practice) -> None:
     with db.session_factory(practice.engine)() as s:
         pref = s.scalar(select(ContactPreference))
         assert pref is not None and pref.sms_opted_out_at is not None and not pref.allow_sms
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.device_id == HUB_AUDIT_DEVICE))
+        assert (entry.action, entry.record_type, entry.client_id) == ("reply_opted_out", "contact_preference",
+                                                                      pref.client_id)
     practice.run_job()
     practice.run_job()
     assert practice.twilio.messages == []

@@ -253,7 +253,7 @@ class ReminderSettingsPage(QWidget):
         layout.setSpacing(8)
         layout.addWidget(forms.page_header(
             "Reminders", "When appointment reminders go, what they say, and what they cost. Reminders carry "
-                         "no diagnosis, note or appointment type; the last name only where you allow it."))
+                         "no diagnosis, note, appointment type or group name; the last name only where you allow it."))
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Reminder settings")
         self.tabs.addTab(self._rules_tab(), "&Rules")

@@ -123,6 +123,7 @@ class ReplyHandler:
         if intent is Intent.OPT_OUT:
             for cid in everyone:
                 self._opt_out(s, cid, now)
+                self._audit(s, "reply_opted_out", None, cid, reply, "text messages withdrawn", "contact_preference")
             if not everyone:
                 return inbox("Opted out from a number that belongs to no client", "opted_out")
             return ReplyOutcome(True, intent, "opted_out")
@@ -131,6 +132,8 @@ class ReplyHandler:
                 return inbox("Asked to receive texts from a number that belongs to no client")
             for cid in everyone:
                 self._opt_in(s, cid, now)
+                self._audit(s, "reply_opted_in", None, cid, reply, "text messages allowed again",
+                            "contact_preference")
             return ReplyOutcome(True, intent, "opted_in")
         if intent is Intent.HELP:
             return ReplyOutcome(True, intent, "help", self._help(s))
@@ -234,11 +237,11 @@ class ReplyHandler:
                     f"attendance at the group session {before} → cancelled")
         return ReplyOutcome(True, intent, "cancelled", answer)
 
-    def _audit(self, s: Session, action: str, appointment_id: str, client_id: str | None, reply: InboundReply,
-               change: str) -> None:
+    def _audit(self, s: Session, action: str, record_id: str | None, client_id: str | None, reply: InboundReply,
+               change: str, record_type: str = "appointment") -> None:
         """Who (the client, by reply), through which message, and what changed."""
         how = "text message" if reply.channel == "sms" else "key press on a reminder call"
-        self.ledger.audit(s, action=action, record_type="appointment", record_id=appointment_id, client_id=client_id,
+        self.ledger.audit(s, action=action, record_type=record_type, record_id=record_id, client_id=client_id,
                           summary=f"By the client's reply ({how} {reply.provider_id}): {change}")
 
     @staticmethod
