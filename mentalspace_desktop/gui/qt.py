@@ -102,6 +102,7 @@ from PySide6.QtWidgets import (  # noqa: F401
     QTableView,
     QTabWidget,
     QTextEdit,
+    QTimeEdit,
     QToolButton,
     QTreeView,
     QVBoxLayout,

@@ -165,7 +165,9 @@ class PooledHttpClient(HttpClient):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise requests.exceptions.InvalidURL(f"not an http(s) address: {url}")
         key = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-        target = parts.path + (f"?{urlencode(params, doseq=True)}" if params else "")
+        # a list's next page comes as a full address with its own query (Page, PageToken): kept
+        query = "&".join(q for q in (parts.query, urlencode(params, doseq=True) if params else "") if q)
+        target = parts.path + (f"?{query}" if query else "")
         body = urlencode(data or {}, doseq=True).encode() if data is not None else None
         if auth is not None:
             headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()

@@ -22,12 +22,12 @@ from twilio.request_validator import RequestValidator
 from mentalspace_desktop.domain.reminders.outgoing import DeliveryReport, DeliveryState, InboundReply
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
-_MESSAGE_STATES: dict[str, DeliveryState] = {
+MESSAGE_STATES: dict[str, DeliveryState] = {
     "accepted": "queued", "scheduled": "queued", "queued": "queued", "sending": "queued", "sent": "sent",
     "delivered": "delivered", "read": "delivered", "undelivered": "undelivered", "failed": "failed",
     "canceled": "failed",
 }
-_CALL_STATES: dict[str, DeliveryState] = {
+CALL_STATES: dict[str, DeliveryState] = {
     "queued": "queued", "initiated": "queued", "ringing": "queued", "in-progress": "answered",
     "completed": "answered", "busy": "no_answer", "no-answer": "no_answer", "failed": "failed", "canceled": "failed",
 }
@@ -57,14 +57,14 @@ def delivery_report(form: Mapping[str, str], *, now: datetime | None = None) -> 
     when = now or datetime.now(UTC)
     if "MessageSid" in form or "MessageStatus" in form:
         status = _field(form, "MessageStatus", "SmsStatus").lower()
-        if status not in _MESSAGE_STATES:
+        if status not in MESSAGE_STATES:
             raise NotFromTwilio(f"unknown message status {status!r}")
-        return DeliveryReport(_field(form, "MessageSid", "SmsSid"), _MESSAGE_STATES[status],
+        return DeliveryReport(_field(form, "MessageSid", "SmsSid"), MESSAGE_STATES[status],
                               form.get("ErrorCode") or None, when)
     status = _field(form, "CallStatus").lower()
-    if status not in _CALL_STATES:
+    if status not in CALL_STATES:
         raise NotFromTwilio(f"unknown call status {status!r}")
-    return DeliveryReport(_field(form, "CallSid"), _CALL_STATES[status], form.get("ErrorCode") or None, when)
+    return DeliveryReport(_field(form, "CallSid"), CALL_STATES[status], form.get("ErrorCode") or None, when)
 
 
 def inbound_text(form: Mapping[str, str], *, now: datetime | None = None) -> InboundReply:

@@ -96,6 +96,14 @@ def send_reminders(session: UserSession, now: datetime) -> str:
     return "reminders: " + run_solo(session.store, now=lambda: now).describe()
 
 
+def read_reminder_replies(session: UserSession, now: datetime) -> str:
+    """Texts clients sent back and the delivery status of reminders, read from Twilio (a solo
+    workstation has no webhook Twilio can call): confirmations, cancellations, STOP, the inbox."""
+    from mentalspace_desktop.services.reminders.solo import poll_solo
+
+    return "reminder replies: " + poll_solo(session.store, now=lambda: now).describe()
+
+
 def saved_smtp(store: Store) -> Callable[[], SmtpSettings | None]:
     """The mail server saved in Messaging settings, read when a job needs it (``MENTALSPACE_SMTP_*``
     while none is saved)."""
@@ -112,6 +120,7 @@ def solo_jobs(store: Store, *, smtp: Callable[[], SmtpSettings | None] | None = 
         SoloJob("generate_alerts", timedelta(minutes=15), generate_alerts),
         SoloJob("extend_open_series", timedelta(hours=24), extend_open_series),
         SoloJob("reminders", timedelta(minutes=1), send_reminders),
+        SoloJob("reminder_replies", timedelta(minutes=1), read_reminder_replies),
     ]
 
 

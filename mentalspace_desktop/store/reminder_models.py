@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.store.models import Base, Synced
 from mentalspace_desktop.store.types import UTCDateTime
 
@@ -117,3 +118,19 @@ class InboundMessage(Synced, Base):
     needs_attention: Mapped[bool] = mapped_column(Boolean, default=False)
     handled_by: Mapped[str | None] = mapped_column(String(36))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EarlyDeliveryReport(Base):
+    """A delivery report that arrived before the message's provider id was recorded (Twilio may call
+    the status callback before its answer to our send reached us). Kept here, not dropped, and applied
+    when the id is recorded (services/reminders/delivery.py). Not synced: it belongs to whoever
+    sends (the hub, or a solo workstation), and its row goes once applied.
+    """
+
+    __tablename__ = "early_delivery_reports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    provider_message_id: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(12))
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)

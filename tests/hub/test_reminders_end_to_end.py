@@ -4,6 +4,7 @@ invitation through a real SMTP server (STARTTLS), the ``.ics`` read back with ``
 
 - STOP texted to the hub, then a due reminder: no text is sent (the e-mail still goes).
 - A reschedule after the invitation went: an update with a higher SEQUENCE and the new DTSTART.
+- A delivery report posted before the send request is answered is kept and applied.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from mentalspace_desktop.hub import db
 from mentalspace_desktop.hub import repository as repo
-from mentalspace_desktop.hub.services.reminders import hub_engine
+from mentalspace_desktop.hub.services.reminders import HUB_AUDIT_DEVICE, hub_engine
 from mentalspace_desktop.integrations.twilio_rest import SMS_INBOUND_PATH, SMS_STATUS_PATH
 from mentalspace_desktop.services.messaging_settings import SmtpInput, TwilioInput, write_smtp, write_twilio
-from mentalspace_desktop.store.reminder_models import ReminderMessage
+from mentalspace_desktop.store.models import AuditEntry
+from mentalspace_desktop.store.reminder_models import EarlyDeliveryReport, ReminderMessage
 from mentalspace_desktop.store.scheduling_models import Appointment, BusyBlock, ContactPreference
 from mentalspace_desktop.store.types import utcnow
 from tests.hub.conftest import seed
@@ -94,6 +96,9 @@ def test_stop_then_a_due_reminder_sends_no_text(practice: Practice) -> None:
     with db.session_factory(practice.engine)() as s:
         pref = s.scalar(select(ContactPreference))
         assert pref is not None and pref.sms_opted_out_at is not None and not pref.allow_sms
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.device_id == HUB_AUDIT_DEVICE))
+        assert (entry.action, entry.record_type, entry.client_id) == ("reply_opted_out", "contact_preference",
+                                                                      pref.client_id)
     practice.run_job()
     practice.run_job()
     assert practice.twilio.messages == []
@@ -135,3 +140,23 @@ def test_a_reschedule_after_sending_sends_an_update_with_a_higher_sequence(pract
         states = {m.kind + ":" + m.channel: m.state for m in s.scalars(select(ReminderMessage))}
     assert states["reminder:sms"] == "delivered" and states["updated:email"] == "sent"
     assert datetime.now(UTC) < moved_to
+
+
+def test_a_delivery_report_that_comes_before_the_send_is_answered_is_kept_and_applied(practice: Practice) -> None:
+    """Twilio may post the status callback before answering the create request: the hub has no SID
+    to match it to yet. The report is kept and applied when the SID is recorded."""
+    practice.twilio.report_before_answer = "delivered"
+    practice.run_job()
+    assert practice.twilio.early_reports == [204]  # the hub took the report while the send was unanswered
+    with db.session_factory(practice.engine)() as s:
+        row = s.scalar(select(ReminderMessage).where(ReminderMessage.channel == "sms",
+                                                     ReminderMessage.state != "skipped"))
+        kept = s.scalar(select(func.count()).select_from(EarlyDeliveryReport))
+    assert row is not None and row.provider_message_id == practice.twilio.messages[0].sid
+    assert row.state == "delivered" and row.delivered_at is not None and kept == 0
+    # a later, out-of-order "sent" changes nothing
+    assert practice.twilio.send_status(practice.url + SMS_STATUS_PATH, row.provider_message_id, "sent").status_code \
+        == 204
+    with db.session_factory(practice.engine)() as s:
+        again = s.get(ReminderMessage, row.id)
+        assert again is not None and again.state == "delivered"

@@ -17,13 +17,16 @@ import requests
 from sqlalchemy import Engine, func, select
 from twilio.request_validator import RequestValidator
 
+from mentalspace_desktop.domain.audit_chain import CHAINED_FIELDS, verify_chain
 from mentalspace_desktop.hub import db
-from mentalspace_desktop.hub.services.reminders import HubLedger
+from mentalspace_desktop.hub.services.reminders import HUB_AUDIT_DEVICE, HubLedger
 from mentalspace_desktop.services.messaging_settings import TwilioInput, write_twilio
 from mentalspace_desktop.services.reminders.engine import ReminderEngine
+from mentalspace_desktop.services.reminders.ledger import BY_REPLY
+from mentalspace_desktop.store.models import AuditEntry
 from mentalspace_desktop.store.reminder_models import InboundMessage, ReminderMessage
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentStatusChange
-from mentalspace_desktop.store.sync_models import ChangeLog
+from mentalspace_desktop.store.sync_models import AuditChainHead, ChangeLog
 from mentalspace_desktop.store.types import utcnow
 from tests.hub.conftest import seed
 from tests.hub.reminder_seed import MOBILE, RecordingChannel, free_port, hub_process, seed_reminders
@@ -47,6 +50,18 @@ class LiveHub:
             headers["X-Twilio-Signature"] = RequestValidator(token).compute_signature(
                 self.url + path, signed_params or params)
         return requests.post(self.url + path, data=params, headers=headers, timeout=10)
+
+    def audit(self) -> list[AuditEntry]:
+        """The hub's own audit chain, checked link by link against its head."""
+        with db.session_factory(self.engine)() as s:
+            entries = list(s.scalars(select(AuditEntry).where(AuditEntry.device_id == HUB_AUDIT_DEVICE)
+                                     .order_by(AuditEntry.seq)))
+            head = s.get(AuditChainHead, HUB_AUDIT_DEVICE)
+            s.expunge_all()
+        rows = [{**{k: getattr(e, k) for k in CHAINED_FIELDS}, "hash": e.hash, "prev_hash": e.prev_hash,
+                 "at": e.at.isoformat()} for e in entries]
+        assert verify_chain(rows, (head.seq, head.hash) if head else None) is None
+        return entries
 
     def count(self, model: type) -> int:
         with db.session_factory(self.engine)() as s:
@@ -97,7 +112,7 @@ def test_unsigned_forged_or_tampered_requests_are_refused_and_change_nothing(liv
         assert live.post(path, params, token="f" * 32).status_code == 403  # signed with another token
         tampered = {**params, "Body": "Y"} if "Body" in params else {**params, "AccountSid": "AC2"}
         assert live.post(path, tampered, signed_params=params).status_code == 403
-    assert live.count(InboundMessage) == 0 and live.status() == "scheduled"
+    assert live.count(InboundMessage) == 0 and live.status() == "scheduled" and live.count(AuditEntry) == 0
     with db.session_factory(live.engine)() as s:
         row = s.scalar(select(ReminderMessage).where(ReminderMessage.provider_message_id == live.sms_sid))
         assert row is not None and row.state == "queued" and not row.needs_attention
@@ -115,6 +130,10 @@ def test_a_signed_yes_confirms_once_and_a_replay_changes_nothing(live: LiveHub) 
         confirmations = s.scalar(select(func.count()).select_from(AppointmentStatusChange).where(
             AppointmentStatusChange.status == "confirmed"))
     assert confirmations == 1
+    [entry] = live.audit()  # who (the client, by reply), through which message, what changed
+    assert (entry.action, entry.record_id, entry.username, entry.user_id) == (
+        "reply_confirmed", live.appointment, BY_REPLY, None)
+    assert "text message SMin0001" in entry.summary and "scheduled → confirmed" in entry.summary
     help_answer = live.post("/v1/reminders/twilio/sms/inbound", inbound("HELP", "SMin0002"))
     assert "Peachtree Counseling" in help_answer.text
 
@@ -132,3 +151,6 @@ def test_a_key_press_cancels_and_delivery_reports_are_recorded(live: LiveHub) ->
         states = {m.channel: m.state for m in s.scalars(select(ReminderMessage).where(
             ReminderMessage.provider_message_id.is_not(None)))}
     assert states == {"sms": "delivered", "voice": "no_answer"}
+    [entry] = live.audit()
+    assert entry.action == "reply_cancelled" and f"key press on a reminder call {live.call_sid}" in entry.summary
+    assert "→ cancelled" in entry.summary

@@ -13,7 +13,7 @@ from mentalspace_desktop.domain.reminders.outgoing import DeliveryReport, Inboun
 from mentalspace_desktop.services.reminders.inbound import ReplyHandler
 from mentalspace_desktop.services.reminders.ledger import StoreLedger
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService
-from mentalspace_desktop.store.reminder_models import InboundMessage, ReminderMessage
+from mentalspace_desktop.store.reminder_models import EarlyDeliveryReport, InboundMessage, ReminderMessage
 from mentalspace_desktop.store.scheduling_models import Appointment, ContactPreference
 from tests.factories import PracticeFixture
 from tests.services.reminder_fixtures import EMAIL, MOBILE, WED10, Reminders, reminders_for
@@ -242,3 +242,36 @@ def test_cancel_cancels_and_stops_texts_as_the_carrier_does_and_tells_the_desk(r
     assert a is not None and a.status == "cancelled" and not a.late_cancel
     assert pref is not None and pref.sms_opted_out_at is not None and not pref.allow_sms
     assert row is not None and "text START" in (row.reason or "")
+
+
+def test_a_report_that_crossed_the_recording_of_its_id_is_applied_by_the_next_run(rem: Reminders) -> None:
+    """The callback's transaction found no message with its SID (the sender had not committed it
+    yet) and the sender's found no kept report (the callback had not committed it yet): the next run
+    of the engine applies it. A report whose message never gets its id is let go after a few days."""
+    rem.book()
+    rem.clock.at = WED10 - timedelta(minutes=110)
+    rem.engine().run_once()
+    store = rem.sched.practice.admin.store
+    with store.write(None) as s:  # as the callback saw the row: no SID yet
+        row = s.scalar(select(ReminderMessage).where(ReminderMessage.channel == "sms",
+                                                     ReminderMessage.state == "queued"))
+        assert row is not None
+        sid, row.provider_message_id = row.provider_message_id, None
+    handler = ReplyHandler(StoreLedger(store), now=rem.clock)
+    assert handler.delivery(DeliveryReport(str(sid), "undelivered", "30003", rem.clock.at)) is False
+    assert handler.delivery(DeliveryReport("SMnever", "delivered", None, rem.clock.at)) is False
+    with store.write(None) as s:
+        fresh = s.get(ReminderMessage, row.id)
+        assert fresh is not None and fresh.state == "queued"
+        fresh.provider_message_id = sid
+    rem.clock.advance(minutes=1)
+    rem.engine().run_once()
+    with store.read() as s:
+        fresh = s.get(ReminderMessage, row.id)
+        assert fresh is not None and fresh.state == "undelivered" and fresh.needs_attention
+        assert fresh.error_reason == "The phone could not be reached"
+        assert [k.provider_message_id for k in s.scalars(select(EarlyDeliveryReport))] == ["SMnever"]
+    rem.clock.advance(days=4)
+    rem.engine().run_once()
+    with store.read() as s:
+        assert s.scalars(select(EarlyDeliveryReport)).all() == []

@@ -6,13 +6,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
+
+from mentalspace_desktop.integrations import twilio_poll
 from mentalspace_desktop.services.messaging_settings import SmtpInput, TwilioInput, write_smtp, write_twilio
-from mentalspace_desktop.services.reminders.solo import run_solo
+from mentalspace_desktop.services.reminders.ledger import BY_REPLY
+from mentalspace_desktop.services.reminders.solo import poll_solo, run_solo
+from mentalspace_desktop.store.models import AuditEntry
+from mentalspace_desktop.store.reminder_models import InboundMessage, ReminderMessage
+from mentalspace_desktop.store.scheduling_models import Appointment
 from tests.factories import PracticeFixture
+from tests.hub.reminder_seed import free_port
 from tests.services.reminder_fixtures import EMAIL, MOBILE, WED10, reminders_for
 from tests.services.scheduling_fixtures import NOW, build
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.smtp_server import SmtpServer
+
+PRACTICE = "+14045550100"
 
 
 def test_the_app_sends_due_reminders_through_its_own_settings(practice: PracticeFixture, fake_twilio: FakeTwilio,
@@ -35,3 +46,61 @@ def test_the_app_sends_due_reminders_through_its_own_settings(practice: Practice
     assert [r.message["To"] for r in smtp_server.received] == [EMAIL]
     assert run_solo(store, now=lambda: late).sent == 0
     assert len(fake_twilio.messages) == 1 and len(smtp_server.received) == 1
+
+
+def test_solo_mode_reads_replies_and_statuses_from_twilio_once_each(practice: PracticeFixture, fake_twilio: FakeTwilio,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """No webhook reaches a workstation: the texts clients send back and the delivery statuses are
+    listed and fetched from Twilio's REST API (page by page), handled as the hub handles them, each
+    text once; a confirmation is answered by text and audited."""
+    rem = reminders_for(build(practice), NOW)
+    appointment = rem.book()
+    store = practice.admin.store
+    with store.write(practice.admin.actor.user_id) as s:
+        write_twilio(s, TwilioInput(fake_twilio.account_sid, fake_twilio.auth_token, PRACTICE,
+                                    api_base=fake_twilio.base_url), user_id=None)
+    late = WED10 - timedelta(minutes=110)
+    assert run_solo(store, now=lambda: late).sent == 1
+    [reminder] = fake_twilio.messages
+    monkeypatch.setattr(twilio_poll, "PAGE_SIZE", 1)  # two texts: two pages, as Twilio pages a long list
+    fake_twilio.receive(from_="+14045559999", to=PRACTICE, body="who is this?", at=late + timedelta(minutes=1))
+    fake_twilio.receive(from_=MOBILE, to=PRACTICE, body=" Yes! ", at=late + timedelta(minutes=2))
+    fake_twilio.receive(from_=MOBILE, to="+14045550199", body="C", at=late + timedelta(minutes=2))  # another number
+    fake_twilio.receive(from_="+14045558888", to=PRACTICE, body="old", at=late - timedelta(days=3))  # before the look
+    fake_twilio.set_status(reminder.sid, "delivered")
+    polled = poll_solo(store, now=lambda: late + timedelta(minutes=3))
+    assert (polled.replies, polled.answered, polled.statuses, polled.errors) == (2, 1, 1, [])
+    assert fake_twilio.fetched() == 3  # two pages of the list, one message's status
+    with store.read() as s:
+        a = s.get(Appointment, appointment)
+        assert a is not None and a.status == "confirmed" and a.confirmed_via == "sms"
+        inbound = {m.body: m for m in s.scalars(select(InboundMessage))}
+        row = s.scalar(select(ReminderMessage).where(ReminderMessage.provider_message_id == reminder.sid))
+        audited = list(s.scalars(select(AuditEntry).where(AuditEntry.username == BY_REPLY)))
+    assert set(inbound) == {"who is this?", " Yes! "} and inbound["who is this?"].needs_attention
+    assert row is not None and row.state == "delivered"
+    assert [(e.action, e.record_id) for e in audited] == [("reply_confirmed", appointment)]
+    answer = fake_twilio.messages[-1]
+    assert answer.form["To"] == MOBILE and "confirmed" in answer.form["Body"] and len(fake_twilio.messages) == 2
+    # the next look reads nothing twice, answers nothing twice, and asks only about unsettled messages
+    again = poll_solo(store, now=lambda: late + timedelta(minutes=4))
+    assert (again.replies, again.answered, again.statuses) == (0, 0, 0) and len(fake_twilio.messages) == 2
+    fake_twilio.receive(from_=MOBILE, to=PRACTICE, body="HELP", at=late + timedelta(minutes=5))
+    helped = poll_solo(store, now=lambda: late + timedelta(minutes=6))
+    assert (helped.replies, helped.answered) == (1, 1) and "(404) 555-0100" in fake_twilio.messages[-1].form["Body"]
+
+
+def test_polling_without_twilio_says_so(practice: PracticeFixture) -> None:
+    assert poll_solo(practice.admin.store, now=lambda: NOW).describe() == "text messages are not set up"
+
+
+def test_twilio_unreachable_is_said_and_the_next_look_starts_from_the_same_place(practice: PracticeFixture) -> None:
+    from mentalspace_desktop.integrations.twilio_rest import TwilioSettings
+    from mentalspace_desktop.services.reminders.solo import POLL_KEY
+    from mentalspace_desktop.store.models import SyncState
+
+    down = TwilioSettings("AC" + "0" * 32, "t" * 32, PRACTICE, api_base=f"http://127.0.0.1:{free_port()}", timeout=2)
+    polled = poll_solo(practice.admin.store, twilio=down, now=lambda: NOW)
+    assert polled.replies == 0 and polled.errors and "could not list" in polled.describe()
+    with practice.admin.store.read() as s:
+        assert s.get(SyncState, POLL_KEY) is None

@@ -19,11 +19,12 @@ NOW = datetime(2026, 11, 30, 15, tzinfo=UTC)
 def test_the_registry_runs_the_nightly_compliance_check_and_keeps_its_last_run(practice: PracticeFixture) -> None:
     jobs = solo_jobs.solo_jobs(practice.admin.store, smtp=lambda: None)
     assert {j.name for j in jobs} >= {"nightly_compliance", "weekly_team_reports", "generate_alerts",
-                                      "extend_open_series", "reminders"}
+                                      "extend_open_series", "reminders", "reminder_replies"}
     ran = dict(solo_jobs.run_due(practice.admin, jobs, NOW))
     assert ran["generate_alerts"].ok and ran["generate_alerts"].detail.startswith("alerts:")  # type: ignore[union-attr]
     assert ran["extend_open_series"].ok, ran["extend_open_series"].detail
     assert ran["reminders"].ok and ran["reminders"].detail == "reminders: nothing due", ran["reminders"].detail
+    assert ran["reminder_replies"].detail == "reminder replies: text messages are not set up"
     jobs = [j for j in jobs if j.name in ("nightly_compliance", "weekly_team_reports")]
     assert ran["nightly_compliance"].ok and ran["nightly_compliance"].detail.startswith("compliance:")  # type: ignore[union-attr]
     assert ran["weekly_team_reports"].detail == "team reports: no mail server is set up"

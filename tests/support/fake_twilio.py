@@ -10,6 +10,14 @@ building, basic auth, form encoding, JSON answers and error exceptions): only th
 - Told to, it refuses a number with a Twilio error code (21211 invalid number, 21614 not a mobile,
   21610 opted out …), answers 5xx or 429 a number of times, or is slow to answer (client timeouts).
 - It records what it received (``messages``, ``calls``) and how many requests it served.
+- ``GET .../Messages.json`` lists messages as Twilio does (newest first; ``To``, ``From``,
+  ``DateSent``, ``DateSent>``, ``DateSent<`` filters; ``PageSize`` pages with ``next_page_uri``
+  carrying ``Page`` and ``PageToken``), including texts clients sent to the practice
+  (``receive``); ``GET .../Messages/{Sid}.json`` and ``.../Calls/{Sid}.json`` fetch one, with the
+  status ``set_status`` gave it. This is how a solo workstation, which Twilio cannot call, reads
+  replies and delivery statuses.
+- Told to (``report_before_answer``), it posts a message's status callback *before* answering the
+  create request, as Twilio may: the sender has not recorded the message's SID yet.
 - It sends what Twilio sends to a practice: delivery status callbacks, inbound text messages and a
   reminder call's key press, form-encoded and **signed** with ``X-Twilio-Signature`` computed by
   ``twilio.request_validator.RequestValidator`` with the auth token (or left unsigned / signed with
@@ -29,10 +37,11 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.utils import formatdate
+from datetime import UTC, datetime
+from email.utils import format_datetime, formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import requests
@@ -83,14 +92,22 @@ class FakeTwilio:
     """The ``price`` a created resource reports (Twilio: e.g. ``"-0.00790"``; null until it is known)."""
     delay: float = 0.0
     """Seconds to wait before answering a create request (a client timeout test)."""
+    report_before_answer: str | None = None
+    """A message status (``"sent"``, ``"delivered"`` …) to post, signed, to a created message's
+    ``StatusCallback`` before the create request is answered."""
+    early_reports: list[int] = field(default_factory=list)
+    """The HTTP status of each callback posted before answering."""
     messages: list[Request] = field(default_factory=list)
     calls: list[Request] = field(default_factory=list)
     served: int = 0
     _numbers: dict[str, _Failure] = field(default_factory=dict)
     _next: list[_Failure] = field(default_factory=list)
     _by_token: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _resources: dict[str, dict[str, Any]] = field(default_factory=dict)  # sid -> resource (both directions)
+    _order: list[str] = field(default_factory=list)  # message sids in the order they were sent
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
+    _gets: int = 0
     _open: set[Any] = field(default_factory=set)
 
     # -- the server ------------------------------------------------------------------------------
@@ -175,6 +192,9 @@ class FakeTwilio:
             (self.messages if kind == "Messages" else self.calls).append(request)
             if token:
                 self._by_token[(kind, token)] = body
+            self._resources[sid] = dict(body, date_sent=body["date_created"] if kind == "Messages" else None)
+            if kind == "Messages":
+                self._order.append(sid)
         return 201, body
 
     def _resource(self, kind: str, sid: str, form: dict[str, str]) -> dict[str, Any]:
@@ -196,6 +216,81 @@ class FakeTwilio:
                 "phone_number_sid": None, "queue_time": "0", "trunk_sid": None, "forwarded_from": None,
                 "group_sid": None, "annotation": None, "to_formatted": form["To"],
                 "from_formatted": form.get("From"), "subresource_uris": {}}
+
+    # -- messages as the REST API lists and fetches them -----------------------------------------
+
+    def receive(self, *, from_: str, to: str, body: str, at: datetime | None = None) -> str:
+        """A text a client sends to the practice's number (``at``: when Twilio received it, UTC);
+        listed by ``GET .../Messages.json`` from then on. Returns its SID."""
+        sid = "SM" + uuid.uuid4().hex
+        when = format_datetime(at or datetime.now(UTC), usegmt=True)
+        resource = {"account_sid": self.account_sid, "api_version": API_VERSION, "sid": sid, "to": to, "from": from_,
+                    "body": body, "status": "received", "direction": "inbound", "date_created": when,
+                    "date_updated": when, "date_sent": when, "price": None, "price_unit": "USD", "error_code": None,
+                    "error_message": None, "messaging_service_sid": None, "num_media": "0", "num_segments": "1",
+                    "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
+                    "subresource_uris": {}}
+        with self._lock:
+            self._resources[sid] = resource
+            self._order.append(sid)
+        return sid
+
+    def set_status(self, sid: str, status: str, *, error_code: int | None = None) -> None:
+        """What Twilio now says of a message or call it took (``delivered``, ``undelivered`` …)."""
+        with self._lock:
+            resource = self._resources[sid]
+            resource["status"], resource["error_code"] = status, error_code
+            resource["date_updated"] = formatdate(usegmt=True)
+
+    def fetched(self) -> int:
+        """How many GET requests were answered (lists and fetches)."""
+        return self._gets
+
+    def _fetch(self, kind: str, sid: str) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            resource = self._resources.get(sid)
+        if resource is None or not sid.startswith("SM" if kind == "Messages" else "CA"):
+            return 404, {"code": 20404, "message": ERROR_MESSAGES[20404],
+                         "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404}
+        return 200, dict(resource)
+
+    def _list(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """Twilio's list format: newest first, ``PageSize`` (default 50, at most 1000) per page, the next
+        page's address (with ``Page`` and ``PageToken``) in ``next_page_uri``."""
+        with self._lock:
+            found = [dict(self._resources[sid]) for sid in reversed(self._order)]
+        for name, field_name in (("To", "to"), ("From", "from")):
+            if query.get(name):
+                found = [m for m in found if m.get(field_name) == query[name]]
+        for name, keep in (("DateSent>", lambda d, b: d >= b), ("DateSent<", lambda d, b: d <= b),
+                           ("DateSent", lambda d, b: d.date() == b.date())):
+            if query.get(name):
+                bound = _parse_when(query[name])
+                found = [m for m in found if m.get("date_sent")
+                         and keep(parsedate_to_datetime(m["date_sent"]), bound)]
+        size = min(max(int(query.get("PageSize") or 50), 1), 1000)
+        page = int(query.get("Page") or 0)
+        chunk = found[page * size:(page + 1) * size]
+        base = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+        kept = {k: v for k, v in query.items() if k not in ("Page", "PageToken", "PageSize")}
+
+        def uri(number: int, token: str | None = None) -> str:
+            return base + "?" + urlencode({**kept, "PageSize": size, "Page": number,
+                                           **({"PageToken": token} if token else {})})
+
+        more = (page + 1) * size < len(found)
+        return 200, {"messages": chunk, "page": page, "page_size": size, "start": page * size,
+                     "end": page * size + max(len(chunk) - 1, 0), "uri": uri(page), "first_page_uri": uri(0),
+                     "previous_page_uri": uri(page - 1, "PB" + chunk[0]["sid"]) if page and chunk else None,
+                     "next_page_uri": uri(page + 1, "PA" + chunk[-1]["sid"]) if more else None}
+
+    def _report_early(self, form: dict[str, str], sid: str) -> None:
+        """Post the created message's status callback now, before its create request is answered."""
+        callback = form.get("StatusCallback")
+        if not self.report_before_answer or not callback:
+            return
+        answer = self.send_status(callback, sid, self.report_before_answer)
+        self.early_reports.append(answer.status_code)
 
     # -- what Twilio sends to the practice -------------------------------------------------------
 
@@ -263,6 +358,12 @@ class FakeTwilio:
 
     def send_call_status(self, url: str, call_sid: str, status: str, *, sign: bool = True) -> requests.Response:
         return self.post_webhook(url, self.call_status_params(call_sid, status), sign=sign)
+
+
+def _parse_when(text: str) -> datetime:
+    """A ``DateSent`` filter: ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SSZ`` (what twilio-python sends), UTC."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _error(status: int, code: int | None, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -343,10 +444,27 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.fake.delay)
         status, body = self.fake._create(parts[3].removesuffix(".json"), form, multi,
                                          {k.lower(): v for k, v in self.headers.items()})
+        if status == 201 and parts[3] == "Messages.json":
+            self.fake._report_early(form, body["sid"])
         self._answer(status, body)
 
     def do_GET(self) -> None:  # noqa: N802
-        self._answer(404, {"code": 20404, "message": ERROR_MESSAGES[20404], "more_info": None, "status": 404})
+        path, _, query_text = self.path.partition("?")
+        parts = path.strip("/").split("/")
+        with self.fake._lock:
+            self.fake.served += 1
+            self.fake._gets += 1
+        if not self._authorised():
+            self._answer(401, {"code": 20003, "message": "Authenticate",
+                               "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401})
+            return
+        mine = len(parts) >= 4 and parts[:3] == [API_VERSION, "Accounts", self.fake.account_sid]
+        if mine and len(parts) == 4 and parts[3] == "Messages.json":
+            self._answer(*self.fake._list(dict(parse_qsl(query_text, keep_blank_values=True))))
+        elif mine and len(parts) == 5 and parts[3] in ("Messages", "Calls") and parts[4].endswith(".json"):
+            self._answer(*self.fake._fetch(parts[3], parts[4].removesuffix(".json")))
+        else:
+            self._answer(404, {"code": 20404, "message": ERROR_MESSAGES[20404], "more_info": None, "status": 404})
 
 
 @pytest.fixture

@@ -90,9 +90,11 @@ def plan(
     client_zone: str,
     consents: Consents,
     contacts: dict[str, bool],
+    member: str | None = None,
 ) -> list[Planned]:
     """Every reminder ``rule`` asks for an appointment starting ``start_at``, each with its due time
-    or the reasons it cannot go (no consent, no number or address, quiet hours too late)."""
+    or the reasons it cannot go (no consent, no number or address, quiet hours too late). ``member``:
+    the client of a group session it is for (their own keys)."""
     channels: Sequence[ChannelName] = rule.channels
     if consents.preferred in rule.channels:
         channels = [c for c in rule.channels if c == consents.preferred]
@@ -108,5 +110,6 @@ def plan(
             if not contacts.get(channel):
                 reasons.append({"email": "No e-mail address", "sms": "No mobile number",
                                 "voice": "No phone number"}[channel])
-            out.append(Planned(reminder_key(chain_id, minutes, channel), minutes, channel, when, tuple(reasons)))
+            out.append(Planned(reminder_key(chain_id, minutes, channel, member), minutes, channel, when,
+                               tuple(reasons)))
     return out

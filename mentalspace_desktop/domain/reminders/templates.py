@@ -2,9 +2,10 @@
 
 A reminder leaves the practice, so it carries as little as possible. Templates may use only the
 placeholders below; there is none for a diagnosis, a note or the appointment type, and a template
-whose text names one of the practice's appointment types (their names are often clinical:
-"Psychotherapy, 60 min", "Intake assessment") is refused too. The last name is available only when the
-template allows it (off by default). Placeholders are ``{first_name}``; a literal brace is ``{{`` or ``}}``.
+whose text names one of the practice's appointment types or therapy groups (their names are
+often clinical: "Psychotherapy, 60 min", "Intake assessment", "Anxiety skills") is refused too. The
+last name is available only when the template allows it (off by default). Placeholders are
+``{first_name}``; a literal brace is ``{{`` or ``}}``.
 Nothing else inside braces is accepted: no attribute or index look-ups, no format specifications.
 """
 
@@ -111,7 +112,7 @@ def validate(
     for clinical in clinical_names:
         word = clinical.strip().lower()
         if word and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", lowered):
-            problems.append(f"The text names the appointment type \"{clinical.strip()}\": leave it out")
+            problems.append(f"The text names \"{clinical.strip()}\", an appointment type or group: leave it out")
     if problems:
         raise TemplateError(problems)
 

@@ -159,8 +159,10 @@ class TwilioCard(_Card):
             self.form.addRow("", _hint("Where Twilio reaches the hub from the internet: delivery reports, replies "
                                        "(Y, C, STOP) and key presses arrive there, signed by Twilio."))
         else:
-            self.form.addRow("", _hint("Without a practice hub, Twilio cannot reach this workstation: replies, key "
-                                       "presses and delivery reports are not received here."))
+            self.form.addRow("", _hint("Without a practice hub, Twilio cannot reach this workstation, so while the "
+                                       "app is open it asks Twilio every minute for replies (Y, C, STOP) and "
+                                       "delivery reports. Key presses on reminder calls cannot be asked for: "
+                                       "clients who want to answer a call must text or phone the practice."))
         self.save_button = QPushButton("Save text and voice settings")
         self.test_to = labelled_edit("Send a test text to", placeholder="+1 404 555 0123")
         self.test_button = QPushButton("Send a test text")

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from mentalspace_desktop.domain.reminders.rules import CHANNEL_LABELS
-from mentalspace_desktop.gui.localtime import format_datetime, format_relative
-from mentalspace_desktop.gui.qt import QColor, Qt
+from mentalspace_desktop.gui.localtime import format_datetime, format_relative, time_pattern
+from mentalspace_desktop.gui.qt import QColor, Qt, QTime
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.theme import colour
 from mentalspace_desktop.services.reminders.desk import HistoryItem, InboxItem
@@ -52,12 +52,18 @@ def _tone(name: str) -> QColor:
     return colour(name)
 
 
+def clock_text(value: str) -> str:
+    """A stored wall-clock time ("21:00") as the practice shows times ("9:00 PM")."""
+    parsed = QTime.fromString(value, "HH:mm")
+    return parsed.toString(time_pattern()) if parsed.isValid() else value
+
+
 class RulesModel(RowsModel[RuleView]):
     headers = ("Applies to", "When", "Channels", "Quiet hours")
 
     def cell(self, row: RuleView, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            quiet = f"{row.quiet_start}–{row.quiet_end}" if row.quiet_start else "None"
+            quiet = f"{clock_text(row.quiet_start)} – {clock_text(row.quiet_end)}" if row.quiet_start else "None"
             return (row.type_name, describe_offsets(row.offsets_minutes),
                     ", ".join(channel_label(c) for c in row.channels), quiet)[column]
         return None

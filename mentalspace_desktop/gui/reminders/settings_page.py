@@ -12,6 +12,7 @@ from typing import Any
 from mentalspace_desktop.domain.reminders.rules import CHANNELS
 from mentalspace_desktop.domain.reminders.templates import TemplateKind
 from mentalspace_desktop.gui.bridge import EventBridge
+from mentalspace_desktop.gui.localtime import time_pattern
 from mentalspace_desktop.gui.qt import (
     QAbstractItemView,
     QCheckBox,
@@ -26,6 +27,8 @@ from mentalspace_desktop.gui.qt import (
     Qt,
     QTableView,
     QTabWidget,
+    QTime,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -46,7 +49,28 @@ from mentalspace_desktop.services.reminders.settings import ReminderSettingsServ
 from mentalspace_desktop.services.reminders.views import format_offsets, parse_offsets
 from mentalspace_desktop.services.session import UserSession
 
-QUIET_CHOICES = [f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 30)]
+STORED_TIME = "HH:mm"  # how quiet hours are kept ("21:00"); shown in the practice's 12-hour form
+
+
+def quiet_time_edit(name: str, default: str) -> QTimeEdit:
+    """A quiet-hours time shown and typed as the practice shows times elsewhere ("9:00 PM"), in
+    half-hour steps with the arrow keys."""
+    edit = QTimeEdit(QTime.fromString(default, STORED_TIME))
+    edit.setDisplayFormat(time_pattern())
+    edit.setAccessibleName(name)
+    edit.setCurrentSection(QTimeEdit.Section.HourSection)
+    edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("12:00 AM") + 48)
+    return edit
+
+
+def stored_time(edit: QTimeEdit) -> str:
+    return edit.time().toString(STORED_TIME)
+
+
+def show_stored_time(edit: QTimeEdit, value: str) -> None:
+    parsed = QTime.fromString(value, STORED_TIME)
+    if parsed.isValid():
+        edit.setTime(parsed)
 
 
 def table(name: str, model: Any) -> QTableView:
@@ -103,12 +127,8 @@ class RuleEditor(QWidget):
         channel_row.addStretch(1)
         self.quiet = QCheckBox("&Quiet hours (the client's own clock)")
         self.quiet.setAccessibleName("Quiet hours")
-        self.quiet_start, self.quiet_end = QComboBox(), QComboBox()
-        for combo, name in ((self.quiet_start, "Quiet hours start"), (self.quiet_end, "Quiet hours end")):
-            combo.addItems(QUIET_CHOICES)
-            combo.setAccessibleName(name)
-        self.quiet_start.setCurrentText("21:00")
-        self.quiet_end.setCurrentText("08:00")
+        self.quiet_start = quiet_time_edit("Quiet hours start", "21:00")
+        self.quiet_end = quiet_time_edit("Quiet hours end", "08:00")
         self.quiet.toggled.connect(self._quiet_toggled)
         quiet_row = QHBoxLayout()
         quiet_row.addWidget(self.quiet)
@@ -173,8 +193,8 @@ class RuleEditor(QWidget):
             box.setChecked(name in rule.channels if rule else name == "sms")
         self.quiet.setChecked(bool(rule and rule.quiet_start))
         if rule and rule.quiet_start:
-            self.quiet_start.setCurrentText(rule.quiet_start)
-            self.quiet_end.setCurrentText(rule.quiet_end)
+            show_stored_time(self.quiet_start, rule.quiet_start)
+            show_stored_time(self.quiet_end, rule.quiet_end)
         self.remove_button.setVisible(rule is not None)
         self.message.clear_message()
         forms.set_invalid(self.offsets, False)
@@ -185,8 +205,8 @@ class RuleEditor(QWidget):
         return RuleInput(offsets_minutes=offsets,
                          channels=tuple(c for c in CHANNELS if self.channels[c].isChecked()),
                          type_id=self.applies.currentData() or None,
-                         quiet_start=self.quiet_start.currentText() if self.quiet.isChecked() else "",
-                         quiet_end=self.quiet_end.currentText() if self.quiet.isChecked() else "")
+                         quiet_start=stored_time(self.quiet_start) if self.quiet.isChecked() else "",
+                         quiet_end=stored_time(self.quiet_end) if self.quiet.isChecked() else "")
 
     def save(self) -> Task | None:
         from mentalspace_desktop.errors import ValidationError
@@ -233,7 +253,7 @@ class ReminderSettingsPage(QWidget):
         layout.setSpacing(8)
         layout.addWidget(forms.page_header(
             "Reminders", "When appointment reminders go, what they say, and what they cost. Reminders carry "
-                         "no diagnosis, note or appointment type; the last name only where you allow it."))
+                         "no diagnosis, note, appointment type or group name; the last name only where you allow it."))
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Reminder settings")
         self.tabs.addTab(self._rules_tab(), "&Rules")

@@ -301,19 +301,20 @@ class ReminderDeskService(SchedulingBase):
 
 def preview_appointment(s: Session, a: Appointment, now: datetime) -> list[PreviewItem]:
     """What :meth:`ReminderDeskService.preview` and ``mentalspace reminders preview`` show."""
-    ctxs = contexts(s, [a], practice_of(s))
+    ctxs = contexts(s, [a], practice_of(s))  # a group session: one context per member to remind
     if not ctxs:
         return []
-    ctx = ctxs[0]
-    rule = rule_for(rules_of(s), ctx.type_id)
+    rule = rule_for(rules_of(s), ctxs[0].type_id)
     if rule is None:
         return []
     templates = Templates.load(s)
     existing = {m.key: m.state for m in s.scalars(select(ReminderMessage).where(
-        ReminderMessage.chain_id == ctx.chain_id))}
+        ReminderMessage.chain_id == ctxs[0].chain_id))}
     out = []
-    for p in plan(rule, chain_id=ctx.chain_id, start_at=ctx.start_at, client_zone=ctx.client_zone,
-                  consents=ctx.consents, contacts=ctx.contacts()):
+    planned = [(c, p) for c in ctxs for p in plan(
+        rule, chain_id=c.chain_id, start_at=c.start_at, client_zone=c.client_zone, consents=c.consents,
+        contacts=c.contacts(), member=c.member)]
+    for ctx, p in planned:
         blocked = list(p.reasons)
         due = p.when.at if isinstance(p.when, Due) else None
         moved = p.when.moved if isinstance(p.when, Due) else False

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,8 @@ from mentalspace_desktop.domain.reminders.rules import CHANNEL_LABELS, Planned, 
 from mentalspace_desktop.domain.reminders.templates import TemplateKind
 from mentalspace_desktop.domain.reminders.timing import Due, Skipped
 from mentalspace_desktop.domain.scheduling.times import to_local
+from mentalspace_desktop.services.reminders import delivery
+from mentalspace_desktop.services.reminders.delivery import CODE_REASONS
 from mentalspace_desktop.services.reminders.facts import (
     Context,
     Templates,
@@ -43,6 +45,7 @@ from mentalspace_desktop.services.reminders.facts import (
     preference_row,
     rules_of,
 )
+from mentalspace_desktop.services.reminders.group_members import attending, is_group_session
 from mentalspace_desktop.services.reminders.ledger import Ledger
 from mentalspace_desktop.services.reminders.messages import NoTemplate, build, outgoing
 from mentalspace_desktop.store.reminder_models import ReminderMessage
@@ -53,16 +56,6 @@ log = logging.getLogger("mentalspace.reminders")
 
 REMINDED = ("scheduled", "confirmed")  # appointment statuses that get reminders
 TOOK = ("queued", "sent", "delivered", "answered", "no_answer")  # the provider took the message
-CODE_REASONS = {
-    "21211": "Not a valid phone number",
-    "21614": "Not a mobile number (a landline cannot receive texts)",
-    "21610": "The client opted out of texts at their carrier (replied STOP)",
-    "30003": "The phone could not be reached",
-    "30005": "Unknown or inactive phone number",
-    "30006": "A landline or a number that cannot receive texts",
-    "30007": "Blocked by the carrier as unwanted",
-    "550": "The mailbox does not exist",
-}
 
 
 @dataclass(frozen=True)
@@ -151,7 +144,8 @@ class ReminderEngine:
 
     def _contexts(self, s: Session, now: datetime, until: datetime) -> list[Context]:
         rows = list(s.scalars(select(Appointment).where(
-            Appointment.deleted.is_(False), Appointment.status.in_(REMINDED), Appointment.client_id.is_not(None),
+            Appointment.deleted.is_(False), Appointment.status.in_(REMINDED),
+            or_(Appointment.client_id.is_not(None), Appointment.group_id.is_not(None)),
             Appointment.start_at > now, Appointment.start_at <= until)))
         return contexts(s, rows, practice_of(s))
 
@@ -182,7 +176,7 @@ class ReminderEngine:
             if rule is None:
                 continue
             every = plan(rule, chain_id=ctx.chain_id, start_at=ctx.start_at, client_zone=ctx.client_zone,
-                         consents=ctx.consents, contacts=ctx.contacts())
+                         consents=ctx.consents, contacts=ctx.contacts(), member=ctx.member)
             smallest: dict[str, int] = {}  # channel -> smallest offset that is (or was) sent by it
             for p in every:
                 if isinstance(p.when, Due) and (p.sendable or p.key in existing):
@@ -241,6 +235,8 @@ class ReminderEngine:
         """Send what is due now: interrupted sends marked, retries, invitation updates, new reminders."""
         summary = RunSummary()
         now = self.now()
+        with self.ledger.write() as s:  # reports that crossed the recording of their message's id
+            delivery.sweep_early(s, now)
         self._mark_interrupted(now, summary)
         self._retry(now, summary)
         self._invitation_changes(now, summary)
@@ -335,6 +331,7 @@ class ReminderEngine:
         if not results:
             return
         now = self.now()
+        accepted: list[ReminderMessage] = []
         with self.ledger.write() as s:
             for row_id, result in results:
                 row = s.get(ReminderMessage, row_id)
@@ -345,7 +342,10 @@ class ReminderEngine:
                 row.state, row.provider_message_id = result.state, result.provider_id
                 row.cost_cents, row.sent_at, row.claimed_until = result.cost_cents, now, None
                 row.next_attempt_at, row.error_code, row.error_reason = None, None, None
+                accepted.append(row)
                 summary.sent += 1
+            # the provider may have reported on some before its answer reached us: kept, applied now
+            delivery.apply_early(s, accepted, now)
 
     def _apply_failure(self, s: Session, row: ReminderMessage, failure: SendFailed, now: datetime,
                        summary: RunSummary) -> None:
@@ -419,7 +419,13 @@ class ReminderEngine:
             channel: ChannelName = row.channel  # type: ignore[assignment]
             with self.ledger.read() as s:
                 a = s.get(Appointment, row.appointment_id)
-                ctxs = contexts(s, [a], practice_of(s)) if a is not None else []
+                group = a is not None and is_group_session(a)
+                ctxs = [c for c in contexts(s, [a], practice_of(s)) if c.client_id == row.client_id] \
+                    if a is not None else []
+            if group and not ctxs:  # the member cancelled their place or left the group since
+                self._withdraw(row_id, "The member no longer attends this group session; not retried")
+                summary.withdrawn += 1
+                continue
             if not ctxs or channel not in self.channels:
                 self._record_failure(row_id, SendFailed("The reminder can no longer be built", permanent=True),
                                      summary)
@@ -438,6 +444,12 @@ class ReminderEngine:
             self._deliver(row_id, outgoing(row.key, channel, ctx.address(channel), built,
                                            self.config.status_callback), summary)
 
+    def _withdraw(self, row_id: str, reason: str) -> None:
+        with self.ledger.write() as s:
+            row = s.get(ReminderMessage, row_id)
+            assert row is not None
+            row.state, row.next_attempt_at, row.claimed_until, row.error_reason = "withdrawn", None, None, reason
+
     # -- e-mail invitations: updates and withdrawals -------------------------------------------
 
     def _sequence(self, chain_id: str) -> int:
@@ -455,11 +467,12 @@ class ReminderEngine:
             rows = list(s.scalars(select(ReminderMessage).where(
                 ReminderMessage.channel == "email", ReminderMessage.ics_sequence.is_not(None),
                 ReminderMessage.appointment_start > now - timedelta(days=1))))
-            chains: dict[str, list[ReminderMessage]] = defaultdict(list)
+            # one invitation per appointment chain, and per member of a group session
+            chains: dict[tuple[str, str | None], list[ReminderMessage]] = defaultdict(list)
             for r in rows:
-                chains[r.chain_id].append(r)
+                chains[(r.chain_id, r.client_id)].append(r)
             work: list[tuple[Context, TemplateKind, int, str]] = []
-            for chain_id, msgs in chains.items():
+            for (chain_id, client_id), msgs in chains.items():
                 if not any(m.state in TOOK for m in msgs):
                     continue
                 live = [m for m in msgs if m.state not in ("skipped", "failed", "uncertain", "withdrawn")]
@@ -472,13 +485,17 @@ class ReminderEngine:
                 current = latest_in_chain(s, last.appointment_id)
                 if current is None or current.start_at <= now:
                     continue
-                ctxs = contexts(s, [current], practice_of(s))
+                group = is_group_session(current)
+                member = client_id if group else None
+                ctxs = [c for c in contexts(s, [current], practice_of(s), member=member) if c.client_id == client_id]
                 if not ctxs or not ctxs[0].consents.email or not ctxs[0].email:
                     continue
-                if current.deleted or current.status == "cancelled":
-                    work.append((ctxs[0], TemplateKind.CANCELLED, top + 1, cancel_key(chain_id)))
+                # a member who cancelled their place (or left the group) has their invitation withdrawn
+                gone = group and client_id not in attending(s, [current]).get(current.id, [])
+                if current.deleted or current.status == "cancelled" or gone:
+                    work.append((ctxs[0], TemplateKind.CANCELLED, top + 1, cancel_key(chain_id, member)))
                 elif current.status in REMINDED and current.start_at != last.appointment_start:
-                    work.append((ctxs[0], TemplateKind.UPDATED, top + 1, update_key(chain_id, top + 1)))
+                    work.append((ctxs[0], TemplateKind.UPDATED, top + 1, update_key(chain_id, top + 1, member)))
         templates = self._templates()
         for ctx, kind, sequence, key in work:
             try:

@@ -18,6 +18,7 @@ from mentalspace_desktop.domain.reminders.rules import Consents, Rule
 from mentalspace_desktop.domain.reminders.templates import DEFAULTS, TemplateKind, Values
 from mentalspace_desktop.domain.reminders.timing import QuietHours
 from mentalspace_desktop.domain.scheduling.times import parse_hhmm, to_local
+from mentalspace_desktop.services.reminders.group_members import attending, is_group_session
 from mentalspace_desktop.store.models import Client, Practice, User
 from mentalspace_desktop.store.reminder_models import ReminderRule, ReminderTemplate
 from mentalspace_desktop.store.scheduling_models import Appointment, ContactPreference, Location
@@ -51,6 +52,13 @@ class Context:
     mobile: str
     email: str
     values: Values
+    group_id: str = ""
+    """Set for a group session: this context is one member's (``client_id``) reminder of it."""
+
+    @property
+    def member(self) -> str | None:
+        """The member a group session's reminder is for (part of its idempotency key); None otherwise."""
+        return self.client_id if self.group_id else None
 
     def contacts(self) -> dict[str, bool]:
         return {"sms": bool(self.mobile), "voice": bool(self.mobile), "email": bool(self.email)}
@@ -139,12 +147,20 @@ def latest_in_chain(s: Session, appointment_id: str) -> Appointment | None:
     return a
 
 
-def contexts(s: Session, appointments: Sequence[Appointment], practice: Practiced) -> list[Context]:
-    """The reminder context of each appointment that has a client (group sessions are left out)."""
-    rows = [a for a in appointments if a.client_id]
-    if not rows:
+def contexts(s: Session, appointments: Sequence[Appointment], practice: Practiced, *,
+             member: str | None = None) -> list[Context]:
+    """The reminder context of each appointment with a client, and of each member to remind of a group
+    session (approved, enrolled on the day, not cancelled for it: services/reminders/group_members.py).
+    ``member``: of a group session, that member's context only, whether still attending or not (an
+    invitation to withdraw, a retry to decide on)."""
+    groups = [a for a in appointments if is_group_session(a)]
+    members = attending(s, groups) if member is None else {a.id: [member] for a in groups}
+    pairs = [(a, a.client_id) for a in appointments if a.client_id] + \
+        [(a, cid) for a in groups for cid in members.get(a.id, [])]
+    if not pairs:
         return []
-    client_ids = sorted({a.client_id for a in rows if a.client_id})
+    rows = [a for a, _ in pairs]
+    client_ids = sorted({cid for _, cid in pairs})
     clients: dict[str, Client] = {}
     prefs: dict[str, ContactPreference] = {}
     for start in range(0, len(client_ids), CHUNK):
@@ -156,8 +172,8 @@ def contexts(s: Session, appointments: Sequence[Appointment], practice: Practice
     locations = {loc.id: loc for loc in s.scalars(select(Location))}
     roots = chain_roots(s, [a.id for a in rows])
     out = []
-    for a in rows:
-        c = clients.get(a.client_id or "")
+    for a, client_id in pairs:
+        c = clients.get(client_id)
         if c is None or c.deleted:
             continue
         pref = prefs.get(c.id)
@@ -186,7 +202,8 @@ def contexts(s: Session, appointments: Sequence[Appointment], practice: Practice
             appointment_id=a.id, chain_id=roots.get(a.id, a.id), client_id=c.id, provider_id=a.provider_id,
             type_id=a.type_id, start_at=a.start_at, end_at=a.end_at, status=a.status, client_zone=zone,
             language=(pref.language if pref and pref.language else None) or c.preferred_language or "English",
-            consents=consents, mobile=c.phone_mobile or "", email=c.email or "", values=values))
+            consents=consents, mobile=c.phone_mobile or "", email=c.email or "", values=values,
+            group_id=(a.group_id or "") if is_group_session(a) else ""))
     return out
 
 

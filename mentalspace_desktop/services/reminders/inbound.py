@@ -24,7 +24,8 @@ from mentalspace_desktop.domain.reminders.templates import TemplateKind, Values,
 from mentalspace_desktop.domain.scheduling.status import Status, StatusError, check_transition, is_late_cancel
 from mentalspace_desktop.domain.scheduling.times import to_local
 from mentalspace_desktop.domain.scheduling.waitlist import FreedSlot, best_matches
-from mentalspace_desktop.services.reminders.engine import CODE_REASONS, TOOK
+from mentalspace_desktop.services.reminders import delivery
+from mentalspace_desktop.services.reminders.engine import TOOK
 from mentalspace_desktop.services.reminders.facts import (
     Context,
     Templates,
@@ -33,6 +34,7 @@ from mentalspace_desktop.services.reminders.facts import (
     practice_of,
     preference_row,
 )
+from mentalspace_desktop.services.reminders.group_members import CANCELLED, attendance_row, is_group_session
 from mentalspace_desktop.services.reminders.ledger import Ledger
 from mentalspace_desktop.services.scheduling.waitlist import _waiting
 from mentalspace_desktop.store.models import Client
@@ -41,14 +43,13 @@ from mentalspace_desktop.store.scheduling_models import (
     Appointment,
     AppointmentStatusChange,
     BusyBlock,
+    GroupAttendance,
     WaitlistEntry,
 )
 from mentalspace_desktop.store.types import utcnow
 
 BY_CLIENT = "client"
 """``appointment_status_history.by`` for a change the client made by replying (no member of staff)."""
-
-_RANK = {"queued": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3, "answered": 3, "no_answer": 3}
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class ReplyHandler:
         if intent is Intent.OPT_OUT:
             for cid in everyone:
                 self._opt_out(s, cid, now)
+                self._audit(s, "reply_opted_out", None, cid, reply, "text messages withdrawn", "contact_preference")
             if not everyone:
                 return inbox("Opted out from a number that belongs to no client", "opted_out")
             return ReplyOutcome(True, intent, "opted_out")
@@ -130,6 +132,8 @@ class ReplyHandler:
                 return inbox("Asked to receive texts from a number that belongs to no client")
             for cid in everyone:
                 self._opt_in(s, cid, now)
+                self._audit(s, "reply_opted_in", None, cid, reply, "text messages allowed again",
+                            "contact_preference")
             return ReplyOutcome(True, intent, "opted_in")
         if intent is Intent.HELP:
             return ReplyOutcome(True, intent, "help", self._help(s))
@@ -147,10 +151,18 @@ class ReplyHandler:
         row.appointment_id, row.provider_id = a.id, a.provider_id
         if a.start_at <= now:
             return inbox("The reply is about an appointment that has already passed", problem="too_late")
-        ctxs = contexts(s, [a], practice_of(s))
+        if is_group_session(a):
+            if reminder.client_id is None:
+                return inbox("The reply cannot be matched to a member of the group session", problem="unmatched")
+            ctxs = contexts(s, [a], practice_of(s), member=reminder.client_id)
+            outcome = self._member_reply(s, a, reminder.client_id, ctxs, reply, intent, now, inbox)
+        else:
+            ctxs = contexts(s, [a], practice_of(s))
+            if intent is Intent.CONFIRM:
+                return self._confirm(s, a, ctxs, reply, now, inbox)
+            outcome = self._cancel(s, a, ctxs, reply, now, inbox)
         if intent is Intent.CONFIRM:
-            return self._confirm(s, a, ctxs, reply, now, inbox)
-        outcome = self._cancel(s, a, ctxs, now, inbox)
+            return outcome
         if reading.carrier_opt_out and outcome.action == "cancelled":
             for cid in everyone:
                 self._opt_out(s, cid, now)
@@ -168,11 +180,13 @@ class ReplyHandler:
         except StatusError:
             return inbox(f"Asked to confirm an appointment that is {Status(a.status).label.lower()}",
                          problem="too_late")
+        before = Status(a.status).label.lower()
         self._status(s, a, Status.CONFIRMED, now, reason=f"Confirmed by the client ({reply.channel})")
         a.confirmation, a.confirmed_at, a.confirmed_via = "confirmed", now, reply.channel
+        self._audit(s, "reply_confirmed", a.id, a.client_id, reply, f"status {before} → confirmed")
         return ReplyOutcome(True, Intent.CONFIRM, "confirmed", self._answer(s, ctxs, TemplateKind.REPLY_CONFIRMED))
 
-    def _cancel(self, s: Session, a: Appointment, ctxs: list[Context], now: datetime,
+    def _cancel(self, s: Session, a: Appointment, ctxs: list[Context], reply: InboundReply, now: datetime,
                 inbox: Callable[..., ReplyOutcome]) -> ReplyOutcome:
         if a.status == Status.CANCELLED.value:
             return ReplyOutcome(True, Intent.CANCEL, "cancelled", self._answer(s, ctxs, TemplateKind.REPLY_CANCELLED))
@@ -181,9 +195,12 @@ class ReplyHandler:
         except StatusError:
             return inbox(f"Asked to cancel an appointment that is {Status(a.status).label.lower()}",
                          problem="too_late")
+        before = Status(a.status).label.lower()
         a.late_cancel = is_late_cancel(a.start_at, now)
         a.cancel_reason = "Cancelled by the client's reply"
         self._status(s, a, Status.CANCELLED, now, reason=a.cancel_reason)
+        self._audit(s, "reply_cancelled", a.id, a.client_id, reply,
+                    f"status {before} → cancelled" + (" (late cancellation)" if a.late_cancel else ""))
         block = s.get(BusyBlock, a.id)
         if block is not None:
             block.active = False
@@ -193,6 +210,39 @@ class ReplyHandler:
             return inbox(f"Cancelled by the client; the time is free and {waiting} waiting client(s) fit it: "
                          "offer it from the waitlist", "cancelled", answer)
         return ReplyOutcome(True, Intent.CANCEL, "cancelled", answer)
+
+    def _member_reply(self, s: Session, a: Appointment, client_id: str, ctxs: list[Context], reply: InboundReply,
+                      intent: Intent, now: datetime, inbox: Callable[..., ReplyOutcome]) -> ReplyOutcome:
+        """A group session's member confirms or cancels their own place at that session (their
+        ``group_attendance``), never the session itself."""
+        if a.status not in (Status.SCHEDULED.value, Status.CONFIRMED.value):
+            return inbox(f"Answered about a group session that is {Status(a.status).label.lower()}", problem="too_late")
+        row = attendance_row(s, a.id, client_id)
+        if intent is Intent.CONFIRM:
+            if row is not None and row.status == CANCELLED:
+                return inbox("The member had cancelled their place at this group session and now confirms it: "
+                             "check with them and correct the attendance sheet", problem="too_late")
+            self._audit(s, "reply_confirmed", a.id, client_id, reply, "attendance at the group session confirmed")
+            return ReplyOutcome(True, intent, "confirmed", self._answer(s, ctxs, TemplateKind.REPLY_CONFIRMED))
+        answer = self._answer(s, ctxs, TemplateKind.REPLY_CANCELLED)
+        if row is not None and row.status == CANCELLED:
+            return ReplyOutcome(True, intent, "cancelled", answer)
+        if row is None:
+            s.add(GroupAttendance(group_id=a.group_id, appointment_id=a.id, client_id=client_id, status=CANCELLED,
+                                  recorded_by=BY_CLIENT, recorded_at=now))
+            before = "not recorded"
+        else:
+            before, row.status, row.recorded_by, row.recorded_at = row.status, CANCELLED, BY_CLIENT, now
+        self._audit(s, "reply_cancelled", a.id, client_id, reply,
+                    f"attendance at the group session {before} → cancelled")
+        return ReplyOutcome(True, intent, "cancelled", answer)
+
+    def _audit(self, s: Session, action: str, record_id: str | None, client_id: str | None, reply: InboundReply,
+               change: str, record_type: str = "appointment") -> None:
+        """Who (the client, by reply), through which message, and what changed."""
+        how = "text message" if reply.channel == "sms" else "key press on a reminder call"
+        self.ledger.audit(s, action=action, record_type=record_type, record_id=record_id, client_id=client_id,
+                          summary=f"By the client's reply ({how} {reply.provider_id}): {change}")
 
     @staticmethod
     def _status(s: Session, a: Appointment, status: Status, now: datetime, *, reason: str) -> None:
@@ -210,8 +260,7 @@ class ReplyHandler:
         return len(best_matches(entries, slot, to_local(now, a.time_zone).date(), limit=50))
 
     def _opt_out(self, s: Session, client_id: str, now: datetime) -> None:
-        pref = preference_row(s, client_id)
-        pref.allow_sms, pref.sms_opted_out_at = False, now
+        delivery.opt_out(s, client_id, now)
 
     def _opt_in(self, s: Session, client_id: str, now: datetime) -> None:
         pref = preference_row(s, client_id)
@@ -238,23 +287,7 @@ class ReplyHandler:
     # -- delivery reports ----------------------------------------------------------------------
 
     def delivery(self, report: DeliveryReport) -> bool:
-        """Record a status callback; False when no message has this provider id."""
+        """Record a status callback; False when no message has this provider id yet (the report is
+        then kept, and applied when the id is recorded: services/reminders/delivery.py)."""
         with self.ledger.write() as s:
-            row = s.scalars(select(ReminderMessage).where(
-                ReminderMessage.provider_message_id == report.provider_id).with_for_update()
-                .execution_options(populate_existing=True)).first()
-            if row is None:
-                return False
-            if row.state in _RANK and _RANK[report.state] < _RANK[row.state]:
-                return True  # callbacks may arrive out of order: "sent" after "delivered" changes nothing
-            if row.state == report.state and row.error_code == report.error_code:
-                return True
-            row.state, row.error_code = report.state, report.error_code
-            if report.state == "delivered":
-                row.delivered_at = report.reported_at
-            if report.state in ("undelivered", "failed"):
-                row.needs_attention = True
-                row.error_reason = CODE_REASONS.get(report.error_code or "", "The provider could not deliver it")
-                if report.error_code == "21610" and row.client_id:
-                    self._opt_out(s, row.client_id, self.now())
-            return True
+            return delivery.record(s, report, self.now())

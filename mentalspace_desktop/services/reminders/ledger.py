@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 
 from mentalspace_desktop.store.database import Store
 
+BY_REPLY = "client (by reply)"
+"""The audit log's ``username`` for what a client changed by answering a reminder (no member of staff)."""
+
 
 class Ledger(Protocol):
     def read(self) -> AbstractContextManager[Session]:
@@ -24,6 +27,11 @@ class Ledger(Protocol):
 
     def write(self) -> AbstractContextManager[Session]:
         """A transaction that commits on success (and records its synced writes for sync)."""
+        ...
+
+    def audit(self, s: Session, *, action: str, record_type: str, record_id: str | None, client_id: str | None,
+              summary: str) -> None:
+        """An audit entry, in ``s``'s transaction, for a change nobody on staff made (a client's reply)."""
         ...
 
 
@@ -39,3 +47,10 @@ class StoreLedger:
 
     def write(self) -> AbstractContextManager[Session]:
         return self.store.write(self.user_id)
+
+    def audit(self, s: Session, *, action: str, record_type: str, record_id: str | None, client_id: str | None,
+              summary: str) -> None:
+        from mentalspace_desktop.services import audit
+
+        audit.append(s, self.store, user_id=self.user_id, username=BY_REPLY, action=action, record_type=record_type,
+                     record_id=record_id, client_id=client_id, summary=summary)

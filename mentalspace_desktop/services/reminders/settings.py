@@ -35,7 +35,7 @@ from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.reminders.facts import Templates, practice_of, rule_from_row
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.reminder_models import ReminderRule, ReminderTemplate
-from mentalspace_desktop.store.scheduling_models import AppointmentType
+from mentalspace_desktop.store.scheduling_models import AppointmentType, TherapyGroup
 from mentalspace_desktop.store.types import utcnow
 
 SAMPLE = Values(first_name="Jordan", last_name="Lee", day="Tuesday, March 10", time="10:00 AM",
@@ -185,6 +185,8 @@ class ReminderSettingsService:
             raise ValidationError({"channel": "Choose text message, e-mail or voice call."})
         with self.session.store.read() as s:
             clinical = list(s.scalars(select(AppointmentType.name).where(AppointmentType.deleted.is_(False))))
+            # a group's name says what it treats ("Anxiety skills", "Grief support"): never in a reminder
+            clinical += list(s.scalars(select(TherapyGroup.name).where(TherapyGroup.deleted.is_(False))))
         problems: list[str] = []
         for field, text in (("body", data.body), ("subject", data.subject)):
             if field == "subject" and not text:

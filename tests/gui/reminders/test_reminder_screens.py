@@ -14,6 +14,7 @@ from mentalspace_desktop.errors import ValidationError
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.appointment_dialog import AppointmentDialog
 from mentalspace_desktop.gui.main_window import MainWindow, NavId
+from mentalspace_desktop.gui.qt import Qt, QTimeEdit
 from mentalspace_desktop.gui.reminders.client_pane import ClientRemindersPane
 from mentalspace_desktop.gui.reminders.inbox_page import InboxCounter, MessagesPage
 from mentalspace_desktop.gui.reminders.settings_page import ReminderSettingsPage
@@ -131,11 +132,22 @@ def test_a_rule_is_saved_from_what_is_typed_and_bad_times_are_refused(qtbot, rem
     editor.offsets.setText("24 h, 90 min")
     editor.channels["email"].setChecked(True)
     editor.quiet.setChecked(True)
+    # quiet hours read and are typed as the practice's other times: 12-hour, "9:00 PM"
+    assert (editor.quiet_start.text(), editor.quiet_end.text()) == ("9:00 PM", "8:00 AM")
+    editor.quiet_end.setFocus()  # by keyboard: an hour earlier on the hour, then the minutes typed
+    editor.quiet_end.setCurrentSection(QTimeEdit.Section.HourSection)
+    qtbot.keyClick(editor.quiet_end, Qt.Key.Key_Down)
+    editor.quiet_end.setSelectedSection(QTimeEdit.Section.MinuteSection)
+    qtbot.keyClicks(editor.quiet_end, "30")
+    assert editor.quiet_end.text() == "7:30 AM"
     with qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
         editor.save()
     rows = {r.type_name: r for r in page.rules_model.rows()}
     assert rows["Intake assessment"].offsets_minutes == (1440, 90)
-    assert rows["Intake assessment"].channels == ("sms", "email") and rows["Intake assessment"].quiet_start == "21:00"
+    assert rows["Intake assessment"].channels == ("sms", "email")
+    assert (rows["Intake assessment"].quiet_start, rows["Intake assessment"].quiet_end) == ("21:00", "07:30")
+    intake = next(i for i, r in enumerate(page.rules_model.rows()) if r.type_name == "Intake assessment")
+    assert page.rules_model.data(page.rules_model.index(intake, 3)) == "9:00 PM – 7:30 AM"
     assert page.rules_model.data(page.rules_model.index(1, 1)) == "1 day and 90 minutes before"
 
 
