@@ -101,7 +101,8 @@ def read_reminder_replies(session: UserSession, now: datetime) -> str:
     workstation has no webhook Twilio can call): confirmations, cancellations, STOP, the inbox."""
     from mentalspace_desktop.services.reminders.solo import poll_solo
 
-    return "reminder replies: " + poll_solo(session.store, now=lambda: now).describe()
+    return "reminder replies: " + poll_solo(session.store, now=lambda: now,
+                                             signed_in=(session.actor.user_id, session.actor.username)).describe()
 
 
 def saved_smtp(store: Store) -> Callable[[], SmtpSettings | None]:

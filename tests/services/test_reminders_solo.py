@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from mentalspace_desktop.integrations import twilio_poll
 from mentalspace_desktop.services.messaging_settings import SmtpInput, TwilioInput, write_smtp, write_twilio
-from mentalspace_desktop.services.reminders.ledger import BY_REPLY
 from mentalspace_desktop.services.reminders.solo import poll_solo, run_solo
 from mentalspace_desktop.store.models import AuditEntry
 from mentalspace_desktop.store.reminder_models import InboundMessage, ReminderMessage
@@ -68,7 +67,8 @@ def test_solo_mode_reads_replies_and_statuses_from_twilio_once_each(practice: Pr
     fake_twilio.receive(from_=MOBILE, to="+14045550199", body="C", at=late + timedelta(minutes=2))  # another number
     fake_twilio.receive(from_="+14045558888", to=PRACTICE, body="old", at=late - timedelta(days=3))  # before the look
     fake_twilio.set_status(reminder.sid, "delivered")
-    polled = poll_solo(store, now=lambda: late + timedelta(minutes=3))
+    admin = practice.admin.actor
+    polled = poll_solo(store, now=lambda: late + timedelta(minutes=3), signed_in=(admin.user_id, admin.username))
     assert (polled.replies, polled.answered, polled.statuses, polled.errors) == (2, 1, 1, [])
     assert fake_twilio.fetched() == 3  # two pages of the list, one message's status
     with store.read() as s:
@@ -76,10 +76,13 @@ def test_solo_mode_reads_replies_and_statuses_from_twilio_once_each(practice: Pr
         assert a is not None and a.status == "confirmed" and a.confirmed_via == "sms"
         inbound = {m.body: m for m in s.scalars(select(InboundMessage))}
         row = s.scalar(select(ReminderMessage).where(ReminderMessage.provider_message_id == reminder.sid))
-        audited = list(s.scalars(select(AuditEntry).where(AuditEntry.username == BY_REPLY)))
+        audited = list(s.scalars(select(AuditEntry).where(AuditEntry.action.like("reply_%"))))
     assert set(inbound) == {"who is this?", " Yes! "} and inbound["who is this?"].needs_attention
     assert row is not None and row.state == "delivered"
     assert [(e.action, e.record_id) for e in audited] == [("reply_confirmed", appointment)]
+    # named for whoever is signed in (a hub accepts an entry naming nobody only for a sign-in attempt)
+    assert (audited[0].user_id, audited[0].username) == (admin.user_id, admin.username)
+    assert "by the client's reply" in audited[0].summary
     answer = fake_twilio.messages[-1]
     assert answer.form["To"] == MOBILE and "confirmed" in answer.form["Body"] and len(fake_twilio.messages) == 2
     # the next look reads nothing twice, answers nothing twice, and asks only about unsettled messages

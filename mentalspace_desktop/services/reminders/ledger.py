@@ -38,9 +38,14 @@ class Ledger(Protocol):
 class StoreLedger:
     """A workstation's store: the outbox hook records synced writes by itself."""
 
-    def __init__(self, store: Store, user_id: str | None = None) -> None:
+    def __init__(self, store: Store, user_id: str | None = None, username: str | None = None) -> None:
+        """``user_id``/``username``: who is signed in where a client's reply is read (solo polling). Its
+        audit entries then name that person as the one whose workstation recorded the reply, since a
+        hub accepts an entry naming nobody only for a sign-in attempt (the workstation may join one
+        later); without them, entries name the client by reply."""
         self.store = store
         self.user_id = user_id
+        self.username = username
 
     def read(self) -> AbstractContextManager[Session]:
         return self.store.read()
@@ -52,5 +57,8 @@ class StoreLedger:
               summary: str) -> None:
         from mentalspace_desktop.services import audit
 
-        audit.append(s, self.store, user_id=self.user_id, username=BY_REPLY, action=action, record_type=record_type,
-                     record_id=record_id, client_id=client_id, summary=summary)
+        if self.user_id is not None:
+            summary = f"{summary} — by the client's reply, read on this workstation"
+        audit.append(s, self.store, user_id=self.user_id, username=self.username if self.user_id else BY_REPLY,
+                     action=action, record_type=record_type, record_id=record_id, client_id=client_id,
+                     summary=summary)

@@ -87,12 +87,13 @@ class PollSummary:
         return ", ".join(parts + self.errors) or "no replies"
 
 
-def poll_solo(store: Store, *, twilio: TwilioSettings | None = None,
-              now: Callable[[], datetime] = utcnow) -> PollSummary:
+def poll_solo(store: Store, *, twilio: TwilioSettings | None = None, now: Callable[[], datetime] = utcnow,
+              signed_in: tuple[str, str] | None = None) -> PollSummary:
     """Read the texts clients sent to the practice's number and the delivery status of what was sent,
     from Twilio's REST API, and handle them as the hub's webhooks do (services/reminders/inbound.py):
     each text once (its SID is recorded), answered by text when it asks for an answer. Key presses on
-    reminder calls cannot be read this way (Twilio only posts them to a webhook)."""
+    reminder calls cannot be read this way (Twilio only posts them to a webhook). ``signed_in`` (user
+    id, username): who is signed in, named in the audit entries (see :class:`StoreLedger`)."""
     summary = PollSummary()
     settings = twilio or messaging_settings.twilio_settings(store)
     if settings is None or not (settings.from_number and settings.account_sid and settings.auth_token):
@@ -100,7 +101,7 @@ def poll_solo(store: Store, *, twilio: TwilioSettings | None = None,
         return summary
     at = now()
     channel = TwilioSmsChannel(settings, pool_size=2)
-    handler = ReplyHandler(StoreLedger(store), now=lambda: at)
+    handler = ReplyHandler(StoreLedger(store, *(signed_in or (None, None))), now=lambda: at)
     try:
         since = _cursor(store) or at - FIRST_LOOK
         try:
