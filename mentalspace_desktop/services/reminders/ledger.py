@@ -59,6 +59,6 @@ class StoreLedger:
 
         if self.user_id is not None:
             summary = f"{summary} — by the client's reply, read on this workstation"
-        audit.append(s, self.store, user_id=self.user_id, username=self.username if self.user_id else BY_REPLY,
+        audit.append(s, self.store, user_id=self.user_id, username=self.username if self.user_id and self.username else BY_REPLY,
                      action=action, record_type=record_type, record_id=record_id, client_id=client_id,
                      summary=summary)
