@@ -9,10 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mentalspace_desktop.domain.scheduling.risk import (
+    NO_REMINDERS,
+    NOT_REMINDED,
     History,
     ReminderRecord,
-    Risk,
     ReminderState,
+    Risk,
     no_show_risk,
     no_show_score,
 )
@@ -20,7 +22,7 @@ from mentalspace_desktop.domain.scheduling.risk import (
 HISTORY = History(completed=8, no_shows=1)
 
 
-def risk(record: ReminderRecord = ReminderRecord(), state: ReminderState = ReminderState(),
+def risk(record: ReminderRecord = NO_REMINDERS, state: ReminderState = NOT_REMINDED,
          confirmed: bool = False) -> Risk:
     return no_show_risk(HISTORY, lead_days=7.0, hour=11, weekday=2, confirmed=confirmed, reminders=record,
                         reminder=state)
