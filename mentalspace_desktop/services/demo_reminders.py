@@ -103,7 +103,7 @@ HABITS = {"answers": 0.85, "sometimes": 0.45, "never": 0.03}
 HABIT_SHARES = (0.55, 0.28, 0.17)
 MISSED_ANSWERS = 0.3  # a visit that ends as a no-show has its reminder answered this much as often
 CANCEL_BY_REPLY = 0.6  # of the cancelled visits of clients who answer, those given back by a reply
-LANDLINES = 3  # texting clients whose number cannot take texts
+LANDLINES = 2  # texting clients whose number cannot take texts
 CONFIRM_WORDS = ("Yes", "Y", "yes", "YES", "1", "Yes!", "y")
 CANCEL_WORDS = ("Cancel", "C", "cancel", "2")
 
