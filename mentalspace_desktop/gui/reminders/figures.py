@@ -29,7 +29,7 @@ from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import Task, run_in_background
 from mentalspace_desktop.services.reminders.desk import ReminderDeskService
-from mentalspace_desktop.services.reminders.stats import OutcomeGroup
+from mentalspace_desktop.services.reminders.stats import MonthlyCount, OutcomeGroup
 
 MONTHS_BACK = 12
 ANSWER_LABELS = {"confirmed": "Confirmed by reply", "cancelled": "Cancelled by reply", "no_answer": "No answer",
@@ -49,12 +49,21 @@ def months_before(today: date, count: int) -> list[date]:
     return out
 
 
-def crisp(view: QTableView) -> None:
-    """Counts drawn with full hinting: a lone digit such as "8" keeps solid strokes at table size
-    instead of a grey blur."""
-    font = QFont(view.font())
-    font.setHintingPreference(QFont.HintingPreference.PreferFullHinting)
-    view.setFont(font)
+def figure_font() -> QFont:
+    """The application's font, semibold: the counts are what this tab is read for, and a lone digit
+    ("6", "8") in the regular weight renders as little more than grey anti-aliasing at table size."""
+    font = QFont()
+    font.setWeight(QFont.Weight.DemiBold)
+    return font
+
+
+class FiguresMonthlyModel(MonthlyModel):
+    """The monthly counts, their figures in :func:`figure_font`."""
+
+    def cell(self, row: MonthlyCount, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.FontRole and column >= 2:
+            return figure_font()
+        return super().cell(row, column, role)
 
 
 class OutcomesModel(RowsModel[OutcomeGroup]):
@@ -76,6 +85,9 @@ class OutcomesModel(RowsModel[OutcomeGroup]):
                     "—" if gave_back or rate is None else f"{100 * rate:.1f} %")[column]
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and column >= 1:
+            shown = self.cell(row, column, Qt.ItemDataRole.DisplayRole)
+            return figure_font() if shown[:1].isdigit() else None
         if role == Qt.ItemDataRole.ToolTipRole and column == 5 and row.answer == "cancelled":
             return "Given back in time by a reply: these visits cannot be missed."
         return None
@@ -90,7 +102,7 @@ class ReminderFiguresTab(QWidget):
     def __init__(self, desk: ReminderDeskService, table: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.monthly_model = MonthlyModel(self)
+        self.monthly_model = FiguresMonthlyModel(self)
         self.monthly_view: QTableView = table("Messages per month", self.monthly_model)
         self.monthly_view.setMaximumWidth(820)  # the figures stay beside their month, not across the screen
         forms.empty_state(self.monthly_view, "No reminders sent in the last twelve months.")
@@ -136,8 +148,6 @@ class ReminderFiguresTab(QWidget):
             choose.addWidget(combo)
         self.outcomes_model = OutcomesModel(self)
         self.outcomes_view: QTableView = table("What followed reminders", self.outcomes_model)
-        for view in (self.monthly_view, self.outcomes_view):
-            crisp(view)
         rows = self.outcomes_view.verticalHeader().defaultSectionSize()
         self.outcomes_view.setFixedHeight(rows * 4 + self.outcomes_view.horizontalHeader().sizeHint().height() + 4)
         self.summary = QLabel()
