@@ -94,7 +94,7 @@ def _per_appointment(s: Session, client_ids: Sequence[str], now: datetime
     rows: list[tuple[str, str, datetime | None, int, int, int, int]] = []
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), CHUNK):
-        rows += s.execute(  # type: ignore[arg-type]
+        rows += s.execute(
             select(m.client_id, m.appointment_id, func.max(m.appointment_start), flag(m.state.in_(TOOK)),
                    flag(m.state.in_(FAILED)), flag(i.action == "confirmed"), flag(i.action == "cancelled"))
             .outerjoin(i, and_(i.reminder_message_id == m.id, i.deleted.is_(False), i.received_at <= now))

@@ -30,7 +30,7 @@ def cells(model: OutcomesModel) -> list[list[str]]:
             for r in range(model.rowCount())]
 
 
-def test_outcomes_of_the_chosen_months_by_answer(qtbot, qtmodeltester, rem: Reminders) -> None:  # type: ignore[no-untyped-def]
+def test_outcomes_of_the_chosen_months_by_answer(qtbot, qtmodeltester, rem: Reminders) -> None:
     history(rem)  # March 2026: one visit confirmed by reply and kept, one unanswered and missed
     tab = ReminderFiguresTab(ReminderDeskService(rem.sched.session("admin"), now=rem.clock), table)
     qtbot.addWidget(tab)
