@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, Row, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from mentalspace_desktop.domain.scheduling.risk import ReminderRecord, ReminderState
@@ -84,19 +84,23 @@ class RiskReminders:
 NO_RECORD, NO_STATE = ReminderRecord(), ReminderState()
 
 
+def _any(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """1 when ``condition`` holds for any row of the group, else 0."""
+    return func.max(case((condition, 1), else_=0))
+
+
 def _per_appointment(s: Session, client_ids: Sequence[str], now: datetime
-                     ) -> list[tuple[str, str, datetime | None, int, int, int, int]]:
+                     ) -> list[Row[str | None, str, datetime | None, int, int, int, int]]:
     """(client, appointment, its start, reached, failed, confirmed by reply, cancelled by reply) for
     every appointment of these clients a reminder was tried for before ``now``: one grouped query per
     :data:`CHUNK` clients. A reply counts for the reminder it answered (``reminder_message_id``)."""
     m, i = ReminderMessage, aliased(InboundMessage)
-    flag = lambda cond: func.max(case((cond, 1), else_=0))  # noqa: E731
-    rows: list[tuple[str, str, datetime | None, int, int, int, int]] = []
+    rows: list[Row[str | None, str, datetime | None, int, int, int, int]] = []
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), CHUNK):
         rows += s.execute(
-            select(m.client_id, m.appointment_id, func.max(m.appointment_start), flag(m.state.in_(TOOK)),
-                   flag(m.state.in_(FAILED)), flag(i.action == "confirmed"), flag(i.action == "cancelled"))
+            select(m.client_id, m.appointment_id, func.max(m.appointment_start), _any(m.state.in_(TOOK)),
+                   _any(m.state.in_(FAILED)), _any(i.action == "confirmed"), _any(i.action == "cancelled"))
             .outerjoin(i, and_(i.reminder_message_id == m.id, i.deleted.is_(False), i.received_at <= now))
             .where(m.client_id.in_(ids[start:start + CHUNK]), m.kind == "reminder", m.deleted.is_(False),
                    m.created_at <= now)
@@ -115,6 +119,8 @@ def risk_reminders(s: Session, client_ids: Sequence[str], now: datetime) -> Risk
             states[appointment] = ReminderState(reminded=bool(reached), confirmed_by_reply=bool(confirmed),
                                                 undelivered=bool(failed) and not reached)
             continue
+        if client is None:
+            continue  # a reminder always has its client; the column only allows none
         r = records.setdefault(client, [0, 0, 0, 0])
         if reached:
             r[0] += 1
@@ -203,10 +209,9 @@ def outcome_groups(s: Session, start: datetime, end: datetime, now: datetime) ->
     what the front desk needs to see whether unanswered reminders go with missed visits. One grouped
     query over the period's reminders joined to their appointments and replies."""
     m, i, a = ReminderMessage, aliased(InboundMessage), Appointment
-    flag = lambda cond: func.max(case((cond, 1), else_=0))  # noqa: E731
     per_appointment = (
-        select(a.id, a.status, flag(m.state.in_(TOOK)).label("reached"), flag(m.state.in_(FAILED)).label("failed"),
-               flag(i.action == "confirmed").label("confirmed"), flag(i.action == "cancelled").label("cancelled"))
+        select(a.id, a.status, _any(m.state.in_(TOOK)).label("reached"), _any(m.state.in_(FAILED)).label("failed"),
+               _any(i.action == "confirmed").label("confirmed"), _any(i.action == "cancelled").label("cancelled"))
         .join(m, and_(m.appointment_id == a.id, m.kind == "reminder", m.deleted.is_(False)))
         .outerjoin(i, and_(i.reminder_message_id == m.id, i.deleted.is_(False)))
         .where(a.deleted.is_(False), a.start_at >= start, a.start_at < end, a.start_at < now)
