@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -72,9 +71,10 @@ def bootstrap_ci(scores: list[float], labels: list[bool], rounds: int = 500) -> 
     return values[int(0.025 * len(values))], values[int(0.975 * len(values)) - 1]
 
 
-def read_cost(s: Session, client_ids: list[str], repeat: int = 9) -> tuple[float, float]:
-    """Median ms of the calendar's reminder read (``risk_reminders``) for every client of the demo,
-    and of the history count it sits beside (``calendar_view._histories``), in the same run."""
+def read_cost(s: Session, client_ids: list[str], repeat: int = 15) -> tuple[float, float]:
+    """Fastest ms of the calendar's reminder read (``risk_reminders``) for every client of the demo,
+    and of the history count it sits beside (``calendar_view._histories``), interleaved in the same
+    run (the fastest: on a machine shared with other work a median measures the neighbours too)."""
     now = datetime.now(UTC)
     ours, theirs = [], []
     for _ in range(repeat):
@@ -84,7 +84,7 @@ def read_cost(s: Session, client_ids: list[str], repeat: int = 9) -> tuple[float
         t = time.perf_counter()
         _histories(s, client_ids, now)
         theirs.append(1000 * (time.perf_counter() - t))
-    return statistics.median(ours), statistics.median(theirs)
+    return min(ours), min(theirs)
 
 
 def main() -> int:
