@@ -26,10 +26,19 @@ from mentalspace_desktop.domain.roles import (
     relation_to_client,
     scope_for,
 )
-from mentalspace_desktop.domain.scheduling.risk import History, Risk, level_of, no_show_risk, no_show_score
+from mentalspace_desktop.domain.scheduling.risk import (
+    History,
+    ReminderRecord,
+    ReminderState,
+    Risk,
+    level_of,
+    no_show_risk,
+    no_show_score,
+)
 from mentalspace_desktop.domain.scheduling.times import day_bounds_utc
 from mentalspace_desktop.errors import PermissionDenied
 from mentalspace_desktop.services.permissions import require_any
+from mentalspace_desktop.services.reminders.stats import RiskReminders, risk_reminders
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService, CalendarItem
 from mentalspace_desktop.services.scheduling.common import HOLDING, MAX_VISIT
 from mentalspace_desktop.services.session import UserSession
@@ -185,6 +194,7 @@ class CalendarReadService(AppointmentService):
             now = self.now()
             client_ids = list({row[1] for row, _ in visible if row[1]})
             history = _histories(s, client_ids, now) if with_risk else {}
+            reminded = risk_reminders(s, client_ids, now) if with_risk else RiskReminders()
             no_type = ("", "#9aa5b1")
             items: list[CalendarItem] = []
             for row, editable in visible:
@@ -197,7 +207,7 @@ class CalendarReadService(AppointmentService):
                 if with_risk and client and status in RISKY and start_at > now:
                     booked = _instant(booked_text) if booked_text else start_at
                     risk = _risk(history.get(client, NO_HISTORY), max(0.0, (start_at - booked) / DAY), start_wall,
-                                 confirmation == "confirmed")
+                                 confirmation == "confirmed", reminded.record(client), reminded.state(aid))
                 items.append(CalendarItem(
                     id=aid, kind="appointment", provider_id=provider, provider_name=users.get(provider, ""),
                     start_at=start_at, end_at=end_at, start_local=start_wall, end_local=wall(end_at), room_id=room,
@@ -239,13 +249,14 @@ def _instant(value: str | datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _risk(history: History, lead_days: float, start_wall: datetime, confirmed: bool) -> Risk:
+def _risk(history: History, lead_days: float, start_wall: datetime, confirmed: bool, record: ReminderRecord,
+          state: ReminderState) -> Risk:
     score = no_show_score(history, lead_days=lead_days, hour=start_wall.hour, weekday=start_wall.weekday(),
-                          confirmed=confirmed)
+                          confirmed=confirmed, reminders=record, reminder=state)
     if score < WORDED:
         return Risk(score, level_of(score), ())
     return no_show_risk(history, lead_days=lead_days, hour=start_wall.hour, weekday=start_wall.weekday(),
-                        confirmed=confirmed)
+                        confirmed=confirmed, reminders=record, reminder=state)
 
 
 class _Permissions:

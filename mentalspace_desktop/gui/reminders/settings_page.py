@@ -1,6 +1,7 @@
 """The administrator's Reminders screen: when reminders go (rules per practice and appointment type),
 what they say (templates per language, channel and kind, with a live preview of the exact text), and
-what they cost (messages per month and the provider's charges).
+what they cost and what followed them (``figures.py``: messages per month, the provider's charges,
+and the no-shows after reminders confirmed, cancelled or left unanswered).
 
 Every read and save runs in the background; the service checks the administrator's rights again.
 """
@@ -33,13 +34,8 @@ from mentalspace_desktop.gui.qt import (
     QWidget,
     Signal,
 )
-from mentalspace_desktop.gui.reminders.models import (
-    MonthlyModel,
-    RulesModel,
-    TemplatesModel,
-    channel_label,
-    money,
-)
+from mentalspace_desktop.gui.reminders.figures import ReminderFiguresTab
+from mentalspace_desktop.gui.reminders.models import RulesModel, TemplatesModel, channel_label
 from mentalspace_desktop.gui.reminders.template_editor import TemplateEditor
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import Task, run_in_background
@@ -259,7 +255,7 @@ class ReminderSettingsPage(QWidget):
         self.tabs.addTab(self._rules_tab(), "&Rules")
         self.templates_tab = self._templates_tab()
         self.tabs.addTab(self.templates_tab, "T&emplates")
-        self.tabs.addTab(self._figures_tab(), "&Messages and cost")
+        self.tabs.addTab(self._figures_tab(), "&Messages, cost and outcomes")
         layout.addWidget(self.tabs, 1)
         if bridge is not None:
             bridge.sig_reminder_settings_did_change.connect(self.reload)
@@ -322,23 +318,8 @@ class ReminderSettingsPage(QWidget):
         return tab
 
     def _figures_tab(self) -> QWidget:
-        tab = QWidget()
-        self.monthly_model = MonthlyModel(tab)
-        self.monthly_view = table("Messages per month", self.monthly_model)
-        self.monthly_view.setMaximumWidth(820)  # the figures stay beside their month, not across the screen
-        forms.empty_state(self.monthly_view, "No reminders sent in the last twelve months.")
-        self.totals = QLabel()
-        self.totals.setObjectName("sectionTitle")
-        self.totals.setAccessibleName("Totals for the last twelve months")
-        note = QLabel("Sent: the provider took the message. Cost: what the provider charged (texts and calls; "
-                      "e-mail is free).")
-        note.setProperty("role", "hint")
-        note.setWordWrap(True)
-        layout = QVBoxLayout(tab)
-        layout.addWidget(self.totals)
-        layout.addWidget(self.monthly_view, 1)
-        layout.addWidget(note)
-        return tab
+        self.figures = ReminderFiguresTab(self.desk, table)
+        return self.figures
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -365,15 +346,7 @@ class ReminderSettingsPage(QWidget):
         self.sig_loaded.emit()
 
     def _load_figures(self) -> None:
-        desk = self.desk
-        run_in_background(self, lambda: desk.monthly_counts(12), on_done=self._figures_loaded)
-
-    def _figures_loaded(self, rows: list[Any]) -> None:
-        self.monthly_model.set_rows(list(reversed(rows)))
-        sent = sum(r.sent for r in rows)
-        cents = sum(r.cost_cents for r in rows)
-        failed = sum(r.failed for r in rows)
-        self.totals.setText(f"Last twelve months: {sent} sent, {failed} failed, provider cost {money(cents)}")
+        self.figures.reload()
 
     @staticmethod
     def _select(view: QTableView, row: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from mentalspace_desktop.domain.reminders.rules import CHANNEL_LABELS, plan, rul
 from mentalspace_desktop.domain.reminders.templates import TemplateKind
 from mentalspace_desktop.domain.reminders.timing import Due
 from mentalspace_desktop.domain.roles import Action, Resource
-from mentalspace_desktop.domain.scheduling.times import TimeError, zone
+from mentalspace_desktop.domain.scheduling.times import TimeError, day_bounds_utc, zone
 from mentalspace_desktop.errors import NotFound, ValidationError
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.events import MessagesDidChange
@@ -291,6 +291,19 @@ class ReminderDeskService(SchedulingBase):
         require_any(self.session, Resource.ADMINISTRATION, Action.READ)
         with self.session.store.read() as s:
             return stats.monthly_counts(s, self.now() - timedelta(days=31 * months))
+
+    def outcome_groups(self, first_month: date, last_month: date) -> list[stats.OutcomeGroup]:
+        """Reminded appointments of the months ``first_month``…``last_month`` (the practice's calendar
+        months, past visits only) grouped by the answer to their reminder, with each group's no-shows."""
+        require_any(self.session, Resource.ADMINISTRATION, Action.READ)
+        if (last_month.year, last_month.month) < (first_month.year, first_month.month):
+            raise ValidationError({"until": "The last month is before the first."})
+        after = date(last_month.year + last_month.month // 12, last_month.month % 12 + 1, 1)
+        with self.session.store.read() as s:
+            tz = self.tz(s)
+            start = day_bounds_utc(first_month.replace(day=1), tz)[0]
+            end = day_bounds_utc(after, tz)[0]
+            return stats.outcome_groups(s, start, end, self.now())
 
     def outcomes(self, start: datetime, end: datetime) -> stats.Outcomes:
         """Reminded appointments starting in [start, end): confirmation rate, cancellations, no-shows."""

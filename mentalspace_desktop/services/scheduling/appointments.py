@@ -41,6 +41,7 @@ from mentalspace_desktop.errors import NotFound, PermissionDenied, ValidationErr
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.events import AppointmentDidChange
 from mentalspace_desktop.services.permissions import require_any
+from mentalspace_desktop.services.reminders.stats import RiskReminders, risk_reminders
 from mentalspace_desktop.services.scheduling.common import HOLDING, SchedulingBase, ids
 from mentalspace_desktop.store.models import Client, User
 from mentalspace_desktop.store.scheduling_models import (
@@ -569,6 +570,7 @@ class AppointmentService(SchedulingBase):
                 names[cid] = f"{last}, {first}"
         history = self._histories(s, client_ids) if with_risk else {}
         now = self.now()
+        reminded = risk_reminders(s, client_ids, now) if with_risk else RiskReminders()
         out = []
         for a in rows:
             t = types.get(a.type_id)
@@ -580,7 +582,8 @@ class AppointmentService(SchedulingBase):
                 h = history.get(a.client_id or "", {})
                 lead = (a.start_at - (a.booked_at or a.start_at)).total_seconds() / 86400
                 risk = no_show_risk(_before(h, a.start_at), lead_days=max(0.0, lead), hour=a.start_local.hour,
-                                    weekday=a.start_local.weekday(), confirmed=a.confirmation == "confirmed")
+                                    weekday=a.start_local.weekday(), confirmed=a.confirmation == "confirmed",
+                                    reminders=reminded.record(a.client_id), reminder=reminded.state(a.id))
             out.append(CalendarItem(
                 id=a.id, kind="appointment", provider_id=a.provider_id, provider_name=users.get(a.provider_id, ""),
                 start_at=a.start_at, end_at=a.end_at, start_local=to_local(a.start_at, tz),

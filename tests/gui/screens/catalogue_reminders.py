@@ -96,3 +96,28 @@ def chart_reminders(ctx: ScreenContext, role: str) -> QWidget:
     page.chart.tabs.setCurrentWidget(page.chart.reminders)
     settle()
     return window
+
+
+def risky_reminded_appointment(ctx: ScreenContext, role: str) -> str:
+    """The coming visit (next two weeks) whose no-show risk is worded and names a reminder factor,
+    highest risk first: where the desk reads why to call."""
+    from datetime import timedelta
+
+    from mentalspace_desktop.gui.localtime import wall_today
+    from mentalspace_desktop.services.calendar_view import CalendarReadService
+
+    today = wall_today()
+    items = CalendarReadService(ctx.session(role)).calendar(today, today + timedelta(days=14))
+    worded = [i for i in items if i.risk is not None and i.risk.score >= 0.25
+              and any("remind" in f.label for f in i.risk.factors)]
+    assert worded, f"the demo has no coming visit whose risk names a reminder that {role} may open"
+    return max(worded, key=lambda i: i.risk.score if i.risk else 0.0).id
+
+
+@screen("An appointment at risk", roles=("front_desk",))
+def appointment_at_risk(ctx: ScreenContext, role: str) -> QWidget:
+    """The appointment dialog of a coming visit at risk: the risk in words, reminders among them."""
+    window = ctx.main_window(role, NavId.SCHEDULE)
+    dialog = ctx.keep(window.open_appointment(risky_reminded_appointment(ctx, role)))
+    settle()
+    return dialog
