@@ -111,7 +111,7 @@ class InboundMessage(Synced, Base):
     client_id: Mapped[str | None] = mapped_column(ForeignKey("clients.id"), index=True)  # None: unknown number
     appointment_id: Mapped[str | None] = mapped_column(String(36))  # the appointment it was read as about
     provider_id: Mapped[str | None] = mapped_column(String(36))  # that appointment's provider (scopes)
-    reminder_message_id: Mapped[str | None] = mapped_column(String(36))  # the reminder it answers
+    reminder_message_id: Mapped[str | None] = mapped_column(String(36), index=True)  # the reminder it answers
     intent: Mapped[str] = mapped_column(String(10))  # domain/reminders/replies.Intent
     action: Mapped[str] = mapped_column(String(20), default="")  # confirmed, cancelled, opted_out, …
     reason: Mapped[str | None] = mapped_column(String(300))  # why a person must look

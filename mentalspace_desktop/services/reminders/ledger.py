@@ -57,8 +57,8 @@ class StoreLedger:
               summary: str) -> None:
         from mentalspace_desktop.services import audit
 
-        if self.user_id is not None:
-            summary = f"{summary} — by the client's reply, read on this workstation"
-        audit.append(s, self.store, user_id=self.user_id, username=self.username if self.user_id and self.username else BY_REPLY,
-                     action=action, record_type=record_type, record_id=record_id, client_id=client_id,
-                     summary=summary)
+        username = BY_REPLY
+        if self.user_id is not None and self.username:
+            username, summary = self.username, f"{summary} — by the client's reply, read on this workstation"
+        audit.append(s, self.store, user_id=self.user_id, username=username, action=action,
+                     record_type=record_type, record_id=record_id, client_id=client_id, summary=summary)
