@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, exists, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from mentalspace_desktop.domain.records import record
 from mentalspace_desktop.domain.roles import (
     Action,
     Resource,
@@ -167,12 +168,13 @@ class CalendarReadService(AppointmentService):
             if client_id is not None:
                 q = q.where(a.client_id == client_id)
                 b = b.where(BusyBlock.id.is_(None))  # a client's list has no one else's busy time
-            users = dict(s.execute(select(User.id, User.full_name)).all())
-            types = {t: (n, c) for t, n, c in s.execute(
+            core = s.connection()  # Core rows: these are columns, not entities (the ORM's row work is not needed)
+            users = dict(core.execute(select(User.id, User.full_name)).all())
+            types = {t: (n, c) for t, n, c in core.execute(
                 select(AppointmentType.id, AppointmentType.name, AppointmentType.color))}
-            rooms = dict(s.execute(select(Room.id, Room.name)).all())
-            locations = dict(s.execute(select(Location.id, Location.name)).all())
-            rows = s.execute(q).all()
+            rooms = dict(core.execute(select(Room.id, Room.name)).all())
+            locations = dict(core.execute(select(Location.id, Location.name)).all())
+            rows = core.execute(q).all()
             decide = _Permissions(self, actor.user_id, team)
             visible = []
             for row in rows:
@@ -185,31 +187,44 @@ class CalendarReadService(AppointmentService):
             now = self.now()
             client_ids = list({row[1] for row, _ in visible if row[1]})
             history = _histories(s, client_ids, now) if with_risk else {}
+            moments: dict[Any, tuple[datetime, datetime]] = {}
+
+            def moment(stored: str | datetime) -> tuple[datetime, datetime]:
+                """(UTC instant, wall time) of a stored instant. Visits start on the hour and half hour,
+                so a week of 1,200 holds a hundred or so distinct instants: each is parsed once."""
+                got = moments.get(stored)
+                if got is None:
+                    at = _instant(stored)
+                    got = moments[stored] = (at, wall(at))
+                return got
+
             no_type = ("", "#9aa5b1")
             items: list[CalendarItem] = []
             for row, editable in visible:
                 (aid, client, group, provider, type_id, location, room, series, start_text, end_text, status, late,
                  telehealth, link, confirmation, checked_text, before, after, booked_text, first, last, _c) = row
                 type_name, colour = types.get(type_id, no_type)
-                start_at, end_at = _instant(start_text), _instant(end_text)
-                start_wall = wall(start_at)
+                start_at, start_wall = moment(start_text)
+                end_at, end_wall = moment(end_text)
                 risk = None
                 if with_risk and client and status in RISKY and start_at > now:
                     booked = _instant(booked_text) if booked_text else start_at
                     risk = _risk(history.get(client, NO_HISTORY), max(0.0, (start_at - booked) / DAY), start_wall,
                                  confirmation == "confirmed")
-                items.append(CalendarItem(
-                    id=aid, kind="appointment", provider_id=provider, provider_name=users.get(provider, ""),
-                    start_at=start_at, end_at=end_at, start_local=start_wall, end_local=wall(end_at), room_id=room,
-                    room_name=rooms.get(room or "", ""), location_id=location,
-                    location_name=locations.get(location or "", ""), client_id=client,
-                    client_name=f"{last}, {first}" if first is not None else "", type_id=type_id,
-                    type_name=type_name, color=colour or "#9aa5b1", status=status, late_cancel=late,
-                    telehealth=telehealth, meeting_link=link, confirmation=confirmation,
-                    checked_in_at=_instant(checked_text) if checked_text else None, series_id=series, group_id=group,
-                    buffer_before=before, buffer_after=after, editable=editable, risk=risk))
+                items.append(record(CalendarItem, {  # every field, as the constructor would set them
+                    "id": aid, "kind": "appointment", "provider_id": provider,
+                    "provider_name": users.get(provider, ""), "start_at": start_at, "end_at": end_at,
+                    "start_local": start_wall, "end_local": end_wall, "room_id": room,
+                    "room_name": rooms.get(room or "", ""), "location_id": location,
+                    "location_name": locations.get(location or "", ""), "client_id": client,
+                    "client_name": f"{last}, {first}" if first is not None else "", "type_id": type_id,
+                    "type_name": type_name, "color": colour or "#9aa5b1", "status": status, "late_cancel": late,
+                    "telehealth": telehealth, "meeting_link": link, "confirmation": confirmation,
+                    "checked_in_at": _instant(checked_text) if checked_text else None, "series_id": series,
+                    "group_id": group, "buffer_before": before, "buffer_after": after, "editable": editable,
+                    "risk": risk}))
             seen = {item.id for item in items}
-            for blk in s.execute(b):
+            for blk in core.execute(b):
                 if blk.id in seen:
                     continue
                 items.append(CalendarItem(
