@@ -243,6 +243,7 @@ def layout(
             day += one_day
     placed: list[Placed] = []
     total, half_slot = float(scale.minutes), scale.slot_minutes / 2
+    last_start = total - half_slot
     for c, members in sorted(per_column.items()):
         origin = datetime.combine(columns[c].day, time(scale.first_hour))  # scale.minute_of, once per column
         lanes = assign_lanes(members)
@@ -251,8 +252,11 @@ def layout(
             start_m = (span.start - origin).total_seconds() / 60
             end_m = (span.end - origin).total_seconds() / 60
             before, after = start_m < 0, end_m > total
-            start_m = min(max(start_m, 0.0), total - half_slot)
-            end_m = max(min(end_m, total), start_m + half_slot)
+            # clipped to the grid, at least half a slot tall (min and max, spelled out: 1,200 a week)
+            start_m = 0.0 if before else start_m
+            start_m = last_start if start_m > last_start else start_m
+            end_m = total if after else end_m
+            end_m = start_m + half_slot if end_m < start_m + half_slot else end_m
             placed.append(record(Placed, {  # a week places 1,200: see domain.records
                 "span": span, "column": c, "lane": lane, "lanes": count, "start_minute": start_m,
                 "end_minute": end_m, "clipped_before": before, "clipped_after": after}))

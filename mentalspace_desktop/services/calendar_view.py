@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -233,11 +234,12 @@ class CalendarReadService(AppointmentService):
                     start_local=wall(blk.start_at), end_local=wall(blk.end_at), room_id=blk.room_id,
                     buffer_before=blk.buffer_before, buffer_after=blk.buffer_after,
                     type_name={"time_off": "Time off", "imported": "Busy"}.get(blk.kind, "Busy")))
-        items.sort(key=lambda i: (i.start_at, i.provider_name, i.id))
+        items.sort(key=_CALENDAR_ORDER)
         return items
 
 
 DAY = timedelta(days=1)
+_CALENDAR_ORDER = attrgetter("start_at", "provider_name", "id")  # the inherited read's order
 WORDED = 0.25
 """From this score up the risk comes with its factors in words (the calendar badges it); below, its
 score and level alone (the appointment's own dialog reads it in full through ``get``)."""

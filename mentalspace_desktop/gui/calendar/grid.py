@@ -27,6 +27,7 @@ from mentalspace_desktop.gui.qt import (
     QPalette,
     QPen,
     QPointF,
+    QRect,
     QRectF,
     QSizePolicy,
     Qt,
@@ -415,17 +416,7 @@ class CalendarGrid(QWidget):
         self._paint_lines(painter, dark)
         font = QFont(self.font())
         self._paint_now(painter)  # under the blocks: their words stay readable; the gutter marks it too
-        # block_rect, with the geometry it reads taken once per paint (a week can hold 1,200 blocks)
-        ppm, width = self.ppm, self.column_width()
-        entries = self.model.entry
-        for placed in self.model.placed():
-            entry = entries(placed.span.id)
-            if entry is not None:
-                lane_w = (width - 6) / placed.lanes
-                y = placed.start_minute * ppm
-                rect = QRectF(GUTTER + placed.column * width + 2 + placed.lane * lane_w, y + 1, lane_w - 2,
-                              max(6.0, (placed.end_minute - placed.start_minute) * ppm - 1))
-                self._paint_block(painter, rect, entry, font, selected=entry.id == self.selected_id)
+        self._paint_blocks(painter, event.rect(), font)
         if self.hasFocus() and self.model.columns and self.drag is None:
             pen = QPen(pal.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DashLine)
             painter.setPen(pen)
@@ -434,6 +425,56 @@ class CalendarGrid(QWidget):
         if self.drag is not None and self.drag.started and self.drag.proposal is not None:
             self._paint_drag(painter, self.drag, font, dark)
         painter.end()
+
+    def _paint_blocks(self, painter: QPainter, exposed: QRect, font: QFont) -> None:
+        """Every placed block that meets the exposed rectangle (a week can hold 1,200).
+
+        ``block_rect`` with the geometry it reads taken once per paint. A block too narrow for words
+        (many lanes) is a plain rectangle with its darker edge, on whole pixels (crisp, and without
+        antialiasing five times faster): those are drawn together, one ``drawRects`` per colour,
+        after the loop (blocks never overlap, so the order does not show).
+        """
+        ppm, width = self.ppm, self.column_width()
+        top, bottom = exposed.top() - 1, exposed.bottom() + 1
+        entries, colours_of = self.model.entry, self.model.colours_of
+        selected = self.selected_id
+        slivers: dict[int, list[QRect]] = {}
+        edges: dict[int, list[QRect]] = {}
+        colour_of: dict[int, QColor] = {}
+        for placed in self.model.placed():
+            y = placed.start_minute * ppm + 1
+            h = max(6.0, (placed.end_minute - placed.start_minute) * ppm - 1)
+            if y > bottom or y + h < top:
+                continue
+            entry = entries(placed.span.id)
+            if entry is None:
+                continue
+            lane_w = (width - 6) / placed.lanes
+            x = GUTTER + placed.column * width + 2 + placed.lane * lane_w
+            if lane_w - 2 < 14 and entry.id != selected:
+                fill, edge = colours_of(entry)
+                left, top_px = round(x), round(y)
+                w, h_px = max(1, round(x + lane_w - 2) - left), max(1, round(y + h) - top_px)
+                batch = slivers.get(id(fill))
+                if batch is None:
+                    batch = slivers[id(fill)] = []
+                    colour_of[id(fill)] = fill
+                batch.append(QRect(left, top_px, w, h_px))
+                batch = edges.get(id(edge))
+                if batch is None:
+                    batch = edges[id(edge)] = []
+                    colour_of[id(edge)] = edge
+                batch.append(QRect(left, top_px, min(2, w), h_px))
+                continue
+            self._paint_block(painter, QRectF(x, y, lane_w - 2, h), entry, font, selected=entry.id == selected)
+        if slivers:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setPen(Qt.PenStyle.NoPen)
+            for batches in (slivers, edges):
+                for key, rects in batches.items():
+                    painter.setBrush(colour_of[key])
+                    painter.drawRects(rects)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
 
     def _paint_lines(self, painter: QPainter, dark: bool) -> None:
         scale = self.model.scale
