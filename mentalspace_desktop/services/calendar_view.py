@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 from datetime import UTC, date, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -260,7 +260,7 @@ def _risk(history: History, lead_days: float, start_wall: datetime, confirmed: b
     score = no_show_score(history, lead_days=lead_days, hour=start_wall.hour, weekday=start_wall.weekday(),
                           confirmed=confirmed)
     if score < WORDED:
-        return Risk(score, level_of(score), ())
+        return record(Risk, {"score": score, "level": level_of(score), "factors": ()})
     return no_show_risk(history, lead_days=lead_days, hour=start_wall.hour, weekday=start_wall.weekday(),
                         confirmed=confirmed)
 

@@ -25,7 +25,6 @@ from mentalspace_desktop.domain.calendar_layout import (
     layout,
     month_cells,
 )
-from mentalspace_desktop.domain.records import record
 from mentalspace_desktop.domain.scheduling.times import clock as _clock
 from mentalspace_desktop.gui.qt import (
     QAbstractListModel,
@@ -98,8 +97,7 @@ class CalendarEntry:
     @cached_property
     def span(self) -> Span:
         """The entry as the layout sees it (made once: every relayout asks for every entry's)."""
-        return record(Span, {"id": self.id, "start": self.start, "end": self.end, "provider_id": self.provider_id,
-                             "room_id": self.room_id})
+        return Span(self.id, self.start, self.end, self.provider_id, self.room_id)
 
     @property
     def active(self) -> bool:

@@ -40,7 +40,7 @@ def entry_of(item: CalendarItem) -> CalendarEntry:
         "provider_id": item.provider_id or "",
         "provider_name": item.provider_name,
         "room_id": item.room_id or "",
-        "room_name": item.where if not item.telehealth else "",
+        "room_name": "" if item.telehealth else _place(item.room_name, item.location_name),
         "location_id": item.location_id or "",
         "client_id": item.client_id or "",
         "client_name": item.client_name or ("Group session" if item.group_id else ""),
@@ -60,6 +60,11 @@ def entry_of(item: CalendarItem) -> CalendarEntry:
         "checked_in_at": _wall(item.checked_in_at) if item.checked_in_at is not None else None,
         "editable": item.editable and not busy,
     })
+
+
+def _place(room: str, location: str) -> str:
+    """``CalendarItem.where`` of a visit in a room: "Room 2, Main office" (spelled out: 1,200 a week)."""
+    return f"{room}, {location}" if room and location else room or location
 
 
 def collision_words(collisions: list[Collision], proposal: CalendarEntry) -> str:
