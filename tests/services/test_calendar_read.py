@@ -83,4 +83,5 @@ def test_the_fast_read_returns_what_the_inherited_read_returns(sched: Sched, who
 
 
 def test_a_day_with_nothing_booked_reads_empty(sched: Sched) -> None:
-    assert CalendarReadService(sched.session("front_desk"), now=clock).calendar(date(2026, 3, 7), date(2026, 3, 8)) == []
+    desk = CalendarReadService(sched.session("front_desk"), now=clock)
+    assert desk.calendar(date(2026, 3, 7), date(2026, 3, 8)) == []

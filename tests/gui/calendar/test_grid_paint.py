@@ -32,7 +32,7 @@ def _week() -> list[CalendarEntry]:
 
 
 @pytest.fixture
-def grid(qtbot) -> CalendarGrid:  # type: ignore[no-untyped-def]
+def grid(qtbot) -> CalendarGrid:
     model = CalendarModel()
     model.set_view(CalendarView.WEEK, MONDAY)
     model.set_entries(_week())
