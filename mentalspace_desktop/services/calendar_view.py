@@ -209,8 +209,8 @@ class CalendarReadService(AppointmentService):
                 end_at, end_wall = moment(end_text)
                 risk = None
                 if with_risk and client and status in RISKY and start_at > now:
-                    booked = _instant(booked_text) if booked_text else start_at
-                    risk = _risk(history.get(client, NO_HISTORY), max(0.0, (start_at - booked) / DAY), start_wall,
+                    lead = _days_between(booked_text, start_text) if booked_text else 0.0
+                    risk = _risk(history.get(client, NO_HISTORY), lead if lead > 0.0 else 0.0, start_wall,
                                  confirmation == "confirmed")
                 items.append(record(CalendarItem, {  # every field, as the constructor would set them
                     "id": aid, "kind": "appointment", "provider_id": provider,
@@ -254,6 +254,14 @@ def _instant(value: str | datetime) -> datetime:
     """A stored UTC instant (text on SQLite, a datetime elsewhere) as an aware datetime."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _days_between(earlier: str | datetime, later: str | datetime) -> float:
+    """Days from one stored instant to another. Both stored alike (text on SQLite): subtracted as
+    they parse, without making them aware first (a week's risk asks this 1,200 times)."""
+    if isinstance(earlier, str) and isinstance(later, str):
+        return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)) / DAY
+    return (_instant(later) - _instant(earlier)) / DAY
 
 
 def _risk(history: History, lead_days: float, start_wall: datetime, confirmed: bool) -> Risk:

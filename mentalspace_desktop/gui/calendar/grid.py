@@ -441,20 +441,23 @@ class CalendarGrid(QWidget):
         slivers: dict[int, list[QRect]] = {}
         edges: dict[int, list[QRect]] = {}
         colour_of: dict[int, QColor] = {}
+        lane_widths = {n: (width - 6) / n for n in {p.lanes for p in self.model.placed()}}
         for placed in self.model.placed():
             y = placed.start_minute * ppm + 1
-            h = max(6.0, (placed.end_minute - placed.start_minute) * ppm - 1)
+            h = (placed.end_minute - placed.start_minute) * ppm - 1
+            h = 6.0 if h < 6.0 else h
             if y > bottom or y + h < top:
                 continue
             entry = entries(placed.span.id)
             if entry is None:
                 continue
-            lane_w = (width - 6) / placed.lanes
+            lane_w = lane_widths[placed.lanes]
             x = GUTTER + placed.column * width + 2 + placed.lane * lane_w
-            if lane_w - 2 < 14 and entry.id != selected:
+            if lane_w < 16 and entry.id != selected:  # narrower than 14 px once the gap is taken
                 fill, edge = colours_of(entry)
                 left, top_px = round(x), round(y)
-                w, h_px = max(1, round(x + lane_w - 2) - left), max(1, round(y + h) - top_px)
+                w, h_px = round(x + lane_w - 2) - left, round(y + h) - top_px
+                w, h_px = w if w > 1 else 1, h_px if h_px > 1 else 1
                 batch = slivers.get(id(fill))
                 if batch is None:
                     batch = slivers[id(fill)] = []
@@ -464,7 +467,7 @@ class CalendarGrid(QWidget):
                 if batch is None:
                     batch = edges[id(edge)] = []
                     colour_of[id(edge)] = edge
-                batch.append(QRect(left, top_px, min(2, w), h_px))
+                batch.append(QRect(left, top_px, 2 if w > 2 else w, h_px))
                 continue
             self._paint_block(painter, QRectF(x, y, lane_w - 2, h), entry, font, selected=entry.id == selected)
         if slivers:
