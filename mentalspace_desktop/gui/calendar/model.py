@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import IntEnum
-from functools import cached_property
 from typing import Any
 
 from mentalspace_desktop.domain.calendar_layout import (
@@ -94,9 +93,9 @@ class CalendarEntry:
     checked_in_at: datetime | None = None
     editable: bool = True
 
-    @cached_property
+    @property
     def span(self) -> Span:
-        """The entry as the layout sees it (made once: every relayout asks for every entry's)."""
+        """The entry as the layout sees it (a named tuple: making it is cheaper than caching it)."""
         return Span(self.id, self.start, self.end, self.provider_id, self.room_id)
 
     @property
