@@ -268,7 +268,7 @@ def _risk(history: History, lead_days: float, start_wall: datetime, confirmed: b
     score = no_show_score(history, lead_days=lead_days, hour=start_wall.hour, weekday=start_wall.weekday(),
                           confirmed=confirmed)
     if score < WORDED:
-        return record(Risk, {"score": score, "level": level_of(score), "factors": ()})
+        return Risk(score, level_of(score), ())
     return no_show_risk(history, lead_days=lead_days, hour=start_wall.hour, weekday=start_wall.weekday(),
                         confirmed=confirmed)
 
