@@ -111,14 +111,14 @@ def build(tmp: Path) -> tuple[UserSession, date]:
                         status = "scheduled" if week == 0 else rng.choice(
                             ("completed",) * 8 + ("no_show", "cancelled"))
                         row_id = new_id()
-                        room = rooms[(p_index + slot) % len(rooms)]
+                        room_id = rooms[(p_index + slot) % len(rooms)]
                         appointments.append(dict(
                             id=row_id, client_id=clients[rng.randrange(len(clients))], provider_id=provider,
-                            type_id=type_id, location_id=location.id, room_id=room, start_local=local,
+                            type_id=type_id, location_id=location.id, room_id=room_id, start_local=local,
                             time_zone=ZONE, start_at=start, end_at=end, status=status,
                             confirmation=rng.choice(("confirmed", "unconfirmed")), booked_at=start - timedelta(
                                 days=rng.randrange(1, 40)), telehealth=False))
-                        busy.append(dict(id=row_id, provider_id=provider, room_id=room, start_at=start, end_at=end,
+                        busy.append(dict(id=row_id, provider_id=provider, room_id=room_id, start_at=start, end_at=end,
                                          kind="appointment", active=status != "cancelled"))
         for start_i in range(0, len(appointments), 2000):  # a load: Core bulk insert, no outbox
             s.execute(insert(Appointment), appointments[start_i:start_i + 2000])
