@@ -257,10 +257,6 @@ class CalendarModel(QAbstractListModel):
         """The block's colour (see :meth:`colours_of`)."""
         return self.colours_of(entry)[0]
 
-    def edge_of(self, entry: CalendarEntry) -> QColor:
-        """The darker edge of the block's colour (a sliver's only detail)."""
-        return self.colours_of(entry)[1]
-
     def entry(self, entry_id: str) -> CalendarEntry | None:
         return self._entries.get(entry_id)
 
