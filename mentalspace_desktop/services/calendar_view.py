@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, exists, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from mentalspace_desktop.domain.records import record
 from mentalspace_desktop.domain.roles import (
     Action,
     Resource,
@@ -176,12 +178,13 @@ class CalendarReadService(AppointmentService):
             if client_id is not None:
                 q = q.where(a.client_id == client_id)
                 b = b.where(BusyBlock.id.is_(None))  # a client's list has no one else's busy time
-            users = dict(s.execute(select(User.id, User.full_name)).all())
-            types = {t: (n, c) for t, n, c in s.execute(
+            core = s.connection()  # Core rows: these are columns, not entities (the ORM's row work is not needed)
+            users = dict(core.execute(select(User.id, User.full_name)).all())
+            types = {t: (n, c) for t, n, c in core.execute(
                 select(AppointmentType.id, AppointmentType.name, AppointmentType.color))}
-            rooms = dict(s.execute(select(Room.id, Room.name)).all())
-            locations = dict(s.execute(select(Location.id, Location.name)).all())
-            rows = s.execute(q).all()
+            rooms = dict(core.execute(select(Room.id, Room.name)).all())
+            locations = dict(core.execute(select(Location.id, Location.name)).all())
+            rows = core.execute(q).all()
             decide = _Permissions(self, actor.user_id, team)
             visible = []
             for row in rows:
@@ -195,31 +198,44 @@ class CalendarReadService(AppointmentService):
             client_ids = list({row[1] for row, _ in visible if row[1]})
             history = _histories(s, client_ids, now) if with_risk else {}
             reminded = risk_reminders(s, client_ids, now) if with_risk else RiskReminders()
+            moments: dict[Any, tuple[datetime, datetime]] = {}
+
+            def moment(stored: str | datetime) -> tuple[datetime, datetime]:
+                """(UTC instant, wall time) of a stored instant. Visits start on the hour and half hour,
+                so a week of 1,200 holds a hundred or so distinct instants: each is parsed once."""
+                got = moments.get(stored)
+                if got is None:
+                    at = _instant(stored)
+                    got = moments[stored] = (at, wall(at))
+                return got
+
             no_type = ("", "#9aa5b1")
             items: list[CalendarItem] = []
             for row, editable in visible:
                 (aid, client, group, provider, type_id, location, room, series, start_text, end_text, status, late,
                  telehealth, link, confirmation, checked_text, before, after, booked_text, first, last, _c) = row
                 type_name, colour = types.get(type_id, no_type)
-                start_at, end_at = _instant(start_text), _instant(end_text)
-                start_wall = wall(start_at)
+                start_at, start_wall = moment(start_text)
+                end_at, end_wall = moment(end_text)
                 risk = None
                 if with_risk and client and status in RISKY and start_at > now:
-                    booked = _instant(booked_text) if booked_text else start_at
-                    risk = _risk(history.get(client, NO_HISTORY), max(0.0, (start_at - booked) / DAY), start_wall,
+                    lead = _days_between(booked_text, start_text) if booked_text else 0.0
+                    risk = _risk(history.get(client, NO_HISTORY), lead if lead > 0.0 else 0.0, start_wall,
                                  confirmation == "confirmed", reminded.record(client), reminded.state(aid))
-                items.append(CalendarItem(
-                    id=aid, kind="appointment", provider_id=provider, provider_name=users.get(provider, ""),
-                    start_at=start_at, end_at=end_at, start_local=start_wall, end_local=wall(end_at), room_id=room,
-                    room_name=rooms.get(room or "", ""), location_id=location,
-                    location_name=locations.get(location or "", ""), client_id=client,
-                    client_name=f"{last}, {first}" if first is not None else "", type_id=type_id,
-                    type_name=type_name, color=colour or "#9aa5b1", status=status, late_cancel=late,
-                    telehealth=telehealth, meeting_link=link, confirmation=confirmation,
-                    checked_in_at=_instant(checked_text) if checked_text else None, series_id=series, group_id=group,
-                    buffer_before=before, buffer_after=after, editable=editable, risk=risk))
+                items.append(record(CalendarItem, {  # every field, as the constructor would set them
+                    "id": aid, "kind": "appointment", "provider_id": provider,
+                    "provider_name": users.get(provider, ""), "start_at": start_at, "end_at": end_at,
+                    "start_local": start_wall, "end_local": end_wall, "room_id": room,
+                    "room_name": rooms.get(room or "", ""), "location_id": location,
+                    "location_name": locations.get(location or "", ""), "client_id": client,
+                    "client_name": f"{last}, {first}" if first is not None else "", "type_id": type_id,
+                    "type_name": type_name, "color": colour or "#9aa5b1", "status": status, "late_cancel": late,
+                    "telehealth": telehealth, "meeting_link": link, "confirmation": confirmation,
+                    "checked_in_at": _instant(checked_text) if checked_text else None, "series_id": series,
+                    "group_id": group, "buffer_before": before, "buffer_after": after, "editable": editable,
+                    "risk": risk}))
             seen = {item.id for item in items}
-            for blk in s.execute(b):
+            for blk in core.execute(b):
                 if blk.id in seen:
                     continue
                 items.append(CalendarItem(
@@ -228,11 +244,12 @@ class CalendarReadService(AppointmentService):
                     start_local=wall(blk.start_at), end_local=wall(blk.end_at), room_id=blk.room_id,
                     buffer_before=blk.buffer_before, buffer_after=blk.buffer_after,
                     type_name={"time_off": "Time off", "imported": "Busy"}.get(blk.kind, "Busy")))
-        items.sort(key=lambda i: (i.start_at, i.provider_name, i.id))
+        items.sort(key=_CALENDAR_ORDER)
         return items
 
 
 DAY = timedelta(days=1)
+_CALENDAR_ORDER = attrgetter("start_at", "provider_name", "id")  # the inherited read's order
 WORDED = 0.25
 """From this score up the risk comes with its factors in words (the calendar badges it); below, its
 score and level alone (the appointment's own dialog reads it in full through ``get``)."""
@@ -247,6 +264,14 @@ def _instant(value: str | datetime) -> datetime:
     """A stored UTC instant (text on SQLite, a datetime elsewhere) as an aware datetime."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _days_between(earlier: str | datetime, later: str | datetime) -> float:
+    """Days from one stored instant to another. Both stored alike (text on SQLite): subtracted as
+    they parse, without making them aware first (a week's risk asks this 1,200 times)."""
+    if isinstance(earlier, str) and isinstance(later, str):
+        return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)) / DAY
+    return (_instant(later) - _instant(earlier)) / DAY
 
 
 def _risk(history: History, lead_days: float, start_wall: datetime, confirmed: bool, record: ReminderRecord,

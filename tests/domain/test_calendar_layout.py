@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mentalspace_desktop.domain.calendar_layout import (
     CalendarView,
@@ -169,3 +171,47 @@ def test_cursor_stays_on_the_grid_and_finds_blocks() -> None:
     second = next_block(placed, "a", 1)
     assert second is not None and second.span.id == "b"
     assert next_block(placed, "b", 1) is None
+
+
+def _lanes_by_scanning(spans: list[Span]) -> dict[str, tuple[int, int]]:
+    """The rule spelled out the slow way (each span scans every lane of its cluster): the reference
+    the heap-based :func:`assign_lanes` must agree with."""
+    ordered = sorted(spans, key=lambda s: (s.start, s.start - s.end, s.id))
+    result: dict[str, tuple[int, int]] = {}
+    cluster: list[tuple[str, int]] = []
+    ends: list[datetime] = []
+    cluster_end: datetime | None = None
+    for s in ordered:
+        if cluster_end is not None and s.start >= cluster_end:
+            result.update({sid: (lane, len(ends)) for sid, lane in cluster})
+            cluster, ends, cluster_end = [], [], None
+        lane = next((i for i, end in enumerate(ends) if end <= s.start), len(ends))
+        if lane == len(ends):
+            ends.append(s.end)
+        else:
+            ends[lane] = s.end
+        cluster.append((s.id, lane))
+        cluster_end = s.end if cluster_end is None else max(cluster_end, s.end)
+    result.update({sid: (lane, len(ends)) for sid, lane in cluster})
+    return result
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 12)), max_size=40))
+def test_lanes_agree_with_the_rule_spelled_out(blocks: list[tuple[int, int]]) -> None:
+    # starts and lengths in quarter hours: many ties, chains and lanes freed and taken again
+    spans = [span(f"s{i:02d}", at(7) + timedelta(minutes=15 * start), 15 * length)
+             for i, (start, length) in enumerate(blocks)]
+    assert assign_lanes(spans) == _lanes_by_scanning(spans)
+
+
+def test_a_busy_week_places_every_block_in_its_own_lane() -> None:
+    """20 providers at the same hours (the week benchmark's shape): 20 lanes an hour, none shared."""
+    cols = columns_for(CalendarView.WEEK, DAY)
+    spans = [span(f"{d}-{h}-{p}", at(h, day=DAY + timedelta(days=d)), 50, provider=f"p{p}")
+             for d in range(5) for h in range(7, 19) for p in range(20)]
+    placed = layout(spans, cols, CalendarView.WEEK, TimeScale())
+    assert len(placed) == len(spans)
+    assert {p.lanes for p in placed} == {20}
+    seen = {(p.column, p.start_minute, p.lane) for p in placed}
+    assert len(seen) == len(spans)

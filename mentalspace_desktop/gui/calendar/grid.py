@@ -27,6 +27,7 @@ from mentalspace_desktop.gui.qt import (
     QPalette,
     QPen,
     QPointF,
+    QRect,
     QRectF,
     QSizePolicy,
     Qt,
@@ -415,17 +416,7 @@ class CalendarGrid(QWidget):
         self._paint_lines(painter, dark)
         font = QFont(self.font())
         self._paint_now(painter)  # under the blocks: their words stay readable; the gutter marks it too
-        # block_rect, with the geometry it reads taken once per paint (a week can hold 1,200 blocks)
-        ppm, width = self.ppm, self.column_width()
-        entries = self.model.entry
-        for placed in self.model.placed():
-            entry = entries(placed.span.id)
-            if entry is not None:
-                lane_w = (width - 6) / placed.lanes
-                y = placed.start_minute * ppm
-                rect = QRectF(GUTTER + placed.column * width + 2 + placed.lane * lane_w, y + 1, lane_w - 2,
-                              max(6.0, (placed.end_minute - placed.start_minute) * ppm - 1))
-                self._paint_block(painter, rect, entry, font, selected=entry.id == self.selected_id)
+        self._paint_blocks(painter, event.rect(), font)
         if self.hasFocus() and self.model.columns and self.drag is None:
             pen = QPen(pal.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DashLine)
             painter.setPen(pen)
@@ -434,6 +425,59 @@ class CalendarGrid(QWidget):
         if self.drag is not None and self.drag.started and self.drag.proposal is not None:
             self._paint_drag(painter, self.drag, font, dark)
         painter.end()
+
+    def _paint_blocks(self, painter: QPainter, exposed: QRect, font: QFont) -> None:
+        """Every placed block that meets the exposed rectangle (a week can hold 1,200).
+
+        ``block_rect`` with the geometry it reads taken once per paint. A block too narrow for words
+        (many lanes) is a plain rectangle with its darker edge, on whole pixels (crisp, and without
+        antialiasing five times faster): those are drawn together, one ``drawRects`` per colour,
+        after the loop (blocks never overlap, so the order does not show).
+        """
+        ppm, width = self.ppm, self.column_width()
+        top, bottom = exposed.top() - 1, exposed.bottom() + 1
+        entries, colours_of = self.model.entry, self.model.colours_of
+        selected = self.selected_id
+        slivers: dict[int, list[QRect]] = {}
+        edges: dict[int, list[QRect]] = {}
+        colour_of: dict[int, QColor] = {}
+        lane_widths = {n: (width - 6) / n for n in {p.lanes for p in self.model.placed()}}
+        for placed in self.model.placed():
+            y = placed.start_minute * ppm + 1
+            h = (placed.end_minute - placed.start_minute) * ppm - 1
+            h = 6.0 if h < 6.0 else h
+            if y > bottom or y + h < top:
+                continue
+            entry = entries(placed.span.id)
+            if entry is None:
+                continue
+            lane_w = lane_widths[placed.lanes]
+            x = GUTTER + placed.column * width + 2 + placed.lane * lane_w
+            if lane_w < 16 and entry.id != selected:  # narrower than 14 px once the gap is taken
+                fill, edge = colours_of(entry)
+                left, top_px = round(x), round(y)
+                w, h_px = round(x + lane_w - 2) - left, round(y + h) - top_px
+                w, h_px = w if w > 1 else 1, h_px if h_px > 1 else 1
+                batch = slivers.get(id(fill))
+                if batch is None:
+                    batch = slivers[id(fill)] = []
+                    colour_of[id(fill)] = fill
+                batch.append(QRect(left, top_px, w, h_px))
+                batch = edges.get(id(edge))
+                if batch is None:
+                    batch = edges[id(edge)] = []
+                    colour_of[id(edge)] = edge
+                batch.append(QRect(left, top_px, 2 if w > 2 else w, h_px))
+                continue
+            self._paint_block(painter, QRectF(x, y, lane_w - 2, h), entry, font, selected=entry.id == selected)
+        if slivers:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setPen(Qt.PenStyle.NoPen)
+            for batches in (slivers, edges):
+                for key, rects in batches.items():
+                    painter.setBrush(colour_of[key])
+                    painter.drawRects(rects)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
 
     def _paint_lines(self, painter: QPainter, dark: bool) -> None:
         scale = self.model.scale
@@ -468,12 +512,8 @@ class CalendarGrid(QWidget):
 
     def _paint_block(self, painter: QPainter, rect: QRectF, entry: CalendarEntry, font: QFont, *,
                      selected: bool, outline: QColor | None = None) -> None:
+        """A block with room for words (a narrow one unselected is batched by ``_paint_blocks``)."""
         fill = self.model.fill_of(entry)
-        if rect.width() < 14 and not selected and outline is None:
-            # a sliver (many lanes): a plain rectangle with its darker edge says as much, ten times faster
-            painter.fillRect(rect, fill)
-            painter.fillRect(QRectF(rect.left(), rect.top(), 2, rect.height()), self.model.edge_of(entry))
-            return
         ink = text_colour_on(fill.name())
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)

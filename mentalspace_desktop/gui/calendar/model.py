@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import IntEnum
-from functools import cached_property
 from typing import Any
 
 from mentalspace_desktop.domain.calendar_layout import (
@@ -94,9 +93,9 @@ class CalendarEntry:
     checked_in_at: datetime | None = None
     editable: bool = True
 
-    @cached_property
+    @property
     def span(self) -> Span:
-        """The entry as the layout sees it (made once: every relayout asks for every entry's)."""
+        """The entry as the layout sees it (a named tuple: making it is cheaper than caching it)."""
         return Span(self.id, self.start, self.end, self.provider_id, self.room_id)
 
     @property
@@ -204,8 +203,9 @@ class CalendarModel(QAbstractListModel):
         self._entries: dict[str, CalendarEntry] = {}
         self._placed: list[Placed] = []
         self._month: list[list[MonthCell]] = []
-        self._fills: dict[str, QColor] = {}
-        self._edges: dict[str, QColor] = {}
+        self._colours: dict[str, tuple[QColor, QColor]] = {}
+        self._palette: dict[tuple[str, bool, bool], tuple[QColor, QColor]] = {}
+        """(colour, busy, active) → (fill, edge): what a block's colour depends on."""
 
     # -- inputs ------------------------------------------------------------------------------------
 
@@ -226,31 +226,36 @@ class CalendarModel(QAbstractListModel):
 
     def set_entries(self, entries: Sequence[CalendarEntry]) -> None:
         self._entries = {e.id: e for e in entries}
-        self._fills = {}
-        self._edges = {}
+        self._colours = {}
+        self._palette = {}  # the theme may have changed since: busy time takes its grey from it
         self._relayout()
 
     def upsert(self, entry: CalendarEntry) -> None:
         self._entries[entry.id] = entry
-        self._fills.pop(entry.id, None)
-        self._edges.pop(entry.id, None)
+        self._colours.pop(entry.id, None)
         self._relayout()
 
     # -- outputs -----------------------------------------------------------------------------------
 
-    def fill_of(self, entry: CalendarEntry) -> QColor:
-        """The block's colour, computed once per entry and kept until the entries change."""
-        colour = self._fills.get(entry.id)
-        if colour is None:
-            colour = self._fills[entry.id] = block_fill(entry)
-        return colour
+    def colours_of(self, entry: CalendarEntry) -> tuple[QColor, QColor]:
+        """The block's fill and its darker edge, kept until the entries change.
 
-    def edge_of(self, entry: CalendarEntry) -> QColor:
-        """The darker edge of the block's colour (a sliver's only detail), kept like the fill."""
-        colour = self._edges.get(entry.id)
-        if colour is None:
-            colour = self._edges[entry.id] = self.fill_of(entry).darker(150)
-        return colour
+        Blocks of one type share one pair (the grid batches blocks by colour), so a week of 1,200
+        blocks makes a handful of colours, not 2,400.
+        """
+        pair = self._colours.get(entry.id)
+        if pair is None:
+            key = (entry.colour, entry.busy_only, entry.active)
+            pair = self._palette.get(key)
+            if pair is None:
+                fill = block_fill(entry)
+                pair = self._palette[key] = (fill, fill.darker(150))
+            self._colours[entry.id] = pair
+        return pair
+
+    def fill_of(self, entry: CalendarEntry) -> QColor:
+        """The block's colour (see :meth:`colours_of`)."""
+        return self.colours_of(entry)[0]
 
     def entry(self, entry_id: str) -> CalendarEntry | None:
         return self._entries.get(entry_id)
@@ -259,6 +264,8 @@ class CalendarModel(QAbstractListModel):
         return list(self._entries.values())
 
     def visible_entries(self) -> list[CalendarEntry]:
+        if self.provider_filter is None and self.location_filter is None:
+            return list(self._entries.values())
         return [e for e in self._entries.values() if self._passes(e)]
 
     def placed(self) -> list[Placed]:

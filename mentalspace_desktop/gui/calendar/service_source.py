@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from mentalspace_desktop.domain.records import record
 from mentalspace_desktop.domain.scheduling.conflicts import Collision, CollisionKind
 from mentalspace_desktop.domain.scheduling.times import clock as _clock
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
@@ -32,33 +33,38 @@ def entry_of(item: CalendarItem) -> CalendarEntry:
     if status == "cancelled" and item.late_cancel:
         status = "late_cancelled"
     risk = item.risk
-    return CalendarEntry(
-        id=item.id,
-        start=item.start_local,
-        end=item.end_local,
-        provider_id=item.provider_id or "",
-        provider_name=item.provider_name,
-        room_id=item.room_id or "",
-        room_name=item.where if not item.telehealth else "",
-        location_id=item.location_id or "",
-        client_id=item.client_id or "",
-        client_name=item.client_name or ("Group session" if item.group_id else ""),
-        type_id=item.type_id or "",
-        type_name=BUSY_KINDS.get(item.kind, item.type_name) if busy else item.type_name,
-        colour=item.color,
-        status=status,
-        telehealth=item.telehealth,
-        join_url=item.meeting_link or "",
-        risk=risk.score if risk is not None else None,
-        risk_factors=risk.explain() if risk is not None and risk.score >= RISK_SHOWN else "",
-        busy_only=busy,
-        series_id=item.series_id or "",
-        group_id=item.group_id or "",
-        confirmed=item.confirmation == "confirmed",
-        confirmation=item.confirmation,
-        checked_in_at=_wall(item.checked_in_at),
-        editable=item.editable and not busy,
-    )
+    return record(CalendarEntry, {  # every field (a week reloads 1,200 of these: see domain.records)
+        "id": item.id,
+        "start": item.start_local,
+        "end": item.end_local,
+        "provider_id": item.provider_id or "",
+        "provider_name": item.provider_name,
+        "room_id": item.room_id or "",
+        "room_name": "" if item.telehealth else _place(item.room_name, item.location_name),
+        "location_id": item.location_id or "",
+        "client_id": item.client_id or "",
+        "client_name": item.client_name or ("Group session" if item.group_id else ""),
+        "type_id": item.type_id or "",
+        "type_name": BUSY_KINDS.get(item.kind, item.type_name) if busy else item.type_name,
+        "colour": item.color,
+        "status": status,
+        "telehealth": item.telehealth,
+        "join_url": item.meeting_link or "",
+        "risk": risk.score if risk is not None else None,
+        "risk_factors": risk.explain() if risk is not None and risk.score >= RISK_SHOWN else "",
+        "busy_only": busy,
+        "series_id": item.series_id or "",
+        "group_id": item.group_id or "",
+        "confirmed": item.confirmation == "confirmed",
+        "confirmation": item.confirmation,
+        "checked_in_at": _wall(item.checked_in_at) if item.checked_in_at is not None else None,
+        "editable": item.editable and not busy,
+    })
+
+
+def _place(room: str, location: str) -> str:
+    """``CalendarItem.where`` of a visit in a room: "Room 2, Main office" (spelled out: 1,200 a week)."""
+    return f"{room}, {location}" if room and location else room or location
 
 
 def collision_words(collisions: list[Collision], proposal: CalendarEntry) -> str:

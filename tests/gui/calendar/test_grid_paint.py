@@ -1,0 +1,85 @@
+"""A full week paints every block: narrow ones (many lanes) as their type's colour with its darker edge,
+batched by colour on whole pixels; the selected one as a full block; blocks of one kind share colours."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from mentalspace_desktop.domain.calendar_layout import CalendarView
+from mentalspace_desktop.gui.calendar.grid import GUTTER, CalendarGrid
+from mentalspace_desktop.gui.calendar.model import CalendarEntry, CalendarModel
+from mentalspace_desktop.gui.qt import QColor
+
+pytestmark = pytest.mark.gui
+
+MONDAY = date(2026, 3, 9)
+COLOURS = ("#4a7bd0", "#8e5cc4", "#d9822b", "#2e9e6b")
+
+
+def _week() -> list[CalendarEntry]:
+    """20 providers booked every hour from 8 to 17, Monday to Friday: 20 lanes an hour."""
+    out = []
+    for d in range(5):
+        for hour in range(8, 18):
+            for p in range(20):
+                start = datetime.combine(MONDAY + timedelta(days=d), datetime.min.time()).replace(hour=hour)
+                out.append(CalendarEntry(f"{d}-{hour}-{p:02d}", start, start + timedelta(minutes=50), f"p{p:02d}",
+                                         f"Provider {p}", client_name=f"Client {p}", type_name="Individual therapy",
+                                         colour=COLOURS[p % 4]))
+    return out
+
+
+@pytest.fixture
+def grid(qtbot) -> CalendarGrid:
+    model = CalendarModel()
+    model.set_view(CalendarView.WEEK, MONDAY)
+    model.set_entries(_week())
+    grid = CalendarGrid(model)
+    grid.now = lambda: datetime(2020, 1, 1)  # no "now" line in the way
+    qtbot.addWidget(grid)
+    grid.resize(780, 780)
+    return grid
+
+
+def test_every_narrow_block_shows_its_colour_and_its_edge(grid: CalendarGrid) -> None:
+    image = grid.grab().toImage()
+    model = grid.model
+    placed = model.placed()
+    assert len(placed) == 1000 and {p.lanes for p in placed} == {20}
+    for p in placed:
+        entry = model.entry(p.span.id)
+        assert entry is not None
+        rect = grid.block_rect(p)
+        assert rect.width() < 14  # too narrow for words: the batched path
+        fill, edge = model.colours_of(entry)
+        middle = image.pixelColor(round(rect.left()) + 3, round(rect.center().y()))
+        left = image.pixelColor(round(rect.left()), round(rect.center().y()))
+        assert middle.name() == fill.name(), p.span.id
+        assert left.name() == edge.name(), p.span.id
+
+
+def test_the_selected_block_is_drawn_in_full_and_outlined(grid: CalendarGrid) -> None:
+    placed = grid.model.placed()[0]
+    before = grid.grab().toImage()
+    grid.select(placed.span.id)
+    after = grid.grab().toImage()
+    rect = grid.block_rect(placed)
+    changed = [(x, y) for x in range(int(rect.left()), int(rect.right()) + 1)
+               for y in range(int(rect.top()), int(rect.bottom()) + 1)
+               if before.pixelColor(x, y) != after.pixelColor(x, y)]
+    assert changed  # the outline of the selection
+    outside = after.pixelColor(GUTTER - 10, int(rect.bottom()) + 30)
+    assert outside == before.pixelColor(GUTTER - 10, int(rect.bottom()) + 30)
+
+
+def test_blocks_of_one_kind_share_one_pair_of_colours(grid: CalendarGrid) -> None:
+    model = grid.model
+    pairs = {id(model.colours_of(e)) for e in model.entries()}
+    assert len(pairs) == len(COLOURS)
+    cancelled = model.entries()[0]
+    model.upsert(CalendarEntry(cancelled.id, cancelled.start, cancelled.end, cancelled.provider_id,
+                               colour=cancelled.colour, status="cancelled"))
+    washed = model.fill_of(model.entry(cancelled.id))  # type: ignore[arg-type]
+    assert washed != QColor(cancelled.colour) and washed.lightnessF() > 0.8
