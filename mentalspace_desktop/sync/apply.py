@@ -241,6 +241,7 @@ def apply_page(store: Store, page: dict[str, Any], *, snapshot_page: int | None 
     with store.write() as s:
         s.info[APPLYING_REMOTE] = True
         s.execute(text("PRAGMA defer_foreign_keys = ON"))  # parents may come later in the same page
+        sent = rows
         rows = _with_parked(s, rows, page.get("drops") or [], tally)
         pending = pending_map(s)
         existing = _existing(s, rows)
@@ -262,7 +263,7 @@ def apply_page(store: Store, page: dict[str, Any], *, snapshot_page: int | None 
             if drop_row(s, str(drop["table"]), str(drop["row_id"])):
                 tally.dropped += 1
         if snapshot_page is not None:
-            seen = [f"{item['table']}:{item['row_id']}" for item in rows]
+            seen = [f"{item['table']}:{item['row_id']}" for item in sent]
             state.put(s, f"{state.SNAPSHOT_SEEN_PREFIX}{snapshot_page}", json.dumps(seen))
         state.put(s, state.CURSOR, str(page.get("cursor") or ""))
         if page.get("epoch"):
@@ -317,6 +318,8 @@ def finish_snapshot(store: Store) -> int:
                     continue
                 if drop_row(s, table, row_id):
                     removed += 1
+        # A row still waiting for its parent that the new snapshot did not send is not this device's.
+        parked.release(s, [key for key in parked.load(s) if f"{key[0]}:{key[1]}" not in seen])
         state.remove_prefix(s, state.SNAPSHOT_SEEN_PREFIX)
         state.remove(s, state.RESNAPSHOT)
     return removed
