@@ -32,6 +32,7 @@ PREFIX = "parked:"  # one sync_state key per row held back: parked:<table>:<row 
 Key = tuple[str, str]  # (table, row id)
 
 
+@cache
 def _models() -> dict[str, type[Any]]:
     return {m.class_.__tablename__: m.class_ for m in Base.registry.mappers if getattr(m.class_, "__synced__", False)}
 
@@ -82,23 +83,23 @@ def count(store: Store) -> int:
                    or 0)
 
 
-def _value(item: dict[str, Any], attribute: str) -> str | None:
-    row = item.get("row") or {}
-    value = row.get(attribute)
-    return None if value is None else str(value)
-
-
 def split(session: Session, items: dict[Key, dict[str, Any]]) -> tuple[list[Key], list[Key]]:
     """(ready, waiting): which of ``items`` can be applied now, and which refer to a row that is
     neither in the store nor among the ready items (at any depth: a status change whose visit waits
     for its client waits too). Costs one query per parent table referred to from outside ``items``."""
     models = _models()
+    refs: dict[Key, list[Key]] = {}
     wanted: dict[str, set[str]] = {}
-    for (table, _), item in items.items():
-        for attribute, parent in references(table):
-            value = _value(item, attribute)
-            if value is not None and (parent, value) not in items:
-                wanted.setdefault(parent, set()).add(value)
+    for key, item in items.items():
+        row = item.get("row") or {}
+        found = [(parent, str(row[attribute])) for attribute, parent in references(key[0])
+                 if row.get(attribute) is not None]
+        found = [ref for ref in found if ref != key]
+        if found:
+            refs[key] = found
+            for parent, value in found:
+                if (parent, value) not in items:
+                    wanted.setdefault(parent, set()).add(value)
     present: set[Key] = set()
     for parent, ids in wanted.items():
         model = models[parent]
@@ -106,20 +107,14 @@ def split(session: Session, items: dict[Key, dict[str, Any]]) -> tuple[list[Key]
         for start in range(0, len(ordered), 500):
             chunk = ordered[start:start + 500]
             present.update((parent, str(i)) for i in session.scalars(select(model.id).where(model.id.in_(chunk))))
-    ready = set(items)
-    changed = True
-    while changed:  # a row waits if any parent is missing or waits itself
-        changed = False
-        for key in list(ready):
-            item = items[key]
-            for attribute, parent in references(key[0]):
-                value = _value(item, attribute)
-                if value is None:
-                    continue
-                ref = (parent, value)
-                if ref in ready or ref in present or ref == key:
-                    continue
-                ready.discard(key)
-                changed = True
-                break
-    return [k for k in items if k in ready], [k for k in items if k not in ready]
+    # Rows missing a parent outright wait; then so does whatever refers to a waiting row, and so on.
+    waiting = {key for key, found in refs.items()
+               if any(ref not in items and ref not in present for ref in found)}
+    grew = bool(waiting)
+    while grew:
+        grew = False
+        for key, found in refs.items():
+            if key not in waiting and any(ref in waiting for ref in found):
+                waiting.add(key)
+                grew = True
+    return [k for k in items if k not in waiting], [k for k in items if k in waiting]
