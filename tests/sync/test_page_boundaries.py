@@ -10,22 +10,16 @@ Through a real hub process, on SQLite and (when MENTALSPACE_TEST_PG_URL is set) 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
-from benchmarks._hubproc import pg_database
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService
 from mentalspace_desktop.store.models import Client
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentStatusChange
 from mentalspace_desktop.sync import parked
-from tests.factories import PracticeTemplate
-from tests.hub.conftest import PG_ENV
-from tests.sync.conftest import MemoryKeyring
 from tests.sync.hubproc import HUB_APP
+from tests.sync.test_continuity import world  # noqa: F401  (the same hubs: SQLite and PostgreSQL)
 from tests.sync.test_end_to_end import World
 from tests.sync.test_schedule_end_to_end import NOW, TUE10, book, set_up, synced
 
@@ -35,27 +29,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def world(request: pytest.FixtureRequest, tmp_path: Path, practice_template: PracticeTemplate,
-          memory_keyring: MemoryKeyring) -> Iterator[World]:
-    if request.param == "sqlite":
-        w = World(tmp_path, practice_template)
-        yield w
-        w.close()
-        return
-    server = os.environ.get(PG_ENV)
-    if not server:
-        pytest.skip(f"{PG_ENV} is not set")
-    pytest.importorskip("psycopg", reason="psycopg (the hub extra) is not installed")
-    with pg_database(server, prefix="test_pages") as url:
-        w = World(tmp_path, practice_template, database_url=url)
-        try:
-            yield w
-        finally:
-            w.close()
-
-
-def test_a_covered_visit_survives_a_page_that_ends_before_its_client(world: World) -> None:
+def test_a_covered_visit_survives_a_page_that_ends_before_its_client(world: World) -> None:  # noqa: F811
     admin = world.desk("admin")
     ids = set_up(admin)
     desk = world.desk("front_desk")
