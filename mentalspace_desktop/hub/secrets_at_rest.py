@@ -34,7 +34,10 @@ def install(engine: Engine, settings: HubSettings) -> bool:
     key = settings.secrets_key()
     with db.session_factory(engine)() as session, session.begin():
         if key is None and not messaging_settings.holds_sealed_secrets(session):
-            key = settings.make_secrets_key()
+            try:
+                key = settings.make_secrets_key()
+            except OSError as exc:  # a read-only folder: run on, sending nothing, and say so
+                log.error("the messaging secrets key could not be written to %s: %s", settings.secrets_key_file, exc)
         messaging_settings.use_secret_key(engine, key, missing=missing_text(settings))
         if key is None:
             log.error("messaging secrets cannot be opened: %s", missing_text(settings))
