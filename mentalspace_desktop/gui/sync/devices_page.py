@@ -245,12 +245,11 @@ class HubLogPage(_HubPage):
                          parent)
         self.layout_.addLayout(button_row(self.refresh_button, stretch_first=False))
         self.model = RunsModel(self, with_device=True)
-        self.table = make_table(self.model, "All devices' sync runs", stretch_last=False,
-                                empty="The hub has no sync recorded yet: each workstation's runs appear here.")
         # Fits 1280 px without a sideways scroll: the result takes what the other columns leave (a long
         # error ends in "…", its tooltip says all of it and every count); names are capped likewise.
+        self.table = make_table(self.model, "All devices' sync runs", stretch=self.model.result_column,
+                                empty="The hub has no sync recorded yet: each workstation's runs appear here.")
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(self.model.result_column, QHeaderView.ResizeMode.Stretch)
         for column in self.model.sized_to_fit:
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         self.layout_.addWidget(self.table, 1)
