@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from mentalspace_desktop import __version__
-from mentalspace_desktop.hub import db
+from mentalspace_desktop.hub import db, secrets_at_rest
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.access_log import AccessLog
 from mentalspace_desktop.hub.deps import HubContext
@@ -24,6 +24,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = db.engine_for(settings)
         db.prepare(engine)
+        secrets_at_rest.install(engine, settings)  # the messaging secrets' key (never in the database)
         with db.read_session(engine) as session:
             key = db.get_setting(session, db.SIGNING_KEY)
         assert key, "prepare() makes the signing key"

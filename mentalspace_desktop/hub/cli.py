@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from mentalspace_desktop.errors import MentalSpaceError
-from mentalspace_desktop.hub import db
+from mentalspace_desktop.hub import db, secrets_at_rest
 from mentalspace_desktop.hub.errors import HubError
 from mentalspace_desktop.hub.services import devices, setup
 from mentalspace_desktop.hub.settings import HubSettings
@@ -140,6 +140,7 @@ def cmd_init(args: argparse.Namespace) -> None:
     engine = db.engine_for(settings)
     try:
         db.prepare(engine)
+        secrets_at_rest.install(engine, settings)  # makes secrets.key beside the config (owner-only)
         settings.save()
         sessions = db.session_factory(engine)
         if args.import_store:

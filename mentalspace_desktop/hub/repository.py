@@ -43,7 +43,7 @@ from sqlalchemy.sql.schema import Column
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.store.models import Base, Client
 from mentalspace_desktop.store.outbox import jsonable
-from mentalspace_desktop.store.scheduling_models import AppointmentStatusChange
+from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentStatusChange, GroupMember, TherapyGroup
 from mentalspace_desktop.store.sync_models import ChangeLog, DeviceHolding, HubCounter
 from mentalspace_desktop.store.types import UTCDateTime, utcnow
 from mentalspace_desktop.sync.tables import TABLES
@@ -232,7 +232,13 @@ def rescope_client(session: Session, client_id: str) -> None:
 
     Their own ``server_seq`` stays: the rows did not change, only who may hold them did. Call it
     holding the counter lock (after :func:`number_writes`), so the dependents read are all there are.
+    The groups the client belongs to come first: their rows follow the members' clinicians
+    (``scopes.Scopes.groups``), and a membership names its group.
     """
+    members = GroupMember.__table__.c
+    for group_id in sorted({str(g) for g in session.scalars(
+            select(members.group_id).where(members.client_id == client_id))}):
+        rescope_group(session, group_id)
     for model, key in client_tables():
         ids = list(session.scalars(select(model.id).where(getattr(model, key) == client_id)))
         if not ids:
@@ -260,6 +266,21 @@ def rescope_covered_client(session: Session, client_id: str) -> None:
     top = take_seq(session, len(rows))
     for offset, (table, row_id) in enumerate(rows):
         log_change(session, seq=top - len(rows) + 1 + offset, table=table, row_id=row_id, client_id=client_id,
+                   op="rescope")
+
+
+def rescope_group(session: Session, group_id: str) -> None:
+    """A client joined (or left) a group: log the group's row and its sessions' appointments (which
+    name no client) again, so the client's clinician's devices receive or drop them."""
+    groups, appointments = TherapyGroup.__table__.c, Appointment.__table__.c
+    rows = [("therapy_groups", str(g)) for g in session.scalars(select(groups.id).where(groups.id == group_id))]
+    rows += [("appointments", str(a)) for a in session.scalars(
+        select(appointments.id).where(appointments.group_id == group_id, appointments.client_id.is_(None)))]
+    if not rows:
+        return
+    top = take_seq(session, len(rows))
+    for offset, (table, row_id) in enumerate(rows):
+        log_change(session, seq=top - len(rows) + 1 + offset, table=table, row_id=row_id, client_id=None,
                    op="rescope")
 
 

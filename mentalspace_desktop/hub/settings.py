@@ -15,6 +15,11 @@ from mentalspace_desktop.sync.protocol import ACCESS_TOKEN_SECONDS, REFRESH_TOKE
 
 CONFIG_FILE = "hub.json"  # written by ``init`` when the database is not the default SQLite file
 KEY_FILE = "hub.key"  # the SQLCipher key of the default SQLite database (hex), owner-only like hub.json
+# The key sealing the messaging secrets (SMTP password, Twilio auth token) in the database, whatever
+# the database: 64 hex digits, in the environment (several hub processes on several hosts) or in this
+# file beside hub.json (owner-only). Never in the database itself.
+SECRETS_KEY_FILE = "secrets.key"
+SECRETS_KEY_ENV = "MENTALSPACE_HUB_SECRETS_KEY"
 DEFAULT_PORT = 8765
 
 
@@ -39,6 +44,7 @@ class HubSettings:
     # The practice's mail server for the weekly team reports; None: no report e-mails are sent.
     # Read from MENTALSPACE_SMTP_* for now (see smtp_from_environment).
     smtp: SmtpSettings | None = None
+    secrets_key_hex: str | None = None  # from MENTALSPACE_HUB_SECRETS_KEY; None: the file, if any
 
     @property
     def url(self) -> str:
@@ -90,6 +96,36 @@ class HubSettings:
             os.fsync(out.fileno())
         return key
 
+    @property
+    def secrets_key_file(self) -> Path:
+        return self.data_dir / SECRETS_KEY_FILE
+
+    def secrets_key(self) -> bytes | None:
+        """The key sealing the messaging secrets: the environment's, else the file's; None when neither."""
+        if self.secrets_key_hex:
+            return _key_from_hex(self.secrets_key_hex, SECRETS_KEY_ENV)
+        if not self.secrets_key_file.exists():
+            return None
+        return _key_from_hex(self.secrets_key_file.read_text(encoding="utf-8"), str(self.secrets_key_file))
+
+    def make_secrets_key(self) -> bytes:
+        """A new random secrets key in :attr:`secrets_key_file` (owner-only). Never overwrites one: if
+        another hub process wrote it first, that one is read and used."""
+        key = secrets.token_bytes(32)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.secrets_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            found = self.secrets_key()
+            if found is None:
+                raise
+            return found
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(key.hex() + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        return key
+
     @classmethod
     def load(cls, data_dir: Path, **overrides: Any) -> HubSettings:
         """Settings for ``data_dir``: its saved config file, then the given overrides (None: not given)."""
@@ -98,7 +134,8 @@ class HubSettings:
         config = data_dir / CONFIG_FILE
         if config.exists():
             saved = json.loads(config.read_text(encoding="utf-8"))
-        values: dict[str, Any] = {"database_url": saved.get("database_url"), "smtp": smtp_from_environment()}
+        values: dict[str, Any] = {"database_url": saved.get("database_url"), "smtp": smtp_from_environment(),
+                                  "secrets_key_hex": os.environ.get(SECRETS_KEY_ENV) or None}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(data_dir=data_dir), **values)
 
@@ -114,3 +151,13 @@ class HubSettings:
         config.write_text(json.dumps({"database_url": self.database_url}, indent=2), encoding="utf-8")
         os.chmod(config, 0o600)
 
+
+
+def _key_from_hex(text: str, where: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ValueError(f"{where} does not hold a hub secrets key (64 hex digits)")
+    return key

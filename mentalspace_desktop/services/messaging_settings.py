@@ -22,13 +22,14 @@ import ipaddress
 import json
 import re
 import uuid
+import weakref
 from dataclasses import asdict, dataclass, replace
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.roles import Action, Resource
@@ -37,12 +38,13 @@ from mentalspace_desktop.integrations.smtp_mail import SmtpSettings
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.session import UserSession
+from mentalspace_desktop.store.clinical_seal import ClinicalSeal, is_sealed
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.messaging_models import MessagingSetting
 from mentalspace_desktop.store.types import utcnow
 
 if TYPE_CHECKING:
-    from mentalspace_desktop.domain.reminders.outgoing import Channel, ChannelName
+    from mentalspace_desktop.domain.reminders.outgoing import Accepted, Channel, ChannelName, Outgoing
     from mentalspace_desktop.integrations.twilio_rest import TwilioSettings
     from mentalspace_desktop.services.sync_status import SharedHubClient
 
@@ -210,6 +212,131 @@ def clean_twilio(data: TwilioInput, *, token_saved: bool) -> TwilioInput:
     return TwilioInput(sid, token, number, webhook, api)
 
 
+# -- secrets at rest on the hub ---------------------------------------------------------------------
+# A workstation keeps its secrets in its SQLCipher store, encrypted with everything else. The hub's
+# database may be PostgreSQL (or an older, unencrypted SQLite file), so there each secret is sealed
+# (AES-256-GCM, the field's name as associated data: a sealed token copied into the password field
+# does not open) under a key kept outside the database: ``hub.settings`` reads it from the
+# environment or from a file beside the hub's config, and the hub hands it over at start
+# (:func:`use_secret_key`). A hub started without it keeps running; it only cannot open the secrets,
+# and says so wherever they are needed (a test message, a reminder waiting to be sent).
+
+
+class SecretsLocked(Exception):
+    """The hub holds sealed messaging secrets but was not given the key that opens them."""
+
+
+@dataclass(frozen=True)
+class _HubSecrets:
+    seal: ClinicalSeal | None  # None: the hub started without its key
+    missing: str  # what to tell the administrator when it is missing
+
+
+_HUB_SECRETS: weakref.WeakKeyDictionary[Engine, _HubSecrets] = weakref.WeakKeyDictionary()
+
+
+def use_secret_key(engine: Engine, key: bytes | None, *, missing: str) -> None:
+    """Tell this module that ``engine`` is a hub database whose secrets are sealed under ``key``
+    (None: the key is missing; ``missing`` says where it should be, in words for the administrator)."""
+    _HUB_SECRETS[engine] = _HubSecrets(ClinicalSeal(key) if key is not None else None, missing)
+
+
+def _hub_secrets(session: Session) -> _HubSecrets | None:
+    """The hub's sealing for this session's database; None on a workstation's store."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return _HUB_SECRETS.get(engine)
+
+
+def _context(name: str) -> str:
+    return f"messaging_settings.secret:{name}"
+
+
+def _open_secret(session: Session, row: MessagingSetting) -> str:
+    """The row's secret in the clear; SecretsLocked when it is sealed and the key is missing."""
+    if not is_sealed(row.secret):
+        return row.secret
+    hub = _hub_secrets(session)
+    if hub is None or hub.seal is None:
+        raise SecretsLocked(hub.missing if hub is not None else
+                            "The messaging secrets are sealed and this program was not given their key.")
+    try:
+        return hub.seal.open(row.secret, context=_context(row.name))
+    except Exception as exc:  # StoreCorrupt: another key, or a value moved from another field
+        raise SecretsLocked(f"The saved {row.name.upper()} secret does not open with this hub's key: the "
+                            "key file belongs to another hub, or the value was altered. Enter it again "
+                            "on the Messaging settings screen.") from exc
+
+
+def _sealed_for(session: Session, name: str, secret: str) -> str:
+    """``secret`` as it is stored here: sealed on the hub, as it is in a workstation's store."""
+    hub = _hub_secrets(session)
+    if hub is None or not secret:
+        return secret
+    if hub.seal is None:
+        raise ValidationError({"secret": hub.missing}, hub.missing)
+    return hub.seal.seal(secret, context=_context(name))
+
+
+def seal_clear_secrets(session: Session) -> int:
+    """Seal every secret still stored in the clear (saved before the hub sealed them); how many.
+    Run once the hub has its key (``use_secret_key``), in the caller's transaction."""
+    sealed = 0
+    for row in session.scalars(select(MessagingSetting)):
+        if row.secret and not is_sealed(row.secret):
+            row.secret = _sealed_for(session, row.name, row.secret)
+            sealed += 1
+    return sealed
+
+
+def holds_sealed_secrets(session: Session) -> bool:
+    return any(is_sealed(v) for v in session.scalars(select(MessagingSetting.secret)))
+
+
+@dataclass(frozen=True)
+class LockedSmtpSettings(SmtpSettings):
+    """The hub's SMTP settings when their password cannot be opened: nothing is sent with them."""
+
+    locked: str = ""
+
+
+def _locked_twilio() -> type[Any]:
+    from mentalspace_desktop.integrations.twilio_rest import TwilioSettings
+
+    global _LOCKED_TWILIO
+    if _LOCKED_TWILIO is None:
+        @dataclass(frozen=True)
+        class LockedTwilioSettings(TwilioSettings):
+            """The hub's Twilio settings when their auth token cannot be opened."""
+
+            locked: str = ""
+
+        _LOCKED_TWILIO = LockedTwilioSettings
+    return _LOCKED_TWILIO
+
+
+_LOCKED_TWILIO: type[Any] | None = None  # made on first use: twilio_rest loads slowly
+
+
+def locked_reason(settings: object) -> str | None:
+    """Why these settings cannot send (the hub's secret key is missing), or None when they can."""
+    reason = getattr(settings, "locked", None)
+    return str(reason) if reason else None
+
+
+class LockedChannel:
+    """A channel whose secret cannot be opened: every message waits, saying why (never sent without it)."""
+
+    def __init__(self, name: ChannelName, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+
+    def send(self, message: Outgoing) -> Accepted:
+        from mentalspace_desktop.domain.reminders.outgoing import SendFailed
+
+        raise SendFailed(self.reason, permanent=False, code="secrets_locked")
+
+
 # -- the table, on a workstation's store or the hub's database ------------------------------------
 
 
@@ -222,9 +349,14 @@ def read_smtp(session: Session) -> SmtpSettings | None:
     if row is None:
         return None
     config = json.loads(row.config)
-    return SmtpSettings(host=config["host"], port=int(config["port"]), username=config.get("username", ""),
-                        password=row.secret, sender=config.get("sender", ""),
-                        starttls=bool(config.get("starttls", True)), cafile=config.get("cafile") or None)
+    values: dict[str, Any] = {
+        "host": config["host"], "port": int(config["port"]), "username": config.get("username", ""),
+        "sender": config.get("sender", ""), "starttls": bool(config.get("starttls", True)),
+        "cafile": config.get("cafile") or None}
+    try:
+        return SmtpSettings(password=_open_secret(session, row), **values)
+    except SecretsLocked as exc:
+        return LockedSmtpSettings(password="", locked=str(exc), **values)
 
 
 def read_twilio(session: Session) -> TwilioSettings | None:
@@ -234,9 +366,14 @@ def read_twilio(session: Session) -> TwilioSettings | None:
     if row is None:
         return None
     config = json.loads(row.config)
-    return TwilioSettings(account_sid=config["account_sid"], auth_token=row.secret,
-                          from_number=config.get("from_number", ""), webhook_base=config.get("webhook_base", ""),
-                          api_base=config.get("api_base") or TWILIO_API)
+    values: dict[str, Any] = {
+        "account_sid": config["account_sid"], "from_number": config.get("from_number", ""),
+        "webhook_base": config.get("webhook_base", ""), "api_base": config.get("api_base") or TWILIO_API}
+    try:
+        return TwilioSettings(auth_token=_open_secret(session, row), **values)
+    except SecretsLocked as exc:
+        settings: TwilioSettings = _locked_twilio()(auth_token="", locked=str(exc), **values)
+        return settings
 
 
 def view_of(session: Session, kept_on: Literal["hub", "workstation"]) -> MessagingView:
@@ -260,7 +397,7 @@ def _put(session: Session, name: str, config: dict[str, Any], secret: str | None
         session.add(row)
     row.config = json.dumps(config, sort_keys=True)
     if secret is not None:
-        row.secret = secret
+        row.secret = _sealed_for(session, name, secret)
     row.updated_at = utcnow()
     row.updated_by = user_id
 
@@ -322,9 +459,15 @@ def channels(smtp: SmtpSettings | None, twilio: TwilioSettings | None, *, practi
     from mentalspace_desktop.integrations.twilio_voice import TwilioVoiceChannel
 
     made: dict[ChannelName, Channel] = {}
-    if smtp is not None:
+    smtp_locked, twilio_locked = locked_reason(smtp), locked_reason(twilio)
+    if smtp_locked:
+        made["email"] = LockedChannel("email", smtp_locked)
+    elif smtp is not None:
         made["email"] = EmailChannel(smtp)
-    if twilio is not None:
+    if twilio_locked:
+        made["sms"] = LockedChannel("sms", twilio_locked)
+        made["voice"] = LockedChannel("voice", twilio_locked)
+    elif twilio is not None:
         made["sms"] = TwilioSmsChannel(twilio, pool_size=pool_size)
         made["voice"] = TwilioVoiceChannel(twilio, pool_size=pool_size, practice_phone=practice_phone)
     return made
@@ -340,6 +483,8 @@ def send_test_email(settings: SmtpSettings | None, to: str, *, practice: str) ->
 
     if settings is None:
         return TestResult(False, "E-mail is not set up yet: save the e-mail settings first.")
+    if locked := locked_reason(settings):
+        return TestResult(False, f"The test e-mail was not sent: {locked}")
     address = _email_address(to)
     if not address:
         return TestResult(False, f"“{to}” is not an e-mail address.")
@@ -360,6 +505,8 @@ def send_test_text(settings: TwilioSettings | None, to: str, *, practice: str) -
 
     if settings is None:
         return TestResult(False, "Text messages are not set up yet: save the text and voice settings first.")
+    if locked := locked_reason(settings):
+        return TestResult(False, f"The test text was not sent: {locked}")
     try:
         number = phonenumbers.format_number(phonenumbers.parse(to.strip(), "US"),
                                             phonenumbers.PhoneNumberFormat.E164)

@@ -18,6 +18,7 @@ engine pushes any waiting edits before it pulls, so those edits reach the row's 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,7 +31,7 @@ from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.models import Base, OutboxEntry, SyncState
 from mentalspace_desktop.store.outbox import APPLYING_REMOTE
 from mentalspace_desktop.store.types import UTCDateTime
-from mentalspace_desktop.sync import state
+from mentalspace_desktop.sync import parked, state
 from mentalspace_desktop.sync.tables import TABLES
 
 MODELS: dict[str, type[Any]] = {
@@ -39,6 +40,8 @@ MODELS: dict[str, type[Any]] = {
     if getattr(mapper.class_, "__synced__", False)
 }
 COMPARE_SKIP = frozenset({"server_seq"})  # a new sequence number alone is not a change the user sees
+
+log = logging.getLogger(__name__)
 
 NEW, UPDATED, UNCHANGED, SKIPPED = "new", "updated", "unchanged", "skipped"
 
@@ -207,6 +210,7 @@ class PageTally:
     updated: int = 0
     unchanged: int = 0
     dropped: int = 0
+    parked: int = 0  # rows held back until the row they refer to arrives (sync/parked.py)
     tables: frozenset[str] = frozenset()
 
 
@@ -237,6 +241,8 @@ def apply_page(store: Store, page: dict[str, Any], *, snapshot_page: int | None 
     with store.write() as s:
         s.info[APPLYING_REMOTE] = True
         s.execute(text("PRAGMA defer_foreign_keys = ON"))  # parents may come later in the same page
+        sent = rows
+        rows = _with_parked(s, rows, page.get("drops") or [], tally)
         pending = pending_map(s)
         existing = _existing(s, rows)
         new_rows: dict[type[Any], list[dict[str, Any]]] = {}
@@ -257,13 +263,35 @@ def apply_page(store: Store, page: dict[str, Any], *, snapshot_page: int | None 
             if drop_row(s, str(drop["table"]), str(drop["row_id"])):
                 tally.dropped += 1
         if snapshot_page is not None:
-            seen = [f"{item['table']}:{item['row_id']}" for item in rows]
+            seen = [f"{item['table']}:{item['row_id']}" for item in sent]
             state.put(s, f"{state.SNAPSHOT_SEEN_PREFIX}{snapshot_page}", json.dumps(seen))
         state.put(s, state.CURSOR, str(page.get("cursor") or ""))
         if page.get("epoch"):
             state.put(s, state.EPOCH, str(page["epoch"]))
     tally.tables = frozenset(str(item["table"]) for item in rows)
     return tally
+
+
+def _with_parked(s: Session, rows: list[dict[str, Any]], drops: list[dict[str, Any]],
+                 tally: PageTally) -> list[dict[str, Any]]:
+    """The rows to apply now: the page's and those held back earlier, minus any that still refer to a
+    row this store does not hold (kept aside in the same checkpoint, see ``sync/parked.py``)."""
+    waiting = parked.load(s)
+    dropped = {(str(d["table"]), str(d["row_id"])) for d in drops}
+    items: dict[tuple[str, str], dict[str, Any]] = {
+        key: item for key, item in waiting.items() if key not in dropped}
+    for item in rows:  # a newer version from the hub replaces a held-back one
+        items[(str(item["table"]), str(item["row_id"]))] = item
+    if not any(parked.references(table) for table, _ in items):
+        return rows
+    ready, held = parked.split(s, items)
+    parked.release(s, [key for key in waiting if key in dropped or key in ready])
+    for key in held:
+        parked.park(s, items[key])
+    tally.parked = len(held)
+    if held:
+        log.info("%d pulled row(s) wait for a row they refer to (next page)", len(held))
+    return [items[key] for key in ready]
 
 
 def finish_snapshot(store: Store) -> int:
@@ -290,6 +318,8 @@ def finish_snapshot(store: Store) -> int:
                     continue
                 if drop_row(s, table, row_id):
                     removed += 1
+        # A row still waiting for its parent that the new snapshot did not send is not this device's.
+        parked.release(s, [key for key in parked.load(s) if f"{key[0]}:{key[1]}" not in seen])
         state.remove_prefix(s, state.SNAPSHOT_SEEN_PREFIX)
         state.remove(s, state.RESNAPSHOT)
     return removed

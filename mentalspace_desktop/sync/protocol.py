@@ -48,6 +48,9 @@ pushes its outbox, then starts again from an empty cursor (a fresh snapshot). Th
 a fingerprint of who works on the device and in which role; when that changed (a first sign-in there,
 a person removed from it, an account closed, a role changed) the pull answers 409 ``{"code":
 "scope_changed"}`` and the device takes a fresh snapshot the same way (no new epoch for the hub).
+A page ends wherever the change log reaches ``limit``, so a row may come a page before the row it
+refers to (a covered visit before its client's re-scope entry): the device keeps such a row aside,
+with the checkpoint, and applies it with the page that brings its parent (``sync/parked.py``).
 
 Live — ``GET /v1/sync/events`` is a server-sent event stream; each event's data is
 ``{"seq": newest committed seq}``. The device pulls when it sees a number above its cursor.

@@ -57,6 +57,8 @@ def test_init_then_devices_and_plain_errors(tmp_path: Path, capsys: pytest.Captu
     out = capsys.readouterr().out
     assert re.search(r"Authenticator secret for avery: [A-Z2-7]{32}", out)
     assert len(re.findall(r"^  [a-z2-9]{4}-[a-z2-9]{4}$", out, re.M)) == 10
+    secrets_key = tmp_path / "h" / "secrets.key"  # the messaging secrets' key, made at set-up, owner-only
+    assert secrets_key.exists() and secrets_key.stat().st_mode & 0o777 == 0o600
     assert cli.main(args) == 1
     assert (
         capsys.readouterr().err.strip()

@@ -112,7 +112,8 @@ def test_a_hub_made_before_encryption_still_opens_and_is_encrypted_on_request(
     assert cli.main(["encrypt", "--data-dir", str(hub_dir)]) == 0
     assert "now encrypted" in capsys.readouterr().out
     unreadable_without_key(hub_dir / "hub.db")
-    assert sorted(p.name for p in hub_dir.iterdir()) == ["hub.db", "hub.key"]  # no unencrypted copy left
+    # No unencrypted copy left (secrets.key: the messaging secrets' key, made at the hub's first start).
+    assert sorted(p.name for p in hub_dir.iterdir()) == ["hub.db", "hub.key", "secrets.key"]
     assert users_in(settings) == 6
     engine = db.engine_for(settings)
     try:

@@ -21,9 +21,10 @@ import icalendar
 import pytest
 from sqlalchemy import Engine, func, select
 
-from mentalspace_desktop.hub import db
+from mentalspace_desktop.hub import db, secrets_at_rest
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.services.reminders import HUB_AUDIT_DEVICE, hub_engine
+from mentalspace_desktop.hub.settings import HubSettings
 from mentalspace_desktop.integrations.twilio_rest import SMS_INBOUND_PATH, SMS_STATUS_PATH
 from mentalspace_desktop.services.messaging_settings import SmtpInput, TwilioInput, write_smtp, write_twilio
 from mentalspace_desktop.store.models import AuditEntry
@@ -75,6 +76,8 @@ def practice(tmp_path: Path, fake_twilio: FakeTwilio, smtp_server: SmtpServer) -
     seeded = seed_reminders(engine, users, starts=[start], channels="sms,email", email=EMAIL)
     try:
         with hub_process(data, port) as hub_url:
+            # The hub sealed the secrets under its key at start; the job run here opens them with it.
+            assert secrets_at_rest.install(engine, HubSettings.load(data))
             yield Practice(hub_url, engine, seeded.appointments[0], fake_twilio, smtp_server)
     finally:
         engine.dispose()

@@ -16,6 +16,7 @@ from mentalspace_desktop.gui.qt import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -232,6 +233,9 @@ class DevicesPage(_HubPage):
         return run_in_background(self, work, on_done=done, on_error=failed)
 
 
+NAME_COLUMN = 170  # px at 1x: a workstation's or a person's name in the all-devices log
+
+
 class HubLogPage(_HubPage):
     """Every device's sync runs as the hub recorded them: where sync fails, and for whom."""
 
@@ -241,8 +245,13 @@ class HubLogPage(_HubPage):
                          parent)
         self.layout_.addLayout(button_row(self.refresh_button, stretch_first=False))
         self.model = RunsModel(self, with_device=True)
-        self.table = make_table(self.model, "All devices' sync runs",
+        # Fits 1280 px without a sideways scroll: the result takes what the other columns leave (a long
+        # error ends in "…", its tooltip says all of it and every count); names are capped likewise.
+        self.table = make_table(self.model, "All devices' sync runs", stretch=self.model.result_column,
                                 empty="The hub has no sync recorded yet: each workstation's runs appear here.")
+        header = self.table.horizontalHeader()
+        for column in self.model.sized_to_fit:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         self.layout_.addWidget(self.table, 1)
         self.layout_.addWidget(self.message)
         controller.sig_run_did_finish.connect(lambda _r: self.reload() if self.isVisible() else None)
@@ -252,6 +261,7 @@ class HubLogPage(_HubPage):
         def loaded(answer: tuple[list[Any], dict[str, str]]) -> None:
             runs, self.model.names = answer
             self.model.set_rows(runs)
+            self._fit_names()
             self.message.clear_message()
             self.sig_loaded.emit()
 
@@ -262,3 +272,10 @@ class HubLogPage(_HubPage):
         service = self.service
         return run_in_background(self, lambda: (service.hub_log(), self.staff_names()), on_done=loaded,
                                  on_error=failed)
+
+    def _fit_names(self) -> None:
+        """Workstation and user columns as wide as their longest name, up to NAME_COLUMN px (then "…")."""
+        header = self.table.horizontalHeader()
+        for column in self.model.sized_to_fit:
+            wanted = max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
+            header.resizeSection(column, min(wanted, NAME_COLUMN))

@@ -132,9 +132,10 @@ def _dot(colour: QColor, size: int) -> QIcon:
 
 
 def make_table(model: QAbstractTableModel, name: str, *, stretch_last: bool = True,
-               empty: str = "Nothing to show yet.") -> QTableView:
+               empty: str = "Nothing to show yet.", stretch: int | None = None) -> QTableView:
     """A read-only, row-selecting table in the look of the other screens; ``empty`` is what it says
-    while it has no rows."""
+    while it has no rows. ``stretch``: the column that takes the width the others leave (its long
+    texts end in "…"), instead of the last."""
     table = QTableView()
     table.setAccessibleName(name)
     table.setModel(model)
@@ -148,7 +149,9 @@ def make_table(model: QAbstractTableModel, name: str, *, stretch_last: bool = Tr
     table.setShowGrid(False)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(stretch_last)
+    header.setStretchLastSection(stretch_last and stretch is None)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     # One long error or name never pushes the other columns out of sight at 1280 px: a cell wider than
     # this ends in "…" and says all of it in its tooltip.

@@ -87,34 +87,55 @@ class _StaffNames:
 class RunsModel(_StaffNames, _TextRowsModel[RunView]):
     """The sync log; ``with_device`` adds who and where (the hub's log of every device).
 
-    The result comes right after the time (and who and where): it is what a person looks for, and
-    at 1280 px the counts after it are what may scroll out of sight, never the result. The counts
-    most often worth a look (sent, received, refused, conflicts) come first."""
+    The result comes right after the time (and who and where): it is what a person looks for. The
+    counts most often worth a look (sent, received, refused, conflicts) come first. The hub's log of
+    every device has two more columns (workstation, user), so there the rarely read counts (rows
+    unchanged, rows dropped) are left to the result's tooltip, which always lists every count: the
+    table then fits 1280 px without a sideways scroll."""
 
     COUNTS = ("Pushed", "New", "Updated", "Rejected", "Conflicts", "Unchanged", "Dropped")
+    SHORT_COUNTS = COUNTS[:5]
 
     def __init__(self, parent: QObject | None = None, *, with_device: bool = False) -> None:
         super().__init__(parent)
         self.with_device = with_device
         self.names: dict[str, str] = {}
+        self.counts = self.SHORT_COUNTS if with_device else self.COUNTS
         self.headers = (("Time",) + (("Workstation", "User") if with_device else ()) + ("Result",)
-                        + self.COUNTS + ("Duration",))
+                        + self.counts + ("Duration",))
 
     @property
     def result_column(self) -> int:
         return 3 if self.with_device else 1
 
+    @property
+    def sized_to_fit(self) -> tuple[int, ...]:
+        """Columns whose text may be long (workstation, user): the page caps them, the rest elide."""
+        return (1, 2) if self.with_device else ()
+
     def numeric(self, column: int) -> bool:
         return column > self.result_column
 
-    def cells(self, r: RunView) -> tuple[str, ...]:
-        device = (r.device_name or r.device_id[:8], self.person(r.username)) if self.with_device else ()
-        counts = (r.pushed, r.rows_new, r.rows_updated, r.rejected, r.conflicts, r.rows_unchanged,
-                  r.rows_dropped)
+    @staticmethod
+    def _counts(r: RunView) -> tuple[int, ...]:
+        return (r.pushed, r.rows_new, r.rows_updated, r.rejected, r.conflicts, r.rows_unchanged, r.rows_dropped)
+
+    def _result(self, r: RunView) -> str:
         # an ok run may carry a note of what it repaired (a restored store renumbering its changes)
         result = (f"OK — {r.error}" if r.error else "OK") if r.ok else (r.error or "Failed")
-        return (when(r.started_at), *device, ("First sync — " if r.kind == "initial" else "") + result,
-                *(str(c) for c in counts), duration(r.duration_ms))
+        return ("First sync — " if r.kind == "initial" else "") + result
+
+    def cells(self, r: RunView) -> tuple[str, ...]:
+        device = (r.device_name or r.device_id[:8], self.person(r.username)) if self.with_device else ()
+        counts = self._counts(r)[:len(self.counts)]
+        return (when(r.started_at), *device, self._result(r), *(str(c) for c in counts), duration(r.duration_ms))
+
+    def tooltip(self, r: RunView, column: int) -> str:
+        text = self.cells(r)[column]
+        if column != self.result_column:
+            return text
+        every = ", ".join(f"{n} {label.lower()}" for n, label in zip(self._counts(r), self.COUNTS, strict=True))
+        return f"{text}\n{every}"
 
     def colour(self, r: RunView, column: int) -> str | None:
         return ERROR_COLOUR if column == self.result_column and not r.ok else None

@@ -110,7 +110,7 @@ class SyncPage(QWidget):
         layout.addLayout(button_row(self.sync_button, self.sign_in_button, stretch_first=False))
         layout.addWidget(_section("Recent sync runs on this workstation"))
         self.runs_model = RunsModel(self)
-        self.runs_table = make_table(self.runs_model, "Recent sync runs",
+        self.runs_table = make_table(self.runs_model, "Recent sync runs", stretch=self.runs_model.result_column,
                                      empty="No sync runs yet: the first starts within a minute.")
         layout.addWidget(self.runs_table, 3)
         layout.addWidget(_section("Your changes the hub refused"))

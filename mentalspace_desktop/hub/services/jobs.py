@@ -88,6 +88,8 @@ def weekly_team_reports(session: Session, *, fallback: SmtpSettings | None = Non
         smtp = messaging_settings.hub_smtp_settings(session) or fallback
     if smtp is None:
         return "team reports: no mail server is set up"
+    if locked := messaging_settings.locked_reason(smtp):
+        return f"team reports: not sent: {locked}"
     run = report_mail.send_weekly_team_reports(_transactions(session), smtp=smtp, today=_practice_today(session),
                                                now=utcnow())
     return run.line()

@@ -77,7 +77,7 @@ class _Staged:
     """What one change wrote; kept only once the write succeeded (its savepoint, if any, released)."""
 
     writes: list[repo.PendingWrite] = field(default_factory=list)
-    rescopes: list[tuple[str, str]] = field(default_factory=list)  # ("client" | "caseload" | "covering", id)
+    rescopes: list[tuple[str, str]] = field(default_factory=list)  # ("client" | "caseload" | "covering" | "group", id)
 
 
 def push(session: Session, principal: Principal, changes: list[dict[str, Any]]) -> PushOutcome:
@@ -238,7 +238,7 @@ class _Applier:
         # Rescopes read a client's dependents only now, under the counter lock: a concurrent push
         # adding one has either committed (and is logged again here) or will be numbered after us.
         rescope = {"client": repo.rescope_client, "caseload": repo.rescope_caseload,
-                   "covering": repo.rescope_covered_client}
+                   "covering": repo.rescope_covered_client, "group": repo.rescope_group}
         for kind, row_id in dict.fromkeys(self.rescopes):
             rescope[kind](self.session, row_id)
         self.session.flush()
@@ -523,6 +523,12 @@ class _Applier:
             # A visit given to (or taken back from) a covering provider: the client's row and the
             # visit's history enter or leave that provider's devices (scopes.Scopes.covered).
             staged.rescopes.append(("covering", obj.client_id))
+        if spec.name == "group_members" and (hub_row is None or any(
+                hub_row.get(k) != getattr(obj, k) for k in ("group_id", "client_id", "deleted"))):
+            # A client joined or left a group: its row and sessions follow the members' clinicians.
+            staged.rescopes.append(("group", obj.group_id))
+            if hub_row is not None and hub_row.get("group_id") != obj.group_id:
+                staged.rescopes.append(("group", str(hub_row["group_id"])))
         return obj
 
     def _record_conflicts(

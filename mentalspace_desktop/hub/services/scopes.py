@@ -24,7 +24,7 @@ from mentalspace_desktop.domain.roles import (
     relation_to_client,
 )
 from mentalspace_desktop.store.models import Client, User
-from mentalspace_desktop.store.scheduling_models import Appointment
+from mentalspace_desktop.store.scheduling_models import Appointment, GroupMember
 from mentalspace_desktop.store.sync_models import DeviceUser
 from mentalspace_desktop.sync.tables import TABLES, TableSpec
 
@@ -42,7 +42,7 @@ ADMIN_TABLES = frozenset({"practice", "users", "backup_codes"})
 # be sent; a check that looks at any other field makes it fetch the whole row, so this list saves
 # work but never decides anything.
 SCOPE_FIELDS = frozenset(
-    {"primary_clinician_id", "table_name", "author_id", "other_author_id", "appointment_id"}
+    {"primary_clinician_id", "table_name", "author_id", "other_author_id", "appointment_id", "group_id"}
     | {spec.client_key for spec in TABLES.values() if spec.client_key}
     | {spec.provider_key for spec in TABLES.values() if spec.provider_key}
 )
@@ -96,6 +96,7 @@ class Scopes:
         self._reads: dict[tuple[Resource, Relation], bool] = {}  # the permission table, as asked so far
         self._reads_note_bodies = allows_any(role, Resource.NOTE_CONTENT, Action.READ)
         self._covered: dict[str, str] | None = None  # appointment id -> client id (see covered)
+        self._groups: frozenset[str] | None = None  # groups one of this user's clients is in (see groups)
 
     # -- covering -----------------------------------------------------------------------------
 
@@ -122,8 +123,30 @@ class Scopes:
                 }
         return self._covered
 
+    def groups(self) -> frozenset[str]:
+        """The therapy groups one of this user's own clients belongs to, facilitated by a colleague.
+
+        A client's membership and attendance travel with the client, and they name the group and its
+        sessions: so the group row (name, facilitators, room) and its sessions' appointments (which
+        name no client) come with them — nothing of the group's other members, whose rows follow
+        their own clients. Without them the membership could never be applied on the workstation.
+        """
+        if self._groups is None:
+            self._groups = frozenset()
+            if allows(self.role, Resource.SCHEDULE, Action.READ, Relation.OWN):
+                m, c = GroupMember.__table__.c, Client.__table__.c
+                self._groups = frozenset(str(g) for g in self.session.scalars(
+                    select(m.group_id).join(Client.__table__, c.id == m.client_id)
+                    .where(c.primary_clinician_id == self.user_id).distinct()))
+        return self._groups
+
     def _covering(self, spec: TableSpec, row: dict[str, Any]) -> bool:
-        """Whether ``row`` reaches this user only through covering (see :meth:`covered`)."""
+        """Whether ``row`` reaches this user only through covering (see :meth:`covered`) or through a
+        client of theirs in a colleague's group (see :meth:`groups`)."""
+        if spec.name == "therapy_groups":
+            return str(row.get("id")) in self.groups()
+        if spec.name == "appointments" and row.get("client_id") is None and row.get("group_id") is not None:
+            return str(row.get("group_id")) in self.groups()
         if spec.name == "appointments":
             return (row.get("provider_id") == self.user_id and row.get("client_id") is not None
                     and allows(self.role, Resource.SCHEDULE, Action.READ, Relation.OWN))

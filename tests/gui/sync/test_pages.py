@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
+from mentalspace_desktop.gui.qt import Qt
 from mentalspace_desktop.gui.sync.conflicts_page import ConflictsPage
 from mentalspace_desktop.gui.sync.devices_page import DevicesPage, HubLogPage
 from mentalspace_desktop.gui.sync.status_page import SyncPage
@@ -112,6 +114,22 @@ def test_devices_page_approves_and_revokes_against_the_hub(qtbot, qtmodeltester,
         log.show()
     qtmodeltester.check(log.model, force_py=True)
     assert any(r.device_id == admin.session.store.device_id for r in log.model.rows())
+    # At 1280 px (the page beside the navigation) every column fits without a sideways scroll, even
+    # with a long workstation name and a long error: those end in "…" and their tooltips say it all.
+    first = log.model.rows()[0]
+    long_error = "The hub refused the connection: its certificate is not the one this workstation trusts " * 2
+    log.model.set_rows([replace(first, device_name="Front desk PC by the upstairs waiting room (east wing)",
+                                ok=False, error=long_error)] + log.model.rows())
+    log._fit_names()
+    log.resize(1040, 700)
+    qtbot.waitUntil(lambda: log.table.viewport().width() > 0)
+    header = log.table.horizontalHeader()
+    assert header.length() <= log.table.viewport().width(), (header.length(), log.table.viewport().width())
+    qtbot.waitUntil(lambda: log.table.horizontalScrollBar().maximum() == 0, timeout=2000)  # nothing to scroll
+    result = log.model.index(0, log.model.result_column)
+    assert header.sectionSize(log.model.result_column) < log.table.sizeHintForColumn(log.model.result_column)
+    assert long_error.strip() in result.data(Qt.ItemDataRole.ToolTipRole)
+    assert "unchanged" in result.data(Qt.ItemDataRole.ToolTipRole)
     controller.stop()
 
 

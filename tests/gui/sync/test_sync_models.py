@@ -32,8 +32,13 @@ def test_the_result_comes_before_the_counts_and_people_by_name(qapp: QApplicatio
     assert log.index(0, 3).data(Qt.ItemDataRole.ForegroundRole) is not None  # a failure is coloured
     assert log.index(0, 4).data(Qt.ItemDataRole.ForegroundRole) is None
     assert log.index(0, 4).data(Qt.ItemDataRole.TextAlignmentRole) is not None  # counts align right
+    # The hub's log of every device leaves the rarely read counts to the result's tooltip (1280 px).
+    assert "Unchanged" not in log.headers and log.headers[-1] == "Duration"
+    tip = log.index(0, 3).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("The hub cannot be reached.") and "0 unchanged, 0 dropped" in tip
     own = RunsModel()
     own.set_rows([_run(ok=True)])
+    assert "Unchanged" in own.headers and "Dropped" in own.headers
     assert own.headers[:2] == ("Time", "Result") and own.index(0, 1).data() == "OK"
     assert own.index(0, own.columnCount() - 1).data() == "850 ms"
 
