@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import Engine, select
 
 from mentalspace_desktop.domain.ids import new_id
-from mentalspace_desktop.hub import db
+from mentalspace_desktop.hub import db, secrets_at_rest
 from mentalspace_desktop.hub import repository as repo
 from mentalspace_desktop.hub.services.reminders import HUB_AUDIT_DEVICE, hub_engine
+from mentalspace_desktop.hub.settings import HubSettings
 from mentalspace_desktop.integrations.twilio_rest import SMS_INBOUND_PATH
 from mentalspace_desktop.services.messaging_settings import TwilioInput, write_twilio
 from mentalspace_desktop.store.models import AuditEntry, Client
@@ -94,6 +95,8 @@ def group_hub(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[GroupHub]:
     session, members = seed_group(engine, users, seeded.type_id, start)
     try:
         with hub_process(data, port) as hub_url:
+            # The hub sealed the secrets under its key at start; the job run here opens them with it.
+            assert secrets_at_rest.install(engine, HubSettings.load(data))
             yield GroupHub(hub_url, engine, session, members, fake_twilio)
     finally:
         engine.dispose()
