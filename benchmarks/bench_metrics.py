@@ -11,12 +11,20 @@ appointments (1,000,000 by default) and a note for every kept session, then time
 - the dashboard's update after one appointment's status changes (``refresh_clinician``: that
   clinician measured again, totals re-summed) against recomputing the whole dashboard.
 
-    .venv/bin/python benchmarks/bench_metrics.py [--appointments 1000000] [--sample 10]
+    .venv/bin/python benchmarks/bench_metrics.py [--appointments 1000000] [--sample 10] [--store DIR]
+
+Building a million appointments takes about a quarter of an hour; ``--store DIR`` keeps the built
+store in DIR and reuses it on later runs (it is built there when DIR holds none). Such a store is
+bench data only: its administrator signs in as ``admin`` with the password :data:`BENCH_PASSWORD`
+below and the one-time code worked out from the secret kept in the store itself, and ``DIR/built.json``
+records what was built, so a run asking for another size refuses to reuse it instead of measuring
+the wrong thing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import tempfile
@@ -32,7 +40,7 @@ from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.metrics import Period
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.services import dashboards, metrics, totp
-from mentalspace_desktop.services.accounts import Authenticator, NewUser
+from mentalspace_desktop.services.accounts import Authenticator, HubPendingSignIn, NewUser
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.keyslots import KdfParams
@@ -44,6 +52,8 @@ MONTH = Period(date(2026, 10, 1), date(2026, 10, 31))
 TODAY = date(2026, 11, 20)
 STATUSES = ["completed"] * 80 + ["no_show"] * 8 + ["cancelled"] * 10 + ["rescheduled"] * 2
 GOAL_LIMIT, GOAL_SEEDS = 3.0, 20.0
+BENCH_PASSWORD = "Quiet-Maple-Orchard-17"  # a throw-away bench store's administrator, not a secret
+CHEAP_KDF = KdfParams(time_cost=1, memory_cost_kib=8192, parallelism=1)  # key slots are not measured
 
 
 def build(session: UserSession, clinicians: int, appointments: int, seed: int = 5) -> None:
@@ -108,6 +118,38 @@ def build(session: UserSession, clinicians: int, appointments: int, seed: int = 
         conn.execute(text("ANALYZE"))
 
 
+def open_or_build(folder: Path, appointments: int, clinicians: int) -> UserSession:
+    """The bench store in ``folder``: signed in to when it was built before with the same sizes,
+    built (and signed in to) otherwise."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {"appointments": appointments, "clinicians": clinicians}
+    marker = folder / "built.json"
+    files = StoreFiles(folder / "store")
+    auth = Authenticator(files, kdf=CHEAP_KDF)
+    if marker.exists():
+        built = json.loads(marker.read_text(encoding="utf-8"))
+        if built != wanted:
+            raise SystemExit(f"{folder} holds a store built with {built}, not {wanted}: use another folder.")
+        pending = auth.begin("admin", BENCH_PASSWORD)
+        assert not isinstance(pending, HubPendingSignIn)
+        with pending.store.read() as s:
+            secret = s.get(User, pending.user_id).totp_secret  # type: ignore[union-attr]
+        assert secret is not None
+        print(f"reusing the store in {folder} ({appointments:,} appointments)")
+        return auth.complete(pending, totp.current_code(secret))
+    if auth.store_exists():
+        raise SystemExit(f"{folder} holds a store that was not finished building: remove it first.")
+    session = auth.create_practice(
+        practice_name="Bench Counseling", time_zone="America/New_York",
+        admin=NewUser("admin", "Avery Admin", Role.ADMIN, BENCH_PASSWORD), totp_secret=totp.new_secret(),
+    ).session
+    started = time.perf_counter()
+    build(session, clinicians, appointments)
+    print(f"built {appointments:,} appointments for {clinicians} clinicians in {time.perf_counter() - started:.0f} s")
+    marker.write_text(json.dumps(wanted), encoding="utf-8")
+    return session
+
+
 def timed(fn: Any, repeat: int) -> float:
     runs = []
     for _ in range(repeat):
@@ -123,19 +165,10 @@ def main() -> int:
     parser.add_argument("--clinicians", type=int, default=100)
     parser.add_argument("--sample", type=int, default=10, help="clinicians timed one metric at a time")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--store", type=Path, help="keep the built store in this folder and reuse it next time")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ms-bench-metrics-") as tmp:
-        cheap = KdfParams(time_cost=1, memory_cost_kib=8192, parallelism=1)  # key slots are not measured
-        session = Authenticator(StoreFiles(Path(tmp) / "store"), kdf=cheap).create_practice(
-            practice_name="Bench Counseling", time_zone="America/New_York",
-            admin=NewUser("admin", "Avery Admin", Role.ADMIN, "Quiet-Maple-Orchard-17"),
-            totp_secret=totp.new_secret(),
-        ).session
-        started = time.perf_counter()
-        build(session, args.clinicians, args.appointments)
-        print(f"built {args.appointments:,} appointments for {args.clinicians} clinicians "
-              f"in {time.perf_counter() - started:.0f} s")
-
+        session = open_or_build(args.store or Path(tmp), args.appointments, args.clinicians)
         lo = datetime(2026, 10, 1, tzinfo=ET).astimezone(UTC).replace(tzinfo=None)
         hi = datetime(2026, 11, 1, tzinfo=ET).astimezone(UTC).replace(tzinfo=None)
 
