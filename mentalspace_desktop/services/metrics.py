@@ -22,7 +22,7 @@ from mentalspace_desktop.domain.metrics import MetricDefinition, MetricValue, Pe
 from mentalspace_desktop.domain.roles import DASHBOARDS, DashboardKind, Role
 from mentalspace_desktop.errors import NotFound, PermissionDenied
 from mentalspace_desktop.resources import resource_path
-from mentalspace_desktop.services import audit
+from mentalspace_desktop.services import audit, metric_counts
 from mentalspace_desktop.services.metric_facts import fetch_facts
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.services.supervision import monthly_hours_of
@@ -109,9 +109,9 @@ def compute(session: UserSession, period: Period, *, today: date, clinician: str
     wanted = metric_ids or list(definitions())
     with session.store.read() as s:
         practice = s.scalar(select(Practice))
-        facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen),
-                            zone=zone_of(practice), supervised_licenses=supervised_licenses(practice))
-    values = metric_rules.evaluate(facts, wanted)
+        values = metric_counts.count(s, period=period, today=today, subjects=frozenset(c.id for c in chosen),
+                                     zone=zone_of(practice), supervised_licenses=supervised_licenses(practice),
+                                     metric_ids=wanted)
     return MetricTable(period, chosen, values, combine(values, subject_id="all", counts=COUNTS))
 
 
