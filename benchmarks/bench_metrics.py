@@ -72,7 +72,7 @@ def build(session: UserSession, clinicians: int, appointments: int, seed: int = 
         rows = []
         for u in users:
             ids = [new_id() for _ in range(40)]
-            clients[u["id"]] = ids
+            clients[str(u["id"])] = ids
             rows += [{"id": cid, "chart_number": cid[-12:], "first_name": "A", "last_name": "B",
                       "dob": date(1980, 1, 1), "status": "active", "preferred_language": "English",
                       "uses_telehealth": False, "deleted": False, "primary_clinician_id": u["id"],
@@ -93,7 +93,7 @@ def build(session: UserSession, clinicians: int, appointments: int, seed: int = 
                     at = day.astimezone(UTC)
                     status = rnd.choice(STATUSES)
                     appt_id = new_id()
-                    client = rnd.choice(clients[u["id"]])
+                    client = rnd.choice(clients[str(u["id"])])
                     batch.append({"id": appt_id, "client_id": client, "provider_id": u["id"], "type_id": type_id,
                                   "start_local": day.replace(tzinfo=None), "time_zone": "America/New_York",
                                   "start_at": at, "end_at": at + timedelta(minutes=50), "status": status,

@@ -26,9 +26,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Float, Integer, String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -42,7 +42,8 @@ from mentalspace_desktop.store.models import Client, Consent, Note
 from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.store.types import UTCDateTime
 
-Sums = dict[str, tuple[float, float, int]]  # subject → numerator, denominator, records counted
+Sums = dict[str, tuple[float, float, int]]
+Instant = ColumnElement[datetime] | InstrumentedAttribute[datetime]  # subject → numerator, denominator, records counted
 
 
 # -- portable helpers: SQLite and PostgreSQL ----------------------------------------------------------
@@ -162,7 +163,7 @@ def _offsets(zone: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[datetime,
     return out
 
 
-def _local_days(column: ColumnElement[datetime], offsets: Sequence[tuple[datetime, float]],
+def _local_days(column: Instant, offsets: Sequence[tuple[datetime, float]],
                 day0: date) -> ColumnElement[float]:
     """An instant as the practice's wall-clock time, in days since midnight starting ``day0`` (the
     integer part is the local day, counted from ``day0``; the fraction is the time of day)."""
@@ -171,6 +172,19 @@ def _local_days(column: ColumnElement[datetime], offsets: Sequence[tuple[datetim
         shift = case(*((column >= _at(since), literal(value)) for since, value in reversed(offsets[1:])),
                      else_=literal(offsets[0][1]))
     return _JulianDay(column) + shift - (day0.toordinal() + 1721424.5)
+
+
+def _day_index(column: Instant, starts: Sequence[datetime]) -> ColumnElement[int]:
+    """Which of the period's local days an instant of the period falls on (0 for the first), by a
+    binary search of nested CASEs over the instants the days start at: a handful of comparisons."""
+
+    def node(lo: int, hi: int) -> ColumnElement[int]:
+        if hi - lo == 1:
+            return literal(lo)
+        mid = (lo + hi) // 2
+        return case((column < _at(starts[mid]), node(lo, mid)), else_=node(mid, hi))
+
+    return node(0, len(starts) - 1)
 
 
 def _day_fraction(at: time) -> float:
@@ -248,7 +262,7 @@ def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
     offsets = _offsets(scope.zone, scope.instant(day0 - timedelta(days=2)),
                        scope.instant(scope.period.end + timedelta(days=3)))
     starts_at, ends_at = _local_days(a.start_at, offsets, day0), _local_days(a.end_at, offsets, day0)
-    day = _day_of(starts_at)
+    day = _day_index(a.start_at, scope.day_starts())  # comparisons of stored instants: cheaper than dates
     kept, client = a.status.in_(rules.KEPT), a.client_id.is_not(None)
     late = and_(a.status == "cancelled", a.late_cancel.is_(True))
     due = and_(client, a.start_at < scope.instant(scope.as_of + timedelta(days=1)),
@@ -278,7 +292,7 @@ def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
         "seen": func.sum(_flag(seen)),
         "seen_overdue": func.sum(_flag(and_(seen, overdue))),
         "held_minutes": func.sum(case((holds, _WholeMinutes(_Seconds(a.start_at, a.end_at))), else_=0)),
-        "prime_minutes": func.sum(case((and_(holds, prime_day, prime_seconds > 0), _WholeMinutes(prime_seconds)),
+        "prime_minutes": func.sum(case((and_(holds, prime_day), _WholeMinutes(_Greatest(prime_seconds, 0))),
                                        else_=0)),
     }
     query = (select(a.provider_id, *(c.label(k) for k, c in columns.items()))
@@ -370,21 +384,39 @@ def _add_note_backlog(s: Session, scope: Scope, into: Sums) -> None:
             into[author] = (num + count, 0.0, records + count)
 
 
+class _Sortable(FunctionElement[str]):
+    """An instant as text that sorts as the instant does (fixed width, UTC)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_Sortable)
+def _sortable_sqlite(element: _Sortable, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)  # stored as "YYYY-MM-DD HH:MM:SS.ffffff"
+
+
+@compiles(_Sortable, "postgresql")
+def _sortable_pg(element: _Sortable, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+
+
+_SORTABLE_WIDTH, _ID_WIDTH = 26, 36
+
+
 @_counts("rebook_rate")
 def _rebook(s: Session, scope: Scope) -> dict[str, Sums]:
     """Each client's last kept visit of the period, its provider, and their next booking after it
-    (in the period or the 30 days after): rebooked when that falls within 30 days of the visit."""
-    a, at_last, nxt = Appointment, aliased(Appointment), aliased(Appointment)
-    mine = (a.deleted.is_(False), a.provider_id.in_(scope.subjects))
-    last = (select(a.client_id, func.max(a.start_at).label("last_at"))
-            .where(*mine, a.start_at >= scope.lo, a.start_at < scope.hi, a.status.in_(rules.KEPT),
-                   a.client_id.is_not(None))
+    (in the period or the 30 days after): rebooked when that falls within 30 days of the visit.
+
+    The last visit's provider comes with its start and id in one MAX (two visits at the same time:
+    the later id, as the metric function decides), not from a look-up per client."""
+    a, nxt = Appointment, aliased(Appointment)
+    last = (select(a.client_id, func.max(a.start_at).label("last_at"),
+                   func.max(_Sortable(a.start_at) + a.id + a.provider_id).label("last_visit"))
+            .where(a.deleted.is_(False), a.provider_id.in_(scope.subjects), a.start_at >= scope.lo,
+                   a.start_at < scope.hi, a.status.in_(rules.KEPT), a.client_id.is_not(None))
             .group_by(a.client_id).subquery())
-    provider = (select(at_last.provider_id).where(
-        at_last.client_id == last.c.client_id, at_last.start_at == last.c.last_at, at_last.status.in_(rules.KEPT),
-        # coalesce: the (client, start) index, not a seek per subject in the (provider, start) one
-        at_last.deleted.is_(False), func.coalesce(at_last.provider_id, "").in_(scope.subjects))
-        .order_by(at_last.id.desc()).limit(1).scalar_subquery())
     later_hi = scope.instant(scope.period.end + timedelta(days=31))
     following = (select(func.min(nxt.start_at)).where(
         nxt.client_id == last.c.client_id, nxt.start_at > last.c.last_at, nxt.start_at < later_hi,
@@ -392,8 +424,8 @@ def _rebook(s: Session, scope: Scope) -> dict[str, Sums]:
         .scalar_subquery())
     sums: dict[str, list[float]] = {}
     window = timedelta(days=rules.REBOOK_DAYS)
-    for who, last_at, next_at in s.execute(select(provider, last.c.last_at, following)):
-        pair = sums.setdefault(who, [0, 0])
+    for last_at, visit, next_at in s.execute(select(last.c.last_at, last.c.last_visit, following)):
+        pair = sums.setdefault(visit[_SORTABLE_WIDTH + _ID_WIDTH:], [0, 0])
         pair[0] += next_at is not None and next_at <= last_at + window
         pair[1] += 1
     return {"rebook_rate": {p: (num, den, int(den)) for p, (num, den) in sums.items()}}
@@ -434,9 +466,10 @@ def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
     safety = exists().where(SafetyPlan.client_id == c.id, SafetyPlan.signed_at.is_not(None),
                             SafetyPlan.deleted.is_(False))
     v = Appointment
-    by_video = exists().where(v.client_id == c.id, v.telehealth.is_(True), v.status.in_(rules.KEPT),
-                              v.start_at >= scope.lo, v.start_at < scope.hi, v.deleted.is_(False),
-                              v.provider_id.in_(scope.subjects))
+    # IN, not EXISTS: the period's video sessions are listed once, not looked up client by client.
+    by_video = c.id.in_(select(v.client_id).where(
+        v.telehealth.is_(True), v.status.in_(rules.KEPT), v.start_at >= scope.lo, v.start_at < scope.hi,
+        v.deleted.is_(False), v.provider_id.in_(scope.subjects), v.client_id.is_not(None)))
     informed = consent(ConsentKind.INFORMED_CONSENT,
                        Consent.signed_on > as_of - timedelta(days=metric_facts.CONSENT_YEAR))
     columns = {

@@ -218,8 +218,9 @@ def retention_candidates(s: Session, as_of: date, subjects: frozenset[str],
     window_lo, window_hi = _instant(as_of - timedelta(days=180), zone), _instant(as_of - timedelta(days=89), zone)
     recent_lo, recent_hi = _instant(as_of - timedelta(days=30), zone), _instant(as_of + timedelta(days=1), zone)
     kept_live = (a.status.in_(KEPT), a.deleted.is_(False))
-    first = (select(func.min(a.start_at)).where(a.client_id == Client.id, a.start_at >= window_lo, a.start_at < window_hi,
-                                                a.provider_id.in_(subjects), *kept_live).scalar_subquery())
+    first = (select(func.min(a.start_at)).where(a.client_id == Client.id, a.start_at >= window_lo,
+                                                a.start_at < window_hi, a.provider_id.in_(subjects), *kept_live)
+             .scalar_subquery())
     earlier = exists().where(older.client_id == Client.id, older.start_at < window_lo, older.status.in_(KEPT),
                              older.deleted.is_(False))
     candidates = select(Client.id.label("client_id"), Client.primary_clinician_id.label("clinician_id"),

@@ -145,7 +145,8 @@ def _generate(practice: PracticeFixture, seed: int) -> None:
              "is_override": False, "available": True, "deleted": False}
             for p in providers[:2] for wd in range(5)])
         conn.execute(insert(SupervisionSession), [
-            {"id": new_id(), "supervisor_id": practice.users["supervisor"], "supervisee_id": practice.users["clinician"],
+            {"id": new_id(), "supervisor_id": practice.users["supervisor"],
+             "supervisee_id": practice.users["clinician"],
              "held_on": date(2026, 11, d), "minutes": 60 + d, "kind": "individual", "topics": "", "deleted": False,
              "signed_at": _instant(date(2026, 11, d), 12) if d % 2 else None} for d in (3, 5, 9)])
 
