@@ -295,7 +295,8 @@ class DashboardPage(QWidget):
     def _tile_grid(self, box: QGroupBox, metric_ids: tuple[str, ...], definitions: dict) -> None:
         grid = QGridLayout(box)
         grid.setSpacing(10)
-        columns = 4
+        # Four tiles a row, or three when that leaves no row half empty (nine tiles: three by three).
+        columns = min((4, 3), key=lambda n: (-len(metric_ids) % n, -n))
         for column in range(columns):
             grid.setColumnStretch(column, 1)
         for i, metric_id in enumerate(metric_ids):
