@@ -342,14 +342,13 @@ def _session_notes(s: Session, scope: Scope, offsets: Sequence[tuple[datetime, f
     n, a, other = Note, Appointment, aliased(Note)
     day0 = scope.period.start
     authored = func.coalesce(n.submitted_at, n.signed_at)
-    doc_hours = _Seconds(a.end_at, authored) / 3600
     same_day = _day_of(_local_days(authored, offsets, day0)) == _day_of(_local_days(a.start_at, offsets, day0))
     older = exists().where(other.appointment_id == n.appointment_id, other.id < n.id, *_live_note(other, scope))
     base = (select(a.provider_id,
                    func.sum(_flag(and_(n.status.in_(rules.AUTHOR_SIGNED), same_day))),
                    func.sum(_flag(n.note_type.in_(rules.CRISIS_NOTE_TYPES))),
                    func.sum(_flag(authored.is_not(None))),
-                   func.sum(case((and_(authored.is_not(None), doc_hours > 0), doc_hours), else_=0.0)),
+                   func.sum(_Greatest(_Seconds(a.end_at, authored), 0) / 3600),  # NULL (unsigned): left out
                    func.sum(_flag(overdue)))
             .select_from(n).join(a, a.id == n.appointment_id)
             .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False),
