@@ -145,21 +145,24 @@ def _at(moment: datetime) -> ColumnElement[datetime]:
 
 def _offsets(zone: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[datetime, float]]:
     """The zone's UTC offsets (in days) over [lo, hi): the first from ``lo``, then each change with the
-    instant it takes effect. Offsets change on quarter hours, so the search walks hours and then
-    quarter hours; a month has one or two of them."""
+    instant it takes effect. Offsets change on quarter hours, so the search walks days, then the
+    hours and quarter hours of a day with a change; a month has one or two of them."""
     def offset(at: datetime) -> float:
         return (at.astimezone(zone).utcoffset() or timedelta()).total_seconds() / 86400
 
     out = [(lo, offset(lo))]
-    hour = lo.replace(minute=0, second=0, microsecond=0)
-    while hour < hi:
-        after = hour + timedelta(hours=1)
-        if offset(after) != out[-1][1]:
-            quarter = hour
-            while offset(quarter) == out[-1][1]:
-                quarter += timedelta(minutes=15)
-            out.append((quarter, offset(quarter)))
-        hour = after
+    day = lo.replace(minute=0, second=0, microsecond=0)
+    while day < hi:
+        day_end = day + timedelta(days=1)
+        if offset(day_end) != out[-1][1]:  # a change this day: find its hour, then its quarter hour
+            hour = max(day, out[-1][0])
+            while offset(hour + timedelta(hours=1)) == out[-1][1]:
+                hour += timedelta(hours=1)
+            while offset(hour) == out[-1][1]:
+                hour += timedelta(minutes=15)
+            out.append((hour, offset(hour)))
+        else:
+            day = day_end
     return out
 
 
@@ -435,12 +438,16 @@ CLIENT_METRICS = ("informed_consent_currency", "minor_consent_compliance", "tele
 
 
 def _minor_born_after(as_of: date) -> date:
-    """The latest birth date of an adult on ``as_of``: a client born after it is a minor (worked out
-    with :func:`is_minor` itself, so leap days follow its rule)."""
-    day = date(as_of.year - 30, as_of.month, 1)
-    while not is_minor(day + timedelta(days=1), as_of):
-        day += timedelta(days=1)
-    return day
+    """The latest birth date of an adult on ``as_of``: a client born after it is a minor (found with
+    :func:`is_minor` itself, by halving, so leap days follow its rule)."""
+    adult, minor = date(as_of.year - 20, 1, 1).toordinal(), date(as_of.year - 16, 12, 31).toordinal()
+    while minor - adult > 1:
+        middle = (adult + minor) // 2
+        if is_minor(date.fromordinal(middle), as_of):
+            minor = middle
+        else:
+            adult = middle
+    return date.fromordinal(adult)
 
 
 @_counts(*CLIENT_METRICS)
