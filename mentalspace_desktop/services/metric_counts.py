@@ -70,21 +70,24 @@ def _seconds_pg(element: _Seconds, compiler: SQLCompiler, **kw: Any) -> str:
     return f"EXTRACT(EPOCH FROM ({compiler.process(b, **kw)} - {compiler.process(a, **kw)}))"
 
 
+def _portable(cls: type[FunctionElement[Any]], sqlite: str, postgresql: str) -> None:
+    """Compile ``cls`` as ``sqlite`` on SQLite (the default) and ``postgresql`` on PostgreSQL: templates
+    where ``{}`` stands for the function's arguments."""
+
+    @compiles(cls)
+    def _default(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+        return sqlite.format(compiler.process(element.clauses, **kw))
+
+    @compiles(cls, "postgresql")
+    def _pg(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+        return postgresql.format(compiler.process(element.clauses, **kw))
+
+
 class _JulianDay(FunctionElement[float]):
     """An instant as a Julian day number (days, fractional)."""
 
     type = Float()
     inherit_cache = True
-
-
-@compiles(_JulianDay)
-def _julian_sqlite(element: _JulianDay, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"julianday({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_JulianDay, "postgresql")
-def _julian_pg(element: _JulianDay, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 86400.0 + 2440587.5)"
 
 
 class _Greatest(FunctionElement[float]):
@@ -97,24 +100,9 @@ class _Least(FunctionElement[float]):
     inherit_cache = True
 
 
-@compiles(_Greatest)
-def _greatest_sqlite(element: _Greatest, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"max({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_Least)
-def _least_sqlite(element: _Least, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"min({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_Greatest, "postgresql")
-def _greatest_pg(element: _Greatest, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"GREATEST({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_Least, "postgresql")
-def _least_pg(element: _Least, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"LEAST({compiler.process(element.clauses, **kw)})"
+_portable(_JulianDay, "julianday({})", "(EXTRACT(EPOCH FROM {}) / 86400.0 + 2440587.5)")
+_portable(_Greatest, "max({})", "GREATEST({})")
+_portable(_Least, "min({})", "LEAST({})")
 
 
 class _WholeMinutes(FunctionElement[int]):
@@ -125,14 +113,8 @@ class _WholeMinutes(FunctionElement[int]):
     inherit_cache = True
 
 
-@compiles(_WholeMinutes)
-def _minutes_sqlite(element: _WholeMinutes, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(round({compiler.process(element.clauses, **kw)}, 3) / 60 AS INTEGER)"  # truncates: >= 0 only
-
-
-@compiles(_WholeMinutes, "postgresql")
-def _minutes_pg(element: _WholeMinutes, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"FLOOR(round(CAST({compiler.process(element.clauses, **kw)} AS numeric), 3) / 60)"
+_portable(_WholeMinutes, "CAST(round({}, 3) / 60 AS INTEGER)",  # CAST truncates: seconds >= 0 only
+          "FLOOR(round(CAST({} AS numeric), 3) / 60)")
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -393,16 +375,8 @@ class _Sortable(FunctionElement[str]):
     inherit_cache = True
 
 
-@compiles(_Sortable)
-def _sortable_sqlite(element: _Sortable, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)  # stored as "YYYY-MM-DD HH:MM:SS.ffffff"
-
-
-@compiles(_Sortable, "postgresql")
-def _sortable_pg(element: _Sortable, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
-
-
+_portable(_Sortable, "{}",  # stored as "YYYY-MM-DD HH:MM:SS.ffffff"
+          "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")
 _SORTABLE_WIDTH, _ID_WIDTH = 26, 36
 
 
