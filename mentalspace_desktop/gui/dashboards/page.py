@@ -180,7 +180,10 @@ class DashboardPage(QWidget):
         definitions = dashboards.metrics.definitions()
         self.tiles: dict[str, MetricTile] = {}
         self.tiles_box = QGroupBox("Scorecard" if self.kind is DashboardKind.PRACTICE else "This period")
-        self._tile_grid(self.tiles_box, TILES[self.kind], definitions)
+        # My Practice's nine tiles three by three, My Team's six in two rows; the overview keeps four a
+        # row so its clinician table starts on the first screen.
+        self._tile_grid(self.tiles_box, TILES[self.kind], definitions,
+                        columns=4 if self.kind is DashboardKind.PRACTICE else 3)
         self.body.addWidget(self.tiles_box)
 
         self.alerts_box = alerts_box = self._alerts_panel()
@@ -292,11 +295,9 @@ class DashboardPage(QWidget):
         self.goals_panel.show_goals(goal_rows)
         self.sig_side_loaded.emit()
 
-    def _tile_grid(self, box: QGroupBox, metric_ids: tuple[str, ...], definitions: dict) -> None:
+    def _tile_grid(self, box: QGroupBox, metric_ids: tuple[str, ...], definitions: dict, *, columns: int = 4) -> None:
         grid = QGridLayout(box)
         grid.setSpacing(10)
-        # Four tiles a row, or three when that leaves no row half empty (nine tiles: three by three).
-        columns = min((4, 3), key=lambda n: (-len(metric_ids) % n, -n))
         for column in range(columns):
             grid.setColumnStretch(column, 1)
         for i, metric_id in enumerate(metric_ids):
