@@ -14,8 +14,9 @@ test_metric_counts.py`` checks every counter against its metric function on gene
 Metrics without a counter (the small ones: supervision, HIPAA training) and any metric added with
 only its function are evaluated from the facts as before.
 
-Local days are worked out without time-zone arithmetic in SQL: the period's days become the UTC
-instants at which they start, and a row's day is found by comparing its instant with them.
+Local days and wall-clock times are worked out without time zones in SQL: the zone's UTC offsets
+over the period (one, or two around a daylight-saving change) are found here, and an instant's wall
+clock is its Julian day plus the offset in force then (see :func:`_local_days`).
 """
 
 from __future__ import annotations
@@ -159,19 +160,6 @@ def _local_days(column: Instant, offsets: Sequence[tuple[datetime, float]],
     return _JulianDay(column) + shift - (day0.toordinal() + 1721424.5)
 
 
-def _day_index(column: Instant, starts: Sequence[datetime]) -> ColumnElement[int]:
-    """Which of the period's local days an instant of the period falls on (0 for the first), by a
-    binary search of nested CASEs over the instants the days start at: a handful of comparisons."""
-
-    def node(lo: int, hi: int) -> ColumnElement[int]:
-        if hi - lo == 1:
-            return literal(lo)
-        mid = (lo + hi) // 2
-        return case((column < _at(starts[mid]), node(lo, mid)), else_=node(mid, hi))
-
-    return node(0, len(starts) - 1)
-
-
 def _day_fraction(at: time) -> float:
     return (at.hour * 3600 + at.minute * 60) / 86400
 
@@ -206,9 +194,6 @@ class Scope:
     @property
     def hi(self) -> datetime:
         return self.instant(self.period.end + timedelta(days=1))
-
-    def day_starts(self) -> list[datetime]:
-        return [self.instant(self.period.start + timedelta(days=k)) for k in range(self.period.days + 1)]
 
 
 Counter = Callable[[Session, Scope], dict[str, Sums]]  # one query may count several metrics
@@ -247,7 +232,7 @@ def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
     offsets = _offsets(scope.zone, scope.instant(day0 - timedelta(days=2)),
                        scope.instant(scope.period.end + timedelta(days=3)))
     starts_at, ends_at = _local_days(a.start_at, offsets, day0), _local_days(a.end_at, offsets, day0)
-    day = _day_index(a.start_at, scope.day_starts())  # comparisons of stored instants: cheaper than dates
+    day = _day_of(starts_at)
     kept, client = a.status.in_(rules.KEPT), a.client_id.is_not(None)
     late = and_(a.status == "cancelled", a.late_cancel.is_(True))
     due = and_(client, a.start_at < scope.instant(scope.as_of + timedelta(days=1)),
