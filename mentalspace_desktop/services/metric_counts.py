@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Float, Integer, String, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -164,12 +164,21 @@ def _day_fraction(at: time) -> float:
     return (at.hour * 3600 + at.minute * 60) / 86400
 
 
-_EPSILON_DAYS = 1e-9  # a float's error around a midnight, so 00:00 counts on its own day
+class _DayOf(FunctionElement[int]):
+    """The whole days of a :func:`_local_days` figure: the local day, 0 for ``day0``; any day before
+    ``day0`` reads negative. Its argument is worked out once (a CASE would work it out twice)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+# A float's error around a midnight is far below a microsecond: 1e-9 days keeps 00:00 on its own day.
+_portable(_DayOf, "(CAST(({}) + 1.000000001 AS INTEGER) - 1)",  # CAST truncates: shifted to stay positive
+          "CAST(FLOOR(({}) + 0.000000001) AS INTEGER)")
 
 
 def _day_of(local_days: ColumnElement[float]) -> ColumnElement[int]:
-    """The local day (0 for ``day0``) of a wall-clock time from :func:`_local_days`; -1 before ``day0``."""
-    return case((local_days + _EPSILON_DAYS >= 0, cast(local_days + _EPSILON_DAYS, Integer)), else_=-1)
+    return _DayOf(local_days)
 
 
 # -- what every counter is given ---------------------------------------------------------------------
