@@ -81,14 +81,15 @@ def measurable_clinicians(session: UserSession) -> list[Clinician]:
             f"Your role ({session.actor.role.label}) has no productivity dashboard. Ask an administrator if you "
             "need one."
         )
-    query = select(User).where(User.deleted.is_(False), User.active.is_(True), User.role.in_(PROVIDER_ROLES))
+    # Columns, not User objects: this runs before every measurement, a one-clinician refresh too.
+    query = select(User.id, User.username, User.full_name, User.supervisor_id).where(
+        User.deleted.is_(False), User.active.is_(True), User.role.in_(PROVIDER_ROLES))
     if kind is DashboardKind.TEAM:
         query = query.where((User.supervisor_id == session.actor.user_id) | (User.id == session.actor.user_id))
     elif kind is DashboardKind.OWN:
         query = query.where(User.id == session.actor.user_id)
     with session.store.read() as s:
-        users = s.scalars(query.order_by(User.full_name)).all()
-    return [Clinician(u.id, u.username, u.full_name, u.supervisor_id) for u in users]
+        return [Clinician(*row) for row in s.execute(query.order_by(User.full_name))]
 
 
 def _chosen(session: UserSession, clinician: str | None) -> list[Clinician]:
