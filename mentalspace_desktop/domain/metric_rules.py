@@ -42,6 +42,7 @@ class Appt(NamedTuple):
     local_day: date  # the session's date in the practice's time zone
     prime_minutes: int  # minutes of the session inside Monday–Thursday 9:00–17:00, local
     recurring: bool = False  # an occurrence of a series (booked once, long before)
+    confirmed: bool = False  # the client confirmed it: by replying to a reminder, or to the front desk
 
     @property
     def minutes(self) -> int:
@@ -145,6 +146,11 @@ REGISTRY: dict[str, MetricFn] = {}
 COUNT_METRICS: set[str] = set()  # a subject with nothing counted shows 0, not "no data"
 
 
+# Metrics whose functions read only the period's staff, supervision sessions and co-signed notes:
+# the facts they need are a few small reads (metric_facts.fetch_facts(light=True)).
+LIGHT_METRICS = frozenset({"supervision_hours", "supervision_note_timeliness", "hipaa_training_currency"})
+
+
 def metric(metric_id: str, *, count: bool = False) -> Callable[[MetricFn], MetricFn]:
     def register(fn: MetricFn) -> MetricFn:
         REGISTRY[metric_id] = fn
@@ -201,11 +207,21 @@ def average_lead_time(f: Facts) -> Iterator[Contribution]:
             yield _appt(a, (a.start_at - a.booked_at).total_seconds() / 86400)
 
 
+@metric("confirmation_rate")
+def confirmation_rate(f: Facts) -> Iterator[Contribution]:
+    """Of the sessions that stayed on the books until their day (what a reminder or the front desk's
+    call goes out for), the share the client confirmed. Rescheduled ones and those cancelled with
+    notice left the books early: nobody asks to confirm them."""
+    for a in f.appointments:
+        if a.client_id and (a.status in HOLDS_TIME or (a.status == "cancelled" and a.late_cancel)):
+            yield _appt(a, a.confirmed)
+
+
 @metric("rebook_rate")
 def rebook_rate(f: Facts) -> Iterator[Contribution]:
     """A client seen in the period counts once, toward the provider of their last visit there."""
     last: dict[str, Appt] = {}
-    for a in sorted(f.appointments, key=lambda a: a.start_at):
+    for a in sorted(f.appointments, key=lambda a: (a.start_at, a.id)):  # two at once: the later id
         if a.client_id and a.status in KEPT:
             last[a.client_id] = a
     booked: dict[str, list[datetime]] = {}
@@ -218,8 +234,17 @@ def rebook_rate(f: Facts) -> Iterator[Contribution]:
         yield Contribution(visit.provider_id, rebooked, 1, "client", client_id, f"Last visit {visit.local_day}")
 
 
+def notes_by_appointment(notes: Iterable[NoteFact]) -> dict[str, NoteFact]:
+    """The note of each session: its first (lowest id, ids are time-ordered) when it has several."""
+    by_appt: dict[str, NoteFact] = {}
+    for n in notes:
+        if n.appointment_id and (n.appointment_id not in by_appt or n.id < by_appt[n.appointment_id].id):
+            by_appt[n.appointment_id] = n
+    return by_appt
+
+
 def _kept_with_notes(f: Facts) -> Iterator[tuple[Appt, NoteFact | None]]:
-    by_appt = {n.appointment_id: n for n in f.notes if n.appointment_id}
+    by_appt = notes_by_appointment(f.notes)
     for a in f.appointments:
         if a.client_id and a.status in KEPT:
             yield a, by_appt.get(a.id)

@@ -9,8 +9,9 @@ practice being measured anew.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -26,12 +27,46 @@ from mentalspace_desktop.domain.metrics import (
 from mentalspace_desktop.domain.roles import DASHBOARDS, DashboardKind
 from mentalspace_desktop.services import metrics
 from mentalspace_desktop.services.session import UserSession
-from mentalspace_desktop.store.models import Client
+from mentalspace_desktop.services.supervision import monthly_hours_of, signed_minutes
+from mentalspace_desktop.store.models import Client, Practice, User
 
 # What decides a clinician's status on the team table (the issue's "on track / review / urgent").
 STATUS_METRICS = ("kept_visit_rate", "no_show_rate", "unsigned_note_backlog", "same_day_documentation_rate")
 TREND_METRICS = ("kept_visit_rate", "no_show_rate", "same_day_documentation_rate", "schedule_fill_rate")
 TREND_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class SupervisionStanding:
+    """A supervisee's supervision this month against what their license requires each month
+    (the compliance settings' hours by license), and whether last month's requirement was met.
+
+    Urgent when last month ended short (out of compliance); review when this month is behind the
+    pace the requirement asks for by today; on track otherwise."""
+
+    license_type: str
+    required_hours: float  # a month
+    hours: float  # signed, this month up to today
+    last_month_hours: float
+    month_share: float  # how much of this month has gone by (today included)
+
+    @property
+    def status(self) -> Status:
+        if self.last_month_hours < self.required_hours:
+            return Status.URGENT
+        if self.hours >= self.required_hours or self.hours >= self.required_hours * self.month_share:
+            return Status.ON_TRACK
+        return Status.REVIEW
+
+    @property
+    def text(self) -> str:
+        return f"{self.hours:g} of {self.required_hours:g} h"
+
+    @property
+    def explanation(self) -> str:
+        pace = self.required_hours * self.month_share
+        return (f"{self.license_type}: {self.required_hours:g} h of signed supervision a month. This month "
+                f"{self.hours:g} h so far (about {pace:.1f} h due by today); last month {self.last_month_hours:g} h.")
 
 
 @dataclass(frozen=True)
@@ -43,6 +78,7 @@ class ClinicianRow:
     values: dict[str, MetricValue]
     previous: dict[str, MetricValue]
     status: Status
+    supervision: SupervisionStanding | None = None  # None: their license needs no monthly supervision
 
 
 @dataclass(frozen=True)
@@ -59,6 +95,14 @@ class Dashboard:
     def row(self, clinician_id: str) -> ClinicianRow | None:
         return next((r for r in self.rows if r.id == clinician_id), None)
 
+    def supervision_totals(self) -> tuple[float, float] | None:
+        """The team's supervision this month: hours signed and hours required, over the supervisees
+        who need it (None when nobody shown does)."""
+        standings = [r.supervision for r in self.rows if r.supervision is not None]
+        if not standings:
+            return None
+        return sum(s.hours for s in standings), sum(s.required_hours for s in standings)
+
     def status_counts(self) -> dict[Status, int]:
         counts = dict.fromkeys((Status.ON_TRACK, Status.REVIEW, Status.URGENT, Status.NO_DATA), 0)
         for r in self.rows:
@@ -72,13 +116,32 @@ def dashboard_kind(session: UserSession) -> DashboardKind | None:
     return kind if kind in (DashboardKind.PRACTICE, DashboardKind.TEAM, DashboardKind.OWN) else None
 
 
-def _rows(table: metrics.MetricTable, previous: metrics.MetricTable,
-          definitions: dict[str, MetricDefinition]) -> list[ClinicianRow]:
+def supervision_standings(session: UserSession, clinician_ids: list[str], *,
+                          today: date) -> dict[str, SupervisionStanding]:
+    """This month's supervision of those among ``clinician_ids`` whose license requires it (callers
+    pass only clinicians this user may see: the dashboard's)."""
+    first = today.replace(day=1)
+    last_end = first - timedelta(days=1)
+    with session.store.read() as s:
+        required = monthly_hours_of(s.scalar(select(Practice)))
+        licensed = {uid: lic for uid, lic in s.execute(select(User.id, User.license_type).where(
+            User.id.in_(clinician_ids), User.supervisor_id.is_not(None))) if lic in required}
+        if not licensed:
+            return {}
+        now = signed_minutes(s, start=first, end=today, supervisee_ids=list(licensed))
+        before = signed_minutes(s, start=last_end.replace(day=1), end=last_end, supervisee_ids=list(licensed))
+    share = today.day / calendar.monthrange(today.year, today.month)[1]
+    return {uid: SupervisionStanding(lic, required[lic], now.get(uid, 0) / 60, before.get(uid, 0) / 60, share)
+            for uid, lic in licensed.items()}
+
+
+def _rows(table: metrics.MetricTable, previous: metrics.MetricTable, definitions: dict[str, MetricDefinition],
+          standings: dict[str, SupervisionStanding]) -> list[ClinicianRow]:
     rows = []
     for c in table.clinicians:
         values = table.of(c.id)
         status = overall_status(definitions, [values[m] for m in STATUS_METRICS if m in values])
-        rows.append(ClinicianRow(c.id, c.full_name, values, previous.of(c.id), status))
+        rows.append(ClinicianRow(c.id, c.full_name, values, previous.of(c.id), status, standings.get(c.id)))
     return rows
 
 
@@ -99,8 +162,9 @@ def load_dashboard(session: UserSession, period: Period, *, today: date, clinici
         for week in weeks_back(min(today, period.end), TREND_WEEKS):
             weekly = metrics.compute(session, week, today=today, clinician=clinician, metric_ids=list(TREND_METRICS))
             trend.append((week, weekly.totals))
+    standings = supervision_standings(session, [c.id for c in table.clinicians], today=today)
     return Dashboard(kind if clinician is None else DashboardKind.OWN, period, before, definitions,
-                     _rows(table, previous, definitions), table.totals, previous.totals, trend)
+                     _rows(table, previous, definitions, standings), table.totals, previous.totals, trend)
 
 
 def refresh_clinician(session: UserSession, board: Dashboard, clinician_id: str, *, today: date) -> Dashboard:
@@ -113,7 +177,8 @@ def refresh_clinician(session: UserSession, board: Dashboard, clinician_id: str,
         return board
     table = metrics.compute(session, board.period, today=today, clinician=clinician_id)
     previous = metrics.compute(session, board.previous_period, today=today, clinician=clinician_id)
-    fresh = _rows(table, previous, board.definitions)[0]
+    fresh = _rows(table, previous, board.definitions,
+                  supervision_standings(session, [clinician_id], today=today))[0]
     rows = [fresh if r.id == clinician_id else r for r in board.rows]
     totals = combine([v for r in rows for v in r.values.values()], subject_id="all", counts=metrics.COUNTS)
     return replace(board, rows=rows, totals=totals)

@@ -156,7 +156,10 @@ def add_demo_charting(session: UserSession, today: date, *, seed: int = 7) -> No
                     s.add(NoteDiagnosis(note_id=note.id, diagnosis_id=diagnosis.id, client_id=client.id))
                     if k == 5 and i % 3 == 1:
                         writer.addendum(note, day + timedelta(days=2), seen_by)
-            _plans(session, s, client, author, today, i)
+            _risk(session, s, client, author, today, i)
+        for k, client in enumerate(clients):
+            _treatment_plan(session, s, client, users[client.primary_clinician_id or ""], today,
+                            age=_plan_age(k))
 
 
 def _soap(rng: random.Random) -> dict[str, str]:
@@ -227,25 +230,41 @@ class _Writer:
                   NoteStatus.SIGNED, addendum_to=note.id, note_type="addendum", author=author)
 
 
-def _plans(session: UserSession, s: Session, client: Client, author: User, today: date, i: int) -> None:
-    if i % 2 == 0:
-        start = today - timedelta(days=40 + 9 * (i % 12))  # some current, the older ones overdue for review
-        problems = [plan_rules.Problem("Anxiety interferes with work and sleep", [plan_rules.Goal(
-            "Reduce anxiety to a manageable level",
-            [plan_rules.Objective("Uses paced breathing when anxious", "4 of 7 days, by self-report log",
-                                  start + timedelta(days=90)),
-             plan_rules.Objective("GAD-7 below 10", "GAD-7 at monthly review", start + timedelta(days=120))],
-            ["CBT: cognitive restructuring", "Relaxation training"])])]
-        data = plan_rules.plan_to_data(problems)
-        plan = TreatmentPlan(client_id=client.id, author_id=author.id, starts_on=start,
-                             review_due_on=plan_rules.review_due(start), content="", status="signed",
-                             signed_at=_at(start, 16), signed_by=author.id)
-        s.add(plan)
-        s.flush()
-        text = seal_json(session, data, "treatment_plans", "content", plan.id)
-        plan.content = text
-        plan.content_hash = chain.content_hash({"plan": open_text(session, text, "treatment_plans", "content",
-                                                                  plan.id)})
+def _plan_age(k: int) -> int:
+    """Days since the k-th active client's plan was signed: most within the 90-day review, some in the
+    reminder days (80–89), a few at the alert day (90) and a few past it (out of compliance), so the
+    plan alerts are a believable handful of each stage, not one per client."""
+    if k % 25 == 3:
+        return 95 + k % 20
+    if k % 25 == 7:
+        return 90
+    if k % 25 in (11, 19):
+        return 80 + k % 9
+    return 10 + (k * 7) % 65
+
+
+def _treatment_plan(session: UserSession, s: Session, client: Client, author: User, today: date, *,
+                    age: int) -> None:
+    start = today - timedelta(days=age)
+    problems = [plan_rules.Problem("Anxiety interferes with work and sleep", [plan_rules.Goal(
+        "Reduce anxiety to a manageable level",
+        [plan_rules.Objective("Uses paced breathing when anxious", "4 of 7 days, by self-report log",
+                              start + timedelta(days=90)),
+         plan_rules.Objective("GAD-7 below 10", "GAD-7 at monthly review", start + timedelta(days=120))],
+        ["CBT: cognitive restructuring", "Relaxation training"])])]
+    data = plan_rules.plan_to_data(problems)
+    plan = TreatmentPlan(client_id=client.id, author_id=author.id, starts_on=start,
+                         review_due_on=plan_rules.review_due(start), content="", status="signed",
+                         signed_at=_at(start, 16), signed_by=author.id)
+    s.add(plan)
+    s.flush()
+    text = seal_json(session, data, "treatment_plans", "content", plan.id)
+    plan.content = text
+    plan.content_hash = chain.content_hash({"plan": open_text(session, text, "treatment_plans", "content",
+                                                              plan.id)})
+
+
+def _risk(session: UserSession, s: Session, client: Client, author: User, today: date, i: int) -> None:
     if i % 6 == 1:  # flagged at risk; most have a signed safety plan, one has none yet
         flag = RiskFlag(client_id=client.id, flagged_on=today - timedelta(days=20), flagged_by=author.id, reason="")
         s.add(flag)

@@ -76,7 +76,7 @@ def _appointments(s: Session, lo: datetime, hi: datetime, subjects: frozenset[st
     a = Appointment
     rows = s.execute(
         select(a.id, a.provider_id, a.client_id, a.status, a.late_cancel, a.start_at, a.end_at, a.booked_at,
-               a.telehealth, a.series_id)
+               a.telehealth, a.series_id, a.confirmation)
         .where(a.start_at >= lo, a.start_at < hi, a.deleted.is_(False), a.provider_id.in_(subjects))
     )
     clock = _WallClock(zone)
@@ -85,11 +85,12 @@ def _appointments(s: Session, lo: datetime, hi: datetime, subjects: frozenset[st
         local_start, local_end = clock.wall(r.start_at), clock.wall(r.end_at)
         out.append(Appt(r.id, r.provider_id, r.client_id, r.status, bool(r.late_cancel), r.start_at, r.end_at,
                         r.booked_at, bool(r.telehealth), local_start.date(), _prime_minutes(local_start, local_end),
-                        r.series_id is not None))
+                        r.series_id is not None, r.confirmation == "confirmed"))
     return out
 
 
-def _notes(s: Session, period: Period, subjects: frozenset[str], zone: ZoneInfo) -> list[NoteFact]:
+def _notes(s: Session, period: Period, subjects: frozenset[str], zone: ZoneInfo, *,
+           cosigned_only: bool = False) -> list[NoteFact]:
     """Notes of the period's sessions, and every older note still unsigned (the backlog): two index
     range reads (author and service date; the partial index of unsigned notes), not a table scan."""
     n = Note
@@ -98,12 +99,16 @@ def _notes(s: Session, period: Period, subjects: frozenset[str], zone: ZoneInfo)
     # Addenda are left out in Python, not in SQL: "addendum_to IS NULL" matches almost every note,
     # and SQLite would rather walk that index than the author's date range.
     live = (n.deleted.is_(False), n.author_id.in_(subjects))
-    rows = [
-        r for r in (
-            *s.execute(select(*columns).where(*live, n.service_date >= period.start, n.service_date <= period.end)),
-            *s.execute(select(*columns).where(*live, n.signed_at.is_(None), n.service_date < period.start)),
-        ) if r.addendum_to is None
-    ]
+    in_period = select(*columns).where(*live, n.service_date >= period.start, n.service_date <= period.end)
+    if cosigned_only:  # what supervision note timeliness reads
+        rows = [r for r in s.execute(in_period.where(n.requires_cosign.is_(True))) if r.addendum_to is None]
+    else:
+        rows = [
+            r for r in (
+                *s.execute(in_period),
+                *s.execute(select(*columns).where(*live, n.signed_at.is_(None), n.service_date < period.start)),
+            ) if r.addendum_to is None
+        ]
     facts = []
     for r in rows:
         authored = r.submitted_at or r.signed_at  # an associate signs by submitting for co-signature
@@ -120,12 +125,13 @@ def _filled(column: Any) -> Any:
 
 # Whether the demographics are complete is asked of the database (two booleans a row instead of nine
 # strings): phone, address and emergency contact; a minor's guardian is checked in Python (age).
+CLIENT_COMPLETE = and_(*(_filled(c) for c in (Client.address1, Client.city, Client.state, Client.zip,
+                                               Client.emergency_name, Client.emergency_phone)),
+                       or_(_filled(Client.phone_mobile), _filled(Client.phone_home)))
+HAS_GUARDIAN = _filled(Client.guardian_name)
 _CLIENT_COLUMNS = (
     Client.id, Client.primary_clinician_id, Client.dob, Client.chart_number,
-    and_(*(_filled(c) for c in (Client.address1, Client.city, Client.state, Client.zip, Client.emergency_name,
-                                Client.emergency_phone)),
-         or_(_filled(Client.phone_mobile), _filled(Client.phone_home))).label("complete"),
-    _filled(Client.guardian_name).label("has_guardian"),
+    CLIENT_COMPLETE.label("complete"), HAS_GUARDIAN.label("has_guardian"),
 )
 
 
@@ -172,7 +178,7 @@ def _clients(s: Session, as_of: date, subjects: frozenset[str], zone: ZoneInfo) 
     return out
 
 
-def _availability(s: Session, period: Period, subjects: frozenset[str],
+def availability(s: Session, period: Period, subjects: frozenset[str],
                   zone: ZoneInfo) -> tuple[dict[str, int], dict[str, int]]:
     """Working minutes per provider over the period (weekly hours; overrides replace their days)."""
     rows = s.execute(select(ProviderAvailability).where(
@@ -199,33 +205,45 @@ def _availability(s: Session, period: Period, subjects: frozenset[str],
     return dict(total), dict(prime)
 
 
+def retention_candidates(s: Session, as_of: date, subjects: frozenset[str],
+                         zone: ZoneInfo) -> list[tuple[str, str, date, date | None]]:
+    """The subjects' active clients whose first kept session fell 90–180 days back (one kept with a
+    subject in that window, none kept with anyone before it): client, clinician, that first session's
+    day and their last kept session's day in the 30 days to ``as_of`` (None: not seen).
+
+    Asked client by client through the (client, start) index: an established client's "kept before
+    the window?" is answered by their first rows, so the practice's history is never read, only
+    the few new clients' windows."""
+    a, older = Appointment, aliased(Appointment)
+    window_lo, window_hi = _instant(as_of - timedelta(days=180), zone), _instant(as_of - timedelta(days=89), zone)
+    recent_lo, recent_hi = _instant(as_of - timedelta(days=30), zone), _instant(as_of + timedelta(days=1), zone)
+    kept_live = (a.status.in_(KEPT), a.deleted.is_(False))
+    first = (select(func.min(a.start_at)).where(a.client_id == Client.id, a.start_at >= window_lo,
+                                                a.start_at < window_hi, a.provider_id.in_(subjects), *kept_live)
+             .scalar_subquery())
+    earlier = exists().where(older.client_id == Client.id, older.start_at < window_lo, older.status.in_(KEPT),
+                             older.deleted.is_(False))
+    candidates = select(Client.id.label("client_id"), Client.primary_clinician_id.label("clinician_id"),
+                        first.label("first_at")).where(
+        Client.deleted.is_(False), Client.status == "active", Client.primary_clinician_id.in_(subjects),
+        ~earlier).subquery()
+    recent = (select(func.max(a.start_at)).where(a.client_id == candidates.c.client_id, a.start_at >= recent_lo,
+                                                 a.start_at < recent_hi, *kept_live).scalar_subquery())
+    return [
+        (str(r.client_id), str(r.clinician_id), r.first_at.astimezone(zone).date(),
+         r.recent_at.astimezone(zone).date() if r.recent_at is not None else None)
+        for r in s.execute(select(candidates.c.client_id, candidates.c.clinician_id, candidates.c.first_at,
+                                  recent.label("recent_at")).where(candidates.c.first_at.is_not(None)))
+    ]
+
+
 def _retention(
     s: Session, as_of: date, subjects: frozenset[str], zone: ZoneInfo
 ) -> tuple[dict[str, date], dict[str, date]]:
-    """Clients whose first kept session fell 90–180 days back, and which of them were seen in the last 30.
-
-    "First ever" is asked as "none kept before the window" with EXISTS, which stops at the first
-    older visit it finds in the client's index range instead of reading their whole history.
-    """
-    a, older = Appointment, aliased(Appointment)
-    window_lo, window_hi = _instant(as_of - timedelta(days=180), zone), _instant(as_of - timedelta(days=89), zone)
-    earlier = exists().where(older.client_id == a.client_id, older.start_at < window_lo, older.status.in_(KEPT),
-                             older.deleted.is_(False))
-    first = {
-        str(client_id): start.astimezone(zone).date()
-        for client_id, start in s.execute(
-            select(a.client_id, func.min(a.start_at)).where(
-                a.start_at >= window_lo, a.start_at < window_hi, a.status.in_(KEPT), a.deleted.is_(False),
-                a.provider_id.in_(subjects), a.client_id.is_not(None), ~earlier).group_by(a.client_id))
-    }
-    recent_lo, recent_hi = _instant(as_of - timedelta(days=30), zone), _instant(as_of + timedelta(days=1), zone)
-    recent = {
-        str(client_id): start.astimezone(zone).date()
-        for client_id, start in s.execute(select(a.client_id, func.max(a.start_at)).where(
-            a.client_id.in_(list(first)), a.status.in_(KEPT), a.deleted.is_(False),
-            a.start_at >= recent_lo, a.start_at < recent_hi).group_by(a.client_id))
-    }
-    return first, recent
+    """Clients whose first kept session fell 90–180 days back, and which of them were seen in the last 30."""
+    rows = retention_candidates(s, as_of, subjects, zone)
+    return ({client: first for client, _, first, _ in rows},
+            {client: recent for client, _, _, recent in rows if recent is not None})
 
 
 def _supervision(s: Session, period: Period, supervised: frozenset[str]) -> list[SupervisionFact]:
@@ -239,21 +257,26 @@ def _supervision(s: Session, period: Period, supervised: frozenset[str]) -> list
 
 
 def fetch_facts(s: Session, *, period: Period, today: date, subjects: frozenset[str], zone: ZoneInfo,
-                supervised_licenses: frozenset[str] = frozenset()) -> Facts:
-    """``supervised_licenses``: the licenses that require monthly supervision (compliance settings)."""
+                supervised_licenses: frozenset[str] = frozenset(), light: bool = False) -> Facts:
+    """``supervised_licenses``: the licenses that require monthly supervision (compliance settings).
+    ``light``: only what the light metrics read (metric_rules.LIGHT_METRICS): staff, supervision,
+    availability and the co-signed notes, not the appointments, clients and backlog."""
     as_of = min(period.end, today)
-    lo, hi = _instant(period.start, zone), _instant(period.end + timedelta(days=1), zone)
-    later_hi = _instant(period.end + timedelta(days=31), zone)
     facts = Facts(period=period, as_of=as_of, subjects=subjects)
-    facts.appointments = _appointments(s, lo, hi, subjects, zone)
-    facts.later_appointments = _appointments(s, hi, later_hi, subjects, zone)
-    facts.notes = _notes(s, period, subjects, zone)
-    facts.clients = _clients(s, as_of, subjects, zone)
+    if light:
+        facts.notes = _notes(s, period, subjects, zone, cosigned_only=True)
+    else:
+        lo, hi = _instant(period.start, zone), _instant(period.end + timedelta(days=1), zone)
+        later_hi = _instant(period.end + timedelta(days=31), zone)
+        facts.appointments = _appointments(s, lo, hi, subjects, zone)
+        facts.later_appointments = _appointments(s, hi, later_hi, subjects, zone)
+        facts.notes = _notes(s, period, subjects, zone)
+        facts.clients = _clients(s, as_of, subjects, zone)
+        facts.first_kept, facts.last_kept_recent = _retention(s, as_of, subjects, zone)
     staff = s.execute(select(User.id, User.hipaa_training_on, User.full_name, User.license_type).where(
         User.id.in_(subjects), User.deleted.is_(False))).all()
     facts.staff = [StaffFact(u.id, u.hipaa_training_on, u.full_name) for u in staff]
     facts.supervised = frozenset(u.id for u in staff if u.license_type in supervised_licenses)
     facts.supervision = _supervision(s, period, facts.supervised)
-    facts.available_minutes, facts.prime_available_minutes = _availability(s, period, subjects, zone)
-    facts.first_kept, facts.last_kept_recent = _retention(s, as_of, subjects, zone)
+    facts.available_minutes, facts.prime_available_minutes = availability(s, period, subjects, zone)
     return facts

@@ -22,7 +22,7 @@ from mentalspace_desktop.domain.metrics import MetricDefinition, MetricValue, Pe
 from mentalspace_desktop.domain.roles import DASHBOARDS, DashboardKind, Role
 from mentalspace_desktop.errors import NotFound, PermissionDenied
 from mentalspace_desktop.resources import resource_path
-from mentalspace_desktop.services import audit
+from mentalspace_desktop.services import audit, metric_counts
 from mentalspace_desktop.services.metric_facts import fetch_facts
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.services.supervision import monthly_hours_of
@@ -81,14 +81,15 @@ def measurable_clinicians(session: UserSession) -> list[Clinician]:
             f"Your role ({session.actor.role.label}) has no productivity dashboard. Ask an administrator if you "
             "need one."
         )
-    query = select(User).where(User.deleted.is_(False), User.active.is_(True), User.role.in_(PROVIDER_ROLES))
+    # Columns, not User objects: this runs before every measurement, a one-clinician refresh too.
+    query = select(User.id, User.username, User.full_name, User.supervisor_id).where(
+        User.deleted.is_(False), User.active.is_(True), User.role.in_(PROVIDER_ROLES))
     if kind is DashboardKind.TEAM:
         query = query.where((User.supervisor_id == session.actor.user_id) | (User.id == session.actor.user_id))
     elif kind is DashboardKind.OWN:
         query = query.where(User.id == session.actor.user_id)
     with session.store.read() as s:
-        users = s.scalars(query.order_by(User.full_name)).all()
-    return [Clinician(u.id, u.username, u.full_name, u.supervisor_id) for u in users]
+        return [Clinician(*row) for row in s.execute(query.order_by(User.full_name))]
 
 
 def _chosen(session: UserSession, clinician: str | None) -> list[Clinician]:
@@ -109,9 +110,9 @@ def compute(session: UserSession, period: Period, *, today: date, clinician: str
     wanted = metric_ids or list(definitions())
     with session.store.read() as s:
         practice = s.scalar(select(Practice))
-        facts = fetch_facts(s, period=period, today=today, subjects=frozenset(c.id for c in chosen),
-                            zone=zone_of(practice), supervised_licenses=supervised_licenses(practice))
-    values = metric_rules.evaluate(facts, wanted)
+        values = metric_counts.count(s, period=period, today=today, subjects=frozenset(c.id for c in chosen),
+                                     zone=zone_of(practice), supervised_licenses=supervised_licenses(practice),
+                                     metric_ids=wanted)
     return MetricTable(period, chosen, values, combine(values, subject_id="all", counts=COUNTS))
 
 

@@ -189,6 +189,8 @@ class Note(Synced, Base):
         Index("ix_notes_author_service_date", "author_id", "service_date"),
         Index("ix_notes_unsigned", "author_id", "service_date", sqlite_where=text("signed_at IS NULL"),
               postgresql_where=text("signed_at IS NULL")),
+        # A session's notes in id order: the metrics count a session's first note (migration 0020).
+        Index("ix_notes_appointment_first", "appointment_id", "id"),
         # What a body's (note_id, client_id) foreign key points at: a body's client is its note's.
         UniqueConstraint("id", "client_id"),
     )

@@ -51,3 +51,17 @@ def test_lead_time_leaves_out_recurring_sessions() -> None:
                   appointments=[appt("single", 17, "completed"), appt("weekly", 18, "completed", recurring=True)])
     [value] = evaluate(facts, ["average_lead_time"])
     assert value.denominator == 1 and value.value == 10
+
+
+def test_confirmation_rate_leaves_out_what_left_the_books_early() -> None:
+    confirmed = appt("kept", 16, "completed")._replace(confirmed=True)
+    late = appt("late", 17, "cancelled")._replace(late_cancel=True, confirmed=True)
+    early = appt("early", 18, "cancelled")._replace(confirmed=True)
+    moved = appt("moved", 18, "rescheduled")._replace(confirmed=True)
+    waiting = appt("waiting", 20, "scheduled")
+    no_client = appt("block", 20, "scheduled")._replace(client_id=None, confirmed=True)
+    facts = Facts(WEEK, as_of=date(2026, 11, 25), subjects=frozenset({"c1"}),
+                  appointments=[confirmed, late, early, moved, waiting, no_client])
+    [value] = evaluate(facts, ["confirmation_rate"])
+    assert (value.numerator, value.denominator) == (2, 3)
+    assert [c.record_id for c in evidence(facts, "confirmation_rate", "c1")] == ["kept", "late", "waiting"]

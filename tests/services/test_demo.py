@@ -236,3 +236,22 @@ def test_supervision_leaves_one_associate_short_of_hours(demo: DemoStore) -> Non
     short = {f.subject.split(",")[0] for f in result.findings
              if f.rule == "supervision_hours" and f.stage is Stage.OUT_OF_COMPLIANCE}
     assert short == {"Tyler Nguyen"}  # Jordan (LPC-Associate) and Priya (LMSW) met last month's hours
+
+
+def test_alerts_are_a_believable_few_of_every_kind(demo: DemoStore) -> None:
+    """Tens of open alerts, not one per client: treatment plans are mostly current, with a few in their
+    reminder days, at the alert day and past it; the team shows clinicians on track, to review and urgent."""
+    from collections import Counter
+
+    from mentalspace_desktop.domain.metrics import PeriodKind, Status, period_for
+    from mentalspace_desktop.services import alerts, dashboards
+
+    open_alerts = alerts.list_alerts(demo.session)
+    plans = Counter(a.severity.value for a in open_alerts if a.alert_type == "treatment_plan_overdue")
+    assert 3 <= sum(plans.values()) <= 60, plans
+    assert len(plans) == 3, plans  # info (reminder), warning (alert day) and critical (overdue)
+    assert len(open_alerts) < 200, Counter(a.alert_type for a in open_alerts)
+    board = dashboards.load_dashboard(demo.session, period_for(PeriodKind.LAST_WEEK, demo.today), today=demo.today,
+                                      with_trend=False)
+    statuses = {r.status for r in board.rows}
+    assert {Status.ON_TRACK, Status.REVIEW, Status.URGENT} <= statuses

@@ -106,3 +106,22 @@ def test_who_sees_whose_numbers(week: PracticeFixture) -> None:
             metrics.compute(week.session_for(key), WEEK, today=TODAY)
     with pytest.raises(NotFound):
         metrics.compute(week.session_for("clinician"), WEEK, today=TODAY, clinician="oclin")
+
+
+def test_confirmation_rate_counts_the_sessions_that_stayed_on_the_books(week: PracticeFixture) -> None:
+    """Confirmed: the kept session of the 16th and the late cancellation of the 18th (confirmed, then
+    cancelled the day before). The early cancellation of the 19th was confirmed too, but left the books
+    with notice: not counted. On the books until their day: kept 16th and 20th, no-show 17th, late
+    cancellation 18th, arrived 21st = 5. Rate 2 / 5."""
+    with week.admin.store.write(week.users["admin"]) as s:
+        for appt in s.query(Appointment).filter(Appointment.provider_id == week.users["clinician"]):
+            local_day = appt.start_at.astimezone(ET).day
+            if local_day in (16, 18, 19) and appt.start_at.month == 11:
+                appt.confirmation, appt.confirmed_at, appt.confirmed_via = "confirmed", appt.start_at, "sms"
+    table = metrics.compute(week.admin, WEEK, today=TODAY)
+    value = table.of(week.users["clinician"])["confirmation_rate"]
+    assert (value.numerator, value.denominator) == (2, 5)
+    rows = metrics.explain(week.admin, WEEK, today=TODAY, metric_id="confirmation_rate",
+                           clinician_id=week.users["clinician"])
+    assert len(rows) == 5 and sum(r.numerator for r in rows) == 2
+    assert "confirmation_rate" not in table.of(week.users["other_clinician"])  # nothing booked: no data

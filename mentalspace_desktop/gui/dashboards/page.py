@@ -51,14 +51,14 @@ TITLES = {
     DashboardKind.PRACTICE: ("Practice Overview", "The whole practice: scorecard, clinicians, compliance, capacity."),
 }
 TILES = {
-    DashboardKind.OWN: ("kept_visit_rate", "no_show_rate", "cancellation_rate", "unsigned_note_backlog",
-                        "same_day_documentation_rate", "rebook_rate", "client_retention_90d",
+    DashboardKind.OWN: ("kept_visit_rate", "no_show_rate", "cancellation_rate", "confirmation_rate",
+                        "unsigned_note_backlog", "same_day_documentation_rate", "rebook_rate", "client_retention_90d",
                         "treatment_plan_currency"),
     DashboardKind.TEAM: ("kept_visit_rate", "no_show_rate", "unsigned_note_backlog", "same_day_documentation_rate",
                          "supervision_note_timeliness", "rebook_rate"),
-    DashboardKind.PRACTICE: ("kept_visit_rate", "no_show_rate", "cancellation_rate", "schedule_fill_rate",
-                             "prime_time_utilization", "average_lead_time", "same_day_documentation_rate",
-                             "unsigned_note_backlog"),
+    DashboardKind.PRACTICE: ("kept_visit_rate", "no_show_rate", "cancellation_rate", "confirmation_rate",
+                             "schedule_fill_rate", "prime_time_utilization", "average_lead_time",
+                             "same_day_documentation_rate", "unsigned_note_backlog"),
 }
 COMPLIANCE = ("informed_consent_currency", "minor_consent_compliance", "telehealth_consent_compliance",
               "treatment_plan_currency", "safety_plan_compliance", "complete_demographics_rate",
@@ -180,7 +180,10 @@ class DashboardPage(QWidget):
         definitions = dashboards.metrics.definitions()
         self.tiles: dict[str, MetricTile] = {}
         self.tiles_box = QGroupBox("Scorecard" if self.kind is DashboardKind.PRACTICE else "This period")
-        self._tile_grid(self.tiles_box, TILES[self.kind], definitions)
+        # My Practice's nine tiles three by three, My Team's six in two rows; the overview keeps four a
+        # row so its clinician table starts on the first screen.
+        self._tile_grid(self.tiles_box, TILES[self.kind], definitions,
+                        columns=4 if self.kind is DashboardKind.PRACTICE else 3)
         self.body.addWidget(self.tiles_box)
 
         self.alerts_box = alerts_box = self._alerts_panel()
@@ -196,7 +199,14 @@ class DashboardPage(QWidget):
             hint = QLabel("Double-click a clinician to see their dashboard; hover a figure for how it was counted.")
             hint.setProperty("role", "hint")
             inner.addWidget(hint)
-            self.model = ClinicianTableModel(definitions, TABLE_COLUMNS[self.kind], self)
+            # The team's supervision this month against what their licenses require (My Team only).
+            self.supervision_summary = QLabel("")
+            self.supervision_summary.setObjectName("supervisionSummary")
+            self.supervision_summary.setWordWrap(True)
+            self.supervision_summary.setVisible(False)
+            inner.addWidget(self.supervision_summary)
+            self.model = ClinicianTableModel(definitions, TABLE_COLUMNS[self.kind], self,
+                                             supervision=self.kind is DashboardKind.TEAM)
             self.table = QTableView()
             self.table.setAccessibleName(box.title())
             self.table.setModel(self.model)
@@ -285,10 +295,9 @@ class DashboardPage(QWidget):
         self.goals_panel.show_goals(goal_rows)
         self.sig_side_loaded.emit()
 
-    def _tile_grid(self, box: QGroupBox, metric_ids: tuple[str, ...], definitions: dict) -> None:
+    def _tile_grid(self, box: QGroupBox, metric_ids: tuple[str, ...], definitions: dict, *, columns: int = 4) -> None:
         grid = QGridLayout(box)
         grid.setSpacing(10)
-        columns = 4
         for column in range(columns):
             grid.setColumnStretch(column, 1)
         for i, metric_id in enumerate(metric_ids):
@@ -372,6 +381,7 @@ class DashboardPage(QWidget):
                 tile.show_value(board.totals.get(metric_id), board.previous_totals.get(metric_id))
         if self.table is not None:
             self.model.set_rows(board.rows if self.drill is None else [r for r in board.rows if r.id == self.drill])
+            self._show_supervision(board)
         labels = [f"{week.start:%b %d}" for week, _ in board.trend]
         lines: list[tuple[str, list[float | None]]] = []
         for metric_id in dashboards.TREND_METRICS:
@@ -384,6 +394,22 @@ class DashboardPage(QWidget):
             f"{counts[Status.URGENT]} urgent")
         self.updated.setText(f"Updated {to_local(_now()):%H:%M}{team}")
         self.sig_loaded.emit()
+
+    def _show_supervision(self, board: Dashboard) -> None:
+        """The team's supervision this month under the supervisee table (a team view only)."""
+        totals = board.supervision_totals() if self.kind is DashboardKind.TEAM and self.drill is None else None
+        self.supervision_summary.setVisible(totals is not None)
+        if totals is None:
+            return
+        hours, required = totals
+        standings = [r.supervision for r in board.rows if r.supervision is not None]
+        behind = sum(1 for st in standings if st.status is Status.REVIEW)
+        short = sum(1 for st in standings if st.status is Status.URGENT)
+        share = f" ({hours / required:.0%})" if required else ""
+        self.supervision_summary.setText(
+            f"Supervision this month: {hours:g} of {required:g} h required across {len(standings)} "
+            f"supervisee{'s' if len(standings) != 1 else ''}{share} · {behind} behind pace · "
+            f"{short} short last month")
 
     # -- drill-down and the rows behind a figure ---------------------------------------------------
 

@@ -115,17 +115,24 @@ class MetricTile(QFrame):
 
 
 class ClinicianTableModel(RowsModel[ClinicianRow]):
-    """One row per clinician: chosen metrics as columns and the status last."""
+    """One row per clinician: chosen metrics as columns, then (on a team) this month's supervision
+    against the license's requirement, and the status last."""
 
     def __init__(self, definitions: dict[str, MetricDefinition], metric_ids: tuple[str, ...],
-                 parent: Any = None) -> None:
+                 parent: Any = None, *, supervision: bool = False) -> None:
         super().__init__(parent)
         self.definitions = definitions
         self.metric_ids = metric_ids
-        self.headers = ("Clinician", *(SHORT_NAMES.get(m, definitions[m].name) for m in metric_ids), "Status")
+        self.supervision_column = len(metric_ids) + 1 if supervision else None
+        self.headers = ("Clinician", *(SHORT_NAMES.get(m, definitions[m].name) for m in metric_ids),
+                        *(("Supervision, month",) if supervision else ()), "Status")
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         metric_id = self.metric_at(section)
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole \
+                and section == self.supervision_column:
+            return ("Signed supervision hours this month against what the supervisee's license requires a "
+                    "month (compliance settings). Urgent: last month ended short; review: behind pace.")
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and metric_id:
             definition = self.definitions[metric_id]
             return f"{definition.name}: {definition.formula}"
@@ -135,6 +142,8 @@ class ClinicianTableModel(RowsModel[ClinicianRow]):
         return self.metric_ids[column - 1] if 1 <= column <= len(self.metric_ids) else None
 
     def cell(self, row: ClinicianRow, column: int, role: int) -> Any:
+        if column == self.supervision_column:
+            return self._supervision_cell(row, role)
         metric_id = self.metric_at(column)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if column == 0:
@@ -155,6 +164,21 @@ class ClinicianTableModel(RowsModel[ClinicianRow]):
             status = row.status if metric_id is None else self.definitions[metric_id].status(
                 None if (v := row.values.get(metric_id)) is None else v.value)
             return status_colour(status)
+        return None
+
+
+    def _supervision_cell(self, row: ClinicianRow, role: int) -> Any:
+        standing = row.supervision
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            if standing is None:
+                return "not required"
+            return f"{standing.text} · {STATUS_WORDS[standing.status].lower()}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "Their license needs no monthly supervision." if standing is None else standing.explanation
+        if role == Qt.ItemDataRole.UserRole:
+            return row.id
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QColor(tone("muted")) if standing is None else status_colour(standing.status)
         return None
 
 

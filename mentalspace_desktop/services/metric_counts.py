@@ -1,0 +1,517 @@
+"""Counting the metrics in the database: the dashboard's figures without fetching the rows behind them.
+
+The metric functions of ``domain/metric_rules.py`` say what each metric counts, record by record,
+and give the rows behind a value (:func:`services.metrics.explain`). Counting a month of a large
+practice that way means building tens of thousands of Python rows and contributions; here the same
+counts are sums in a few grouped queries (one pass over the period's appointments with each
+session's note joined, one over the clients, two small ones over notes and rebookings), so the
+cost stays close to that of reading the period's appointments once.
+
+Each counter below returns, per subject, the numerator, the denominator and how many records
+contributed, exactly as :func:`domain.metric_rules.evaluate` sums them (a subject with no record
+counted has no value, except counts such as the backlog, which read 0). ``tests/services/
+test_metric_counts.py`` checks every counter against its metric function on generated practices.
+Metrics without a counter (the small ones: supervision, HIPAA training) and any metric added with
+only its function are evaluated from the facts as before.
+
+Local days and wall-clock times are worked out without time zones in SQL: the zone's UTC offsets
+over the period (one, or two around a daylight-saving change) are found here, and an instant's wall
+clock is its Julian day plus the offset in force then (see :func:`_local_days`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Float, Integer, String, and_, case, exists, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from mentalspace_desktop.domain import metric_rules as rules
+from mentalspace_desktop.domain.clients import ConsentKind, is_minor
+from mentalspace_desktop.domain.metrics import MetricValue, Period
+from mentalspace_desktop.services import metric_facts
+from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
+from mentalspace_desktop.store.models import Client, Consent, Note
+from mentalspace_desktop.store.scheduling_models import Appointment
+from mentalspace_desktop.store.types import UTCDateTime
+
+Sums = dict[str, tuple[float, float, int]]
+Instant = ColumnElement[datetime] | InstrumentedAttribute[datetime]  # subject → numerator, denominator, records counted
+
+
+# -- portable helpers: SQLite and PostgreSQL ----------------------------------------------------------
+
+
+class _Seconds(FunctionElement[float]):
+    """Seconds from the first instant to the second."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(_Seconds)
+def _seconds_sqlite(element: _Seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    a, b = list(element.clauses)
+    # A Julian day is a float worth about 40 microseconds in its last bits: rounded to the millisecond,
+    # whole seconds come out whole (the sums then match Python's to the last digit).
+    return f"round((julianday({compiler.process(b, **kw)}) - julianday({compiler.process(a, **kw)})) * 86400.0, 3)"
+
+
+@compiles(_Seconds, "postgresql")
+def _seconds_pg(element: _Seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    a, b = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(b, **kw)} - {compiler.process(a, **kw)}))"
+
+
+def _portable(cls: type[FunctionElement[Any]], sqlite: str, postgresql: str) -> None:
+    """Compile ``cls`` as ``sqlite`` on SQLite (the default) and ``postgresql`` on PostgreSQL: templates
+    where ``{}`` stands for the function's arguments."""
+
+    @compiles(cls)
+    def _default(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+        return sqlite.format(compiler.process(element.clauses, **kw))
+
+    @compiles(cls, "postgresql")
+    def _pg(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+        return postgresql.format(compiler.process(element.clauses, **kw))
+
+
+class _JulianDay(FunctionElement[float]):
+    """An instant as a Julian day number (days, fractional)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+class _Greatest(FunctionElement[float]):
+    type = Float()
+    inherit_cache = True
+
+
+class _Least(FunctionElement[float]):
+    type = Float()
+    inherit_cache = True
+
+
+_portable(_JulianDay, "julianday({})", "(EXTRACT(EPOCH FROM {}) / 86400.0 + 2440587.5)")
+_portable(_Greatest, "max({})", "GREATEST({})")
+_portable(_Least, "min({})", "LEAST({})")
+
+
+class _WholeMinutes(FunctionElement[int]):
+    """Whole minutes of a positive number of seconds, as Python's ``int(s // 60)``; the seconds are
+    rounded to the millisecond first, so a float's last bit never turns 50 minutes into 49."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+_portable(_WholeMinutes, "CAST(round({}, 3) / 60 AS INTEGER)",  # CAST truncates: seconds >= 0 only
+          "FLOOR(round(CAST({} AS numeric), 3) / 60)")
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _at(moment: datetime) -> ColumnElement[datetime]:
+    return literal(moment, UTCDateTime())
+
+
+def _offsets(zone: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[datetime, float]]:
+    """The zone's UTC offsets (in days) over [lo, hi): the first from ``lo``, then each change with the
+    instant it takes effect. Offsets change on quarter hours, so the search walks days, then the
+    hours and quarter hours of a day with a change; a month has one or two of them."""
+    def offset(at: datetime) -> float:
+        return (at.astimezone(zone).utcoffset() or timedelta()).total_seconds() / 86400
+
+    out = [(lo, offset(lo))]
+    day = lo.replace(minute=0, second=0, microsecond=0)
+    while day < hi:
+        day_end = day + timedelta(days=1)
+        if offset(day_end) != out[-1][1]:  # a change this day: find its hour, then its quarter hour
+            hour = max(day, out[-1][0])
+            while offset(hour + timedelta(hours=1)) == out[-1][1]:
+                hour += timedelta(hours=1)
+            while offset(hour) == out[-1][1]:
+                hour += timedelta(minutes=15)
+            out.append((hour, offset(hour)))
+        else:
+            day = day_end
+    return out
+
+
+def _local_days(column: Instant, offsets: Sequence[tuple[datetime, float]],
+                day0: date) -> ColumnElement[float]:
+    """An instant as the practice's wall-clock time, in days since midnight starting ``day0`` (the
+    integer part is the local day, counted from ``day0``; the fraction is the time of day)."""
+    shift: ColumnElement[float] = literal(offsets[0][1])
+    if len(offsets) > 1:
+        shift = case(*((column >= _at(since), literal(value)) for since, value in reversed(offsets[1:])),
+                     else_=literal(offsets[0][1]))
+    return _JulianDay(column) + shift - (day0.toordinal() + 1721424.5)
+
+
+def _day_fraction(at: time) -> float:
+    return (at.hour * 3600 + at.minute * 60) / 86400
+
+
+class _DayOf(FunctionElement[int]):
+    """The whole days of a :func:`_local_days` figure: the local day, 0 for ``day0``; any day before
+    ``day0`` reads negative. Its argument is worked out once (a CASE would work it out twice)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+# A float's error around a midnight is far below a microsecond: 1e-9 days keeps 00:00 on its own day.
+_portable(_DayOf, "(CAST(({}) + 1.000000001 AS INTEGER) - 1)",  # CAST truncates: shifted to stay positive
+          "CAST(FLOOR(({}) + 0.000000001) AS INTEGER)")
+
+
+def _day_of(local_days: ColumnElement[float]) -> ColumnElement[int]:
+    return _DayOf(local_days)
+
+
+# -- what every counter is given ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    period: Period
+    as_of: date
+    subjects: frozenset[str]
+    zone: ZoneInfo
+    available_minutes: dict[str, int]
+    prime_available_minutes: dict[str, int]
+
+    def instant(self, day: date, at: time = time()) -> datetime:
+        return datetime.combine(day, at, tzinfo=self.zone).astimezone(UTC)
+
+    @property
+    def lo(self) -> datetime:
+        return self.instant(self.period.start)
+
+    @property
+    def hi(self) -> datetime:
+        return self.instant(self.period.end + timedelta(days=1))
+
+
+Counter = Callable[[Session, Scope], dict[str, Sums]]  # one query may count several metrics
+COUNTERS: dict[str, Counter] = {}  # metric id → the counter that counts it
+
+
+def _counts(*metric_ids: str) -> Callable[[Counter], Counter]:
+    def register(fn: Counter) -> Counter:
+        for mid in metric_ids:
+            COUNTERS[mid] = fn
+        return fn
+    return register
+
+
+def _live_note(n: Any, scope: Scope) -> tuple[ColumnElement[bool], ...]:
+    """The notes the metric functions see (metric_facts._notes): a subject's, not an addendum, written
+    for a session of the period, or older and still unsigned. ``coalesce`` keeps SQLite off the
+    addendum index, which would match nearly every note."""
+    return (n.deleted.is_(False), func.coalesce(n.addendum_to, "") == "", n.author_id.in_(scope.subjects),
+            or_(and_(n.service_date >= scope.period.start, n.service_date <= scope.period.end),
+                and_(n.signed_at.is_(None), n.service_date < scope.period.start)))
+
+
+APPOINTMENT_METRICS = (
+    "kept_visit_rate", "no_show_rate", "cancellation_rate", "confirmation_rate", "sessions_per_day",
+    "average_lead_time", "same_day_documentation_rate", "average_documentation_time", "crisis_intervention_rate",
+    "schedule_fill_rate", "prime_time_utilization", "unsigned_note_backlog",
+)
+
+
+@_counts(*APPOINTMENT_METRICS)
+def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
+    """One grouped pass over the period's appointments, each kept session's note joined to it."""
+    a = Appointment
+    day0 = scope.period.start
+    offsets = _offsets(scope.zone, scope.instant(day0 - timedelta(days=2)),
+                       scope.instant(scope.period.end + timedelta(days=3)))
+    starts_at, ends_at = _local_days(a.start_at, offsets, day0), _local_days(a.end_at, offsets, day0)
+    day = _day_of(starts_at)
+    kept, client = a.status.in_(rules.KEPT), a.client_id.is_not(None)
+    late = and_(a.status == "cancelled", a.late_cancel.is_(True))
+    due = and_(client, a.start_at < scope.instant(scope.as_of + timedelta(days=1)),
+               or_(kept, a.status == "no_show", late))
+    on_books = and_(client, or_(a.status.in_(rules.HOLDS_TIME), late))
+    lead = and_(a.booked_at.is_not(None), a.series_id.is_(None), a.status != "rescheduled", a.booked_at <= a.start_at)
+    seen = and_(kept, client)
+    holds = a.status.in_(rules.HOLDS_TIME)
+    # Prime time: Monday to Thursday (the local day's weekday from the period's first), 9:00 to 17:00
+    # of the session's own day, on the wall clock.
+    prime_day = ((day + day0.weekday()) % 7).in_(metric_facts.PRIME_DAYS)
+    prime_seconds = 86400 * (_Least(ends_at, day + _day_fraction(metric_facts.PRIME_END))
+                             - _Greatest(starts_at, day + _day_fraction(metric_facts.PRIME_START)))
+    overdue = a.start_at < scope.instant(scope.as_of - timedelta(days=rules.BACKLOG_DAYS))
+    columns = {
+        "due": func.sum(_flag(due)),
+        "due_kept": func.sum(_flag(and_(due, kept))),
+        "due_no_show": func.sum(_flag(and_(due, a.status == "no_show"))),
+        "booked": func.sum(_flag(a.status != "rescheduled")),
+        "cancelled": func.sum(_flag(a.status == "cancelled")),
+        "on_books": func.sum(_flag(on_books)),
+        "confirmed": func.sum(_flag(and_(on_books, a.confirmation == "confirmed"))),
+        "kept": func.sum(_flag(kept)),
+        "kept_days": func.count(func.distinct(case((kept, day), else_=None))),
+        "lead_n": func.sum(_flag(lead)),
+        "lead_days": func.sum(case((lead, _Seconds(a.booked_at, a.start_at) / 86400), else_=0.0)),
+        "seen": func.sum(_flag(seen)),
+        "seen_overdue": func.sum(_flag(and_(seen, overdue))),
+        "held_minutes": func.sum(case((holds, _WholeMinutes(_Seconds(a.start_at, a.end_at))), else_=0)),
+        "prime_minutes": func.sum(case((and_(holds, prime_day), _WholeMinutes(_Greatest(prime_seconds, 0))),
+                                       else_=0)),
+    }
+    query = (select(a.provider_id, *(c.label(k) for k, c in columns.items()))
+             .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False),
+                    a.provider_id.in_(scope.subjects))
+             .group_by(a.provider_id))
+    notes = _session_notes(s, scope, offsets, overdue)
+    out: dict[str, Sums] = {mid: {} for mid in APPOINTMENT_METRICS}
+
+    def put(mid: str, subject: str, num: float, den: float, n_records: int) -> None:
+        if n_records:
+            out[mid][subject] = (float(num), float(den), int(n_records))
+
+    for r in s.execute(query):
+        p = r.provider_id
+        same_day, crisis, documented, doc_hours, noted_overdue = notes.get(p, (0, 0, 0, 0.0, 0))
+        put("kept_visit_rate", p, r.due_kept, r.due, r.due)
+        put("no_show_rate", p, r.due_no_show, r.due, r.due)
+        put("cancellation_rate", p, r.cancelled, r.booked, r.booked)
+        put("confirmation_rate", p, r.confirmed, r.on_books, r.on_books)
+        put("sessions_per_day", p, r.kept, r.kept_days, r.kept)
+        put("average_lead_time", p, r.lead_days or 0.0, r.lead_n, r.lead_n)
+        put("same_day_documentation_rate", p, same_day, r.seen, r.seen)
+        put("crisis_intervention_rate", p, crisis, r.seen, r.seen)
+        put("average_documentation_time", p, doc_hours, documented, documented)
+        no_note = r.seen_overdue - noted_overdue
+        put("unsigned_note_backlog", p, no_note, 0, no_note)
+        if p in scope.available_minutes:
+            put("schedule_fill_rate", p, (r.held_minutes or 0) / 60, 0, 1)
+        if p in scope.prime_available_minutes:
+            put("prime_time_utilization", p, (r.prime_minutes or 0) / 60, 0, 1)
+    for mid, available in (("schedule_fill_rate", scope.available_minutes),
+                           ("prime_time_utilization", scope.prime_available_minutes)):
+        for p, minutes in available.items():
+            num, _, _ = out[mid].get(p, (0.0, 0.0, 0))
+            out[mid][p] = (num, minutes / 60, 1)
+    _add_note_backlog(s, scope, out["unsigned_note_backlog"])
+    return out
+
+
+def _session_notes(s: Session, scope: Scope, offsets: Sequence[tuple[datetime, float]],
+                   overdue: ColumnElement[bool]) -> dict[str, tuple[int, int, int, float, int]]:
+    """Per provider, over the notes of the period's kept sessions (a session's first note when it has
+    several): signed the session's day, crisis notes, signed at all and hours to signature, and how
+    many of the sessions past the backlog limit have one. Read from the notes' side (the period's
+    notes by author and date, their session by its key), then the older unsigned ones."""
+    n, a, other = Note, Appointment, aliased(Note)
+    day0 = scope.period.start
+    authored = func.coalesce(n.submitted_at, n.signed_at)
+    same_day = _day_of(_local_days(authored, offsets, day0)) == _day_of(_local_days(a.start_at, offsets, day0))
+    older = exists().where(other.appointment_id == n.appointment_id, other.id < n.id, *_live_note(other, scope))
+    base = (select(a.provider_id,
+                   func.sum(_flag(and_(n.status.in_(rules.AUTHOR_SIGNED), same_day))),
+                   func.sum(_flag(n.note_type.in_(rules.CRISIS_NOTE_TYPES))),
+                   func.sum(_flag(authored.is_not(None))),
+                   func.sum(_Greatest(_Seconds(a.end_at, authored), 0) / 3600),  # NULL (unsigned): left out
+                   func.sum(_flag(overdue)))
+            .select_from(n).join(a, a.id == n.appointment_id)
+            .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False),
+                   a.provider_id.in_(scope.subjects), a.status.in_(rules.KEPT), a.client_id.is_not(None),
+                   n.deleted.is_(False), func.coalesce(n.addendum_to, "") == "", n.author_id.in_(scope.subjects),
+                   ~older)
+            .group_by(a.provider_id))
+    out: dict[str, tuple[int, int, int, float, int]] = {}
+    for query in (base.where(n.service_date >= scope.period.start, n.service_date <= scope.period.end),
+                  base.where(n.signed_at.is_(None), n.service_date < scope.period.start)):
+        for provider, *sums in s.execute(query):
+            before = out.get(provider, (0, 0, 0, 0.0, 0))
+            out[provider] = tuple(x + (y or 0) for x, y in zip(before, sums, strict=True))  # type: ignore[assignment]
+    return out
+
+
+def _add_note_backlog(s: Session, scope: Scope, into: Sums) -> None:
+    """Drafts older than the backlog limit: those of the period's sessions, and older unsigned ones
+    (read through the partial index of unsigned notes)."""
+    n = Note
+    limit = scope.as_of - timedelta(days=rules.BACKLOG_DAYS)
+    draft = (n.deleted.is_(False), func.coalesce(n.addendum_to, "") == "", n.author_id.in_(scope.subjects),
+             n.status.not_in(rules.AUTHOR_SIGNED), n.service_date < limit)
+    for query in (
+        select(n.author_id, func.count()).where(*draft, n.service_date >= scope.period.start,
+                                                n.service_date <= scope.period.end).group_by(n.author_id),
+        select(n.author_id, func.count()).where(*draft, n.signed_at.is_(None),
+                                                n.service_date < scope.period.start).group_by(n.author_id),
+    ):
+        for author, count in s.execute(query):
+            num, _, records = into.get(author, (0.0, 0.0, 0))
+            into[author] = (num + count, 0.0, records + count)
+
+
+class _Sortable(FunctionElement[str]):
+    """An instant as text that sorts as the instant does (fixed width, UTC)."""
+
+    type = String()
+    inherit_cache = True
+
+
+_portable(_Sortable, "{}",  # stored as "YYYY-MM-DD HH:MM:SS.ffffff"
+          "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")
+_SORTABLE_WIDTH, _ID_WIDTH = 26, 36
+
+
+@_counts("rebook_rate")
+def _rebook(s: Session, scope: Scope) -> dict[str, Sums]:
+    """Each client's last kept visit of the period, its provider, and their next booking after it
+    (in the period or the 30 days after): rebooked when that falls within 30 days of the visit.
+
+    The last visit's provider comes with its start and id in one MAX (two visits at the same time:
+    the later id, as the metric function decides), not from a look-up per client."""
+    a, nxt = Appointment, aliased(Appointment)
+    last = (select(a.client_id, func.max(a.start_at).label("last_at"),
+                   func.max(_Sortable(a.start_at) + a.id + a.provider_id).label("last_visit"))
+            .where(a.deleted.is_(False), a.provider_id.in_(scope.subjects), a.start_at >= scope.lo,
+                   a.start_at < scope.hi, a.status.in_(rules.KEPT), a.client_id.is_not(None))
+            .group_by(a.client_id).subquery())
+    later_hi = scope.instant(scope.period.end + timedelta(days=31))
+    following = (select(func.min(nxt.start_at)).where(
+        nxt.client_id == last.c.client_id, nxt.start_at > last.c.last_at, nxt.start_at < later_hi,
+        nxt.status.in_(rules.HOLDS_TIME), nxt.deleted.is_(False), nxt.provider_id.in_(scope.subjects))
+        .scalar_subquery())
+    sums: dict[str, list[float]] = {}
+    window = timedelta(days=rules.REBOOK_DAYS)
+    for last_at, visit, next_at in s.execute(select(last.c.last_at, last.c.last_visit, following)):
+        pair = sums.setdefault(visit[_SORTABLE_WIDTH + _ID_WIDTH:], [0, 0])
+        pair[0] += next_at is not None and next_at <= last_at + window
+        pair[1] += 1
+    return {"rebook_rate": {p: (num, den, int(den)) for p, (num, den) in sums.items()}}
+
+
+CLIENT_METRICS = ("informed_consent_currency", "minor_consent_compliance", "telehealth_consent_compliance",
+                  "complete_demographics_rate", "treatment_plan_currency", "safety_plan_compliance")
+
+
+def _minor_born_after(as_of: date) -> date:
+    """The latest birth date of an adult on ``as_of``: a client born after it is a minor (found with
+    :func:`is_minor` itself, by halving, so leap days follow its rule)."""
+    adult, minor = date(as_of.year - 20, 1, 1).toordinal(), date(as_of.year - 16, 12, 31).toordinal()
+    while minor - adult > 1:
+        middle = (adult + minor) // 2
+        if is_minor(date.fromordinal(middle), as_of):
+            minor = middle
+        else:
+            adult = middle
+    return date.fromordinal(adult)
+
+
+@_counts(*CLIENT_METRICS)
+def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
+    """One grouped pass over the subjects' active clients, each record's existence asked per client."""
+    c, as_of = Client, scope.as_of
+
+    def consent(kind: str, *extra: ColumnElement[bool]) -> ColumnElement[bool]:
+        return exists().where(Consent.client_id == c.id, Consent.deleted.is_(False), Consent.kind == kind,
+                              or_(Consent.revoked_on.is_(None), Consent.revoked_on > as_of),
+                              or_(Consent.expires_on.is_(None), Consent.expires_on >= as_of), *extra)
+
+    minor = c.dob > _minor_born_after(as_of)
+    complete = metric_facts.CLIENT_COMPLETE
+    plan_since = as_of - timedelta(days=rules.PLAN_DAYS)
+    plan_current = or_(
+        exists().where(TreatmentPlan.client_id == c.id, TreatmentPlan.deleted.is_(False),
+                       TreatmentPlan.signed_at >= scope.instant(plan_since)),
+        exists().where(PlanReview.client_id == c.id, PlanReview.deleted.is_(False), PlanReview.signed_at.is_not(None),
+                       PlanReview.reviewed_on >= plan_since))
+    at_risk = exists().where(RiskFlag.client_id == c.id, RiskFlag.cleared_on.is_(None), RiskFlag.deleted.is_(False))
+    safety = exists().where(SafetyPlan.client_id == c.id, SafetyPlan.signed_at.is_not(None),
+                            SafetyPlan.deleted.is_(False))
+    v = Appointment
+    # IN, not EXISTS: the period's video sessions are listed once, not looked up client by client.
+    by_video = c.id.in_(select(v.client_id).where(
+        v.telehealth.is_(True), v.status.in_(rules.KEPT), v.start_at >= scope.lo, v.start_at < scope.hi,
+        v.deleted.is_(False), v.provider_id.in_(scope.subjects), v.client_id.is_not(None)))
+    informed = consent(ConsentKind.INFORMED_CONSENT,
+                       Consent.signed_on > as_of - timedelta(days=metric_facts.CONSENT_YEAR))
+    columns = {
+        "clients": func.count(),
+        "informed": func.sum(_flag(informed)),
+        "complete": func.sum(_flag(and_(complete, or_(~minor, metric_facts.HAS_GUARDIAN)))),
+        "plan": func.sum(_flag(plan_current)),
+        "minors": func.sum(_flag(minor)),
+        "guardian": func.sum(case((minor, _flag(consent(ConsentKind.GUARDIAN_CONSENT))), else_=0)),
+        "video": func.sum(_flag(by_video)),
+        "video_consent": func.sum(case((by_video, _flag(consent(ConsentKind.TELEHEALTH_CONSENT))), else_=0)),
+        "at_risk": func.sum(_flag(at_risk)),
+        "safety": func.sum(case((at_risk, _flag(safety)), else_=0)),
+    }
+    query = (select(c.primary_clinician_id, *(col.label(k) for k, col in columns.items()))
+             .where(c.deleted.is_(False), c.status == "active", c.primary_clinician_id.in_(scope.subjects))
+             .group_by(c.primary_clinician_id))
+    out: dict[str, Sums] = {mid: {} for mid in CLIENT_METRICS}
+    for r in s.execute(query):
+        p = r.primary_clinician_id
+        for mid, num, den in (("informed_consent_currency", r.informed, r.clients),
+                              ("complete_demographics_rate", r.complete, r.clients),
+                              ("treatment_plan_currency", r.plan, r.clients),
+                              ("minor_consent_compliance", r.guardian, r.minors),
+                              ("telehealth_consent_compliance", r.video_consent, r.video),
+                              ("safety_plan_compliance", r.safety, r.at_risk)):
+            if den:
+                out[mid][p] = (float(num or 0), float(den), int(den))
+    return out
+
+
+@_counts("client_retention_90d")
+def _retention(s: Session, scope: Scope) -> dict[str, Sums]:
+    sums: dict[str, list[int]] = {}
+    for _, clinician, first, recent in metric_facts.retention_candidates(s, scope.as_of, scope.subjects, scope.zone):
+        if 90 <= (scope.as_of - first).days <= 180:
+            pair = sums.setdefault(clinician, [0, 0])
+            pair[0] += recent is not None
+            pair[1] += 1
+    return {"client_retention_90d": {p: (num, den, den) for p, (num, den) in sums.items()}}
+
+
+def count(s: Session, *, period: Period, today: date, subjects: frozenset[str], zone: ZoneInfo,
+          supervised_licenses: frozenset[str], metric_ids: Sequence[str]) -> list[MetricValue]:
+    """``metric_ids`` for every subject, in the order :func:`domain.metric_rules.evaluate` gives them."""
+    as_of = min(period.end, today)
+    counted = [m for m in metric_ids if m in COUNTERS]
+    rest = [m for m in metric_ids if m not in COUNTERS]
+    facts = metric_facts.fetch_facts(s, period=period, today=today, subjects=subjects, zone=zone,
+                                     supervised_licenses=supervised_licenses,
+                                     light=all(m in rules.LIGHT_METRICS for m in rest)) if rest else None
+    if facts is not None:
+        available, prime = facts.available_minutes, facts.prime_available_minutes
+    else:
+        available, prime = metric_facts.availability(s, period, subjects, zone)
+    scope = Scope(period, as_of, subjects, zone, available, prime)
+    sums: dict[str, Sums] = {}
+    for counter in dict.fromkeys(COUNTERS[m] for m in counted):  # each query once, in the order first wanted
+        sums.update(counter(s, scope))
+    python = {m: rules.evaluate(facts, [m]) for m in rest} if facts is not None else {}
+    out: list[MetricValue] = []
+    for mid in metric_ids:
+        if mid in python:
+            out.extend(python[mid])
+            continue
+        by_subject = {p: v for p, v in sums[mid].items() if p in subjects}
+        if mid in rules.COUNT_METRICS:
+            out.extend(MetricValue(mid, p, by_subject.get(p, (0.0, 0.0, 0))[0], 1.0) for p in sorted(subjects))
+        else:
+            out.extend(MetricValue(mid, p, num, den) for p, (num, den, _) in sorted(by_subject.items()))
+    return out
