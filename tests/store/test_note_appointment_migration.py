@@ -69,7 +69,7 @@ def check_step(engine: Engine, schema: str | None = None) -> None:
         assert conn.execute(text("SELECT count(*) FROM note_versions")).scalar_one() == 1
         indexes = {i["name"] for i in inspect(engine).get_indexes("notes", schema=schema)}
     assert {"ix_notes_appointment_id", "ix_notes_unsigned", "ix_notes_client_service_date"} <= indexes
-    later = {"ix_notes_appointment_first"}  # 0020's index, not there at 0015
+    later = {"ix_notes_appointment_first"}  # 0021's index, not there at 0015
     # the models say the same as the database
     assert [d for d in differences(engine) if not (d[0] == "add_index" and d[1].name in later)] == []
     with pytest.raises(IntegrityError), engine.begin() as conn:

@@ -31,7 +31,7 @@ NOTE_TABLES = ("notes", "note_bodies")
 LATER_NOTE_COLUMNS = frozenset({"appointment_id", "template_id", "requires_cosign", "submitted_at", "submitted_by",
                                 "content_hash", "prev_hash", "chain_hash"})
 LATER_NOTE_INDEXES = frozenset({"ix_notes_author_service_date", "ix_notes_unsigned",  # 0013: metrics
-                                "ix_notes_appointment_first"})  # 0020: a session's first note
+                                "ix_notes_appointment_first"})  # 0021: a session's first note
 
 
 def _only_notes(obj: Any, name: str | None, kind: str, _reflected: bool, _compare_to: Any) -> bool:

@@ -1,7 +1,7 @@
 """notes: an index by (appointment_id, id), for "the session's first note"
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 
 The productivity metrics count each kept session's first note (the lowest id; ids are time-ordered).
 Asking "is there an earlier note for this session?" of this index reads one empty range for almost
@@ -10,8 +10,8 @@ every note, instead of fetching the session's notes from the table.
 
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
