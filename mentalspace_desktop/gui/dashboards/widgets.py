@@ -50,7 +50,13 @@ def delta_text(definition: MetricDefinition, now: MetricValue | None, before: Me
         return "same as the previous period"
     better = (change > 0) == (definition.direction is Direction.HIGHER)
     arrow = "▲" if change > 0 else "▼"
-    size = f"{abs(change) * 100:.0f} pts" if definition.unit == "percent" else definition.format(abs(change))
+    if definition.unit == "percent":
+        points = round(abs(change) * 100)
+        size = "under 1 pt" if points == 0 else f"{points} pt{'s' * (points != 1)}"
+    elif definition.format(abs(change)) == definition.format(0.0):
+        return "about the same as the previous period"
+    else:
+        size = definition.format(abs(change))
     return f"{arrow} {size} {'better' if better else 'worse'} than the previous period"
 
 
