@@ -53,6 +53,7 @@ class TwilioOut(BaseModel):
 class MessagingOut(BaseModel):
     smtp: SmtpOut | None
     twilio: TwilioOut | None
+    problem: str | None = None  # why the hub cannot send (started without its secrets key)
 
 
 class TestIn(RequestBody):

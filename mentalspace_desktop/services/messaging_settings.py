@@ -112,6 +112,7 @@ class MessagingView:
     smtp: SmtpView | None
     twilio: TwilioView | None
     kept_on: Literal["hub", "workstation"]
+    problem: str | None = None  # why nothing can be sent (the hub started without its secrets key)
 
 
 @dataclass(frozen=True)
@@ -387,7 +388,9 @@ def view_of(session: Session, kept_on: Literal["hub", "workstation"]) -> Messagi
         c = json.loads(twilio.config)
         twilio_view = TwilioView(c["account_sid"], c.get("from_number", ""), c.get("webhook_base", ""),
                                  bool(twilio.secret))
-    return MessagingView(smtp_view, twilio_view, kept_on)
+    hub = _hub_secrets(session)
+    problem = hub.missing if hub is not None and hub.seal is None else None
+    return MessagingView(smtp_view, twilio_view, kept_on, problem[:1].upper() + problem[1:] if problem else None)
 
 
 def _put(session: Session, name: str, config: dict[str, Any], secret: str | None, user_id: str | None) -> None:
@@ -528,7 +531,8 @@ def send_test_text(settings: TwilioSettings | None, to: str, *, practice: str) -
 
 def _view_from_json(data: dict[str, Any]) -> MessagingView:
     smtp, twilio = data.get("smtp"), data.get("twilio")
-    return MessagingView(SmtpView(**smtp) if smtp else None, TwilioView(**twilio) if twilio else None, "hub")
+    return MessagingView(SmtpView(**smtp) if smtp else None, TwilioView(**twilio) if twilio else None, "hub",
+                         data.get("problem"))
 
 
 class MessagingSettingsService:

@@ -99,3 +99,14 @@ def test_a_mistake_is_named_and_nothing_is_saved(qtbot, page: MessagingSettingsP
     assert page.twilio.message.property("role") == "error"
     assert "account SID" in page.twilio.message.text() and "auth token" in page.twilio.message.text()
     assert twilio_settings(practice.admin.store) is None
+
+
+def test_a_hub_that_cannot_send_is_said_on_the_screen(page: MessagingSettingsPage) -> None:
+    """The hub's answer names why it cannot send (started without its secrets key): the screen shows it."""
+    from mentalspace_desktop.services.messaging_settings import MessagingView
+
+    problem = "The hub was started without the key that opens its messaging secrets (secrets.key)."
+    page._loaded(MessagingView(None, None, "hub", problem))
+    assert page.status.text() == problem
+    page._loaded(MessagingView(None, None, "hub"))
+    assert page.status.text() == ""

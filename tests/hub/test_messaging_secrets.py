@@ -82,6 +82,7 @@ def test_secrets_are_sealed_in_the_database_and_open_on_the_hub(template: Templa
     settings = _settings(tmp_path, database)
     with running(template, settings) as hub:
         _save_both(hub)
+        assert hub.device("admin").get("/v1/messaging/settings").json()["problem"] is None
         with hub.session() as s:
             smtp, twilio = ms.hub_smtp_settings(s), ms.hub_twilio_settings(s)
         assert smtp is not None and smtp.password == PASSWORD and ms.locked_reason(smtp) is None
@@ -123,6 +124,7 @@ def test_a_hub_without_its_key_refuses_to_send_and_says_why(template: Template, 
         admin = hub.device("admin")
         view = admin.get("/v1/messaging/settings").json()
         assert view["smtp"]["password_set"] and view["twilio"]["auth_token_set"]
+        assert "secrets.key" in view["problem"] and SECRETS_KEY_ENV in view["problem"]  # the screen says it
         for path in ("/v1/messaging/test/email", "/v1/messaging/test/text"):
             answer = admin.post(path, json={"to": "+14045550123" if path.endswith("text") else "a@b.example"})
             assert answer.status_code == 200, answer.text

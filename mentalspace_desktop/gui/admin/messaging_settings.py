@@ -237,7 +237,10 @@ class MessagingSettingsPage(QWidget):
     def _loaded(self, view: MessagingView) -> None:
         self.smtp.present(view)
         self.twilio.present(view)
-        self.status.clear_message()
+        if view.problem:
+            self.status.show_error(view.problem)
+        else:
+            self.status.clear_message()
         self._set_enabled(True)
         self.sig_loaded.emit()
 

@@ -35,7 +35,8 @@ def _admin(principal: Principal) -> Principal:
 def _out(session: Session) -> MessagingOut:
     view = settings.view_of(session, "hub")
     return MessagingOut.model_validate({"smtp": asdict(view.smtp) if view.smtp else None,
-                                        "twilio": asdict(view.twilio) if view.twilio else None})
+                                        "twilio": asdict(view.twilio) if view.twilio else None,
+                                        "problem": view.problem})
 
 
 def _invalid(exc: ValidationError) -> HubError:
