@@ -29,13 +29,14 @@ from mentalspace_desktop.domain.roles import (
     scope_for,
 )
 from mentalspace_desktop.domain.scheduling.risk import (
+    ClientOdds,
     History,
-    ReminderRecord,
     ReminderState,
     Risk,
+    client_odds,
     level_of,
     no_show_risk,
-    no_show_score,
+    visit_score,
 )
 from mentalspace_desktop.domain.scheduling.times import day_bounds_utc
 from mentalspace_desktop.errors import PermissionDenied
@@ -209,6 +210,7 @@ class CalendarReadService(AppointmentService):
                     got = moments[stored] = (at, wall(at))
                 return got
 
+            odds: dict[str, ClientOdds] = {}  # the client's part of the score: once per client, not per visit
             no_type = ("", "#9aa5b1")
             items: list[CalendarItem] = []
             for row, editable in visible:
@@ -220,8 +222,12 @@ class CalendarReadService(AppointmentService):
                 risk = None
                 if with_risk and client and status in RISKY and start_at > now:
                     lead = _days_between(booked_text, start_text) if booked_text else 0.0
-                    risk = _risk(history.get(client, NO_HISTORY), lead if lead > 0.0 else 0.0, start_wall,
-                                 confirmation == "confirmed", reminded.record(client), reminded.state(aid))
+                    client_part = odds.get(client)
+                    if client_part is None:
+                        client_part = odds[client] = client_odds(history.get(client, NO_HISTORY),
+                                                                 reminded.record(client))
+                    risk = _risk(client_part, history.get(client, NO_HISTORY), lead if lead > 0.0 else 0.0,
+                                 start_wall, confirmation == "confirmed", reminded.state(aid))
                 items.append(record(CalendarItem, {  # every field, as the constructor would set them
                     "id": aid, "kind": "appointment", "provider_id": provider,
                     "provider_name": users.get(provider, ""), "start_at": start_at, "end_at": end_at,
@@ -274,14 +280,15 @@ def _days_between(earlier: str | datetime, later: str | datetime) -> float:
     return (_instant(later) - _instant(earlier)) / DAY
 
 
-def _risk(history: History, lead_days: float, start_wall: datetime, confirmed: bool, record: ReminderRecord,
+def _risk(client: ClientOdds, history: History, lead_days: float, start_wall: datetime, confirmed: bool,
           state: ReminderState) -> Risk:
-    score = no_show_score(history, lead_days=lead_days, hour=start_wall.hour, weekday=start_wall.weekday(),
-                          confirmed=confirmed, reminders=record, reminder=state)
+    """The visit's risk from its client's part of the score; in words only where it is worth a badge."""
+    hour, weekday = start_wall.hour, start_wall.weekday()
+    score = visit_score(client, lead_days=lead_days, hour=hour, weekday=weekday, confirmed=confirmed, reminder=state)
     if score < WORDED:
         return Risk(score, level_of(score), ())
-    return no_show_risk(history, lead_days=lead_days, hour=start_wall.hour, weekday=start_wall.weekday(),
-                        confirmed=confirmed, reminders=record, reminder=state)
+    return no_show_risk(history, lead_days=lead_days, hour=hour, weekday=weekday, confirmed=confirmed,
+                        reminders=client.record, reminder=state)
 
 
 class _Permissions:
