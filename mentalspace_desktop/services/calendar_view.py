@@ -32,7 +32,6 @@ from mentalspace_desktop.domain.roles import (
 from mentalspace_desktop.domain.scheduling.risk import (
     ClientOdds,
     History,
-    ReminderState,
     Risk,
     client_odds,
     level_of,
@@ -233,15 +232,23 @@ class CalendarReadService(AppointmentService):
                 type_name, colour = types.get(type_id, no_type)
                 start_at, start_wall = moment(start_text)
                 end_at, end_wall = moment(end_text)
-                risk = None
+                score: float | None = None  # the no-show score; ``worded`` its factors where worth a badge
+                worded: Risk | None = None
                 if with_risk and client and status in RISKY and start_at > now:
                     lead = _days_between(booked_text, start_text) if booked_text else 0.0
+                    lead = lead if lead > 0.0 else 0.0
                     client_part = odds.get(client)
                     if client_part is None:
                         client_part = odds[client] = client_odds(history.get(client, NO_HISTORY),
                                                                  reminded.record(client))
-                    risk = _risk(client_part, history.get(client, NO_HISTORY), lead if lead > 0.0 else 0.0,
-                                 start_wall, confirmation == "confirmed", reminded.state(aid))
+                    state = reminded.state(aid)
+                    hour, weekday, confirmed = start_wall.hour, start_wall.weekday(), confirmation == "confirmed"
+                    score = visit_score(client_part, lead_days=lead, hour=hour, weekday=weekday, confirmed=confirmed,
+                                        reminder=state)
+                    if score >= WORDED:
+                        worded = no_show_risk(history.get(client, NO_HISTORY), lead_days=lead, hour=hour,
+                                              weekday=weekday, confirmed=confirmed, reminders=client_part.record,
+                                              reminder=state)
                 provider_name = users.get(provider, "")
                 room_name, location_name = rooms.get(room or "", ""), locations.get(location or "", "")
                 checked_in = _instant(checked_text) if checked_text else None
@@ -256,8 +263,7 @@ class CalendarReadService(AppointmentService):
                         "type_id": type_id or "", "type_name": type_name, "colour": colour or "#9aa5b1",
                         "status": "late_cancelled" if status == "cancelled" and late else status or "scheduled",
                         "telehealth": telehealth, "join_url": link or "",
-                        "risk": risk.score if risk is not None else None,
-                        "risk_factors": risk.explain() if risk is not None and risk.score >= WORDED else "",
+                        "risk": score, "risk_factors": worded.explain() if worded is not None else "",
                         "busy_only": False, "series_id": series or "", "group_id": group or "",
                         "confirmed": confirmation == "confirmed", "confirmation": confirmation,
                         "checked_in_at": wall(checked_in) if checked_in is not None else None,
@@ -273,7 +279,7 @@ class CalendarReadService(AppointmentService):
                         "late_cancel": late, "telehealth": telehealth, "meeting_link": link,
                         "confirmation": confirmation, "checked_in_at": checked_in, "series_id": series,
                         "group_id": group, "buffer_before": before, "buffer_after": after, "editable": editable,
-                        "risk": risk})
+                        "risk": worded if worded is not None or score is None else Risk(score, level_of(score), ())})
                 out.append((start_at, provider_name, aid, made))
             seen = {aid for _s, _p, aid, _r in out}
             for blk in core.execute(b):
@@ -329,17 +335,6 @@ def _days_between(earlier: str | datetime, later: str | datetime) -> float:
     if isinstance(earlier, str) and isinstance(later, str):
         return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)) / DAY
     return (_instant(later) - _instant(earlier)) / DAY
-
-
-def _risk(client: ClientOdds, history: History, lead_days: float, start_wall: datetime, confirmed: bool,
-          state: ReminderState) -> Risk:
-    """The visit's risk from its client's part of the score; in words only where it is worth a badge."""
-    hour, weekday = start_wall.hour, start_wall.weekday()
-    score = visit_score(client, lead_days=lead_days, hour=hour, weekday=weekday, confirmed=confirmed, reminder=state)
-    if score < WORDED:
-        return Risk(score, level_of(score), ())
-    return no_show_risk(history, lead_days=lead_days, hour=hour, weekday=weekday, confirmed=confirmed,
-                        reminders=client.record, reminder=state)
 
 
 class _Permissions:
