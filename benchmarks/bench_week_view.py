@@ -5,7 +5,7 @@ Builds a practice store with 20 clinicians, 400 clients and a booked week (1,200
 their busy twins) plus four past weeks of history (the no-show score reads it). Then, interleaved,
 ``--repeat`` times:
 
-- ours: ``ServiceSource.entries`` (the scheduling service's calendar read, no-show risk included)
+- ours: ``ServiceSource.entries`` (the calendar read made as the screen's entries, no-show risk included)
   → ``CalendarModel.set_entries`` (columns and lanes) → ``CalendarGrid.grab()`` (paint at the size
   the grid has in a 1280×800 window);
 - baseline: one ``SELECT start_at, end_at, provider_id`` over the same range and 1,200

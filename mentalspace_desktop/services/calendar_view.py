@@ -130,8 +130,9 @@ class CalendarReadService(AppointmentService):
     appointment as an ORM object and asks, per appointment, how its client stands to the user. This
     one selects the columns it shows (times as stored text, parsed in C), decides the permissions once
     per client's clinician (a handful of answers for a whole week: ``relation_to_client``/``allows``,
-    covering included) and scores no-show risk in one pass over histories counted by the database;
-    the factors are spelled out only where the risk is worth a badge.
+    covering included) and scores no-show risk in one pass over histories counted by the database —
+    each client's part of the score once, each visit's part added to it; the factors are spelled out
+    only where the risk is worth a badge. :meth:`entries` makes the screen's records directly.
     """
 
     def calendar(self, date_from: date, date_to: date, *, provider_ids: Sequence[str] | None = None,
