@@ -137,7 +137,7 @@ class AppController(QObject):
         window.sig_device_revoked.connect(lambda text: self.sign_out(notice=text))
         self._present(window)
         QTimer.singleShot(0, lambda: self._check_keyring(window))
-        QTimer.singleShot(0, _freeze_what_lives)
+        QTimer.singleShot(FREEZE_AFTER_MS, _freeze_what_lives)
 
     def _start_solo_jobs(self, session: Any, window: Any) -> None:
         """Solo mode only: the jobs a hub would run, on a timer while the app is open. A workstation
@@ -187,6 +187,11 @@ class AppController(QObject):
             wait_for_background_work(10_000)
             self.session.close()
             self.session = None
+
+
+FREEZE_AFTER_MS = 2_000
+"""The main window has painted and loaded its first page by then: the one full collection below does
+not hold up the first paint."""
 
 
 def _freeze_what_lives() -> None:
