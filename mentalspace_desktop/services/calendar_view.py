@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, exists, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from mentalspace_desktop.domain.calendar_entry import CalendarEntry
 from mentalspace_desktop.domain.records import record
 from mentalspace_desktop.domain.roles import (
     Action,
@@ -29,13 +30,13 @@ from mentalspace_desktop.domain.roles import (
     scope_for,
 )
 from mentalspace_desktop.domain.scheduling.risk import (
+    ClientOdds,
     History,
-    ReminderRecord,
-    ReminderState,
     Risk,
+    client_odds,
     level_of,
     no_show_risk,
-    no_show_score,
+    visit_score,
 )
 from mentalspace_desktop.domain.scheduling.times import day_bounds_utc
 from mentalspace_desktop.errors import PermissionDenied
@@ -129,8 +130,9 @@ class CalendarReadService(AppointmentService):
     appointment as an ORM object and asks, per appointment, how its client stands to the user. This
     one selects the columns it shows (times as stored text, parsed in C), decides the permissions once
     per client's clinician (a handful of answers for a whole week: ``relation_to_client``/``allows``,
-    covering included) and scores no-show risk in one pass over histories counted by the database;
-    the factors are spelled out only where the risk is worth a badge.
+    covering included) and scores no-show risk in one pass over histories counted by the database —
+    each client's part of the score once, each visit's part added to it; the factors are spelled out
+    only where the risk is worth a badge. :meth:`entries` makes the screen's records directly.
     """
 
     def calendar(self, date_from: date, date_to: date, *, provider_ids: Sequence[str] | None = None,
@@ -138,6 +140,19 @@ class CalendarReadService(AppointmentService):
                  include_cancelled: bool = True, with_risk: bool = True,
                  client_id: str | None = None) -> list[CalendarItem]:
         """As the inherited read; ``client_id`` narrows it to one client's appointments (the chart)."""
+        return self._read(date_from, date_to, provider_ids=provider_ids, room_ids=room_ids,
+                          location_id=location_id, include_cancelled=include_cancelled, with_risk=with_risk,
+                          client_id=client_id, as_entries=False)  # type: ignore[return-value]
+
+    def entries(self, date_from: date, date_to: date, *, client_id: str | None = None) -> list[CalendarEntry]:
+        """:meth:`calendar` as the screen shows it, made directly (``gui.calendar.service_source.entry_of``
+        of each item, without a week's 1,200 items made first and copied)."""
+        return self._read(date_from, date_to, client_id=client_id, as_entries=True)  # type: ignore[return-value]
+
+    def _read(self, date_from: date, date_to: date, *, provider_ids: Sequence[str] | None = None,
+              room_ids: Sequence[str] | None = None, location_id: str | None = None, include_cancelled: bool = True,
+              with_risk: bool = True, client_id: str | None = None,
+              as_entries: bool) -> list[CalendarItem] | list[CalendarEntry]:
         require_any(self.session, Resource.SCHEDULE_BUSY_FREE, Action.READ)
         actor = self.session.actor
         team = self.session.team_clinician_ids()
@@ -209,50 +224,99 @@ class CalendarReadService(AppointmentService):
                     got = moments[stored] = (at, wall(at))
                 return got
 
+            odds: dict[str, ClientOdds] = {}  # the client's part of the score: once per client, not per visit
             no_type = ("", "#9aa5b1")
-            items: list[CalendarItem] = []
+            out: list[tuple[datetime, str, str, Any]] = []  # (start, provider, id, record): the inherited order
             for row, editable in visible:
                 (aid, client, group, provider, type_id, location, room, series, start_text, end_text, status, late,
                  telehealth, link, confirmation, checked_text, before, after, booked_text, first, last, _c) = row
                 type_name, colour = types.get(type_id, no_type)
                 start_at, start_wall = moment(start_text)
                 end_at, end_wall = moment(end_text)
-                risk = None
+                score: float | None = None  # the no-show score; ``worded`` its factors where worth a badge
+                worded: Risk | None = None
                 if with_risk and client and status in RISKY and start_at > now:
                     lead = _days_between(booked_text, start_text) if booked_text else 0.0
-                    risk = _risk(history.get(client, NO_HISTORY), lead if lead > 0.0 else 0.0, start_wall,
-                                 confirmation == "confirmed", reminded.record(client), reminded.state(aid))
-                items.append(record(CalendarItem, {  # every field, as the constructor would set them
-                    "id": aid, "kind": "appointment", "provider_id": provider,
-                    "provider_name": users.get(provider, ""), "start_at": start_at, "end_at": end_at,
-                    "start_local": start_wall, "end_local": end_wall, "room_id": room,
-                    "room_name": rooms.get(room or "", ""), "location_id": location,
-                    "location_name": locations.get(location or "", ""), "client_id": client,
-                    "client_name": f"{last}, {first}" if first is not None else "", "type_id": type_id,
-                    "type_name": type_name, "color": colour or "#9aa5b1", "status": status, "late_cancel": late,
-                    "telehealth": telehealth, "meeting_link": link, "confirmation": confirmation,
-                    "checked_in_at": _instant(checked_text) if checked_text else None, "series_id": series,
-                    "group_id": group, "buffer_before": before, "buffer_after": after, "editable": editable,
-                    "risk": risk}))
-            seen = {item.id for item in items}
+                    lead = lead if lead > 0.0 else 0.0
+                    client_part = odds.get(client)
+                    if client_part is None:
+                        client_part = odds[client] = client_odds(history.get(client, NO_HISTORY),
+                                                                 reminded.record(client))
+                    state = reminded.state(aid)
+                    hour, weekday, confirmed = start_wall.hour, start_wall.weekday(), confirmation == "confirmed"
+                    score = visit_score(client_part, lead_days=lead, hour=hour, weekday=weekday, confirmed=confirmed,
+                                        reminder=state)
+                    if score >= WORDED:
+                        worded = no_show_risk(history.get(client, NO_HISTORY), lead_days=lead, hour=hour,
+                                              weekday=weekday, confirmed=confirmed, reminders=client_part.record,
+                                              reminder=state)
+                provider_name = users.get(provider, "")
+                room_name, location_name = rooms.get(room or "", ""), locations.get(location or "", "")
+                checked_in = _instant(checked_text) if checked_text else None
+                if as_entries:  # as ``entry_of`` makes it of the item below (a test holds the two together)
+                    made: Any = record(CalendarEntry, {
+                        "id": aid, "start": start_wall, "end": end_wall, "provider_id": provider or "",
+                        "provider_name": provider_name, "room_id": room or "",
+                        "room_name": "" if telehealth else room_and_location(room_name, location_name),
+                        "location_id": location or "", "client_id": client or "",
+                        "client_name": f"{last}, {first}" if first is not None else (
+                            "Group session" if group else ""),
+                        "type_id": type_id or "", "type_name": type_name, "colour": colour or "#9aa5b1",
+                        "status": "late_cancelled" if status == "cancelled" and late else status or "scheduled",
+                        "telehealth": telehealth, "join_url": link or "",
+                        "risk": score, "risk_factors": worded.explain() if worded is not None else "",
+                        "busy_only": False, "series_id": series or "", "group_id": group or "",
+                        "confirmed": confirmation == "confirmed", "confirmation": confirmation,
+                        "checked_in_at": wall(checked_in) if checked_in is not None else None,
+                        "editable": editable})
+                else:
+                    made = record(CalendarItem, {  # every field, as the constructor would set them
+                        "id": aid, "kind": "appointment", "provider_id": provider, "provider_name": provider_name,
+                        "start_at": start_at, "end_at": end_at, "start_local": start_wall, "end_local": end_wall,
+                        "room_id": room, "room_name": room_name, "location_id": location,
+                        "location_name": location_name, "client_id": client,
+                        "client_name": f"{last}, {first}" if first is not None else "", "type_id": type_id,
+                        "type_name": type_name, "color": colour or "#9aa5b1", "status": status,
+                        "late_cancel": late, "telehealth": telehealth, "meeting_link": link,
+                        "confirmation": confirmation, "checked_in_at": checked_in, "series_id": series,
+                        "group_id": group, "buffer_before": before, "buffer_after": after, "editable": editable,
+                        "risk": worded if worded is not None or score is None else Risk(score, level_of(score), ())})
+                out.append((start_at, provider_name, aid, made))
+            seen = {aid for _s, _p, aid, _r in out}
             for blk in core.execute(b):
                 if blk.id in seen:
                     continue
-                items.append(CalendarItem(
-                    id=blk.id, kind="busy" if blk.kind == "appointment" else blk.kind, provider_id=blk.provider_id,
-                    provider_name=users.get(blk.provider_id or "", ""), start_at=blk.start_at, end_at=blk.end_at,
-                    start_local=wall(blk.start_at), end_local=wall(blk.end_at), room_id=blk.room_id,
-                    buffer_before=blk.buffer_before, buffer_after=blk.buffer_after,
-                    type_name={"time_off": "Time off", "imported": "Busy"}.get(blk.kind, "Busy")))
-        items.sort(key=_CALENDAR_ORDER)
-        return items
+                name = users.get(blk.provider_id or "", "")
+                if as_entries:
+                    made = CalendarEntry(
+                        id=blk.id, start=wall(blk.start_at), end=wall(blk.end_at), provider_id=blk.provider_id or "",
+                        provider_name=name, room_id=blk.room_id or "", type_name=BUSY_KINDS.get(
+                            "busy" if blk.kind == "appointment" else blk.kind, "Busy"),
+                        colour="#9aa5b1", busy_only=True, editable=False)
+                else:
+                    made = CalendarItem(
+                        id=blk.id, kind="busy" if blk.kind == "appointment" else blk.kind, provider_id=blk.provider_id,
+                        provider_name=name, start_at=blk.start_at, end_at=blk.end_at, start_local=wall(blk.start_at),
+                        end_local=wall(blk.end_at), room_id=blk.room_id, buffer_before=blk.buffer_before,
+                        buffer_after=blk.buffer_after,
+                        type_name={"time_off": "Time off", "imported": "Busy"}.get(blk.kind, "Busy"))
+                out.append((blk.start_at, name, blk.id, made))
+        out.sort(key=_FIRST_THREE)
+        return [made for _s, _p, _i, made in out]
 
 
 DAY = timedelta(days=1)
-_CALENDAR_ORDER = attrgetter("start_at", "provider_name", "id")  # the inherited read's order
+_FIRST_THREE = itemgetter(0, 1, 2)  # (start, provider's name, id): the inherited read's order
+BUSY_KINDS = {"busy": "Busy", "time_off": "Time off", "imported": "Busy (other calendar)"}
+"""What the screen calls another provider's time, by kind."""
 WORDED = 0.25
 """From this score up the risk comes with its factors in words (the calendar badges it); below, its
 score and level alone (the appointment's own dialog reads it in full through ``get``)."""
+
+
+def room_and_location(room: str, location: str) -> str:
+    """``CalendarItem.where`` of a visit in a room: "Room 2, Main office" (spelled out: 1,200 a week)."""
+    return f"{room}, {location}" if room and location else room or location
 
 
 def as_text(column: Any) -> Any:
@@ -272,16 +336,6 @@ def _days_between(earlier: str | datetime, later: str | datetime) -> float:
     if isinstance(earlier, str) and isinstance(later, str):
         return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)) / DAY
     return (_instant(later) - _instant(earlier)) / DAY
-
-
-def _risk(history: History, lead_days: float, start_wall: datetime, confirmed: bool, record: ReminderRecord,
-          state: ReminderState) -> Risk:
-    score = no_show_score(history, lead_days=lead_days, hour=start_wall.hour, weekday=start_wall.weekday(),
-                          confirmed=confirmed, reminders=record, reminder=state)
-    if score < WORDED:
-        return Risk(score, level_of(score), ())
-    return no_show_risk(history, lead_days=lead_days, hour=start_wall.hour, weekday=start_wall.weekday(),
-                        confirmed=confirmed, reminders=record, reminder=state)
 
 
 class _Permissions:

@@ -123,6 +123,8 @@ class Appointment(Synced, Base):
         Index("ix_appointments_client_start", "client_id", "start_at"),
         Index("ix_appointments_room_start", "room_id", "start_at"),
         Index("ix_appointments_start", "start_at"),
+        # the no-show score's count of each client's past visits, answered from the index alone
+        Index("ix_appointments_client_history", "client_id", "status", "late_cancel", "start_at", "deleted"),
     )
 
     client_id: Mapped[str | None] = mapped_column(ForeignKey("clients.id"))
@@ -182,6 +184,7 @@ class BusyBlock(Synced, Base):
     __table_args__ = (
         Index("ix_busy_blocks_provider_start", "provider_id", "start_at"),
         Index("ix_busy_blocks_room_start", "room_id", "start_at"),
+        Index("ix_busy_blocks_end", "end_at"),  # a range read: only the end bounds the past
     )
 
     provider_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

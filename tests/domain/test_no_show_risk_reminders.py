@@ -15,8 +15,10 @@ from mentalspace_desktop.domain.scheduling.risk import (
     ReminderRecord,
     ReminderState,
     Risk,
+    client_odds,
     no_show_risk,
     no_show_score,
+    visit_score,
 )
 
 HISTORY = History(completed=8, no_shows=1)
@@ -113,3 +115,23 @@ def test_the_fast_score_equals_the_worded_one(history: History, lead_days: float
     assert 0.0 <= worded.score <= 1.0
     # every weight that moves the score is named among the factors
     assert abs(1 / (1 + math.exp(2.6 - sum(f.weight for f in worded.factors))) - worded.score) < 0.0006
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    history=st.builds(History, counts, counts, counts), record=records(),
+    visits=st.lists(st.tuples(st.floats(min_value=0, max_value=400, allow_nan=False), st.integers(0, 23),
+                              st.integers(0, 6), st.booleans(),
+                              st.builds(ReminderState, st.booleans(), st.booleans(), st.booleans())),
+                    min_size=1, max_size=5),
+)
+def test_one_client_part_serves_all_their_visits(history: History, record: ReminderRecord,
+                                                 visits: list[tuple[float, int, int, bool, ReminderState]]) -> None:
+    """The calendar works out a client's part once and reuses it for each of their visits: the same
+    score as each visit worded on its own."""
+    odds = client_odds(history, record)
+    for lead_days, hour, weekday, confirmed, state in visits:
+        assert visit_score(odds, lead_days=lead_days, hour=hour, weekday=weekday, confirmed=confirmed,
+                           reminder=state) == no_show_risk(history, lead_days=lead_days, hour=hour, weekday=weekday,
+                                                           confirmed=confirmed, reminders=record,
+                                                           reminder=state).score

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pyotp
@@ -154,6 +155,7 @@ def test_app_flow_sign_in_sign_out_and_keyring_notice(qtbot, practice: PracticeF
     assert isinstance(window, MainWindow) and window.isVisible()
     qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5_000)
     assert told == [], "no blocking box"
+    qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=5_000)  # the session's objects left out of full passes
     assert window.banner.text.text() == KEYRING_NOTICE
     assert window.statusBar().currentMessage() == KEYRING_NOTICE
     window.banner.link.linkActivated.emit("#how-to-fix")  # the "How to fix" link
@@ -168,6 +170,7 @@ def test_app_flow_sign_in_sign_out_and_keyring_notice(qtbot, practice: PracticeF
     assert isinstance(again, SignInDialog) and again.isVisible()
     assert "signed out" in again.credentials.message.text()
     assert controller.session is None
+    assert gc.get_freeze_count() == 0, "the signed-out session's objects may be collected again"
     qtbot.waitUntil(lambda: not window.isVisible())
 
     practice.session_for("admin")  # the fixture's own session stays usable
@@ -178,5 +181,6 @@ def test_app_flow_sign_in_sign_out_and_keyring_notice(qtbot, practice: PracticeF
     qtbot.waitUntil(lambda: controller2.window.statusBar().currentMessage() == KEYRING_NOTICE)
     assert not controller2.window.banner.isVisible(), "the one-time notice is not repeated"
     controller2.window.close_for_sign_out()
+    gc.unfreeze()  # the tests that follow start as a fresh process would
     again.reject()
     assert again.windowFlags() & Qt.WindowType.Dialog

@@ -9,7 +9,8 @@ little), whether this visit was confirmed by a reply, and whether its reminder c
 ``benchmarks/bench_no_show_risk.py`` measures how well they rank real no-shows on the demo history.
 
 :func:`no_show_score` (the calendar's fast path) and :func:`no_show_risk` (with words) add the same
-weights in the same order through :func:`_weights`, so they give the same score for every input.
+weights in the same order — the client's (:func:`client_odds`, worked out once per client by a
+calendar read) then the visit's (:func:`visit_score`) — so they give the same score for every input.
 """
 
 from __future__ import annotations
@@ -128,29 +129,60 @@ def _confirmation_weight(confirmed: bool, state: ReminderState) -> float:
     return UNCONFIRMED
 
 
-def _weights(history: History, lead_days: float, hour: int, weekday: int, confirmed: bool,
-             record: ReminderRecord, state: ReminderState) -> list[float]:
-    """Every factor's log-odds in the one order both the score and its words add them."""
-    new, no_shows, late, reliable = _history_weights(history)
-    return [new, no_shows, late, reliable, _lead_weight(lead_days),
-            EARLY if hour < 9 else EVENING if hour >= 17 else 0.0, MONDAY if weekday == 0 else 0.0,
-            _confirmation_weight(confirmed, state), _answer_weight(record),
+@dataclass(frozen=True)
+class ClientOdds:
+    """The client's part of the score: the same for every visit of theirs, so a calendar of a thousand
+    visits works it out once per client (:func:`client_odds`) and adds each visit's own part
+    (:func:`visit_score`)."""
+
+    logit: float  # BASE plus the weights of the history and of the reminder record, added in order
+    record: ReminderRecord  # what the visit's part still reads (are reminders to this client failing)
+
+
+def _client_weights(history: History, record: ReminderRecord) -> list[float]:
+    """(new client, past no-shows, late cancellations, attends reliably, answers reminders)."""
+    return [*_history_weights(history), _answer_weight(record)]
+
+
+def _visit_weights(lead_days: float, hour: int, weekday: int, confirmed: bool, record: ReminderRecord,
+                   state: ReminderState) -> list[float]:
+    """(lead time, time of day, Monday, confirmation, reminded without answer, undelivered)."""
+    return [_lead_weight(lead_days), EARLY if hour < 9 else EVENING if hour >= 17 else 0.0,
+            MONDAY if weekday == 0 else 0.0, _confirmation_weight(confirmed, state),
             NO_ANSWER_YET if state.reminded and not confirmed and not state.undelivered else 0.0,
             UNDELIVERED if state.undelivered else FAILING_NUMBER if _failing_number(record, state) else 0.0]
 
 
-def _score(weights: list[float]) -> float:
-    logit = BASE
+def _logit(start: float, weights: list[float]) -> float:
+    """``start`` plus the weights, added left to right: the one order every path adds them in (so the
+    client's part added first gives the very same float as all of them added at once)."""
     for w in weights:
-        logit += w
+        start += w
+    return start
+
+
+def _probability(logit: float) -> float:
     return round(1 / (1 + math.exp(-logit)), 3)
+
+
+def client_odds(history: History, reminders: ReminderRecord = NO_REMINDERS) -> ClientOdds:
+    """The client's part of every one of their visits' scores."""
+    return ClientOdds(_logit(BASE, _client_weights(history, reminders)), reminders)
+
+
+def visit_score(client: ClientOdds, *, lead_days: float, hour: int, weekday: int, confirmed: bool,
+                reminder: ReminderState = NOT_REMINDED) -> float:
+    """:func:`no_show_score` of one visit of a client whose part is already worked out."""
+    return _probability(_logit(client.logit, _visit_weights(lead_days, hour, weekday, confirmed, client.record,
+                                                            reminder)))
 
 
 def no_show_score(history: History, *, lead_days: float, hour: int, weekday: int, confirmed: bool,
                   reminders: ReminderRecord = NO_REMINDERS, reminder: ReminderState = NOT_REMINDED) -> float:
     """:func:`no_show_risk`'s score alone, without its factors in words: what a calendar of a
     thousand visits needs for each (the words are spelled out only where a badge shows)."""
-    return _score(_weights(history, lead_days, hour, weekday, confirmed, reminders, reminder))
+    return visit_score(client_odds(history, reminders), lead_days=lead_days, hour=hour, weekday=weekday,
+                       confirmed=confirmed, reminder=reminder)
 
 
 def level_of(score: float) -> str:
@@ -181,8 +213,10 @@ def no_show_risk(
 
     ``reminders``: the client's record with past reminders; ``reminder``: this visit's so far.
     """
-    weights = _weights(history, lead_days, hour, weekday, confirmed, reminders, reminder)
-    new, no_shows, late, reliable, lead, clock, monday, confirmation, answering, no_answer, undelivered = weights
+    client = _client_weights(history, reminders)
+    visit = _visit_weights(lead_days, hour, weekday, confirmed, reminders, reminder)
+    new, no_shows, late, reliable, answering = client
+    lead, clock, monday, confirmation, no_answer, undelivered = visit
     visits = history.completed + history.no_shows + history.late_cancels
     labels: list[tuple[str, float]] = []
     if new:
@@ -212,5 +246,5 @@ def no_show_risk(
     elif undelivered:
         labels.append((f"reminders to this client fail ({reminders.undelivered} of "
                        f"{reminders.undelivered + reminders.reminded})", undelivered))
-    score = _score(weights)
+    score = _probability(_logit(_logit(BASE, client), visit))
     return Risk(score, level_of(score), tuple(Factor(label, weight) for label, weight in labels))

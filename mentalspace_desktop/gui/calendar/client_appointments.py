@@ -11,7 +11,6 @@ from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.appointment_list import AppointmentButtons, appointments_table
 from mentalspace_desktop.gui.calendar.common import clock as _clock
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
-from mentalspace_desktop.gui.calendar.service_source import entry_of
 from mentalspace_desktop.gui.localtime import wall_now
 from mentalspace_desktop.gui.qt import QHBoxLayout, QLabel, QShowEvent, Qt, QVBoxLayout, QWidget, Signal
 from mentalspace_desktop.gui.rows_model import RowsModel
@@ -100,7 +99,7 @@ class ClientAppointmentsPane(QWidget):
         service, client_id = self.service, self.client_id
         today = self.now().date()
         run_in_background(
-            self, lambda: [entry_of(i) for i in service.calendar(today, today + AHEAD, client_id=client_id)],
+            self, lambda: service.entries(today, today + AHEAD, client_id=client_id),
             on_done=self._loaded, on_error=self.message.show_exception)
 
     def _loaded(self, entries: list[CalendarEntry]) -> None:

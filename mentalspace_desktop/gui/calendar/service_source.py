@@ -17,17 +17,23 @@ from mentalspace_desktop.domain.scheduling.times import clock as _clock
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.source import Resources
 from mentalspace_desktop.gui.localtime import to_local
-from mentalspace_desktop.services.calendar_view import CalendarReadService, CalendarViewService
+from mentalspace_desktop.services.calendar_view import (
+    BUSY_KINDS,
+    WORDED,
+    CalendarReadService,
+    CalendarViewService,
+    room_and_location,
+)
 from mentalspace_desktop.services.scheduling.appointments import BookingRequest, CalendarItem
 from mentalspace_desktop.services.session import UserSession
 
-RISK_SHOWN = 0.25
+RISK_SHOWN = WORDED
 """Below this the calendar shows no badge, so the factors are not spelled out (model.risk_label)."""
-BUSY_KINDS = {"busy": "Busy", "time_off": "Time off", "imported": "Busy (other calendar)"}
 
 
 def entry_of(item: CalendarItem) -> CalendarEntry:
-    """The calendar's view of a service item."""
+    """The calendar's view of a service item (one appointment; a range is read as entries directly:
+    ``CalendarReadService.entries``, held to this by ``tests/gui/calendar/test_calendar_entries.py``)."""
     busy = item.kind != "appointment"
     status = item.status or "scheduled"
     if status == "cancelled" and item.late_cancel:
@@ -40,7 +46,7 @@ def entry_of(item: CalendarItem) -> CalendarEntry:
         "provider_id": item.provider_id or "",
         "provider_name": item.provider_name,
         "room_id": item.room_id or "",
-        "room_name": "" if item.telehealth else _place(item.room_name, item.location_name),
+        "room_name": "" if item.telehealth else room_and_location(item.room_name, item.location_name),
         "location_id": item.location_id or "",
         "client_id": item.client_id or "",
         "client_name": item.client_name or ("Group session" if item.group_id else ""),
@@ -60,11 +66,6 @@ def entry_of(item: CalendarItem) -> CalendarEntry:
         "checked_in_at": _wall(item.checked_in_at) if item.checked_in_at is not None else None,
         "editable": item.editable and not busy,
     })
-
-
-def _place(room: str, location: str) -> str:
-    """``CalendarItem.where`` of a visit in a room: "Room 2, Main office" (spelled out: 1,200 a week)."""
-    return f"{room}, {location}" if room and location else room or location
 
 
 def collision_words(collisions: list[Collision], proposal: CalendarEntry) -> str:
@@ -116,7 +117,7 @@ class ServiceSource:
 
     def entries(self, start: datetime, end: datetime) -> list[CalendarEntry]:
         last = (end - timedelta(microseconds=1)).date()
-        return [entry_of(i) for i in self.appointments.calendar(start.date(), last)]
+        return self.appointments.entries(start.date(), last)
 
     def conflict(self, before: CalendarEntry | None, proposal: CalendarEntry) -> str | None:
         if before is None:

@@ -1,0 +1,44 @@
+"""The calendar read made as the screen's entries directly (``CalendarReadService.entries``) says
+exactly what ``entry_of`` says of each item of the same read: same entries, same order, every field —
+for the front desk (every visit in full) and a clinician (a colleague's visits as busy time), with
+history, a cancellation, telehealth, a confirmed visit and approved time off in the week."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from mentalspace_desktop.domain.records import fields_of
+from mentalspace_desktop.gui import localtime
+from mentalspace_desktop.gui.calendar.model import CalendarEntry
+from mentalspace_desktop.gui.calendar.service_source import entry_of
+from mentalspace_desktop.services.calendar_view import CalendarReadService
+from tests.factories import PracticeFixture
+from tests.services.scheduling_fixtures import Sched, build
+from tests.services.test_calendar_read import _history_and_week, later
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def sched(practice: PracticeFixture) -> Iterator[Sched]:
+    before = localtime._zone
+    localtime.set_practice_zone("America/New_York", remember=False)  # entry_of shows times in the practice's zone
+    yield build(practice)
+    localtime._zone = before
+
+
+@pytest.mark.parametrize("who", ["front_desk", "clinician"])
+def test_entries_are_the_items_as_the_screen_shows_them(sched: Sched, who: str) -> None:
+    _history_and_week(sched)
+    read = CalendarReadService(sched.session(who), now=later)
+    first, last = date(2026, 3, 9), date(2026, 3, 15)
+    direct = read.entries(first, last)
+    copied = [entry_of(i) for i in read.calendar(first, last)]
+    assert direct == copied
+    assert all(set(vars(e)) == fields_of(CalendarEntry) for e in direct)  # every field set, none defaulted
+    assert {e.busy_only for e in direct} == {True, False}
+    assert any(e.telehealth and e.room_name == "" for e in direct)
+    assert any(e.risk is not None for e in direct)
