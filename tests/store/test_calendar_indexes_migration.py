@@ -1,4 +1,4 @@
-"""Migration 0021 (the calendar read's indexes) on an encrypted desktop store and on PostgreSQL (the
+"""Migration 0022 (the calendar read's indexes) on an encrypted desktop store and on PostgreSQL (the
 hub): the two indexes are what the models declare, the planner uses them, and the step goes back down."""
 
 from __future__ import annotations
@@ -29,21 +29,21 @@ def check_step(engine: Engine, schema: str | None = None) -> None:
         found = inspect(engine)
         return {i["name"] for table in INDEXES for i in found.get_indexes(table, schema=schema)} & set(INDEXES.values())
 
-    migrate.upgrade(engine, "0020")
-    assert present() == set()
     migrate.upgrade(engine, "0021")
+    assert present() == set()
+    migrate.upgrade(engine, "0022")
     assert present() == set(INDEXES.values())
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": _ours})
         assert list(compare_metadata(context, metadata)) == []
-    downgrade(engine, "0020")
+    downgrade(engine, "0021")
     assert present() == set()
-    migrate.upgrade(engine, "0021")
+    migrate.upgrade(engine, "0022")
     assert present() == set(INDEXES.values())
 
 
-def test_0021_on_an_encrypted_store(tmp_path: Path) -> None:
-    store, _slots = create_store(StoreFiles(tmp_path / "store"), revision="0020")
+def test_0022_on_an_encrypted_store(tmp_path: Path) -> None:
+    store, _slots = create_store(StoreFiles(tmp_path / "store"), revision="0021")
     try:
         check_step(store.engine)
         with store.engine.connect() as conn:  # the history count reads the index alone
@@ -56,6 +56,6 @@ def test_0021_on_an_encrypted_store(tmp_path: Path) -> None:
         store.close()
 
 
-def test_0021_on_postgresql(pg_schema: tuple[Engine, str]) -> None:  # noqa: F811
+def test_0022_on_postgresql(pg_schema: tuple[Engine, str]) -> None:  # noqa: F811
     engine, schema = pg_schema
     check_step(engine, schema)

@@ -6,14 +6,14 @@ from the index alone (7 ms → 4 ms for a week of 20 providers). Busy blocks are
 ``start_at < end of range AND end_at > start of range``; only ``end_at`` bounds the past (which grows
 with every week kept), so they are indexed by their end (a full scan of the table before).
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 """
 
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
