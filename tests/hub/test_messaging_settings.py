@@ -18,7 +18,7 @@ def _put(device: Any, path: str, body: dict[str, Any]) -> Any:
 
 def test_administrator_saves_and_reads_without_secrets(hub: HubFixture) -> None:
     admin = hub.device("admin")
-    assert admin.get("/v1/messaging/settings").json() == {"smtp": None, "twilio": None}
+    assert admin.get("/v1/messaging/settings").json() == {"smtp": None, "twilio": None, "problem": None}
     saved = _put(admin, "/v1/messaging/settings/smtp", {
         "host": "smtp.riverside.example", "port": 587, "username": "frontdesk", "password": "app-password-3141",
         "sender": "Riverside Counseling <frontdesk@riverside.example>", "starttls": True})

@@ -310,7 +310,11 @@ class SyncController(QObject):
             self.sig_state_did_change.emit(new)
 
     def _on_started(self) -> None:
-        """Quiet retries while offline (every few seconds with backoff) do not flicker the indicator."""
+        """Quiet retries while offline (every few seconds with backoff) do not flicker the indicator. A
+        start announced after sync stopped is stale (the live listener's stop can overtake the
+        scheduler's start on the way to this thread): it must not cover "Hub sign-in needed"."""
+        if self.stop_reason is not None or self._stopped:
+            return
         quiet = self.state in (SyncState.OFFLINE, SyncState.WAITING_APPROVAL, SyncState.ERROR)
         if self._asked or not quiet:
             self._set_state(SyncState.SYNCING)
