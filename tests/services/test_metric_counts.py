@@ -173,6 +173,8 @@ def test_every_metric_counts_as_its_function_does(practice: PracticeFixture, see
     licenses = frozenset({"LPC-Associate"})
     with practice.admin.store.read() as s:
         assert s.scalar(select(Practice.time_zone)) == "America/New_York"
+        # Every session carries the practice's zone: the appointment sums come from metric_day_totals.
+        assert metric_counts._day_totals_hold(s, metric_counts.Scope(PERIODS[0], TODAY, everyone, ET, {}, {}))
         for period in PERIODS:
             for subjects in (everyone, frozenset({practice.users["clinician"]})):
                 facts = fetch_facts(s, period=period, today=TODAY, subjects=subjects, zone=ET,
