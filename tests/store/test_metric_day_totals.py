@@ -5,26 +5,30 @@ another time (across the end of daylight saving time and midnight), soft deletes
 hard deletes, and rows written by sync's apply (new ones in bulk, changed ones one by one, one
 dropped out of scope) run against a real encrypted store; after each sequence the triggers' table
 must hold exactly what :func:`recount_select` works out from the appointments (rows that fell to
-zero aside).
+zero aside). A restored backup holds them once, with its triggers working.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Table, delete, insert, select, text, update
+from sqlalchemy import Table, delete, func, insert, select, text, update
 
 from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.services.accounts import Authenticator
+from mentalspace_desktop.services.backup import restore_backup, write_backup
+from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.metric_day_totals import COUNTS, metric_day_totals, recount_select
 from mentalspace_desktop.store.models import Client
 from mentalspace_desktop.store.outbox import APPLYING_REMOTE
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
 from mentalspace_desktop.sync import apply
-from tests.factories import PracticeFixture
+from tests.factories import ADMIN_PASSWORD, PracticeFixture
 
 ET = ZoneInfo("America/New_York")
 STATUSES = ["completed", "checked_in", "no_show", "cancelled", "rescheduled", "scheduled", "confirmed"]
@@ -144,3 +148,37 @@ def test_triggers_keep_the_totals_of_every_write(practice: PracticeFixture, ops:
                     conn.execute(delete(a).where(a.c.id == pick))
     with store.engine.connect() as conn:
         _tables_agree(conn)
+
+
+def test_a_restored_backup_holds_the_totals_once(practice: PracticeFixture, tmp_path: Path) -> None:
+    """A backup copies the rows before it recreates the triggers: the restored store's totals are its
+    appointments' counted once, and its triggers still keep them."""
+    store = practice.admin.store
+    providers = [practice.users[k] for k in ("clinician", "other_clinician", "supervisor")]
+    with store.engine.begin() as conn:
+        type_id, client = new_id(), new_id()
+        conn.execute(insert(AppointmentType), [{"id": type_id, "name": "Individual", "category": "individual",
+                                                "default_minutes": 50, "deleted": False}])
+        conn.execute(insert(Client), [{"id": client, "chart_number": "C1", "first_name": "A", "last_name": "B",
+                                       "dob": date(1980, 1, 1), "status": "active", "deleted": False,
+                                       "preferred_language": "English", "uses_telehealth": False,
+                                       "last_key": "b", "first_key": "a"}])
+        conn.execute(insert(Appointment), [
+            {"id": new_id(), **_row({"status": status, "late_cancel": False, "with_client": True,
+                                     "confirmation": "confirmed", "booked_days": 3, "provider": k % 3,
+                                     "times": _times(k % 9, 10, 50)}, providers, client, type_id)}
+            for k, status in enumerate(STATUSES * 3)])
+    out = tmp_path / "practice.msbackup"
+    write_backup(practice.admin, out)
+    restored = tmp_path / "restored"
+    restore_backup(out, restored)
+    auth = Authenticator(StoreFiles(restored))
+    session = auth.complete(auth.begin("admin", ADMIN_PASSWORD), practice.backup_codes[0])
+    try:
+        with session.store.engine.begin() as conn:
+            assert conn.scalar(select(func.sum(metric_day_totals.c.booked))) == 18  # 21 less the rescheduled
+            _tables_agree(conn)
+            conn.execute(update(Appointment).values(status="no_show"))
+            _tables_agree(conn)
+    finally:
+        session.close()
