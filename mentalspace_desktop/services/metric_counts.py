@@ -14,6 +14,13 @@ test_metric_counts.py`` checks every counter against its metric function on gene
 Metrics without a counter (the small ones: supervision, HIPAA training) and any metric added with
 only its function are evaluated from the facts as before.
 
+On a desktop store the appointment sums come from ``metric_day_totals`` (store/metric_day_totals.py:
+per clinician and local day, kept by triggers), a month being some three thousand rows instead of a
+grouped pass over its appointments; the grouped pass stays for PostgreSQL and for a period with
+sessions booked in another zone. The PostgreSQL spellings below are not used by the app today (the
+hub's alert job evaluates the metric functions): ``tests/services/test_metric_counts_postgres.py``
+checks them against the same generated practices.
+
 Local days and wall-clock times are worked out without time zones in SQL: the zone's UTC offsets
 over the period (one, or two around a daylight-saving change) are found here, and an instant's wall
 clock is its Julian day plus the offset in force then (see :func:`_local_days`).
@@ -236,7 +243,8 @@ APPOINTMENT_METRICS = (
 
 @_counts(*APPOINTMENT_METRICS)
 def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
-    """One grouped pass over the period's appointments, each kept session's note joined to it."""
+    """One grouped pass over the period's appointments (or the sum of its days, kept by triggers in
+    ``metric_day_totals``), then the kept sessions' notes."""
     a = Appointment
     day0 = scope.period.start
     offsets = _offsets(scope.zone, scope.instant(day0 - timedelta(days=2)),
@@ -275,12 +283,10 @@ def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
         "prime_minutes": func.sum(case((and_(holds, prime_day), _WholeMinutes(_Greatest(prime_seconds, 0))),
                                        else_=0)),
     }
-    query = (select(a.provider_id, *(c.label(k) for k, c in columns.items()))
-             .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False),
-                    a.provider_id.in_(scope.subjects))
-             .group_by(a.provider_id))
-    if _day_totals_hold(s, scope):
-        query = _from_day_totals(scope)
+    query = _from_day_totals(scope) if _day_totals_hold(s, scope) else (
+        select(a.provider_id, *(c.label(k) for k, c in columns.items()))
+        .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False), a.provider_id.in_(scope.subjects))
+        .group_by(a.provider_id))
     notes = _session_notes(s, scope, offsets, overdue)
     out: dict[str, Sums] = {mid: {} for mid in APPOINTMENT_METRICS}
 
