@@ -21,7 +21,8 @@ from sqlalchemy import insert, select
 
 from mentalspace_desktop.domain import metric_rules
 from mentalspace_desktop.domain.ids import new_id
-from mentalspace_desktop.domain.metrics import Period
+from mentalspace_desktop.domain.metric_rules import Facts
+from mentalspace_desktop.domain.metrics import MetricValue, Period
 from mentalspace_desktop.services import metric_counts, metrics
 from mentalspace_desktop.services.metric_facts import fetch_facts
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
@@ -164,6 +165,17 @@ def _note(rnd: random.Random, client: str, appt_id: str | None, day: date, start
             "cosigned_at": start + timedelta(days=rnd.choice([2, 7, 9])) if cosign and rnd.random() < 0.6 else None}
 
 
+def assert_counts_as_functions(facts: Facts, counted: list[MetricValue], wanted: list[str]) -> None:
+    """Every wanted metric's counted value equals what its function gives over the facts."""
+    for metric_id in wanted:
+        reference = {v.subject_id: (v.numerator, v.denominator) for v in metric_rules.evaluate(facts, [metric_id])}
+        fast = {v.subject_id: (v.numerator, v.denominator) for v in counted if v.metric_id == metric_id}
+        assert fast.keys() == reference.keys(), (metric_id, facts.period)
+        for subject, (num, den) in reference.items():
+            assert fast[subject] == (pytest.approx(num, rel=1e-9, abs=1e-9),
+                                     pytest.approx(den, rel=1e-9, abs=1e-9)), (metric_id, facts.period)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_metric_counts_as_its_function_does(practice: PracticeFixture, seed: int) -> None:
     _generate(practice, seed)
@@ -181,12 +193,5 @@ def test_every_metric_counts_as_its_function_does(practice: PracticeFixture, see
                                     supervised_licenses=licenses)
                 counted = metric_counts.count(s, period=period, today=TODAY, subjects=subjects, zone=ET,
                                               supervised_licenses=licenses, metric_ids=wanted)
-                for metric_id in wanted:
-                    reference = {v.subject_id: (v.numerator, v.denominator)
-                                 for v in metric_rules.evaluate(facts, [metric_id])}
-                    fast = {v.subject_id: (v.numerator, v.denominator) for v in counted if v.metric_id == metric_id}
-                    assert fast.keys() == reference.keys(), (metric_id, period)
-                    for subject, (num, den) in reference.items():
-                        assert fast[subject] == (pytest.approx(num, rel=1e-9, abs=1e-9),
-                                                 pytest.approx(den, rel=1e-9, abs=1e-9)), (metric_id, period)
+                assert_counts_as_functions(facts, counted, wanted)
     assert any(v.numerator for v in counted)  # the generated practice is not empty

@@ -20,13 +20,12 @@ from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from mentalspace_desktop.domain import metric_rules
 from mentalspace_desktop.services import metric_counts, metrics
 from mentalspace_desktop.services.metric_facts import fetch_facts
 from mentalspace_desktop.store import migrate
 from mentalspace_desktop.store.models import Base
 from tests.factories import PracticeFixture
-from tests.services.test_metric_counts import ET, PERIODS, TODAY, _generate
+from tests.services.test_metric_counts import ET, PERIODS, TODAY, _generate, assert_counts_as_functions
 
 ENV = "MENTALSPACE_TEST_PG_URL"
 
@@ -86,12 +85,5 @@ def test_every_metric_counts_on_postgresql_as_its_function_does(practice: Practi
                                 supervised_licenses=licenses)
             counted = metric_counts.count(pg, period=period, today=TODAY, subjects=everyone, zone=ET,
                                           supervised_licenses=licenses, metric_ids=wanted)
-            for metric_id in wanted:
-                reference = {v.subject_id: (v.numerator, v.denominator)
-                             for v in metric_rules.evaluate(facts, [metric_id])}
-                fast = {v.subject_id: (v.numerator, v.denominator) for v in counted if v.metric_id == metric_id}
-                assert fast.keys() == reference.keys(), (metric_id, period)
-                for subject, (num, den) in reference.items():
-                    assert fast[subject] == (pytest.approx(num, rel=1e-9, abs=1e-9),
-                                             pytest.approx(den, rel=1e-9, abs=1e-9)), (metric_id, period)
+            assert_counts_as_functions(facts, counted, wanted)
     assert any(v.numerator for v in counted)  # the generated practice is not empty
