@@ -5,7 +5,7 @@ Revises: 0021
 
 A local, derived table kept up by triggers on ``appointments`` (see store/metric_day_totals.py),
 filled here from the appointments already in the store: a few seconds for a million rows, once.
-The hub's PostgreSQL database does not get it: the metric engine counts there with its grouped
+A PostgreSQL database (a hub's) does not get it: the metric engine counts there with its grouped
 query.
 """
 
