@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from mentalspace_desktop.domain import metric_rules
 from mentalspace_desktop.domain.ids import new_id
@@ -195,3 +195,24 @@ def test_every_metric_counts_as_its_function_does(practice: PracticeFixture, see
                                               supervised_licenses=licenses, metric_ids=wanted)
                 assert_counts_as_functions(facts, counted, wanted)
     assert any(v.numerator for v in counted)  # the generated practice is not empty
+
+
+def test_a_session_booked_in_another_zone_is_counted_by_its_instant(practice: PracticeFixture) -> None:
+    """A session whose wall clock is another zone's: its day in the day totals is not the practice's,
+    so the period is counted with the grouped pass, and still as the metric functions count it."""
+    _generate(practice, 4)
+    chicago = ZoneInfo("America/Chicago")
+    everyone = frozenset(practice.users[k] for k in ("clinician", "other_clinician", "supervisor"))
+    period, wanted = PERIODS[0], list(metrics.definitions())
+    with practice.admin.store.engine.begin() as conn:
+        moved = conn.execute(select(Appointment.id, Appointment.start_at)
+                             .where(Appointment.start_at >= _instant(period.start, 12), Appointment.deleted.is_(False))
+                             .order_by(Appointment.start_at).limit(1)).one()
+        conn.execute(update(Appointment).where(Appointment.id == moved.id).values(
+            time_zone="America/Chicago", start_local=moved.start_at.astimezone(chicago).replace(tzinfo=None)))
+    with practice.admin.store.read() as s:
+        assert not metric_counts._day_totals_hold(s, metric_counts.Scope(period, TODAY, everyone, ET, {}, {}))
+        facts = fetch_facts(s, period=period, today=TODAY, subjects=everyone, zone=ET, supervised_licenses=frozenset())
+        counted = metric_counts.count(s, period=period, today=TODAY, subjects=everyone, zone=ET,
+                                      supervised_licenses=frozenset(), metric_ids=wanted)
+        assert_counts_as_functions(facts, counted, wanted)
