@@ -11,7 +11,10 @@ writes (the services, sync's apply, a row the hub sends back, a restored backup:
 copies the rows before it recreates the triggers), an update taking the old row's contribution away
 and adding the new one's. Migration 0022 creates it and fills it from the rows already there
 (about 6 s for a million appointments). A hub on PostgreSQL does not get it (the metric engine
-counts there with its grouped query); a hub on SQLite has it, kept like a workstation's.
+counts there with its grouped query); a hub on SQLite has it, kept like a workstation's. A later
+migration that rebuilds ``appointments`` (``batch_alter_table`` copies it to a new table) drops the
+triggers with the old table and must call :func:`drop` then :func:`create` again:
+``tests/store/test_metric_day_totals.py`` checks they are there at head.
 
 Triggers know no time zones: the local day is the date of ``start_local``, the wall clock in the
 appointment's own ``time_zone``, and the zone is part of the key, so the engine uses the table only
