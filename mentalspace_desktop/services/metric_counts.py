@@ -14,6 +14,13 @@ test_metric_counts.py`` checks every counter against its metric function on gene
 Metrics without a counter (the small ones: supervision, HIPAA training) and any metric added with
 only its function are evaluated from the facts as before.
 
+On a desktop store the appointment sums come from ``metric_day_totals`` (store/metric_day_totals.py:
+per clinician and local day, kept by triggers), a month being some three thousand rows instead of a
+grouped pass over its appointments; the grouped pass stays for PostgreSQL and for a period with
+sessions booked in another zone. The PostgreSQL spellings below are not used by the app today (the
+hub's alert job evaluates the metric functions): ``tests/services/test_metric_counts_postgres.py``
+checks them against the same generated practices.
+
 Local days and wall-clock times are worked out without time zones in SQL: the zone's UTC offsets
 over the period (one, or two around a daylight-saving change) are found here, and an instant's wall
 clock is its Julian day plus the offset in force then (see :func:`_local_days`).
@@ -39,6 +46,7 @@ from mentalspace_desktop.domain.clients import ConsentKind, is_minor
 from mentalspace_desktop.domain.metrics import MetricValue, Period
 from mentalspace_desktop.services import metric_facts
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
+from mentalspace_desktop.store.metric_day_totals import metric_day_totals
 from mentalspace_desktop.store.models import Client, Consent, Note
 from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.store.types import UTCDateTime
@@ -235,7 +243,8 @@ APPOINTMENT_METRICS = (
 
 @_counts(*APPOINTMENT_METRICS)
 def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
-    """One grouped pass over the period's appointments, each kept session's note joined to it."""
+    """One grouped pass over the period's appointments (or the sum of its days, kept by triggers in
+    ``metric_day_totals``), then the kept sessions' notes."""
     a = Appointment
     day0 = scope.period.start
     offsets = _offsets(scope.zone, scope.instant(day0 - timedelta(days=2)),
@@ -274,10 +283,10 @@ def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
         "prime_minutes": func.sum(case((and_(holds, prime_day), _WholeMinutes(_Greatest(prime_seconds, 0))),
                                        else_=0)),
     }
-    query = (select(a.provider_id, *(c.label(k) for k, c in columns.items()))
-             .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False),
-                    a.provider_id.in_(scope.subjects))
-             .group_by(a.provider_id))
+    query = _from_day_totals(scope) if _day_totals_hold(s, scope) else (
+        select(a.provider_id, *(c.label(k) for k, c in columns.items()))
+        .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False), a.provider_id.in_(scope.subjects))
+        .group_by(a.provider_id))
     notes = _session_notes(s, scope, offsets, overdue)
     out: dict[str, Sums] = {mid: {} for mid in APPOINTMENT_METRICS}
 
@@ -310,6 +319,48 @@ def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
             out[mid][p] = (num, minutes / 60, 1)
     _add_note_backlog(s, scope, out["unsigned_note_backlog"])
     return out
+
+
+def _day_totals_hold(s: Session, scope: Scope) -> bool:
+    """Whether the period's sums can be read from ``metric_day_totals``: a SQLite store (the hub's
+    PostgreSQL has no such table) whose appointments around the period all carry the practice's zone,
+    so that the day of their wall clock is the practice's day."""
+    if s.get_bind().dialect.name != "sqlite":
+        return False
+    t = metric_day_totals
+    return s.scalar(select(exists().where(
+        t.c.day >= scope.period.start - timedelta(days=2), t.c.day <= scope.period.end + timedelta(days=2),
+        t.c.time_zone != scope.zone.key))) is False
+
+
+def _from_day_totals(scope: Scope) -> Any:
+    """The grouped pass's figures, per provider, summed from the period's days: what falls due up to
+    "as of" and past the backlog limit is told by the day, as the grouped pass tells it by the instant
+    (the start of the day after, or of the day the limit falls on)."""
+    t = metric_day_totals
+    by_as_of = t.c.day <= scope.as_of
+    overdue = t.c.day < scope.as_of - timedelta(days=rules.BACKLOG_DAYS)
+    columns = {
+        "due": func.sum(case((by_as_of, t.c.due), else_=0)),
+        "due_kept": func.sum(case((by_as_of, t.c.seen), else_=0)),
+        "due_no_show": func.sum(case((by_as_of, t.c.no_show), else_=0)),
+        "booked": func.sum(t.c.booked),
+        "cancelled": func.sum(t.c.cancelled),
+        "on_books": func.sum(t.c.on_books),
+        "confirmed": func.sum(t.c.confirmed),
+        "kept": func.sum(t.c.kept),
+        "kept_days": func.sum(_flag(t.c.kept > 0)),
+        "lead_n": func.sum(t.c.lead_n),
+        "lead_days": func.sum(t.c.lead_ms) / 86_400_000.0,
+        "seen": func.sum(t.c.seen),
+        "seen_overdue": func.sum(case((overdue, t.c.seen), else_=0)),
+        "held_minutes": func.sum(t.c.held_minutes),
+        "prime_minutes": func.sum(t.c.prime_minutes),
+    }
+    return (select(t.c.provider_id, *(c.label(k) for k, c in columns.items()))
+            .where(t.c.day >= scope.period.start, t.c.day <= scope.period.end, t.c.time_zone == scope.zone.key,
+                   t.c.provider_id.in_(scope.subjects))
+            .group_by(t.c.provider_id))
 
 
 def _session_notes(s: Session, scope: Scope, offsets: Sequence[tuple[datetime, float]],

@@ -17,11 +17,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from mentalspace_desktop.domain import metric_rules
 from mentalspace_desktop.domain.ids import new_id
-from mentalspace_desktop.domain.metrics import Period
+from mentalspace_desktop.domain.metric_rules import Facts
+from mentalspace_desktop.domain.metrics import MetricValue, Period
 from mentalspace_desktop.services import metric_counts, metrics
 from mentalspace_desktop.services.metric_facts import fetch_facts
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
@@ -164,6 +165,17 @@ def _note(rnd: random.Random, client: str, appt_id: str | None, day: date, start
             "cosigned_at": start + timedelta(days=rnd.choice([2, 7, 9])) if cosign and rnd.random() < 0.6 else None}
 
 
+def assert_counts_as_functions(facts: Facts, counted: list[MetricValue], wanted: list[str]) -> None:
+    """Every wanted metric's counted value equals what its function gives over the facts."""
+    for metric_id in wanted:
+        reference = {v.subject_id: (v.numerator, v.denominator) for v in metric_rules.evaluate(facts, [metric_id])}
+        fast = {v.subject_id: (v.numerator, v.denominator) for v in counted if v.metric_id == metric_id}
+        assert fast.keys() == reference.keys(), (metric_id, facts.period)
+        for subject, (num, den) in reference.items():
+            assert fast[subject] == (pytest.approx(num, rel=1e-9, abs=1e-9),
+                                     pytest.approx(den, rel=1e-9, abs=1e-9)), (metric_id, facts.period)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_metric_counts_as_its_function_does(practice: PracticeFixture, seed: int) -> None:
     _generate(practice, seed)
@@ -173,18 +185,34 @@ def test_every_metric_counts_as_its_function_does(practice: PracticeFixture, see
     licenses = frozenset({"LPC-Associate"})
     with practice.admin.store.read() as s:
         assert s.scalar(select(Practice.time_zone)) == "America/New_York"
+        # Every session carries the practice's zone: the appointment sums come from metric_day_totals.
+        assert metric_counts._day_totals_hold(s, metric_counts.Scope(PERIODS[0], TODAY, everyone, ET, {}, {}))
         for period in PERIODS:
             for subjects in (everyone, frozenset({practice.users["clinician"]})):
                 facts = fetch_facts(s, period=period, today=TODAY, subjects=subjects, zone=ET,
                                     supervised_licenses=licenses)
                 counted = metric_counts.count(s, period=period, today=TODAY, subjects=subjects, zone=ET,
                                               supervised_licenses=licenses, metric_ids=wanted)
-                for metric_id in wanted:
-                    reference = {v.subject_id: (v.numerator, v.denominator)
-                                 for v in metric_rules.evaluate(facts, [metric_id])}
-                    fast = {v.subject_id: (v.numerator, v.denominator) for v in counted if v.metric_id == metric_id}
-                    assert fast.keys() == reference.keys(), (metric_id, period)
-                    for subject, (num, den) in reference.items():
-                        assert fast[subject] == (pytest.approx(num, rel=1e-9, abs=1e-9),
-                                                 pytest.approx(den, rel=1e-9, abs=1e-9)), (metric_id, period)
+                assert_counts_as_functions(facts, counted, wanted)
     assert any(v.numerator for v in counted)  # the generated practice is not empty
+
+
+def test_a_session_booked_in_another_zone_is_counted_by_its_instant(practice: PracticeFixture) -> None:
+    """A session whose wall clock is another zone's: its day in the day totals is not the practice's,
+    so the period is counted with the grouped pass, and still as the metric functions count it."""
+    _generate(practice, 4)
+    chicago = ZoneInfo("America/Chicago")
+    everyone = frozenset(practice.users[k] for k in ("clinician", "other_clinician", "supervisor"))
+    period, wanted = PERIODS[0], list(metrics.definitions())
+    with practice.admin.store.engine.begin() as conn:
+        moved = conn.execute(select(Appointment.id, Appointment.start_at)
+                             .where(Appointment.start_at >= _instant(period.start, 12), Appointment.deleted.is_(False))
+                             .order_by(Appointment.start_at).limit(1)).one()
+        conn.execute(update(Appointment).where(Appointment.id == moved.id).values(
+            time_zone="America/Chicago", start_local=moved.start_at.astimezone(chicago).replace(tzinfo=None)))
+    with practice.admin.store.read() as s:
+        assert not metric_counts._day_totals_hold(s, metric_counts.Scope(period, TODAY, everyone, ET, {}, {}))
+        facts = fetch_facts(s, period=period, today=TODAY, subjects=everyone, zone=ET, supervised_licenses=frozenset())
+        counted = metric_counts.count(s, period=period, today=TODAY, subjects=everyone, zone=ET,
+                                      supervised_licenses=frozenset(), metric_ids=wanted)
+        assert_counts_as_functions(facts, counted, wanted)
