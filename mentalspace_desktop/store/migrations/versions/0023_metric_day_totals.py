@@ -1,7 +1,7 @@
 """metric_day_totals: per clinician and local day, the appointment counts the metrics sum (SQLite)
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 
 A local, derived table kept up by triggers on ``appointments`` (see store/metric_day_totals.py),
 filled here from the appointments already in the store: a few seconds for a million rows, once.
@@ -13,8 +13,8 @@ from alembic import op
 
 from mentalspace_desktop.store import metric_day_totals
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
