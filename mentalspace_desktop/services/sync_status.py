@@ -23,7 +23,7 @@ from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.database import Store
 from mentalspace_desktop.store.sync_models import SyncRun
-from mentalspace_desktop.sync import state
+from mentalspace_desktop.sync import parked, state
 from mentalspace_desktop.sync.client import HubClient
 from mentalspace_desktop.sync.enroll import open_client
 from mentalspace_desktop.sync.errors import NotConnected
@@ -119,6 +119,7 @@ class SyncStatus:
     unsent: int
     last_run: RunView | None
     last_success_at: datetime | None
+    waiting: int = 0  # received rows waiting for a row they refer to (sync/parked.py)
 
 
 def _when(value: Any) -> datetime | None:
@@ -170,7 +171,8 @@ class SyncStatusService:
             last_ok = s.scalar(select(SyncRun.started_at).where(SyncRun.ok.is_(True))
                                .order_by(SyncRun.started_at.desc()).limit(1))
         return SyncStatus(bool(url), url, self._store.device_id, self._store.get_state(state.DEVICE_STATUS),
-                          pending_count(self._store), runs[0] if runs else None, last_ok)
+                          pending_count(self._store), runs[0] if runs else None, last_ok,
+                          parked.count(self._store))
 
     def unsent_count(self) -> int:
         return pending_count(self._store)

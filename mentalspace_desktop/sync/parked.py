@@ -77,7 +77,7 @@ def release(session: Session, keys: Iterable[Key]) -> None:
 
 
 def count(store: Store) -> int:
-    """How many rows wait for a parent (shown nowhere yet: a row waits one page at most in practice)."""
+    """How many rows wait for a parent (the Sync page says so; in practice a row waits a page or two)."""
     with store.read() as s:
         return int(s.scalar(select(func.count()).select_from(SyncState).where(SyncState.key.startswith(PREFIX)))
                    or 0)

@@ -16,6 +16,7 @@ from mentalspace_desktop.services.sync_status import (
     open_shared_client,
 )
 from mentalspace_desktop.store.models import User
+from mentalspace_desktop.sync import parked
 from mentalspace_desktop.sync.errors import HubRejected
 from tests.factories import PracticeFixture, PracticeTemplate
 from tests.sync.conftest import MemoryKeyring, memory_keyring  # noqa: F401  (fixture)
@@ -57,6 +58,12 @@ def test_status_counts_unsent_changes_and_logs_runs(world: World) -> None:
     assert status.unsent == 0 and status.device_status == "approved"
     assert status.last_run is not None and status.last_run.ok and status.last_run.pushed >= 1
     assert status.last_success_at == status.last_run.started_at
+    with desk.session.store.write() as s:  # a row that came before the row it refers to
+        parked.park(s, {"table": "appointments", "row_id": "early", "server_seq": 99, "row": {}})
+    assert service.status().waiting == 1
+    with desk.session.store.write() as s:
+        parked.release(s, [("appointments", "early")])
+    assert service.status().waiting == 0
     world.hub.stop()
     assert not desk.sync().ok
     runs = service.recent_runs()

@@ -167,7 +167,11 @@ class SyncPage(QWidget):
             else:
                 outcome = f"failed: {(last.error or '').rstrip('.')}"
             success = "" if last.ok else f" Last success: {when(status.last_success_at)}."
-            self.last_label.setText(f"{when(last.started_at)}, {outcome}.{success}")
+            n = status.waiting
+            waiting = ("" if not n else " 1 received record waits for a record it refers to, still to come from "
+                       "the hub." if n == 1 else f" {n} received records wait for records they refer to, still to "
+                       "come from the hub.")
+            self.last_label.setText(f"{when(last.started_at)}, {outcome}.{success}{waiting}")
         self.runs_model.set_rows(runs)
         self.rejections_model.set_rows(refused)
         self.rejections_table.setVisible(bool(refused))

@@ -13,6 +13,7 @@ from mentalspace_desktop.gui.sync.devices_page import DevicesPage, HubLogPage
 from mentalspace_desktop.gui.sync.status_page import SyncPage
 from mentalspace_desktop.store.models import Client
 from mentalspace_desktop.store.sync_models import Conflict
+from mentalspace_desktop.sync import parked
 from tests.factories import PracticeFixture
 from tests.gui.sync.conftest import WAIT, controller_for
 from tests.sync.test_end_to_end import World, register
@@ -74,6 +75,12 @@ def test_sync_page_shows_runs_and_state(qtbot, qtmodeltester, world: World) -> N
     assert page.hub_label.text() == world.hub.url
     assert "approved" in page.device_label.text()
     assert page.rejections_hint.text().startswith("None")
+    assert "wait" not in page.last_label.text()
+    with desk.session.store.write() as s:  # a row that came before the row it refers to
+        parked.park(s, {"table": "appointments", "row_id": "early", "server_seq": 99, "row": {}})
+    with qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
+        page.reload()
+    assert "1 received record waits for a record it refers to" in page.last_label.text()
     controller.stop()
 
 
