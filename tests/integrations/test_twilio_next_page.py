@@ -36,12 +36,13 @@ class _Recorder(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def other_host() -> Iterator[tuple[str, list[dict[str, str]]]]:
-    handler = type("Recorder", (_Recorder,), {"seen": []})
+    seen: list[dict[str, str]] = []
+    handler = type("Recorder", (_Recorder,), {"seen": seen})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         host, port = server.server_address[:2]
-        yield f"http://{host!s}:{port}", handler.seen
+        yield f"http://{host!s}:{port}", seen
     finally:
         server.shutdown()
         server.server_close()
