@@ -282,10 +282,11 @@ def _with_parked(s: Session, rows: list[dict[str, Any]], drops: list[dict[str, A
         key: item for key, item in waiting.items() if key not in dropped}
     for item in rows:  # a newer version from the hub replaces a held-back one
         items[(str(item["table"]), str(item["row_id"]))] = item
+    parked.release(s, [key for key in waiting if key in dropped])  # even in a page of drops alone
     if not any(parked.references(table) for table, _ in items):
         return rows
     ready, held = parked.split(s, items)
-    parked.release(s, [key for key in waiting if key in dropped or key in ready])
+    parked.release(s, [key for key in waiting if key in ready])
     for key in held:
         parked.park(s, items[key])
     tally.parked = len(held)
