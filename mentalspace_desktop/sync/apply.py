@@ -242,6 +242,8 @@ def apply_page(store: Store, page: dict[str, Any], *, snapshot_page: int | None 
         s.info[APPLYING_REMOTE] = True
         s.execute(text("PRAGMA defer_foreign_keys = ON"))  # parents may come later in the same page
         sent = rows
+        if snapshot_page == 0:  # a fresh snapshot re-sends all this device may hold: none waits from before
+            state.remove_prefix(s, parked.PREFIX)
         rows = _with_parked(s, rows, page.get("drops") or [], tally)
         pending = pending_map(s)
         existing = _existing(s, rows)
