@@ -227,12 +227,13 @@ class FakeTwilio:
         listed by ``GET .../Messages.json`` from then on. Returns its SID."""
         sid = "SM" + uuid.uuid4().hex
         when = format_datetime(at or datetime.now(UTC), usegmt=True)
-        resource = {"account_sid": self.account_sid, "api_version": API_VERSION, "sid": sid, "to": to, "from": from_,
-                    "body": body, "status": "received", "direction": "inbound", "date_created": when,
-                    "date_updated": when, "date_sent": when, "price": None, "price_unit": "USD", "error_code": None,
-                    "error_message": None, "messaging_service_sid": None, "num_media": "0", "num_segments": "1",
-                    "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
-                    "subresource_uris": {}}
+        resource: dict[str, Any] = {
+            "account_sid": self.account_sid, "api_version": API_VERSION, "sid": sid, "to": to, "from": from_,
+            "body": body, "status": "received", "direction": "inbound", "date_created": when,
+            "date_updated": when, "date_sent": when, "price": None, "price_unit": "USD", "error_code": None,
+            "error_message": None, "messaging_service_sid": None, "num_media": "0", "num_segments": "1",
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
+            "subresource_uris": {}}
         with self._lock:
             self._resources[sid] = resource
             self._order.append(sid)
