@@ -113,17 +113,23 @@ class HubSettings:
         another hub process wrote it first, that one is read and used."""
         key = secrets.token_bytes(32)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Written whole under a name of its own, then linked into place (which fails if a key is there):
+        # another hub starting at the same moment never reads a key file still being written.
+        draft = self.secrets_key_file.with_name(f".{SECRETS_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(self.secrets_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(key.hex() + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            os.link(draft, self.secrets_key_file)
         except FileExistsError:
             found = self.secrets_key()
             if found is None:
                 raise
             return found
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(key.hex() + "\n")
-            out.flush()
-            os.fsync(out.fileno())
+        finally:
+            draft.unlink(missing_ok=True)
         return key
 
     @classmethod

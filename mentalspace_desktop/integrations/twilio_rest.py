@@ -107,6 +107,16 @@ def idempotent(key: str) -> Iterator[None]:
         _idempotency.reset(reset)
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of an address (port None when absent or unreadable)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return parts.scheme, "", None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port or (443 if parts.scheme == "https" else 80)
+
+
 class PooledHttpClient(HttpClient):
     """twilio-python's HTTP client seam, served by kept-alive ``http.client`` connections.
 
@@ -151,8 +161,12 @@ class PooledHttpClient(HttpClient):
                 data: dict[str, object] | None = None, headers: dict[str, str] | None = None,
                 auth: tuple[str, str] | None = None, timeout: float | None = None,
                 allow_redirects: bool = False) -> Response:
-        if self.api_base != TWILIO_API and url.startswith(TWILIO_API):
+        if self.api_base != TWILIO_API and url.startswith(TWILIO_API + "/"):
             url = self.api_base + url[len(TWILIO_API):]
+        # A list answer names its next page itself (``meta.next_page_url`` is followed as it is): the
+        # account's credentials go to the configured host only, never where an answer points.
+        if _origin(url) != _origin(self.api_base):
+            raise requests.exceptions.InvalidURL(f"refused: an address outside {self.api_base}")
         headers = dict(headers or {})
         token = _idempotency.get()
         if token and method.upper() == "POST":

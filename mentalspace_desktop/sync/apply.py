@@ -242,6 +242,8 @@ def apply_page(store: Store, page: dict[str, Any], *, snapshot_page: int | None 
         s.info[APPLYING_REMOTE] = True
         s.execute(text("PRAGMA defer_foreign_keys = ON"))  # parents may come later in the same page
         sent = rows
+        if snapshot_page == 0:  # a fresh snapshot re-sends all this device may hold: none waits from before
+            state.remove_prefix(s, parked.PREFIX)
         rows = _with_parked(s, rows, page.get("drops") or [], tally)
         pending = pending_map(s)
         existing = _existing(s, rows)
@@ -282,10 +284,11 @@ def _with_parked(s: Session, rows: list[dict[str, Any]], drops: list[dict[str, A
         key: item for key, item in waiting.items() if key not in dropped}
     for item in rows:  # a newer version from the hub replaces a held-back one
         items[(str(item["table"]), str(item["row_id"]))] = item
+    parked.release(s, [key for key in waiting if key in dropped])  # even in a page of drops alone
     if not any(parked.references(table) for table, _ in items):
         return rows
     ready, held = parked.split(s, items)
-    parked.release(s, [key for key in waiting if key in dropped or key in ready])
+    parked.release(s, [key for key in waiting if key in ready])
     for key in held:
         parked.park(s, items[key])
     tally.parked = len(held)

@@ -107,3 +107,22 @@ def test_twilio_unreachable_is_said_and_the_next_look_starts_from_the_same_place
     assert polled.replies == 0 and polled.errors and "could not list" in polled.describe()
     with practice.admin.store.read() as s:
         assert s.get(SyncState, POLL_KEY) is None
+
+
+def test_a_workstation_clock_running_ahead_loses_no_reply(practice: PracticeFixture, fake_twilio: FakeTwilio) -> None:
+    """Where the next look starts is worked out from Twilio's own times: a workstation whose clock runs an
+    hour ahead of Twilio's still reads a text sent between two looks."""
+    rem = reminders_for(build(practice), NOW)
+    rem.book()
+    store = practice.admin.store
+    with store.write(practice.admin.actor.user_id) as s:
+        write_twilio(s, TwilioInput(fake_twilio.account_sid, fake_twilio.auth_token, PRACTICE,
+                                    api_base=fake_twilio.base_url), user_id=None)
+    real = WED10 - timedelta(hours=20)  # Twilio's clock
+    ahead = timedelta(hours=1)  # the workstation's
+    fake_twilio.receive(from_="+14045559999", to=PRACTICE, body="first", at=real - timedelta(minutes=30))
+    assert poll_solo(store, now=lambda: real + ahead).replies == 1
+    fake_twilio.receive(from_="+14045559999", to=PRACTICE, body="second", at=real + timedelta(minutes=5))
+    assert poll_solo(store, now=lambda: real + ahead + timedelta(minutes=6)).replies == 1
+    with store.read() as s:
+        assert {m.body for m in s.scalars(select(InboundMessage))} == {"first", "second"}

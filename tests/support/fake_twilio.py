@@ -97,6 +97,9 @@ class FakeTwilio:
     ``StatusCallback`` before the create request is answered."""
     early_reports: list[int] = field(default_factory=list)
     """The HTTP status of each callback posted before answering."""
+    next_page_url: str | None = None
+    """When set, a list answer names this full address as its next page (``meta.next_page_url``, which
+    twilio-python follows as it is): an answer pointing the client at another host."""
     messages: list[Request] = field(default_factory=list)
     calls: list[Request] = field(default_factory=list)
     served: int = 0
@@ -224,12 +227,13 @@ class FakeTwilio:
         listed by ``GET .../Messages.json`` from then on. Returns its SID."""
         sid = "SM" + uuid.uuid4().hex
         when = format_datetime(at or datetime.now(UTC), usegmt=True)
-        resource = {"account_sid": self.account_sid, "api_version": API_VERSION, "sid": sid, "to": to, "from": from_,
-                    "body": body, "status": "received", "direction": "inbound", "date_created": when,
-                    "date_updated": when, "date_sent": when, "price": None, "price_unit": "USD", "error_code": None,
-                    "error_message": None, "messaging_service_sid": None, "num_media": "0", "num_segments": "1",
-                    "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
-                    "subresource_uris": {}}
+        resource: dict[str, Any] = {
+            "account_sid": self.account_sid, "api_version": API_VERSION, "sid": sid, "to": to, "from": from_,
+            "body": body, "status": "received", "direction": "inbound", "date_created": when,
+            "date_updated": when, "date_sent": when, "price": None, "price_unit": "USD", "error_code": None,
+            "error_message": None, "messaging_service_sid": None, "num_media": "0", "num_segments": "1",
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
+            "subresource_uris": {}}
         with self._lock:
             self._resources[sid] = resource
             self._order.append(sid)
@@ -282,7 +286,9 @@ class FakeTwilio:
         return 200, {"messages": chunk, "page": page, "page_size": size, "start": page * size,
                      "end": page * size + max(len(chunk) - 1, 0), "uri": uri(page), "first_page_uri": uri(0),
                      "previous_page_uri": uri(page - 1, "PB" + chunk[0]["sid"]) if page and chunk else None,
-                     "next_page_uri": uri(page + 1, "PA" + chunk[-1]["sid"]) if more else None}
+                     "next_page_uri": uri(page + 1, "PA" + chunk[-1]["sid"]) if more else None,
+                     **({"meta": {"key": "messages", "next_page_url": self.next_page_url}}
+                        if self.next_page_url else {})}
 
     def _report_early(self, form: dict[str, str], sid: str) -> None:
         """Post the created message's status callback now, before its create request is answered."""

@@ -107,3 +107,27 @@ def test_a_waiting_row_takes_the_newest_version_or_goes_when_dropped(practice: P
         assert got is not None and got.status == "confirmed"
         assert s.get(Appointment, other["id"]) is None
     assert parked.count(store) == 0
+
+
+def test_a_waiting_row_dropped_by_a_page_of_drops_alone_never_lands(practice: PracticeFixture) -> None:
+    """The hub dropped the waiting visit in a page with nothing else: it must not land when its client
+    comes later (the hub no longer counts it as held here, so it would never be dropped again)."""
+    store = practice.admin.store
+    client, kind, visit = _visit(practice)
+    apply_page(store, _page([("appointment_types", kind)], 1))
+    assert apply_page(store, _page([("appointments", visit)], 2)).parked == 1
+    apply_page(store, _page([], 3, drops=[{"table": "appointments", "row_id": visit["id"]}]))
+    assert parked.count(store) == 0
+    apply_page(store, _page([("clients", client)], 4))
+    assert _count(practice, Appointment) == 0
+
+
+def test_rows_waiting_from_before_a_fresh_snapshot_do_not_land_with_it(practice: PracticeFixture) -> None:
+    """A fresh snapshot re-sends all this device may hold: a row waiting from before it (the visit has
+    since left this device's scope) does not land when the snapshot brings its client."""
+    store = practice.admin.store
+    client, kind, visit = _visit(practice)
+    apply_page(store, _page([("appointment_types", kind)], 1))
+    assert apply_page(store, _page([("appointments", visit)], 2)).parked == 1
+    apply_page(store, _page([("appointment_types", kind), ("clients", client)], 5), snapshot_page=0)
+    assert _count(practice, Appointment) == 0 and parked.count(store) == 0

@@ -59,8 +59,7 @@ def _practice_phone(store: Store) -> str:
 # -- replies and delivery statuses, asked for (no webhook reaches a solo workstation) -------------
 
 POLL_KEY = "reminders:polled_until"
-"""``sync_state``: where the next look starts (the newest text read, or the last look less the
-overlap; ISO 8601, UTC)."""
+"""``sync_state``: where the next look starts (the newest text read, as Twilio dated it; ISO 8601, UTC)."""
 OVERLAP = timedelta(minutes=10)
 """Each look goes this far back before the last one (Twilio may list a text a little late); what was
 read already is recognised by its SID and changes nothing."""
@@ -123,8 +122,10 @@ def poll_solo(store: Store, *, twilio: TwilioSettings | None = None, now: Callab
                     summary.answered += 1
                 except SendFailed as exc:
                     summary.errors.append(f"an answer could not be sent: {exc.reason}")
-        if listed:  # the next look starts from here (less the overlap); after a failed one, from the same place
-            _save_cursor(store, max([since, at - OVERLAP, *(r.received_at for r in replies)]))
+        # The next look starts from the newest text read (less the overlap), in Twilio's own time: this
+        # workstation's clock may run ahead of it. After a failed look, from the same place.
+        if listed:
+            _save_cursor(store, max([since, *(r.received_at for r in replies)]))
         _poll_statuses(store, channel, handler, at, summary)
     finally:
         channel.close()
