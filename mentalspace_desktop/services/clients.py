@@ -14,6 +14,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from mentalspace_desktop.domain import clients as rules
 from mentalspace_desktop.domain.chart_numbers import BITS, chart_number
 from mentalspace_desktop.domain.clients import ClientStatus, ConsentKind, ConsentOnFile
+from mentalspace_desktop.domain.reminders.rules import CHANNEL_LABELS
+from mentalspace_desktop.domain.reminders.words import history_words
 from mentalspace_desktop.domain.roles import Action, Resource, Role, Scope, allows_any, scope_for
 from mentalspace_desktop.domain.search import ClientQuery, parse_client_query
 from mentalspace_desktop.errors import NotFound, ValidationError
@@ -21,6 +23,7 @@ from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.charting.timeline import chart_events, usernames
 from mentalspace_desktop.services.events import ClientDidChange
 from mentalspace_desktop.services.permissions import require_any, require_client
+from mentalspace_desktop.services.reminders.desk import history_of_client
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.models import AuditEntry, Client, Consent, Insurance, User
 
@@ -368,6 +371,7 @@ class ClientService:
             ).all()
             charted = chart_events(self.session, s, client)
             names = usernames(s) if charted else {}
+            reminded = history_of_client(s, client.id)
             _ = client.consents, client.insurances
         on_file = [ConsentOnFile(ConsentKind(c.kind), c.signed_on, c.expires_on, c.revoked_on)
                    for c in client.consents if not c.deleted]
@@ -377,6 +381,8 @@ class ClientService:
                     for e in entries]
         timeline += [TimelineItem(c.at, names.get(c.user_id or "", ""), _ACTION_WORDS.get(c.action, c.action),
                                   c.summary) for c in charted]
+        timeline += [TimelineItem(r.at, "", *history_words(r.direction, CHANNEL_LABELS.get(r.channel, r.channel),
+                                                           r.kind, r.state, r.text, r.error)) for r in reminded]
         timeline = sorted(timeline, key=lambda t: _utc(t.at), reverse=True)[:TIMELINE_LENGTH]
         can_edit = self._may(Action.WRITE, client.primary_clinician_id)
         return ChartView(client, rules.age_on(client.dob, today), rules.is_minor(client.dob, today), missing,

@@ -10,6 +10,7 @@ import pytest
 from mentalspace_desktop.domain.reminders.outgoing import InboundReply, SendFailed
 from mentalspace_desktop.domain.reminders.templates import TemplateKind
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
+from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.services.reminders.desk import ReminderDeskService
 from mentalspace_desktop.services.reminders.inbound import ReplyHandler
 from mentalspace_desktop.services.reminders.ledger import StoreLedger
@@ -99,6 +100,11 @@ def test_history_inbox_and_handling(rem: Reminders) -> None:
     assert {(h.direction, h.channel, h.state) for h in history} >= {("out", "sms", "queued"),
                                                                     ("out", "email", "failed")}
     assert any(h.direction == "in" for h in desk(rem).client_history(rem.client))
+    # the chart's timeline tells the same story, in words
+    chart = ClientService(rem.sched.session("front_desk")).open_chart(rem.client)
+    told = {(t.action, t.summary) for t in chart.timeline}
+    assert ("Reminder by e-mail", "Failed: The mailbox does not exist") in told
+    assert ("Reply by text message: Other reply", "“Can I come at 11?” — In the Messages inbox") in told
     inbox = desk(rem).inbox()
     assert {i.kind for i in inbox} == {"reply", "failure"} and desk(rem).inbox_count() == 2
     reply = next(i for i in inbox if i.kind == "reply")

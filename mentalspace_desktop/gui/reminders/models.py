@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from mentalspace_desktop.domain.reminders.rules import CHANNEL_LABELS
+from mentalspace_desktop.domain.reminders.words import ACTION_LABELS, INTENT_LABELS, KIND_LABELS, STATE_LABELS
 from mentalspace_desktop.gui.localtime import format_datetime, format_relative, time_pattern
 from mentalspace_desktop.gui.qt import QColor, Qt, QTime
 from mentalspace_desktop.gui.rows_model import RowsModel
@@ -16,17 +17,6 @@ from mentalspace_desktop.services.reminders.settings import RuleView, TemplateVi
 from mentalspace_desktop.services.reminders.stats import MonthlyCount
 from mentalspace_desktop.services.reminders.views import describe_offsets
 
-KIND_LABELS = {"reminder": "Reminder", "updated": "Moved", "cancelled": "Cancelled",
-               "reply_confirmed": "Answer: confirmed", "reply_cancelled": "Answer: cancelled", "help": "Help answer"}
-STATE_LABELS = {"sending": "Sending", "queued": "Queued", "sent": "Sent", "delivered": "Delivered",
-                "retry": "Will retry", "failed": "Failed", "undelivered": "Not delivered",
-                "uncertain": "Uncertain (check)", "skipped": "Skipped", "withdrawn": "Withdrawn",
-                "answered": "Answered", "no_answer": "No answer"}
-INTENT_LABELS = {"confirm": "Confirmed", "cancel": "Cancelled", "opt_out": "STOP", "opt_in": "START",
-                 "help": "HELP", "other": "Other reply"}
-ACTION_LABELS = {"confirmed": "Appointment confirmed", "cancelled": "Appointment cancelled",
-                 "opted_out": "Texts stopped", "opted_in": "Texts restarted", "help": "Answered with help",
-                 "inbox": "In the Messages inbox", "duplicate": "Duplicate"}
 _BAD = {"failed", "undelivered", "uncertain"}
 _GOOD = {"delivered", "answered", "confirmed"}
 

@@ -145,9 +145,7 @@ class ReminderDeskService(SchedulingBase):
         """Every reminder and reply of a client, newest first (the chart's timeline)."""
         with self.session.store.read() as s:
             self.require(s, Action.READ, client_id, None)
-            out = list(s.scalars(select(ReminderMessage).where(ReminderMessage.client_id == client_id)))
-            replies = list(s.scalars(select(InboundMessage).where(InboundMessage.client_id == client_id)))
-            return _history(out, replies)
+            return history_of_client(s, client_id)
 
     # -- inbox ---------------------------------------------------------------------------------
 
@@ -342,6 +340,14 @@ def preview_appointment(s: Session, a: Appointment, now: datetime) -> list[Previ
         out.append(PreviewItem(p.channel, p.offset_minutes, due, moved, subject, text, tuple(blocked),
                                existing.get(p.key, "")))
     return out
+
+
+def history_of_client(s: Session, client_id: str) -> list[HistoryItem]:
+    """Every reminder sent to a client and every reply of theirs, newest first (the caller has checked
+    that the reader may open the client)."""
+    out = list(s.scalars(select(ReminderMessage).where(ReminderMessage.client_id == client_id)))
+    replies = list(s.scalars(select(InboundMessage).where(InboundMessage.client_id == client_id)))
+    return _history(out, replies)
 
 
 def _history(out: list[ReminderMessage], replies: list[InboundMessage]) -> list[HistoryItem]:
