@@ -98,6 +98,16 @@ def chart_reminders(ctx: ScreenContext, role: str) -> QWidget:
     return window
 
 
+@screen("Chart: timeline with reminders", roles=("front_desk",))
+def chart_timeline_reminders(ctx: ScreenContext, role: str) -> QWidget:
+    """The chart's Timeline of a reminded client: each reminder and reply among the other events."""
+    window = chart_reminders(ctx, role)
+    page: Any = window.page(NavId.CLIENTS)  # type: ignore[attr-defined]
+    page.chart.tabs.setCurrentWidget(page.chart.timeline_view)
+    settle()
+    return window
+
+
 def risky_reminded_appointment(ctx: ScreenContext, role: str) -> str:
     """The coming visit (next two weeks) whose no-show risk is worded and names a reminder factor,
     highest risk first: where the desk reads why to call."""
