@@ -29,8 +29,12 @@ clock is its Julian day plus the offset in force then (see :func:`_local_days`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from threading import Lock
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -244,11 +248,16 @@ APPOINTMENT_METRICS = (
 @_counts(*APPOINTMENT_METRICS)
 def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
     """One grouped pass over the period's appointments (or the sum of its days, kept by triggers in
-    ``metric_day_totals``), then the kept sessions' notes."""
+    ``metric_day_totals``), then the kept sessions' notes. Its two parts are independent reads:
+    ``count`` may run them at once (``PARTS``)."""
+    return _appointment_sums(scope, _appointment_part(s, scope), _notes_part(s, scope))
+
+
+def _appointment_part(s: Session, scope: Scope) -> tuple[Sequence[Any], Sums]:
+    """The grouped pass's rows, per provider, and the note backlog's counts."""
     a = Appointment
     day0 = scope.period.start
-    offsets = _offsets(scope.zone, scope.instant(day0 - timedelta(days=2)),
-                       scope.instant(scope.period.end + timedelta(days=3)))
+    offsets = _offsets_of(scope)
     starts_at, ends_at = _local_days(a.start_at, offsets, day0), _local_days(a.end_at, offsets, day0)
     day = _day_of(starts_at)
     kept, client = a.status.in_(rules.KEPT), a.client_id.is_not(None)
@@ -264,7 +273,7 @@ def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
     prime_day = ((day + day0.weekday()) % 7).in_(metric_facts.PRIME_DAYS)
     prime_seconds = 86400 * (_Least(ends_at, day + _day_fraction(metric_facts.PRIME_END))
                              - _Greatest(starts_at, day + _day_fraction(metric_facts.PRIME_START)))
-    overdue = a.start_at < scope.instant(scope.as_of - timedelta(days=rules.BACKLOG_DAYS))
+    overdue = _overdue(scope)
     columns = {
         "due": func.sum(_flag(due)),
         "due_kept": func.sum(_flag(and_(due, kept))),
@@ -287,14 +296,41 @@ def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
         select(a.provider_id, *(c.label(k) for k, c in columns.items()))
         .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False), a.provider_id.in_(scope.subjects))
         .group_by(a.provider_id))
-    notes = _session_notes(s, scope, offsets, overdue)
+    rows = s.execute(query).all()
+    backlog: Sums = {}
+    _add_note_backlog(s, scope, backlog)
+    return rows, backlog
+
+
+def _offsets_of(scope: Scope) -> list[tuple[datetime, float]]:
+    """The zone's UTC offsets over the period and two days either side (every local day it touches)."""
+    return _offsets(scope.zone, scope.instant(scope.period.start - timedelta(days=2)),
+                    scope.instant(scope.period.end + timedelta(days=3)))
+
+
+def _overdue(scope: Scope) -> ColumnElement[bool]:
+    """A session past the backlog limit."""
+    return Appointment.start_at < scope.instant(scope.as_of - timedelta(days=rules.BACKLOG_DAYS))
+
+
+NoteSums = dict[str, tuple[int, int, int, float, int]]
+
+
+def _notes_part(s: Session, scope: Scope) -> NoteSums:
+    return _session_notes(s, scope, _offsets_of(scope), _overdue(scope))
+
+
+def _appointment_sums(scope: Scope, appointment_part: tuple[Sequence[Any], Sums], notes: NoteSums,
+                      ) -> dict[str, Sums]:
+    """The appointment metrics from the grouped pass's rows, the backlog and the sessions' notes."""
+    rows, backlog = appointment_part
     out: dict[str, Sums] = {mid: {} for mid in APPOINTMENT_METRICS}
 
     def put(mid: str, subject: str, num: float, den: float, n_records: int) -> None:
         if n_records:
             out[mid][subject] = (float(num), float(den), int(n_records))
 
-    for r in s.execute(query):
+    for r in rows:
         p = r.provider_id
         same_day, crisis, documented, doc_hours, noted_overdue = notes.get(p, (0, 0, 0, 0.0, 0))
         put("kept_visit_rate", p, r.due_kept, r.due, r.due)
@@ -317,7 +353,10 @@ def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
         for p, minutes in available.items():
             num, _, _ = out[mid].get(p, (0.0, 0.0, 0))
             out[mid][p] = (num, minutes / 60, 1)
-    _add_note_backlog(s, scope, out["unsigned_note_backlog"])
+    into = out["unsigned_note_backlog"]
+    for author, (count, _, records) in backlog.items():
+        num, _, counted = into.get(author, (0.0, 0.0, 0))
+        into[author] = (num + count, 0.0, counted + records)
     return out
 
 
@@ -364,7 +403,7 @@ def _from_day_totals(scope: Scope) -> Any:
 
 
 def _session_notes(s: Session, scope: Scope, offsets: Sequence[tuple[datetime, float]],
-                   overdue: ColumnElement[bool]) -> dict[str, tuple[int, int, int, float, int]]:
+                   overdue: ColumnElement[bool]) -> NoteSums:
     """Per provider, over the notes of the period's kept sessions (a session's first note when it has
     several): signed the session's day, crisis notes, signed at all and hours to signature, and how
     many of the sessions past the backlog limit have one. Read from the notes' side (the period's
@@ -383,8 +422,8 @@ def _session_notes(s: Session, scope: Scope, offsets: Sequence[tuple[datetime, f
             .select_from(n).join(a, a.id == n.appointment_id)
             .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False),
                    a.provider_id.in_(scope.subjects), a.status.in_(rules.KEPT), a.client_id.is_not(None),
-                   n.deleted.is_(False), func.coalesce(n.addendum_to, "") == "", n.author_id.in_(scope.subjects),
-                   ~older)
+                   n.deleted.is_(False), func.coalesce(n.addendum_to, "") == "",
+                   n.author_id.in_(scope.subjects), ~older)
             .group_by(a.provider_id))
     out: dict[str, tuple[int, int, int, float, int]] = {}
     for query in (base.where(n.service_date >= scope.period.start, n.service_date <= scope.period.end),
@@ -430,26 +469,30 @@ def _rebook(s: Session, scope: Scope) -> dict[str, Sums]:
     """Each client's last kept visit of the period, its provider, and their next booking after it
     (in the period or the 30 days after): rebooked when that falls within 30 days of the visit.
 
-    The last visit's provider comes with its start and id in one MAX (two visits at the same time:
-    the later id, as the metric function decides), not from a look-up per client."""
-    a, nxt = Appointment, aliased(Appointment)
-    last = (select(a.client_id, func.max(a.start_at).label("last_at"),
-                   func.max(_Sortable(a.start_at) + a.id + a.provider_id).label("last_visit"))
-            .where(a.deleted.is_(False), a.provider_id.in_(scope.subjects), a.start_at >= scope.lo,
-                   a.start_at < scope.hi, a.status.in_(rules.KEPT), a.client_id.is_not(None))
-            .group_by(a.client_id).subquery())
+    One range read of the subjects' bookings from the period's start to 31 days past its end (their
+    (provider, start) index), from which the last visits and the next bookings are both taken, and
+    summed per provider in the database. The last visit's provider comes with its start and id in one
+    MAX (two visits at the same time: the later id, as the metric function decides)."""
+    a = Appointment
     later_hi = scope.instant(scope.period.end + timedelta(days=31))
-    following = (select(func.min(nxt.start_at)).where(
-        nxt.client_id == last.c.client_id, nxt.start_at > last.c.last_at, nxt.start_at < later_hi,
-        nxt.status.in_(rules.HOLDS_TIME), nxt.deleted.is_(False), nxt.provider_id.in_(scope.subjects))
-        .scalar_subquery())
-    sums: dict[str, list[float]] = {}
-    window = timedelta(days=rules.REBOOK_DAYS)
-    for last_at, visit, next_at in s.execute(select(last.c.last_at, last.c.last_visit, following)):
-        pair = sums.setdefault(visit[_SORTABLE_WIDTH + _ID_WIDTH:], [0, 0])
-        pair[0] += next_at is not None and next_at <= last_at + window
-        pair[1] += 1
-    return {"rebook_rate": {p: (num, den, int(den)) for p, (num, den) in sums.items()}}
+    booked = (select(a.client_id, a.start_at, a.status, a.id, a.provider_id)
+              .where(a.deleted.is_(False), a.provider_id.in_(scope.subjects), a.client_id.is_not(None),
+                     a.start_at >= scope.lo, a.start_at < later_hi, a.status.in_(rules.HOLDS_TIME))  # ⊇ KEPT
+              .cte("booked").prefix_with("MATERIALIZED"))  # read once, not once for each use
+    last = (select(booked.c.client_id, func.max(booked.c.start_at).label("last_at"),
+                   func.max(_Sortable(booked.c.start_at) + booked.c.id + booked.c.provider_id).label("last_visit"))
+            .where(booked.c.start_at < scope.hi, booked.c.status.in_(rules.KEPT))
+            .group_by(booked.c.client_id).cte("last_visits"))
+    following = (select(last.c.client_id, func.min(booked.c.start_at).label("next_at"))
+                 .join_from(last, booked, and_(booked.c.client_id == last.c.client_id,
+                                               booked.c.start_at > last.c.last_at))
+                 .group_by(last.c.client_id).cte("next_bookings"))
+    provider = func.substr(last.c.last_visit, _SORTABLE_WIDTH + _ID_WIDTH + 1)
+    in_time = _Seconds(last.c.last_at, following.c.next_at) <= rules.REBOOK_DAYS * 86400
+    query = (select(provider, func.sum(_flag(and_(following.c.next_at.is_not(None), in_time))), func.count())
+             .select_from(last.outerjoin(following, following.c.client_id == last.c.client_id))
+             .group_by(provider))
+    return {"rebook_rate": {p: (float(num or 0), float(den), int(den)) for p, num, den in s.execute(query)}}
 
 
 CLIENT_METRICS = ("informed_consent_currency", "minor_consent_compliance", "telehealth_consent_compliance",
@@ -537,23 +580,84 @@ def _retention(s: Session, scope: Scope) -> dict[str, Sums]:
     return {"client_retention_90d": {p: (num, den, den) for p, (num, den) in sums.items()}}
 
 
+PARTS: dict[Counter, tuple[tuple[Callable[[Session, Scope], Any], ...], Callable[..., dict[str, Sums]]]] = {
+    _appointments: ((_appointment_part, _notes_part), _appointment_sums),
+}
+"""A counter made of independent reads: its parts, and how their results make its sums (with the
+final scope). ``count`` runs each part as a job of its own."""
+
+_LENGTH = {_notes_part: 35, _rebook: 24, _clients: 14, _retention: 11, _appointment_part: 10}
+"""Each read's time in ms on a store of a million appointments (benchmarks/bench_metrics.py): the
+order in which ``count`` starts them. The facts, when wanted, take about 5."""
+
+Reader = Callable[[], AbstractContextManager[Session]]
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = Lock()
+JOBS_AT_ONCE = 2
+"""Reads run at once by ``count`` given a reader: the machines this runs on have two cores or more,
+and the store's reads spend their time in SQLCipher, which runs outside Python's lock."""
+
+
+def _on(read: Callable[[Session, Scope], Any], scope: Scope, s: Session) -> Any:
+    return read(s, scope)
+
+
+def _run(jobs: list[Callable[[Session], Any]], s: Session, reader: Reader | None) -> list[Any]:
+    """Each job's result, in order: on ``s`` one after another, or — given a reader on a SQLite store
+    — on connections of their own, :data:`JOBS_AT_ONCE` at a time.
+
+    Each job then reads in its own transaction: a write landing while they run can show in some
+    metrics and not others, as it would in a dashboard read a moment later; each metric is counted
+    from one snapshot."""
+    if reader is None or len(jobs) < 2 or s.get_bind().dialect.name != "sqlite":
+        return [job(s) for job in jobs]
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=JOBS_AT_ONCE, thread_name_prefix="metric-count")
+        pool = _pool
+
+    def on_own_connection(job: Callable[[Session], Any]) -> Any:
+        with reader() as own:
+            return job(own)
+
+    return [f.result() for f in [pool.submit(on_own_connection, job) for job in jobs]]
+
+
 def count(s: Session, *, period: Period, today: date, subjects: frozenset[str], zone: ZoneInfo,
-          supervised_licenses: frozenset[str], metric_ids: Sequence[str]) -> list[MetricValue]:
-    """``metric_ids`` for every subject, in the order :func:`domain.metric_rules.evaluate` gives them."""
+          supervised_licenses: frozenset[str], metric_ids: Sequence[str],
+          reader: Reader | None = None) -> list[MetricValue]:
+    """``metric_ids`` for every subject, in the order :func:`domain.metric_rules.evaluate` gives them.
+
+    Given ``reader`` (the store's ``read``), the independent reads run at once (:func:`_run`)."""
     as_of = min(period.end, today)
     counted = [m for m in metric_ids if m in COUNTERS]
     rest = [m for m in metric_ids if m not in COUNTERS]
-    facts = metric_facts.fetch_facts(s, period=period, today=today, subjects=subjects, zone=zone,
-                                     supervised_licenses=supervised_licenses,
-                                     light=all(m in rules.LIGHT_METRICS for m in rest)) if rest else None
-    if facts is not None:
-        available, prime = facts.available_minutes, facts.prime_available_minutes
-    else:
-        available, prime = metric_facts.availability(s, period, subjects, zone)
-    scope = Scope(period, as_of, subjects, zone, available, prime)
+    light = all(m in rules.LIGHT_METRICS for m in rest)
+
+    def facts_or_availability(own: Session) -> Any:
+        if rest:
+            return metric_facts.fetch_facts(own, period=period, today=today, subjects=subjects, zone=zone,
+                                            supervised_licenses=supervised_licenses, light=light)
+        return metric_facts.availability(own, period, subjects, zone)
+
+    counters = list(dict.fromkeys(COUNTERS[m] for m in counted))  # each query once, in the order first wanted
+    early = Scope(period, as_of, subjects, zone, {}, {})  # what the reads need: no one's availability
+    reads: list[Callable[[Session, Scope], Any]] = [
+        part for counter in counters for part in (PARTS[counter][0] if counter in PARTS else (counter,))]
+    jobs: list[Callable[[Session], Any]] = [*(partial(_on, read, early) for read in reads), facts_or_availability]
+    # Longest first, so that the last to finish is a short one (the order of the results is kept).
+    order = sorted(range(len(jobs)), key=lambda i: -_LENGTH.get(reads[i], 0) if i < len(reads) else 0)
+    done = dict(zip(order, _run([jobs[i] for i in order], s, reader), strict=True))
+    results = iter(done[i] for i in range(len(jobs)))
+    parts = [[next(results) for _ in (PARTS[c][0] if c in PARTS else (c,))] for c in counters]
+    got = next(results)
+    facts = got if rest else None
+    available, prime = (facts.available_minutes, facts.prime_available_minutes) if facts is not None else got
+    scope = replace(early, available_minutes=available, prime_available_minutes=prime)
     sums: dict[str, Sums] = {}
-    for counter in dict.fromkeys(COUNTERS[m] for m in counted):  # each query once, in the order first wanted
-        sums.update(counter(s, scope))
+    for counter, results_of in zip(counters, parts, strict=True):
+        sums.update(PARTS[counter][1](scope, *results_of) if counter in PARTS else results_of[0])
     python = {m: rules.evaluate(facts, [m]) for m in rest} if facts is not None else {}
     out: list[MetricValue] = []
     for mid in metric_ids:

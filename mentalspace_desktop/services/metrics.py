@@ -104,15 +104,18 @@ def _chosen(session: UserSession, clinician: str | None) -> list[Clinician]:
 
 
 def compute(session: UserSession, period: Period, *, today: date, clinician: str | None = None,
-            metric_ids: list[str] | None = None) -> MetricTable:
-    """Every metric (or ``metric_ids``) for the clinicians this user may see, or one of them."""
+            metric_ids: list[str] | None = None, at_once: bool = True) -> MetricTable:
+    """Every metric (or ``metric_ids``) for the clinicians this user may see, or one of them.
+
+    ``at_once``: the independent reads run two at a time on connections of their own
+    (``metric_counts.count``); False reads them one after another in one transaction."""
     chosen = _chosen(session, clinician)
     wanted = metric_ids or list(definitions())
     with session.store.read() as s:
         practice = s.scalar(select(Practice))
         values = metric_counts.count(s, period=period, today=today, subjects=frozenset(c.id for c in chosen),
                                      zone=zone_of(practice), supervised_licenses=supervised_licenses(practice),
-                                     metric_ids=wanted)
+                                     metric_ids=wanted, reader=session.store.read if at_once else None)
     return MetricTable(period, chosen, values, combine(values, subject_id="all", counts=COUNTS))
 
 

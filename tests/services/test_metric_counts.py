@@ -194,6 +194,10 @@ def test_every_metric_counts_as_its_function_does(practice: PracticeFixture, see
                 counted = metric_counts.count(s, period=period, today=TODAY, subjects=subjects, zone=ET,
                                               supervised_licenses=licenses, metric_ids=wanted)
                 assert_counts_as_functions(facts, counted, wanted)
+                # The same reads run at once, each on a connection of its own (what metrics.compute does).
+                assert metric_counts.count(s, period=period, today=TODAY, subjects=subjects, zone=ET,
+                                           supervised_licenses=licenses, metric_ids=wanted,
+                                           reader=practice.admin.store.read) == counted
     assert any(v.numerator for v in counted)  # the generated practice is not empty
 
 
