@@ -243,7 +243,8 @@ def main() -> int:
         floor = statistics.median(floor_cpu)
         least = floor + placed + painted
         print(f"floor (CPU): the shown columns read bare {floor:.1f} ms + our layout and paint "
-              f"{placed + painted:.1f} ms = {least:.1f} ms -> {least / c_base:.1f}x the baseline before any per-row work")
+              f"{placed + painted:.1f} ms = {least:.1f} ms -> {least / c_base:.1f}x the baseline "
+              "before any per-row work")
         print("collections while measuring" + (" (no gc.freeze)" if args.no_freeze else " (after gc.freeze)") + ": "
               + ", ".join(f"gen {g}: {len(p)}, longest {max(p, default=0.0):.1f} ms" for g, p in pauses.items()))
         print(f"ratio: {m_ours / m_base:.1f}x wall, {c_ours / c_base:.1f}x CPU (goal <= {GOAL_RATIO:.0f}x)")
