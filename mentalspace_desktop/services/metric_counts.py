@@ -534,10 +534,13 @@ def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
     safety = exists().where(SafetyPlan.client_id == c.id, SafetyPlan.signed_at.is_not(None),
                             SafetyPlan.deleted.is_(False))
     v = Appointment
-    # IN, not EXISTS: the period's video sessions are listed once, not looked up client by client.
-    by_video = c.id.in_(select(v.client_id).where(
+    # IN, not EXISTS: the period's video sessions are listed once, not looked up client by client;
+    # materialized, so that the two columns asking share one read of the period.
+    video = select(v.client_id).where(
         v.telehealth.is_(True), v.status.in_(rules.KEPT), v.start_at >= scope.lo, v.start_at < scope.hi,
-        v.deleted.is_(False), v.provider_id.in_(scope.subjects), v.client_id.is_not(None)))
+        v.deleted.is_(False), v.provider_id.in_(scope.subjects), v.client_id.is_not(None)
+    ).cte("video_clients").prefix_with("MATERIALIZED")
+    by_video = c.id.in_(select(video.c.client_id))
     informed = consent(ConsentKind.INFORMED_CONSENT,
                        Consent.signed_on > as_of - timedelta(days=metric_facts.CONSENT_YEAR))
     columns = {
