@@ -17,7 +17,13 @@ only its function are evaluated from the facts as before.
 On a desktop store the appointment sums come from ``metric_day_totals`` (store/metric_day_totals.py:
 per clinician and local day, kept by triggers), a month being some three thousand rows instead of a
 grouped pass over its appointments; the grouped pass stays for PostgreSQL and for a period with
-sessions booked in another zone. The PostgreSQL spellings below are not used by the app today (the
+sessions booked in another zone. The period's notes with their sessions come from
+``metric_note_rows`` (store/metric_note_rows.py: one row per note, its session's columns beside
+it, instants as Julian day numbers, kept by triggers) instead of a join read note by note.
+
+Given the store's ``read``, :func:`count` runs its independent reads two at a time, each on a
+connection of its own (:func:`_run`): SQLCipher does its work outside Python's lock, so on a
+machine of two cores or more the dashboard waits for about the longer half of them. The PostgreSQL spellings below are not used by the app today (the
 hub's alert job evaluates the metric functions): ``tests/services/test_metric_counts_postgres.py``
 checks them against the same generated practices.
 
@@ -51,6 +57,7 @@ from mentalspace_desktop.domain.metrics import MetricValue, Period
 from mentalspace_desktop.services import metric_facts
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
 from mentalspace_desktop.store.metric_day_totals import metric_day_totals
+from mentalspace_desktop.store.metric_note_rows import metric_note_rows
 from mentalspace_desktop.store.models import Client, Consent, Note
 from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.store.types import UTCDateTime
@@ -161,15 +168,23 @@ def _offsets(zone: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[datetime,
     return out
 
 
-def _local_days(column: Instant, offsets: Sequence[tuple[datetime, float]],
-                day0: date) -> ColumnElement[float]:
+def _julian(moment: datetime) -> ColumnElement[float]:
+    """An instant as the Julian day number the database works out of it (``julianday`` of the same
+    text as a stored instant's: equal numbers for equal instants)."""
+    return _JulianDay(_at(moment))
+
+
+def _local_days(column: Any, offsets: Sequence[tuple[datetime, float]], day0: date, *,
+                julian: bool = False) -> ColumnElement[float]:
     """An instant as the practice's wall-clock time, in days since midnight starting ``day0`` (the
-    integer part is the local day, counted from ``day0``; the fraction is the time of day)."""
+    integer part is the local day, counted from ``day0``; the fraction is the time of day).
+    ``julian``: the column holds the instant as a Julian day number already."""
+    days = column if julian else _JulianDay(column)
     shift: ColumnElement[float] = literal(offsets[0][1])
     if len(offsets) > 1:
-        shift = case(*((column >= _at(since), literal(value)) for since, value in reversed(offsets[1:])),
-                     else_=literal(offsets[0][1]))
-    return _JulianDay(column) + shift - (day0.toordinal() + 1721424.5)
+        shift = case(*((column >= (_julian(since) if julian else _at(since)), literal(value))
+                       for since, value in reversed(offsets[1:])), else_=literal(offsets[0][1]))
+    return days + shift - (day0.toordinal() + 1721424.5)
 
 
 def _day_fraction(at: time) -> float:
@@ -425,13 +440,44 @@ def _session_notes(s: Session, scope: Scope, offsets: Sequence[tuple[datetime, f
                    n.deleted.is_(False), func.coalesce(n.addendum_to, "") == "",
                    n.author_id.in_(scope.subjects), ~older)
             .group_by(a.provider_id))
+    in_period = (_period_notes_from_rows(scope, offsets) if s.get_bind().dialect.name == "sqlite"
+                 else base.where(n.service_date >= scope.period.start, n.service_date <= scope.period.end))
     out: dict[str, tuple[int, int, int, float, int]] = {}
-    for query in (base.where(n.service_date >= scope.period.start, n.service_date <= scope.period.end),
-                  base.where(n.signed_at.is_(None), n.service_date < scope.period.start)):
+    for query in (in_period, base.where(n.signed_at.is_(None), n.service_date < scope.period.start)):
         for provider, *sums in s.execute(query):
             before = out.get(provider, (0, 0, 0, 0.0, 0))
             out[provider] = tuple(x + (y or 0) for x, y in zip(before, sums, strict=True))  # type: ignore[assignment]
     return out
+
+
+def _period_notes_from_rows(scope: Scope, offsets: Sequence[tuple[datetime, float]]) -> Any:
+    """The first query of :func:`_session_notes` (the period's notes), read from ``metric_note_rows``
+    (store/metric_note_rows.py): the same rows and the same arithmetic, on instants kept as the Julian
+    day numbers the grouped query works out, and the first-note look-up only for a session with more
+    than one note."""
+    n, other = metric_note_rows.c, metric_note_rows.alias("other").c
+    day0 = scope.period.start
+    same_day = (_day_of(_local_days(n.authored_jd, offsets, day0, julian=True))
+                == _day_of(_local_days(n.start_jd, offsets, day0, julian=True)))
+    live = (other.addendum.is_(False), other.author_id.in_(scope.subjects),
+            or_(and_(other.service_date >= scope.period.start, other.service_date <= scope.period.end),
+                and_(other.signed.is_(False), other.service_date < scope.period.start)))
+    older = and_(n.siblings > 1, exists().where(other.appointment_id == n.appointment_id,
+                                                 other.note_id < n.note_id, *live))
+    overdue = n.start_jd < _julian(scope.instant(scope.as_of - timedelta(days=rules.BACKLOG_DAYS)))
+    seconds = func.round((n.authored_jd - n.end_jd) * 86400.0, 3)  # as _Seconds(end, authored) on SQLite
+    return (select(n.provider_id,
+                   func.sum(_flag(and_(n.status.in_(rules.AUTHOR_SIGNED), same_day))),
+                   func.sum(_flag(n.note_type.in_(rules.CRISIS_NOTE_TYPES))),
+                   func.sum(_flag(n.authored_jd.is_not(None))),
+                   func.sum(_Greatest(seconds, 0) / 3600),  # NULL (unsigned): left out
+                   func.sum(_flag(overdue)))
+            .where(n.author_id.in_(scope.subjects), n.service_date >= scope.period.start,
+                   n.service_date <= scope.period.end, n.addendum.is_(False),
+                   n.start_jd >= _julian(scope.lo), n.start_jd < _julian(scope.hi), n.session_deleted.is_(False),
+                   n.provider_id.in_(scope.subjects), n.session_status.in_(rules.KEPT), n.with_client.is_(True),
+                   ~older)
+            .group_by(n.provider_id))
 
 
 def _add_note_backlog(s: Session, scope: Scope, into: Sums) -> None:
@@ -589,7 +635,7 @@ PARTS: dict[Counter, tuple[tuple[Callable[[Session, Scope], Any], ...], Callable
 """A counter made of independent reads: its parts, and how their results make its sums (with the
 final scope). ``count`` runs each part as a job of its own."""
 
-_LENGTH = {_notes_part: 35, _rebook: 24, _clients: 14, _retention: 11, _appointment_part: 10}
+_LENGTH = {_rebook: 22, _notes_part: 12, _retention: 11, _appointment_part: 10, _clients: 9}
 """Each read's time in ms on a store of a million appointments (benchmarks/bench_metrics.py): the
 order in which ``count`` starts them. The facts, when wanted, take about 5."""
 
