@@ -23,9 +23,11 @@ it, instants as Julian day numbers, kept by triggers) instead of a join read not
 
 Given the store's ``read``, :func:`count` runs its independent reads two at a time, each on a
 connection of its own (:func:`_run`): SQLCipher does its work outside Python's lock, so on a
-machine of two cores or more the dashboard waits for about the longer half of them. The PostgreSQL spellings below are not used by the app today (the
-hub's alert job evaluates the metric functions): ``tests/services/test_metric_counts_postgres.py``
-checks them against the same generated practices.
+machine of two cores or more the dashboard waits for about the longer half of them.
+
+The PostgreSQL spellings below are not used by the app today (the hub's alert job evaluates the
+metric functions): ``tests/services/test_metric_counts_postgres.py`` checks them against the same
+generated practices.
 
 Local days and wall-clock times are worked out without time zones in SQL: the zone's UTC offsets
 over the period (one, or two around a daylight-saving change) are found here, and an instant's wall
