@@ -20,8 +20,9 @@ store in DIR and reuses it on later runs (it is built there when DIR holds none)
 bench data only: its administrator signs in as ``admin`` with the password :data:`BENCH_PASSWORD`
 below and the one-time code worked out from the secret kept in the store itself, and ``DIR/built.json``
 records what was built, so a run asking for another size refuses to reuse it instead of measuring
-the wrong thing. A store kept from an earlier version is migrated when it is opened (migration 0022
-fills the per-clinician day totals the appointment metrics are summed from: about 6 s here).
+the wrong thing. A store kept from an earlier version is migrated when it is opened (migration 0023
+fills the per-clinician day totals the appointment metrics are summed from, 0024 the rows of notes
+with their sessions: about 6 s each here).
 """
 
 from __future__ import annotations
