@@ -28,7 +28,7 @@ from mentalspace_desktop.domain.scheduling.recurrence import (
 )
 from mentalspace_desktop.domain.scheduling.status import OPEN, Status, is_late_cancel
 from mentalspace_desktop.domain.scheduling.times import TimeError, check_duration, day_and_clock, to_local, to_utc
-from mentalspace_desktop.errors import NotFound, ValidationError
+from mentalspace_desktop.errors import NotFound, PermissionDenied, ValidationError
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.events import AppointmentDidChange
 from mentalspace_desktop.services.scheduling import series_job
@@ -222,7 +222,13 @@ class SeriesService(AppointmentService):
                                       Appointment.status.in_([x.value for x in OPEN]))
         if scope is EditScope.FOLLOWING:
             q = q.where(Appointment.start_at >= a.start_at)
-        return a, list(s.scalars(q.order_by(Appointment.start_at)))
+        targets = list(s.scalars(q.order_by(Appointment.start_at)))
+        # Permission was checked on this session only: a provider covering it (see ``covers``) holds
+        # this one, not the colleague's other sessions of the series.
+        if any(not self.may_appointment(s, Action.WRITE, t.client_id, t.provider_id) for t in targets):
+            raise PermissionDenied("Only this session is yours to change; the other sessions of the series "
+                                   "belong to the client's clinician. Choose “This session only”.")
+        return a, targets
 
     def _planned(self, s: Session, targets: list[Appointment], change: SeriesChange
                  ) -> list[tuple[Appointment, datetime, datetime, str, str | None]]:

@@ -1,0 +1,52 @@
+"""Defects a front desk ran into with series, covering providers and the series job: each test
+failed before its fix."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from mentalspace_desktop.errors import PermissionDenied, ValidationError
+from mentalspace_desktop.services.scheduling.appointments import BookingRequest
+from mentalspace_desktop.services.scheduling.series import EditScope, SeriesChange, SeriesService
+from mentalspace_desktop.store.scheduling_models import Appointment
+from tests.factories import PracticeFixture
+from tests.services.scheduling_fixtures import Sched, build, clock
+
+TUE10 = datetime(2026, 3, 3, 10, 0)
+
+
+@pytest.fixture
+def sched(practice: PracticeFixture) -> Sched:
+    return build(practice)
+
+
+def req(sched: Sched, start: datetime = TUE10, **kw: object) -> BookingRequest:
+    values: dict[str, object] = {"provider_id": sched.practice.users["clinician"], "type_id": sched.individual,
+                                 "start_local": start, "client_id": sched.client, "room_id": sched.room1}
+    values.update(kw)
+    return BookingRequest(**values)  # type: ignore[arg-type]
+
+
+def test_a_covering_provider_cannot_cancel_or_move_the_rest_of_the_series(sched: Sched) -> None:
+    """One session of the clinician's weekly client is given to a colleague while the clinician is
+    away: the colleague runs that session, not the clinician's other sessions of the series."""
+    desk = SeriesService(sched.session("front_desk"), now=clock)
+    ids = desk.series_occurrences(desk.book_series(req(sched), "FREQ=WEEKLY;BYDAY=TU;COUNT=4"))
+    desk.move(ids[1], datetime(2026, 3, 10, 10), provider_id=sched.practice.users["other_clinician"])
+    cover = SeriesService(sched.session("other_clinician"), now=clock)
+    for scope in (EditScope.FOLLOWING, EditScope.ALL):
+        with pytest.raises(PermissionDenied):
+            cover.cancel_occurrences(ids[1], scope)
+        with pytest.raises(PermissionDenied):
+            cover.edit(ids[1], scope, SeriesChange(start_time_local=(11, 0)))
+        with pytest.raises(PermissionDenied):
+            cover.preview_edit(ids[1], scope, SeriesChange(start_time_local=(11, 0)))
+    assert [desk.get(i).status for i in ids] == ["scheduled"] * 4
+    assert [desk.get(i).start_local.hour for i in ids] == [10] * 4
+    # The session given to them stays theirs to run.
+    cover.edit(ids[1], EditScope.THIS, SeriesChange(start_time_local=(11, 0)))
+    cover.cancel_occurrences(ids[1], EditScope.THIS, reason="client ill")
+    assert desk.get(ids[1]).status == "cancelled" and desk.get(ids[2]).status == "scheduled"
