@@ -50,3 +50,22 @@ def test_a_covering_provider_cannot_cancel_or_move_the_rest_of_the_series(sched:
     cover.edit(ids[1], EditScope.THIS, SeriesChange(start_time_local=(11, 0)))
     cover.cancel_occurrences(ids[1], EditScope.THIS, reason="client ill")
     assert desk.get(ids[1]).status == "cancelled" and desk.get(ids[2]).status == "scheduled"
+
+
+def test_the_series_path_keeps_the_life_cycle(sched: Sched) -> None:
+    """A completed session cannot be cancelled or moved through "this session only", and cancelling
+    "all sessions" leaves the client who is checked in today checked in."""
+    later = SeriesService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=7, hours=1))
+    ids = later.series_occurrences(later.book_series(req(sched), "FREQ=WEEKLY;BYDAY=TU;COUNT=4"))
+    later.complete(ids[0])
+    later.check_in(ids[1])  # Tue Mar 10, 10:00: it is 10:00 that day
+    with pytest.raises(ValidationError, match="completed"):
+        later.cancel_occurrences(ids[0], EditScope.THIS)
+    with pytest.raises(ValidationError, match="completed"):
+        later.edit(ids[0], EditScope.THIS, SeriesChange(start_time_local=(13, 0)))
+    assert later.get(ids[0]).status == "completed" and later.get(ids[0]).start_local.hour == 10
+    with pytest.raises(ValidationError, match="checked in"):
+        later.cancel_occurrences(ids[1], EditScope.THIS)
+    cancelled = later.cancel_occurrences(ids[2], EditScope.ALL, reason="moving away")
+    assert cancelled == ids[2:]
+    assert [later.get(i).status for i in ids] == ["completed", "checked_in", "cancelled", "cancelled"]

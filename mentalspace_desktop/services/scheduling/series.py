@@ -26,7 +26,7 @@ from mentalspace_desktop.domain.scheduling.recurrence import (
     parse_rule,
     truncate_before,
 )
-from mentalspace_desktop.domain.scheduling.status import OPEN, Status, is_late_cancel
+from mentalspace_desktop.domain.scheduling.status import OPEN, Status, StatusError, check_transition, is_late_cancel
 from mentalspace_desktop.domain.scheduling.times import TimeError, check_duration, day_and_clock, to_local, to_utc
 from mentalspace_desktop.errors import NotFound, PermissionDenied, ValidationError
 from mentalspace_desktop.services import audit
@@ -41,6 +41,9 @@ from mentalspace_desktop.services.scheduling.appointments import (
 from mentalspace_desktop.services.scheduling.common import ids
 from mentalspace_desktop.services.scheduling.series_job import HORIZON_DAYS
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentSeries
+
+
+CANCELLABLE = frozenset({Status.SCHEDULED, Status.CONFIRMED})  # what the life cycle lets become cancelled
 
 
 class EditScope(StrEnum):
@@ -214,6 +217,8 @@ class SeriesService(AppointmentService):
 
     def _targets(self, s: Session, appointment_id: str, scope: EditScope) -> tuple[Appointment, list[Appointment]]:
         a = self._load(s, appointment_id)
+        if Status(a.status) not in OPEN:
+            raise ValidationError({"status": f"A {Status(a.status).label.lower()} appointment cannot be changed."})
         if a.series_id is None:
             return a, [a]
         if scope is EditScope.THIS:
@@ -347,6 +352,13 @@ class SeriesService(AppointmentService):
         """Cancel this occurrence, this and following (the series ends there), or every open one."""
         with self.session.store.write(self.session.actor.user_id) as s:
             anchor, targets = self._targets(s, appointment_id, scope)
+            if scope is EditScope.THIS or anchor.series_id is None:
+                try:
+                    check_transition(Status(anchor.status), Status.CANCELLED)
+                except StatusError as exc:
+                    raise ValidationError({"status": str(exc)}, str(exc)) from None
+            # A session under way (checked in) is not cancelled with the rest of the series.
+            targets = [a for a in targets if Status(a.status) in CANCELLABLE]
             for a in targets:
                 a.late_cancel = is_late_cancel(a.start_at, self.now())
                 a.cancel_reason = reason.strip() or None
