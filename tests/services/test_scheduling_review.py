@@ -3,7 +3,7 @@ failed before its fix."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -69,3 +69,19 @@ def test_the_series_path_keeps_the_life_cycle(sched: Sched) -> None:
     cancelled = later.cancel_occurrences(ids[2], EditScope.ALL, reason="moving away")
     assert cancelled == ids[2:]
     assert [later.get(i).status for i in ids] == ["completed", "checked_in", "cancelled", "cancelled"]
+
+
+@pytest.mark.parametrize("scope", [EditScope.FOLLOWING, EditScope.ALL])
+def test_a_series_moved_to_another_weekday_keeps_that_day_when_booked_ahead(sched: Sched, scope: EditScope) -> None:
+    """A weekly Tuesday client without an end moves to Wednesdays: the sessions booked later by the
+    daily job fall on Wednesdays too, not back on Tuesdays."""
+    desk = SeriesService(sched.session("front_desk"), now=clock)
+    ids = desk.series_occurrences(desk.book_series(req(sched), "FREQ=WEEKLY;BYDAY=TU"))
+    desk.edit(ids[2], scope, SeriesChange(shift_days=1))
+    later = SeriesService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=60))
+    assert later.extend_open_series() == []
+    with sched.practice.admin.store.read() as s:
+        days = [a.start_local for a in s.scalars(select(Appointment).where(
+            Appointment.start_at > datetime(2026, 3, 12, tzinfo=UTC)).order_by(Appointment.start_at))]
+    assert len(days) > 55 and {d.strftime("%A") for d in days} == {"Wednesday"}
+    assert days[-1] - days[-2] == timedelta(weeks=1)

@@ -152,6 +152,31 @@ def truncate_before(text: str, start_local: datetime, last_day: date) -> str:
     return ";".join([*parts, f"UNTIL={last_day:%Y%m%d}T235959"])
 
 
+def shift_rule(text: str, start_local: datetime, shift_days: int) -> str:
+    """The rule after its sessions moved ``shift_days`` days, ``start_local`` being the new start: the
+    weekdays a weekly rule names move by as many days, and a monthly date or weekday follows the new
+    start (otherwise sessions booked ahead later would fall back on the old day)."""
+    if shift_days == 0:
+        return text
+    rule = parse_rule(text, start_local)
+    parts = text.removeprefix("RRULE:").split(";")
+    names = [p.split("=", 1)[0].upper() for p in parts]
+    if rule._freq == WEEKLY and "BYDAY" in names:
+        days = sorted({(d + shift_days) % 7 for d in rule._byweekday or ()})
+        value = f"BYDAY={','.join(str(_DAYS[d]) for d in days)}"
+        return ";".join(value if n == "BYDAY" else p for p, n in zip(parts, names, strict=True))
+    if rule._freq == MONTHLY and "BYMONTHDAY" in names:
+        return ";".join(f"BYMONTHDAY={start_local.day}" if n == "BYMONTHDAY" else p
+                        for p, n in zip(parts, names, strict=True))
+    if rule._freq == MONTHLY and "BYDAY" in names and rule._bynweekday:
+        last = rule._bynweekday[0][1] == -1
+        nth = (start_local.day - 1) // 7 + 1
+        which = -1 if last or nth == 5 else nth
+        value = f"BYDAY={which}{_DAYS[start_local.weekday()]}"
+        return ";".join(value if n == "BYDAY" else p for p, n in zip(parts, names, strict=True))
+    return text
+
+
 def describe(text: str, start_local: datetime) -> str:
     """The rule in words: "every 2 weeks on Tuesday, 10 sessions"."""
     rule = parse_rule(text, start_local)

@@ -24,6 +24,7 @@ from mentalspace_desktop.domain.scheduling.recurrence import (
     expand,
     is_bounded,
     parse_rule,
+    shift_rule,
     truncate_before,
 )
 from mentalspace_desktop.domain.scheduling.status import OPEN, Status, StatusError, check_transition, is_late_cancel
@@ -41,7 +42,6 @@ from mentalspace_desktop.services.scheduling.appointments import (
 from mentalspace_desktop.services.scheduling.common import ids
 from mentalspace_desktop.services.scheduling.series_job import HORIZON_DAYS
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentSeries
-
 
 CANCELLABLE = frozenset({Status.SCHEDULED, Status.CONFIRMED})  # what the life cycle lets become cancelled
 
@@ -295,6 +295,8 @@ class SeriesService(AppointmentService):
             for a, start, end, provider_id, room_id in planned:
                 a.start_local, a.start_at, a.end_at = to_local(start, tz), start, end
                 a.provider_id, a.room_id = provider_id, None if a.telehealth else room_id
+                if scope is not EditScope.THIS and a.series_id and change.shift_days:
+                    a.occurrence_date = a.start_local.date()  # the changed rule's date for it
                 if change.telehealth is not None:
                     a.telehealth = change.telehealth
                     if a.telehealth:
@@ -326,7 +328,8 @@ class SeriesService(AppointmentService):
             follow = AppointmentSeries(
                 client_id=series.client_id, group_id=series.group_id, provider_id=anchor.provider_id,
                 type_id=series.type_id, location_id=series.location_id, room_id=anchor.room_id,
-                telehealth=anchor.telehealth, rrule=_rest_of(new_rule, series.start_local, last),
+                telehealth=anchor.telehealth,
+                rrule=shift_rule(_rest_of(new_rule, series.start_local, last), anchor.start_local, change.shift_days),
                 start_local=anchor.start_local,
                 minutes=int((anchor.end_at - anchor.start_at).total_seconds() // 60), time_zone=series.time_zone,
                 exdates="[]")
@@ -337,6 +340,7 @@ class SeriesService(AppointmentService):
                 a.series_id = follow.id
             return
         series.start_local = series.start_local + timedelta(days=change.shift_days)
+        series.rrule = shift_rule(series.rrule, series.start_local, change.shift_days)
         if change.start_time_local is not None:
             series.start_local = series.start_local.replace(hour=change.start_time_local[0],
                                                             minute=change.start_time_local[1])
