@@ -85,3 +85,16 @@ def test_a_series_moved_to_another_weekday_keeps_that_day_when_booked_ahead(sche
             Appointment.start_at > datetime(2026, 3, 12, tzinfo=UTC)).order_by(Appointment.start_at))]
     assert len(days) > 55 and {d.strftime("%A") for d in days} == {"Wednesday"}
     assert days[-1] - days[-2] == timedelta(weeks=1)
+
+
+def test_a_series_longer_than_a_year_gets_all_its_sessions(sched: Sched) -> None:
+    """"Weekly, after 60 sessions" is booked a year ahead at first; the rest follow as the year goes
+    by (the daily job), up to the 60th and no further — none is silently left unbooked."""
+    desk = SeriesService(sched.session("front_desk"), now=clock)
+    sid = desk.book_series(req(sched), "FREQ=WEEKLY;BYDAY=TU;COUNT=60")
+    assert 52 <= len(desk.series_occurrences(sid)) < 60
+    later = SeriesService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=120))
+    assert later.extend_open_series() == []
+    starts = [later.get(i).start_local for i in later.series_occurrences(sid)]
+    assert len(starts) == 60 and starts[-1] == TUE10 + timedelta(weeks=59)
+    assert later.extend_open_series() == [] and len(later.series_occurrences(sid)) == 60

@@ -2,7 +2,7 @@
 and following, or all.
 
 A series is stored with its RRULE and wall-clock start; its occurrences are materialised as
-appointments inside a horizon (a series without end is booked a year ahead, never without bound).
+appointments inside a horizon: a year ahead, never without bound; the daily job books the rest.
 """
 
 from __future__ import annotations
@@ -184,10 +184,10 @@ class SeriesService(AppointmentService):
         return series.id
 
     def extend_open_series(self, *, horizon_days: int = HORIZON_DAYS) -> list[str]:
-        """Book the next sessions of series without an end, up to ``horizon_days`` ahead — the job
-        :func:`series_job.extend_open_series` run as this user (solo mode: the app runs it on a timer),
-        with the series this user may change, audited. A session that would collide is not booked:
-        its date joins the series' exceptions and a line says so (returned)."""
+        """Book the next sessions of series without an end (or ending beyond what is booked), up to
+        ``horizon_days`` ahead — the job :func:`series_job.extend_open_series` run as this user (solo
+        mode: the app runs it on a timer), with the series this user may change, audited. A session
+        that would collide is not booked: its date joins the series' exceptions and a line says so (returned)."""
         with self.session.store.write(self.session.actor.user_id) as s:
             done = series_job.extend_open_series(
                 s, now=self.now(), by=self.session.actor.user_id, horizon_days=horizon_days,
