@@ -3,13 +3,17 @@ failed before its fix."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
-from mentalspace_desktop.services.scheduling.appointments import BookingRequest
+from mentalspace_desktop.services.scheduling.appointments import AppointmentService, BookingRefused, BookingRequest
+from mentalspace_desktop.services.scheduling.availability import AvailabilityService
+from mentalspace_desktop.services.scheduling.calendar_files import CalendarFileService
+from mentalspace_desktop.services.scheduling.finding import SlotFinder
 from mentalspace_desktop.services.scheduling.series import EditScope, SeriesChange, SeriesService
 from mentalspace_desktop.store.scheduling_models import Appointment
 from tests.factories import PracticeFixture
@@ -98,3 +102,27 @@ def test_a_series_longer_than_a_year_gets_all_its_sessions(sched: Sched) -> None
     starts = [later.get(i).start_local for i in later.series_occurrences(sid)]
     assert len(starts) == 60 and starts[-1] == TUE10 + timedelta(weeks=59)
     assert later.extend_open_series() == [] and len(later.series_occurrences(sid)) == 60
+
+
+def test_booking_in_the_middle_of_a_week_off_is_refused(sched: Sched, tmp_path: Path) -> None:
+    """Time off longer than a day (a week's vacation approved, a conference imported from the
+    provider's own calendar as all-day events) blocks every day of it, not just its first hours."""
+    admin = AvailabilityService(sched.session("admin"), now=clock)
+    clinician = sched.practice.users["clinician"]
+    off = admin.request_time_off(clinician, datetime(2026, 3, 2, 0), datetime(2026, 3, 7, 0), reason="vacation")
+    admin.decide_time_off(off, approve=True)
+    desk = AppointmentService(sched.session("front_desk"), now=clock)
+    with pytest.raises(BookingRefused, match="the provider is off"):
+        desk.book(req(sched, datetime(2026, 3, 5, 10)))
+    assert not desk.check(req(sched, datetime(2026, 3, 6, 15))).ok
+    other = sched.practice.users["other_clinician"]
+    ics = tmp_path / "conference.ics"
+    ics.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+                   "BEGIN:VEVENT\r\nUID:conf-1@google.com\r\nDTSTAMP:20260201T000000Z\r\n"
+                   "DTSTART;VALUE=DATE:20260309\r\nDTEND;VALUE=DATE:20260313\r\nSUMMARY:Conference\r\n"
+                   "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert CalendarFileService(sched.session("front_desk"), now=clock).import_file(ics, other).imported == 1
+    with pytest.raises(BookingRefused, match="the provider is off"):
+        desk.book(req(sched, datetime(2026, 3, 11, 10), provider_id=other, client_id=sched.other_client))
+    assert not any(f.slot.provider_id == other for f in SlotFinder(sched.session("front_desk"), now=clock).find(
+        type_id=sched.individual, date_from=date(2026, 3, 11), date_to=date(2026, 3, 11)))

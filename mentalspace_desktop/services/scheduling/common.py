@@ -197,9 +197,12 @@ class SchedulingBase:
             who.append(BusyBlock.room_id == room_id)
         blocks: list[Block] = []
         if who:
+            # Time off and imported events may last days (a week's vacation): those are found by
+            # their end, visits (at most MAX_VISIT long) by their start, which the index bounds.
             for b in s.scalars(select(BusyBlock).where(
                     or_(*who), BusyBlock.active.is_(True), BusyBlock.deleted.is_(False),
-                    BusyBlock.start_at < hi, BusyBlock.start_at > lo)):
+                    BusyBlock.start_at < hi, BusyBlock.end_at > start - MAX_BUFFER,
+                    or_(BusyBlock.start_at > lo, BusyBlock.kind != "appointment"))):
                 blocks.append(Block(b.id, b.start_at, b.end_at, b.provider_id, None, b.room_id, b.buffer_before,
                                     b.buffer_after, b.kind, self._label(s, b)))
         if client_id:
