@@ -135,6 +135,7 @@ class ImportResult:
     busy: list[BusyTime] = field(default_factory=list)
     skipped: int = 0  # free, cancelled, outside the window, zero-length
     warnings: list[str] = field(default_factory=list)
+    events: set[str] = field(default_factory=set)  # the UID of every event in the file, skipped ones too
 
 
 def resolve_tz(tzid: str | None, default: str) -> tzinfo:
@@ -306,6 +307,7 @@ def read_busy(data: bytes, *, default_tz: str, window_start: datetime, window_en
             moved.setdefault(str(ev.get("UID", "")), set()).add(_key(rid))
     for n, ev in enumerate(events, 1):
         uid = str(ev.get("UID", "")) or f"event-{n}"
+        result.events.add(uid)
         summary = str(ev.get("SUMMARY", ""))
         try:
             _read_event(ev, uid, summary, default_tz, window_start, window_end, moved.get(uid, set()), result)

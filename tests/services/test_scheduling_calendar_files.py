@@ -82,3 +82,28 @@ def test_import_blocks_booking_and_is_idempotent(sched: Sched, tmp_path: Path) -
     assert refused.error and refused.line.startswith("bad.ics: refused")
     missing = clin.import_file(tmp_path / "nope.ics", sched.practice.users["clinician"])
     assert missing.error and "cannot read" in missing.error
+
+
+def test_reimporting_a_calendar_frees_the_time_of_events_moved_or_cancelled_there(sched: Sched,
+                                                                                 tmp_path: Path) -> None:
+    """The clinician's dentist visit moved from 2 PM to 4 PM, and the trip was called off: after
+    importing the new export, 2 PM and the trip's day can be booked again; 4 PM cannot."""
+    f = tmp_path / "google.ics"
+    f.write_text(ICS)
+    clin = CalendarFileService(sched.session("clinician"), now=clock)
+    clinician = sched.practice.users["clinician"]
+    clin.import_file(f, clinician)
+    f.write_text(ICS.replace("DTSTART:20260303T190000Z\nDTEND:20260303T200000Z",
+                             "DTSTART:20260303T210000Z\nDTEND:20260303T220000Z")
+                 .replace("SUMMARY:Trip", "SUMMARY:Trip\nSTATUS:CANCELLED"))
+    again = clin.import_file(f, clinician)
+    assert (again.imported, again.removed) == (1, 2) and "2 removed" in again.line
+    desk = AppointmentService(sched.session("front_desk"), now=clock)
+
+    def at(hour: int, day: int = 3) -> BookingRequest:
+        return BookingRequest(provider_id=clinician, type_id=sched.individual,
+                              start_local=datetime(2026, 3, day, hour), client_id=sched.client)
+
+    assert desk.check(at(14)).ok and desk.check(at(10, day=5)).ok
+    with pytest.raises(BookingRefused, match="another calendar"):
+        desk.book(at(16))
