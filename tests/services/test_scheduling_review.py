@@ -126,3 +126,20 @@ def test_booking_in_the_middle_of_a_week_off_is_refused(sched: Sched, tmp_path: 
         desk.book(req(sched, datetime(2026, 3, 11, 10), provider_id=other, client_id=sched.other_client))
     assert not any(f.slot.provider_id == other for f in SlotFinder(sched.session("front_desk"), now=clock).find(
         type_id=sched.individual, date_from=date(2026, 3, 11), date_to=date(2026, 3, 11)))
+
+
+def test_finding_a_slot_for_a_provider_without_working_hours_says_so(sched: Sched) -> None:
+    """No hours set up yet for the provider: the search says that, instead of "no free slot" (which
+    sends the desk widening dates for ever)."""
+    clinician = sched.practice.users["clinician"]
+    AvailabilityService(sched.session("admin"), now=clock).set_weekly_hours(clinician, [])
+    finder = SlotFinder(sched.session("front_desk"), now=clock)
+    with pytest.raises(ValidationError, match="No working hours are set for Casey Clinician"):
+        finder.find(type_id=sched.individual, date_from=date(2026, 3, 3), date_to=date(2026, 3, 10),
+                    provider_ids=[clinician])
+    with pytest.raises(ValidationError, match="Casey Clinician"):
+        finder.find_by_phrase("Casey next week")
+    # Among several providers, those with hours are searched as before.
+    both = finder.find(type_id=sched.individual, date_from=date(2026, 3, 3), date_to=date(2026, 3, 3),
+                       provider_ids=[clinician, sched.practice.users["other_clinician"]])
+    assert both and {f.slot.provider_id for f in both} == {sched.practice.users["other_clinician"]}

@@ -68,6 +68,12 @@ class SlotFinder(SchedulingBase):
                 hours[r.provider_id].append(Hours(r.weekday, parse_hhmm(r.start_time), parse_hhmm(r.end_time),
                                                   r.location_id, r.valid_from, r.valid_until, r.is_override,
                                                   r.available))
+            if pids and not any(hours.get(p) for p in pids):
+                # Booking does not require hours (they are opt-in), but no slot can be suggested without them.
+                who = ", ".join(names[p] for p in pids[:3]) + (" and others" if len(pids) > 3 else "")
+                raise ValidationError({"provider_ids": (
+                    f"No working hours are set for {who}, so no free slot can be suggested. "
+                    "Set them under Availability, or book the time directly on the calendar.")})
             query = SlotQuery(tuple(pids), t.default_minutes, date_from, date_to, t.buffer_before, t.buffer_after,
                               time_of_day, after, before, weekdays, limit=limit, rank_from=date_from)
             # A week at a time: most searches are answered by the first days that have room, so the
