@@ -143,3 +143,20 @@ def test_finding_a_slot_for_a_provider_without_working_hours_says_so(sched: Sche
     both = finder.find(type_id=sched.individual, date_from=date(2026, 3, 3), date_to=date(2026, 3, 3),
                        provider_ids=[clinician, sched.practice.users["other_clinician"]])
     assert both and {f.slot.provider_id for f in both} == {sched.practice.users["other_clinician"]}
+
+
+def test_a_covering_provider_cannot_reschedule_the_visit_to_someone_else(sched: Sched) -> None:
+    """Moving a covered visit to another provider is refused (the client's clinician decides who
+    sees their client); rescheduling it must be refused the same way."""
+    desk = AppointmentService(sched.session("front_desk"), now=clock)
+    a = desk.book(req(sched))
+    desk.move(a.id, TUE10, provider_id=sched.practice.users["other_clinician"])
+    cover = AppointmentService(sched.session("other_clinician"), now=clock)
+    supervisor = sched.practice.users["supervisor"]
+    with pytest.raises(PermissionDenied):
+        cover.move(a.id, datetime(2026, 3, 4, 10), provider_id=supervisor)
+    with pytest.raises(PermissionDenied):
+        cover.reschedule(a.id, datetime(2026, 3, 4, 10), provider_id=supervisor)
+    assert desk.get(a.id).status == "scheduled" and desk.get(a.id).provider_id != supervisor
+    moved = cover.reschedule(a.id, datetime(2026, 3, 4, 10))  # their own day, as a move would be
+    assert moved.provider_id == sched.practice.users["other_clinician"]

@@ -389,6 +389,8 @@ class AppointmentService(SchedulingBase):
         unlike a move). Returns the new appointment."""
         with self.session.store.write(self.session.actor.user_id) as s:
             old = self._load(s, appointment_id)
+            if provider_id is not None and provider_id != old.provider_id:
+                self.require(s, Action.WRITE, old.client_id, provider_id)  # as for a move to another provider
             try:
                 check_transition(Status(old.status), Status.RESCHEDULED)
             except StatusError as exc:
