@@ -14,6 +14,7 @@ from mentalspace_desktop.services.scheduling.appointments import AppointmentServ
 from mentalspace_desktop.services.scheduling.availability import AvailabilityService
 from mentalspace_desktop.services.scheduling.calendar_files import CalendarFileService
 from mentalspace_desktop.services.scheduling.finding import SlotFinder
+from mentalspace_desktop.services.scheduling.groups import GroupInput, GroupService
 from mentalspace_desktop.services.scheduling.series import EditScope, SeriesChange, SeriesService
 from mentalspace_desktop.store.scheduling_models import Appointment
 from tests.factories import PracticeFixture
@@ -160,3 +161,20 @@ def test_a_covering_provider_cannot_reschedule_the_visit_to_someone_else(sched: 
     assert desk.get(a.id).status == "scheduled" and desk.get(a.id).provider_id != supervisor
     moved = cover.reschedule(a.id, datetime(2026, 3, 4, 10))  # their own day, as a move would be
     assert moved.provider_id == sched.practice.users["other_clinician"]
+
+
+def test_attendance_is_taken_only_for_the_groups_members(sched: Sched) -> None:
+    """The sheet lists the members; saving it for someone else (not in the group that day) is
+    refused and saves nothing, rather than putting a group session in that client's history."""
+    desk = GroupService(sched.session("front_desk"), now=clock)
+    gid = desk.create(GroupInput("Anxiety skills", sched.group_type, sched.practice.users["clinician"],
+                                 capacity=4, room_id=sched.room2))
+    desk.enroll(gid, sched.client)
+    desk.schedule_sessions(gid, datetime(2026, 3, 4, 13), "FREQ=WEEKLY;COUNT=2")
+    session = desk.sessions(gid)[0].id
+    with pytest.raises(ValidationError, match="not in this group"):
+        desk.record_attendance(session, {sched.client: "attended", sched.other_client: "attended"})
+    assert {r.client_id: r.status for r in desk.attendance_sheet(session)} == {sched.client: ""}
+    assert desk.attendance_history(gid, sched.other_client) == []
+    desk.record_attendance(session, {sched.client: "attended"})
+    assert desk.attendance_history(gid, sched.client) == [(date(2026, 3, 4), "attended")]
