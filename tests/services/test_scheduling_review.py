@@ -178,3 +178,14 @@ def test_attendance_is_taken_only_for_the_groups_members(sched: Sched) -> None:
     assert desk.attendance_history(gid, sched.other_client) == []
     desk.record_attendance(session, {sched.client: "attended"})
     assert desk.attendance_history(gid, sched.client) == [(date(2026, 3, 4), "attended")]
+
+
+def test_an_absurd_number_of_sessions_is_refused_and_nothing_is_saved(sched: Sched) -> None:
+    """"COUNT=100000" booked a year of sessions under a series saying 100000, silently."""
+    desk = SeriesService(sched.session("front_desk"), now=clock)
+    with pytest.raises(ValidationError, match="1 to 400 sessions"):
+        desk.preview_series(req(sched), "FREQ=WEEKLY;COUNT=100000")
+    with pytest.raises(ValidationError, match="1 to 400 sessions"):
+        desk.book_series(req(sched), "FREQ=WEEKLY;COUNT=100000")
+    with sched.practice.admin.store.read() as s:
+        assert s.scalars(select(Appointment)).all() == []

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from mentalspace_desktop.domain.roles import Action
 from mentalspace_desktop.domain.scheduling.conflicts import Candidate
 from mentalspace_desktop.domain.scheduling.recurrence import (
+    MAX_OCCURRENCES,
     Occurrence,
     RecurrenceError,
     describe,
@@ -103,6 +104,8 @@ class SeriesService(AppointmentService):
             rule = parse_rule(rule_text, start_local)
         except RecurrenceError as exc:
             raise ValidationError({"rrule": str(exc)}, str(exc)) from None
+        if rule._count is not None and not 1 <= rule._count <= MAX_OCCURRENCES:  # as the booking form allows
+            raise ValidationError({"rrule": f"A series has 1 to {MAX_OCCURRENCES} sessions."})
         horizon = start_local.date() + timedelta(days=HORIZON_DAYS)
         end = min(until, horizon) if until else horizon
         if is_bounded(rule) and rule._until is not None:
