@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from mentalspace_desktop.domain.scheduling.recurrence import expand
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService, BookingRefused, BookingRequest
 from mentalspace_desktop.services.scheduling.availability import AvailabilityService
@@ -189,3 +190,16 @@ def test_an_absurd_number_of_sessions_is_refused_and_nothing_is_saved(sched: Sch
         desk.book_series(req(sched), "FREQ=WEEKLY;COUNT=100000")
     with sched.practice.admin.store.read() as s:
         assert s.scalars(select(Appointment)).all() == []
+
+
+def test_a_visit_on_a_daylight_saving_night_lasts_its_length(sched: Sched) -> None:
+    """A 60-minute crisis visit at 1:30 AM the night clocks fall back lasted two hours (its end was
+    read on the far side of the change); one at 2:30 AM the night they spring forward was refused
+    as lasting 0 minutes."""
+    admin = AppointmentService(sched.session("admin"), now=clock)
+    for start in (datetime(2026, 11, 1, 1, 30), datetime(2026, 3, 8, 2, 30)):
+        a = admin.book(req(sched, start, minutes=60, override_reason="crisis line"))
+        assert a.end_at - a.start_at == timedelta(minutes=60)
+    nights = expand("FREQ=WEEKLY;COUNT=2", datetime(2026, 10, 25, 1, 30), 60, "America/New_York",
+                    window_start=date(2026, 10, 25), window_end=date(2026, 11, 1))
+    assert [o.end_utc - o.start_utc for o in nights] == [timedelta(minutes=60)] * 2

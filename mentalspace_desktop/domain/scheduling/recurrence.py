@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, YEARLY, rrule, rrulestr
 
-from mentalspace_desktop.domain.scheduling.times import to_utc
+from mentalspace_desktop.domain.scheduling.times import to_local, to_utc
 
 MAX_OCCURRENCES = 400  # one expansion; a weekly series over the longest window is 53
 MAX_WINDOW_DAYS = 2 * 366
@@ -134,8 +134,9 @@ def expand(
             break
         if local < lo or local.date() in skip:
             continue
-        end_local = local + timedelta(minutes=minutes)
-        out.append(Occurrence(local.date(), local, end_local, to_utc(local, tz), to_utc(end_local, tz)))
+        start_utc = to_utc(local, tz)
+        end_utc = start_utc + timedelta(minutes=minutes)  # real time: a daylight-saving night adds or eats no hour
+        out.append(Occurrence(local.date(), local, to_local(end_utc, tz), start_utc, end_utc))
         if len(out) > MAX_OCCURRENCES:
             raise RecurrenceError(f"The series has more than {MAX_OCCURRENCES} sessions in that window.")
     return out

@@ -185,7 +185,9 @@ class AppointmentService(SchedulingBase):
         tz = self.tz(s)
         if req.start_local.tzinfo is not None:
             req.start_local = to_local(req.start_local, tz)
-        start, end = to_utc(req.start_local, tz), to_utc(req.start_local + timedelta(minutes=minutes), tz)
+        # The length is real time: a wall-clock end would gain or lose the hour on a daylight-saving night.
+        start = to_utc(req.start_local, tz)
+        end = start + timedelta(minutes=minutes)
         try:
             check_duration(start, end)
         except TimeError as exc:

@@ -248,7 +248,7 @@ class SeriesService(AppointmentService):
                 start_local = start_local.replace(hour=change.start_time_local[0], minute=change.start_time_local[1])
             minutes = change.minutes or int((a.end_at - a.start_at).total_seconds() // 60)
             start = to_utc(start_local, tz)
-            end = to_utc(start_local + timedelta(minutes=minutes), tz)
+            end = start + timedelta(minutes=minutes)  # real time, as for a single visit
             try:
                 check_duration(start, end)
             except TimeError as exc:
