@@ -140,11 +140,11 @@ class CalendarFileService(AppointmentService):
             # no longer takes that time. Events of other files imported for the provider are left alone.
             current = {busy.uid[:300] for busy in result.busy}
             removed = 0
-            for uid, row in existing.items():
-                if (row.active and not row.deleted and uid not in current
+            for uid, old in existing.items():
+                if (old.active and not old.deleted and uid and uid not in current
                         and uid.rsplit("|", 1)[0] in result.events
-                        and row.end_at > window_start and row.start_at < window_end):
-                    row.active = False
+                        and old.end_at > window_start and old.start_at < window_end):
+                    old.active = False
                     removed += 1
             imported = updated = 0
             for busy in result.busy:
