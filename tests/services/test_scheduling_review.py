@@ -17,6 +17,7 @@ from mentalspace_desktop.services.scheduling.calendar_files import CalendarFileS
 from mentalspace_desktop.services.scheduling.finding import SlotFinder
 from mentalspace_desktop.services.scheduling.groups import GroupInput, GroupService
 from mentalspace_desktop.services.scheduling.series import EditScope, SeriesChange, SeriesService
+from mentalspace_desktop.services.scheduling.waitlist import WaitlistInput, WaitlistService
 from mentalspace_desktop.store.scheduling_models import Appointment
 from tests.factories import PracticeFixture
 from tests.services.scheduling_fixtures import Sched, build, clock
@@ -203,3 +204,16 @@ def test_a_visit_on_a_daylight_saving_night_lasts_its_length(sched: Sched) -> No
     nights = expand("FREQ=WEEKLY;COUNT=2", datetime(2026, 10, 25, 1, 30), 60, "America/New_York",
                     window_start=date(2026, 10, 25), window_end=date(2026, 11, 1))
     assert [o.end_utc - o.start_utc for o in nights] == [timedelta(minutes=60)] * 2
+
+
+def test_a_freed_slot_is_not_offered_back_to_the_client_who_cancelled_it(sched: Sched) -> None:
+    """Ana waits for an earlier time with her clinician and cancels her Tuesday visit: the list for
+    that freed Tuesday names the other waiting clients, not Ana."""
+    desk = AppointmentService(sched.session("front_desk"), now=clock)
+    wl = WaitlistService(sched.session("front_desk"), now=clock)
+    clinician = sched.practice.users["clinician"]
+    a = desk.book(req(sched))
+    wl.add(WaitlistInput(sched.client, provider_id=clinician, urgency="soon"))
+    other = wl.add(WaitlistInput(sched.other_client))
+    desk.cancel(a.id, reason="cannot make it")
+    assert [m.id for m in wl.matches_for_cancelled(a.id)] == [other]

@@ -131,6 +131,33 @@ def test_cancelling_from_the_calendar_offers_the_freed_time(
     offer.reject()
 
 
+def test_the_freed_time_is_not_offered_back_to_the_client_who_cancelled(
+        qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule) -> None:
+    """Ana is on the waitlist for an earlier time and cancels her visit: the offer lists Leo only."""
+    WaitlistService(practice.admin).add(WaitlistInput(client_id=schedule.clients["Leo Park"]))
+    WaitlistService(practice.admin).add(WaitlistInput(client_id=schedule.clients["Ana Rivera"],
+                                                      provider_id=practice.users["clinician"], urgency="urgent"))
+    appointment = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    page = SchedulePage(practice.session_for("front_desk"), bridge, today=lambda: schedule.day,
+                        now=lambda: datetime.combine(schedule.day - timedelta(days=3), datetime.min.time()))
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
+        page.show()
+        page.start(CalendarView.DAY, schedule.day)
+    dialog = page.open_appointment(appointment)
+    assert isinstance(dialog, AppointmentDialog)
+    dialog.status_buttons["cancel"].click()
+    dialog.cancel_reason.setText("Client is ill")
+    with qtbot.waitSignal(dialog.sig_cancelled, timeout=WAIT):
+        dialog.status_buttons["cancel"].click()
+    offer = page.offer_dialog
+    assert isinstance(offer, OfferSlotDialog)
+    with qtbot.waitSignal(offer.sig_matched, timeout=WAIT):
+        pass
+    assert [r.client_name for r in offer.model.rows()] == ["Park, Leo"]
+    offer.reject()
+
+
 def test_past_appointments_still_scheduled_are_listed_for_an_outcome(
         qtbot, practice: PracticeFixture, bridge: EventBridge, today_schedule: Schedule) -> None:
     s = today_schedule
