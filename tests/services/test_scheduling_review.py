@@ -217,3 +217,21 @@ def test_a_freed_slot_is_not_offered_back_to_the_client_who_cancelled_it(sched: 
     other = wl.add(WaitlistInput(sched.other_client))
     desk.cancel(a.id, reason="cannot make it")
     assert [m.id for m in wl.matches_for_cancelled(a.id)] == [other]
+
+
+def test_a_covering_provider_can_drag_the_visit_given_to_them(sched: Sched) -> None:
+    """While dragging a block the calendar asks what the new time would collide with: for the
+    covering provider that check answered "not on your caseload", so the drag was refused although
+    the move itself is theirs to make. Checking a move to someone else is still refused."""
+    desk = AppointmentService(sched.session("front_desk"), now=clock)
+    a = desk.book(req(sched))
+    covering = sched.practice.users["other_clinician"]
+    desk.move(a.id, TUE10, provider_id=covering)
+    cover = AppointmentService(sched.session("other_clinician"), now=clock)
+    drag = req(sched, datetime(2026, 3, 3, 11), provider_id=covering, minutes=50)
+    assert cover.check(drag, ignore_id=a.id).ok
+    with pytest.raises(PermissionDenied):
+        cover.check(req(sched, datetime(2026, 3, 3, 11), provider_id=sched.practice.users["supervisor"]),
+                    ignore_id=a.id)
+    with pytest.raises(PermissionDenied):  # a new booking for the client is not theirs
+        cover.check(drag)

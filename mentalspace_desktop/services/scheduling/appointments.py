@@ -217,7 +217,11 @@ class AppointmentService(SchedulingBase):
         The calendar calls this while a block is dragged (``ignore_id``: the block itself).
         """
         with self.session.store.read() as s:
-            self.require(s, Action.WRITE, req.client_id, req.provider_id)
+            moving = s.get(Appointment, ignore_id) if ignore_id else None
+            if moving is None or req.provider_id != moving.provider_id:
+                self.require(s, Action.WRITE, req.client_id, req.provider_id)
+            else:  # a visit moved within its provider's day: as :meth:`move` allows it (covering included)
+                self.require_appointment(s, Action.WRITE, moving.client_id, moving.provider_id)
             cand, _, start, _ = self._candidate(s, req, frozenset({ignore_id} if ignore_id else ()))
             col = self.collisions(s, cand, type_id=req.type_id)
             guards = self._guards(s, req.client_id, req.start_local.date(), req.telehealth)
