@@ -235,3 +235,27 @@ def test_a_covering_provider_can_drag_the_visit_given_to_them(sched: Sched) -> N
                     ignore_id=a.id)
     with pytest.raises(PermissionDenied):  # a new booking for the client is not theirs
         cover.check(drag)
+
+
+def test_only_an_administrator_overrides_a_colliding_series(sched: Sched) -> None:
+    """A reason typed by the front desk booked (or moved) a colliding series as if an administrator
+    had overridden it — and the override text named no collision."""
+    desk = SeriesService(sched.session("front_desk"), now=clock)
+    AppointmentService(sched.session("front_desk"), now=clock).book(
+        req(sched, datetime(2026, 3, 10, 10), client_id=sched.other_client, room_id=sched.room2))
+    with pytest.raises(PermissionDenied, match="administrator"):
+        desk.book_series(req(sched, override_reason="client insists"), "FREQ=WEEKLY;COUNT=3")
+    with sched.practice.admin.store.read() as s:
+        assert s.scalars(select(Appointment).where(Appointment.client_id == sched.client)).all() == []
+    ids = desk.series_occurrences(desk.book_series(req(sched, datetime(2026, 3, 3, 14)), "FREQ=WEEKLY;COUNT=3"))
+    with pytest.raises(PermissionDenied, match="administrator"):
+        desk.edit(ids[0], EditScope.ALL, SeriesChange(start_time_local=(10, 0)), override_reason="client insists")
+    assert desk.get(ids[1]).start_local.hour == 14
+    admin = SeriesService(sched.session("admin"), now=clock)
+    admin.edit(ids[0], EditScope.ALL, SeriesChange(start_time_local=(10, 0)), override_reason="client insists")
+    moved = admin.get(ids[1])
+    assert moved.start_local.hour == 10
+    with sched.practice.admin.store.read() as s:
+        stored = s.get(Appointment, ids[1])
+        assert stored is not None and "client insists (overrode: " in (stored.override_reason or "")
+        assert "already booked" in (stored.override_reason or "")

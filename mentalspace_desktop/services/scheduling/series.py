@@ -160,7 +160,7 @@ class SeriesService(AppointmentService):
                 lines = [f"{day_and_clock(o.start_local)}: {'; '.join(o.problems)}" for o in bad]
                 if not (req.override_reason and req.override_reason.strip()):
                     raise BookingRefused("Cannot book the series; these sessions collide: " + " | ".join(lines))
-                override = self._refuse_or_override(s, [], [], req.override_reason, "book the series")
+                override = self._series_override(req.override_reason, lines)
             t = self.appointment_type(s, req.type_id)
             minutes = req.minutes if req.minutes is not None else t.default_minutes
             series = AppointmentSeries(
@@ -185,6 +185,12 @@ class SeriesService(AppointmentService):
                          + (f"; {override}" if override else ""))
         self.session.events.emit(AppointmentDidChange(tuple(booked), (req.provider_id,)))
         return series.id
+
+    def _series_override(self, reason: str, lines: list[str]) -> str:
+        """The audited override text for sessions that collide (administrators only, as for one visit)."""
+        if not self.is_admin:
+            raise PermissionDenied("Only an administrator can book despite a conflict or a missing consent.")
+        return f"{reason.strip()} (overrode: {' | '.join(lines)})"
 
     def extend_open_series(self, *, horizon_days: int = HORIZON_DAYS) -> list[str]:
         """Book the next sessions of series without an end (or ending beyond what is booked), up to
@@ -289,11 +295,10 @@ class SeriesService(AppointmentService):
             bad = [c for c in checks if not c.ok]
             override = None
             if bad:
-                msg = "Cannot change the series; these sessions collide: " + " | ".join(
-                    f"{day_and_clock(c.start_local)}: {'; '.join(c.problems)}" for c in bad)
+                lines = [f"{day_and_clock(c.start_local)}: {'; '.join(c.problems)}" for c in bad]
                 if not (override_reason and override_reason.strip()):
-                    raise BookingRefused(msg)
-                override = self._refuse_or_override(s, [], [], override_reason, "change the series")
+                    raise BookingRefused("Cannot change the series; these sessions collide: " + " | ".join(lines))
+                override = self._series_override(override_reason, lines)
             tz = self.tz(s)
             for a, start, end, provider_id, room_id in planned:
                 a.start_local, a.start_at, a.end_at = to_local(start, tz), start, end
