@@ -259,3 +259,19 @@ def test_only_an_administrator_overrides_a_colliding_series(sched: Sched) -> Non
         stored = s.get(Appointment, ids[1])
         assert stored is not None and "client insists (overrode: " in (stored.override_reason or "")
         assert "already booked" in (stored.override_reason or "")
+
+
+def test_find_a_slot_skips_days_where_the_type_is_at_its_daily_maximum(sched: Sched) -> None:
+    """Two intakes a day at most: with two booked on Tuesday, find-a-slot offered Tuesday's free
+    hours for an intake, and booking one was then refused."""
+    desk = AppointmentService(sched.session("front_desk"), now=clock)
+    clinician = sched.practice.users["clinician"]
+    for hour in (9, 11):
+        desk.book(req(sched, datetime(2026, 3, 3, hour), type_id=sched.intake))
+    finder = SlotFinder(sched.session("front_desk"), now=clock)
+    found = finder.find(type_id=sched.intake, date_from=date(2026, 3, 3), date_to=date(2026, 3, 4),
+                        provider_ids=[clinician])
+    assert found and {f.slot.start_local.date() for f in found} == {date(2026, 3, 4)}
+    individual = finder.find(type_id=sched.individual, date_from=date(2026, 3, 3), date_to=date(2026, 3, 3),
+                             provider_ids=[clinician])
+    assert individual  # other types are not limited by it
