@@ -18,7 +18,7 @@ from mentalspace_desktop.services.scheduling.finding import SlotFinder
 from mentalspace_desktop.services.scheduling.groups import GroupInput, GroupService
 from mentalspace_desktop.services.scheduling.series import EditScope, SeriesChange, SeriesService
 from mentalspace_desktop.services.scheduling.waitlist import WaitlistInput, WaitlistService
-from mentalspace_desktop.store.scheduling_models import Appointment
+from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentSeries
 from tests.factories import PracticeFixture
 from tests.services.scheduling_fixtures import Sched, build, clock
 
@@ -275,3 +275,20 @@ def test_find_a_slot_skips_days_where_the_type_is_at_its_daily_maximum(sched: Sc
     individual = finder.find(type_id=sched.individual, date_from=date(2026, 3, 3), date_to=date(2026, 3, 3),
                              provider_ids=[clinician])
     assert individual  # other types are not limited by it
+
+
+def test_moving_the_rest_of_a_counted_series_to_another_day_keeps_its_number_of_sessions(sched: Sched) -> None:
+    """Eight Tuesdays; from the fourth on, Wednesdays at 2 PM: the first part ends with three sessions,
+    the rest holds five, and the next day's job books no extra Tuesday."""
+    desk = SeriesService(sched.session("front_desk"), now=clock)
+    sid = desk.book_series(req(sched), "FREQ=WEEKLY;BYDAY=TU;COUNT=8")
+    ids = desk.series_occurrences(sid)
+    desk.edit(ids[3], EditScope.FOLLOWING, SeriesChange(start_time_local=(14, 0), shift_days=1))
+    with sched.practice.admin.store.read() as s:
+        rules = {x.id: (x.rrule, x.ends_on) for x in s.scalars(select(AppointmentSeries))}
+    follow = next(k for k in rules if k != sid)
+    assert rules[sid] == ("FREQ=WEEKLY;BYDAY=TU;COUNT=3", date(2026, 3, 23))
+    assert rules[follow][0] == "FREQ=WEEKLY;BYDAY=WE;COUNT=5"
+    next_day = SeriesService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=1))
+    assert next_day.extend_open_series() == []
+    assert len(next_day.series_occurrences(sid)) == 3 and len(next_day.series_occurrences(follow)) == 5

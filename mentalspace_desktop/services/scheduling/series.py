@@ -303,8 +303,6 @@ class SeriesService(AppointmentService):
             for a, start, end, provider_id, room_id in planned:
                 a.start_local, a.start_at, a.end_at = to_local(start, tz), start, end
                 a.provider_id, a.room_id = provider_id, None if a.telehealth else room_id
-                if scope is not EditScope.THIS and a.series_id and change.shift_days:
-                    a.occurrence_date = a.start_local.date()  # the changed rule's date for it
                 if change.telehealth is not None:
                     a.telehealth = change.telehealth
                     if a.telehealth:
@@ -313,7 +311,10 @@ class SeriesService(AppointmentService):
                     a.override_reason = override
                 self.sync_busy_block(s, a)
             if anchor.series_id and scope is not EditScope.THIS:
-                self._update_rule(s, anchor, scope, change)
+                self._update_rule(s, anchor, scope, change)  # reads the occurrence dates before the change
+                if change.shift_days:
+                    for a, *_ in planned:
+                        a.occurrence_date = a.start_local.date()  # the changed rule's date for it
             audit.record(self.session, s, action="series_changed", record_type="appointment_series",
                          record_id=anchor.series_id or anchor.id, client_id=anchor.client_id,
                          summary=f"{scope.value}: {len(planned)} sessions" + (f"; {override}" if override else ""))
