@@ -17,6 +17,7 @@ from mentalspace_desktop.services.scheduling.calendar_files import CalendarFileS
 from mentalspace_desktop.services.scheduling.finding import SlotFinder
 from mentalspace_desktop.services.scheduling.groups import GroupInput, GroupService
 from mentalspace_desktop.services.scheduling.series import EditScope, SeriesChange, SeriesService
+from mentalspace_desktop.services.scheduling.setup import ScheduleSetupService
 from mentalspace_desktop.services.scheduling.waitlist import WaitlistInput, WaitlistService
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentSeries
 from tests.factories import PracticeFixture
@@ -292,3 +293,19 @@ def test_moving_the_rest_of_a_counted_series_to_another_day_keeps_its_number_of_
     next_day = SeriesService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=1))
     assert next_day.extend_open_series() == []
     assert len(next_day.series_occurrences(sid)) == 3 and len(next_day.series_occurrences(follow)) == 5
+
+
+def test_booking_at_an_office_where_the_provider_does_not_work_that_day_is_refused(sched: Sched) -> None:
+    """Working hours are kept per provider and location: the clinician works at Midtown; a room at
+    the Uptown office on their Midtown day was booked without a word."""
+    setup = ScheduleSetupService(sched.practice.admin, now=clock)
+    uptown = setup.save_location("Uptown office").id
+    room = setup.save_room(uptown, "Uptown 1").id
+    desk = AppointmentService(sched.session("front_desk"), now=clock)
+    with pytest.raises(BookingRefused, match="Midtown office"):
+        desk.book(req(sched, room_id=room))
+    assert not desk.check(req(sched, location_id=uptown, room_id=None)).ok
+    a = desk.book(req(sched))  # Room 1, Midtown
+    with pytest.raises(BookingRefused, match="Midtown office"):
+        desk.move(a.id, TUE10, room_id=room)
+    assert desk.book(req(sched, datetime(2026, 3, 3, 15), room_id=None, telehealth=True)).telehealth

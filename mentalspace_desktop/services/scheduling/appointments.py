@@ -199,8 +199,9 @@ class AppointmentService(SchedulingBase):
         if s.get(User, req.provider_id) is None:
             raise ValidationError({"provider": "Choose a provider."})
         room_id = None if req.telehealth else req.room_id
+        office = self.office_of(s, room_id, req.location_id, req.telehealth)
         return (Candidate(start, end, req.provider_id, req.client_id, room_id, t.buffer_before, t.buffer_after,
-                          ignore), t, start, end)
+                          ignore, office), t, start, end)
 
     def _guards(self, s: Session, client_id: str | None, day: date, telehealth: bool) -> list[GuardRefusal]:
         if client_id is None:
@@ -324,7 +325,7 @@ class AppointmentService(SchedulingBase):
         if provider_id != a.provider_id:
             self.require(s, Action.WRITE, a.client_id, provider_id)
         cand = Candidate(start, end, provider_id, a.client_id, None if a.telehealth else room_id, a.buffer_before,
-                         a.buffer_after, frozenset({a.id}))
+                         a.buffer_after, frozenset({a.id}), self.office_of(s, room_id, a.location_id, a.telehealth))
         col = self.collisions(s, cand, type_id=a.type_id)
         override = self._refuse_or_override(s, col, [], override_reason, what)
         before = f"{a.start_local:%Y-%m-%d %H:%M}–{to_local(a.end_at, tz):%H:%M}"

@@ -35,7 +35,9 @@ from mentalspace_desktop.store.scheduling_models import (
     AppointmentType,
     BusyBlock,
     GroupMember,
+    Location,
     ProviderAvailability,
+    Room,
 )
 from mentalspace_desktop.store.types import utcnow
 
@@ -255,9 +257,10 @@ class SchedulingBase:
         start_local, end_local = to_local(candidate.start, tz), to_local(candidate.end, tz)
         if check_hours:
             hours = self.hours_of(s, candidate.provider_id)
-            if not within_hours(start_local, end_local, hours):
+            if not within_hours(start_local, end_local, hours, candidate.location_id):
+                places = dict(s.execute(select(Location.id, Location.name)).all()) if candidate.location_id else None
                 found.append(Collision(CollisionKind.OUTSIDE_HOURS, None, candidate.start, candidate.end,
-                                       "works " + describe_windows(windows_on(start_local.date(), hours))))
+                                       "works " + describe_windows(windows_on(start_local.date(), hours), places)))
         if type_id is not None:
             t = self.appointment_type(s, type_id)
             if t.max_per_day:
@@ -270,6 +273,14 @@ class SchedulingBase:
                     found.append(Collision(CollisionKind.DAILY_MAXIMUM, None, lo, hi,
                                            f"{t.max_per_day} × {t.name} a day"))
         return found
+
+    @staticmethod
+    def office_of(s: Session, room_id: str | None, location_id: str | None, telehealth: bool) -> str | None:
+        """The office a visit is at (its room's, else the one given); None for telehealth."""
+        if telehealth:
+            return None
+        room = s.get(Room, room_id) if room_id else None
+        return room.location_id if room is not None else location_id
 
     # -- writing -------------------------------------------------------------------------------
 

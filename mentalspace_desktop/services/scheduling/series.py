@@ -138,7 +138,8 @@ class SeriesService(AppointmentService):
         checks = []
         for o in occ:
             cand = Candidate(o.start_utc, o.end_utc, req.provider_id, req.client_id,
-                             None if req.telehealth else req.room_id, t.buffer_before, t.buffer_after, ignore)
+                             None if req.telehealth else req.room_id, t.buffer_before, t.buffer_after, ignore,
+                             self.office_of(s, req.room_id, req.location_id, req.telehealth))
             col = self.collisions(s, cand, type_id=req.type_id)
             problems = describe_collisions(col, tz)
             if o is occ[0]:
@@ -275,7 +276,8 @@ class SeriesService(AppointmentService):
         checks = []
         for a, start, end, provider_id, room_id in planned:
             cand = Candidate(start, end, provider_id, a.client_id, None if a.telehealth else room_id,
-                             a.buffer_before, a.buffer_after, frozenset(moving))
+                             a.buffer_before, a.buffer_after, frozenset(moving),
+                             self.office_of(s, room_id, a.location_id, a.telehealth))
             problems = describe_collisions(self.collisions(s, cand, type_id=a.type_id), tz)
             checks.append(OccurrenceCheck(a.occurrence_date or to_local(start, tz).date(), to_local(start, tz),
                                           to_local(end, tz), tuple(problems)))

@@ -115,7 +115,8 @@ def extend_open_series(
         for o in expand(series.rrule, series.start_local, series.minutes, tz, window_start=start, window_end=end,
                         exdates=skip):
             cand = Candidate(o.start_utc, o.end_utc, series.provider_id, series.client_id, room_id,
-                             t.buffer_before, t.buffer_after)
+                             t.buffer_before, t.buffer_after, frozenset(),
+                             rules.office_of(s, room_id, series.location_id, series.telehealth))
             collisions = rules.collisions(s, cand, type_id=series.type_id)
             if collisions:
                 skip.add(o.occurrence_date)
