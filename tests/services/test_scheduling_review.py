@@ -309,3 +309,20 @@ def test_booking_at_an_office_where_the_provider_does_not_work_that_day_is_refus
     with pytest.raises(BookingRefused, match="Midtown office"):
         desk.move(a.id, TUE10, room_id=room)
     assert desk.book(req(sched, datetime(2026, 3, 3, 15), room_id=None, telehealth=True)).telehealth
+
+
+@pytest.mark.parametrize("link", ["file:///C:/Windows/System32/calc.exe", "meet.example/room-7",
+                                  "javascript:alert(1)"])
+def test_a_booking_keeps_only_a_real_meeting_link(sched: Sched, link: str) -> None:
+    """The booking form saved whatever was typed as the meeting link, which "Join" then opens on
+    the clinician's computer; changing the link later already required https://."""
+    desk = AppointmentService(sched.session("front_desk"), now=clock)
+    with pytest.raises(ValidationError, match="https://"):
+        desk.book(req(sched, room_id=None, telehealth=True, meeting_link=link))
+    with pytest.raises(ValidationError, match="https://"):
+        SeriesService(sched.session("front_desk"), now=clock).book_series(
+            req(sched, room_id=None, telehealth=True, meeting_link=link), "FREQ=WEEKLY;COUNT=2")
+    with sched.practice.admin.store.read() as s:
+        assert s.scalars(select(Appointment)).all() == []
+    ok = desk.book(req(sched, room_id=None, telehealth=True, meeting_link=" https://meet.example/room-7 "))
+    assert ok.meeting_link == "https://meet.example/room-7"

@@ -194,6 +194,9 @@ class AppointmentService(SchedulingBase):
             raise ValidationError({"end": str(exc)}, str(exc)) from None
         if req.telehealth and not t.telehealth_allowed:
             raise ValidationError({"telehealth": f"{t.name} cannot be a telehealth visit."})
+        link = (req.meeting_link or "").strip()
+        if req.telehealth and link and not link.lower().startswith("https://"):  # "Join" opens it
+            raise ValidationError({"meeting_link": "A meeting link starts with https://."})
         if req.client_id is None and req.group_id is None:
             raise ValidationError({"client": "Choose the client (or the group) for this appointment."})
         if s.get(User, req.provider_id) is None:
@@ -266,7 +269,8 @@ class AppointmentService(SchedulingBase):
             series_id=series_id, occurrence_date=occurrence_date, start_local=req.start_local,
             time_zone=self.tz(s), start_at=start, end_at=end, buffer_before=t.buffer_before,
             buffer_after=t.buffer_after, status=Status.SCHEDULED.value, telehealth=req.telehealth,
-            meeting_link=(req.meeting_link or None) if req.telehealth else None, confirmation="unconfirmed",
+            meeting_link=((req.meeting_link or "").strip() or None) if req.telehealth else None,
+            confirmation="unconfirmed",
             override_reason=override, booked_at=self.now(), booked_by=self.session.actor.user_id,
         )
         s.add(a)
