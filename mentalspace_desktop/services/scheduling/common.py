@@ -44,6 +44,7 @@ from mentalspace_desktop.store.types import utcnow
 HOLDING = tuple(s.value for s in HOLDS_TIME)
 MAX_BUFFER = timedelta(hours=4)  # longest buffer or visit considered when looking for neighbours
 MAX_VISIT = timedelta(hours=12)
+LONGEST_OFF = timedelta(days=400)  # the longest time off or imported event seen from inside (a year's leave)
 
 
 class SchedulingBase:
@@ -199,11 +200,13 @@ class SchedulingBase:
             who.append(BusyBlock.room_id == room_id)
         blocks: list[Block] = []
         if who:
-            # Time off and imported events may last days (a week's vacation): those are found by
-            # their end, visits (at most MAX_VISIT long) by their start, which the index bounds.
+            # Time off and imported events may last weeks (a vacation, a leave): those are found by
+            # their end among the blocks of the last LONGEST_OFF, visits (at most MAX_VISIT long) by
+            # their start; the (provider, start) index bounds both scans.
             for b in s.scalars(select(BusyBlock).where(
                     or_(*who), BusyBlock.active.is_(True), BusyBlock.deleted.is_(False),
-                    BusyBlock.start_at < hi, BusyBlock.end_at > start - MAX_BUFFER,
+                    BusyBlock.start_at < hi, BusyBlock.start_at > start - LONGEST_OFF,
+                    BusyBlock.end_at > start - MAX_BUFFER,
                     or_(BusyBlock.start_at > lo, BusyBlock.kind != "appointment"))):
                 blocks.append(Block(b.id, b.start_at, b.end_at, b.provider_id, None, b.room_id, b.buffer_before,
                                     b.buffer_after, b.kind, self._label(s, b)))
