@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from mentalspace_desktop.domain.scheduling.recurrence import expand
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
-from mentalspace_desktop.services.scheduling.appointments import AppointmentService, BookingRefused, BookingRequest
+from mentalspace_desktop.services.scheduling.appointments import AppointmentService, BookingRefused
 from mentalspace_desktop.services.scheduling.availability import AvailabilityService
 from mentalspace_desktop.services.scheduling.calendar_files import CalendarFileService
 from mentalspace_desktop.services.scheduling.finding import SlotFinder
@@ -21,9 +21,7 @@ from mentalspace_desktop.services.scheduling.setup import ScheduleSetupService
 from mentalspace_desktop.services.scheduling.waitlist import WaitlistInput, WaitlistService
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentSeries
 from tests.factories import PracticeFixture
-from tests.services.scheduling_fixtures import Sched, build, clock
-
-TUE10 = datetime(2026, 3, 3, 10, 0)
+from tests.services.scheduling_fixtures import TUE10, Sched, booking, build, clock
 
 
 @pytest.fixture
@@ -31,11 +29,7 @@ def sched(practice: PracticeFixture) -> Sched:
     return build(practice)
 
 
-def req(sched: Sched, start: datetime = TUE10, **kw: object) -> BookingRequest:
-    values: dict[str, object] = {"provider_id": sched.practice.users["clinician"], "type_id": sched.individual,
-                                 "start_local": start, "client_id": sched.client, "room_id": sched.room1}
-    values.update(kw)
-    return BookingRequest(**values)  # type: ignore[arg-type]
+req = booking
 
 
 def test_a_covering_provider_cannot_cancel_or_move_the_rest_of_the_series(sched: Sched) -> None:
