@@ -12,6 +12,7 @@ read is skipped and named in ``warnings``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -135,6 +136,7 @@ class ImportResult:
     busy: list[BusyTime] = field(default_factory=list)
     skipped: int = 0  # free, cancelled, outside the window, zero-length
     warnings: list[str] = field(default_factory=list)
+    events: set[str] = field(default_factory=set)  # the UID of every event in the file, skipped ones too
 
 
 def resolve_tz(tzid: str | None, default: str) -> tzinfo:
@@ -304,8 +306,9 @@ def read_busy(data: bytes, *, default_tz: str, window_start: datetime, window_en
             except IcsError:
                 continue
             moved.setdefault(str(ev.get("UID", "")), set()).add(_key(rid))
-    for n, ev in enumerate(events, 1):
-        uid = str(ev.get("UID", "")) or f"event-{n}"
+    for ev in events:
+        uid = str(ev.get("UID", "")) or _stand_in_uid(ev)
+        result.events.add(uid)
         summary = str(ev.get("SUMMARY", ""))
         try:
             _read_event(ev, uid, summary, default_tz, window_start, window_end, moved.get(uid, set()), result)
@@ -330,6 +333,15 @@ def read_busy(data: bytes, *, default_tz: str, window_start: datetime, window_en
     if not events and not result.busy and not any(True for cal in cals for _ in cal.walk("VFREEBUSY")):
         raise IcsError("The file holds no events.")
     return result
+
+
+def _stand_in_uid(ev: Any) -> str:
+    """A UID for an event written without one: from what it says (not its place in the file), so
+    importing the same file again finds it and another file's UID-less events are never taken for it."""
+    said = "|".join(ev[k].to_ical().decode() if hasattr(ev.get(k), "to_ical") else str(ev.get(k, ""))
+                    for k in ("DTSTART", "DTEND", "SUMMARY", "RRULE", "DESCRIPTION"))
+    digest = hashlib.sha256(said.encode()).hexdigest()[:20]
+    return f"no-uid-{digest}"
 
 
 def _read_event(ev: Any, uid: str, summary: str, tz: str, lo: datetime, hi: datetime, moved: set[str],

@@ -14,6 +14,7 @@ from mentalspace_desktop.domain.scheduling.recurrence import (
     is_bounded,
     make_rule,
     parse_rule,
+    shift_rule,
     truncate_before,
 )
 from mentalspace_desktop.domain.scheduling.times import utc
@@ -89,3 +90,13 @@ def test_make_rule_refuses_nonsense() -> None:
 def test_truncate_before_ends_a_series() -> None:
     assert truncate_before("FREQ=WEEKLY;COUNT=10", START, date(2026, 3, 9)).endswith("COUNT=2")
     assert "UNTIL=20260309T235959" in truncate_before("FREQ=WEEKLY", START, date(2026, 3, 9))
+
+
+def test_shift_rule_moves_the_named_days_with_the_sessions() -> None:
+    wed = datetime(2026, 3, 18, 10)  # the third Wednesday, a day after the third Tuesday
+    assert shift_rule("FREQ=WEEKLY;BYDAY=MO,TU;COUNT=8", wed, 1) == "FREQ=WEEKLY;BYDAY=TU,WE;COUNT=8"
+    assert shift_rule("FREQ=WEEKLY;BYDAY=MO", wed, -1) == "FREQ=WEEKLY;BYDAY=SU"
+    assert shift_rule("FREQ=MONTHLY;BYMONTHDAY=17", wed, 1) == "FREQ=MONTHLY;BYMONTHDAY=18"
+    assert shift_rule("FREQ=MONTHLY;BYDAY=3TU", wed, 1) == "FREQ=MONTHLY;BYDAY=3WE"
+    assert shift_rule("FREQ=MONTHLY;BYDAY=-1TU", wed, 1) == "FREQ=MONTHLY;BYDAY=-1WE"
+    assert shift_rule("FREQ=WEEKLY;BYDAY=TU", wed, 0) == "FREQ=WEEKLY;BYDAY=TU"

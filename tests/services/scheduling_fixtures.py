@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from mentalspace_desktop.domain.clients import ConsentKind
 from mentalspace_desktop.services.clients import ClientService
+from mentalspace_desktop.services.scheduling.appointments import BookingRequest
 from mentalspace_desktop.services.scheduling.availability import AvailabilityService, HoursInput
 from mentalspace_desktop.services.scheduling.setup import ScheduleSetupService, TypeInput
 from mentalspace_desktop.services.session import UserSession
@@ -72,3 +73,14 @@ def build(practice: PracticeFixture) -> Sched:
     for c in (client, other):
         consent(practice, c, ConsentKind.INFORMED_CONSENT, ConsentKind.TELEHEALTH_CONSENT)
     return Sched(practice, individual, intake, group_type, location, room1, room2, client, other)
+
+
+TUE10 = datetime(2026, 3, 3, 10, 0)  # the day after NOW, 10:00 in New York
+
+
+def booking(sched: Sched, start: datetime = TUE10, **kw: object) -> BookingRequest:
+    """The clinician's client in Room 1 for individual therapy, unless ``kw`` says otherwise."""
+    values: dict[str, object] = {"provider_id": sched.practice.users["clinician"], "type_id": sched.individual,
+                                 "start_local": start, "client_id": sched.client, "room_id": sched.room1}
+    values.update(kw)
+    return BookingRequest(**values)  # type: ignore[arg-type]

@@ -82,3 +82,50 @@ def test_import_blocks_booking_and_is_idempotent(sched: Sched, tmp_path: Path) -
     assert refused.error and refused.line.startswith("bad.ics: refused")
     missing = clin.import_file(tmp_path / "nope.ics", sched.practice.users["clinician"])
     assert missing.error and "cannot read" in missing.error
+
+
+def test_reimporting_a_calendar_frees_the_time_of_events_moved_or_cancelled_there(sched: Sched,
+                                                                                 tmp_path: Path) -> None:
+    """The clinician's dentist visit moved from 2 PM to 4 PM, and the trip was called off: after
+    importing the new export, 2 PM and the trip's day can be booked again; 4 PM cannot."""
+    f = tmp_path / "google.ics"
+    f.write_text(ICS)
+    clin = CalendarFileService(sched.session("clinician"), now=clock)
+    clinician = sched.practice.users["clinician"]
+    clin.import_file(f, clinician)
+    f.write_text(ICS.replace("DTSTART:20260303T190000Z\nDTEND:20260303T200000Z",
+                             "DTSTART:20260303T210000Z\nDTEND:20260303T220000Z")
+                 .replace("SUMMARY:Trip", "SUMMARY:Trip\nSTATUS:CANCELLED"))
+    again = clin.import_file(f, clinician)
+    assert (again.imported, again.removed) == (1, 2) and "2 removed" in again.line
+    desk = AppointmentService(sched.session("front_desk"), now=clock)
+
+    def at(hour: int, day: int = 3) -> BookingRequest:
+        return BookingRequest(provider_id=clinician, type_id=sched.individual,
+                              start_local=datetime(2026, 3, day, hour), client_id=sched.client)
+
+    assert desk.check(at(14)).ok and desk.check(at(10, day=5)).ok
+    with pytest.raises(BookingRefused, match="another calendar"):
+        desk.book(at(16))
+
+
+def test_events_without_uid_from_two_files_are_kept_apart(sched: Sched, tmp_path: Path) -> None:
+    """Some exports write no UID: importing a second such file must neither take the first file's
+    events for its own ("already there") nor free their time."""
+    def file(name: str, start: str, summary: str) -> Path:
+        f = tmp_path / name
+        f.write_text("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Example//EN\nBEGIN:VEVENT\n"
+                     f"SUMMARY:{summary}\nDTSTART:{start}\nDTEND:{start[:9]}235900Z\nEND:VEVENT\nEND:VCALENDAR\n")
+        return f
+
+    clin = CalendarFileService(sched.session("clinician"), now=clock)
+    clinician = sched.practice.users["clinician"]
+    first = clin.import_file(file("a.ics", "20260303T190000Z", "Dentist"), clinician)
+    second = clin.import_file(file("b.ics", "20260304T190000Z", "School run"), clinician)
+    assert (first.imported, second.imported, second.removed) == (1, 1, 0)
+    desk = AppointmentService(sched.session("front_desk"), now=clock)
+    for day in (3, 4):
+        with pytest.raises(BookingRefused, match="another calendar"):
+            desk.book(BookingRequest(provider_id=clinician, type_id=sched.individual,
+                                     start_local=datetime(2026, 3, day, 14, 30), client_id=sched.client))
+    assert clin.import_file(tmp_path / "a.ics", clinician).updated == 1  # the same file again: known

@@ -8,7 +8,7 @@ week is a week away, and one available override on a Saturday adds a Saturday cl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -63,18 +63,26 @@ def windows_on(day: date, hours: Iterable[Hours]) -> list[Window]:
     return merged
 
 
-def within_hours(start_local: datetime, end_local: datetime, hours: Sequence[Hours]) -> bool:
-    """Whether the visit lies inside one working window of its day (a provider with no hours at all
-    on file is not restricted: availability is opt-in per provider)."""
+def within_hours(start_local: datetime, end_local: datetime, hours: Sequence[Hours],
+                 location_id: str | None = None) -> bool:
+    """Whether the visit lies inside one working window of its day — at ``location_id`` when the visit
+    is at an office (a window without a location is anywhere). A provider with no hours at all on
+    file is not restricted: availability is opt-in per provider."""
     if not hours:
         return True
     if end_local.date() != start_local.date() and end_local != datetime.combine(start_local.date() + timedelta(days=1),
                                                                                 time()):
         return False
-    return any(w.start <= start_local and end_local <= w.end for w in windows_on(start_local.date(), hours))
+    return any(w.start <= start_local and end_local <= w.end
+               and (location_id is None or w.location_id is None or w.location_id == location_id)
+               for w in windows_on(start_local.date(), hours))
 
 
-def describe_windows(windows: Sequence[Window]) -> str:
+def describe_windows(windows: Sequence[Window], places: Mapping[str, str] | None = None) -> str:
+    """"9:00 AM–5:00 PM", with "at Midtown office" when ``places`` (location id → name) is given."""
     if not windows:
         return "not working that day"
-    return ", ".join(f"{clock(w.start)}–{clock(w.end)}" for w in windows)
+    where = places or {}
+    return ", ".join(f"{clock(w.start)}–{clock(w.end)}"
+                     + (f" at {where[w.location_id]}" if w.location_id is not None and w.location_id in where else "")
+                     for w in windows)

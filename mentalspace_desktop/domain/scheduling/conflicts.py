@@ -57,6 +57,7 @@ class Candidate:
     buffer_before: int = 0
     buffer_after: int = 0
     ignore_ids: frozenset[str] = frozenset()  # the appointment itself, when moving it
+    location_id: str | None = None  # the office the visit is at (None: telehealth or not said)
 
 
 @dataclass(frozen=True)

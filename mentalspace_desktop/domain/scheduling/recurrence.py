@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, YEARLY, rrule, rrulestr
 
-from mentalspace_desktop.domain.scheduling.times import to_utc
+from mentalspace_desktop.domain.scheduling.times import to_local, to_utc
 
 MAX_OCCURRENCES = 400  # one expansion; a weekly series over the longest window is 53
 MAX_WINDOW_DAYS = 2 * 366
@@ -134,8 +134,9 @@ def expand(
             break
         if local < lo or local.date() in skip:
             continue
-        end_local = local + timedelta(minutes=minutes)
-        out.append(Occurrence(local.date(), local, end_local, to_utc(local, tz), to_utc(end_local, tz)))
+        start_utc = to_utc(local, tz)
+        end_utc = start_utc + timedelta(minutes=minutes)  # real time: a daylight-saving night adds or eats no hour
+        out.append(Occurrence(local.date(), local, to_local(end_utc, tz), start_utc, end_utc))
         if len(out) > MAX_OCCURRENCES:
             raise RecurrenceError(f"The series has more than {MAX_OCCURRENCES} sessions in that window.")
     return out
@@ -150,6 +151,31 @@ def truncate_before(text: str, start_local: datetime, last_day: date) -> str:
         return ";".join([*parts, f"COUNT={max(kept, 1)}"])
     parts = [p for p in text.split(";") if not p.upper().startswith("UNTIL=")]
     return ";".join([*parts, f"UNTIL={last_day:%Y%m%d}T235959"])
+
+
+def shift_rule(text: str, start_local: datetime, shift_days: int) -> str:
+    """The rule after its sessions moved ``shift_days`` days, ``start_local`` being the new start: the
+    weekdays a weekly rule names move by as many days, and a monthly date or weekday follows the new
+    start (otherwise sessions booked ahead later would fall back on the old day)."""
+    if shift_days == 0:
+        return text
+    rule = parse_rule(text, start_local)
+    parts = text.removeprefix("RRULE:").split(";")
+    names = [p.split("=", 1)[0].upper() for p in parts]
+    if rule._freq == WEEKLY and "BYDAY" in names:
+        days = sorted({(d + shift_days) % 7 for d in rule._byweekday or ()})
+        value = f"BYDAY={','.join(str(_DAYS[d]) for d in days)}"
+        return ";".join(value if n == "BYDAY" else p for p, n in zip(parts, names, strict=True))
+    if rule._freq == MONTHLY and "BYMONTHDAY" in names:
+        return ";".join(f"BYMONTHDAY={start_local.day}" if n == "BYMONTHDAY" else p
+                        for p, n in zip(parts, names, strict=True))
+    if rule._freq == MONTHLY and "BYDAY" in names and rule._bynweekday:
+        last = rule._bynweekday[0][1] == -1
+        nth = (start_local.day - 1) // 7 + 1
+        which = -1 if last or nth == 5 else nth
+        value = f"BYDAY={which}{_DAYS[start_local.weekday()]}"
+        return ";".join(value if n == "BYDAY" else p for p, n in zip(parts, names, strict=True))
+    return text
 
 
 def describe(text: str, start_local: datetime) -> str:

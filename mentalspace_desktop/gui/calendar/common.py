@@ -26,8 +26,10 @@ def selected_row(view: QTableView, model: RowsModel[Row]) -> Row | None:
 
 
 def open_meeting(url: str) -> None:
-    if url:
-        QDesktopServices.openUrl(QUrl(url))
+    """Open a telehealth link in the browser — only a web link: a synced or older link that is
+    anything else (a file, a program) is never opened from "Join"."""
+    if url and url.strip().lower().startswith("https://"):
+        QDesktopServices.openUrl(QUrl(url.strip()))
 
 
 def copy_meeting_link(url: str, message: MessageLabel | None = None) -> None:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from html import escape
 
+from mentalspace_desktop.gui.calendar.common import open_meeting
 from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.qt import (
-    QDesktopServices,
     QFrame,
     QGuiApplication,
     QHBoxLayout,
     QLabel,
     QPushButton,
     Qt,
-    QUrl,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -106,7 +105,7 @@ class DetailsPanel(QFrame):
 
     def join(self) -> None:
         if self.entry is not None and self.entry.join_url:
-            QDesktopServices.openUrl(QUrl(self.entry.join_url))
+            open_meeting(self.entry.join_url)
 
     def copy_link(self) -> None:
         if self.entry is not None and self.entry.join_url:

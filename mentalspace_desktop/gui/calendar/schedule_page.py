@@ -145,7 +145,7 @@ class SchedulePage(QWidget):
 
         minutes = int((entry.end - entry.start).total_seconds() // 60)
         dialog = OfferSlotDialog(self.session, self, provider_id=entry.provider_id, start=entry.start,
-                                 minutes=minutes, type_id=entry.type_id)
+                                 minutes=minutes, type_id=entry.type_id, freed_by=entry.client_id)
         dialog.sig_offer_did_finish.connect(lambda text: self.calendar.show_feedback(text, False))
         dialog.sig_offer_did_finish.connect(lambda _t: self.calendar.reload())
         self.offer_dialog = dialog

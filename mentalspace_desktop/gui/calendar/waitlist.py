@@ -99,9 +99,10 @@ class OfferSlotDialog(QDialog):
     """An outcome was recorded: what happened, in words."""
 
     def __init__(self, session: UserSession, parent: QWidget | None = None, *, provider_id: str = "",
-                 start: datetime | None = None, minutes: int = 50, type_id: str = "") -> None:
+                 start: datetime | None = None, minutes: int = 50, type_id: str = "", freed_by: str = "") -> None:
         super().__init__(parent)
         self.session = session
+        self.freed_by = freed_by or None  # the client who cancelled the slot: not offered it back
         self.service = WaitlistService(session)
         self.setWindowTitle("Offer a freed slot")
         self.setAccessibleName("Offer a freed slot")
@@ -233,7 +234,9 @@ class OfferSlotDialog(QDialog):
                 self.message.clear_message()
             self.sig_matched.emit()
 
-        run_in_background(self, lambda: service.matches_for_slot(provider, start, type_id=type_id or None),
+        freed_by = self.freed_by
+        run_in_background(self, lambda: service.matches_for_slot(provider, start, type_id=type_id or None,
+                                                                 freed_by=freed_by),
                           on_done=done, on_error=self.message.show_exception)
 
     def selected(self) -> WaitlistItem | None:

@@ -185,20 +185,26 @@ class AppointmentService(SchedulingBase):
         tz = self.tz(s)
         if req.start_local.tzinfo is not None:
             req.start_local = to_local(req.start_local, tz)
-        start, end = to_utc(req.start_local, tz), to_utc(req.start_local + timedelta(minutes=minutes), tz)
+        # The length is real time: a wall-clock end would gain or lose the hour on a daylight-saving night.
+        start = to_utc(req.start_local, tz)
+        end = start + timedelta(minutes=minutes)
         try:
             check_duration(start, end)
         except TimeError as exc:
             raise ValidationError({"end": str(exc)}, str(exc)) from None
         if req.telehealth and not t.telehealth_allowed:
             raise ValidationError({"telehealth": f"{t.name} cannot be a telehealth visit."})
+        link = (req.meeting_link or "").strip()
+        if req.telehealth and link and not link.lower().startswith("https://"):  # "Join" opens it
+            raise ValidationError({"meeting_link": "A meeting link starts with https://."})
         if req.client_id is None and req.group_id is None:
             raise ValidationError({"client": "Choose the client (or the group) for this appointment."})
         if s.get(User, req.provider_id) is None:
             raise ValidationError({"provider": "Choose a provider."})
         room_id = None if req.telehealth else req.room_id
+        office = self.office_of(s, room_id, req.location_id, req.telehealth)
         return (Candidate(start, end, req.provider_id, req.client_id, room_id, t.buffer_before, t.buffer_after,
-                          ignore), t, start, end)
+                          ignore, office), t, start, end)
 
     def _guards(self, s: Session, client_id: str | None, day: date, telehealth: bool) -> list[GuardRefusal]:
         if client_id is None:
@@ -215,7 +221,11 @@ class AppointmentService(SchedulingBase):
         The calendar calls this while a block is dragged (``ignore_id``: the block itself).
         """
         with self.session.store.read() as s:
-            self.require(s, Action.WRITE, req.client_id, req.provider_id)
+            moving = s.get(Appointment, ignore_id) if ignore_id else None
+            if moving is None or req.provider_id != moving.provider_id:
+                self.require(s, Action.WRITE, req.client_id, req.provider_id)
+            else:  # a visit moved within its provider's day: as :meth:`move` allows it (covering included)
+                self.require_appointment(s, Action.WRITE, moving.client_id, moving.provider_id)
             cand, _, start, _ = self._candidate(s, req, frozenset({ignore_id} if ignore_id else ()))
             col = self.collisions(s, cand, type_id=req.type_id)
             guards = self._guards(s, req.client_id, req.start_local.date(), req.telehealth)
@@ -259,7 +269,8 @@ class AppointmentService(SchedulingBase):
             series_id=series_id, occurrence_date=occurrence_date, start_local=req.start_local,
             time_zone=self.tz(s), start_at=start, end_at=end, buffer_before=t.buffer_before,
             buffer_after=t.buffer_after, status=Status.SCHEDULED.value, telehealth=req.telehealth,
-            meeting_link=(req.meeting_link or None) if req.telehealth else None, confirmation="unconfirmed",
+            meeting_link=((req.meeting_link or "").strip() or None) if req.telehealth else None,
+            confirmation="unconfirmed",
             override_reason=override, booked_at=self.now(), booked_by=self.session.actor.user_id,
         )
         s.add(a)
@@ -318,7 +329,7 @@ class AppointmentService(SchedulingBase):
         if provider_id != a.provider_id:
             self.require(s, Action.WRITE, a.client_id, provider_id)
         cand = Candidate(start, end, provider_id, a.client_id, None if a.telehealth else room_id, a.buffer_before,
-                         a.buffer_after, frozenset({a.id}))
+                         a.buffer_after, frozenset({a.id}), self.office_of(s, room_id, a.location_id, a.telehealth))
         col = self.collisions(s, cand, type_id=a.type_id)
         override = self._refuse_or_override(s, col, [], override_reason, what)
         before = f"{a.start_local:%Y-%m-%d %H:%M}–{to_local(a.end_at, tz):%H:%M}"
@@ -389,6 +400,8 @@ class AppointmentService(SchedulingBase):
         unlike a move). Returns the new appointment."""
         with self.session.store.write(self.session.actor.user_id) as s:
             old = self._load(s, appointment_id)
+            if provider_id is not None and provider_id != old.provider_id:
+                self.require(s, Action.WRITE, old.client_id, provider_id)  # as for a move to another provider
             try:
                 check_transition(Status(old.status), Status.RESCHEDULED)
             except StatusError as exc:

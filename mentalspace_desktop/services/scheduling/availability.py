@@ -216,7 +216,7 @@ class AvailabilityService(AppointmentService):
                 User.role.in_(PROVIDER_ROLES), User.active.is_(True), User.deleted.is_(False), User.id != a.provider_id
         ).order_by(User.full_name)):
             cand = Candidate(a.start_at, a.end_at, pid, a.client_id, a.room_id, a.buffer_before, a.buffer_after,
-                             frozenset({a.id}))
+                             frozenset({a.id}), self.office_of(s, a.room_id, a.location_id, a.telehealth))
             if not self.collisions(s, cand, type_id=a.type_id):
                 out.append((pid in seen_type, pid, name))
         out.sort(key=lambda x: (not x[0], x[2]))

@@ -34,12 +34,14 @@ class FileImport:
     skipped: int = 0
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    removed: int = 0  # busy time imported before, since moved or cancelled in that calendar
 
     @property
     def line(self) -> str:
         if self.error:
             return f"{self.path.name}: refused — {self.error}"
-        extra = f"; {len(self.warnings)} event(s) unreadable" if self.warnings else ""
+        extra = f"; {self.removed} removed (moved or cancelled there)" if self.removed else ""
+        extra += f"; {len(self.warnings)} event(s) unreadable" if self.warnings else ""
         return (f"{self.path.name}: {self.imported} busy block(s) imported, {self.updated} already there, "
                 f"{self.skipped} skipped (free, cancelled or outside the next year){extra}")
 
@@ -126,14 +128,24 @@ class CalendarFileService(AppointmentService):
             if s.get(User, provider_id) is None:
                 raise NotFound("That provider does not exist.")
             now = self.now()
+            window_start, window_end = now - timedelta(days=IMPORT_PAST_DAYS), now + timedelta(days=IMPORT_AHEAD_DAYS)
             try:
-                result = read_busy(data, default_tz=self.tz(s), window_start=now - timedelta(days=IMPORT_PAST_DAYS),
-                                   window_end=now + timedelta(days=IMPORT_AHEAD_DAYS))
+                result = read_busy(data, default_tz=self.tz(s), window_start=window_start, window_end=window_end)
             except IcsError as exc:
                 return FileImport(path, error=str(exc))
             existing = {b.source_uid: b for b in s.scalars(select(BusyBlock).where(
                 BusyBlock.provider_id == provider_id, BusyBlock.kind.in_(("imported", "time_off")),
                 BusyBlock.source_uid.is_not(None)))}
+            # An event of this file whose occurrence is no longer in it (moved, cancelled, made free)
+            # no longer takes that time. Events of other files imported for the provider are left alone.
+            current = {busy.uid[:300] for busy in result.busy}
+            removed = 0
+            for uid, old in existing.items():
+                if (old.active and not old.deleted and uid and uid not in current
+                        and uid.rsplit("|", 1)[0] in result.events
+                        and old.end_at > window_start and old.start_at < window_end):
+                    old.active = False
+                    removed += 1
             imported = updated = 0
             for busy in result.busy:
                 uid = busy.uid[:300]
@@ -150,8 +162,8 @@ class CalendarFileService(AppointmentService):
                         row.start_at, row.end_at, row.active, row.deleted = busy.start, busy.end, True, False
                     updated += 1
             audit.record(self.session, s, action="import", record_type="calendar_file", record_id=provider_id,
-                         summary=f"{path.name}: {imported} new, {updated} known")
+                         summary=f"{path.name}: {imported} new, {updated} known, {removed} removed")
         self.session.events.emit(ScheduleSetupDidChange("time_off"))
-        return FileImport(path, imported, updated, result.skipped, None, tuple(result.warnings))
+        return FileImport(path, imported, updated, result.skipped, None, tuple(result.warnings), removed)
 
 

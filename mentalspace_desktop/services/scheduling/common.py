@@ -35,13 +35,16 @@ from mentalspace_desktop.store.scheduling_models import (
     AppointmentType,
     BusyBlock,
     GroupMember,
+    Location,
     ProviderAvailability,
+    Room,
 )
 from mentalspace_desktop.store.types import utcnow
 
 HOLDING = tuple(s.value for s in HOLDS_TIME)
 MAX_BUFFER = timedelta(hours=4)  # longest buffer or visit considered when looking for neighbours
 MAX_VISIT = timedelta(hours=12)
+LONGEST_OFF = timedelta(days=400)  # the longest time off or imported event seen from inside (a year's leave)
 
 
 class SchedulingBase:
@@ -197,9 +200,14 @@ class SchedulingBase:
             who.append(BusyBlock.room_id == room_id)
         blocks: list[Block] = []
         if who:
+            # Time off and imported events may last weeks (a vacation, a leave): those are found by
+            # their end among the blocks of the last LONGEST_OFF, visits (at most MAX_VISIT long) by
+            # their start; the (provider, start) index bounds both scans.
             for b in s.scalars(select(BusyBlock).where(
                     or_(*who), BusyBlock.active.is_(True), BusyBlock.deleted.is_(False),
-                    BusyBlock.start_at < hi, BusyBlock.start_at > lo)):
+                    BusyBlock.start_at < hi, BusyBlock.start_at > start - LONGEST_OFF,
+                    BusyBlock.end_at > start - MAX_BUFFER,
+                    or_(BusyBlock.start_at > lo, BusyBlock.kind != "appointment"))):
                 blocks.append(Block(b.id, b.start_at, b.end_at, b.provider_id, None, b.room_id, b.buffer_before,
                                     b.buffer_after, b.kind, self._label(s, b)))
         if client_id:
@@ -252,9 +260,10 @@ class SchedulingBase:
         start_local, end_local = to_local(candidate.start, tz), to_local(candidate.end, tz)
         if check_hours:
             hours = self.hours_of(s, candidate.provider_id)
-            if not within_hours(start_local, end_local, hours):
+            if not within_hours(start_local, end_local, hours, candidate.location_id):
+                places = dict(s.execute(select(Location.id, Location.name)).all()) if candidate.location_id else None
                 found.append(Collision(CollisionKind.OUTSIDE_HOURS, None, candidate.start, candidate.end,
-                                       "works " + describe_windows(windows_on(start_local.date(), hours))))
+                                       "works " + describe_windows(windows_on(start_local.date(), hours), places)))
         if type_id is not None:
             t = self.appointment_type(s, type_id)
             if t.max_per_day:
@@ -267,6 +276,14 @@ class SchedulingBase:
                     found.append(Collision(CollisionKind.DAILY_MAXIMUM, None, lo, hi,
                                            f"{t.max_per_day} × {t.name} a day"))
         return found
+
+    @staticmethod
+    def office_of(s: Session, room_id: str | None, location_id: str | None, telehealth: bool) -> str | None:
+        """The office a visit is at (its room's, else the one given); None for telehealth."""
+        if telehealth:
+            return None
+        room = s.get(Room, room_id) if room_id else None
+        return room.location_id if room is not None else location_id
 
     # -- writing -------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ phrase ("Dr. Patel next Tuesday afternoon"), parsed offline."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
@@ -16,13 +16,18 @@ from mentalspace_desktop.domain.scheduling.availability import Hours
 from mentalspace_desktop.domain.scheduling.conflicts import Block
 from mentalspace_desktop.domain.scheduling.phrases import SlotPhrase, parse_phrase
 from mentalspace_desktop.domain.scheduling.slots import Slot, SlotQuery, enough, find_slots
-from mentalspace_desktop.domain.scheduling.times import day_bounds_utc, parse_hhmm
+from mentalspace_desktop.domain.scheduling.times import day_bounds_utc, parse_hhmm, to_local
 from mentalspace_desktop.errors import ValidationError
 from mentalspace_desktop.services.permissions import require_any
 from mentalspace_desktop.services.scheduling.availability import PROVIDER_ROLES
-from mentalspace_desktop.services.scheduling.common import SchedulingBase
+from mentalspace_desktop.services.scheduling.common import HOLDING, SchedulingBase
 from mentalspace_desktop.store.models import User
-from mentalspace_desktop.store.scheduling_models import AppointmentType, BusyBlock, ProviderAvailability
+from mentalspace_desktop.store.scheduling_models import (
+    Appointment,
+    AppointmentType,
+    BusyBlock,
+    ProviderAvailability,
+)
 
 MAX_RANGE_DAYS = 92
 CHUNK_DAYS = 7
@@ -68,6 +73,12 @@ class SlotFinder(SchedulingBase):
                 hours[r.provider_id].append(Hours(r.weekday, parse_hhmm(r.start_time), parse_hhmm(r.end_time),
                                                   r.location_id, r.valid_from, r.valid_until, r.is_override,
                                                   r.available))
+            if pids and not any(hours.get(p) for p in pids):
+                # Booking does not require hours (they are opt-in), but no slot can be suggested without them.
+                who = ", ".join(names[p] for p in pids[:3]) + (" and others" if len(pids) > 3 else "")
+                raise ValidationError({"provider_ids": (
+                    f"No working hours are set for {who}, so no free slot can be suggested. "
+                    "Set them under Availability, or book the time directly on the calendar.")})
             query = SlotQuery(tuple(pids), t.default_minutes, date_from, date_to, t.buffer_before, t.buffer_after,
                               time_of_day, after, before, weekdays, limit=limit, rank_from=date_from)
             # A week at a time: most searches are answered by the first days that have room, so the
@@ -78,13 +89,31 @@ class SlotFinder(SchedulingBase):
                 chunk_to = min(date_to, chunk_from + timedelta(days=CHUNK_DAYS - 1))
                 busy = self._busy(s, pids, tz, chunk_from, chunk_to)
                 chunk = replace(query, date_from=chunk_from, date_to=chunk_to, limit=10_000)
-                slots += find_slots(chunk, tz=tz, hours=hours, busy=busy, now=self.now())
+                full = self._full_days(s, t, pids, tz, chunk_from, chunk_to)
+                slots += [sl for sl in find_slots(chunk, tz=tz, hours=hours, busy=busy, now=self.now())
+                          if (sl.provider_id, sl.start_local.date()) not in full]
                 chunk_from = chunk_to + timedelta(days=1)
                 if enough(query, slots, chunk_from):
                     break
             slots.sort(key=lambda sl: (-sl.score, sl.start_utc))
             slots = slots[:limit]
             return [FoundSlot(sl, names.get(sl.provider_id, "")) for sl in slots]
+
+    @staticmethod
+    def _full_days(s: Session, t: AppointmentType, pids: list[str], tz: str, date_from: date, date_to: date
+                   ) -> set[tuple[str, date]]:
+        """(provider, local day) pairs where the type's daily maximum is already booked: booking
+        there would be refused, so no slot is offered."""
+        if not t.max_per_day:
+            return set()
+        lo, _ = day_bounds_utc(date_from, tz)
+        _, hi = day_bounds_utc(date_to, tz)
+        per_day: Counter[tuple[str, date]] = Counter(
+            (pid, to_local(at, tz).date()) for pid, at in s.execute(select(Appointment.provider_id,
+                                                                           Appointment.start_at).where(
+                Appointment.provider_id.in_(pids), Appointment.type_id == t.id, Appointment.status.in_(HOLDING),
+                Appointment.deleted.is_(False), Appointment.start_at >= lo, Appointment.start_at < hi)))
+        return {key for key, n in per_day.items() if n >= t.max_per_day}
 
     @staticmethod
     def _busy(s: Session, pids: list[str], tz: str, date_from: date, date_to: date) -> dict[str, list[Block]]:

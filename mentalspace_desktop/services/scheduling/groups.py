@@ -220,21 +220,23 @@ class GroupService(SeriesService):
     def attendance_sheet(self, appointment_id: str) -> list[SheetRow]:
         """One row per member approved on the session's day, with what was recorded (blank if nothing)."""
         with self.session.store.read() as s:
-            a = self._session(s, appointment_id, Action.READ)
-            day = to_local(a.start_at, self.tz(s)).date()
-            taken = dict(s.execute(select(GroupAttendance.client_id, GroupAttendance.status).where(
-                GroupAttendance.appointment_id == a.id, GroupAttendance.deleted.is_(False))).all())
-            rows = []
-            for m in s.scalars(select(GroupMember).where(GroupMember.group_id == a.group_id,
-                                                         GroupMember.deleted.is_(False))):
-                member_then = m.status in ("approved", "left") and m.joined_on is not None and m.joined_on <= day \
-                    and (m.left_on is None or m.left_on >= day)
-                if not (member_then or m.client_id in taken) or not self.may(s, Action.READ, m.client_id, None):
-                    continue
-                c = s.get(Client, m.client_id)
-                rows.append(SheetRow(m.client_id, f"{c.last_name}, {c.first_name}" if c else "",
-                                     taken.get(m.client_id, "")))
-            return sorted(rows, key=lambda r: r.client_name)
+            return self._sheet(s, self._session(s, appointment_id, Action.READ))
+
+    def _sheet(self, s: Session, a: Appointment) -> list[SheetRow]:
+        day = to_local(a.start_at, self.tz(s)).date()
+        taken = dict(s.execute(select(GroupAttendance.client_id, GroupAttendance.status).where(
+            GroupAttendance.appointment_id == a.id, GroupAttendance.deleted.is_(False))).all())
+        rows = []
+        for m in s.scalars(select(GroupMember).where(GroupMember.group_id == a.group_id,
+                                                     GroupMember.deleted.is_(False))):
+            member_then = m.status in ("approved", "left") and m.joined_on is not None and m.joined_on <= day \
+                and (m.left_on is None or m.left_on >= day)
+            if not (member_then or m.client_id in taken) or not self.may(s, Action.READ, m.client_id, None):
+                continue
+            c = s.get(Client, m.client_id)
+            rows.append(SheetRow(m.client_id, f"{c.last_name}, {c.first_name}" if c else "",
+                                 taken.get(m.client_id, "")))
+        return sorted(rows, key=lambda r: r.client_name)
 
     def _session(self, s: Session, appointment_id: str, action: Action) -> Appointment:
         a = s.get(Appointment, appointment_id)
@@ -250,6 +252,9 @@ class GroupService(SeriesService):
             raise ValidationError({"attendance": "Mark each member attended, absent or cancelled."})
         with self.session.store.write(self.session.actor.user_id) as s:
             a = self._session(s, appointment_id, Action.WRITE)
+            if set(statuses) - {r.client_id for r in self._sheet(s, a)}:  # only the sheet's rows
+                raise ValidationError({"attendance": "Attendance is taken for the group's members only; "
+                                                     "someone on the sheet is not in this group that day."})
             existing = {r.client_id: r for r in s.scalars(select(GroupAttendance).where(
                 GroupAttendance.appointment_id == a.id, GroupAttendance.deleted.is_(False)))}
             for client_id, status in statuses.items():

@@ -2,7 +2,7 @@
 and following, or all.
 
 A series is stored with its RRULE and wall-clock start; its occurrences are materialised as
-appointments inside a horizon (a series without end is booked a year ahead, never without bound).
+appointments inside a horizon: a year ahead, never without bound; the daily job books the rest.
 """
 
 from __future__ import annotations
@@ -18,17 +18,19 @@ from sqlalchemy.orm import Session
 from mentalspace_desktop.domain.roles import Action
 from mentalspace_desktop.domain.scheduling.conflicts import Candidate
 from mentalspace_desktop.domain.scheduling.recurrence import (
+    MAX_OCCURRENCES,
     Occurrence,
     RecurrenceError,
     describe,
     expand,
     is_bounded,
     parse_rule,
+    shift_rule,
     truncate_before,
 )
-from mentalspace_desktop.domain.scheduling.status import OPEN, Status, is_late_cancel
+from mentalspace_desktop.domain.scheduling.status import OPEN, Status, StatusError, check_transition, is_late_cancel
 from mentalspace_desktop.domain.scheduling.times import TimeError, check_duration, day_and_clock, to_local, to_utc
-from mentalspace_desktop.errors import NotFound, ValidationError
+from mentalspace_desktop.errors import NotFound, PermissionDenied, ValidationError
 from mentalspace_desktop.services import audit
 from mentalspace_desktop.services.events import AppointmentDidChange
 from mentalspace_desktop.services.scheduling import series_job
@@ -41,6 +43,8 @@ from mentalspace_desktop.services.scheduling.appointments import (
 from mentalspace_desktop.services.scheduling.common import ids
 from mentalspace_desktop.services.scheduling.series_job import HORIZON_DAYS
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentSeries
+
+CANCELLABLE = frozenset({Status.SCHEDULED, Status.CONFIRMED})  # what the life cycle lets become cancelled
 
 
 class EditScope(StrEnum):
@@ -100,6 +104,8 @@ class SeriesService(AppointmentService):
             rule = parse_rule(rule_text, start_local)
         except RecurrenceError as exc:
             raise ValidationError({"rrule": str(exc)}, str(exc)) from None
+        if rule._count is not None and not 1 <= rule._count <= MAX_OCCURRENCES:  # as the booking form allows
+            raise ValidationError({"rrule": f"A series has 1 to {MAX_OCCURRENCES} sessions."})
         horizon = start_local.date() + timedelta(days=HORIZON_DAYS)
         end = min(until, horizon) if until else horizon
         if is_bounded(rule) and rule._until is not None:
@@ -132,7 +138,8 @@ class SeriesService(AppointmentService):
         checks = []
         for o in occ:
             cand = Candidate(o.start_utc, o.end_utc, req.provider_id, req.client_id,
-                             None if req.telehealth else req.room_id, t.buffer_before, t.buffer_after, ignore)
+                             None if req.telehealth else req.room_id, t.buffer_before, t.buffer_after, ignore,
+                             self.office_of(s, req.room_id, req.location_id, req.telehealth))
             col = self.collisions(s, cand, type_id=req.type_id)
             problems = describe_collisions(col, tz)
             if o is occ[0]:
@@ -154,7 +161,7 @@ class SeriesService(AppointmentService):
                 lines = [f"{day_and_clock(o.start_local)}: {'; '.join(o.problems)}" for o in bad]
                 if not (req.override_reason and req.override_reason.strip()):
                     raise BookingRefused("Cannot book the series; these sessions collide: " + " | ".join(lines))
-                override = self._refuse_or_override(s, [], [], req.override_reason, "book the series")
+                override = self._series_override(req.override_reason, lines)
             t = self.appointment_type(s, req.type_id)
             minutes = req.minutes if req.minutes is not None else t.default_minutes
             series = AppointmentSeries(
@@ -180,11 +187,17 @@ class SeriesService(AppointmentService):
         self.session.events.emit(AppointmentDidChange(tuple(booked), (req.provider_id,)))
         return series.id
 
+    def _series_override(self, reason: str, lines: list[str]) -> str:
+        """The audited override text for sessions that collide (administrators only, as for one visit)."""
+        if not self.is_admin:
+            raise PermissionDenied("Only an administrator can book despite a conflict or a missing consent.")
+        return f"{reason.strip()} (overrode: {' | '.join(lines)})"
+
     def extend_open_series(self, *, horizon_days: int = HORIZON_DAYS) -> list[str]:
-        """Book the next sessions of series without an end, up to ``horizon_days`` ahead — the job
-        :func:`series_job.extend_open_series` run as this user (solo mode: the app runs it on a timer),
-        with the series this user may change, audited. A session that would collide is not booked:
-        its date joins the series' exceptions and a line says so (returned)."""
+        """Book the next sessions of series without an end (or ending beyond what is booked), up to
+        ``horizon_days`` ahead — the job :func:`series_job.extend_open_series` run as this user (solo
+        mode: the app runs it on a timer), with the series this user may change, audited. A session
+        that would collide is not booked: its date joins the series' exceptions and a line says so (returned)."""
         with self.session.store.write(self.session.actor.user_id) as s:
             done = series_job.extend_open_series(
                 s, now=self.now(), by=self.session.actor.user_id, horizon_days=horizon_days,
@@ -214,6 +227,8 @@ class SeriesService(AppointmentService):
 
     def _targets(self, s: Session, appointment_id: str, scope: EditScope) -> tuple[Appointment, list[Appointment]]:
         a = self._load(s, appointment_id)
+        if Status(a.status) not in OPEN:
+            raise ValidationError({"status": f"A {Status(a.status).label.lower()} appointment cannot be changed."})
         if a.series_id is None:
             return a, [a]
         if scope is EditScope.THIS:
@@ -222,7 +237,13 @@ class SeriesService(AppointmentService):
                                       Appointment.status.in_([x.value for x in OPEN]))
         if scope is EditScope.FOLLOWING:
             q = q.where(Appointment.start_at >= a.start_at)
-        return a, list(s.scalars(q.order_by(Appointment.start_at)))
+        targets = list(s.scalars(q.order_by(Appointment.start_at)))
+        # Permission was checked on this session only: a provider covering it (see ``covers``) holds
+        # this one, not the colleague's other sessions of the series.
+        if any(not self.may_appointment(s, Action.WRITE, t.client_id, t.provider_id) for t in targets):
+            raise PermissionDenied("Only this session is yours to change; the other sessions of the series "
+                                   "belong to the client's clinician. Choose “This session only”.")
+        return a, targets
 
     def _planned(self, s: Session, targets: list[Appointment], change: SeriesChange
                  ) -> list[tuple[Appointment, datetime, datetime, str, str | None]]:
@@ -234,7 +255,7 @@ class SeriesService(AppointmentService):
                 start_local = start_local.replace(hour=change.start_time_local[0], minute=change.start_time_local[1])
             minutes = change.minutes or int((a.end_at - a.start_at).total_seconds() // 60)
             start = to_utc(start_local, tz)
-            end = to_utc(start_local + timedelta(minutes=minutes), tz)
+            end = start + timedelta(minutes=minutes)  # real time, as for a single visit
             try:
                 check_duration(start, end)
             except TimeError as exc:
@@ -255,7 +276,8 @@ class SeriesService(AppointmentService):
         checks = []
         for a, start, end, provider_id, room_id in planned:
             cand = Candidate(start, end, provider_id, a.client_id, None if a.telehealth else room_id,
-                             a.buffer_before, a.buffer_after, frozenset(moving))
+                             a.buffer_before, a.buffer_after, frozenset(moving),
+                             self.office_of(s, room_id, a.location_id, a.telehealth))
             problems = describe_collisions(self.collisions(s, cand, type_id=a.type_id), tz)
             checks.append(OccurrenceCheck(a.occurrence_date or to_local(start, tz).date(), to_local(start, tz),
                                           to_local(end, tz), tuple(problems)))
@@ -275,11 +297,10 @@ class SeriesService(AppointmentService):
             bad = [c for c in checks if not c.ok]
             override = None
             if bad:
-                msg = "Cannot change the series; these sessions collide: " + " | ".join(
-                    f"{day_and_clock(c.start_local)}: {'; '.join(c.problems)}" for c in bad)
+                lines = [f"{day_and_clock(c.start_local)}: {'; '.join(c.problems)}" for c in bad]
                 if not (override_reason and override_reason.strip()):
-                    raise BookingRefused(msg)
-                override = self._refuse_or_override(s, [], [], override_reason, "change the series")
+                    raise BookingRefused("Cannot change the series; these sessions collide: " + " | ".join(lines))
+                override = self._series_override(override_reason, lines)
             tz = self.tz(s)
             for a, start, end, provider_id, room_id in planned:
                 a.start_local, a.start_at, a.end_at = to_local(start, tz), start, end
@@ -292,7 +313,10 @@ class SeriesService(AppointmentService):
                     a.override_reason = override
                 self.sync_busy_block(s, a)
             if anchor.series_id and scope is not EditScope.THIS:
-                self._update_rule(s, anchor, scope, change)
+                self._update_rule(s, anchor, scope, change)  # reads the occurrence dates before the change
+                if change.shift_days:
+                    for a, *_ in planned:
+                        a.occurrence_date = a.start_local.date()  # the changed rule's date for it
             audit.record(self.session, s, action="series_changed", record_type="appointment_series",
                          record_id=anchor.series_id or anchor.id, client_id=anchor.client_id,
                          summary=f"{scope.value}: {len(planned)} sessions" + (f"; {override}" if override else ""))
@@ -315,7 +339,8 @@ class SeriesService(AppointmentService):
             follow = AppointmentSeries(
                 client_id=series.client_id, group_id=series.group_id, provider_id=anchor.provider_id,
                 type_id=series.type_id, location_id=series.location_id, room_id=anchor.room_id,
-                telehealth=anchor.telehealth, rrule=_rest_of(new_rule, series.start_local, last),
+                telehealth=anchor.telehealth,
+                rrule=shift_rule(_rest_of(new_rule, series.start_local, last), anchor.start_local, change.shift_days),
                 start_local=anchor.start_local,
                 minutes=int((anchor.end_at - anchor.start_at).total_seconds() // 60), time_zone=series.time_zone,
                 exdates="[]")
@@ -326,6 +351,7 @@ class SeriesService(AppointmentService):
                 a.series_id = follow.id
             return
         series.start_local = series.start_local + timedelta(days=change.shift_days)
+        series.rrule = shift_rule(series.rrule, series.start_local, change.shift_days)
         if change.start_time_local is not None:
             series.start_local = series.start_local.replace(hour=change.start_time_local[0],
                                                             minute=change.start_time_local[1])
@@ -341,6 +367,13 @@ class SeriesService(AppointmentService):
         """Cancel this occurrence, this and following (the series ends there), or every open one."""
         with self.session.store.write(self.session.actor.user_id) as s:
             anchor, targets = self._targets(s, appointment_id, scope)
+            if scope is EditScope.THIS or anchor.series_id is None:
+                try:
+                    check_transition(Status(anchor.status), Status.CANCELLED)
+                except StatusError as exc:
+                    raise ValidationError({"status": str(exc)}, str(exc)) from None
+            # A session under way (checked in) is not cancelled with the rest of the series.
+            targets = [a for a in targets if Status(a.status) in CANCELLABLE]
             for a in targets:
                 a.late_cancel = is_late_cancel(a.start_at, self.now())
                 a.cancel_reason = reason.strip() or None

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.roles import Action
 from mentalspace_desktop.domain.scheduling.conflicts import Candidate
-from mentalspace_desktop.domain.scheduling.recurrence import RecurrenceError, expand, is_bounded, parse_rule
+from mentalspace_desktop.domain.scheduling.recurrence import RecurrenceError, expand, parse_rule
 from mentalspace_desktop.domain.scheduling.status import Status
 from mentalspace_desktop.domain.scheduling.times import day_and_clock, to_local
 from mentalspace_desktop.services.scheduling.appointments import describe_collisions
@@ -79,7 +79,8 @@ def extend_open_series(
     horizon_days: int = HORIZON_DAYS,
     may: Callable[[AppointmentSeries], bool] | None = None,
 ) -> SeriesExtension:
-    """Book the sessions of every active series without an end up to ``horizon_days`` from today.
+    """Book the sessions of every active series (without an end, or ending beyond what was booked)
+    up to ``horizon_days`` from today.
 
     ``by``: whom the rows name as booked by (None on the hub: whoever last changed the series). ``may``: which series
     the caller may extend (the solo app passes the signed-in user's rule). Runs inside the caller's
@@ -95,9 +96,10 @@ def extend_open_series(
     for series in list(s.scalars(active)):
         if may is not None and not may(series):
             continue
+        # A series with an end is extended too: one that runs past the horizon ("after 60 sessions",
+        # an end date two years away) was booked only that far when it was made.
         try:
-            if is_bounded(parse_rule(series.rrule, series.start_local)):
-                continue
+            parse_rule(series.rrule, series.start_local)
         except RecurrenceError:
             continue
         last = s.scalar(select(Appointment.occurrence_date).where(
@@ -113,7 +115,8 @@ def extend_open_series(
         for o in expand(series.rrule, series.start_local, series.minutes, tz, window_start=start, window_end=end,
                         exdates=skip):
             cand = Candidate(o.start_utc, o.end_utc, series.provider_id, series.client_id, room_id,
-                             t.buffer_before, t.buffer_after)
+                             t.buffer_before, t.buffer_after, frozenset(),
+                             rules.office_of(s, room_id, series.location_id, series.telehealth))
             collisions = rules.collisions(s, cand, type_id=series.type_id)
             if collisions:
                 skip.add(o.occurrence_date)

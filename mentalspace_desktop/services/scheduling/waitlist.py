@@ -144,14 +144,16 @@ class WaitlistService(AppointmentService):
                             e.urgency, e.added_on, e.status, prio, match)
 
     def matches_for_slot(self, provider_id: str, start_local: datetime, *, type_id: str | None = None,
-                         telehealth: bool = False, limit: int = 5) -> list[WaitlistItem]:
-        """The waiting clients who best fit a freed slot (e.g. a cancellation), best first."""
+                         telehealth: bool = False, limit: int = 5, freed_by: str | None = None
+                         ) -> list[WaitlistItem]:
+        """The waiting clients who best fit a freed slot (e.g. a cancellation), best first; ``freed_by``
+        (the client who cancelled it) is left out."""
         require_any(self.session, Resource.SCHEDULE, Action.READ)
         with self.session.store.read() as s:
             today = self.local_today(s)
             rows = {e.id: e for e in s.scalars(select(WaitlistEntry).where(
                 WaitlistEntry.deleted.is_(False), WaitlistEntry.status == "waiting"))
-                if self.may(s, Action.READ, e.client_id, None)}
+                if e.client_id != freed_by and self.may(s, Action.READ, e.client_id, None)}
             slot = FreedSlot(provider_id, start_local, type_id, telehealth, self._payers_seen_by(s, provider_id))
             own = self._primary_payers(s, [e.client_id for e in rows.values() if not e.insurance])
             waiting = [_waiting(e, own.get(e.client_id)) for e in rows.values()]
@@ -185,7 +187,7 @@ class WaitlistService(AppointmentService):
         """The best waitlist matches for the time a cancelled appointment freed."""
         item = self.get(appointment_id)
         return self.matches_for_slot(item.provider_id or "", item.start_local, type_id=item.type_id,
-                                     telehealth=item.telehealth, limit=limit)
+                                     telehealth=item.telehealth, limit=limit, freed_by=item.client_id)
 
     def offer(self, entry_id: str, provider_id: str, start_local: datetime, minutes: int, *,
               type_id: str | None = None) -> str:

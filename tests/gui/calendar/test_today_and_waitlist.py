@@ -105,10 +105,9 @@ def test_waitlist_offer_of_a_freed_slot_books_the_client_who_accepts(
     assert [i.id for i in waitlist.entries()] == [routine]
 
 
-def test_cancelling_from_the_calendar_offers_the_freed_time(
-        qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule) -> None:
-    WaitlistService(practice.admin).add(WaitlistInput(client_id=schedule.clients["Leo Park"]))
-    appointment = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+def _cancel_from_the_calendar(qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule,
+                              appointment: str) -> OfferSlotDialog:
+    """Cancel ``appointment`` from its dialog on the day view; the offer of the freed time, matched."""
     page = SchedulePage(practice.session_for("front_desk"), bridge, today=lambda: schedule.day,
                         now=lambda: datetime.combine(schedule.day - timedelta(days=3), datetime.min.time()))
     qtbot.addWidget(page)
@@ -121,12 +120,32 @@ def test_cancelling_from_the_calendar_offers_the_freed_time(
     dialog.cancel_reason.setText("Client is ill")
     with qtbot.waitSignal(dialog.sig_cancelled, timeout=WAIT):
         dialog.status_buttons["cancel"].click()
-    assert AppointmentService(practice.admin).get(appointment).status == "cancelled"
     offer = page.offer_dialog
     assert isinstance(offer, OfferSlotDialog)
     with qtbot.waitSignal(offer.sig_matched, timeout=WAIT):
         pass
+    return offer
+
+
+def test_cancelling_from_the_calendar_offers_the_freed_time(
+        qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule) -> None:
+    WaitlistService(practice.admin).add(WaitlistInput(client_id=schedule.clients["Leo Park"]))
+    appointment = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    offer = _cancel_from_the_calendar(qtbot, practice, bridge, schedule, appointment)
+    assert AppointmentService(practice.admin).get(appointment).status == "cancelled"
     assert offer.start_local() == schedule.at(9)
+    assert [r.client_name for r in offer.model.rows()] == ["Park, Leo"]
+    offer.reject()
+
+
+def test_the_freed_time_is_not_offered_back_to_the_client_who_cancelled(
+        qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule) -> None:
+    """Ana is on the waitlist for an earlier time and cancels her visit: the offer lists Leo only."""
+    WaitlistService(practice.admin).add(WaitlistInput(client_id=schedule.clients["Leo Park"]))
+    WaitlistService(practice.admin).add(WaitlistInput(client_id=schedule.clients["Ana Rivera"],
+                                                      provider_id=practice.users["clinician"], urgency="urgent"))
+    appointment = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    offer = _cancel_from_the_calendar(qtbot, practice, bridge, schedule, appointment)
     assert [r.client_name for r in offer.model.rows()] == ["Park, Leo"]
     offer.reject()
 
