@@ -207,9 +207,10 @@ def apply_conditions(s: Session, conditions: Iterable[Condition], *, now: dateti
             on_write(row, "update")
             continue
         c = current[row.condition_key]
-        fresh = (c.severity.value, c.title[:200], c.detail, c.audience)
-        if (row.severity, row.title, row.detail, row.audience) != fresh:
-            row.severity, row.title, row.detail, row.audience = fresh
+        # Whom it is about follows the record too: a client given to a colleague takes the alert along.
+        fresh = (c.severity.value, c.title[:200], c.detail, c.audience, c.user_id)
+        if (row.severity, row.title, row.detail, row.audience, row.user_id) != fresh:
+            row.severity, row.title, row.detail, row.audience, row.user_id = fresh
             on_write(row, "update")
             updated += 1
     return JobResult(len(plan.to_open), updated, len(resolving))

@@ -15,7 +15,7 @@ from mentalspace_desktop.domain.alerts import Severity
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
 from mentalspace_desktop.services import alerts
 from mentalspace_desktop.store.alert_models import Alert
-from mentalspace_desktop.store.models import Note, User
+from mentalspace_desktop.store.models import Client, Note, User
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
 from tests.factories import PracticeFixture
 
@@ -168,3 +168,21 @@ def test_filters(trained: PracticeFixture) -> None:
     assert {v.user_id for v in alerts.list_alerts(admin, clinician_id=other)} == {other}
     with pytest.raises(ValidationError):
         alerts.list_alerts(admin, states=("dismissed",))
+
+
+def test_a_client_moved_to_another_clinician_takes_their_open_alert_along(trained: PracticeFixture) -> None:
+    """A client without informed consent raises an alert for their clinician; once the client is given
+    to a colleague, the same open alert is the colleague's (the first no longer sees it, nor the name)."""
+    client = trained.add_client(clinician="clinician", last="Moved", first="Morgan")
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    key = f"consent_missing:{client.id}"
+    first = _open(trained)[key]
+    assert first.user_id == trained.users["clinician"]
+    with trained.admin.store.write(trained.users["admin"]) as s:
+        s.execute(update(Client).where(Client.id == client.id)
+                  .values(primary_clinician_id=trained.users["other_clinician"]))
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    now_open = _open(trained)[key]
+    assert now_open.user_id == trained.users["other_clinician"]
+    assert not any(v.record_id == client.id for v in alerts.list_alerts(trained.session_for("clinician")))
+    assert any(v.record_id == client.id for v in alerts.list_alerts(trained.session_for("other_clinician")))
