@@ -78,7 +78,8 @@ def _month(today: date) -> Period:
 def current_conditions(s: Session, *, now: datetime) -> list[Condition]:
     """Every condition that holds at ``now``, read from ``s`` (a store's or the hub's session)."""
     conf = alert_rules()
-    zone = metrics.zone_of(s.scalar(select(Practice)))
+    practice = s.scalar(select(Practice))
+    zone = metrics.zone_of(practice)
     today = now.astimezone(zone).date()
     staff = s.execute(select(User.id, User.full_name, User.role).where(
         User.deleted.is_(False), User.active.is_(True))).all()
@@ -94,8 +95,9 @@ def current_conditions(s: Session, *, now: datetime) -> list[Condition]:
         if definition is None:
             continue  # a metric not computed yet (it starts alerting once it is)
         if alert.window == "month":
-            month_facts = month_facts or fetch_facts(s, period=_month(today), today=today, subjects=providers,
-                                                     zone=zone)
+            month_facts = month_facts or fetch_facts(
+                s, period=_month(today), today=today, subjects=providers, zone=zone,
+                supervised_licenses=metrics.supervised_licenses(practice))  # whose license requires supervision
         facts = month_facts if alert.window == "month" else recent
         assert facts is not None
         for value in metric_rules.evaluate(facts, [alert.metric_id]):

@@ -186,3 +186,16 @@ def test_a_client_moved_to_another_clinician_takes_their_open_alert_along(traine
     assert now_open.user_id == trained.users["other_clinician"]
     assert not any(v.record_id == client.id for v in alerts.list_alerts(trained.session_for("clinician")))
     assert any(v.record_id == client.id for v in alerts.list_alerts(trained.session_for("other_clinician")))
+
+
+def test_an_associate_without_supervision_this_month_is_alerted_before_the_month_ends(
+        trained: PracticeFixture) -> None:
+    """The clinician is an LPC-Associate (2 h of supervision a month) with none logged: by the last day
+    of a 30-day month that is plainly low; a third of the way into a month it is too early to say."""
+    key = f"supervision_hours_low:{trained.users['clinician']}"
+    alerts.generate_alerts(trained.admin.store, now=datetime(2026, 11, 10, 15, tzinfo=UTC))
+    assert key not in _open(trained)
+    alerts.generate_alerts(trained.admin.store, now=NOW)  # November 30
+    assert _open(trained)[key].severity == "critical"
+    assert "Other" not in _open(trained)[key].title  # only those whose license requires supervision
+    assert f"supervision_hours_low:{trained.users['other_clinician']}" not in _open(trained)
