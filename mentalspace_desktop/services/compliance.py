@@ -26,7 +26,7 @@ from mentalspace_desktop.domain.compliance import Finding, Stage
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
-from mentalspace_desktop.services import audit, supervision
+from mentalspace_desktop.services import audit, metrics, supervision
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.chart_models import PlanReview, TreatmentPlan
 from mentalspace_desktop.store.compliance_models import ComplianceFinding, ComplianceRun
@@ -173,12 +173,14 @@ def collect(s: Session, *, scope: set[str] | None, conf: dict[str, dict], today:
         Client.deleted.is_(False), Client.status == "active")).all()
     clients = [c for c in clients if scope is None or c.primary_clinician_id in scope]
     ids = [c.id for c in clients]
-    last_plan: dict[str, date] = {}
+    zone = metrics.zone_of(s.scalar(select(Practice)))
+    last_plan: dict[str, date] = {}  # the day in the practice's calendar, as the rule counts days
     for client_id, signed_at in s.execute(select(TreatmentPlan.client_id, TreatmentPlan.signed_at).where(
             TreatmentPlan.client_id.in_(ids), TreatmentPlan.signed_at.is_not(None),
             TreatmentPlan.deleted.is_(False))):
         if signed_at is not None:
-            last_plan[client_id] = max(last_plan.get(client_id, signed_at.date()), signed_at.date())
+            day = signed_at.astimezone(zone).date()
+            last_plan[client_id] = max(last_plan.get(client_id, day), day)
     for client_id, reviewed in s.execute(select(PlanReview.client_id, PlanReview.reviewed_on).where(
             PlanReview.client_id.in_(ids), PlanReview.signed_at.is_not(None), PlanReview.deleted.is_(False))):
         last_plan[client_id] = max(last_plan.get(client_id, reviewed), reviewed)

@@ -96,3 +96,22 @@ def test_the_report_reads_back(practice: PracticeFixture, tmp_path) -> None:
     assert "Notes signed within 7 days" in text and "alert" in text
     assert "Page 1 of" in text
     assert not out.with_name("compliance.pdf.part").exists()
+
+
+def test_a_plan_signed_in_the_evening_counts_from_the_practices_day(practice: PracticeFixture) -> None:
+    """Signed at 10 p.m. in Atlanta on Aug 31 (Sep 1 in UTC): on Nov 30 that is day 91, out of
+    compliance, as the dashboards' treatment-plan currency counts it — not day 90."""
+    from zoneinfo import ZoneInfo
+
+    from mentalspace_desktop.store.chart_models import TreatmentPlan
+
+    client = practice.add_client(clinician="clinician")
+    signed = datetime(2026, 8, 31, 22, tzinfo=ZoneInfo("America/New_York"))
+    with practice.admin.store.write(practice.users["admin"]) as s:
+        s.add(TreatmentPlan(client_id=client.id, author_id=practice.users["clinician"], starts_on=date(2026, 8, 31),
+                            review_due_on=date(2026, 11, 29), content="{}", status="signed",
+                            signed_at=signed.astimezone(UTC), signed_by=practice.users["clinician"]))
+    result = compliance.run(practice.admin, today=TODAY, now=NOW)
+    plan = next(f for f in result.findings if f.rule == "treatment_plan_review" and f.record_id == client.id)
+    assert plan.stage is Stage.OUT_OF_COMPLIANCE
+    assert "Aug 31, 2026" in plan.detail
