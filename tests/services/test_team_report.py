@@ -75,3 +75,28 @@ def test_the_pdf_reads_back(week: PracticeFixture, tmp_path: Path) -> None:  # n
     assert "Kept visit rate: 60%" in text and "critical" in text  # the alert conditions
     assert "LPC-Associate" in text and "1.0 h" in text  # supervision hours
     assert "Page 1 of" in text
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_the_chart_names_each_supervisee_apart_and_legibly(practice: PracticeFixture, tmp_path: Path) -> None:
+    """Two Marias on a team and long first names: the bar chart's labels must tell the two apart and
+    never run into each other (pdftotext reads overlapping labels as one glued word)."""
+    from mentalspace_desktop.domain.roles import Role
+    from mentalspace_desktop.services.accounts import AccountService, NewUser
+    from tests.factories import PASSWORD
+
+    accounts = AccountService(practice.admin)
+    names = ["Maria Lopez", "Maria Chen", "Jean-Baptiste Delacroix", "Samantha O'Neil", "Christopher Vance",
+             "Alexandria Montgomery", "Dr. Anastasia Papadopoulou"]
+    for i, name in enumerate(names):
+        accounts.create_user(NewUser(f"sup{i}", name, Role.CLINICIAN, PASSWORD, license_type="LPC",
+                                     supervisor_id=practice.users["supervisor"]))
+    report = team_report.build(practice.session_for("supervisor"), Period(date(2026, 11, 16), date(2026, 11, 22)),
+                               today=TODAY)
+    out = tmp_path / "team.pdf"
+    out.write_bytes(team_report.pdf_bytes(report))
+    words = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert "L." in words and "C." in words  # "Maria L." and "Maria C.", not "Maria" twice
+    for first in ("Jean-Baptiste", "Samantha", "Christopher", "Alexandria", "Anastasia", "Casey"):
+        assert first in words, f"{first} runs into a neighbouring label"
