@@ -483,7 +483,17 @@ class DashboardPage(QWidget):
                 updated = dashboards.refresh_clinician(session, updated, clinician_id, today=today)
             return updated
 
-        run_in_background(self, work, on_done=self._loaded, on_error=self.message.show_exception)
+        run_in_background(self, work, on_done=lambda fresh: self._refreshed(board, ids, fresh),
+                          on_error=self.message.show_exception)
+
+    def _refreshed(self, started_from: Dashboard, ids: list[str], fresh: Dashboard) -> None:
+        """Show a partial refresh only if it was built on the figures still shown: one built on older
+        figures (another refresh, a new period or drill-down landed meanwhile) would put them back, so
+        its clinicians are measured again on what is shown now."""
+        if self.board is not started_from:
+            self._changed(ids)
+            return
+        self._loaded(fresh)
 
     def value_of(self, metric_id: str, clinician_id: str | None = None) -> MetricValue | None:
         """What the page shows for one metric (the totals, or one clinician's): for tests and tools."""
