@@ -109,6 +109,7 @@ class DashboardPage(QWidget):
         self.drill: str | None = None  # a clinician the team or practice view narrowed to
         self._pending: set[str] = set()
         self._loading: Task | None = None
+        self._generation = 0  # the latest reload asked for (see _reloaded)
         self._build()
         bridge.sig_appointment_did_change.connect(lambda _ids, providers: self._changed(providers))
         bridge.sig_chart_did_change.connect(lambda client_id, _t, _r: self._chart_changed(client_id))
@@ -353,10 +354,19 @@ class DashboardPage(QWidget):
         self.updated.setText("Measuring…")
         self.refresh_button.setEnabled(False)
         session, drill, today = self.session, self.drill, _today()
+        self._generation += 1
+        generation = self._generation
         self._loading = run_in_background(
             self, lambda: dashboards.load_dashboard(session, Period(start, end), today=today, clinician=drill),
-            on_done=self._loaded, on_error=self._failed)
+            on_done=lambda board: self._reloaded(generation, board),
+            on_error=lambda exc: self._failed(exc) if generation == self._generation else None)
         return self._loading
+
+    def _reloaded(self, generation: int, board: Dashboard) -> None:
+        """A load lands only if no later one was asked for (another period or clinician chosen since):
+        an earlier, slower one would show its figures under the period now chosen."""
+        if generation == self._generation:
+            self._loaded(board)
 
     def _failed(self, exc: BaseException) -> None:
         self.refresh_button.setEnabled(True)

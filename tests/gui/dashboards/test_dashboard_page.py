@@ -131,3 +131,31 @@ def test_two_clinicians_changed_moments_apart_both_show_their_new_numbers(qtbot:
     qtbot.waitUntil(both_shown, timeout=20_000)
     qtbot.wait(300)  # nothing still in flight takes either back
     assert both_shown()
+
+
+def test_switching_periods_quickly_shows_the_last_chosen(qtbot: QtBot, practice: PracticeFixture,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A supervisor picks "This month", then at once "Last week": if the month's (slower) measurement
+    lands second, the screen must not show the month's figures under "Last week"."""
+    import time
+
+    from mentalspace_desktop.services import dashboards
+
+    page, _bridge = _page(qtbot, practice, "supervisor")
+    real = dashboards.load_dashboard
+    calls: list[object] = []
+
+    def month_is_slow(*args, **kwargs):  # the real measurement, the first one made to take longer
+        calls.append(args[1])
+        if len(calls) == 1:
+            time.sleep(1.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dashboards, "load_dashboard", month_is_slow)
+    page.period_box.setCurrentIndex(2)  # this month
+    page.period_box.setCurrentIndex(1)  # last week
+    start, end = page.period()
+    qtbot.waitUntil(lambda: len(calls) == 2 and page.refresh_button.isEnabled(), timeout=20_000)
+    qtbot.wait(2_500)  # the month's measurement has landed by now
+    assert page.board is not None and (page.board.period.start, page.board.period.end) == (start, end)
+    assert page.compare_label.text().startswith("Compared with")
