@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain import compliance as rules
 from mentalspace_desktop.domain.clients import ConsentKind, is_minor
 from mentalspace_desktop.domain.compliance import Finding, Stage
+from mentalspace_desktop.domain.metric_rules import KEPT
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
@@ -169,11 +170,22 @@ def collect(s: Session, *, scope: set[str] | None, conf: dict[str, dict], today:
                 "note_signature", stage, f"{n.note_type.replace('_', ' ').capitalize()} note of "
                 f"{n.service_date:%b %d, %Y} ({names.get(n.author_id, 'unknown')})", "note", n.id, n.author_id,
                 f"unsigned {(today - n.service_date).days} days after the session"))
+    zone = metrics.zone_of(s.scalar(select(Practice)))
+    # Sessions held with no note at all: the same 7 days run from the session, which no note row dates.
+    a = Appointment
+    for v in s.execute(select(a.id, a.provider_id, a.start_at).where(
+            a.deleted.is_(False), a.client_id.is_not(None), a.status.in_(KEPT),
+            ~exists().where(Note.appointment_id == a.id, Note.deleted.is_(False)))):
+        if mine(v.provider_id):
+            day = v.start_at.astimezone(zone).date()
+            stage = rules.note_signature_stage(day, today, conf["note_signature"])
+            add("note_signature", stage, Finding(
+                "note_signature", stage, f"Session of {day:%b %d, %Y} ({names.get(v.provider_id, 'unknown')})",
+                "appointment", v.id, v.provider_id, f"no note {(today - day).days} days after the session"))
     clients = s.execute(select(Client.id, Client.chart_number, Client.dob, Client.primary_clinician_id).where(
         Client.deleted.is_(False), Client.status == "active")).all()
     clients = [c for c in clients if scope is None or c.primary_clinician_id in scope]
     ids = [c.id for c in clients]
-    zone = metrics.zone_of(s.scalar(select(Practice)))
     last_plan: dict[str, date] = {}  # the day in the practice's calendar, as the rule counts days
     for client_id, signed_at in s.execute(select(TreatmentPlan.client_id, TreatmentPlan.signed_at).where(
             TreatmentPlan.client_id.in_(ids), TreatmentPlan.signed_at.is_not(None),
