@@ -255,7 +255,8 @@ def write_report(session: UserSession, result: ComplianceResult, path: Path) -> 
     lines = [(x.label, "off" if not x.enabled else ("met" if x.worst is Stage.OK else x.worst.value),
               x.line().split(": ", 1)[1]) for x in result.summaries]
     audit.write_private(path, lambda part: write_compliance_report(
-        part, practice_name=practice.name if practice else "", ran_at=f"{result.ran_at:%b %d, %Y %H:%M}",
+        part, practice_name=practice.name if practice else "",
+        ran_at=f"{result.ran_at.astimezone(metrics.zone_of(practice)):%b %d, %Y %H:%M}",  # the practice's clock
         ran_by=session.actor.full_name, summary_lines=lines, findings=result.findings), audited=(session, {
             "action": "export", "record_type": "compliance_run", "record_id": result.run_id,
             "summary": f"compliance report written ({len(result.findings)} finding(s))"}))

@@ -152,3 +152,14 @@ def test_a_session_held_with_no_note_at_all_is_out_of_time_like_an_unsigned_note
     assert bare.record_id == made["bare"] and bare.responsible_user_id == clin
     assert "no note" in bare.detail and "Nov 21, 2026" in bare.subject
     assert {x.rule: x for x in result.summaries}["note_signature"].checked == 3  # the draft, the bare one, today's
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_the_report_says_when_it_was_checked_in_the_practices_time(practice: PracticeFixture, tmp_path) -> None:
+    """Run at 15:00 UTC: in Atlanta (the practice's zone) that is 10:00 in November."""
+    result = compliance.run(practice.admin, today=TODAY, now=NOW)
+    out = tmp_path / "compliance.pdf"
+    compliance.write_report(practice.admin, result, out)
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "checked Nov 30, 2026 10:00" in text
