@@ -442,7 +442,7 @@ class DashboardPage(QWidget):
         subject = self.drill or (self.session.actor.user_id if self.kind is DashboardKind.OWN else None)
         definition = self.board.definitions[metric_id]
         if subject is None:
-            dialog = ClinicianBreakdownDialog(definition, self.board.rows, self)
+            dialog = ClinicianBreakdownDialog(definition, self.board.counted_rows(), self)
             dialog.sig_chosen.connect(lambda cid: self._explain_for(metric_id, cid))
             dialog.open()
             return
