@@ -22,7 +22,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from mentalspace_desktop.domain.alerts import Severity
-from mentalspace_desktop.domain.metrics import Status
+from mentalspace_desktop.domain.metrics import MetricValue, Status
 from mentalspace_desktop.domain.team_report import SHORT_NAMES, TABLE_METRICS, TeamReport
 from mentalspace_desktop.integrations.pdf_compliance import _BODY, _GRID, _H1, _H2, _NumberedCanvas
 
@@ -34,6 +34,10 @@ _WIDTH = 7.0 * inch
 
 def _percent(value: float | None) -> float:
     return 0.0 if value is None else round(value * 100, 1)
+
+
+def _percent_or_none(value: MetricValue | None) -> float | None:
+    return None if value is None or value.value is None else round(value.value * 100, 1)
 
 
 def _bar_labels(names: list[str]) -> list[str]:
@@ -52,9 +56,9 @@ def _bar_chart(report: TeamReport) -> Drawing:
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 40, 40, _WIDTH - 170, 2.3 * inch - 60
     names = _bar_labels([r.name for r in report.rows]) or ["(no supervisees)"]
-    kvr = [_percent(r.values["kept_visit_rate"].value) if "kept_visit_rate" in r.values else 0 for r in report.rows]
-    same_day = [_percent(r.values["same_day_documentation_rate"].value)
-                if "same_day_documentation_rate" in r.values else 0 for r in report.rows]
+    # Nothing to measure is no bar (None), never a bar at 0 %; the chart says "no data" there.
+    kvr, same_day = ([_percent_or_none(r.values.get(m)) for r in report.rows]
+                     for m in ("kept_visit_rate", "same_day_documentation_rate"))
     chart.data = [kvr or [0], same_day or [0]]
     chart.categoryAxis.categoryNames = names
     chart.categoryAxis.labels.fontSize = 8
@@ -68,6 +72,10 @@ def _bar_chart(report: TeamReport) -> Drawing:
     chart.bars[0].fillColor, chart.bars[1].fillColor = _SERIES[0], _SERIES[2]
     chart.barSpacing, chart.groupSpacing = 2, 10
     drawing.add(chart)
+    for i, (a, b) in enumerate(zip(kvr, same_day, strict=True)):
+        if a is None and b is None:
+            drawing.add(String(chart.x + (i + 0.5) * chart.width / len(names), chart.y + 4, "no data",
+                               fontSize=7, textAnchor="middle", fillColor=colors.HexColor("#5f6b76")))
     target = report.definitions.get("kept_visit_rate")
     if target is not None:
         y = chart.y + chart.height * target.benchmark

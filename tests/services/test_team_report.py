@@ -100,3 +100,26 @@ def test_the_chart_names_each_supervisee_apart_and_legibly(practice: PracticeFix
     assert "L." in words and "C." in words  # "Maria L." and "Maria C.", not "Maria" twice
     for first in ("Jean-Baptiste", "Samantha", "Christopher", "Alexandria", "Anastasia", "Casey"):
         assert first in words, f"{first} runs into a neighbouring label"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_a_supervisee_with_no_sessions_is_no_data_in_the_chart_not_zero(week: PracticeFixture,  # noqa: F811
+                                                                           tmp_path: Path) -> None:
+    """A new supervisee without sessions: the table says "no data", and the chart must not draw them
+    at 0 % kept (a bar of no height reads as 0 %): it says "no data" under their name."""
+    from mentalspace_desktop.domain.roles import Role
+    from mentalspace_desktop.integrations.pdf_team_report import _bar_chart
+    from mentalspace_desktop.services.accounts import AccountService, NewUser
+    from tests.factories import PASSWORD
+
+    AccountService(week.admin).create_user(NewUser("newbie", "Nora Newcomer", Role.CLINICIAN, PASSWORD,
+                                                   license_type="LPC", supervisor_id=week.users["supervisor"]))
+    report = team_report.build(week.session_for("supervisor"), WEEK, today=TODAY)
+    assert [r.name for r in report.rows] == ["Casey Clinician", "Nora Newcomer"]
+    chart = next(x for x in _bar_chart(report).contents if hasattr(x, "data"))
+    assert chart.data[0][1] is None and chart.data[1][1] is None  # no bar at all, not a 0 % one
+    out = tmp_path / "team.pdf"
+    out.write_bytes(team_report.pdf_bytes(report))
+    text = pdf_text(out)
+    chart_part = text[text.index("Per supervisee"):text.index("Team, last")]
+    assert "no data" in chart_part
