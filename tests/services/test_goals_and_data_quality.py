@@ -115,3 +115,16 @@ def test_a_goal_of_a_clinician_who_has_left_does_not_break_the_goal_list(practic
     AccountService(practice.admin).set_active(other, False)
     listed = {g.id: g for g in goals.list_goals(practice.admin, today=TODAY)}
     assert listed[gone].value is None and "no data" in listed[gone].progress()
+
+
+def test_a_goal_met_exactly_is_achieved(practice: PracticeFixture) -> None:
+    """A 70 % kept-visit goal and 7 of 10 sessions kept: exactly on target is achieved, not "behind"
+    (70 typed is stored as 70 × 0.01, a hair above 0.7 in binary)."""
+    _visits(practice, ["completed"] * 7 + ["no_show"] * 3, first_day=date(2026, 11, 2))
+    goal = goals.save_goal(practice.session_for("supervisor"), clinician_id=practice.users["clinician"],
+                           metric_id="kept_visit_rate", typed_target=70, start=date(2026, 11, 1),
+                           end=date(2026, 11, 30), now=NOW)
+    during = {g.id: g for g in goals.list_goals(practice.admin, today=TODAY)}[goal]
+    assert during.value == pytest.approx(0.7) and during.meets and "on course" in during.progress()
+    after = {g.id: g for g in goals.list_goals(practice.admin, today=date(2026, 12, 1))}[goal]
+    assert after.state is GoalState.ACHIEVED
