@@ -2,9 +2,10 @@
 command line.
 
 ``metrics`` prints one row per clinician and metric: the clinician's full name (as the appointments
-export's provider column names them, so the two files join), the metric id, the value (empty for "no data"), its numerator and
-denominator. ``compliance run`` checks every rule now and prints a line per rule, optionally with
-the PDF report. Both sign in like every command, so they show only what that user may see.
+export's provider column names them, so the two files join), the metric id, the value (empty for
+"no data"), its numerator and denominator. ``compliance run`` checks every rule now and prints a
+line per rule, optionally with the PDF report. Both sign in like every command, so they show only
+what that user may see.
 """
 
 from __future__ import annotations

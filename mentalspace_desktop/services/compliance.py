@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from mentalspace_desktop.domain import compliance as rules
 from mentalspace_desktop.domain.clients import ConsentKind, is_minor
 from mentalspace_desktop.domain.compliance import Finding, Stage
-from mentalspace_desktop.domain.metric_rules import KEPT
 from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.domain.metric_rules import KEPT
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
 from mentalspace_desktop.services import audit, metrics, supervision
