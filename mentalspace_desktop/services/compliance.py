@@ -142,8 +142,9 @@ def _evaluate(s: Session, scope: set[str] | None, conf: dict[str, dict],
         counts = Counter(stage for stage, _ in results) if enabled else Counter()
         summaries.append(RuleSummary(rule, rules.RULE_LABELS[rule], enabled,
                                      {st: counts.get(st, 0) for st in Stage}, len(results) if enabled else 0))
-        if enabled:
-            findings += [f for stage, f in results if f is not None and stage is not Stage.OK]
+        if enabled:  # the worst first; within a stage as read (the oldest first)
+            findings += sorted((f for stage, f in results if f is not None and stage is not Stage.OK),
+                               key=lambda f: -list(Stage).index(f.stage))
     return summaries, findings
 
 
@@ -160,10 +161,11 @@ def collect(s: Session, *, scope: set[str] | None, conf: dict[str, dict], today:
         User.deleted.is_(False), User.active.is_(True))).all()
     names = {u.id: u.full_name for u in staff}
     mine = (lambda uid: True) if scope is None else (lambda uid: uid in scope)
-    # Unsigned notes, by the session's age.
+    # Unsigned notes, by the session's age, the oldest first (an associate's note awaiting co-signature
+    # is signed by them).
     for n in s.execute(select(Note.id, Note.author_id, Note.service_date, Note.note_type).where(
             Note.deleted.is_(False), Note.signed_at.is_(None), Note.submitted_at.is_(None),
-            Note.addendum_to.is_(None))):  # an associate's note awaiting co-signature is signed by them
+            Note.addendum_to.is_(None)).order_by(Note.service_date, Note.id)):
         if mine(n.author_id):
             stage = rules.note_signature_stage(n.service_date, today, conf["note_signature"])
             add("note_signature", stage, Finding(
@@ -175,7 +177,7 @@ def collect(s: Session, *, scope: set[str] | None, conf: dict[str, dict], today:
     a = Appointment
     for v in s.execute(select(a.id, a.provider_id, a.start_at).where(
             a.deleted.is_(False), a.client_id.is_not(None), a.status.in_(KEPT),
-            ~exists().where(Note.appointment_id == a.id, Note.deleted.is_(False)))):
+            ~exists().where(Note.appointment_id == a.id, Note.deleted.is_(False))).order_by(a.start_at, a.id)):
         if mine(v.provider_id):
             day = v.start_at.astimezone(zone).date()
             stage = rules.note_signature_stage(day, today, conf["note_signature"])
@@ -183,7 +185,7 @@ def collect(s: Session, *, scope: set[str] | None, conf: dict[str, dict], today:
                 "note_signature", stage, f"Session of {day:%b %d, %Y} ({names.get(v.provider_id, 'unknown')})",
                 "appointment", v.id, v.provider_id, f"no note {(today - day).days} days after the session"))
     clients = s.execute(select(Client.id, Client.chart_number, Client.dob, Client.primary_clinician_id).where(
-        Client.deleted.is_(False), Client.status == "active")).all()
+        Client.deleted.is_(False), Client.status == "active").order_by(Client.chart_number)).all()
     clients = [c for c in clients if scope is None or c.primary_clinician_id in scope]
     ids = [c.id for c in clients]
     last_plan: dict[str, date] = {}  # the day in the practice's calendar, as the rule counts days

@@ -163,3 +163,13 @@ def test_the_report_says_when_it_was_checked_in_the_practices_time(practice: Pra
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "checked Nov 30, 2026 10:00" in text
+
+
+def test_the_evidence_lists_the_worst_first(practice: PracticeFixture) -> None:
+    """A supervisor reads the report top down: billing holds before alerts before reminders, and
+    within a stage the oldest first — not in whatever order the store returned the rows."""
+    client = practice.add_client(clinician="clinician")
+    _unsigned(practice, client.id, [5, 20, 8, 6, 15, 9])
+    result = compliance.run(practice.admin, today=TODAY, now=NOW)
+    ages = [int(f.detail.split()[1]) for f in result.findings if f.rule == "note_signature"]
+    assert ages == [20, 15, 9, 8, 6, 5]
