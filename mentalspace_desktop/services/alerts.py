@@ -139,16 +139,17 @@ def current_conditions(s: Session, *, now: datetime) -> list[Condition]:
                 f"{alert_type.title}: {finding.subject}",
                 f"{compliance_rules.RULE_LABELS[alert_type.rule]}: {stage.value}", finding.record_type,
                 finding.record_id, section=alert_type.section))
-    conditions += _escalations(conf, recent, today, names, providers, violators)
+    # Unsigned notes and sessions with no note at all, as the 7-day rule found them, by their age.
+    ages: dict[str, list[int]] = defaultdict(list)
+    for _stage, finding in found["note_signature"]:
+        if finding is not None and finding.responsible_user_id and finding.since and finding.since <= today:
+            ages[finding.responsible_user_id].append((today - finding.since).days)
+    conditions += _escalations(conf, ages, names, providers, violators)
     return conditions
 
 
-def _escalations(conf: AlertRules, facts: metric_rules.Facts, today: date, names: dict[str, str],
+def _escalations(conf: AlertRules, ages: dict[str, list[int]], names: dict[str, str],
                  providers: frozenset[str], violators: set[str]) -> list[Condition]:
-    ages: dict[str, list[int]] = defaultdict(list)
-    for note in facts.notes:
-        if note.status not in metric_rules.AUTHOR_SIGNED and note.service_date <= today:
-            ages[note.author_id].append((today - note.service_date).days)
     per_clinician = escalation_facts({c: ages.get(c, []) for c in providers})
     practice = {"clinicians_out_of_compliance": float(len(violators))}
     out = []

@@ -171,7 +171,7 @@ def collect(s: Session, *, scope: set[str] | None, conf: dict[str, dict], today:
             add("note_signature", stage, Finding(
                 "note_signature", stage, f"{n.note_type.replace('_', ' ').capitalize()} note of "
                 f"{n.service_date:%b %d, %Y} ({names.get(n.author_id, 'unknown')})", "note", n.id, n.author_id,
-                f"unsigned {(today - n.service_date).days} days after the session"))
+                f"unsigned {(today - n.service_date).days} days after the session", n.service_date))
     zone = metrics.zone_of(s.scalar(select(Practice)))
     # Sessions held with no note at all: the same 7 days run from the session, which no note row dates.
     a = Appointment
@@ -183,7 +183,7 @@ def collect(s: Session, *, scope: set[str] | None, conf: dict[str, dict], today:
             stage = rules.note_signature_stage(day, today, conf["note_signature"])
             add("note_signature", stage, Finding(
                 "note_signature", stage, f"Session of {day:%b %d, %Y} ({names.get(v.provider_id, 'unknown')})",
-                "appointment", v.id, v.provider_id, f"no note {(today - day).days} days after the session"))
+                "appointment", v.id, v.provider_id, f"no note {(today - day).days} days after the session", day))
     clients = s.execute(select(Client.id, Client.chart_number, Client.dob, Client.primary_clinician_id).where(
         Client.deleted.is_(False), Client.status == "active").order_by(Client.chart_number)).all()
     clients = [c for c in clients if scope is None or c.primary_clinician_id in scope]

@@ -199,3 +199,21 @@ def test_an_associate_without_supervision_this_month_is_alerted_before_the_month
     assert _open(trained)[key].severity == "critical"
     assert "Other" not in _open(trained)[key].title  # only those whose license requires supervision
     assert f"supervision_hours_low:{trained.users['other_clinician']}" not in _open(trained)
+
+
+def test_sessions_never_documented_escalate_like_unsigned_notes(trained: PracticeFixture) -> None:
+    """A clinician who writes no note at all for a session nine days old is past the 7 days as much as
+    one whose draft is unsigned: the supervisor's escalation fires."""
+    clin = trained.users["clinician"]
+    client = trained.add_client(clinician="clinician")
+    with trained.admin.store.write(trained.users["admin"]) as s:
+        kind = AppointmentType(name="Individual therapy", category="individual", default_minutes=50)
+        s.add(kind)
+        s.flush()
+        start = datetime(2026, 11, 21, 10, tzinfo=ET).astimezone(UTC)
+        s.add(Appointment(client_id=client.id, provider_id=clin, type_id=kind.id, start_at=start,
+                          end_at=start + timedelta(minutes=50), time_zone="America/New_York",
+                          start_local=start.astimezone(ET).replace(tzinfo=None), status="completed"))
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    escalation = _open(trained)[f"escalation:unsigned_notes_to_supervisor:{clin}"]
+    assert "the oldest 9 days old" in escalation.detail
