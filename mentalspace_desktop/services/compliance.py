@@ -142,9 +142,9 @@ def _evaluate(s: Session, scope: set[str] | None, conf: dict[str, dict],
         counts = Counter(stage for stage, _ in results) if enabled else Counter()
         summaries.append(RuleSummary(rule, rules.RULE_LABELS[rule], enabled,
                                      {st: counts.get(st, 0) for st in Stage}, len(results) if enabled else 0))
-        if enabled:  # the worst first; within a stage as read (the oldest first)
+        if enabled:  # the worst first; within a stage the oldest first (notes and note-less sessions mixed)
             findings += sorted((f for stage, f in results if f is not None and stage is not Stage.OK),
-                               key=lambda f: -list(Stage).index(f.stage))
+                               key=lambda f: (-list(Stage).index(f.stage), f.since or date.min))
     return summaries, findings
 
 

@@ -152,6 +152,7 @@ def test_a_session_held_with_no_note_at_all_is_out_of_time_like_an_unsigned_note
     assert bare.record_id == made["bare"] and bare.responsible_user_id == clin
     assert "no note" in bare.detail and "Nov 21, 2026" in bare.subject
     assert {x.rule: x for x in result.summaries}["note_signature"].checked == 3  # the draft, the bare one, today's
+    assert [f.record_type for f in notes] == ["appointment", "note"]  # nine days old before eight
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
