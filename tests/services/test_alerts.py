@@ -109,18 +109,23 @@ def test_violations_affecting_three_clinicians_go_to_the_administrator(practice:
     assert "escalation:compliance_to_administrator:practice" not in _open(practice)  # two left: not > 2
 
 
-def test_a_low_kept_visit_rate_alerts_past_its_dictionary_threshold(trained: PracticeFixture) -> None:
-    clin = trained.users["clinician"]
-    client = trained.add_client(clinician="clinician")
-    with trained.admin.store.write(trained.users["admin"]) as s:
+def _sessions(practice: PracticeFixture, first_day: int, statuses: list[str]) -> None:
+    """The clinician's sessions at 10 a.m. on consecutive November days from ``first_day``."""
+    client = practice.add_client(clinician="clinician")
+    with practice.admin.store.write(practice.users["admin"]) as s:
         kind = AppointmentType(name="Individual therapy", category="individual", default_minutes=50)
         s.add(kind)
         s.flush()
-        for day, status in enumerate(["completed", "no_show", "no_show", "completed", "no_show", "no_show"]):
-            start = datetime(2026, 11, 16 + day, 10, tzinfo=ET).astimezone(UTC)
-            s.add(Appointment(client_id=client.id, provider_id=clin, type_id=kind.id, start_at=start,
-                              end_at=start + timedelta(minutes=50), time_zone="America/New_York",
+        for day, status in enumerate(statuses):
+            start = datetime(2026, 11, first_day + day, 10, tzinfo=ET).astimezone(UTC)
+            s.add(Appointment(client_id=client.id, provider_id=practice.users["clinician"], type_id=kind.id,
+                              start_at=start, end_at=start + timedelta(minutes=50), time_zone="America/New_York",
                               start_local=start.astimezone(ET).replace(tzinfo=None), status=status))
+
+
+def test_a_low_kept_visit_rate_alerts_past_its_dictionary_threshold(trained: PracticeFixture) -> None:
+    clin = trained.users["clinician"]
+    _sessions(trained, 16, ["completed", "no_show", "no_show", "completed", "no_show", "no_show"])
     alerts.generate_alerts(trained.admin.store, now=NOW)
     opened = _open(trained)
     assert opened[f"kept_visit_rate_low:{clin}"].severity == "critical"  # 2 of 6 kept: under 70 %
@@ -205,15 +210,7 @@ def test_sessions_never_documented_escalate_like_unsigned_notes(trained: Practic
     """A clinician who writes no note at all for a session nine days old is past the 7 days as much as
     one whose draft is unsigned: the supervisor's escalation fires."""
     clin = trained.users["clinician"]
-    client = trained.add_client(clinician="clinician")
-    with trained.admin.store.write(trained.users["admin"]) as s:
-        kind = AppointmentType(name="Individual therapy", category="individual", default_minutes=50)
-        s.add(kind)
-        s.flush()
-        start = datetime(2026, 11, 21, 10, tzinfo=ET).astimezone(UTC)
-        s.add(Appointment(client_id=client.id, provider_id=clin, type_id=kind.id, start_at=start,
-                          end_at=start + timedelta(minutes=50), time_zone="America/New_York",
-                          start_local=start.astimezone(ET).replace(tzinfo=None), status="completed"))
+    _sessions(trained, 21, ["completed"])
     alerts.generate_alerts(trained.admin.store, now=NOW)
     escalation = _open(trained)[f"escalation:unsigned_notes_to_supervisor:{clin}"]
     assert "the oldest 9 days old" in escalation.detail
