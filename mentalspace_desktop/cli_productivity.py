@@ -1,10 +1,11 @@
 """``mentalspace metrics`` and ``mentalspace compliance run``: productivity and compliance from the
 command line.
 
-``metrics`` prints one row per clinician and metric: the clinician's user name (as the appointments
-export names providers), the metric id, the value (empty for "no data"), its numerator and
-denominator. ``compliance run`` checks every rule now and prints a line per rule, optionally with
-the PDF report. Both sign in like every command, so they show only what that user may see.
+``metrics`` prints one row per clinician and metric: the clinician's full name (as the appointments
+export's provider column names them, so the two files join), the metric id, the value (empty for
+"no data"), its numerator and denominator. ``compliance run`` checks every rule now and prints a
+line per rule, optionally with the PDF report. Both sign in like every command, so they show only
+what that user may see.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _day(text: str) -> date:
 
 
 def _rows(table: metrics.MetricTable) -> list[dict[str, Any]]:
-    names = {c.id: c.username for c in table.clinicians}
+    names = {c.id: c.full_name for c in table.clinicians}
     return [
         {"clinician": names[v.subject_id], "metric": v.metric_id,
          "value": None if v.value is None else round(v.value, 6),

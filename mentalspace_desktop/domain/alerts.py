@@ -141,7 +141,8 @@ class MetricAlert:
 
     ``window``: "days" (the trailing ``window_days``) or "month" (this calendar month so far: what a
     monthly requirement such as supervision hours is measured over). A rate over fewer than
-    ``min_denominator`` events (two sessions) says too little to alert on.
+    ``min_denominator`` events (two sessions) says too little to alert on; for supervision hours the
+    denominator is months, so 0.5 waits until half the month has gone by (1 would wait for a 31st).
     """
 
     alert_type: str

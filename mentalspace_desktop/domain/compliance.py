@@ -171,3 +171,4 @@ class Finding:
     record_id: str
     responsible_user_id: str | None
     detail: str
+    since: date | None = None  # the day its age counts from (a note's session), for rules that count days

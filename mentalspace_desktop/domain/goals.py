@@ -23,10 +23,16 @@ class GoalState(StrEnum):
     MISSED = "missed"
 
 
+# A typed 70 % is stored as 70 × 0.01 = 0.7000000000000001: exactly on target must count as met.
+TOLERANCE = 1e-9
+
+
 def meets(definition: MetricDefinition, target: float, value: float | None) -> bool:
     if value is None:
         return False
-    return value >= target if definition.direction is Direction.HIGHER else value <= target
+    if definition.direction is Direction.HIGHER:
+        return value >= target - TOLERANCE
+    return value <= target + TOLERANCE
 
 
 def state(definition: MetricDefinition, target: float, value: float | None, period: Period, today: date) -> GoalState:

@@ -18,10 +18,11 @@ from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from mentalspace_desktop.domain.alerts import Severity
-from mentalspace_desktop.domain.metrics import Status
+from mentalspace_desktop.domain.metrics import MetricValue, Status
 from mentalspace_desktop.domain.team_report import SHORT_NAMES, TABLE_METRICS, TeamReport
 from mentalspace_desktop.integrations.pdf_compliance import _BODY, _GRID, _H1, _H2, _NumberedCanvas
 
@@ -35,24 +36,46 @@ def _percent(value: float | None) -> float:
     return 0.0 if value is None else round(value * 100, 1)
 
 
+def _percent_or_none(value: MetricValue | None) -> float | None:
+    return None if value is None or value.value is None else round(value.value * 100, 1)
+
+
+def _bar_labels(names: list[str]) -> list[str]:
+    """Short names for the bars, told apart: "Maria L." and "Maria C." (a title such as "Dr." is left
+    out); two still alike keep their full names."""
+    labels = []
+    for name in names:
+        words = [w for w in name.split() if not w.endswith(".")] or name.split() or ["?"]
+        labels.append(words[0] if len(words) == 1 else f"{words[0]} {words[-1][0]}.")
+    return [name if labels.count(label) > 1 else label for label, name in zip(labels, names, strict=True)]
+
+
 def _bar_chart(report: TeamReport) -> Drawing:
     """KVR and same-day documentation per supervisee, with the KVR target as a line."""
     drawing = Drawing(_WIDTH, 2.3 * inch)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 40, 40, _WIDTH - 170, 2.3 * inch - 60
-    names = [r.name.split(" ")[0] for r in report.rows] or ["(no supervisees)"]
-    kvr = [_percent(r.values["kept_visit_rate"].value) if "kept_visit_rate" in r.values else 0 for r in report.rows]
-    same_day = [_percent(r.values["same_day_documentation_rate"].value)
-                if "same_day_documentation_rate" in r.values else 0 for r in report.rows]
+    names = _bar_labels([r.name for r in report.rows]) or ["(no supervisees)"]
+    # Nothing to measure is no bar (None), never a bar at 0 %; the chart says "no data" there.
+    kvr, same_day = ([_percent_or_none(r.values.get(m)) for r in report.rows]
+                     for m in ("kept_visit_rate", "same_day_documentation_rate"))
     chart.data = [kvr or [0], same_day or [0]]
     chart.categoryAxis.categoryNames = names
     chart.categoryAxis.labels.fontSize = 8
+    room = chart.width / len(names) - 4
+    if max(stringWidth(n, "Helvetica", 8) for n in names) > room:  # side by side they would run together
+        chart.categoryAxis.labels.angle, chart.categoryAxis.labels.boxAnchor = 30, "ne"
+        chart.categoryAxis.labels.dx, chart.categoryAxis.labels.dy = 4, -2
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
     chart.valueAxis.labels.fontSize = 8
     chart.valueAxis.labelTextFormat = "%d%%"
     chart.bars[0].fillColor, chart.bars[1].fillColor = _SERIES[0], _SERIES[2]
     chart.barSpacing, chart.groupSpacing = 2, 10
     drawing.add(chart)
+    for i, (a, b) in enumerate(zip(kvr, same_day, strict=True)):
+        if a is None and b is None:
+            drawing.add(String(chart.x + (i + 0.5) * chart.width / len(names), chart.y + 4, "no data",
+                               fontSize=7, textAnchor="middle", fillColor=colors.HexColor("#5f6b76")))
     target = report.definitions.get("kept_visit_rate")
     if target is not None:
         y = chart.y + chart.height * target.benchmark

@@ -78,7 +78,8 @@ def _month(today: date) -> Period:
 def current_conditions(s: Session, *, now: datetime) -> list[Condition]:
     """Every condition that holds at ``now``, read from ``s`` (a store's or the hub's session)."""
     conf = alert_rules()
-    zone = metrics.zone_of(s.scalar(select(Practice)))
+    practice = s.scalar(select(Practice))
+    zone = metrics.zone_of(practice)
     today = now.astimezone(zone).date()
     staff = s.execute(select(User.id, User.full_name, User.role).where(
         User.deleted.is_(False), User.active.is_(True))).all()
@@ -94,8 +95,9 @@ def current_conditions(s: Session, *, now: datetime) -> list[Condition]:
         if definition is None:
             continue  # a metric not computed yet (it starts alerting once it is)
         if alert.window == "month":
-            month_facts = month_facts or fetch_facts(s, period=_month(today), today=today, subjects=providers,
-                                                     zone=zone)
+            month_facts = month_facts or fetch_facts(
+                s, period=_month(today), today=today, subjects=providers, zone=zone,
+                supervised_licenses=metrics.supervised_licenses(practice))  # whose license requires supervision
         facts = month_facts if alert.window == "month" else recent
         assert facts is not None
         for value in metric_rules.evaluate(facts, [alert.metric_id]):
@@ -137,16 +139,17 @@ def current_conditions(s: Session, *, now: datetime) -> list[Condition]:
                 f"{alert_type.title}: {finding.subject}",
                 f"{compliance_rules.RULE_LABELS[alert_type.rule]}: {stage.value}", finding.record_type,
                 finding.record_id, section=alert_type.section))
-    conditions += _escalations(conf, recent, today, names, providers, violators)
+    # Unsigned notes and sessions with no note at all, as the 7-day rule found them, by their age.
+    ages: dict[str, list[int]] = defaultdict(list)
+    for _stage, finding in found["note_signature"]:
+        if finding is not None and finding.responsible_user_id and finding.since and finding.since <= today:
+            ages[finding.responsible_user_id].append((today - finding.since).days)
+    conditions += _escalations(conf, ages, names, providers, violators)
     return conditions
 
 
-def _escalations(conf: AlertRules, facts: metric_rules.Facts, today: date, names: dict[str, str],
+def _escalations(conf: AlertRules, ages: dict[str, list[int]], names: dict[str, str],
                  providers: frozenset[str], violators: set[str]) -> list[Condition]:
-    ages: dict[str, list[int]] = defaultdict(list)
-    for note in facts.notes:
-        if note.status not in metric_rules.AUTHOR_SIGNED and note.service_date <= today:
-            ages[note.author_id].append((today - note.service_date).days)
     per_clinician = escalation_facts({c: ages.get(c, []) for c in providers})
     practice = {"clinicians_out_of_compliance": float(len(violators))}
     out = []
@@ -207,9 +210,10 @@ def apply_conditions(s: Session, conditions: Iterable[Condition], *, now: dateti
             on_write(row, "update")
             continue
         c = current[row.condition_key]
-        fresh = (c.severity.value, c.title[:200], c.detail, c.audience)
-        if (row.severity, row.title, row.detail, row.audience) != fresh:
-            row.severity, row.title, row.detail, row.audience = fresh
+        # Whom it is about follows the record too: a client given to a colleague takes the alert along.
+        fresh = (c.severity.value, c.title[:200], c.detail, c.audience, c.user_id)
+        if (row.severity, row.title, row.detail, row.audience, row.user_id) != fresh:
+            row.severity, row.title, row.detail, row.audience, row.user_id = fresh
             on_write(row, "update")
             updated += 1
     return JobResult(len(plan.to_open), updated, len(resolving))

@@ -17,16 +17,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain import compliance as rules
 from mentalspace_desktop.domain.clients import ConsentKind, is_minor
 from mentalspace_desktop.domain.compliance import Finding, Stage
 from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.domain.metric_rules import KEPT
 from mentalspace_desktop.domain.roles import Role
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
-from mentalspace_desktop.services import audit, supervision
+from mentalspace_desktop.services import audit, metrics, supervision
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.chart_models import PlanReview, TreatmentPlan
 from mentalspace_desktop.store.compliance_models import ComplianceFinding, ComplianceRun
@@ -141,8 +142,9 @@ def _evaluate(s: Session, scope: set[str] | None, conf: dict[str, dict],
         counts = Counter(stage for stage, _ in results) if enabled else Counter()
         summaries.append(RuleSummary(rule, rules.RULE_LABELS[rule], enabled,
                                      {st: counts.get(st, 0) for st in Stage}, len(results) if enabled else 0))
-        if enabled:
-            findings += [f for stage, f in results if f is not None and stage is not Stage.OK]
+        if enabled:  # the worst first; within a stage the oldest first (notes and note-less sessions mixed)
+            findings += sorted((f for stage, f in results if f is not None and stage is not Stage.OK),
+                               key=lambda f: (-list(Stage).index(f.stage), f.since or date.min))
     return summaries, findings
 
 
@@ -159,26 +161,40 @@ def collect(s: Session, *, scope: set[str] | None, conf: dict[str, dict], today:
         User.deleted.is_(False), User.active.is_(True))).all()
     names = {u.id: u.full_name for u in staff}
     mine = (lambda uid: True) if scope is None else (lambda uid: uid in scope)
-    # Unsigned notes, by the session's age.
+    # Unsigned notes, by the session's age, the oldest first (an associate's note awaiting co-signature
+    # is signed by them).
     for n in s.execute(select(Note.id, Note.author_id, Note.service_date, Note.note_type).where(
             Note.deleted.is_(False), Note.signed_at.is_(None), Note.submitted_at.is_(None),
-            Note.addendum_to.is_(None))):  # an associate's note awaiting co-signature is signed by them
+            Note.addendum_to.is_(None)).order_by(Note.service_date, Note.id)):
         if mine(n.author_id):
             stage = rules.note_signature_stage(n.service_date, today, conf["note_signature"])
             add("note_signature", stage, Finding(
                 "note_signature", stage, f"{n.note_type.replace('_', ' ').capitalize()} note of "
                 f"{n.service_date:%b %d, %Y} ({names.get(n.author_id, 'unknown')})", "note", n.id, n.author_id,
-                f"unsigned {(today - n.service_date).days} days after the session"))
+                f"unsigned {(today - n.service_date).days} days after the session", n.service_date))
+    zone = metrics.zone_of(s.scalar(select(Practice)))
+    # Sessions held with no note at all: the same 7 days run from the session, which no note row dates.
+    a = Appointment
+    for v in s.execute(select(a.id, a.provider_id, a.start_at).where(
+            a.deleted.is_(False), a.client_id.is_not(None), a.status.in_(KEPT),
+            ~exists().where(Note.appointment_id == a.id, Note.deleted.is_(False))).order_by(a.start_at, a.id)):
+        if mine(v.provider_id):
+            day = v.start_at.astimezone(zone).date()
+            stage = rules.note_signature_stage(day, today, conf["note_signature"])
+            add("note_signature", stage, Finding(
+                "note_signature", stage, f"Session of {day:%b %d, %Y} ({names.get(v.provider_id, 'unknown')})",
+                "appointment", v.id, v.provider_id, f"no note {(today - day).days} days after the session", day))
     clients = s.execute(select(Client.id, Client.chart_number, Client.dob, Client.primary_clinician_id).where(
-        Client.deleted.is_(False), Client.status == "active")).all()
+        Client.deleted.is_(False), Client.status == "active").order_by(Client.chart_number)).all()
     clients = [c for c in clients if scope is None or c.primary_clinician_id in scope]
     ids = [c.id for c in clients]
-    last_plan: dict[str, date] = {}
+    last_plan: dict[str, date] = {}  # the day in the practice's calendar, as the rule counts days
     for client_id, signed_at in s.execute(select(TreatmentPlan.client_id, TreatmentPlan.signed_at).where(
             TreatmentPlan.client_id.in_(ids), TreatmentPlan.signed_at.is_not(None),
             TreatmentPlan.deleted.is_(False))):
         if signed_at is not None:
-            last_plan[client_id] = max(last_plan.get(client_id, signed_at.date()), signed_at.date())
+            day = signed_at.astimezone(zone).date()
+            last_plan[client_id] = max(last_plan.get(client_id, day), day)
     for client_id, reviewed in s.execute(select(PlanReview.client_id, PlanReview.reviewed_on).where(
             PlanReview.client_id.in_(ids), PlanReview.signed_at.is_not(None), PlanReview.deleted.is_(False))):
         last_plan[client_id] = max(last_plan.get(client_id, reviewed), reviewed)
@@ -241,7 +257,8 @@ def write_report(session: UserSession, result: ComplianceResult, path: Path) -> 
     lines = [(x.label, "off" if not x.enabled else ("met" if x.worst is Stage.OK else x.worst.value),
               x.line().split(": ", 1)[1]) for x in result.summaries]
     audit.write_private(path, lambda part: write_compliance_report(
-        part, practice_name=practice.name if practice else "", ran_at=f"{result.ran_at:%b %d, %Y %H:%M}",
+        part, practice_name=practice.name if practice else "",
+        ran_at=f"{result.ran_at.astimezone(metrics.zone_of(practice)):%b %d, %Y %H:%M}",  # the practice's clock
         ran_by=session.actor.full_name, summary_lines=lines, findings=result.findings), audited=(session, {
             "action": "export", "record_type": "compliance_run", "record_id": result.run_id,
             "summary": f"compliance report written ({len(result.findings)} finding(s))"}))

@@ -91,21 +91,28 @@ class Dashboard:
     totals: dict[str, MetricValue]
     previous_totals: dict[str, MetricValue]
     trend: list[tuple[Period, dict[str, MetricValue]]]  # oldest week first
+    # My Team: the supervisor's own row, shown (marked "you") but not part of the team's figures, so
+    # they are the supervisees' as in the team report. None elsewhere.
+    own_id: str | None = None
 
     def row(self, clinician_id: str) -> ClinicianRow | None:
         return next((r for r in self.rows if r.id == clinician_id), None)
 
+    def counted_rows(self) -> list[ClinicianRow]:
+        """The rows the totals, trend and status counts are made of."""
+        return [r for r in self.rows if r.id != self.own_id]
+
     def supervision_totals(self) -> tuple[float, float] | None:
         """The team's supervision this month: hours signed and hours required, over the supervisees
         who need it (None when nobody shown does)."""
-        standings = [r.supervision for r in self.rows if r.supervision is not None]
+        standings = [r.supervision for r in self.counted_rows() if r.supervision is not None]
         if not standings:
             return None
         return sum(s.hours for s in standings), sum(s.required_hours for s in standings)
 
     def status_counts(self) -> dict[Status, int]:
         counts = dict.fromkeys((Status.ON_TRACK, Status.REVIEW, Status.URGENT, Status.NO_DATA), 0)
-        for r in self.rows:
+        for r in self.counted_rows():
             counts[r.status] += 1
         return counts
 
@@ -136,13 +143,21 @@ def supervision_standings(session: UserSession, clinician_ids: list[str], *,
 
 
 def _rows(table: metrics.MetricTable, previous: metrics.MetricTable, definitions: dict[str, MetricDefinition],
-          standings: dict[str, SupervisionStanding]) -> list[ClinicianRow]:
+          standings: dict[str, SupervisionStanding], own_id: str | None = None) -> list[ClinicianRow]:
     rows = []
     for c in table.clinicians:
         values = table.of(c.id)
         status = overall_status(definitions, [values[m] for m in STATUS_METRICS if m in values])
-        rows.append(ClinicianRow(c.id, c.full_name, values, previous.of(c.id), status, standings.get(c.id)))
+        name = f"{c.full_name} (you)" if c.id == own_id else c.full_name
+        rows.append(ClinicianRow(c.id, name, values, previous.of(c.id), status, standings.get(c.id)))
     return rows
+
+
+def _totals(table: metrics.MetricTable, own_id: str | None) -> dict[str, MetricValue]:
+    """The table's totals, without ``own_id``'s numbers (My Team: the supervisees')."""
+    if own_id is None:
+        return table.totals
+    return combine([v for v in table.values if v.subject_id != own_id], subject_id="all", counts=metrics.COUNTS)
 
 
 def load_dashboard(session: UserSession, period: Period, *, today: date, clinician: str | None = None,
@@ -154,6 +169,7 @@ def load_dashboard(session: UserSession, period: Period, *, today: date, clinici
         metrics.measurable_clinicians(session)  # raises PermissionDenied with the role's words
         raise AssertionError("unreachable")
     definitions = metrics.definitions()
+    own_id = session.actor.user_id if kind is DashboardKind.TEAM and clinician is None else None
     before = period.previous()
     table = metrics.compute(session, period, today=today, clinician=clinician)
     previous = metrics.compute(session, before, today=today, clinician=clinician)
@@ -161,10 +177,11 @@ def load_dashboard(session: UserSession, period: Period, *, today: date, clinici
     if with_trend:
         for week in weeks_back(min(today, period.end), TREND_WEEKS):
             weekly = metrics.compute(session, week, today=today, clinician=clinician, metric_ids=list(TREND_METRICS))
-            trend.append((week, weekly.totals))
+            trend.append((week, _totals(weekly, own_id)))
     standings = supervision_standings(session, [c.id for c in table.clinicians], today=today)
     return Dashboard(kind if clinician is None else DashboardKind.OWN, period, before, definitions,
-                     _rows(table, previous, definitions, standings), table.totals, previous.totals, trend)
+                     _rows(table, previous, definitions, standings, own_id), _totals(table, own_id),
+                     _totals(previous, own_id), trend, own_id)
 
 
 def refresh_clinician(session: UserSession, board: Dashboard, clinician_id: str, *, today: date) -> Dashboard:
@@ -178,10 +195,12 @@ def refresh_clinician(session: UserSession, board: Dashboard, clinician_id: str,
     table = metrics.compute(session, board.period, today=today, clinician=clinician_id)
     previous = metrics.compute(session, board.previous_period, today=today, clinician=clinician_id)
     fresh = _rows(table, previous, board.definitions,
-                  supervision_standings(session, [clinician_id], today=today))[0]
+                  supervision_standings(session, [clinician_id], today=today), board.own_id)[0]
     rows = [fresh if r.id == clinician_id else r for r in board.rows]
-    totals = combine([v for r in rows for v in r.values.values()], subject_id="all", counts=metrics.COUNTS)
-    return replace(board, rows=rows, totals=totals)
+    board = replace(board, rows=rows)
+    totals = combine([v for r in board.counted_rows() for v in r.values.values()], subject_id="all",
+                     counts=metrics.COUNTS)
+    return replace(board, totals=totals)
 
 
 def clinicians_of_client(session: UserSession, client_id: str) -> list[str]:

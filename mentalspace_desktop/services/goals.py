@@ -91,9 +91,12 @@ def list_goals(session: UserSession, *, today: date, clinician_id: str | None = 
     measured: dict[str, float | None] = {}
     for (start, end), group in by_period.items():
         who = {g.clinician_id for g in group}
-        table = metrics.compute(session, Period(start, end), today=today,
-                                clinician=next(iter(who)) if len(who) == 1 else None,
-                                metric_ids=sorted({g.metric_id for g in group}))
+        try:
+            table = metrics.compute(session, Period(start, end), today=today,
+                                    clinician=next(iter(who)) if len(who) == 1 else None,
+                                    metric_ids=sorted({g.metric_id for g in group}))
+        except NotFound:  # their one clinician is measured no more (deactivated): "no data", not a failed list
+            continue
         for g in group:
             value = table.of(g.clinician_id).get(g.metric_id)
             measured[g.id] = None if value is None else value.value

@@ -171,6 +171,8 @@ def record(session: UserSession, *, supervisee_ids: list[str], held_on: date, mi
                                    else supervisee.supervisor_id)
             if by is None:
                 raise ValidationError({"supervisor": f"{supervisee.full_name} has no supervisor on record."})
+            if by == supervisee_id:  # their hours would count toward their own license's requirement
+                raise ValidationError({"supervisees": "Nobody supervises themselves: choose a supervisee."})
             row = SupervisionSession(supervisor_id=by, supervisee_id=supervisee_id, held_on=held_on,
                                      minutes=minutes, kind=kind.value, topics="")
             s.add(row)

@@ -15,7 +15,7 @@ from mentalspace_desktop.domain.alerts import Severity
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
 from mentalspace_desktop.services import alerts
 from mentalspace_desktop.store.alert_models import Alert
-from mentalspace_desktop.store.models import Note, User
+from mentalspace_desktop.store.models import Client, Note, User
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
 from tests.factories import PracticeFixture
 
@@ -109,18 +109,23 @@ def test_violations_affecting_three_clinicians_go_to_the_administrator(practice:
     assert "escalation:compliance_to_administrator:practice" not in _open(practice)  # two left: not > 2
 
 
-def test_a_low_kept_visit_rate_alerts_past_its_dictionary_threshold(trained: PracticeFixture) -> None:
-    clin = trained.users["clinician"]
-    client = trained.add_client(clinician="clinician")
-    with trained.admin.store.write(trained.users["admin"]) as s:
+def _sessions(practice: PracticeFixture, first_day: int, statuses: list[str]) -> None:
+    """The clinician's sessions at 10 a.m. on consecutive November days from ``first_day``."""
+    client = practice.add_client(clinician="clinician")
+    with practice.admin.store.write(practice.users["admin"]) as s:
         kind = AppointmentType(name="Individual therapy", category="individual", default_minutes=50)
         s.add(kind)
         s.flush()
-        for day, status in enumerate(["completed", "no_show", "no_show", "completed", "no_show", "no_show"]):
-            start = datetime(2026, 11, 16 + day, 10, tzinfo=ET).astimezone(UTC)
-            s.add(Appointment(client_id=client.id, provider_id=clin, type_id=kind.id, start_at=start,
-                              end_at=start + timedelta(minutes=50), time_zone="America/New_York",
+        for day, status in enumerate(statuses):
+            start = datetime(2026, 11, first_day + day, 10, tzinfo=ET).astimezone(UTC)
+            s.add(Appointment(client_id=client.id, provider_id=practice.users["clinician"], type_id=kind.id,
+                              start_at=start, end_at=start + timedelta(minutes=50), time_zone="America/New_York",
                               start_local=start.astimezone(ET).replace(tzinfo=None), status=status))
+
+
+def test_a_low_kept_visit_rate_alerts_past_its_dictionary_threshold(trained: PracticeFixture) -> None:
+    clin = trained.users["clinician"]
+    _sessions(trained, 16, ["completed", "no_show", "no_show", "completed", "no_show", "no_show"])
     alerts.generate_alerts(trained.admin.store, now=NOW)
     opened = _open(trained)
     assert opened[f"kept_visit_rate_low:{clin}"].severity == "critical"  # 2 of 6 kept: under 70 %
@@ -168,3 +173,44 @@ def test_filters(trained: PracticeFixture) -> None:
     assert {v.user_id for v in alerts.list_alerts(admin, clinician_id=other)} == {other}
     with pytest.raises(ValidationError):
         alerts.list_alerts(admin, states=("dismissed",))
+
+
+def test_a_client_moved_to_another_clinician_takes_their_open_alert_along(trained: PracticeFixture) -> None:
+    """A client without informed consent raises an alert for their clinician; once the client is given
+    to a colleague, the same open alert is the colleague's (the first no longer sees it, nor the name)."""
+    client = trained.add_client(clinician="clinician", last="Moved", first="Morgan")
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    key = f"consent_missing:{client.id}"
+    first = _open(trained)[key]
+    assert first.user_id == trained.users["clinician"]
+    with trained.admin.store.write(trained.users["admin"]) as s:
+        s.execute(update(Client).where(Client.id == client.id)
+                  .values(primary_clinician_id=trained.users["other_clinician"]))
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    now_open = _open(trained)[key]
+    assert now_open.user_id == trained.users["other_clinician"]
+    assert not any(v.record_id == client.id for v in alerts.list_alerts(trained.session_for("clinician")))
+    assert any(v.record_id == client.id for v in alerts.list_alerts(trained.session_for("other_clinician")))
+
+
+def test_an_associate_without_supervision_this_month_is_alerted_before_the_month_ends(
+        trained: PracticeFixture) -> None:
+    """The clinician is an LPC-Associate (2 h of supervision a month) with none logged: by the last day
+    of a 30-day month that is plainly low; a third of the way into a month it is too early to say."""
+    key = f"supervision_hours_low:{trained.users['clinician']}"
+    alerts.generate_alerts(trained.admin.store, now=datetime(2026, 11, 10, 15, tzinfo=UTC))
+    assert key not in _open(trained)
+    alerts.generate_alerts(trained.admin.store, now=NOW)  # November 30
+    assert _open(trained)[key].severity == "critical"
+    assert "Other" not in _open(trained)[key].title  # only those whose license requires supervision
+    assert f"supervision_hours_low:{trained.users['other_clinician']}" not in _open(trained)
+
+
+def test_sessions_never_documented_escalate_like_unsigned_notes(trained: PracticeFixture) -> None:
+    """A clinician who writes no note at all for a session nine days old is past the 7 days as much as
+    one whose draft is unsigned: the supervisor's escalation fires."""
+    clin = trained.users["clinician"]
+    _sessions(trained, 21, ["completed"])
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    escalation = _open(trained)[f"escalation:unsigned_notes_to_supervisor:{clin}"]
+    assert "the oldest 9 days old" in escalation.detail

@@ -16,6 +16,7 @@ from mentalspace_desktop.errors import PermissionDenied, ValidationError
 from mentalspace_desktop.services import compliance
 from mentalspace_desktop.store.compliance_models import ComplianceFinding, ComplianceRun
 from mentalspace_desktop.store.models import Note, Practice
+from mentalspace_desktop.store.scheduling_models import Appointment
 from tests.factories import PracticeFixture
 
 TODAY = date(2026, 11, 30)
@@ -96,3 +97,80 @@ def test_the_report_reads_back(practice: PracticeFixture, tmp_path) -> None:
     assert "Notes signed within 7 days" in text and "alert" in text
     assert "Page 1 of" in text
     assert not out.with_name("compliance.pdf.part").exists()
+
+
+def test_a_plan_signed_in_the_evening_counts_from_the_practices_day(practice: PracticeFixture) -> None:
+    """Signed at 10 p.m. in Atlanta on Aug 31 (Sep 1 in UTC): on Nov 30 that is day 91, out of
+    compliance, as the dashboards' treatment-plan currency counts it — not day 90."""
+    from zoneinfo import ZoneInfo
+
+    from mentalspace_desktop.store.chart_models import TreatmentPlan
+
+    client = practice.add_client(clinician="clinician")
+    signed = datetime(2026, 8, 31, 22, tzinfo=ZoneInfo("America/New_York"))
+    with practice.admin.store.write(practice.users["admin"]) as s:
+        s.add(TreatmentPlan(client_id=client.id, author_id=practice.users["clinician"], starts_on=date(2026, 8, 31),
+                            review_due_on=date(2026, 11, 29), content="{}", status="signed",
+                            signed_at=signed.astimezone(UTC), signed_by=practice.users["clinician"]))
+    result = compliance.run(practice.admin, today=TODAY, now=NOW)
+    plan = next(f for f in result.findings if f.rule == "treatment_plan_review" and f.record_id == client.id)
+    assert plan.stage is Stage.OUT_OF_COMPLIANCE
+    assert "Aug 31, 2026" in plan.detail
+
+
+def test_a_session_held_with_no_note_at_all_is_out_of_time_like_an_unsigned_note(practice: PracticeFixture) -> None:
+    """Georgia's 7 days run from the session: a session kept nine days ago with no note started is as
+    late as an unsigned one (the dashboards count it in the backlog); a no-show needs no note, and a
+    session whose draft exists is listed once, by its note."""
+    from zoneinfo import ZoneInfo
+
+    from mentalspace_desktop.store.scheduling_models import AppointmentType
+
+    et = ZoneInfo("America/New_York")
+    client = practice.add_client(clinician="clinician")
+    clin = practice.users["clinician"]
+    with practice.admin.store.write(practice.users["admin"]) as s:
+        kind = AppointmentType(name="Individual therapy", category="individual", default_minutes=50)
+        s.add(kind)
+        s.flush()
+        made = {}
+        for label, age, status in (("bare", 9, "completed"), ("missed", 9, "no_show"), ("drafted", 8, "completed"),
+                                   ("today", 0, "completed")):
+            start = datetime.combine(TODAY - timedelta(days=age), datetime.min.time().replace(hour=9), tzinfo=et)
+            a = Appointment(client_id=client.id, provider_id=clin, type_id=kind.id, start_at=start.astimezone(UTC),
+                            end_at=(start + timedelta(minutes=50)).astimezone(UTC), time_zone="America/New_York",
+                            start_local=start.replace(tzinfo=None), status=status)
+            s.add(a)
+            s.flush()
+            made[label] = a.id
+        s.add(Note(client_id=client.id, author_id=clin, note_type="progress", appointment_id=made["drafted"],
+                   service_date=TODAY - timedelta(days=8)))
+    result = compliance.run(practice.admin, today=TODAY, now=NOW)
+    notes = [f for f in result.findings if f.rule == "note_signature"]
+    assert {(f.record_type, f.stage) for f in notes} == {("appointment", Stage.ALERT), ("note", Stage.ALERT)}
+    bare = next(f for f in notes if f.record_type == "appointment")
+    assert bare.record_id == made["bare"] and bare.responsible_user_id == clin
+    assert "no note" in bare.detail and "Nov 21, 2026" in bare.subject
+    assert {x.rule: x for x in result.summaries}["note_signature"].checked == 3  # the draft, the bare one, today's
+    assert [f.record_type for f in notes] == ["appointment", "note"]  # nine days old before eight
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_the_report_says_when_it_was_checked_in_the_practices_time(practice: PracticeFixture, tmp_path) -> None:
+    """Run at 15:00 UTC: in Atlanta (the practice's zone) that is 10:00 in November."""
+    result = compliance.run(practice.admin, today=TODAY, now=NOW)
+    out = tmp_path / "compliance.pdf"
+    compliance.write_report(practice.admin, result, out)
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "checked Nov 30, 2026 10:00" in text
+
+
+def test_the_evidence_lists_the_worst_first(practice: PracticeFixture) -> None:
+    """A supervisor reads the report top down: billing holds before alerts before reminders, and
+    within a stage the oldest first — not in whatever order the store returned the rows."""
+    client = practice.add_client(clinician="clinician")
+    _unsigned(practice, client.id, [5, 20, 8, 6, 15, 9])
+    result = compliance.run(practice.admin, today=TODAY, now=NOW)
+    ages = [int(f.detail.split()[1]) for f in result.findings if f.rule == "note_signature"]
+    assert ages == [20, 15, 9, 8, 6, 5]

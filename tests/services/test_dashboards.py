@@ -47,3 +47,37 @@ def test_nobody_needing_supervision_shows_no_team_figure(practice: PracticeFixtu
     admin_board = dashboards.load_dashboard(practice.admin, WEEK, today=TODAY, with_trend=False,
                                             clinician=practice.users["other_clinician"])
     assert admin_board.supervision_totals() is None  # an LCSW without a supervisor
+
+
+def test_my_teams_figures_are_the_supervisees_as_in_the_team_report(practice: PracticeFixture) -> None:
+    """The supervisor sees clients too: their own sessions must not move My Team's figures, which
+    would then disagree with the team report of the same week (and count the supervisor as urgent)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from mentalspace_desktop.services import team_report
+    from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
+
+    et = ZoneInfo("America/New_York")
+    mine = practice.add_client(clinician="clinician")
+    theirs = practice.add_client(clinician="supervisor")
+    with practice.admin.store.write(practice.users["admin"]) as s:
+        kind = AppointmentType(name="Individual therapy", category="individual", default_minutes=50)
+        s.add(kind)
+        s.flush()
+        for day, who, client, status in ((9, "clinician", mine, "completed"), (10, "clinician", mine, "completed"),
+                                         (9, "supervisor", theirs, "no_show"), (10, "supervisor", theirs, "no_show")):
+            start = datetime(2026, 11, day, 10, tzinfo=et)
+            s.add(Appointment(client_id=client.id, provider_id=practice.users[who], type_id=kind.id,
+                              start_at=start.astimezone(UTC), end_at=(start + timedelta(minutes=50)).astimezone(UTC),
+                              time_zone="America/New_York", start_local=start.replace(tzinfo=None), status=status))
+    supervisor = practice.session_for("supervisor")
+    board = dashboards.load_dashboard(supervisor, WEEK, today=TODAY)
+    report = team_report.build(supervisor, WEEK, today=TODAY)
+    kvr = board.totals["kept_visit_rate"]
+    assert (kvr.numerator, kvr.denominator) == (2, 2)
+    expected = report.totals["kept_visit_rate"]
+    assert (kvr.numerator, kvr.denominator) == (expected.numerator, expected.denominator)
+    assert board.trend[-1][1]["kept_visit_rate"].denominator == 2  # the trend is the team's too
+    assert sum(board.status_counts().values()) == len(report.rows) == 1
+    assert board.row(practice.users["supervisor"]) is not None  # their own row is still there to look at

@@ -102,3 +102,29 @@ def test_data_quality_findings_and_where_each_is_fixed(practice: PracticeFixture
     assert early.count(Kind.STALE_APPOINTMENT) == 0  # ended 23 hours before
     with pytest.raises(PermissionDenied):
         data_quality.find(practice.session_for("front_desk"), now=NOW, today=TODAY)
+
+
+def test_a_goal_of_a_clinician_who_has_left_does_not_break_the_goal_list(practice: PracticeFixture) -> None:
+    """An administrator set a goal for a clinician who was then deactivated: the list (the dashboard's
+    goals panel) still loads, that goal reading "no data" instead of failing with "no clinician named"."""
+    from mentalspace_desktop.services.accounts import AccountService
+
+    other = practice.users["other_clinician"]
+    gone = goals.save_goal(practice.admin, clinician_id=other, metric_id="kept_visit_rate", typed_target=80,
+                           start=date(2026, 11, 1), end=date(2026, 11, 30), now=NOW)
+    AccountService(practice.admin).set_active(other, False)
+    listed = {g.id: g for g in goals.list_goals(practice.admin, today=TODAY)}
+    assert listed[gone].value is None and "no data" in listed[gone].progress()
+
+
+def test_a_goal_met_exactly_is_achieved(practice: PracticeFixture) -> None:
+    """A 70 % kept-visit goal and 7 of 10 sessions kept: exactly on target is achieved, not "behind"
+    (70 typed is stored as 70 × 0.01, a hair above 0.7 in binary)."""
+    _visits(practice, ["completed"] * 7 + ["no_show"] * 3, first_day=date(2026, 11, 2))
+    goal = goals.save_goal(practice.session_for("supervisor"), clinician_id=practice.users["clinician"],
+                           metric_id="kept_visit_rate", typed_target=70, start=date(2026, 11, 1),
+                           end=date(2026, 11, 30), now=NOW)
+    during = {g.id: g for g in goals.list_goals(practice.admin, today=TODAY)}[goal]
+    assert during.value == pytest.approx(0.7) and during.meets and "on course" in during.progress()
+    after = {g.id: g for g in goals.list_goals(practice.admin, today=date(2026, 12, 1))}[goal]
+    assert after.state is GoalState.ACHIEVED

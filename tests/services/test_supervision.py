@@ -102,3 +102,21 @@ def test_signed_hours_feed_the_metric_and_the_monthly_rule(practice: PracticeFix
     _log(practice, date(2026, 10, 27), 60)
     result = compliance.run(practice.admin, today=TODAY, now=NOW)
     assert not [f for f in result.findings if f.rule == "supervision_hours"]
+
+
+def test_nobody_logs_and_signs_supervision_of_themselves(practice: PracticeFixture) -> None:
+    """A supervisor whose own license needs supervision (their own supervisor records it) must not
+    credit themselves hours by logging and signing a session with themselves."""
+    from sqlalchemy import update
+
+    from mentalspace_desktop.store.models import User
+
+    me = practice.users["supervisor"]
+    with practice.admin.store.write(practice.users["admin"]) as s:
+        s.execute(update(User).where(User.id == me).values(license_type="LMSW",
+                                                           supervisor_id=practice.users["admin"]))
+    with pytest.raises((PermissionDenied, ValidationError)):
+        supervision.record(practice.session_for("supervisor"), supervisee_ids=[me], held_on=TODAY, minutes=240,
+                           kind=Kind.INDIVIDUAL, topics="", today=TODAY, now=NOW, sign=True)
+    with practice.admin.store.read() as s:
+        assert s.scalar(select(SupervisionSession).where(SupervisionSession.supervisee_id == me)) is None

@@ -75,3 +75,51 @@ def test_the_pdf_reads_back(week: PracticeFixture, tmp_path: Path) -> None:  # n
     assert "Kept visit rate: 60%" in text and "critical" in text  # the alert conditions
     assert "LPC-Associate" in text and "1.0 h" in text  # supervision hours
     assert "Page 1 of" in text
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_the_chart_names_each_supervisee_apart_and_legibly(practice: PracticeFixture, tmp_path: Path) -> None:
+    """Two Marias on a team and long first names: the bar chart's labels must tell the two apart and
+    never run into each other (pdftotext reads overlapping labels as one glued word)."""
+    from mentalspace_desktop.domain.roles import Role
+    from mentalspace_desktop.services.accounts import AccountService, NewUser
+    from tests.factories import PASSWORD
+
+    accounts = AccountService(practice.admin)
+    names = ["Maria Lopez", "Maria Chen", "Jean-Baptiste Delacroix", "Samantha O'Neil", "Christopher Vance",
+             "Alexandria Montgomery", "Dr. Anastasia Papadopoulou"]
+    for i, name in enumerate(names):
+        accounts.create_user(NewUser(f"sup{i}", name, Role.CLINICIAN, PASSWORD, license_type="LPC",
+                                     supervisor_id=practice.users["supervisor"]))
+    report = team_report.build(practice.session_for("supervisor"), Period(date(2026, 11, 16), date(2026, 11, 22)),
+                               today=TODAY)
+    out = tmp_path / "team.pdf"
+    out.write_bytes(team_report.pdf_bytes(report))
+    words = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert "L." in words and "C." in words  # "Maria L." and "Maria C.", not "Maria" twice
+    for first in ("Jean-Baptiste", "Samantha", "Christopher", "Alexandria", "Anastasia", "Casey"):
+        assert first in words, f"{first} runs into a neighbouring label"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_a_supervisee_with_no_sessions_is_no_data_in_the_chart_not_zero(week: PracticeFixture,  # noqa: F811
+                                                                           tmp_path: Path) -> None:
+    """A new supervisee without sessions: the table says "no data", and the chart must not draw them
+    at 0 % kept (a bar of no height reads as 0 %): it says "no data" under their name."""
+    from mentalspace_desktop.domain.roles import Role
+    from mentalspace_desktop.integrations.pdf_team_report import _bar_chart
+    from mentalspace_desktop.services.accounts import AccountService, NewUser
+    from tests.factories import PASSWORD
+
+    AccountService(week.admin).create_user(NewUser("newbie", "Nora Newcomer", Role.CLINICIAN, PASSWORD,
+                                                   license_type="LPC", supervisor_id=week.users["supervisor"]))
+    report = team_report.build(week.session_for("supervisor"), WEEK, today=TODAY)
+    assert [r.name for r in report.rows] == ["Casey Clinician", "Nora Newcomer"]
+    chart = next(x for x in _bar_chart(report).contents if hasattr(x, "data"))
+    assert chart.data[0][1] is None and chart.data[1][1] is None  # no bar at all, not a 0 % one
+    out = tmp_path / "team.pdf"
+    out.write_bytes(team_report.pdf_bytes(report))
+    text = pdf_text(out)
+    chart_part = text[text.index("Per supervisee"):text.index("Team, last")]
+    assert "no data" in chart_part

@@ -218,6 +218,8 @@ class GoalDialog(QDialog):
         today = to_local(_now()).date()
         month = period_for(PeriodKind.MONTH, today)
         if goal is not None:
+            if self.clinician.findData(goal.clinician_id) < 0:  # no longer measured (left): still theirs
+                self.clinician.addItem(goal.clinician, goal.clinician_id)
             self.clinician.setCurrentIndex(max(0, self.clinician.findData(goal.clinician_id)))
             self.metric_box.setCurrentIndex(max(0, self.metric_box.findData(goal.metric_id)))
             self._metric_changed()

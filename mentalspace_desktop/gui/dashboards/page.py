@@ -109,6 +109,7 @@ class DashboardPage(QWidget):
         self.drill: str | None = None  # a clinician the team or practice view narrowed to
         self._pending: set[str] = set()
         self._loading: Task | None = None
+        self._generation = 0  # the latest reload asked for (see _reloaded)
         self._build()
         bridge.sig_appointment_did_change.connect(lambda _ids, providers: self._changed(providers))
         bridge.sig_chart_did_change.connect(lambda client_id, _t, _r: self._chart_changed(client_id))
@@ -353,10 +354,19 @@ class DashboardPage(QWidget):
         self.updated.setText("Measuring…")
         self.refresh_button.setEnabled(False)
         session, drill, today = self.session, self.drill, _today()
+        self._generation += 1
+        generation = self._generation
         self._loading = run_in_background(
             self, lambda: dashboards.load_dashboard(session, Period(start, end), today=today, clinician=drill),
-            on_done=self._loaded, on_error=self._failed)
+            on_done=lambda board: self._reloaded(generation, board),
+            on_error=lambda exc: self._failed(exc) if generation == self._generation else None)
         return self._loading
+
+    def _reloaded(self, generation: int, board: Dashboard) -> None:
+        """A load lands only if no later one was asked for (another period or clinician chosen since):
+        an earlier, slower one would show its figures under the period now chosen."""
+        if generation == self._generation:
+            self._loaded(board)
 
     def _failed(self, exc: BaseException) -> None:
         self.refresh_button.setEnabled(True)
@@ -432,7 +442,7 @@ class DashboardPage(QWidget):
         subject = self.drill or (self.session.actor.user_id if self.kind is DashboardKind.OWN else None)
         definition = self.board.definitions[metric_id]
         if subject is None:
-            dialog = ClinicianBreakdownDialog(definition, self.board.rows, self)
+            dialog = ClinicianBreakdownDialog(definition, self.board.counted_rows(), self)
             dialog.sig_chosen.connect(lambda cid: self._explain_for(metric_id, cid))
             dialog.open()
             return
@@ -483,7 +493,17 @@ class DashboardPage(QWidget):
                 updated = dashboards.refresh_clinician(session, updated, clinician_id, today=today)
             return updated
 
-        run_in_background(self, work, on_done=self._loaded, on_error=self.message.show_exception)
+        run_in_background(self, work, on_done=lambda fresh: self._refreshed(board, ids, fresh),
+                          on_error=self.message.show_exception)
+
+    def _refreshed(self, started_from: Dashboard, ids: list[str], fresh: Dashboard) -> None:
+        """Show a partial refresh only if it was built on the figures still shown: one built on older
+        figures (another refresh, a new period or drill-down landed meanwhile) would put them back, so
+        its clinicians are measured again on what is shown now."""
+        if self.board is not started_from:
+            self._changed(ids)
+            return
+        self._loaded(fresh)
 
     def value_of(self, metric_id: str, clinician_id: str | None = None) -> MetricValue | None:
         """What the page shows for one metric (the totals, or one clinician's): for tests and tools."""

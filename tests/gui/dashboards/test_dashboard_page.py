@@ -21,9 +21,9 @@ pytestmark = pytest.mark.gui
 ET = ZoneInfo("America/New_York")
 
 
-def _appointments(practice: PracticeFixture, statuses: list[str]) -> list[str]:
+def _appointments(practice: PracticeFixture, statuses: list[str], who: str = "clinician") -> list[str]:
     """Sessions of the clinician that started a minute ago (so they fall in this week, and are due)."""
-    client = practice.add_client(clinician="clinician")
+    client = practice.add_client(clinician=who)
     start = datetime.now(UTC) - timedelta(minutes=1)
     ids = []
     with practice.admin.store.write(practice.users["admin"]) as s:
@@ -31,7 +31,7 @@ def _appointments(practice: PracticeFixture, statuses: list[str]) -> list[str]:
         s.add(kind)
         s.flush()
         for status in statuses:
-            a = Appointment(client_id=client.id, provider_id=practice.users["clinician"], type_id=kind.id,
+            a = Appointment(client_id=client.id, provider_id=practice.users[who], type_id=kind.id,
                             start_at=start, end_at=start + timedelta(minutes=50),
                             start_local=start.astimezone(ET).replace(tzinfo=None), time_zone="America/New_York",
                             status=status, booked_at=start - timedelta(days=3))
@@ -103,3 +103,59 @@ def test_roles_without_a_productivity_dashboard_get_none(practice: PracticeFixtu
 
     assert dashboard_kind(practice.session_for("front_desk")) is None
     assert dashboard_kind(practice.session_for("billing")) is None
+
+
+def test_two_clinicians_changed_moments_apart_both_show_their_new_numbers(qtbot: QtBot,
+                                                                         practice: PracticeFixture) -> None:
+    """Two refreshes in flight at once (one clinician's visit, then another's, while the first is still
+    being measured): each starts from the figures then on screen, so the one landing last must not put
+    back the other clinician's old numbers."""
+    [mine] = _appointments(practice, ["scheduled"])
+    [theirs] = _appointments(practice, ["scheduled"], who="other_clinician")
+    page, _bridge = _page(qtbot, practice, "admin")
+    clinician, other = practice.users["clinician"], practice.users["other_clinician"]
+    assert page.value_of("no_show_rate", clinician) is None and page.value_of("no_show_rate", other) is None
+    with practice.admin.store.write(practice.users["admin"]) as s:
+        for appointment_id in (mine, theirs):
+            row = s.get(Appointment, appointment_id)
+            assert row is not None
+            row.status = "no_show"
+    page._pending = {clinician}
+    page._refresh_pending()
+    page._pending = {other}
+    page._refresh_pending()  # the first has not landed: both start from the same figures
+
+    def both_shown() -> bool:
+        return all((v := page.value_of("no_show_rate", c)) is not None and v.value == 1 for c in (clinician, other))
+
+    qtbot.waitUntil(both_shown, timeout=20_000)
+    qtbot.wait(300)  # nothing still in flight takes either back
+    assert both_shown()
+
+
+def test_switching_periods_quickly_shows_the_last_chosen(qtbot: QtBot, practice: PracticeFixture,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A supervisor picks "This month", then at once "Last week": if the month's (slower) measurement
+    lands second, the screen must not show the month's figures under "Last week"."""
+    import time
+
+    from mentalspace_desktop.services import dashboards
+
+    page, _bridge = _page(qtbot, practice, "supervisor")
+    real = dashboards.load_dashboard
+    calls: list[object] = []
+
+    def month_is_slow(*args, **kwargs):  # the real measurement, the first one made to take longer
+        calls.append(args[1])
+        if len(calls) == 1:
+            time.sleep(1.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dashboards, "load_dashboard", month_is_slow)
+    page.period_box.setCurrentIndex(2)  # this month
+    page.period_box.setCurrentIndex(1)  # last week
+    start, end = page.period()
+    qtbot.waitUntil(lambda: len(calls) == 2 and page.refresh_button.isEnabled(), timeout=20_000)
+    qtbot.wait(2_500)  # the month's measurement has landed by now
+    assert page.board is not None and (page.board.period.start, page.board.period.end) == (start, end)
+    assert page.compare_label.text().startswith("Compared with")
