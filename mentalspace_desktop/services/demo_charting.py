@@ -119,6 +119,7 @@ def add_demo_charting(session: UserSession, today: date, *, seed: int = 7) -> No
         clients = s.scalars(select(Client).where(Client.status == "active", Client.primary_clinician_id.is_not(None))
                             .order_by(Client.chart_number)).all()
         kept = _kept_sessions(s, today)
+        monday = today - timedelta(days=today.weekday())  # this week's drafts are not yet late: last week's are
         scheduled = [c for c in clients if c.id in kept]
         others = [c for c in clients if c.id not in kept]
         chosen = scheduled + rng.sample(others, min(max(0, CHARTED_CLIENTS - len(scheduled)), len(others)))
@@ -139,12 +140,11 @@ def add_demo_charting(session: UserSession, today: date, *, seed: int = 7) -> No
                 seen_by = users.get(provider_id or "", author)  # the session's own provider writes its note
                 supervised = license_requires_supervision(seen_by.license_type) and seen_by.supervisor_id is not None
                 content = _soap(rng)
-                age = (today - day).days
                 habit = BEHIND.get(seen_by.username)
                 late, on_time = rng.random(), 0.55 if habit else 0.85
                 signed_after = 0 if late < on_time else 1 if late < on_time + 0.1 else rng.randint(2, 6)
                 if habit == "urgent" and (k == 1 and i % 3 == 0 or k == 3 and i % 5 == 2 or k == 2 and i % 4 == 1) \
-                        or habit == "review" and k == 3 and i % 6 == 0 or k == 1 and i % 3 == 0 and age <= 7:
+                        or habit == "review" and k == 3 and i % 6 == 0 or k == 1 and i % 3 == 0 and day >= monday:
                     status = NoteStatus.DRAFT  # due this week, or past the 7-day limit
                 elif k <= 2 and supervised:
                     status = NoteStatus.RETURNED if k == 2 and i % 3 == 2 and habit else NoteStatus.IN_REVIEW

@@ -59,14 +59,12 @@ def add_demo_reminders(session: UserSession, today: date) -> None:
     ctxs = _reminded(session, now, texting)
     ledger = StoreLedger(session.store)
     upcoming = sorted((c for c in ctxs if c.start_at > now), key=lambda c: c.start_at)
-    assert len(upcoming) >= 3, "the demo schedule has too few coming appointments of texting clients"
-    confirming, asking, stopping = upcoming[0], upcoming[1], upcoming[2]
-    replies = (
-        (confirming.mobile, "Yes", now - timedelta(hours=10)),
-        (asking.mobile, "Can I come at 4 instead? My shift changed this week.", now - timedelta(hours=3)),
-        (stopping.mobile, "STOP", now - timedelta(hours=20)),
-        (_unknown_number(session), "Who is this? I didn't book anything.", now - timedelta(hours=6)),
-    )
+    # A confirmation, a question and a STOP to the first coming visits reminded so far (on a Saturday
+    # morning no visit is reminded yet: the weekend's inbox holds the stranger's message alone).
+    answers = (("Yes", 10), ("Can I come at 4 instead? My shift changed this week.", 3), ("STOP", 20))
+    replies = [(c.mobile, body, now - timedelta(hours=hours))
+               for c, (body, hours) in zip(upcoming, answers, strict=False)]
+    replies.append((_unknown_number(session), "Who is this? I didn't book anything.", now - timedelta(hours=6)))
     for i, (number, body, at) in enumerate(replies, start=1):
         ReplyHandler(ledger, now=partial(_at, at)).handle(InboundReply(
             "sms", number, PRACTICE_PHONE, body, f"SMdemoreply{i:04d}", at))

@@ -19,6 +19,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -349,7 +350,7 @@ def write_demo_schedule(session: UserSession, plan: DemoPlan, ids: dict[str, str
             d += timedelta(days=1)
 
     _write_appointments(session, appts, rng, now, tendency, ids)
-    _write_attendance(session, group_rows, now, rng, admin)
+    _write_attendance(session, group_rows, now, random.Random(rng.getrandbits(64)), admin)  # as many as have met
     _write_waitlist_and_preferences(session, plan, clients, ids, types, rng)
 
 
@@ -360,6 +361,7 @@ def _write_appointments(session: UserSession, appts: list[_Planned], rng: random
     appts.sort(key=lambda a: a.occ.start_utc)
     visits: dict[str, int] = defaultdict(int)
     stale_left = 3
+    recent = now.astimezone(ZoneInfo(TIME_ZONE)).date() - timedelta(days=6)  # the last six days: by day, not hour
     batch = 600
     for lo in range(0, len(appts), batch):
         with session.store.write(session.actor.user_id) as s:
@@ -368,7 +370,13 @@ def _write_appointments(session: UserSession, appts: list[_Planned], rng: random
                 start, end = a.occ.start_utc, a.occ.end_utc
                 booked_at = min(a.booked_at, start - timedelta(hours=2))
                 lead = (start - booked_at).total_seconds() / 86400
-                confirmed = rng.random() < (0.75 if start - now < timedelta(days=2) or start < now else 0.1)
+                # Every visit draws the same numbers whether it is past or to come, so the demo of a day
+                # is the same whenever in the day it is built (only the visits around now differ).
+                r_confirm, r_outcome, r_late, r_stale = rng.random(), rng.random(), rng.random(), rng.random()
+                early = timedelta(minutes=rng.randint(2, 15))
+                status_by, booked_by = rng.choice(front_desk), rng.choice(front_desk)
+                via, link = rng.choice(("sms", "sms", "phone", "email")), rng.getrandbits(48)
+                confirmed = r_confirm < (0.75 if start - now < timedelta(days=2) or start < now else 0.1)
                 status, late, checked_in = "scheduled", False, None
                 if client is not None:
                     visits[client] += 1
@@ -378,17 +386,16 @@ def _write_appointments(session: UserSession, appts: list[_Planned], rng: random
                         hour = a.occ.start_local.hour
                         x = (-3.1 + 0.9 * tendency.get(client, 0.0) + 0.012 * min(lead, 60) + 0.45 * (hour < 9)
                              + 0.3 * (hour >= 17) + 0.7 * (not confirmed) + 0.5 * (visits[client] <= 2))
-                        r = rng.random()
-                        if r < _sigmoid(x):
+                        if r_outcome < _sigmoid(x):
                             status = "no_show"
-                        elif r < _sigmoid(x) + 0.06:
-                            status, late = "cancelled", rng.random() < 0.4
-                        elif start > now - timedelta(days=6) and stale_left and rng.random() < 0.05:
+                        elif r_outcome < _sigmoid(x) + 0.06:
+                            status, late = "cancelled", r_late < 0.4
+                        elif a.occ.start_local.date() > recent and stale_left and r_stale < 0.05:
                             status, stale_left = "scheduled", stale_left - 1  # nobody recorded it yet
                     if status == "completed":
-                        checked_in = start - timedelta(minutes=rng.randint(2, 15))
+                        checked_in = start - early
                 elif start <= now < end and client is not None:
-                    status, checked_in = "checked_in", start - timedelta(minutes=rng.randint(2, 12))
+                    status, checked_in = "checked_in", start - early
                 elif confirmed:
                     status = "confirmed"
                 row = Appointment(
@@ -397,13 +404,13 @@ def _write_appointments(session: UserSession, appts: list[_Planned], rng: random
                     occurrence_date=a.occ.occurrence_date if a.series_id else None,
                     start_local=a.occ.start_local, time_zone=TIME_ZONE, start_at=start, end_at=end,
                     buffer_before=t.buffer_before, buffer_after=t.buffer_after, status=status,
-                    status_at=booked_at if status == "scheduled" else min(end, now), status_by=rng.choice(front_desk),
+                    status_at=booked_at if status == "scheduled" else min(end, now), status_by=status_by,
                     late_cancel=late, cancel_reason="client called" if status == "cancelled" else None,
-                    telehealth=a.telehealth, meeting_link=f"{LINK}{rng.getrandbits(48):012x}" if a.telehealth else None,
+                    telehealth=a.telehealth, meeting_link=f"{LINK}{link:012x}" if a.telehealth else None,
                     confirmation="confirmed" if confirmed else "unconfirmed",
                     confirmed_at=start - timedelta(days=2) if confirmed else None,
-                    confirmed_via=rng.choice(("sms", "sms", "phone", "email")) if confirmed else None,
-                    checked_in_at=checked_in, booked_at=booked_at, booked_by=rng.choice(front_desk),
+                    confirmed_via=via if confirmed else None,
+                    checked_in_at=checked_in, booked_at=booked_at, booked_by=booked_by,
                 )
                 s.add(row)
                 # The step that decided a visit (not every step, and not the booking itself, which
