@@ -261,10 +261,16 @@ class Pixels:
         if len(found) < 2:
             return None
         background = found.most_common(1)[0][0] & 0xFFFFFF
-        inked = [c & 0xFFFFFF for c, n in found.items() if n >= 3 and (c & 0xFFFFFF) != background]
-        if not inked:
-            return None
-        return max(ratio(background, c) for c in inked)
+        # The contrast that at least three ink pixels reach: a stray pixel or two do not count, and a
+        # glyph drawn in many shades of grey (an antialiased "8" has no two pixels alike) still does.
+        inked = sorted(((ratio(background, c & 0xFFFFFF), n) for c, n in found.items()
+                        if (c & 0xFFFFFF) != background), reverse=True)
+        reached = 0
+        for contrast, n in inked:
+            reached += n
+            if reached >= 3:
+                return contrast
+        return None
 
 
 def _needed(font: QFont) -> float:
@@ -285,7 +291,8 @@ def low_contrast(top: QWidget, pixels: Pixels, theme: str) -> list[str]:
     for w in widgets(top):
         if not w.isEnabled():
             continue  # WCAG exempts inactive controls
-        if isinstance(w, QLabel) and w.text().strip() and (w.pixmap() is None or w.pixmap().isNull()):
+        if isinstance(w, QLabel) and any(ch.isalnum() for ch in w.text()) \
+                and (w.pixmap() is None or w.pixmap().isNull()):  # a lone "·" between words is decoration
             check(w, w.contentsRect().adjusted(1, 1, -1, -1), describe(w), w.font())
         elif isinstance(w, QAbstractButton) and w.text().strip():
             check(w, w.rect().adjusted(4, 4, -4, -4), describe(w), w.font())

@@ -6,11 +6,13 @@ import pytest
 
 from mentalspace_desktop.gui.qt import (
     QColor,
+    QImage,
     QLabel,
     QLineEdit,
     QPainter,
     QPixmap,
     QPushButton,
+    QRect,
     QScrollArea,
     QTableView,
     QVBoxLayout,
@@ -71,6 +73,33 @@ def test_faint_text_is_found_and_dark_text_passes(qtbot) -> None:
     found = checks.low_contrast(top, checks.Pixels(top.grab().toImage()), "light")
     assert len(found) == 1 and "Faint words" in found[0]
     assert checks.ratio(0x000000, 0xFFFFFF) == pytest.approx(21.0)
+
+
+def test_text_in_many_shades_is_measured_by_its_darkest_pixels(qtbot) -> None:
+    """An antialiased "8" can have hardly two pixels of one shade: its contrast is what its darkest
+    few pixels reach together, not that of a pale shade that happens to repeat; a pixel or two darker
+    than the rest still do not count alone."""
+    glyph = QImage(20, 20, QImage.Format.Format_RGB32)
+    glyph.fill(QColor("#ffffff"))
+    for x, shade in enumerate((0x10, 0x12, 0x14, 0x16)):  # the strokes: four shades of near black
+        glyph.setPixel(2 + x, 5, QColor(shade, shade, shade).rgb())
+    for x in range(6):  # the edges: one pale grey, repeated
+        glyph.setPixel(2 + x, 6, QColor("#b8b8b8").rgb())
+    assert checks.Pixels(glyph).contrast(QRect(0, 0, 20, 20)) == pytest.approx(
+        checks.ratio(0xFFFFFF, 0x141414))
+    stray = QImage(20, 20, QImage.Format.Format_RGB32)
+    stray.fill(QColor("#ffffff"))
+    stray.setPixel(1, 1, QColor("#000000").rgb())
+    for x in range(6):
+        stray.setPixel(2 + x, 6, QColor("#b8b8b8").rgb())
+    assert checks.Pixels(stray).contrast(QRect(0, 0, 20, 20)) == pytest.approx(checks.ratio(0xFFFFFF, 0xB8B8B8))
+
+
+def test_a_lone_separator_between_words_is_decoration(qtbot) -> None:
+    separator = QLabel("·")
+    separator.setStyleSheet("color: #e4e7eb; background: #ffffff; font-size: 30px;")
+    top = _window(qtbot, separator)
+    assert checks.low_contrast(top, checks.Pixels(top.grab().toImage()), "light") == []
 
 
 def test_an_empty_table_must_say_so(qtbot) -> None:
