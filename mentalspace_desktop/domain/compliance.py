@@ -9,6 +9,7 @@ clinician, alert the supervisor, hold the claim, block a booking).
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -75,6 +76,16 @@ def merged_settings(stored: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         out[rule].update(values)
     validate(out)
     return out
+
+
+def settings_or_defaults(stored: str | None) -> dict[str, dict[str, Any]]:
+    """The practice's saved settings (JSON text) over the defaults, or the defaults alone when they
+    cannot be read: what the dashboards count by (the compliance run reports unreadable settings)."""
+    try:
+        loaded = json.loads(stored or "{}")
+        return merged_settings(loaded if isinstance(loaded, Mapping) else {})
+    except (RuleSettingsError, ValueError):
+        return merged_settings({})
 
 
 def validate(rules: Mapping[str, Mapping[str, Any]]) -> None:

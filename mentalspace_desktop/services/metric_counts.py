@@ -590,7 +590,7 @@ def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
     ).cte("video_clients").prefix_with("MATERIALIZED")
     by_video = c.id.in_(select(video.c.client_id))
     informed = consent(ConsentKind.INFORMED_CONSENT,
-                       Consent.signed_on > as_of - timedelta(days=metric_facts.CONSENT_YEAR))
+                       Consent.signed_on > as_of - timedelta(days=metric_facts.consent_valid_days(s)))
     columns = {
         "clients": func.count(),
         "informed": func.sum(_flag(informed)),

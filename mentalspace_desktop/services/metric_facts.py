@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from mentalspace_desktop.domain import compliance as compliance_rules
 from mentalspace_desktop.domain.clients import ConsentKind, is_minor
 from mentalspace_desktop.domain.metric_rules import (
     KEPT,
@@ -29,13 +30,12 @@ from mentalspace_desktop.domain.metric_rules import (
 )
 from mentalspace_desktop.domain.metrics import Period
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
-from mentalspace_desktop.store.models import Client, Consent, Note, User
+from mentalspace_desktop.store.models import Client, Consent, Note, Practice, User
 from mentalspace_desktop.store.scheduling_models import Appointment, ProviderAvailability
 from mentalspace_desktop.store.supervision_models import SupervisionSession
 
 PRIME_DAYS = frozenset({0, 1, 2, 3})  # Monday to Thursday
 PRIME_START, PRIME_END = time(9), time(17)
-CONSENT_YEAR = 365
 
 
 def _instant(day: date, zone: ZoneInfo) -> datetime:
@@ -135,17 +135,25 @@ _CLIENT_COLUMNS = (
 )
 
 
+def consent_valid_days(s: Session) -> int:
+    """How many days a signed informed consent stays current: the practice's compliance setting, so
+    that the dashboards and the compliance report agree (a year unless the practice changed it)."""
+    stored = s.scalar(select(Practice.rule_settings))
+    return int(compliance_rules.settings_or_defaults(stored)["informed_consent"]["valid_days"])
+
+
 def _clients(s: Session, as_of: date, subjects: frozenset[str], zone: ZoneInfo) -> list[ClientFact]:
     scoped = (Client.deleted.is_(False), Client.status == "active", Client.primary_clinician_id.in_(subjects))
     clients = s.execute(select(*_CLIENT_COLUMNS).where(*scoped)).all()
     ids = select(Client.id).where(*scoped).scalar_subquery()  # not thousands of bound parameters
     in_force: dict[str, set[str]] = defaultdict(set)
     informed: set[str] = set()
+    valid_days = consent_valid_days(s)
     for row in s.execute(select(Consent.client_id, Consent.kind, Consent.signed_on, Consent.expires_on,
                                 Consent.revoked_on).where(Consent.client_id.in_(ids), Consent.deleted.is_(False))):
         if (row.revoked_on is None or row.revoked_on > as_of) and (row.expires_on is None or row.expires_on >= as_of):
             in_force[row.client_id].add(row.kind)
-            if row.kind == ConsentKind.INFORMED_CONSENT and (as_of - row.signed_on).days < CONSENT_YEAR:
+            if row.kind == ConsentKind.INFORMED_CONSENT and (as_of - row.signed_on).days < valid_days:
                 informed.add(row.client_id)
     plan_day: dict[str, date] = {}
     for client_id, signed_at in s.execute(

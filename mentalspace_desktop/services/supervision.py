@@ -9,7 +9,6 @@ Topics are sealed like clinical text, since supervision talks about clients. Sig
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -91,10 +90,7 @@ def monthly_hours(s: Session) -> dict[str, float]:
 
 
 def monthly_hours_of(practice: Practice | None) -> dict[str, float]:
-    try:
-        conf = rules.merged_settings(json.loads(practice.rule_settings or "{}") if practice else {})
-    except (rules.RuleSettingsError, ValueError):
-        conf = rules.merged_settings({})  # the compliance run reports unreadable settings
+    conf = rules.settings_or_defaults(practice.rule_settings if practice else None)
     return {k: float(v) for k, v in conf["supervision_hours"]["monthly_hours"].items() if v}
 
 

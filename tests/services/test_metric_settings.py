@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from mentalspace_desktop.domain.clients import ConsentKind
@@ -19,10 +18,6 @@ from tests.factories import PracticeFixture
 TODAY = date(2026, 11, 30)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The metric engine counts informed consent current for a fixed 365 days (metric_facts.CONSENT_YEAR, "
-    "read by services/metric_counts.py too); it should take the practice's informed_consent valid_days "
-    "setting, as the compliance rule does. metric_counts.py is being changed by the lead."))
 def test_informed_consent_currency_follows_the_practices_setting(practice: PracticeFixture) -> None:
     client = practice.add_client(clinician="clinician")
     with practice.admin.store.write(practice.users["admin"]) as s:
