@@ -623,7 +623,8 @@ def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
 @_counts("client_retention_90d")
 def _retention(s: Session, scope: Scope) -> dict[str, Sums]:
     sums: dict[str, list[int]] = {}
-    for _, clinician, first, recent in metric_facts.retention_candidates(s, scope.as_of, scope.subjects, scope.zone):
+    for _, clinician, first, recent in metric_facts.retention_candidates(
+            s, scope.as_of, scope.subjects, scope.zone, first_visits=s.get_bind().dialect.name == "sqlite"):
         if 90 <= (scope.as_of - first).days <= 180:
             pair = sums.setdefault(clinician, [0, 0])
             pair[0] += recent is not None

@@ -30,6 +30,7 @@ from mentalspace_desktop.domain.metric_rules import (
 )
 from mentalspace_desktop.domain.metrics import Period
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
+from mentalspace_desktop.store.client_first_visits import client_first_visits
 from mentalspace_desktop.store.models import Client, Consent, Note, Practice, User
 from mentalspace_desktop.store.scheduling_models import Appointment, ProviderAvailability
 from mentalspace_desktop.store.supervision_models import SupervisionSession
@@ -213,15 +214,17 @@ def availability(s: Session, period: Period, subjects: frozenset[str],
     return dict(total), dict(prime)
 
 
-def retention_candidates(s: Session, as_of: date, subjects: frozenset[str],
-                         zone: ZoneInfo) -> list[tuple[str, str, date, date | None]]:
+def retention_candidates(s: Session, as_of: date, subjects: frozenset[str], zone: ZoneInfo, *,
+                         first_visits: bool = False) -> list[tuple[str, str, date, date | None]]:
     """The subjects' active clients whose first kept session fell 90–180 days back (one kept with a
     subject in that window, none kept with anyone before it): client, clinician, that first session's
     day and their last kept session's day in the 30 days to ``as_of`` (None: not seen).
 
     Asked client by client through the (client, start) index: an established client's "kept before
     the window?" is answered by their first rows, so the practice's history is never read, only
-    the few new clients' windows."""
+    the few new clients' windows. ``first_visits`` (a desktop store): the clients whose first kept
+    session falls in the window are a range of ``client_first_visits`` (kept by triggers), and only
+    they are asked about."""
     a, older = Appointment, aliased(Appointment)
     window_lo, window_hi = _instant(as_of - timedelta(days=180), zone), _instant(as_of - timedelta(days=89), zone)
     recent_lo, recent_hi = _instant(as_of - timedelta(days=30), zone), _instant(as_of + timedelta(days=1), zone)
@@ -231,10 +234,16 @@ def retention_candidates(s: Session, as_of: date, subjects: frozenset[str],
              .scalar_subquery())
     earlier = exists().where(older.client_id == Client.id, older.start_at < window_lo, older.status.in_(KEPT),
                              older.deleted.is_(False))
-    candidates = select(Client.id.label("client_id"), Client.primary_clinician_id.label("clinician_id"),
-                        first.label("first_at")).where(
-        Client.deleted.is_(False), Client.status == "active", Client.primary_clinician_id.in_(subjects),
-        ~earlier).subquery()
+    chosen = select(Client.id.label("client_id"), Client.primary_clinician_id.label("clinician_id"),
+                    first.label("first_at")).where(
+        Client.deleted.is_(False), Client.status == "active", Client.primary_clinician_id.in_(subjects))
+    if first_visits:  # nothing kept before the window, and something in it: the first kept falls in it
+        f = client_first_visits.c
+        chosen = chosen.join_from(Client, client_first_visits, f.client_id == Client.id).where(
+            f.first_kept_at >= window_lo, f.first_kept_at < window_hi)
+    else:
+        chosen = chosen.where(~earlier)
+    candidates = chosen.subquery()
     recent = (select(func.max(a.start_at)).where(a.client_id == candidates.c.client_id, a.start_at >= recent_lo,
                                                  a.start_at < recent_hi, *kept_live).scalar_subquery())
     return [
