@@ -239,8 +239,10 @@ def retention_candidates(s: Session, as_of: date, subjects: frozenset[str], zone
         Client.deleted.is_(False), Client.status == "active", Client.primary_clinician_id.in_(subjects))
     if first_visits:  # nothing kept before the window, and something in it: the first kept falls in it
         f = client_first_visits.c
-        chosen = chosen.join_from(Client, client_first_visits, f.client_id == Client.id).where(
-            f.first_kept_at >= window_lo, f.first_kept_at < window_hi)
+        new_ones = list(s.scalars(select(f.client_id).where(f.first_kept_at >= window_lo, f.first_kept_at < window_hi)))
+        if not new_ones:
+            return []
+        chosen = chosen.where(Client.id.in_(new_ones))  # a few, by key: whatever the planner knows of the tables
     else:
         chosen = chosen.where(~earlier)
     candidates = chosen.subquery()
