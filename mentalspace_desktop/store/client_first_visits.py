@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Connection, Index, MetaData, String, Table
 
+from mentalspace_desktop.store import derived
 from mentalspace_desktop.store.types import UTCDateTime
 
 local_metadata = MetaData()  # not a synced table: not in backups' or sync's table lists, not on the hub
@@ -58,13 +59,8 @@ def recount_select() -> str:
 
 def create(conn: Connection) -> None:
     """Create the table and its triggers and fill it from the appointments there (SQLite only)."""
-    client_first_visits.create(conn)
-    conn.exec_driver_sql(f"INSERT INTO client_first_visits (client_id, first_kept_at) {recount_select()}")
-    for name, body in TRIGGERS.items():
-        conn.exec_driver_sql(f"CREATE TRIGGER {name} {body}")
+    derived.create(conn, client_first_visits, f"(client_id, first_kept_at) {recount_select()}", TRIGGERS)
 
 
 def drop(conn: Connection) -> None:
-    for name in TRIGGERS:
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-    client_first_visits.drop(conn, checkfirst=True)
+    derived.drop(conn, client_first_visits, TRIGGERS)

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Connection, Date, Integer, MetaData, String, Table
 
+from mentalspace_desktop.store import derived
+
 # Its own metadata: not a synced table, not in backups' or sync's table lists, not on the hub.
 local_metadata = MetaData()
 
@@ -116,14 +118,9 @@ def recount_select() -> str:
 
 def create(conn: Connection) -> None:
     """Create the table and its triggers and fill it from the appointments there (SQLite only)."""
-    metric_day_totals.create(conn)
-    conn.exec_driver_sql(f"INSERT INTO metric_day_totals (day, provider_id, time_zone, {', '.join(COUNTS)}) "
-                         f"{recount_select()}")
-    for name, body in TRIGGERS.items():
-        conn.exec_driver_sql(f"CREATE TRIGGER {name} {body}")
+    derived.create(conn, metric_day_totals, f"(day, provider_id, time_zone, {', '.join(COUNTS)}) {recount_select()}",
+                   TRIGGERS)
 
 
 def drop(conn: Connection) -> None:
-    for name in TRIGGERS:
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-    metric_day_totals.drop(conn, checkfirst=True)
+    derived.drop(conn, metric_day_totals, TRIGGERS)

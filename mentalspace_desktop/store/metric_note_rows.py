@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Connection, Date, Float, Index, Integer, MetaData, String, Table
 
+from mentalspace_desktop.store import derived
+
 local_metadata = MetaData()  # not a synced table: not in backups' or sync's table lists, not on the hub
 
 metric_note_rows = Table(
@@ -64,13 +66,21 @@ def _session(a: str) -> str:
             f"{a}.client_id IS NOT NULL, {a}.deleted")
 
 
+def _row(n: str, siblings: str) -> str:
+    """A row's columns, in the table's order, for note ``n`` and its session ``a``."""
+    return (f"{n}.author_id, {n}.service_date, {n}.id, {n}.appointment_id, {n}.status, {n}.note_type, "
+            f"julianday(coalesce({n}.submitted_at, {n}.signed_at)), {n}.signed_at IS NOT NULL, "
+            f"coalesce({n}.addendum_to, '') != '', {siblings}, {_session('a')}")
+
+
+LIVE = "{n}.appointment_id IS NOT NULL AND NOT {n}.deleted"
+"""The notes that have a row: tied to a session, not deleted."""
+
+
 def _add(n: str) -> str:
-    """Insert the row of note ``n`` (NEW, or an alias in the fill) when it is live and tied to a session."""
-    return (f"INSERT INTO metric_note_rows SELECT {n}.author_id, {n}.service_date, {n}.id, {n}.appointment_id, "
-            f"{n}.status, {n}.note_type, julianday(coalesce({n}.submitted_at, {n}.signed_at)), "
-            f"{n}.signed_at IS NOT NULL, coalesce({n}.addendum_to, '') != '', 1, {_session('a')} "
-            f"FROM (SELECT 1) LEFT JOIN appointments a ON a.id = {n}.appointment_id "
-            f"WHERE {n}.appointment_id IS NOT NULL AND NOT {n}.deleted;")
+    """Insert the row of note ``n`` (NEW) when it has one; its siblings are counted after."""
+    return (f"INSERT INTO metric_note_rows SELECT {_row(n, '1')} "
+            f"FROM (SELECT 1) LEFT JOIN appointments a ON a.id = {n}.appointment_id WHERE {LIVE.format(n=n)};")
 
 
 def _remove(n: str) -> str:
@@ -108,22 +118,14 @@ TRIGGERS = {
 
 def recount_select() -> str:
     """The table's rows worked out afresh from ``notes`` and ``appointments`` (what the fill inserts)."""
-    return (f"SELECT n.author_id, n.service_date, n.id, n.appointment_id, n.status, n.note_type, "
-            f"julianday(coalesce(n.submitted_at, n.signed_at)), n.signed_at IS NOT NULL, "
-            f"coalesce(n.addendum_to, '') != '', count(*) OVER (PARTITION BY n.appointment_id), {_session('a')} "
-            f"FROM notes n LEFT JOIN appointments a ON a.id = n.appointment_id "
-            f"WHERE n.appointment_id IS NOT NULL AND NOT n.deleted")
+    return (f"SELECT {_row('n', 'count(*) OVER (PARTITION BY n.appointment_id)')} "
+            f"FROM notes n LEFT JOIN appointments a ON a.id = n.appointment_id WHERE {LIVE.format(n='n')}")
 
 
 def create(conn: Connection) -> None:
     """Create the table and its triggers and fill it from the notes there (SQLite only)."""
-    metric_note_rows.create(conn)
-    conn.exec_driver_sql(f"INSERT INTO metric_note_rows {recount_select()}")
-    for name, body in TRIGGERS.items():
-        conn.exec_driver_sql(f"CREATE TRIGGER {name} {body}")
+    derived.create(conn, metric_note_rows, recount_select(), TRIGGERS)
 
 
 def drop(conn: Connection) -> None:
-    for name in TRIGGERS:
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-    metric_note_rows.drop(conn, checkfirst=True)
+    derived.drop(conn, metric_note_rows, TRIGGERS)

@@ -15,18 +15,16 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Table, delete, insert, select, text, update
+from sqlalchemy import Table, insert, select, text, update
 
 from mentalspace_desktop.domain.ids import new_id
-from mentalspace_desktop.services.accounts import Authenticator
-from mentalspace_desktop.services.backup import restore_backup, write_backup
 from mentalspace_desktop.store.client_first_visits import TRIGGERS, client_first_visits, recount_select
-from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.models import Client
 from mentalspace_desktop.store.outbox import APPLYING_REMOTE
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
 from mentalspace_desktop.sync import apply
-from tests.factories import ADMIN_PASSWORD, PracticeFixture
+from tests.factories import PracticeFixture
+from tests.store.derived_support import change_appointment, restored, trigger_names
 
 BASE = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
 STATUSES = ["completed", "checked_in", "no_show", "cancelled", "scheduled"]
@@ -77,9 +75,7 @@ def _tables_agree(conn: Any) -> None:
 
 
 def test_the_triggers_are_there_at_head(practice: PracticeFixture) -> None:
-    with practice.admin.store.engine.connect() as conn:
-        names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
-    assert set(TRIGGERS) <= names
+    assert set(TRIGGERS) <= trigger_names(practice.admin.store)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -108,19 +104,14 @@ def test_triggers_keep_each_clients_first_kept_session(practice: PracticeFixture
                 conn.execute(insert(a), [{"id": new_id(), **_row(args[0], provider, type_id, clients)}])
             elif pick is None:
                 continue
-            elif op == "status":
-                conn.execute(update(a).where(a.c.id == pick).values(status=args[1]))
             elif op == "move":
                 start = BASE + timedelta(hours=args[1])
-                conn.execute(update(a).where(a.c.id == pick).values(start_at=start,
-                                                                       end_at=start + timedelta(minutes=50)))
+                change_appointment(conn, op, pick, {"start_at": start, "end_at": start + timedelta(minutes=50)})
             elif op == "client":
                 conn.execute(update(a).where(a.c.id == pick).values(
                     client_id=clients[args[1]] if args[1] < len(clients) else None))
-            elif op == "soft_delete":
-                conn.execute(update(a).where(a.c.id == pick).values(deleted=args[1]))
-            elif op == "delete":
-                conn.execute(delete(a).where(a.c.id == pick))
+            else:
+                assert change_appointment(conn, op, pick, args[1] if len(args) > 1 else None)
     with store.engine.connect() as conn:
         _tables_agree(conn)
 
@@ -133,20 +124,11 @@ def test_a_restored_backup_keeps_the_first_sessions(practice: PracticeFixture, t
         conn.execute(insert(Appointment), [
             {"id": new_id(), **_row({"client": k % 4, "status": status, "hours": 24 * k}, provider, type_id, clients)}
             for k, status in enumerate(STATUSES * 2)])
-    out = tmp_path / "practice.msbackup"
-    write_backup(practice.admin, out)
-    restored = tmp_path / "restored"
-    restore_backup(out, restored)
-    auth = Authenticator(StoreFiles(restored))
-    session = auth.complete(auth.begin("admin", ADMIN_PASSWORD), practice.backup_codes[0])
-    try:
-        with session.store.engine.begin() as conn:
-            assert conn.scalar(select(client_first_visits.c.first_kept_at).where(
-                client_first_visits.c.client_id == clients[0])) == BASE
-            _tables_agree(conn)
-            conn.execute(update(Appointment).values(status="no_show"))
-            _tables_agree(conn)
-            assert conn.execute(select(client_first_visits).where(
-                client_first_visits.c.first_kept_at.is_not(None))).all() == []
-    finally:
-        session.close()
+    with restored(practice, tmp_path) as session, session.store.engine.begin() as conn:
+        assert conn.scalar(select(client_first_visits.c.first_kept_at).where(
+            client_first_visits.c.client_id == clients[0])) == BASE
+        _tables_agree(conn)
+        conn.execute(update(Appointment).values(status="no_show"))
+        _tables_agree(conn)
+        assert conn.execute(select(client_first_visits).where(
+            client_first_visits.c.first_kept_at.is_not(None))).all() == []

@@ -17,18 +17,16 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Table, delete, func, insert, select, text, update
+from sqlalchemy import Table, func, insert, select, text, update
 
 from mentalspace_desktop.domain.ids import new_id
-from mentalspace_desktop.services.accounts import Authenticator
-from mentalspace_desktop.services.backup import restore_backup, write_backup
-from mentalspace_desktop.store.files import StoreFiles
-from mentalspace_desktop.store.metric_day_totals import COUNTS, metric_day_totals, recount_select
+from mentalspace_desktop.store.metric_day_totals import COUNTS, TRIGGERS, metric_day_totals, recount_select
 from mentalspace_desktop.store.models import Client
 from mentalspace_desktop.store.outbox import APPLYING_REMOTE
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
 from mentalspace_desktop.sync import apply
-from tests.factories import ADMIN_PASSWORD, PracticeFixture
+from tests.factories import PracticeFixture
+from tests.store.derived_support import change_appointment, restored, trigger_names
 
 ET = ZoneInfo("America/New_York")
 STATUSES = ["completed", "checked_in", "no_show", "cancelled", "rescheduled", "scheduled", "confirmed"]
@@ -100,11 +98,8 @@ def _tables_agree(conn: Any) -> None:
 
 def test_the_fill_counts_what_is_there(practice: PracticeFixture) -> None:
     """The migration's fill and the triggers give one table (the store was migrated empty)."""
-    store = practice.admin.store
-    with store.engine.connect() as conn:
-        names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
-        assert {"metric_day_totals_insert", "metric_day_totals_update", "metric_day_totals_delete"} <= names
-        assert [c.name for c in metric_day_totals.columns][3:] == list(COUNTS)
+    assert set(TRIGGERS) <= trigger_names(practice.admin.store)
+    assert [c.name for c in metric_day_totals.columns][3:] == list(COUNTS)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -140,16 +135,10 @@ def test_triggers_keep_the_totals_of_every_write(practice: PracticeFixture, ops:
                     conn.execute(insert(a), [{"id": new_id(), **_row(args[0], providers, client, type_id)}])
                 elif pick is None:
                     pass
-                elif op == "status":
-                    conn.execute(update(a).where(a.c.id == pick).values(status=args[1]))
                 elif op == "provider":
                     conn.execute(update(a).where(a.c.id == pick).values(provider_id=providers[args[1]]))
-                elif op == "move":
-                    conn.execute(update(a).where(a.c.id == pick).values(**args[1]))
-                elif op == "soft_delete":
-                    conn.execute(update(a).where(a.c.id == pick).values(deleted=args[1]))
-                elif op == "delete":
-                    conn.execute(delete(a).where(a.c.id == pick))
+                else:
+                    assert change_appointment(conn, op, pick, args[1] if len(args) > 1 else None)
     with store.engine.connect() as conn:
         _tables_agree(conn)
 
@@ -166,17 +155,8 @@ def test_a_restored_backup_holds_the_totals_once(practice: PracticeFixture, tmp_
                                      "confirmation": "confirmed", "booked_days": 3, "provider": k % 3,
                                      "times": _times(k % 9, 10, 50)}, providers, client, type_id)}
             for k, status in enumerate(STATUSES * 3)])
-    out = tmp_path / "practice.msbackup"
-    write_backup(practice.admin, out)
-    restored = tmp_path / "restored"
-    restore_backup(out, restored)
-    auth = Authenticator(StoreFiles(restored))
-    session = auth.complete(auth.begin("admin", ADMIN_PASSWORD), practice.backup_codes[0])
-    try:
-        with session.store.engine.begin() as conn:
-            assert conn.scalar(select(func.sum(metric_day_totals.c.booked))) == 18  # 21 less the rescheduled
-            _tables_agree(conn)
-            conn.execute(update(Appointment).values(status="no_show"))
-            _tables_agree(conn)
-    finally:
-        session.close()
+    with restored(practice, tmp_path) as session, session.store.engine.begin() as conn:
+        assert conn.scalar(select(func.sum(metric_day_totals.c.booked))) == 18  # 21 less the rescheduled
+        _tables_agree(conn)
+        conn.execute(update(Appointment).values(status="no_show"))
+        _tables_agree(conn)

@@ -20,15 +20,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Table, delete, insert, select, text, update
 
 from mentalspace_desktop.domain.ids import new_id
-from mentalspace_desktop.services.accounts import Authenticator
-from mentalspace_desktop.services.backup import restore_backup, write_backup
-from mentalspace_desktop.store.files import StoreFiles
 from mentalspace_desktop.store.metric_note_rows import TRIGGERS, metric_note_rows, recount_select
 from mentalspace_desktop.store.models import Client, Note
 from mentalspace_desktop.store.outbox import APPLYING_REMOTE
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
 from mentalspace_desktop.sync import apply
-from tests.factories import ADMIN_PASSWORD, PracticeFixture
+from tests.factories import PracticeFixture
+from tests.store.derived_support import change_appointment, restored, trigger_names
 
 BASE = datetime(2026, 10, 30, 13, 0, tzinfo=UTC)
 NOTE_STATUSES = ["draft", "signed", "in_review", "returned"]
@@ -100,9 +98,7 @@ def _tables_agree(conn: Any) -> None:
 
 
 def test_the_triggers_are_there_at_head(practice: PracticeFixture) -> None:
-    with practice.admin.store.engine.connect() as conn:
-        names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
-    assert set(TRIGGERS) <= names
+    assert set(TRIGGERS) <= trigger_names(practice.admin.store)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -146,17 +142,16 @@ def test_triggers_keep_the_rows_of_every_write(practice: PracticeFixture, ops: l
                 conn.execute(update(n).where(n.c.addendum_to == note).values(addendum_to=None))
                 conn.execute(delete(n).where(n.c.id == note))
             elif op == "session_status" and session is not None:
-                conn.execute(update(a).where(a.c.id == session).values(status=args[1]))
+                change_appointment(conn, "status", session, args[1])
             elif op == "session_move" and session is not None:
                 start = BASE + timedelta(hours=args[1])
-                conn.execute(update(a).where(a.c.id == session).values(start_at=start,
-                                                                       end_at=start + timedelta(minutes=50)))
+                change_appointment(conn, "move", session, {"start_at": start, "end_at": start + timedelta(minutes=50)})
             elif op == "session_provider" and session is not None:
                 conn.execute(update(a).where(a.c.id == session).values(provider_id=providers[args[1]]))
             elif op == "session_client" and session is not None:
                 conn.execute(update(a).where(a.c.id == session).values(client_id=client if args[1] else None))
             elif op == "session_soft_delete" and session is not None:
-                conn.execute(update(a).where(a.c.id == session).values(deleted=args[1]))
+                change_appointment(conn, "soft_delete", session, args[1])
     with store.engine.connect() as conn:
         _tables_agree(conn)
 
@@ -172,20 +167,11 @@ def test_a_restored_backup_holds_the_rows_once(practice: PracticeFixture, tmp_pa
             {"id": new_id(), **_note({"session": k, "author": k % 3, "status": "signed", "signed_hours": 1,
                                       "submitted": False, "day": 0, "note_type": "progress"},
                                      providers, client, sessions)} for k in range(6)])
-    out = tmp_path / "practice.msbackup"
-    write_backup(practice.admin, out)
-    restored = tmp_path / "restored"
-    restore_backup(out, restored)
-    auth = Authenticator(StoreFiles(restored))
-    session = auth.complete(auth.begin("admin", ADMIN_PASSWORD), practice.backup_codes[0])
-    try:
-        with session.store.engine.begin() as conn:
-            assert len(conn.execute(select(metric_note_rows)).all()) == 6
-            assert sorted(conn.scalars(select(metric_note_rows.c.siblings))) == [1, 1, 2, 2, 2, 2]
-            _tables_agree(conn)
-            conn.execute(update(Appointment).values(status="no_show"))
-            conn.execute(update(Note).values(deleted=True).where(Note.appointment_id == sessions[0]))
-            _tables_agree(conn)
-            assert len(conn.execute(select(metric_note_rows)).all()) == 4
-    finally:
-        session.close()
+    with restored(practice, tmp_path) as session, session.store.engine.begin() as conn:
+        assert len(conn.execute(select(metric_note_rows)).all()) == 6
+        assert sorted(conn.scalars(select(metric_note_rows.c.siblings))) == [1, 1, 2, 2, 2, 2]
+        _tables_agree(conn)
+        conn.execute(update(Appointment).values(status="no_show"))
+        conn.execute(update(Note).values(deleted=True).where(Note.appointment_id == sessions[0]))
+        _tables_agree(conn)
+        assert len(conn.execute(select(metric_note_rows)).all()) == 4
