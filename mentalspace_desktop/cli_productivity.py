@@ -20,7 +20,7 @@ from typing import Any
 
 from mentalspace_desktop.cli_signin import UsageError, credentials, data_dir_of, sign_in
 from mentalspace_desktop.domain.metrics import Period
-from mentalspace_desktop.services import metrics
+from mentalspace_desktop.services import metrics, practice_clock
 
 FIELDS = ("clinician", "metric", "value", "numerator", "denominator")
 
@@ -48,7 +48,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         raise UsageError("--until is before --from")
     session = sign_in(data_dir_of(args), credentials(args))
     try:
-        table = metrics.compute(session, Period(start, end), today=date.today(), clinician=args.clinician)
+        today = practice_clock.practice_now(session).date()  # the practice's day, not the computer's
+        table = metrics.compute(session, Period(start, end), today=today, clinician=args.clinician)
     finally:
         session.close()
     rows = _rows(table)
@@ -63,13 +64,11 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_compliance_run(args: argparse.Namespace) -> int:
-    from datetime import datetime
-
     from mentalspace_desktop.services import compliance
 
     session = sign_in(data_dir_of(args), credentials(args))
     try:
-        now = datetime.now().astimezone()
+        now = practice_clock.practice_now(session)  # the rules count days on the practice's calendar
         result = compliance.run(session, today=now.date(), now=now)
         if args.report:
             compliance.write_report(session, result, Path(args.report))

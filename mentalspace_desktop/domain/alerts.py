@@ -139,10 +139,10 @@ class AlertTypeError(ValueError):
 class MetricAlert:
     """A clinician's metric past its dictionary threshold: review grades ``warning``, urgent ``critical``.
 
-    ``window``: "days" (the trailing ``window_days``) or "month" (this calendar month so far: what a
-    monthly requirement such as supervision hours is measured over). A rate over fewer than
-    ``min_denominator`` events (two sessions) says too little to alert on; for supervision hours the
-    denominator is months, so 0.5 waits until half the month has gone by (1 would wait for a 31st).
+    ``window``: "days" (the trailing ``window_days``) or "month" (this calendar month so far). A rate
+    over fewer than ``min_denominator`` events (say five sessions) says too little to alert on.
+    Supervision hours are not a metric alert: each license needs its own hours a month, which one
+    dictionary threshold for everyone cannot say (:class:`SupervisionAlert`).
     """
 
     alert_type: str
@@ -150,6 +150,32 @@ class MetricAlert:
     title: str
     window: str
     min_denominator: float
+
+
+@dataclass(frozen=True)
+class SupervisionAlert:
+    """An associate's signed supervision against their own license's monthly requirement (the
+    compliance settings' hours by license), judged as the My Team status judges it: last month ended
+    short is critical all this month; this month behind the pace the requirement asks for by today
+    is a warning, below ``critical_below_pace`` of that pace critical. Before ``from_month_share`` of
+    the month has gone by this month's pace says too little to alert on."""
+
+    alert_type: str
+    title: str
+    from_month_share: float
+    critical_below_pace: float
+
+    def severity(self, *, required: float, hours: float, last_month_hours: float,
+                 month_share: float) -> Severity | None:
+        """``month_share``: how much of this month has gone by, today included (0 < share <= 1)."""
+        if required <= 0:
+            return None
+        if last_month_hours < required:
+            return Severity.CRITICAL
+        pace = required * month_share
+        if month_share < self.from_month_share or hours >= required or hours >= pace:
+            return None
+        return Severity.CRITICAL if hours < pace * self.critical_below_pace else Severity.WARNING
 
 
 @dataclass(frozen=True)
@@ -173,10 +199,13 @@ class AlertRules:
     violation_stages: frozenset[str]
     escalation: tuple[EscalationRule, ...]
     escalation_severity: Severity
+    supervision: SupervisionAlert | None = None
 
     def labels(self) -> dict[str, str]:
         """Each alert type's words, for filters and lists."""
         out = {a.alert_type: a.title for a in self.metric_alerts}
+        if self.supervision is not None:
+            out[self.supervision.alert_type] = self.supervision.title
         out.update({a.alert_type: a.title for a in self.finding_alerts})
         out[ESCALATION] = "Escalation"
         return out
@@ -218,6 +247,17 @@ def parse_alert_rules(data: Mapping[str, Any], *, rules: frozenset[str], stages:
             raise AlertTypeError(f"Alert type {alert_type}: window must be days or month.")
         metric_alerts.append(MetricAlert(alert_type, str(raw["metric"]), str(raw.get("title", alert_type)),
                                          str(raw.get("window", "days")), float(raw.get("min_denominator", 1))))
+    supervision = None
+    if "supervision_alert" in data:
+        raw = data["supervision_alert"]
+        alert_type = new_type(raw)
+        shares = {}
+        for name in ("from_month_share", "critical_below_pace"):
+            value = raw.get(name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise AlertTypeError(f"Alert type {alert_type}: {name} must be a share from 0 to 1.")
+            shares[name] = float(value)
+        supervision = SupervisionAlert(alert_type, str(raw.get("title", alert_type)), **shares)
     finding_alerts = []
     for raw in data.get("finding_alerts", []):
         alert_type = new_type(raw)
@@ -234,7 +274,8 @@ def parse_alert_rules(data: Mapping[str, Any], *, rules: frozenset[str], stages:
         raise AlertTypeError(f"violation_stages names unknown stages: {sorted(violations - stages)}.")
     return AlertRules(window, tuple(metric_alerts), tuple(finding_alerts), by_stage, by_status, violations,
                       tuple(parse_escalation_rules(data, ESCALATION_FACTS)),
-                      _severity(data.get("escalation_severity", "critical"), "escalation_severity"))
+                      _severity(data.get("escalation_severity", "critical"), "escalation_severity"),
+                      supervision)
 
 
 def escalation_facts(unsigned_ages: Mapping[str, list[int]]) -> dict[str, dict[str, float]]:

@@ -1,10 +1,11 @@
 """Alerts: raised from the metrics and the compliance findings, acknowledged and resolved by people.
 
 The job (:func:`current_conditions`, then :func:`apply_conditions`) computes every condition that
-holds now — a clinician's kept-visit rate past its dictionary threshold, an unsigned note, a client
-without informed consent, an escalation rule of ``resources/alert_rules.json`` that fires — and
-reconciles them with the open alerts (domain/alerts.py): one open alert per condition, re-graded when
-its severity moves, resolved by itself when the condition clears. The hub runs it on its job runner
+holds now — a clinician's kept-visit rate past its dictionary threshold, an associate's supervision
+behind what their license requires a month, an unsigned note, a client without informed consent,
+an escalation rule of ``resources/alert_rules.json`` that fires — and reconciles them with the open
+alerts (domain/alerts.py): one open alert per condition, re-graded when its severity moves, resolved
+by itself when the condition clears. The hub runs it on its job runner
 (``hub/services/jobs.py``), the app in solo mode (:func:`generate_alerts`); the two steps are apart
 so the hub holds its write lock only while it writes.
 
@@ -14,6 +15,7 @@ table) and acknowledge or resolve them, with who and when; the hub checks the sa
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -32,6 +34,7 @@ from mentalspace_desktop.domain.alerts import (
     Condition,
     OpenAlert,
     Severity,
+    SupervisionAlert,
     escalation_facts,
     parse_alert_rules,
     reconcile,
@@ -41,7 +44,7 @@ from mentalspace_desktop.domain.metrics import Period
 from mentalspace_desktop.domain.roles import Action, Relation, Resource, Role, allows, allows_any
 from mentalspace_desktop.errors import NotFound, PermissionDenied, ValidationError
 from mentalspace_desktop.resources import resource_path
-from mentalspace_desktop.services import audit, compliance, metrics
+from mentalspace_desktop.services import audit, compliance, metrics, supervision
 from mentalspace_desktop.services.events import AlertsDidChange, EventBus
 from mentalspace_desktop.services.metric_facts import fetch_facts
 from mentalspace_desktop.services.session import UserSession
@@ -81,7 +84,7 @@ def current_conditions(s: Session, *, now: datetime) -> list[Condition]:
     practice = s.scalar(select(Practice))
     zone = metrics.zone_of(practice)
     today = now.astimezone(zone).date()
-    staff = s.execute(select(User.id, User.full_name, User.role).where(
+    staff = s.execute(select(User.id, User.full_name, User.role, User.license_type).where(
         User.deleted.is_(False), User.active.is_(True))).all()
     names = {u.id: u.full_name for u in staff}
     providers = frozenset(u.id for u in staff if u.role in metrics.PROVIDER_ROLES)
@@ -119,6 +122,9 @@ def current_conditions(s: Session, *, now: datetime) -> list[Condition]:
         settings = compliance.settings_in(s)
     except ValidationError:
         settings = compliance_rules.merged_settings({})  # a bad saved setting must not silence every alert
+    if conf.supervision is not None and settings["supervision_hours"]["enabled"]:
+        licenses = {u.id: u.license_type for u in staff if u.id in providers and u.license_type}
+        conditions += _supervision(s, conf.supervision, settings["supervision_hours"], licenses, names, today)
     found = compliance.collect(s, scope=None, conf=settings, today=today)
     violators: set[str] = set()
     for alert_type in conf.finding_alerts:
@@ -146,6 +152,35 @@ def current_conditions(s: Session, *, now: datetime) -> list[Condition]:
             ages[finding.responsible_user_id].append((today - finding.since).days)
     conditions += _escalations(conf, ages, names, providers, violators)
     return conditions
+
+
+def _supervision(s: Session, alert: SupervisionAlert, rule: dict, licenses: dict[str, str], names: dict[str, str],
+                 today: date) -> list[Condition]:
+    """Each associate against the hours a month their own license requires (the compliance settings),
+    this month's pace counted as the My Team status counts it (days gone by ÷ days in the month)."""
+    required = {lic: float(hours) for lic, hours in rule["monthly_hours"].items() if hours}
+    supervisees = sorted(uid for uid, lic in licenses.items() if lic in required)
+    if not supervisees:
+        return []
+    (last_start, last_end), (this_start, _) = compliance_rules.supervision_months(today)
+    this_month = supervision.signed_minutes(s, start=this_start, end=today, supervisee_ids=supervisees)
+    last_month = supervision.signed_minutes(s, start=last_start, end=last_end, supervisee_ids=supervisees)
+    share = today.day / calendar.monthrange(today.year, today.month)[1]
+    out = []
+    for uid in supervisees:
+        need, hours, before = required[licenses[uid]], this_month.get(uid, 0) / 60, last_month.get(uid, 0) / 60
+        severity = alert.severity(required=need, hours=hours, last_month_hours=before, month_share=share)
+        if severity is None:
+            continue
+        # Short last month: said without today's pace, so the alert is not rewritten every day of the month.
+        standing = (f"Last month ended short: {before:.1f} h. This month {hours:.1f} h so far." if before < need
+                    else f"This month {hours:.1f} h so far (about {need * share:.1f} h due by today); "
+                         f"last month {before:.1f} h.")
+        out.append(Condition(f"{alert.alert_type}:{uid}", alert.alert_type, severity, uid,
+                             f"{alert.title}: {names[uid]}",
+                             f"{licenses[uid]}: {need:g} h of signed supervision a month. {standing}",
+                             "clinician", uid))
+    return out
 
 
 def _escalations(conf: AlertRules, ages: dict[str, list[int]], names: dict[str, str],

@@ -15,16 +15,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
 from mentalspace_desktop.integrations.smtp_mail import SmtpSettings
 from mentalspace_desktop.services import alerts, compliance, messaging_settings, report_mail
+from mentalspace_desktop.services.practice_clock import practice_now
 from mentalspace_desktop.services.report_mail import smtp_from_environment
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.database import Store
-from mentalspace_desktop.store.models import Practice, SyncState
+from mentalspace_desktop.store.models import SyncState
 
 log = logging.getLogger(__name__)
 KEY_PREFIX = "solo_job:"
@@ -44,21 +44,12 @@ class LastRun:
     detail: str | None
 
 
-def _practice_today(session: UserSession, now: datetime) -> datetime:
-    with session.store.read() as s:
-        zone_name = s.scalar(select(Practice.time_zone))
-    try:
-        return now.astimezone(ZoneInfo(zone_name or "America/New_York"))
-    except (ZoneInfoNotFoundError, ValueError):
-        return now
-
-
 def _transaction(session: UserSession) -> report_mail.Transaction:
     return lambda: session.store.write(session.actor.user_id)
 
 
 def nightly_compliance(session: UserSession, now: datetime) -> str:
-    result = compliance.run_nightly(_transaction(session), today=_practice_today(session, now).date(), now=now)
+    result = compliance.run_nightly(_transaction(session), today=practice_now(session, now).date(), now=now)
     return f"compliance: {len(result.findings)} finding(s) over {len(result.summaries)} rule(s)"
 
 
@@ -70,7 +61,7 @@ def weekly_team_reports(smtp: Callable[[], SmtpSettings | None]) -> Callable[[Us
         if settings is None:
             return "team reports: no mail server is set up"
         return report_mail.send_weekly_team_reports(
-            _transaction(session), smtp=settings, today=_practice_today(session, now).date(), now=now).line()
+            _transaction(session), smtp=settings, today=practice_now(session, now).date(), now=now).line()
 
     return run
 

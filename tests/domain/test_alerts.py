@@ -14,6 +14,7 @@ from mentalspace_desktop.domain.alerts import (
     EscalationRuleError,
     OpenAlert,
     Severity,
+    SupervisionAlert,
     escalation_facts,
     parse_alert_rules,
     parse_escalation_rules,
@@ -107,7 +108,8 @@ def test_the_shipped_alert_types_parse() -> None:
             "supervision_hours_low", "consent_missing", "escalation"} <= set(types)
     assert parsed.severity_by_stage["reminder"] is Severity.INFO
     assert parsed.severity_by_status["urgent"] is Severity.CRITICAL
-    assert next(a for a in parsed.metric_alerts if a.metric_id == "supervision_hours").window == "month"
+    assert parsed.supervision is not None and parsed.supervision.alert_type == "supervision_hours_low"
+    assert all(a.metric_id != "supervision_hours" for a in parsed.metric_alerts)  # by license, not one threshold
 
 
 @pytest.mark.parametrize(("change", "words"), [
@@ -117,6 +119,8 @@ def test_the_shipped_alert_types_parse() -> None:
      "not a new snake_case name"),
     ({"severity_by_stage": {"reminder": "loud"}}, "severity must be"),
     ({"violation_stages": ["late"]}, "unknown stages"),
+    ({"supervision_alert": {"type": "supervision_hours_low", "from_month_share": 2, "critical_below_pace": 0.5}},
+     "from_month_share must be a share"),
 ])
 def test_a_bad_alert_type_is_refused_with_its_name(change: dict, words: str) -> None:
     data = json.loads(resource_path("alert_rules.json").read_text(encoding="utf-8"))
@@ -128,3 +132,22 @@ def test_escalation_facts_count_and_age() -> None:
     assert escalation_facts({"c1": [1, 9, 3], "c2": []}) == {
         "c1": {"unsigned_notes": 3.0, "oldest_unsigned_days": 9.0},
         "c2": {"unsigned_notes": 0.0, "oldest_unsigned_days": 0.0}}
+
+
+SUPERVISION = SupervisionAlert("supervision_hours_low", "Supervision hours low", 0.5, 0.5)
+
+
+@pytest.mark.parametrize(("required", "hours", "last_month", "share", "expected"), [
+    (4.0, 0.0, 4.0, 0.4, None),  # too early in the month to judge this month's pace
+    (4.0, 0.0, 3.5, 0.1, Severity.CRITICAL),  # last month ended short: critical from day one
+    (4.0, 2.0, 4.0, 0.5, None),  # on pace half-way
+    (4.0, 1.9, 4.0, 0.5, Severity.WARNING),  # just behind pace
+    (4.0, 2.0, 4.0, 1.0, Severity.WARNING),  # exactly half the pace on the last day: behind, not far behind
+    (4.0, 1.9, 4.0, 1.0, Severity.CRITICAL),  # under half the pace
+    (2.0, 2.0, 2.0, 0.6, None),  # the month's requirement met early
+    (0.0, 0.0, 0.0, 1.0, None),  # no requirement
+])
+def test_supervision_is_judged_against_the_licenses_own_hours_and_pace(
+        required: float, hours: float, last_month: float, share: float, expected: Severity | None) -> None:
+    assert SUPERVISION.severity(required=required, hours=hours, last_month_hours=last_month,
+                                month_share=share) is expected

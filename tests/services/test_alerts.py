@@ -4,6 +4,7 @@ data file, alerts that resolve themselves, and who may acknowledge or resolve wh
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,9 +14,9 @@ from sqlalchemy import select, update
 
 from mentalspace_desktop.domain.alerts import Severity
 from mentalspace_desktop.errors import PermissionDenied, ValidationError
-from mentalspace_desktop.services import alerts
+from mentalspace_desktop.services import alerts, supervision
 from mentalspace_desktop.store.alert_models import Alert
-from mentalspace_desktop.store.models import Client, Note, User
+from mentalspace_desktop.store.models import Client, Note, Practice, User
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
 from tests.factories import PracticeFixture
 
@@ -193,10 +194,18 @@ def test_a_client_moved_to_another_clinician_takes_their_open_alert_along(traine
     assert any(v.record_id == client.id for v in alerts.list_alerts(trained.session_for("other_clinician")))
 
 
+def _supervised(practice: PracticeFixture, held_on: date, minutes: int) -> None:
+    supervision.record(practice.session_for("supervisor"), supervisee_ids=[practice.users["clinician"]],
+                       held_on=held_on, minutes=minutes, kind=supervision.Kind.INDIVIDUAL, topics="Case review",
+                       today=TODAY, now=NOW, sign=True)
+
+
 def test_an_associate_without_supervision_this_month_is_alerted_before_the_month_ends(
         trained: PracticeFixture) -> None:
-    """The clinician is an LPC-Associate (2 h of supervision a month) with none logged: by the last day
-    of a 30-day month that is plainly low; a third of the way into a month it is too early to say."""
+    """The clinician is an LPC-Associate (2 h of supervision a month) who met October's hours and has
+    none logged in November: by the last day of the month that is plainly low; a third of the way into
+    the month it is too early to say."""
+    _supervised(trained, date(2026, 10, 14), 120)
     key = f"supervision_hours_low:{trained.users['clinician']}"
     alerts.generate_alerts(trained.admin.store, now=datetime(2026, 11, 10, 15, tzinfo=UTC))
     assert key not in _open(trained)
@@ -214,3 +223,27 @@ def test_sessions_never_documented_escalate_like_unsigned_notes(trained: Practic
     alerts.generate_alerts(trained.admin.store, now=NOW)
     escalation = _open(trained)[f"escalation:unsigned_notes_to_supervisor:{clin}"]
     assert "the oldest 9 days old" in escalation.detail
+
+
+def test_supervision_hours_are_measured_against_the_licenses_own_monthly_requirement(
+        trained: PracticeFixture) -> None:
+    """The practice's compliance settings ask 4 h a month of an LPC-Associate. October's 4 h were met;
+    2 h by November 30 is behind (a warning, not yet half the pace short); 1 h is far behind (critical);
+    and on December 1 November has ended short, which is critical whatever December's pace."""
+    with trained.admin.store.write(trained.users["admin"]) as s:
+        practice = s.scalar(select(Practice))
+        assert practice is not None
+        practice.rule_settings = json.dumps({"supervision_hours": {"monthly_hours": {"LPC-Associate": 4.0}}})
+    _supervised(trained, date(2026, 10, 7), 240)
+    _supervised(trained, date(2026, 11, 3), 60)
+    key = f"supervision_hours_low:{trained.users['clinician']}"
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    alert = _open(trained)[key]
+    assert alert.severity == "critical"  # 1 of 4 h on the last day
+    assert "LPC-Associate: 4 h" in alert.detail and "1.0 h so far" in alert.detail
+    _supervised(trained, date(2026, 11, 17), 60)
+    alerts.generate_alerts(trained.admin.store, now=NOW)
+    assert _open(trained)[key].severity == "warning"  # 2 of 4 h: behind, but not half the pace short
+    alerts.generate_alerts(trained.admin.store, now=datetime(2026, 12, 1, 15, tzinfo=UTC))
+    assert _open(trained)[key].severity == "critical"  # November ended 2 h short
+    assert "Last month ended short: 2.0 h" in _open(trained)[key].detail
