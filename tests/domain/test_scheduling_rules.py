@@ -154,3 +154,21 @@ def test_phrase_that_names_nothing_is_told_apart_from_one_that_names_something()
         assert not parse_phrase(text, today=MONDAY, providers=PROVIDERS, types=TYPES).understood_nothing, text
     said = parse_phrase("Thursday between 1 and 3", today=MONDAY, providers=PROVIDERS, types=TYPES)
     assert said.dates_given and said.describe() == "Thu Dec 03, after 1:00 PM, before 3:00 PM"
+
+
+def test_outcomes_wait_for_the_visit_check_in_opens_on_the_day() -> None:
+    from mentalspace_desktop.domain.scheduling.status import Status, StatusError, check_timing, earliest_check_in
+
+    tz = "America/New_York"
+    start = to_utc(datetime(2026, 3, 10, 10, 0), tz)
+    assert earliest_check_in(start, tz) == to_utc(datetime(2026, 3, 10, 8, 0), tz)
+    just_after_midnight = to_utc(datetime(2026, 3, 12, 0, 30), tz)
+    assert earliest_check_in(just_after_midnight, tz) == to_utc(datetime(2026, 3, 12, 0, 0), tz)
+    with pytest.raises(StatusError, match=r"Thu Mar 12, 12:30 AM.*from 12:00 AM"):
+        check_timing(Status.CHECKED_IN, just_after_midnight, to_utc(datetime(2026, 3, 11, 23, 0), tz), tz)
+    check_timing(Status.CHECKED_IN, start, to_utc(datetime(2026, 3, 10, 8, 0), tz), tz)
+    for outcome in (Status.COMPLETED, Status.NO_SHOW):
+        with pytest.raises(StatusError, match="once it has started"):
+            check_timing(outcome, start, start - timedelta(minutes=1), tz)
+        check_timing(outcome, start, start, tz)
+    check_timing(Status.CANCELLED, start, start - timedelta(days=30), tz)  # cancelling ahead is the point

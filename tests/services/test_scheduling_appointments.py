@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -148,8 +148,9 @@ def test_life_cycle_with_history_and_late_cancel(sched: Sched) -> None:
     desk = svc(sched)
     a = desk.book(req(sched))
     desk.confirm(a.id, via="sms")
-    desk.check_in(a.id)
-    done = desk.complete(a.id)
+    at_visit = svc(sched, now=lambda: NOW + timedelta(days=1))  # Tue Mar 3, 9:00 in New York
+    at_visit.check_in(a.id)
+    done = svc(sched, now=lambda: NOW + timedelta(days=1, hours=2)).complete(a.id)
     assert done.status == "completed" and done.checked_in_at is not None
     assert [h.status for h in desk.history(a.id)] == ["scheduled", "confirmed", "checked_in", "completed"]
     assert all(h.by_name == "Dana Desk" for h in desk.history(a.id))
@@ -163,8 +164,28 @@ def test_life_cycle_with_history_and_late_cancel(sched: Sched) -> None:
     early = desk.cancel(c.id, reason="moving away")
     assert not early.late_cancel
     d = desk.book(req(sched, datetime(2026, 3, 5, 10)))
-    assert desk.no_show(d.id).status == "no_show"
+    assert svc(sched, now=lambda: NOW + timedelta(days=3, hours=2)).no_show(d.id).status == "no_show"
 
+
+def test_outcomes_wait_for_the_visit(sched: Sched) -> None:
+    """Next week's visit cannot be checked in, completed or marked a no-show (a slip at the desk would
+    count a no-show that never happened); check-in opens two hours before, on the visit's day."""
+    desk = svc(sched)
+    a = desk.book(req(sched, datetime(2026, 3, 10, 10)))  # next Tuesday
+    for act in (desk.check_in, desk.complete, desk.no_show):
+        with pytest.raises(ValidationError, match="Tue Mar 10, 10:00 AM"):
+            act(a.id)
+    assert desk.get(a.id).status == "scheduled" and [h.status for h in desk.history(a.id)] == ["scheduled"]
+    before = svc(sched, now=lambda: datetime(2026, 3, 10, 11, 59, tzinfo=UTC))  # 7:59 AM EDT that day
+    with pytest.raises(ValidationError, match="checked in from 8:00 AM"):
+        before.check_in(a.id)
+    early = svc(sched, now=lambda: datetime(2026, 3, 10, 12, 0, tzinfo=UTC))  # 8:00 AM, two hours early
+    with pytest.raises(ValidationError, match="once it has started"):
+        early.no_show(a.id)
+    assert early.check_in(a.id).status == "checked_in"
+    with pytest.raises(ValidationError, match="once it has started"):
+        early.complete(a.id)
+    assert svc(sched, now=lambda: datetime(2026, 3, 10, 14, 0, tzinfo=UTC)).complete(a.id).status == "completed"
 
 def test_for_client_lists_the_charts_appointments(sched: Sched) -> None:
     desk = svc(sched)

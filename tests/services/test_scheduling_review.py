@@ -57,7 +57,7 @@ def test_a_covering_provider_cannot_cancel_or_move_the_rest_of_the_series(sched:
 def test_the_series_path_keeps_the_life_cycle(sched: Sched) -> None:
     """A completed session cannot be cancelled or moved through "this session only", and cancelling
     "all sessions" leaves the client who is checked in today checked in."""
-    later = SeriesService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=7, hours=1))
+    later = SeriesService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=8))
     ids = later.series_occurrences(later.book_series(req(sched), "FREQ=WEEKLY;BYDAY=TU;COUNT=4"))
     later.complete(ids[0])
     later.check_in(ids[1])  # Tue Mar 10, 10:00: it is 10:00 that day
@@ -175,6 +175,28 @@ def test_attendance_is_taken_only_for_the_groups_members(sched: Sched) -> None:
     assert desk.attendance_history(gid, sched.other_client) == []
     desk.record_attendance(session, {sched.client: "attended"})
     assert desk.attendance_history(gid, sched.client) == [(date(2026, 3, 4), "attended")]
+
+
+def test_attendance_taken_after_the_start_completes_the_group_session(sched: Sched) -> None:
+    """A group session whose attendance was taken is done: it leaves the front desk's list of visits
+    still "scheduled" a day after their time. Attendance saved ahead (a member's cancellation) leaves
+    the session scheduled; a session already completed is left as it is when the sheet is corrected."""
+    desk = GroupService(sched.session("front_desk"), now=clock)
+    gid = desk.create(GroupInput("Anxiety skills", sched.group_type, sched.practice.users["clinician"],
+                                 capacity=4, room_id=sched.room2))
+    desk.enroll(gid, sched.client)
+    desk.enroll(gid, sched.other_client)
+    desk.schedule_sessions(gid, datetime(2026, 3, 4, 13), "FREQ=WEEKLY;COUNT=2")
+    first, second = (a.id for a in desk.sessions(gid))
+    desk.record_attendance(second, {sched.other_client: "cancelled"})  # told the desk a week ahead
+    during = GroupService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=2, hours=4))
+    during.record_attendance(first, {sched.client: "attended", sched.other_client: "absent"})
+    during.record_attendance(first, {sched.client: "attended", sched.other_client: "attended"})  # corrected
+    look = AppointmentService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=20))
+    assert look.get(first).status == "completed"
+    assert [(h.status, h.by_name) for h in look.history(first)] == [("scheduled", "Dana Desk"),
+                                                                    ("completed", "Dana Desk")]
+    assert [i.id for i in look.stale()] == [second]  # nobody said what happened at the second one
 
 
 def test_an_absurd_number_of_sessions_is_refused_and_nothing_is_saved(sched: Sched) -> None:

@@ -192,6 +192,34 @@ def test_waitlist_best_matches_offer_and_outcome(sched: Sched) -> None:
         wl.record_outcome(declined, "no_answer")  # already answered
 
 
+def test_waitlist_offers_only_while_the_client_waits_two_desks_book_once(sched: Sched) -> None:
+    """Two desks offered the same waiting client a slot each; the first acceptance books them, the
+    second is refused (no second booking), and a booked or removed entry takes no new offer."""
+    desk_a = WaitlistService(sched.session("front_desk"), now=clock)
+    desk_b = WaitlistService(sched.practice.admin, now=clock)
+    clinician = sched.practice.users["clinician"]
+    entry = desk_a.add(WaitlistInput(sched.client, provider_id=clinician, type_id=sched.individual))
+    offer_a = desk_a.offer(entry, clinician, TUE10, 50, type_id=sched.individual)
+    offer_b = desk_b.offer(entry, clinician, datetime(2026, 3, 4, 10), 50, type_id=sched.individual)
+    assert desk_a.record_outcome(offer_a, "accepted") is not None
+    with pytest.raises(ValidationError, match="already booked"):
+        desk_b.record_outcome(offer_b, "accepted")
+    with pytest.raises(ValidationError, match="already booked"):
+        desk_b.offer(entry, clinician, datetime(2026, 3, 5, 10), 50, type_id=sched.individual)
+    booked = AppointmentService(sched.practice.admin, now=clock).for_client(sched.client)
+    assert [i.start_local for i in booked] == [TUE10]
+    assert [o.outcome for o in desk_b.offers(entry)] == ["accepted", "pending"]
+    assert desk_b.record_outcome(offer_b, "declined") is None  # the answer to the other offer is still kept
+    gone = desk_a.add(WaitlistInput(sched.other_client))
+    pending = desk_a.offer(gone, clinician, datetime(2026, 3, 5, 11), 50, type_id=sched.individual)
+    desk_b.remove(gone, reason="found care elsewhere")
+    with pytest.raises(ValidationError, match="taken off the waitlist"):
+        desk_a.offer(gone, clinician, datetime(2026, 3, 5, 10), 50, type_id=sched.individual)
+    with pytest.raises(ValidationError, match="taken off the waitlist"):
+        desk_a.record_outcome(pending, "accepted")
+    assert AppointmentService(sched.practice.admin, now=clock).for_client(sched.other_client) == []
+
+
 
 def test_waitlist_matching_follows_the_insurance_the_provider_sees(sched: Sched) -> None:
     """The clinician's caseload is on Aetna: a Cigna client waiting for them is not offered the slot;

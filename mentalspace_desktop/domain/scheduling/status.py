@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from mentalspace_desktop.domain.scheduling.times import clock, day_and_clock, to_local, to_utc
+
 
 class Status(StrEnum):
     SCHEDULED = "scheduled"
@@ -50,6 +52,7 @@ _NEXT: dict[Status, frozenset[Status]] = {
 
 LATE_CANCEL_HOURS = 24
 STALE_AFTER_HOURS = 24
+CHECK_IN_EARLY_HOURS = 2  # a client may be checked in this long before the start, on the visit's day
 
 
 class StatusError(ValueError):
@@ -59,6 +62,28 @@ class StatusError(ValueError):
 def check_transition(current: Status, new: Status) -> None:
     if new not in _NEXT[current]:
         raise StatusError(f"An appointment that is {current.label.lower()} cannot become {new.label.lower()}.")
+
+
+def earliest_check_in(start: datetime, tz: str, hours: int = CHECK_IN_EARLY_HOURS) -> datetime:
+    """The first instant a client may be checked in: ``hours`` before the start, but not before
+    local midnight of the visit's day (a 00:30 visit is not checked in the evening before)."""
+    local = to_local(start, tz)
+    midnight = to_utc(local.replace(hour=0, minute=0, second=0, microsecond=0), tz)
+    return max(start - timedelta(hours=hours), midnight)
+
+
+def check_timing(new: Status, start: datetime, now: datetime, tz: str) -> None:
+    """Refuse an outcome recorded before the visit could have happened: a check-in before
+    :func:`earliest_check_in`, "completed" or "no-show" before the start. A slip on next week's visit
+    would otherwise count a no-show that never happened (the no-show score, the dashboards)."""
+    when = day_and_clock(to_local(start, tz))
+    if new is Status.CHECKED_IN:
+        earliest = earliest_check_in(start, tz)
+        if now < earliest:
+            raise StatusError(f"This visit is on {when}: its client can be checked in from "
+                              f"{clock(to_local(earliest, tz))} that day.")
+    elif new in (Status.COMPLETED, Status.NO_SHOW) and now < start:
+        raise StatusError(f"This visit starts {when}: it can be marked {new.label.lower()} once it has started.")
 
 
 def is_late_cancel(start: datetime, cancelled_at: datetime, hours: int = LATE_CANCEL_HOURS) -> bool:

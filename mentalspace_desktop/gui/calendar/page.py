@@ -345,7 +345,8 @@ class CalendarPage(QWidget):
             self.reload()
 
         run_in_background(self, lambda: source.check_in(entry_id), on_done=done,
-                          on_error=lambda exc: self._move_refused(str(getattr(exc, "message", exc))))
+                          on_error=lambda exc: self.show_feedback(
+                              f"Not checked in: {getattr(exc, 'message', exc)}", True))
 
     def _book_from_button(self) -> None:
         if self.model.view is CalendarView.MONTH:

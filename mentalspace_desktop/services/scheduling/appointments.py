@@ -26,6 +26,7 @@ from mentalspace_desktop.domain.scheduling.status import (
     OPEN,
     Status,
     StatusError,
+    check_timing,
     check_transition,
     is_late_cancel,
 )
@@ -353,6 +354,7 @@ class AppointmentService(SchedulingBase):
             a = self._load(s, appointment_id)
             try:
                 check_transition(Status(a.status), new)
+                check_timing(new, a.start_at, self.now(), self.tz(s))
             except StatusError as exc:
                 raise ValidationError({"status": str(exc)}, str(exc)) from None
             if new is Status.CANCELLED:

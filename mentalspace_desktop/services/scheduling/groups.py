@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.roles import Action, Resource
+from mentalspace_desktop.domain.scheduling.status import OPEN, Status
 from mentalspace_desktop.domain.scheduling.times import to_local
 from mentalspace_desktop.errors import NotFound, PermissionDenied, ValidationError
 from mentalspace_desktop.services import audit
@@ -267,6 +268,14 @@ class GroupService(SeriesService):
                     row.status, row.recorded_by, row.recorded_at = status, self.session.actor.user_id, self.now()
             audit.record(self.session, s, action="group_attendance", record_type="appointment", record_id=a.id,
                          summary=", ".join(f"{v}" for v in sorted(statuses.values())))
+            if Status(a.status) in OPEN and self.now() >= a.start_at:
+                # The sheet says what happened: the session is done, and leaves the front desk's list
+                # of visits still "scheduled" a day after their time. Saved ahead (a member calling
+                # to cancel), the session stays as it is.
+                self.record_status(s, a, Status.COMPLETED.value, "attendance taken")
+                self.sync_busy_block(s, a)
+                audit.record(self.session, s, action="appointment_completed", record_type="appointment",
+                             record_id=a.id, summary="Completed: attendance taken")
         self.session.events.emit(AppointmentDidChange((appointment_id,), ()))
         self.session.events.emit(GroupDidChange(a.group_id or ""))
 

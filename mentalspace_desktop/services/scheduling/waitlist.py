@@ -124,6 +124,19 @@ class WaitlistService(AppointmentService):
         self.require(s, Action.WRITE, e.client_id, None)
         return e
 
+    @staticmethod
+    def _require_waiting(e: WaitlistEntry) -> None:
+        """Refuse an offer or an acceptance once the client no longer waits: booked (perhaps by
+        another desk a moment ago — a second acceptance would book them twice) or taken off the list.
+        Read inside the write transaction, which holds the store's write lock, so two desks see each
+        other's answer."""
+        if e.status == "waiting":
+            return
+        message = ("This client was already booked from the waitlist; open their appointments to change the visit."
+                   if e.status == "booked" else
+                   "This client was taken off the waitlist; add them again to offer a slot.")
+        raise ValidationError({"entry": message}, message)
+
     def entries(self) -> list[WaitlistItem]:
         """Everyone waiting that the user may see, highest priority first, each with its explanation."""
         require_any(self.session, Resource.SCHEDULE, Action.READ)
@@ -194,6 +207,7 @@ class WaitlistService(AppointmentService):
         """Record that a slot was offered to a waiting client (outcome pending)."""
         with self.session.store.write(self.session.actor.user_id) as s:
             e = self._entry(s, entry_id)
+            self._require_waiting(e)
             tz = self.tz(s)
             start = to_utc(start_local, tz)
             o = WaitlistOffer(entry_id=e.id, client_id=e.client_id, provider_id=provider_id,
@@ -219,6 +233,8 @@ class WaitlistService(AppointmentService):
             e = self._entry(s, o.entry_id)
             if o.outcome != "pending":
                 raise ValidationError({"outcome": f"This offer was already answered ({o.outcome})."})
+            if outcome == "accepted":
+                self._require_waiting(e)
             o.outcome, o.outcome_at = outcome, self.now()
             if outcome == "accepted" and book:
                 if o.type_id is None:

@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+import pytest
+
 from mentalspace_desktop.domain.clients import ConsentKind
+from mentalspace_desktop.domain.scheduling.times import to_utc
 from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService, BookingRequest
+from mentalspace_desktop.services.scheduling.common import SchedulingBase
 from mentalspace_desktop.store.scheduling_models import AppointmentType, Location, ProviderAvailability, Room
 from tests.factories import PracticeFixture
 
@@ -24,6 +28,13 @@ TYPES = (
     ("Couples session", "couples", 60, "#d9822b", "90847", 0),
     ("Medication management", "medication_management", 30, "#2e9e6b", "99214", 0),
 )
+
+
+def services_at(monkeypatch: pytest.MonkeyPatch, local: datetime, tz: str = "America/New_York") -> None:
+    """The scheduling services a screen builds for itself read the clock at ``local`` (the practice's
+    wall-clock time) — the time of the screen's own ``now``, so a check-in is asked at the time the
+    test shows, whatever the hour the tests run at. Only the clock is replaced: the services are real."""
+    monkeypatch.setitem(SchedulingBase.__init__.__kwdefaults__, "now", lambda: to_utc(local, tz))
 
 
 @dataclass

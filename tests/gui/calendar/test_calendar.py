@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from mentalspace_desktop.domain.calendar_layout import CalendarView
+from mentalspace_desktop.domain.scheduling.times import to_utc
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.appointment_dialog import AppointmentDialog
 from mentalspace_desktop.gui.calendar.booking_dialog import BookingDialog
@@ -133,8 +134,15 @@ def test_keyboard_books_at_the_cursor_and_checks_in(
     qtbot.keyClick(grid, Qt.Key.Key_Tab)  # to the first appointment
     assert grid.selected_id == appointment
     assert page.calendar.details.entry is not None and page.calendar.details.entry.id == appointment
+    # Three weeks ahead (the services' own clock): refused, naming the visit's time.
     qtbot.keyClick(grid, Qt.Key.Key_I)
-    qtbot.waitUntil(lambda: "checked in" in page.calendar.feedback.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "Not checked in" in page.calendar.feedback.text(), timeout=WAIT)
+    assert "9:00 AM" in page.calendar.feedback.text()
+    assert AppointmentService(practice.admin).get(appointment).status == "scheduled"
+    # On the day, at the page's 8:05: checked in with one key.
+    page.source.appointments.now = lambda: to_utc(schedule.at(8, 5), "America/New_York")
+    qtbot.keyClick(grid, Qt.Key.Key_I)
+    qtbot.waitUntil(lambda: page.calendar.feedback.text().endswith("checked in."), timeout=WAIT)
     assert AppointmentService(practice.admin).get(appointment).status == "checked_in"
     qtbot.waitUntil(lambda: page.calendar.model.entry(appointment).status == "checked_in", timeout=WAIT)
     for _ in range(8):  # two hours later, same column

@@ -17,7 +17,7 @@ from mentalspace_desktop.gui.qt import Qt
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService
 from mentalspace_desktop.services.scheduling.waitlist import WaitlistInput, WaitlistService
 from tests.factories import PracticeFixture
-from tests.gui.calendar.helpers import Schedule, seed_schedule
+from tests.gui.calendar.helpers import Schedule, seed_schedule, services_at
 
 pytestmark = [
     pytest.mark.gui,
@@ -32,9 +32,11 @@ def today_schedule(practice: PracticeFixture) -> Schedule:
 
 
 def test_today_lists_every_provider_in_time_order_and_checks_in_with_one_key(
-        qtbot, qtmodeltester, practice: PracticeFixture, bridge: EventBridge, today_schedule: Schedule) -> None:
+        qtbot, qtmodeltester, practice: PracticeFixture, bridge: EventBridge, today_schedule: Schedule,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     s = today_schedule
     late = s.book("late", provider="clinician", client="Ana Rivera", hour=9)
+    services_at(monkeypatch, s.at(9, 20))  # the check-in at the page's 9:20, not the hour the tests run
     s.book("later", provider="supervisor", client="Marcus Hill", hour=10, room="Room 2", telehealth=True,
            link="https://meet.example/room-7")
     s.book("gone", provider="other_clinician", client="Priya Shah", hour=8, room="Group room")
@@ -168,13 +170,15 @@ def test_past_appointments_still_scheduled_are_listed_for_an_outcome(
 
 
 def test_check_in_from_the_client_chart(
-        qtbot, practice: PracticeFixture, bridge: EventBridge, today_schedule: Schedule) -> None:
+        qtbot, practice: PracticeFixture, bridge: EventBridge, today_schedule: Schedule,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from mentalspace_desktop.gui.clients.chart import ChartPage
 
     s = today_schedule
     visit = s.book("visit", provider="clinician", client="Ana Rivera", hour=16, telehealth=True,
                    link="https://meet.example/ana")
     s.book("later", provider="clinician", client="Ana Rivera", hour=10, days=7)
+    services_at(monkeypatch, s.at(15, 30))  # half an hour before the visit: check-in is open
     chart = ChartPage(practice.session_for("front_desk"), bridge)
     qtbot.addWidget(chart)
     chart.show()
