@@ -146,6 +146,7 @@ class TodayPage(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("sectionTitle")
         self.summary.setAccessibleName("Today in numbers")
+        self.summary.setWordWrap(True)  # a busy day's numbers take two lines beside the buttons, not more width
         self.message = forms.MessageLabel()
         self.buttons = AppointmentButtons(self, self.table, self.model, self.message,
                                           check_in=self.service.check_in, checked_in=self._checked_in,

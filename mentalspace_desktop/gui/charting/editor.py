@@ -105,6 +105,7 @@ class NoteEditor(QDialog):
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 18px; font-weight: 600;")
         self.meta = muted(QLabel(self))
+        self.meta.setWordWrap(True)  # chart, birth date, service date and session wrap rather than widen the window
         self.status_badge = Badge("noteStatus", self)
         self.flag_badge = Badge("noteFlag", self)
         self.flag_badge.set_tone("warning")
@@ -147,8 +148,13 @@ class NoteEditor(QDialog):
         self.return_button = QPushButton("&Return to author…", self)
         self.cosign_button = QPushButton("&Co-sign…", self)
         self.close_button = QPushButton("Close", self)
+        # The note's tools on one line, what is done with it on the line under them (eleven buttons in
+        # one row would widen the window past a laptop's screen).
+        tools = QHBoxLayout()
         for b in (self.history_button, self.export_button, self.addendum_button, self.dx_button, self.assist_button):
-            self.buttons.addWidget(b)
+            tools.addWidget(b)
+        tools.addStretch(1)
+        layout.addLayout(tools)
         self.buttons.addStretch(1)
         for b in (self.comment_button, self.return_button, self.cosign_button, self.save_button, self.sign_button,
                   self.close_button):

@@ -147,6 +147,7 @@ class DashboardPage(QWidget):
         self.period_box.currentIndexChanged.connect(self._period_changed)
         self.compare_label = QLabel("")
         self.compare_label.setProperty("role", "hint")
+        self.compare_label.setWordWrap(True)  # the row of period controls fits 1280 px: the dates wrap
         self.back_button = QPushButton("← Back to the team" if self.kind is DashboardKind.TEAM else "← Back to all")
         self.back_button.setVisible(False)
         self.back_button.clicked.connect(lambda: self.drill_down(None))

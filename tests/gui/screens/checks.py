@@ -283,6 +283,10 @@ def low_contrast(top: QWidget, pixels: Pixels, theme: str) -> list[str]:
     problems: list[str] = []
 
     def check(w: QWidget, rect_in_w: QRect, what: str, font: QFont) -> None:
+        # only what is on screen: a control half scrolled out of its area is measured by its shown part
+        rect_in_w = rect_in_w.intersected(w.visibleRegion().boundingRect())
+        if rect_in_w.isEmpty():
+            return
         origin = w.mapTo(top, QPoint(0, 0))
         found = pixels.contrast(rect_in_w.translated(origin))
         if found is not None and found < _needed(font) - 0.05:
@@ -315,3 +319,22 @@ def low_contrast(top: QWidget, pixels: Pixels, theme: str) -> list[str]:
                         continue
                     check(viewport, rect, f"cell “{str(index.data())[:30]}” of {describe(w)}", w.font())
     return problems
+
+
+def oversized(window: QWidget, size: tuple[int, int]) -> list[str]:
+    """A window opened at the screen size (1280×800) that grew past it: what it holds needs more room
+    than a laptop's screen gives, and part of it would be off the edge. The message names the widest
+    widgets on the way down, where the room goes."""
+    if not window.isWindow() or (window.width() <= size[0] and window.height() <= size[1]):
+        return []
+    widest: list[str] = []
+    here: QWidget = window
+    while True:
+        shown = [c for c in here.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                 if c.isVisible()]
+        if not shown:
+            break
+        here = max(shown, key=lambda c: c.minimumSizeHint().width())
+        widest.append(f"{describe(here)} {here.minimumSizeHint().width()} px")
+    return [f"the window grew to {window.width()}×{window.height()} to hold what it shows: it must fit "
+            f"{size[0]}×{size[1]} (widest: {' › '.join(widest[-4:])})"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from mentalspace_desktop.gui import theme
 from mentalspace_desktop.gui.qt import QApplication, QImage, QWidget
 from tests.gui.screens import checks
-from tests.gui.screens.context import ScreenContext, settle
+from tests.gui.screens.context import SIZE, ScreenContext, settle
 from tests.gui.screens.registry import Screen
 
 SCREENS_DIR_ENV = "MENTALSPACE_SCREENS_DIR"
@@ -51,6 +51,7 @@ def look_at(widget: QWidget, name: str) -> list[str]:
         problems += checks.low_contrast(widget, checks.Pixels(image), which)
         if which == theme.DEFAULT_THEME:
             problems += checks.clipped(widget) + checks.unnamed(widget) + checks.silent_empty_tables(widget)
+            problems += checks.oversized(widget, SIZE)
     return problems
 
 
