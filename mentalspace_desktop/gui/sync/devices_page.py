@@ -136,7 +136,10 @@ class DevicesPage(_HubPage):
         self.layout_.addLayout(button_row(self.approve_button, self.revoke_button, self.remove_person_button,
                                           self.refresh_button, stretch_first=False))
         self.model = DevicesModel(self, this_device=session.store.device_id)
-        self.table = make_table(self.model, "Workstations", empty="No workstation has joined the hub yet.")
+        # The staff list takes the width the others leave (a long one ends in "…", its tooltip says all):
+        # after 10 AM the two times grow a digit and pushed the last column's heading out of sight.
+        self.table = make_table(self.model, "Workstations", empty="No workstation has joined the hub yet.",
+                                stretch=self.model.headers.index("Staff"))
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.layout_.addWidget(self.table, 1)
         self.layout_.addWidget(self.message)

@@ -157,7 +157,7 @@ class DevicesModel(_StaffNames, _TextRowsModel[DeviceView]):
     """The practice's workstations. The device id (for support) is the workstation cell's tooltip: as a
     column it pushed the table past 1280 px."""
 
-    headers = ("Workstation", "Status", "Staff who work there", "Enrolled by", "Last contact", "Enrolled",
+    headers = ("Workstation", "Status", "Staff", "Enrolled by", "Last contact", "Enrolled",
                "App version")
 
     def __init__(self, parent: QObject | None = None, *, this_device: str = "") -> None:

@@ -53,7 +53,7 @@ def test_devices_name_people_and_keep_the_device_id_in_a_tooltip(qapp: QApplicat
     status = model.headers.index("Status")
     assert model.index(0, status).data() == "Waiting for approval"
     assert model.index(0, status).data(Qt.ItemDataRole.ForegroundRole) is not None  # the status, not the staff
-    assert model.index(0, model.headers.index("Staff who work there")).data() == "Dana Desk, gone"
+    assert model.index(0, model.headers.index("Staff")).data() == "Dana Desk, gone"
     assert model.index(0, model.headers.index("Enrolled by")).data() == "Dana Desk"
     assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == "Reception tablet\nDevice id: d1"
 
