@@ -22,7 +22,7 @@ class _Recorder(BaseHTTPRequestHandler):
     seen: list[dict[str, str]] = []
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
+        """Quiet: the tests read the requests recorded, not the server's log."""
 
     def do_GET(self) -> None:  # noqa: N802
         self.seen.append(dict(self.headers.items()))
