@@ -70,6 +70,11 @@ class CalendarEntry:
     """What the client answered to a reminder: confirmed, declined, no_answer or unconfirmed ("" unknown)."""
     checked_in_at: datetime | None = None
     editable: bool = True
+    detailed: bool = True
+    """False for a brief entry: only what places and colours its block (times, provider, room,
+    location, type, status, editable) — no client's name, no room's words, no risk. A view too
+    crowded for words reads its blocks so; the screen reads the details of any block it shows in words
+    (``CalendarModel.entry``)."""
 
     @property
     def span(self) -> Span:

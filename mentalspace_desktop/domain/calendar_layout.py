@@ -22,7 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from operator import attrgetter
+from typing import NamedTuple, Protocol
 
 
 class CalendarView(StrEnum):
@@ -50,6 +51,22 @@ class Span(NamedTuple):
         return self.start < end and start < self.end
 
 
+class Spanned(Protocol):
+    """Anything placed like a :class:`Span` — a span, or the calendar's entry itself (placing a
+    week's 1,200 entries without making a span of each)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+    @property
+    def provider_id(self) -> str: ...
+    @property
+    def room_id(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of the time grid: a day, a provider on a day, or a room on a day."""
@@ -64,7 +81,7 @@ class Column:
 class Placed(NamedTuple):
     """Where a span is drawn: its column, its lane among the spans it overlaps, and its minutes."""
 
-    span: Span
+    span: Spanned
     column: int
     lane: int
     lanes: int
@@ -170,7 +187,7 @@ def column_of(span: Span, columns: Sequence[Column], view: CalendarView) -> list
     return out
 
 
-def assign_lanes(spans: Sequence[Span]) -> dict[str, tuple[int, int]]:
+def assign_lanes(spans: Sequence[Spanned]) -> dict[str, tuple[int, int]]:
     """Lane and lane count for each span, so overlapping spans sit side by side.
 
     Spans that overlap, directly or through a chain, form a cluster; every span of a cluster gets
@@ -178,22 +195,32 @@ def assign_lanes(spans: Sequence[Span]) -> dict[str, tuple[int, int]]:
     (the way a paper diary is filled in). Order: start, then longer first, then id (stable).
     O(n log n): the lanes in use wait in a heap by their end, the freed ones in a heap by number.
     """
-    ordered = sorted(spans, key=lambda s: (s.start, s.start - s.end, s.id))  # longer first: a more negative span
-    result: dict[str, tuple[int, int]] = {}
-    cluster: list[tuple[str, int]] = []
+    return {span.id: (lane, lanes) for span, lane, lanes in _lanes_in_order(spans)}
+
+
+_ID, _START, _END = attrgetter("id"), attrgetter("start"), attrgetter("end")
+
+
+def _lanes_in_order(spans: Sequence[Spanned]) -> list[tuple[Spanned, int, int]]:
+    """(span, lane, lanes) in the order :func:`assign_lanes` fills them: by start, longer first, id.
+
+    Spans starting together take increasing lanes in this order (each the lowest free one, or a new
+    one above all), so the list is already in reading order (start, lane) unless clipping to the
+    grid makes different starts equal.
+    """
+    ordered = sorted(spans, key=_ID)  # three stable sorts by one field: no key tuple made per span
+    ordered.sort(key=_END, reverse=True)  # longer first among equal starts (reverse keeps stability)
+    ordered.sort(key=_START)
+    result: list[tuple[Spanned, int, int]] = []
+    cluster: list[tuple[Spanned, int]] = []
     busy: list[tuple[datetime, int]] = []  # (end, lane) of the lanes taken
     free: list[int] = []  # lanes of this cluster whose span has ended
     lanes = 0
     cluster_end: datetime | None = None
-
-    def close() -> None:
-        for member, lane in cluster:
-            result[member] = (lane, lanes)
-
     for span in ordered:
         start = span.start
         if cluster_end is not None and start >= cluster_end:
-            close()
+            result += [(member, lane, lanes) for member, lane in cluster]
             cluster, busy, free, lanes = [], [], [], 0
             cluster_end = None
         while busy and busy[0][0] <= start:
@@ -203,23 +230,23 @@ def assign_lanes(spans: Sequence[Span]) -> dict[str, tuple[int, int]]:
         else:
             lane, lanes = lanes, lanes + 1
         heapq.heappush(busy, (span.end, lane))
-        cluster.append((span.id, lane))
+        cluster.append((span, lane))
         if cluster_end is None or span.end > cluster_end:
             cluster_end = span.end
-    if cluster:
-        close()
+    result += [(member, lane, lanes) for member, lane in cluster]
     return result
 
 
 def layout(
-    spans: Iterable[Span], columns: Sequence[Column], view: CalendarView, scale: TimeScale
+    spans: Iterable[Spanned], columns: Sequence[Column], view: CalendarView, scale: TimeScale
 ) -> list[Placed]:
-    """Every span placed on the grid: column, lane, and minutes clipped to the visible hours.
+    """Every span placed on the grid: column, lane, and minutes clipped to the visible hours, in
+    reading order (column, start, lane).
 
     A span wholly outside the visible hours of its column still gets a sliver at the edge (marked
     clipped) so an early or late appointment is never invisible.
     """
-    per_column: dict[int, list[Span]] = {}
+    per_column: dict[int, list[Spanned]] = {}
     by_key: dict[tuple[date, str], int] = {}
     for i, col in enumerate(columns):  # (day, provider or room) → column: one look-up per span and day
         by_key[(col.day, col.provider_id if view is CalendarView.PROVIDERS else
@@ -245,21 +272,30 @@ def layout(
     placed: list[Placed] = []
     total, half_slot = float(scale.minutes), scale.slot_minutes / 2
     last_start = total - half_slot
+    minute = timedelta(minutes=1)
     for c, members in sorted(per_column.items()):
         origin = datetime.combine(columns[c].day, time(scale.first_hour))  # scale.minute_of, once per column
-        lanes = assign_lanes(members)
-        for span in members:
-            lane, count = lanes[span.id]
-            start_m = (span.start - origin).total_seconds() / 60
-            end_m = (span.end - origin).total_seconds() / 60
+        minutes: dict[datetime, float] = {}  # a column's visits start and end at a dozen or so times
+        first = len(placed)
+        reordered = False
+        for span, lane, count in _lanes_in_order(members):
+            start_m = minutes.get(span.start)
+            if start_m is None:
+                start_m = minutes[span.start] = (span.start - origin) / minute
+            end_m = minutes.get(span.end)
+            if end_m is None:
+                end_m = minutes[span.end] = (span.end - origin) / minute
             before, after = start_m < 0, end_m > total
             # clipped to the grid, at least half a slot tall (min and max, spelled out: 1,200 a week)
             start_m = 0.0 if before else start_m
-            start_m = last_start if start_m > last_start else start_m
+            if start_m > last_start:
+                start_m, reordered = last_start, True
+            reordered = reordered or before
             end_m = total if after else end_m
             end_m = start_m + half_slot if end_m < start_m + half_slot else end_m
             placed.append(Placed(span, c, lane, count, start_m, end_m, before, after))
-    placed.sort(key=_reading_order)
+        if reordered:  # clipping made different starts equal: (start, lane) order again
+            placed[first:] = sorted(placed[first:], key=_reading_order)
     return placed
 
 

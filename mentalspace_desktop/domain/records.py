@@ -19,10 +19,12 @@ _FIELDS: dict[type, frozenset[str]] = {}
 
 
 def record(cls: type[T], values: dict[str, Any]) -> T:
-    """An instance of the frozen dataclass ``cls`` holding ``values`` (every field, no more).
+    """An instance of the frozen dataclass ``cls`` holding ``values`` (fields only).
 
-    ``values`` becomes the instance's ``__dict__``: pass a fresh dict. ``__post_init__`` does not run,
-    so only classes without one may be built this way.
+    ``values`` becomes the instance's ``__dict__``: pass a fresh dict. A field left out reads its
+    plain default (the class attribute the dataclass keeps for it), so leave out only fields whose
+    default is a plain value, not a ``default_factory`` or a required field. ``__post_init__`` does
+    not run, so only classes without one may be built this way.
     """
     obj = object.__new__(cls)
     object.__setattr__(obj, "__dict__", values)

@@ -7,14 +7,14 @@ scheduling services (``services/scheduling``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, exists, func, select, type_coerce
+from sqlalchemy import String, exists, func, null, select, type_coerce
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.calendar_entry import CalendarEntry
@@ -144,15 +144,27 @@ class CalendarReadService(AppointmentService):
                           location_id=location_id, include_cancelled=include_cancelled, with_risk=with_risk,
                           client_id=client_id, as_entries=False)  # type: ignore[return-value]
 
-    def entries(self, date_from: date, date_to: date, *, client_id: str | None = None) -> list[CalendarEntry]:
+    def entries(self, date_from: date, date_to: date, *, client_id: str | None = None, brief: bool = False,
+                ids: Sequence[str] | None = None) -> list[CalendarEntry]:
         """:meth:`calendar` as the screen shows it, made directly (``gui.calendar.service_source.entry_of``
-        of each item, without a week's 1,200 items made first and copied)."""
-        return self._read(date_from, date_to, client_id=client_id, as_entries=True)  # type: ignore[return-value]
+        of each item, without a week's 1,200 items made first and copied).
+
+        ``brief``: each appointment with only what places and colours its block — times, provider,
+        room, location, type and its colour, status, whether the user may change it — and
+        ``detailed=False``: no client's name, no room's words, no no-show risk. A view too crowded for
+        words (a week of 20 providers: blocks a few pixels wide) needs no more, and reading no more
+        is what makes it quick; the screen reads the details of a block when it shows them (``ids``).
+        Busy time is never brief (it has no more to tell).
+
+        ``ids``: only these appointments and busy blocks (of the range).
+        """
+        return self._read(date_from, date_to, client_id=client_id, as_entries=True, brief=brief,  # type: ignore[return-value]
+                          ids=ids)
 
     def _read(self, date_from: date, date_to: date, *, provider_ids: Sequence[str] | None = None,
               room_ids: Sequence[str] | None = None, location_id: str | None = None, include_cancelled: bool = True,
-              with_risk: bool = True, client_id: str | None = None,
-              as_entries: bool) -> list[CalendarItem] | list[CalendarEntry]:
+              with_risk: bool = True, client_id: str | None = None, as_entries: bool, brief: bool = False,
+              ids: Sequence[str] | None = None) -> list[CalendarItem] | list[CalendarEntry]:
         require_any(self.session, Resource.SCHEDULE_BUSY_FREE, Action.READ)
         actor = self.session.actor
         team = self.session.team_clinician_ids()
@@ -167,12 +179,26 @@ class CalendarReadService(AppointmentService):
 
             # Instants as the stored text: parsed by ``datetime.fromisoformat`` (C) rather than row by
             # row through the column type. ``start_at > lo - MAX_VISIT`` lets the start index bound the scan.
-            q = (select(a.id, a.client_id, a.group_id, a.provider_id, a.type_id, a.location_id, a.room_id,
-                        a.series_id, as_text(a.start_at), as_text(a.end_at), a.status, a.late_cancel, a.telehealth,
-                        a.meeting_link, a.confirmation, as_text(a.checked_in_at), a.buffer_before, a.buffer_after,
-                        as_text(a.booked_at), Client.first_name, Client.last_name, Client.primary_clinician_id)
-                 .outerjoin(Client, Client.id == a.client_id)
-                 .where(a.deleted.is_(False), a.start_at < hi, a.end_at > lo, a.start_at > lo - MAX_VISIT))
+            bounds = (a.deleted.is_(False), a.start_at < hi, a.end_at > lo, a.start_at > lo - MAX_VISIT)
+            reach = {scope_for(actor.role, Resource.SCHEDULE, act) for act in (Action.READ, Action.WRITE)}
+            joined = not brief or not reach <= {Scope.ALL, Scope.NONE}
+            if not joined:
+                # what places and colours a block; whose client it is does not change what this role may do
+                q = select(a.id, a.client_id, a.group_id, a.provider_id, a.type_id, a.location_id, a.room_id,
+                           as_text(a.start_at), as_text(a.end_at), a.status, a.late_cancel,
+                           null()).where(*bounds)  # the clinician's place, not asked
+            elif brief:  # ... and whose client it is (the permission)
+                q = (select(a.id, a.client_id, a.group_id, a.provider_id, a.type_id, a.location_id, a.room_id,
+                            as_text(a.start_at), as_text(a.end_at), a.status, a.late_cancel,
+                            Client.primary_clinician_id)
+                     .outerjoin(Client, Client.id == a.client_id).where(*bounds))
+            else:
+                q = (select(a.id, a.client_id, a.group_id, a.provider_id, a.type_id, a.location_id, a.room_id,
+                            a.series_id, as_text(a.start_at), as_text(a.end_at), a.status, a.late_cancel,
+                            a.telehealth, a.meeting_link, a.confirmation, as_text(a.checked_in_at), a.buffer_before,
+                            a.buffer_after, as_text(a.booked_at), Client.first_name, Client.last_name,
+                            Client.primary_clinician_id)
+                     .outerjoin(Client, Client.id == a.client_id).where(*bounds))
             b = select(BusyBlock.id, BusyBlock.kind, BusyBlock.provider_id, BusyBlock.room_id, BusyBlock.start_at,
                        BusyBlock.end_at, BusyBlock.buffer_before, BusyBlock.buffer_after).where(
                 BusyBlock.deleted.is_(False), BusyBlock.active.is_(True), BusyBlock.start_at < hi,
@@ -193,26 +219,20 @@ class CalendarReadService(AppointmentService):
             if client_id is not None:
                 q = q.where(a.client_id == client_id)
                 b = b.where(BusyBlock.id.is_(None))  # a client's list has no one else's busy time
+            if ids is not None:
+                q = q.where(a.id.in_(list(ids)))
+                b = b.where(BusyBlock.id.in_(list(ids)))
             core = s.connection()  # Core rows: these are columns, not entities (the ORM's row work is not needed)
             users = dict(core.execute(select(User.id, User.full_name)).all())
             types = {t: (n, c) for t, n, c in core.execute(
                 select(AppointmentType.id, AppointmentType.name, AppointmentType.color))}
-            rooms = dict(core.execute(select(Room.id, Room.name)).all())
-            locations = dict(core.execute(select(Location.id, Location.name)).all())
             rows = core.execute(q).all()
             decide = _Permissions(self, actor.user_id, team)
-            visible = []
-            for row in rows:
-                # Rows unpack as tuples (C speed); a group session (no client) stands as its provider does.
-                client, provider, clinician = row[1], row[3], row[21]
-                may_read, may_write = decide(clinician if client else provider,
-                                             covering=client is not None and provider == actor.user_id)
-                if may_read:
-                    visible.append((row, may_write))
-            now = self.now()
-            client_ids = list({row[1] for row, _ in visible if row[1]})
-            history = _histories(s, client_ids, now) if with_risk else {}
-            reminded = risk_reminders(s, client_ids, now) if with_risk else RiskReminders()
+            if brief:
+                return self._brief(rows, decide, joined=joined, wall=wall, users=users, types=types,
+                                   busy=core.execute(b).all())
+            rooms = dict(core.execute(select(Room.id, Room.name)).all())
+            locations = dict(core.execute(select(Location.id, Location.name)).all())
             moments: dict[Any, tuple[datetime, datetime]] = {}
 
             def moment(stored: str | datetime) -> tuple[datetime, datetime]:
@@ -224,13 +244,26 @@ class CalendarReadService(AppointmentService):
                     got = moments[stored] = (at, wall(at))
                 return got
 
-            odds: dict[str, ClientOdds] = {}  # the client's part of the score: once per client, not per visit
-            no_type = ("", "#9aa5b1")
             out: list[tuple[datetime, str, str, Any]] = []  # (start, provider, id, record): the inherited order
+            visible = []
+            me = actor.user_id
+            for row in rows:
+                # Rows unpack as tuples (C speed); a group session (no client) stands as its provider does.
+                client, provider, clinician = row[1], row[3], row[-1]
+                may_read, may_write = decide(clinician if client else provider,
+                                             covering=client is not None and provider == me)
+                if may_read:
+                    visible.append((row, may_write))
+            now = self.now()
+            client_ids = list({row[1] for row, _ in visible if row[1]})
+            history = _histories(s, client_ids, now) if with_risk and visible else {}
+            reminded = risk_reminders(s, client_ids, now) if with_risk and visible else RiskReminders()
+
+            odds: dict[str, ClientOdds] = {}  # the client's part of the score: once per client, not per visit
             for row, editable in visible:
                 (aid, client, group, provider, type_id, location, room, series, start_text, end_text, status, late,
                  telehealth, link, confirmation, checked_text, before, after, booked_text, first, last, _c) = row
-                type_name, colour = types.get(type_id, no_type)
+                type_name, colour = types.get(type_id, _NO_TYPE)
                 start_at, start_wall = moment(start_text)
                 end_at, end_wall = moment(end_text)
                 score: float | None = None  # the no-show score; ``worded`` its factors where worth a badge
@@ -268,7 +301,7 @@ class CalendarReadService(AppointmentService):
                         "busy_only": False, "series_id": series or "", "group_id": group or "",
                         "confirmed": confirmation == "confirmed", "confirmation": confirmation,
                         "checked_in_at": wall(checked_in) if checked_in is not None else None,
-                        "editable": editable})
+                        "editable": editable, "detailed": True})
                 else:
                     made = record(CalendarItem, {  # every field, as the constructor would set them
                         "id": aid, "kind": "appointment", "provider_id": provider, "provider_name": provider_name,
@@ -288,11 +321,7 @@ class CalendarReadService(AppointmentService):
                     continue
                 name = users.get(blk.provider_id or "", "")
                 if as_entries:
-                    made = CalendarEntry(
-                        id=blk.id, start=wall(blk.start_at), end=wall(blk.end_at), provider_id=blk.provider_id or "",
-                        provider_name=name, room_id=blk.room_id or "", type_name=BUSY_KINDS.get(
-                            "busy" if blk.kind == "appointment" else blk.kind, "Busy"),
-                        colour="#9aa5b1", busy_only=True, editable=False)
+                    made = _busy_entry(blk, name, wall)
                 else:
                     made = CalendarItem(
                         id=blk.id, kind="busy" if blk.kind == "appointment" else blk.kind, provider_id=blk.provider_id,
@@ -305,6 +334,41 @@ class CalendarReadService(AppointmentService):
         return [made for _s, _p, _i, made in out]
 
 
+    def _brief(self, rows: Sequence[Any], decide: _Permissions, *, joined: bool, wall: Callable[[datetime], datetime],
+               users: dict[str, str], types: dict[str, tuple[str, str]], busy: Sequence[Any]) -> list[CalendarEntry]:
+        """The brief entries of :meth:`entries` from the rows of its read, in no particular order (the
+        calendar places them by time itself). ``joined``: the rows end with the client's clinician,
+        on which the permission depends; otherwise it depends only on whether the user covers the
+        visit (their own as provider), answered twice for the whole read."""
+        me = self.session.actor.user_id
+        answers = {} if joined else {cov: decide(None, covering=cov) for cov in (False, True)}
+        walls: dict[Any, datetime] = {}  # a week of 1,200 visits starts and ends at a hundred or so times
+        made: list[CalendarEntry] = []
+        for aid, client, group, provider, type_id, location, room, start_text, end_text, status, late, whose in rows:
+            covering = client is not None and provider == me
+            may_read, may_write = decide(whose if client else provider, covering=covering) if joined \
+                else answers[covering]
+            if not may_read:
+                continue
+            start = walls.get(start_text)
+            if start is None:
+                start = walls[start_text] = wall(_instant(start_text))
+            end = walls.get(end_text)
+            if end is None:
+                end = walls[end_text] = wall(_instant(end_text))
+            type_name, colour = types.get(type_id, _NO_TYPE)
+            made.append(record(CalendarEntry, {  # the fields left out read their defaults (domain.records)
+                "id": aid, "start": start, "end": end, "provider_id": provider or "",
+                "provider_name": users.get(provider, ""), "room_id": room or "", "location_id": location or "",
+                "client_id": client or "", "type_id": type_id or "", "type_name": type_name,
+                "colour": colour or _NO_TYPE[1],
+                "status": "late_cancelled" if status == "cancelled" and late else status or "scheduled",
+                "group_id": group or "", "editable": may_write, "detailed": False}))
+        shown = {e.id for e in made}
+        made += [_busy_entry(blk, users.get(blk.provider_id or "", ""), wall) for blk in busy if blk.id not in shown]
+        return made
+
+
 DAY = timedelta(days=1)
 _FIRST_THREE = itemgetter(0, 1, 2)  # (start, provider's name, id): the inherited read's order
 BUSY_KINDS = {"busy": "Busy", "time_off": "Time off", "imported": "Busy (other calendar)"}
@@ -312,6 +376,19 @@ BUSY_KINDS = {"busy": "Busy", "time_off": "Time off", "imported": "Busy (other c
 WORDED = 0.25
 """From this score up the risk comes with its factors in words (the calendar badges it); below, its
 score and level alone (the appointment's own dialog reads it in full through ``get``)."""
+
+
+_NO_TYPE = ("", "#9aa5b1")
+"""(name, colour) of an appointment whose type is not known here."""
+
+
+def _busy_entry(blk: Any, provider_name: str, wall: Callable[[datetime], datetime]) -> CalendarEntry:
+    """A busy block as the screen shows it: the provider's time, no more."""
+    return CalendarEntry(
+        id=blk.id, start=wall(blk.start_at), end=wall(blk.end_at), provider_id=blk.provider_id or "",
+        provider_name=provider_name, room_id=blk.room_id or "", type_name=BUSY_KINDS.get(
+            "busy" if blk.kind == "appointment" else blk.kind, "Busy"),
+        colour="#9aa5b1", busy_only=True, editable=False)
 
 
 def room_and_location(room: str, location: str) -> str:

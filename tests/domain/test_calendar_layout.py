@@ -215,3 +215,16 @@ def test_a_busy_week_places_every_block_in_its_own_lane() -> None:
     assert {p.lanes for p in placed} == {20}
     seen = {(p.column, p.start_minute, p.lane) for p in placed}
     assert len(seen) == len(spans)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(-12, 60), st.integers(1, 12)), max_size=40))
+def test_the_layout_comes_in_reading_order_without_sorting_it_again(blocks: list[tuple[int, int, int]]) -> None:
+    """Blocks come out in reading order (column, start, lane) as they are placed, clipped ones too
+    (before 7 AM and after the last slot many starts become one): the order Tab follows."""
+    cols = columns_for(CalendarView.WEEK, DAY)
+    spans = [span(f"s{i:02d}", at(4, day=DAY + timedelta(days=d)) + timedelta(minutes=15 * start), 15 * length)
+             for i, (d, start, length) in enumerate(blocks)]
+    placed = layout(spans, cols, CalendarView.WEEK, TimeScale(first_hour=7, last_hour=16))
+    assert placed == sorted(placed, key=lambda p: (p.column, p.start_minute, p.lane))
+    assert sorted(p.span.id for p in placed) == sorted(s.id for s in spans)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
+from mentalspace_desktop.domain.calendar_entry import INACTIVE
 from mentalspace_desktop.domain.calendar_layout import CalendarView, Column, Cursor, Placed, next_block, placed_at
 from mentalspace_desktop.domain.scheduling.times import clock as _clock
 from mentalspace_desktop.gui.calendar.model import CalendarEntry, CalendarModel, block_lines, text_colour_on
@@ -38,6 +40,8 @@ from mentalspace_desktop.gui.qt import (
 from mentalspace_desktop.gui.theme import ON_COLOUR, tone
 
 GUTTER = 64
+NARROW = 16
+"""A lane narrower than this (14 px once the gap is taken) shows its block's colour, no words."""
 EDGE = 6  # pixels at a block's bottom that resize instead of move
 DRAG_START = 4
 
@@ -78,6 +82,8 @@ class CalendarGrid(QWidget):
     """Live words about the cursor or the drag: (text, whether it is a problem)."""
     sig_selection_did_change = Signal(str)
     """The selected appointment changed ("" for none)."""
+    sig_details_wanted = Signal(list)
+    """Blocks shown with room for words whose entries were read brief: [CalendarEntry] to read in full."""
 
     def __init__(self, model: CalendarModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -400,7 +406,7 @@ class CalendarGrid(QWidget):
         n = len(self.model.columns)
         if n:
             self.key_cursor = self.key_cursor.moved(0, 0, columns=n, slots=self.model.scale.slots)
-        if self.selected_id and self.model.entry(self.selected_id) is None:
+        if self.selected_id and self.model.shown(self.selected_id) is None:
             self.select("")
         self.setMinimumHeight(int(self.model.scale.minutes * 1.0))
         self.update()
@@ -429,55 +435,80 @@ class CalendarGrid(QWidget):
     def _paint_blocks(self, painter: QPainter, exposed: QRect, font: QFont) -> None:
         """Every placed block that meets the exposed rectangle (a week can hold 1,200).
 
-        ``block_rect`` with the geometry it reads taken once per paint. A block too narrow for words
-        (many lanes) is a plain rectangle with its darker edge, on whole pixels (crisp, and without
-        antialiasing five times faster): those are drawn together, one ``drawRects`` per colour,
-        after the loop (blocks never overlap, so the order does not show).
+        A block too narrow for words (many lanes) is a plain rectangle with its darker edge, on whole
+        pixels (crisp, and without antialiasing five times faster): those are drawn together, one
+        ``drawRects`` per colour, after the loop (blocks never overlap, so the order does not show).
+        Their pixels are worked out once per lane and once per pair of minutes, not per block. A
+        block wide enough for words whose entry was read brief is drawn without them, and its
+        details are asked for (``sig_details_wanted``): they arrive a moment later.
         """
         ppm, width = self.ppm, self.column_width()
         top, bottom = exposed.top() - 1, exposed.bottom() + 1
-        entries, colours_of = self.model.entry, self.model.colours_of
         selected = self.selected_id
-        slivers: dict[int, list[QRect]] = {}
-        edges: dict[int, list[QRect]] = {}
-        colour_of: dict[int, QColor] = {}
-        lane_widths = {n: (width - 6) / n for n in {p.lanes for p in self.model.placed()}}
+        batches: dict[tuple[str, bool, str], tuple[list[QRect], list[QRect]]] = {}
+        """(colour, busy, status) → the slivers' rectangles and their edges"""
+        across: dict[tuple[int, int, int], tuple[float, float, int, int, int]] = {}
+        """(column, lane, lanes) → (x, lane width; in whole pixels: left, width, edge width)"""
+        down: dict[tuple[float, float], tuple[float, float, int, int]] = {}
+        """(start, end minute) → (y, height; in whole pixels: top, height)"""
+        wanting: list[CalendarEntry] = []
         for placed in self.model.placed():
-            y = placed.start_minute * ppm + 1
-            h = (placed.end_minute - placed.start_minute) * ppm - 1
-            h = 6.0 if h < 6.0 else h
+            # the model places its entries themselves: the span is the entry (unpacked at once: a tuple)
+            span, column, lane, lanes, start_m, end_m = placed[:6]
+            entry = cast(CalendarEntry, span)
+            vertical = down.get((start_m, end_m))
+            if vertical is None:
+                y = start_m * ppm + 1
+                h = (end_m - start_m) * ppm - 1
+                h = 6.0 if h < 6.0 else h
+                top_px = round(y)
+                h_px = round(y + h) - top_px
+                vertical = down[(start_m, end_m)] = (y, h, top_px, h_px if h_px > 1 else 1)
+            y, h, top_px, h_px = vertical
             if y > bottom or y + h < top:
                 continue
-            entry = entries(placed.span.id)
-            if entry is None:
-                continue
-            lane_w = lane_widths[placed.lanes]
-            x = GUTTER + placed.column * width + 2 + placed.lane * lane_w
-            if lane_w < 16 and entry.id != selected:  # narrower than 14 px once the gap is taken
-                fill, edge = colours_of(entry)
-                left, top_px = round(x), round(y)
-                w, h_px = round(x + lane_w - 2) - left, round(y + h) - top_px
-                w, h_px = w if w > 1 else 1, h_px if h_px > 1 else 1
-                batch = slivers.get(id(fill))
+            horizontal = across.get((column, lane, lanes))
+            if horizontal is None:
+                lane_w = (width - 6) / lanes
+                x = GUTTER + column * width + 2 + lane * lane_w
+                left = round(x)
+                w = round(x + lane_w - 2) - left
+                w = w if w > 1 else 1
+                horizontal = across[(column, lane, lanes)] = (x, lane_w, left, w, 2 if w > 2 else w)
+            x, lane_w, left, w, edge_w = horizontal
+            if lane_w < NARROW and entry.id != selected:
+                kind = (entry.colour, entry.busy_only, entry.status)
+                batch = batches.get(kind)
                 if batch is None:
-                    batch = slivers[id(fill)] = []
-                    colour_of[id(fill)] = fill
-                batch.append(QRect(left, top_px, w, h_px))
-                batch = edges.get(id(edge))
-                if batch is None:
-                    batch = edges[id(edge)] = []
-                    colour_of[id(edge)] = edge
-                batch.append(QRect(left, top_px, 2 if w > 2 else w, h_px))
+                    batch = batches[kind] = ([], [])
+                batch[0].append(QRect(left, top_px, w, h_px))
+                batch[1].append(QRect(left, top_px, edge_w, h_px))
                 continue
-            self._paint_block(painter, QRectF(x, y, lane_w - 2, h), entry, font, selected=entry.id == selected)
-        if slivers:
+            if not entry.detailed:
+                wanting.append(entry)
+            self._paint_block(painter, QRectF(x, y, lane_w - 2, h), entry, font, selected=entry.id == selected,
+                              words=entry.detailed)
+        if batches:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             painter.setPen(Qt.PenStyle.NoPen)
-            for batches in (slivers, edges):
-                for key, rects in batches.items():
-                    painter.setBrush(colour_of[key])
-                    painter.drawRects(rects)
+            pairs = [(self.model.colours(colour, busy, status not in INACTIVE), rects)
+                     for (colour, busy, status), rects in batches.items()]
+            for side in (0, 1):  # every fill, then every edge (blocks of one colour pair share a brush)
+                for pair, rects in pairs:
+                    painter.setBrush(pair[side])
+                    painter.drawRects(rects[side])
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if wanting:  # asked after this paint, not from inside it
+            QTimer.singleShot(0, lambda: self.sig_details_wanted.emit(wanting))
+
+    def crowded(self) -> bool:
+        """Whether this view's blocks would be too narrow for words were every provider shown booked
+        at one time (a day or week column holds all of them side by side; a provider's or room's
+        column one at a time): the page then reads the range brief (``CalendarSource.entries``)."""
+        if self.model.view not in (CalendarView.DAY, CalendarView.WEEK):
+            return False
+        lanes = max(1, len(self.model.column_providers()))
+        return (self.column_width() - 6) / lanes < NARROW
 
     def _paint_lines(self, painter: QPainter, dark: bool) -> None:
         scale = self.model.scale
@@ -511,7 +542,7 @@ class CalendarGrid(QWidget):
             painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
 
     def _paint_block(self, painter: QPainter, rect: QRectF, entry: CalendarEntry, font: QFont, *,
-                     selected: bool, outline: QColor | None = None) -> None:
+                     selected: bool, outline: QColor | None = None, words: bool = True) -> None:
         """A block with room for words (a narrow one unselected is batched by ``_paint_blocks``)."""
         fill = self.model.fill_of(entry)
         ink = text_colour_on(fill.name())
@@ -528,7 +559,8 @@ class CalendarGrid(QWidget):
             painter.setPen(QPen(highlight, 2.5))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 4, 4)
-        self._paint_block_text(painter, rect, entry, font, ink)
+        if words:
+            self._paint_block_text(painter, rect, entry, font, ink)
 
     def _paint_block_text(self, painter: QPainter, rect: QRectF, entry: CalendarEntry, font: QFont,
                           ink: QColor) -> None:

@@ -7,8 +7,8 @@ A row is one placed block (an appointment crossing midnight in the week view is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -23,6 +23,7 @@ from mentalspace_desktop.domain.calendar_layout import (
     columns_for,
     layout,
     month_cells,
+    week_start,
 )
 from mentalspace_desktop.gui.qt import (
     QAbstractListModel,
@@ -85,9 +86,13 @@ class CalendarModel(QAbstractListModel):
         self._entries: dict[str, CalendarEntry] = {}
         self._placed: list[Placed] = []
         self._month: list[list[MonthCell]] = []
-        self._colours: dict[str, tuple[QColor, QColor]] = {}
         self._palette: dict[tuple[str, bool, bool], tuple[QColor, QColor]] = {}
         """(colour, busy, active) → (fill, edge): what a block's colour depends on."""
+        self._unreadable: set[str] = set()
+        """Brief entries whose details could not be read (asked once until the next load)."""
+        self.details_of: Callable[[list[CalendarEntry]], list[CalendarEntry]] | None = None
+        """Reads brief entries in full (the page sets it to its source's ``details``): :meth:`entry`
+        asks it for a brief entry, so whoever reads an entry's words gets them."""
 
     # -- inputs ------------------------------------------------------------------------------------
 
@@ -108,31 +113,49 @@ class CalendarModel(QAbstractListModel):
 
     def set_entries(self, entries: Sequence[CalendarEntry]) -> None:
         self._entries = {e.id: e for e in entries}
-        self._colours = {}
+        self._unreadable = set()
         self._palette = {}  # the theme may have changed since: busy time takes its grey from it
         self._relayout()
 
     def upsert(self, entry: CalendarEntry) -> None:
         self._entries[entry.id] = entry
-        self._colours.pop(entry.id, None)
         self._relayout()
+
+    def add_details(self, entries: Sequence[CalendarEntry]) -> None:
+        """Put the full entries read for brief ones in their place (an entry no longer shown is
+        left out: the range changed meanwhile). The layout is redone only when a block moved."""
+        moved, read = False, set()
+        for entry in entries:
+            before = self._entries.get(entry.id)
+            if before is None:
+                continue
+            self._entries[entry.id] = entry
+            read.add(entry.id)
+            moved = moved or (before.span, before.location_id, before.status) != (
+                entry.span, entry.location_id, entry.status)
+        if moved:
+            self._relayout()
+        else:  # the same blocks, now with their words: each placed block holds its entry (the layout's span)
+            entries_now = self._entries
+            self._placed = [p._replace(span=entries_now[p.span.id]) if p.span.id in read else p
+                            for p in self._placed]
+            self.sig_layout_did_change.emit()
 
     # -- outputs -----------------------------------------------------------------------------------
 
     def colours_of(self, entry: CalendarEntry) -> tuple[QColor, QColor]:
-        """The block's fill and its darker edge, kept until the entries change.
+        """The block's fill and its darker edge (see :meth:`colours`)."""
+        return self.colours(entry.colour, entry.busy_only, entry.active)
 
-        Blocks of one type share one pair (the grid batches blocks by colour), so a week of 1,200
-        blocks makes a handful of colours, not 2,400.
-        """
-        pair = self._colours.get(entry.id)
+    def colours(self, colour: str, busy_only: bool, active: bool) -> tuple[QColor, QColor]:
+        """The fill and darker edge of a block of this colour, busy or not, active or not — kept until
+        the entries change. Blocks of one kind share one pair (the grid batches blocks by colour), so
+        a week of 1,200 blocks makes a handful of colours, not 2,400."""
+        key = (colour, busy_only, active)
+        pair = self._palette.get(key)
         if pair is None:
-            key = (entry.colour, entry.busy_only, entry.active)
-            pair = self._palette.get(key)
-            if pair is None:
-                fill = block_fill(entry)
-                pair = self._palette[key] = (fill, fill.darker(150))
-            self._colours[entry.id] = pair
+            fill = fill_for(colour, busy_only=busy_only, active=active)
+            pair = self._palette[key] = (fill, fill.darker(150))
         return pair
 
     def fill_of(self, entry: CalendarEntry) -> QColor:
@@ -140,6 +163,18 @@ class CalendarModel(QAbstractListModel):
         return self.colours_of(entry)[0]
 
     def entry(self, entry_id: str) -> CalendarEntry | None:
+        """The entry in full: a brief one is read first (one appointment: a key look-up)."""
+        entry = self._entries.get(entry_id)
+        if entry is not None and not entry.detailed and self.details_of is not None \
+                and entry_id not in self._unreadable:
+            self.add_details(self.details_of([entry]))
+            entry = self._entries.get(entry_id)
+            if entry is not None and not entry.detailed:
+                self._unreadable.add(entry_id)  # gone meanwhile: the next reload takes it away
+        return entry
+
+    def shown(self, entry_id: str) -> CalendarEntry | None:
+        """The entry as loaded, brief or full, never read: what painting a block needs."""
         return self._entries.get(entry_id)
 
     def entries(self) -> list[CalendarEntry]:
@@ -177,8 +212,9 @@ class CalendarModel(QAbstractListModel):
             self._month = month_cells(self.day, (e.span for e in self.visible_entries()))
         else:
             visible = self.visible_entries()
-            if self.view is CalendarView.WEEK:
-                self.days_in_week = 7 if any(e.start.weekday() >= 5 or e.end.weekday() >= 5 for e in visible) else 5
+            if self.view is CalendarView.WEEK:  # a visit of the week ending after Saturday begins is at the weekend
+                weekend = datetime.combine(week_start(self.day) + timedelta(days=5), time())
+                self.days_in_week = 7 if visible and max(e.end for e in visible) > weekend else 5
             self.columns = columns_for(
                 self.view,
                 self.day,
@@ -187,7 +223,7 @@ class CalendarModel(QAbstractListModel):
                 days_in_week=self.days_in_week,
             )
             self._month = []
-            self._placed = layout((e.span for e in visible), self.columns, self.view, self.scale)
+            self._placed = layout(visible, self.columns, self.view, self.scale)  # entries are placed as they are
         self.endResetModel()
         self.sig_layout_did_change.emit()
 
@@ -228,10 +264,15 @@ class CalendarModel(QAbstractListModel):
 
 def block_fill(entry: CalendarEntry) -> QColor:
     """The type's colour; busy time is grey; cancelled and no-show are washed out."""
-    if entry.busy_only:
+    return fill_for(entry.colour, busy_only=entry.busy_only, active=entry.active)
+
+
+def fill_for(colour_name: str, *, busy_only: bool, active: bool) -> QColor:
+    """:func:`block_fill` of a block of this colour, busy or not, active or not."""
+    if busy_only:
         return QColor(tone("past_block"))
-    colour = QColor(entry.colour) if QColor.isValidColorName(entry.colour) else QColor(DEFAULT_TYPE_COLOUR)
-    if not entry.active:
+    colour = QColor(colour_name) if QColor.isValidColorName(colour_name) else QColor(DEFAULT_TYPE_COLOUR)
+    if not active:
         return QColor.fromHslF(colour.hslHueF(), colour.hslSaturationF() * 0.25, 0.82)
     return colour
 

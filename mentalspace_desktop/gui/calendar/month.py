@@ -107,7 +107,7 @@ def fitted(label: str, metrics: QFontMetrics, width: int, *, person: bool = Fals
 def _counts(model: CalendarModel) -> dict[int, int]:
     out: dict[int, int] = {}
     for placed in model.placed():
-        entry = model.entry(placed.span.id)
+        entry = model.shown(placed.span.id)
         if entry is not None and entry.active and not entry.busy_only:
             out[placed.column] = out.get(placed.column, 0) + 1
     return out
@@ -183,7 +183,7 @@ class MonthView(QWidget):
 
     def _announce(self) -> None:
         cell = next((c for w in self.model.month() for c in w if c.day == self.selected), None)
-        n = 0 if cell is None else len([s for s in cell.spans if (e := self.model.entry(s.id)) and e.active])
+        n = 0 if cell is None else len([s for s in cell.spans if (e := self.model.shown(s.id)) and e.active])
         text = f"{self.selected:%A} {self.selected.day} {self.selected:%B}: {n} appointment{'s' if n != 1 else ''}"
         self.setAccessibleDescription(text)
         self.sig_feedback.emit(text + " — Enter opens the day.", False)
@@ -232,7 +232,7 @@ class MonthView(QWidget):
                 y = number.bottom() + 2
                 painter.setFont(small)
                 for span in shown:
-                    entry = self.model.entry(span.id)
+                    entry = self.model.shown(span.id)  # read in full for a month (never brief: see grid.crowded)
                     if entry is None:
                         continue
                     fill = block_fill(entry)

@@ -65,6 +65,10 @@ class CalendarPage(QWidget):
         self.resources = Resources()
         self._loading = False
         self._reload_again = False
+        self._loads = 0
+        """How many ranges have been shown: details read for an earlier one are not put in a later."""
+        self._details_asked: set[str] = set()
+        self.model.details_of = self._details_now
 
         self.grid = CalendarGrid(self.model)
         self.grid.now = now
@@ -194,6 +198,7 @@ class CalendarPage(QWidget):
         self.grid.sig_open_requested.connect(self.sig_open_requested)
         self.grid.sig_check_in_requested.connect(self.check_in)
         self.grid.sig_selection_did_change.connect(self._selection_changed)
+        self.grid.sig_details_wanted.connect(self._load_details)
         self.month.sig_day_chosen.connect(lambda d: self.set_view(CalendarView.DAY, d))
         self.details.sig_open_requested.connect(self.sig_open_requested)
         self.details.sig_check_in_requested.connect(self.check_in)
@@ -286,7 +291,8 @@ class CalendarPage(QWidget):
         self._loading = True
         start, end = visible_range(self.model.view, self.model.day)
         source = self.source
-        run_in_background(self, lambda: source.entries(start, end), on_done=self._loaded,
+        brief = self.grid.crowded()  # too many providers side by side for words: read what places blocks
+        run_in_background(self, lambda: source.entries(start, end, brief=brief), on_done=self._loaded,
                           on_error=self._load_failed)
 
     def _loaded(self, entries: list[CalendarEntry]) -> None:
@@ -295,9 +301,40 @@ class CalendarPage(QWidget):
             self._reload_again = False
             self.reload()
             return
+        self._loads += 1
+        self._details_asked.clear()
         self.model.set_entries(entries)
         self._selection_changed(self.grid.selected_id)
         self.sig_entries_loaded.emit()
+
+    def _load_details(self, brief: list[CalendarEntry]) -> None:
+        """Read in full, off the UI thread, the brief entries the grid shows with room for words."""
+        wanted = [e for e in brief if e.id not in self._details_asked]
+        if not wanted:
+            return
+        self._details_asked.update(e.id for e in wanted)
+        load, source = self._loads, self.source
+
+        def done(entries: list[CalendarEntry]) -> None:
+            if load == self._loads:  # else a newer range is on screen: its own blocks ask again
+                self.model.add_details(entries)
+
+        def failed(exc: BaseException) -> None:
+            from mentalspace_desktop.gui.errors import user_message
+
+            self.show_feedback(f"The appointments' details could not be read: {user_message(exc)[1]}", True)
+
+        run_in_background(self, lambda: source.details(wanted), on_done=done, on_error=failed)
+
+    def _details_now(self, brief: list[CalendarEntry]) -> list[CalendarEntry]:
+        """One brief entry in full at once (selected, pointed at, checked in): a key look-up."""
+        try:
+            return self.source.details(brief)
+        except Exception as exc:  # the entry stays brief; the user is told why its words are missing
+            from mentalspace_desktop.gui.errors import user_message
+
+            self.show_feedback(f"The appointment could not be read: {user_message(exc)[1]}", True)
+            return []
 
     def _load_failed(self, exc: BaseException) -> None:
         self._loading = False

@@ -122,7 +122,7 @@ class SchedulePage(QWidget):
         self.calendar.reload()
 
     def open_appointment(self, appointment_id: str) -> AppointmentDialog | None:
-        entry = self.calendar.model.entry(appointment_id)
+        entry = self.calendar.model.shown(appointment_id)
         if entry is not None and entry.busy_only:
             return None
         try:

@@ -65,6 +65,7 @@ def entry_of(item: CalendarItem) -> CalendarEntry:
         "confirmation": item.confirmation,
         "checked_in_at": _wall(item.checked_in_at) if item.checked_in_at is not None else None,
         "editable": item.editable and not busy,
+        "detailed": True,
     })
 
 
@@ -115,9 +116,16 @@ class ServiceSource:
         r = self.view.resources()
         return Resources(r.providers, r.rooms, r.rooms_at, r.locations, r.own_provider_id)
 
-    def entries(self, start: datetime, end: datetime) -> list[CalendarEntry]:
+    def entries(self, start: datetime, end: datetime, *, brief: bool = False) -> list[CalendarEntry]:
         last = (end - timedelta(microseconds=1)).date()
-        return self.appointments.entries(start.date(), last)
+        return self.appointments.entries(start.date(), last, brief=brief)
+
+    def details(self, brief: list[CalendarEntry]) -> list[CalendarEntry]:
+        if not brief:
+            return []
+        first = min(e.start for e in brief).date()
+        last = max(e.end - timedelta(microseconds=1) for e in brief).date()
+        return self.appointments.entries(first, last, ids=[e.id for e in brief])
 
     def conflict(self, before: CalendarEntry | None, proposal: CalendarEntry) -> str | None:
         if before is None:
@@ -141,6 +149,8 @@ class ServiceSource:
         for entry in self.loaded() if self.loaded else []:
             if (entry.provider_id == proposal.provider_id and proposal.provider_id and entry.active
                     and entry.start < proposal.end and proposal.start < entry.end):
+                if not entry.detailed:  # read brief (a crowded week): the client's name is needed here
+                    entry = next(iter(self.details([entry])), entry)
                 what = "busy" if entry.busy_only else f"{entry.type_name} with {entry.client_name}"
                 return f"{entry.provider_name} is already booked {entry.time_label()} ({what})"
         return None

@@ -34,8 +34,13 @@ class Resources:
 class CalendarSource(Protocol):
     def resources(self) -> Resources: ...
 
-    def entries(self, start: datetime, end: datetime) -> list[CalendarEntry]:
-        """Every appointment and busy block from ``start`` to ``end`` (practice wall times)."""
+    def entries(self, start: datetime, end: datetime, *, brief: bool = False) -> list[CalendarEntry]:
+        """Every appointment and busy block from ``start`` to ``end`` (practice wall times);
+        ``brief``: appointments with only what places and colours their blocks (``detailed=False``)."""
+        ...
+
+    def details(self, brief: list[CalendarEntry]) -> list[CalendarEntry]:
+        """These entries in full, as read now (one that is gone or out of reach is left out)."""
         ...
 
     def conflict(self, before: CalendarEntry | None, proposal: CalendarEntry) -> str | None:

@@ -64,7 +64,11 @@ class SchedulingBase:
         return practice
 
     def tz(self, s: Session) -> str:
-        return self.practice(s).time_zone
+        """The practice's time zone (its one column: the calendar asks on every reload)."""
+        zone = s.scalar(select(Practice.time_zone).where(Practice.deleted.is_(False)).limit(1))
+        if zone is None:
+            raise NotFound("The practice is not set up yet.")
+        return zone
 
     def guard_settings(self, s: Session) -> GuardSettings:
         raw = json.loads(self.practice(s).rule_settings or "{}")

@@ -245,3 +245,28 @@ def test_dragging_the_lower_edge_changes_the_length(
         drag(qtbot, page, start, target)
     item = AppointmentService(practice.admin).get(visit)
     assert (item.start_local, item.end_local) == (schedule.at(9), schedule.at(10, 15))
+
+
+def test_a_week_read_brief_shows_the_words_of_the_blocks_with_room_for_them(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule) -> None:
+    """Read brief (as a week of 20 providers side by side is), a block that has room for words is
+    painted without them, and its details are read in the background and painted a moment later;
+    selecting a brief block shows its details at once."""
+    a = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    b = schedule.book("b", provider="supervisor", client="Priya Shah", hour=11, room="Room 2", days=1)
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: True)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    model = calendar.model
+    shown_a, shown_b = model.shown(a), model.shown(b)
+    assert shown_a is not None and shown_b is not None
+    assert not shown_a.detailed and shown_a.client_name == "" and shown_a.provider_id == schedule.practice.users[
+        "clinician"]
+    calendar.grid.select(b)  # the side panel reads it in full at once
+    assert "Shah" in calendar.details.text.text()
+    assert model.shown(b).detailed  # type: ignore[union-attr]
+    calendar.grid.repaint()  # block a is wide: painted without words, its details asked for
+    qtbot.waitUntil(lambda: bool((e := model.shown(a)) and e.detailed), timeout=WAIT)
+    assert model.shown(a).client_name == "Rivera, Ana"  # type: ignore[union-attr]
+    assert calendar.grid.grab().width() > 0

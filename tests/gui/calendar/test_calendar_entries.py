@@ -42,3 +42,32 @@ def test_entries_are_the_items_as_the_screen_shows_them(sched: Sched, who: str) 
     assert {e.busy_only for e in direct} == {True, False}
     assert any(e.telehealth and e.room_name == "" for e in direct)
     assert any(e.risk is not None for e in direct)
+
+
+PLACES_AND_COLOURS = ("id", "start", "end", "provider_id", "provider_name", "room_id", "location_id", "client_id",
+                      "type_id", "type_name", "colour", "status", "group_id", "editable", "busy_only", "active")
+"""What a brief entry holds: all a block needs to be placed, filtered and coloured."""
+
+
+@pytest.mark.parametrize("who", ["front_desk", "clinician"])
+def test_a_brief_read_places_and_colours_every_block_as_the_full_read(sched: Sched, who: str) -> None:
+    """The front desk's brief read needs no client (its role reaches every visit); a clinician's
+    still asks whose client each visit is: a colleague's client stays busy time, nameless."""
+    _history_and_week(sched)
+    read = CalendarReadService(sched.session(who), now=later)
+    first, last = date(2026, 3, 9), date(2026, 3, 15)
+    full = {e.id: e for e in read.entries(first, last)}
+    brief = {e.id: e for e in read.entries(first, last, brief=True)}
+    assert brief.keys() == full.keys()
+    for key, b in brief.items():
+        f = full[key]
+        assert {n: getattr(b, n) for n in PLACES_AND_COLOURS} == {n: getattr(f, n) for n in PLACES_AND_COLOURS}
+        assert b.detailed is b.busy_only  # busy time has no more to tell
+        if not b.busy_only:
+            assert (b.client_name, b.room_name, b.risk, b.join_url) == ("", "", None, "")
+    assert any(not b.detailed for b in brief.values())
+    assert any(b.busy_only and b.type_name == "Busy" for b in brief.values()) is (who == "clinician")
+    some = [b for b in brief.values() if not b.detailed][:2]
+    details = read.entries(first, last, ids=[b.id for b in some])
+    assert sorted(details, key=lambda e: e.id) == sorted((full[b.id] for b in some), key=lambda e: e.id)
+    assert all(e.detailed for e in details)

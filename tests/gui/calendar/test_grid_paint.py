@@ -3,6 +3,7 @@ batched by colour on whole pixels; the selected one as a full block; blocks of o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -83,3 +84,66 @@ def test_blocks_of_one_kind_share_one_pair_of_colours(grid: CalendarGrid) -> Non
                                colour=cancelled.colour, status="cancelled"))
     washed = model.fill_of(model.entry(cancelled.id))  # type: ignore[arg-type]
     assert washed != QColor(cancelled.colour) and washed.lightnessF() > 0.8
+
+
+def _brief(entry: CalendarEntry) -> CalendarEntry:
+    return replace(entry, client_name="", detailed=False)
+
+
+def test_a_week_of_twenty_providers_side_by_side_is_crowded_a_few_are_not(grid: CalendarGrid) -> None:
+    model = grid.model
+    model.set_resources([(f"p{p:02d}", f"Provider {p}") for p in range(20)], [])
+    assert grid.crowded()  # 20 lanes in a day's 140 px: slivers, whatever is booked
+    model.set_filters(providers={"p01", "p02", "p03"}, location=None)
+    assert not grid.crowded()
+    model.set_filters(providers=None, location=None)
+    model.set_view(CalendarView.PROVIDERS, MONDAY)  # one provider a column
+    assert not grid.crowded()
+    model.set_view(CalendarView.MONTH, MONDAY)
+    assert not grid.crowded()
+
+
+def test_slivers_read_brief_need_no_details_a_wide_block_asks_for_its_own(qtbot, grid: CalendarGrid) -> None:
+    model = grid.model
+    wanted: list[list[CalendarEntry]] = []
+    grid.sig_details_wanted.connect(wanted.append)
+    model.set_entries([_brief(e) for e in _week()])
+    before = grid.grab().toImage()
+    qtbot.wait(20)
+    assert wanted == []  # every block a sliver: colour is all they show
+    lone = _brief(CalendarEntry("lone", datetime(2026, 3, 14, 9), datetime(2026, 3, 14, 10), "p00",
+                                "Provider 0", client_name="Client 0", type_name="Individual therapy"))
+    model.set_entries([*model.entries(), lone])  # a Saturday visit alone in its column: room for words
+    grid.grab()
+    qtbot.waitUntil(lambda: bool(wanted), timeout=2000)
+    assert [e.id for e in wanted[0]] == ["lone"]
+    first = next(p for p in model.placed() if p.span.id == "0-8-00")
+    shown = model.shown("0-8-00")
+    assert shown is not None and not shown.detailed
+    rect = grid.block_rect(first)  # a brief sliver wears its type's colour as a full one does
+    assert before.pixelColor(round(rect.left()) + 3, round(rect.center().y())).name() == COLOURS[0]
+
+
+def test_the_model_reads_a_brief_entry_in_full_once_when_asked_for_it() -> None:
+    model = CalendarModel()
+    model.set_view(CalendarView.WEEK, MONDAY)
+    full = _week()[:3]
+    model.set_entries([_brief(e) for e in full])
+    asked: list[str] = []
+
+    def details(brief: list[CalendarEntry]) -> list[CalendarEntry]:
+        asked.extend(e.id for e in brief)
+        return [e for e in full if e.id in {b.id for b in brief} and e.id != full[2].id]  # the third is gone
+
+    model.details_of = details
+    layout_before = [(p.span.id, *p[1:]) for p in model.placed()]
+    assert model.shown(full[0].id) == _brief(full[0]) and asked == []  # painting never reads
+    assert model.entry(full[0].id) == full[0] and model.entry(full[0].id) == full[0]
+    assert asked == [full[0].id]  # once
+    assert [(p.span.id, *p[1:]) for p in model.placed()] == layout_before  # not placed anew
+    assert next(p.span for p in model.placed() if p.span.id == full[0].id) == full[0]  # painted in full
+    assert model.entry(full[2].id) == _brief(full[2]) and model.entry(full[2].id) == _brief(full[2])
+    assert asked == [full[0].id, full[2].id]  # what could not be read is not asked again until the next load
+    moved = replace(full[1], start=full[1].start + timedelta(hours=1), end=full[1].end + timedelta(hours=1))
+    model.add_details([moved])  # read in full after it moved: placed anew
+    assert next(p for p in model.placed() if p.span.id == moved.id).start_minute == 120
