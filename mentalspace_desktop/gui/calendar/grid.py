@@ -42,6 +42,9 @@ from mentalspace_desktop.gui.theme import ON_COLOUR, tone
 GUTTER = 64
 NARROW = 16
 """A lane narrower than this (14 px once the gap is taken) shows its block's colour, no words."""
+EDGED = 6
+"""A block narrower than this shows its colour without the darker edge (the edge would take a third
+of it: a week of 20 providers side by side has 5-pixel blocks)."""
 EDGE = 6  # pixels at a block's bottom that resize instead of move
 DRAG_START = 4
 
@@ -415,11 +418,11 @@ class CalendarGrid(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         dark = is_dark(self)
         pal = self.palette()
         painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
-        self._paint_lines(painter, dark)
+        self._paint_lines(painter, dark)  # level and upright lines, crisp on whole pixels without antialiasing
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = QFont(self.font())
         self._paint_now(painter)  # under the blocks: their words stay readable; the gutter marks it too
         self._paint_blocks(painter, event.rect(), font)
@@ -435,8 +438,9 @@ class CalendarGrid(QWidget):
     def _paint_blocks(self, painter: QPainter, exposed: QRect, font: QFont) -> None:
         """Every placed block that meets the exposed rectangle (a week can hold 1,200).
 
-        A block too narrow for words (many lanes) is a plain rectangle with its darker edge, on whole
-        pixels (crisp, and without antialiasing five times faster): those are drawn together, one
+        A block too narrow for words (many lanes) is a plain rectangle with its darker edge (under
+        :data:`EDGED` pixels, its colour alone: an edge would take half of it), on whole pixels
+        (crisp, and without antialiasing five times faster): those are drawn together, one
         ``drawRects`` per colour, after the loop (blocks never overlap, so the order does not show).
         Their pixels are worked out once per lane and once per pair of minutes, not per block. A
         block wide enough for words whose entry was read brief is drawn without them, and its
@@ -474,7 +478,7 @@ class CalendarGrid(QWidget):
                 left = round(x)
                 w = round(x + lane_w - 2) - left
                 w = w if w > 1 else 1
-                horizontal = across[(column, lane, lanes)] = (x, lane_w, left, w, 2 if w > 2 else w)
+                horizontal = across[(column, lane, lanes)] = (x, lane_w, left, w, 2 if w >= EDGED else 0)
             x, lane_w, left, w, edge_w = horizontal
             if lane_w < NARROW and entry.id != selected:
                 kind = (entry.colour, entry.busy_only, entry.status)
@@ -482,12 +486,13 @@ class CalendarGrid(QWidget):
                 if batch is None:
                     batch = batches[kind] = ([], [])
                 batch[0].append(QRect(left, top_px, w, h_px))
-                batch[1].append(QRect(left, top_px, edge_w, h_px))
+                if edge_w:
+                    batch[1].append(QRect(left, top_px, edge_w, h_px))
                 continue
-            if not entry.detailed:
+            rect = QRectF(x, y, lane_w - 2, h)
+            if not entry.detailed and room_for_words(rect):
                 wanting.append(entry)
-            self._paint_block(painter, QRectF(x, y, lane_w - 2, h), entry, font, selected=entry.id == selected,
-                              words=entry.detailed)
+            self._paint_block(painter, rect, entry, font, selected=entry.id == selected, words=entry.detailed)
         if batches:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -564,9 +569,9 @@ class CalendarGrid(QWidget):
 
     def _paint_block_text(self, painter: QPainter, rect: QRectF, entry: CalendarEntry, font: QFont,
                           ink: QColor) -> None:
-        inner = rect.adjusted(8, 2, -4, -2)
-        if inner.width() < 30 or inner.height() < 8:  # a sliver: colour says enough, the tooltip the rest
+        if not room_for_words(rect):  # a sliver: colour says enough, the tooltip the rest
             return
+        inner = rect.adjusted(8, 2, -4, -2)
         bold = QFont(font)
         bold.setBold(True)
         bold.setStrikeOut(entry.status in ("cancelled", "late_cancelled"))
@@ -669,6 +674,11 @@ class CalendarGrid(QWidget):
         if self.model.view is CalendarView.ROOMS:
             return column.room_id == entry.room_id
         return True
+
+
+def room_for_words(block: QRectF) -> bool:
+    """Whether a block this size shows words (inside its stripe and margins)."""
+    return block.width() - 12 >= 30 and block.height() - 4 >= 8
 
 
 def day_label(day: date) -> str:
