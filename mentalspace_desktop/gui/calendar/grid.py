@@ -20,8 +20,10 @@ from mentalspace_desktop.domain.scheduling.times import clock as _clock
 from mentalspace_desktop.gui.calendar.model import CalendarEntry, CalendarModel, block_lines, text_colour_on
 from mentalspace_desktop.gui.qt import (
     QColor,
+    QEvent,
     QFont,
     QFontMetrics,
+    QHelpEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -34,6 +36,7 @@ from mentalspace_desktop.gui.qt import (
     QSizePolicy,
     Qt,
     QTimer,
+    QToolTip,
     QWidget,
     Signal,
 )
@@ -222,9 +225,7 @@ class CalendarGrid(QWidget):
             hit = self.placed_under(pos)
             at_edge = hit is not None and pos.y() >= self.block_rect(hit).bottom() - EDGE
             self.setCursor(Qt.CursorShape.SizeVerCursor if at_edge else Qt.CursorShape.ArrowCursor)
-            entry = self.model.entry(hit.span.id) if hit else None
-            self.setToolTip(entry.describe() if entry else "")
-            return
+            return  # the block's words come as its tooltip, once the pointer rests on it (``event``)
         drag = self.drag
         if not drag.started and (pos - drag.origin).manhattanLength() < DRAG_START:
             return
@@ -255,6 +256,20 @@ class CalendarGrid(QWidget):
             drag.problem = self.check(drag.entry, drag.proposal)
             self.sig_feedback.emit(self._drag_words(drag), drag.problem is not None)
         self.update()
+
+    def event(self, event: QEvent) -> bool:
+        """A tooltip asked for (the pointer rests on a block): the block in words, its details read
+        then if it was read brief — not on every move across a crowded week."""
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            hit = self.placed_under(QPointF(event.pos()))
+            entry = self.model.entry(hit.span.id) if hit else None
+            if entry is None:
+                QToolTip.hideText()
+                event.ignore()
+            else:
+                QToolTip.showText(event.globalPos(), entry.describe(), self)
+            return True
+        return super().event(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         drag, self.drag = self.drag, None

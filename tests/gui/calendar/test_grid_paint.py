@@ -12,7 +12,7 @@ import pytest
 from mentalspace_desktop.domain.calendar_layout import CalendarView
 from mentalspace_desktop.gui.calendar.grid import GUTTER, CalendarGrid
 from mentalspace_desktop.gui.calendar.model import CalendarEntry, CalendarModel
-from mentalspace_desktop.gui.qt import QColor
+from mentalspace_desktop.gui.qt import QApplication, QColor, QEvent, QHelpEvent, QPoint, QToolTip
 
 pytestmark = pytest.mark.gui
 
@@ -151,3 +151,26 @@ def test_the_model_reads_a_brief_entry_in_full_once_when_asked_for_it() -> None:
     moved = replace(full[1], start=full[1].start + timedelta(hours=1), end=full[1].end + timedelta(hours=1))
     model.add_details([moved])  # read in full after it moved: placed anew
     assert next(p for p in model.placed() if p.span.id == moved.id).start_minute == 120
+
+
+def test_a_tooltip_reads_the_block_it_rests_on_in_full_and_only_that_one(qtbot, grid: CalendarGrid) -> None:
+    model = grid.model
+    full = {e.id: e for e in _week()}
+    model.set_entries([_brief(e) for e in full.values()])
+    asked: list[str] = []
+
+    def details(brief: list[CalendarEntry]) -> list[CalendarEntry]:
+        asked.extend(e.id for e in brief)
+        return [full[e.id] for e in brief]
+
+    model.details_of = details
+    target = next(p for p in model.placed() if p.span.id == "2-10-07")
+    centre = grid.block_rect(target).center().toPoint()
+    for x in range(GUTTER + 2, centre.x(), 3):  # the pointer crosses a day's blocks: nothing is read
+        qtbot.mouseMove(grid, QPoint(x, centre.y()))
+    assert asked == []
+    help_event = QHelpEvent(QEvent.Type.ToolTip, centre, grid.mapToGlobal(centre))
+    QApplication.sendEvent(grid, help_event)
+    assert asked == ["2-10-07"]
+    assert "Client 7" in QToolTip.text()
+    QToolTip.hideText()
