@@ -333,7 +333,6 @@ class CalendarReadService(AppointmentService):
         out.sort(key=_FIRST_THREE)
         return [made for _s, _p, _i, made in out]
 
-
     def _brief(self, rows: Sequence[Any], decide: _Permissions, *, joined: bool, wall: Callable[[datetime], datetime],
                users: dict[str, str], types: dict[str, tuple[str, str]], busy: Sequence[Any]) -> list[CalendarEntry]:
         """The brief entries of :meth:`entries` from the rows of its read, in no particular order (the
