@@ -202,6 +202,8 @@ def test_week_and_month_views_show_the_booked_days(qtbot, page: SchedulePage, sc
     with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
         page.calendar.set_view(CalendarView.WEEK, schedule.day)
     assert len(page.calendar.model.columns) == 5  # nothing at the weekend: a work week
+    assert not page.calendar.grid.crowded()  # three providers side by side: read in full, words at once
+    assert all(e.detailed for e in page.calendar.model.entries())
     assert {p.column for p in page.calendar.model.placed()} == {1, 2}  # Tuesday and Wednesday
     with qtbot.waitSignal(page.calendar.sig_entries_loaded, timeout=WAIT):
         page.calendar.set_view(CalendarView.MONTH, schedule.day)
