@@ -39,6 +39,8 @@ TABLE_LABELS = {
     "conflicts": "Conflict decision",
     "notes": "Note",
     "note_bodies": "Note text",
+    "appointments": "Appointment",
+    "appointment_status_history": "Appointment status",
 }
 
 

@@ -86,6 +86,31 @@ def check_timing(new: Status, start: datetime, now: datetime, tz: str) -> None:
         raise StatusError(f"This visit starts {when}: it can be marked {new.label.lower()} once it has started.")
 
 
+def check_arrived_timing(
+    status: Status,
+    start: datetime,
+    now: datetime,
+    tz: str,
+    *,
+    was: tuple[Status, datetime] | None = None,
+    grace: timedelta = timedelta(0),
+) -> None:
+    """:func:`check_timing` for a status that arrives already set (a row a workstation pushed to the
+    hub), so the hub holds a workstation's row to the rule its services follow.
+
+    ``was`` is the status and start the receiver held before (None: a new row). An unchanged status
+    is not checked again (a visit checked in yesterday stays checked in), except an outcome whose start
+    moved: the services never move a completed or no-show visit, so one moved into the future is as
+    early as a fresh outcome. ``grace`` allows for the sender's clock running a little ahead of the
+    receiver's (within the sync's skew warning), so an honest "no-show" at the start is not refused.
+    """
+    if was is not None:
+        old_status, old_start = was
+        if status is old_status and (status not in (Status.COMPLETED, Status.NO_SHOW) or start == old_start):
+            return
+    check_timing(status, start, now + grace, tz)
+
+
 def is_late_cancel(start: datetime, cancelled_at: datetime, hours: int = LATE_CANCEL_HOURS) -> bool:
     """Cancelled less than ``hours`` before it was to start (or after)."""
     return start - cancelled_at < timedelta(hours=hours)
