@@ -41,6 +41,7 @@ TABLE_LABELS = {
     "note_bodies": "Note text",
     "appointments": "Appointment",
     "appointment_status_history": "Appointment status",
+    "group_attendance": "Group attendance",
 }
 
 

@@ -98,3 +98,36 @@ def test_an_outcome_at_the_start_on_a_clock_slightly_ahead_is_kept(hub: HubFixtu
     assert outcomes(desk.push(desk.insert("appointments", visit))) == ["applied"]
     too_soon = _visit(hub, desk, start + timedelta(minutes=10), status="no_show")
     assert outcomes(desk.push(desk.insert("appointments", too_soon))) == ["rejected"]
+
+
+def test_attendance_before_the_group_session_is_refused_a_cancellation_is_kept(hub: HubFixture) -> None:
+    desk = hub.device("front_desk")
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    session = _visit(hub, desk, start)
+    session["client_id"] = None
+    group = {"id": new_id(), "name": "Tuesday anxiety group", "type_id": session["type_id"],
+             "facilitator_id": hub.users["clinician"], "capacity": 8, "enrollment": "open",
+             "screening_required": False, "deleted": False}
+    session["group_id"] = group["id"]
+    client = client_row(clinician=hub.users["clinician"], last="Member")
+    member = {"id": new_id(), "group_id": group["id"], "client_id": client["id"], "status": "approved",
+              "deleted": False}
+    assert set(outcomes(desk.push(desk.insert("therapy_groups", group), desk.insert("appointments", session),
+                                  desk.insert("clients", client), desk.insert("group_members", member)))) == {
+        "applied"}
+
+    def mark(status: str) -> dict[str, Any]:
+        return {"id": new_id(), "group_id": group["id"], "appointment_id": session["id"], "client_id": client["id"],
+                "status": status, "recorded_by": desk.user_id, "recorded_at": datetime.now(UTC).isoformat(),
+                "deleted": False}
+
+    early = desk.push(desk.insert("group_attendance", mark("attended")),
+                      desk.insert("group_attendance", mark("absent")))
+    assert outcomes(early) == ["rejected", "rejected"]
+    assert all("once it has started" in r["reason"] for r in early["results"])
+    cancelled = mark("cancelled")
+    answer = desk.push(desk.insert("group_attendance", cancelled))
+    assert outcomes(answer) == ["applied"]
+    changed = desk.push(desk.change("group_attendance", cancelled["id"], {"status": ["cancelled", "attended"]},
+                                    base=answer["results"][0]["server_seq"]))
+    assert outcomes(changed) == ["rejected"]

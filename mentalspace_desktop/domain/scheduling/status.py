@@ -86,6 +86,25 @@ def check_timing(new: Status, start: datetime, now: datetime, tz: str) -> None:
         raise StatusError(f"This visit starts {when}: it can be marked {new.label.lower()} once it has started.")
 
 
+ATTENDANCE_AFTER_START = frozenset({"attended", "absent"})  # a group member's "cancelled" is told ahead
+
+
+def attendance_not_yet(start: datetime, now: datetime, tz: str) -> str | None:
+    """Why a group session's attendance (attended, absent) cannot be taken yet, or None once it has
+    started: a sheet filled in ahead would count an attendance, or an absence, that never happened.
+    A member who says they will not come can be marked cancelled at any time."""
+    if now >= start:
+        return None
+    return (f"This session starts {day_and_clock(to_local(start, tz))}: attendance (attended or absent) can be "
+            "taken once it has started. A member who has said they will not come can be marked cancelled now.")
+
+
+def check_attendance_timing(mark: str, start: datetime, now: datetime, tz: str) -> None:
+    """Refuse an attended/absent mark on a session that has not started (see :func:`attendance_not_yet`)."""
+    if mark in ATTENDANCE_AFTER_START and (why := attendance_not_yet(start, now, tz)):
+        raise StatusError(why)
+
+
 def check_arrived_timing(
     status: Status,
     start: datetime,

@@ -33,11 +33,12 @@ from mentalspace_desktop.gui.qt import (
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
-from mentalspace_desktop.services.scheduling.groups import GroupService, MemberView, SheetRow
+from mentalspace_desktop.services.scheduling.groups import AttendanceSheet, GroupService, MemberView
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.scheduling_models import Appointment, TherapyGroup
 
 MARKS = (("", "— not taken —"), ("attended", "Attended"), ("absent", "Absent"), ("cancelled", "Cancelled"))
+AHEAD = ("", "cancelled")  # what may be marked before the session starts
 MEMBER_WORDS = {"screening": "Being screened", "approved": "Member", "declined": "Declined", "left": "Left"}
 
 
@@ -113,6 +114,10 @@ class GroupsPage(QWidget):
         self.sheet_box = QWidget()
         self.sheet_form = QFormLayout(self.sheet_box)
         self.sheet_combos: dict[str, QComboBox] = {}
+        self.sheet_note = QLabel()  # why only cancellations can be marked yet
+        self.sheet_note.setWordWrap(True)
+        self.sheet_note.setProperty("role", "hint")
+        self.sheet_note.hide()
         self.all_attended = QPushButton("Everyone &attended")
         self.save_sheet = forms.primary(QPushButton("&Save attendance"))
         self.message = forms.MessageLabel()
@@ -142,6 +147,7 @@ class GroupsPage(QWidget):
         sheet_title = QLabel("Attendance sheet")
         sheet_title.setObjectName("sectionTitle")
         rv.addWidget(sheet_title)
+        rv.addWidget(self.sheet_note)
         rv.addWidget(self.sheet_box)
         rv.addLayout(forms.button_row(self.all_attended, self.save_sheet))
         split = QSplitter()
@@ -355,23 +361,29 @@ class GroupsPage(QWidget):
             return
         service = self.service
 
-        def done(rows: list[SheetRow]) -> None:
+        def done(sheet: AttendanceSheet) -> None:
             while self.sheet_form.rowCount():
                 self.sheet_form.removeRow(0)
             self.sheet_combos = {}
-            for r in rows:
+            self.sheet_note.setText(sheet.not_yet)
+            self.sheet_note.setVisible(bool(sheet.not_yet))
+            self.all_attended.setEnabled(not sheet.not_yet)
+            self.all_attended.setToolTip(sheet.not_yet)
+            for r in sheet.rows:
                 box = QComboBox()
                 box.setAccessibleName(f"Attendance of {r.client_name}")
                 for key, label in MARKS:
-                    box.addItem(label, key)
+                    if not sheet.not_yet or key in AHEAD or key == r.status:  # a mark already taken stays
+                        box.addItem(label, key)
                 box.setCurrentIndex(max(0, box.findData(r.status)))
+                box.setToolTip(sheet.not_yet)
                 self.sheet_combos[r.client_id] = box
                 self.sheet_form.addRow(r.client_name, box)
-            if not rows:
+            if not sheet.rows:
                 self.sheet_form.addRow(QLabel("No members on that day."))
             self.sig_sheet_loaded.emit()
 
-        run_in_background(self, lambda: service.attendance_sheet(appointment_id), on_done=done,
+        run_in_background(self, lambda: service.sheet(appointment_id), on_done=done,
                           on_error=self.message.show_exception)
 
     def _mark_all(self) -> None:

@@ -1,5 +1,6 @@
 """The outcome-timing rule on the rows workstations push: no check-in long before a visit, no
-"completed" or "no-show" before it starts.
+"completed" or "no-show" before it starts, no group member marked attended or absent before the
+session starts.
 
 A workstation's services refuse these (``domain.scheduling.status.check_timing``), but a pushed row is
 only data: a workstation whose clock runs days ahead, or a crafted push, could otherwise record a
@@ -17,7 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mentalspace_desktop.domain.scheduling.status import Status, StatusError, check_arrived_timing
+from mentalspace_desktop.domain.scheduling.status import (
+    Status,
+    StatusError,
+    check_arrived_timing,
+    check_attendance_timing,
+)
 from mentalspace_desktop.store.models import Practice
 from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.store.types import utcnow
@@ -26,7 +32,7 @@ from mentalspace_desktop.sync.protocol import CLOCK_SKEW_WARNING_SECONDS
 # A workstation's clock may run this far ahead of the hub's before sync warns about it: an outcome
 # recorded honestly at the start, on such a clock, is not refused.
 GRACE = timedelta(seconds=CLOCK_SKEW_WARNING_SECONDS)
-CHECKED = ("appointments", "appointment_status_history")
+CHECKED = ("appointments", "appointment_status_history", "group_attendance")
 DEFAULT_ZONE = "America/New_York"  # the practice's zone when none is saved, as everywhere else
 
 
@@ -46,8 +52,11 @@ class VisitTiming:
 
     def refusal(self, table: str, row: dict[str, Any], hub_row: dict[str, Any] | None,
                 appointment: Callable[[str], Appointment | None]) -> str | None:
-        """Why the hub may not hold ``row`` (the merged row of a pushed change to an appointment or
-        its status history), or None. ``appointment`` finds a visit by id, as this batch left it."""
+        """Why the hub may not hold ``row`` (the merged row of a pushed change to an appointment, its
+        status history or a group's attendance), or None. ``appointment`` finds a visit by id, as this
+        batch left it."""
+        if table == "group_attendance":
+            return self._attendance_refusal(row, hub_row, appointment)
         status = _status(row.get("status"))
         if status is None:
             return f"the hub does not know the appointment status {row.get('status')!r}"
@@ -67,6 +76,20 @@ class VisitTiming:
         except StatusError as exc:
             return (f"{exc} The hub keeps the visit as it was; if this computer's clock is wrong, set the "
                     "correct time and record the outcome again once the visit has started.")
+        return None
+
+
+    def _attendance_refusal(self, row: dict[str, Any], hub_row: dict[str, Any] | None,
+                            appointment: Callable[[str], Appointment | None]) -> str | None:
+        if hub_row is not None and hub_row.get("status") == row.get("status"):
+            return None  # a mark kept as it was (its session moved later) is not refused again
+        visit = appointment(str(row.get("appointment_id") or ""))
+        if visit is None:
+            return None
+        try:
+            check_attendance_timing(str(row.get("status")), visit.start_at, self.now + GRACE, self._tz())
+        except StatusError as exc:
+            return f"{exc} The hub keeps the sheet as it was."
         return None
 
 

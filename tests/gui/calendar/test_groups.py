@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from mentalspace_desktop.domain.scheduling.recurrence import Pattern, make_rule
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.groups import GroupsPage
 from mentalspace_desktop.services.scheduling.groups import GroupInput, GroupService
+from mentalspace_desktop.store.scheduling_models import Appointment
 from tests.factories import PracticeFixture
-from tests.gui.calendar.helpers import Schedule
+from tests.gui.calendar.helpers import Schedule, services_at
 
 pytestmark = [
     pytest.mark.gui,
@@ -17,8 +20,8 @@ pytestmark = [
 WAIT = 20_000
 
 
-def test_roster_screening_and_the_attendance_sheet(
-        qtbot, qtmodeltester, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule) -> None:
+def _group(practice: PracticeFixture, schedule: Schedule, sessions: int = 3) -> tuple[GroupService, str]:
+    """Anxiety skills with two members and weekly 90-minute sessions from the schedule's day at 4 PM."""
     service = GroupService(practice.admin)
     group = service.create(GroupInput(name="Anxiety skills", type_id=schedule.types["Individual therapy"],
                                       facilitator_id=practice.users["clinician"], capacity=6,
@@ -26,7 +29,15 @@ def test_roster_screening_and_the_attendance_sheet(
     for name in ("Ana Rivera", "Marcus Hill"):
         service.enroll(group, schedule.clients[name])
     start = schedule.at(16)
-    service.schedule_sessions(group, start, make_rule(Pattern.WEEKLY, start, count=3), minutes=90)
+    service.schedule_sessions(group, start, make_rule(Pattern.WEEKLY, start, count=sessions), minutes=90)
+    return service, group
+
+
+def test_roster_screening_and_the_attendance_sheet(
+        qtbot, qtmodeltester, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    services_at(monkeypatch, schedule.at(17))  # during the first session
+    service, group = _group(practice, schedule)
     page = GroupsPage(practice.session_for("front_desk"), bridge)
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.sig_sheet_loaded, timeout=WAIT):
@@ -46,3 +57,44 @@ def test_roster_screening_and_the_attendance_sheet(
     with qtbot.waitSignal(page.sig_sheet_loaded, timeout=WAIT):
         page.load_sheet()
     assert page.sheet_combos[schedule.clients["Ana Rivera"]].currentData() == "attended"
+    assert page.sheet_note.isHidden() and page.all_attended.isEnabled()
+
+
+def test_the_sheet_says_why_attendance_waits_for_the_session(
+        qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before the session starts the sheet says so, offers only a cancellation and no "Everyone
+    attended"; a session moved later after its sheet was opened is refused on saving, with why."""
+    services_at(monkeypatch, schedule.at(15))  # an hour before the first session
+    service, group = _group(practice, schedule, sessions=2)
+    page = GroupsPage(practice.session_for("front_desk"), bridge)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_sheet_loaded, timeout=WAIT):
+        page.show()
+    assert page.sessions.currentRow() == 0
+    assert page.sheet_note.isVisibleTo(page) and "once it has started" in page.sheet_note.text()
+    assert "4:00 PM" in page.sheet_note.text() and "cancelled now" in page.sheet_note.text()
+    assert not page.all_attended.isEnabled()
+    marcus = page.sheet_combos[schedule.clients["Marcus Hill"]]
+    assert [marcus.itemData(i) for i in range(marcus.count())] == ["", "cancelled"]
+    marcus.setCurrentIndex(marcus.findData("cancelled"))
+    with qtbot.waitSignal(page.sig_attendance_saved, timeout=WAIT):
+        page.save_sheet.click()
+    assert [s for _d, s in service.attendance_history(group, schedule.clients["Marcus Hill"])] == ["cancelled"]
+
+    # Opened during the session; meanwhile another workstation moves it to tomorrow.
+    services_at(monkeypatch, schedule.at(17))
+    page = GroupsPage(practice.session_for("front_desk"), bridge)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_sheet_loaded, timeout=WAIT):
+        page.show()
+    assert page.sheet_note.isHidden() and page.all_attended.isEnabled()
+    session = page.session_id()
+    with practice.admin.store.write(practice.users["admin"]) as s:
+        a = s.get(Appointment, session)
+        assert a is not None
+        a.start_at, a.end_at = a.start_at + timedelta(days=1), a.end_at + timedelta(days=1)
+    page._mark_all()
+    page.save_sheet.click()
+    qtbot.waitUntil(lambda: "once it has started" in page.message.text(), timeout=WAIT)
+    assert service.attendance_history(group, schedule.clients["Ana Rivera"]) == []
