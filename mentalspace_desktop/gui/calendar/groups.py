@@ -43,14 +43,22 @@ MEMBER_WORDS = {"screening": "Being screened", "approved": "Member", "declined":
 
 
 class RosterModel(RowsModel[MemberView]):
-    headers = ("Client", "Membership", "Joined", "Attended", "Absent")
+    # One attendance column ("8 of 10": sessions attended of those taken) rather than two: at 1280 px
+    # the room goes to the clients' names.
+    headers = ("Client", "Membership", "Joined", "Attended")
 
     def cell(self, row: MemberView, column: int, role: int) -> Any:
+        taken = row.attended + row.absent
         if role == Qt.ItemDataRole.DisplayRole:
             return (row.client_name, MEMBER_WORDS.get(row.status, row.status),
-                    f"{row.joined_on:%m/%d/%Y}" if row.joined_on else "—", str(row.attended), str(row.absent))[column]
-        if role == Qt.ItemDataRole.ToolTipRole and row.screening_notes:
-            return f"Screening notes: {row.screening_notes}"
+                    f"{row.joined_on:%m/%d/%Y}" if row.joined_on else "—",
+                    f"{row.attended} of {taken}" if taken else "—")[column]
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole name wherever a narrowed column cuts it
+            notes = f"\nScreening notes: {row.screening_notes}" if row.screening_notes else ""
+            return (f"{row.client_name} · {MEMBER_WORDS.get(row.status, row.status)} · "
+                    f"attended {row.attended}, absent {row.absent}{notes}")
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
 
@@ -154,7 +162,13 @@ class GroupsPage(QWidget):
         split.addWidget(self.groups_list)
         split.addWidget(middle)
         split.addWidget(right)
-        split.setSizes([210, 510, 330])  # the roster needs the clients' names more than the sessions need room
+        # The roster needs the clients' names more than the group names (they wrap) or the sessions
+        # need room: at 1280 px its columns fit with "Abernathy, Joshua" whole; a wider window gives
+        # the roster what it gains.
+        split.setSizes([170, 570, 300])
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         header = QHBoxLayout()

@@ -9,6 +9,7 @@ import pytest
 from mentalspace_desktop.domain.scheduling.recurrence import Pattern, make_rule
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.groups import GroupsPage
+from mentalspace_desktop.gui.qt import Qt
 from mentalspace_desktop.services.scheduling.groups import GroupInput, GroupService
 from mentalspace_desktop.store.scheduling_models import Appointment
 from tests.factories import PracticeFixture
@@ -98,3 +99,26 @@ def test_the_sheet_says_why_attendance_waits_for_the_session(
     page.save_sheet.click()
     qtbot.waitUntil(lambda: "once it has started" in page.message.text(), timeout=WAIT)
     assert service.attendance_history(group, schedule.clients["Ana Rivera"]) == []
+
+
+def test_the_roster_shows_whole_names_at_1280_pixels(
+        qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule) -> None:
+    """At 1280×800 the Groups page gets what the navigation leaves (about 1040 px): the roster's
+    client column holds a long name whole, and its tooltip names the member wherever it is cut."""
+    service, group = _group(practice, schedule, sessions=1)
+    long_name = practice.add_client(clinician="clinician", first="Dominique", last="Washington-Abernathy").id
+    service.enroll(group, long_name)
+    page = GroupsPage(practice.session_for("front_desk"), bridge)
+    qtbot.addWidget(page)
+    page.resize(1040, 740)
+    with qtbot.waitSignal(page.sig_sheet_loaded, timeout=WAIT):
+        page.show()
+    rows = page.roster_model.rows()
+    row = next(i for i, m in enumerate(rows) if m.client_id == long_name)
+    text = "Washington-Abernathy, Dominique"
+    assert rows[row].client_name == text
+    needed = page.roster.fontMetrics().horizontalAdvance(text) + 12  # the cell's padding
+    assert page.roster.columnWidth(0) >= needed, (page.roster.columnWidth(0), needed)
+    assert page.roster.horizontalScrollBar().maximum() == 0  # every column in view
+    tip = page.roster_model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith(text)
