@@ -39,13 +39,13 @@ from mentalspace_desktop.store.scheduling_models import Appointment, TherapyGrou
 
 MARKS = (("", "— not taken —"), ("attended", "Attended"), ("absent", "Absent"), ("cancelled", "Cancelled"))
 AHEAD = ("", "cancelled")  # what may be marked before the session starts
-MEMBER_WORDS = {"screening": "Being screened", "approved": "Member", "declined": "Declined", "left": "Left"}
+MEMBER_WORDS = {"screening": "Screening", "approved": "Member", "declined": "Declined", "left": "Left"}
 
 
 class RosterModel(RowsModel[MemberView]):
-    # One attendance column ("8 of 10": sessions attended of those taken) rather than two: at 1280 px
-    # the room goes to the clients' names.
-    headers = ("Client", "Membership", "Joined", "Attended")
+    # Short words and one attendance column ("8 of 10": sessions attended of those taken) rather than
+    # two: at 1280 px the room goes to the clients' names.
+    headers = ("Client", "Status", "Joined", "Attended")
 
     def cell(self, row: MemberView, column: int, role: int) -> Any:
         taken = row.attended + row.absent
@@ -126,7 +126,8 @@ class GroupsPage(QWidget):
         self.sheet_note.setWordWrap(True)
         self.sheet_note.setProperty("role", "hint")
         self.sheet_note.hide()
-        self.all_attended = QPushButton("Everyone &attended")
+        self.all_attended = QPushButton("&All attended")
+        self.all_attended.setAccessibleName("Mark everyone not yet marked as attended")
         self.save_sheet = forms.primary(QPushButton("&Save attendance"))
         self.message = forms.MessageLabel()
 
@@ -165,7 +166,7 @@ class GroupsPage(QWidget):
         # The roster needs the clients' names more than the group names (they wrap) or the sessions
         # need room: at 1280 px its columns fit with "Abernathy, Joshua" whole; a wider window gives
         # the roster what it gains.
-        split.setSizes([170, 570, 300])
+        split.setSizes([150, 590, 300])
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 0)
@@ -382,7 +383,7 @@ class GroupsPage(QWidget):
             self.sheet_note.setText(sheet.not_yet)
             self.sheet_note.setVisible(bool(sheet.not_yet))
             self.all_attended.setEnabled(not sheet.not_yet)
-            self.all_attended.setToolTip(sheet.not_yet)
+            self.all_attended.setToolTip(sheet.not_yet or "Everyone not yet marked: attended.")
             for r in sheet.rows:
                 box = QComboBox()
                 box.setAccessibleName(f"Attendance of {r.client_name}")
@@ -408,7 +409,7 @@ class GroupsPage(QWidget):
     def save_attendance(self) -> None:
         marks = {cid: str(box.currentData()) for cid, box in self.sheet_combos.items() if box.currentData()}
         if not marks:
-            self.message.show_hint("Mark who attended first (or choose “Everyone attended”).")
+            self.message.show_hint("Mark who attended first (or choose “All attended”).")
             return
         service, appointment_id = self.service, self.session_id()
 

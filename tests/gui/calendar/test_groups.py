@@ -9,7 +9,8 @@ import pytest
 from mentalspace_desktop.domain.scheduling.recurrence import Pattern, make_rule
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.groups import GroupsPage
-from mentalspace_desktop.gui.qt import Qt
+from mentalspace_desktop.gui.qt import QApplication, Qt
+from mentalspace_desktop.gui.theme import DEFAULT_THEME, apply_theme
 from mentalspace_desktop.services.scheduling.groups import GroupInput, GroupService
 from mentalspace_desktop.store.scheduling_models import Appointment
 from tests.factories import PracticeFixture
@@ -102,9 +103,11 @@ def test_the_sheet_says_why_attendance_waits_for_the_session(
 
 
 def test_the_roster_shows_whole_names_at_1280_pixels(
-        qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule) -> None:
-    """At 1280×800 the Groups page gets what the navigation leaves (about 1040 px): the roster's
-    client column holds a long name whole, and its tooltip names the member wherever it is cut."""
+        qtbot, qapp: QApplication, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule) -> None:
+    """At 1280×800 the Groups page gets what the navigation leaves (about 1040 px): in the product's
+    theme (its font) the roster's client column holds a long name whole, and its tooltip names the
+    member wherever a narrower window cuts it."""
+    apply_theme(qapp, DEFAULT_THEME)  # as the application always runs: the sizes depend on its font
     service, group = _group(practice, schedule, sessions=1)
     long_name = practice.add_client(clinician="clinician", first="Dominique", last="Washington-Abernathy").id
     service.enroll(group, long_name)

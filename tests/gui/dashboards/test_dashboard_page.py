@@ -13,6 +13,7 @@ from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.dashboards.evidence import ClinicianBreakdownDialog, EvidenceDialog
 from mentalspace_desktop.gui.dashboards.page import DashboardPage
 from mentalspace_desktop.gui.qt import QApplication, Qt
+from mentalspace_desktop.gui.theme import DEFAULT_THEME, apply_theme
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
 from tests.factories import PracticeFixture
@@ -161,9 +162,12 @@ def test_switching_periods_quickly_shows_the_last_chosen(qtbot: QtBot, practice:
     assert page.compare_label.text().startswith("Compared with")
 
 
-def test_my_teams_status_is_in_view_without_a_sideways_scroll(qtbot: QtBot, practice: PracticeFixture) -> None:
-    """At 1280×800 the page gets what the navigation leaves (about 1040 px): every column of the
-    supervisee table is in view, and the status — what a supervisor reads first — is beside the name."""
+def test_my_teams_status_is_in_view_without_a_sideways_scroll(qtbot: QtBot, qapp: QApplication,
+                                                              practice: PracticeFixture) -> None:
+    """At 1280×800 the page gets what the navigation leaves (about 1040 px): in the product's theme
+    (its font) every column of the supervisee table is in view, and the status — what a supervisor
+    reads first — is beside the name."""
+    apply_theme(qapp, DEFAULT_THEME)
     _appointments(practice, ["completed", "no_show"])
     page, _bridge = _page(qtbot, practice, "supervisor")
     page.resize(1040, 740)
