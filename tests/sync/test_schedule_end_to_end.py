@@ -192,7 +192,8 @@ def test_a_booking_reaches_another_workstation_live(world: World) -> None:
     assert elapsed < 5, elapsed  # about a second on an idle machine; generous for a shared one
 
 
-def test_an_outcome_recorded_before_the_visit_is_refused_and_shown(world: World) -> None:
+def completed_ahead(world: World) -> tuple[Desk, str]:
+    """A front desk whose clock runs a week ahead marks next week's visit completed (not yet pushed)."""
     admin = world.desk("admin")
     ids = set_up(admin)
     zone = ZoneInfo("America/New_York")
@@ -203,7 +204,7 @@ def test_an_outcome_recorded_before_the_visit_is_refused_and_shown(world: World)
     day = today + timedelta(days=7)
     while day.weekday() >= 5:  # the providers' hours are Monday to Friday
         day += timedelta(days=1)
-    desk, other = world.desk("front_desk"), world.desk("front_desk")
+    desk = world.desk("front_desk")
     synced(desk)
     visit = AppointmentService(desk.session, now=lambda: datetime.now(UTC)).book(BookingRequest(
         provider_id=ids["clin"], type_id=ids["type"], start_local=datetime.combine(day, TUE10.time()),
@@ -211,12 +212,17 @@ def test_an_outcome_recorded_before_the_visit_is_refused_and_shown(world: World)
     synced(desk)
     ahead = datetime.combine(day, TUE10.time(), zone).astimezone(UTC) + timedelta(hours=1)
     AppointmentService(desk.session, now=lambda: ahead).complete(visit)  # this workstation's clock is wrong
+    return desk, visit
 
+
+def test_an_outcome_recorded_before_the_visit_is_refused_and_shown(world: World) -> None:
+    desk, visit = completed_ahead(world)
     report = desk.sync()
     assert report.ok and report.rejected == 2, report.log_line()  # the visit and its history entry
     assert world.hub.sql("SELECT status FROM appointments WHERE id = :i", i=visit) == [("scheduled",)]
     shown = SyncStatusService(desk.session).my_rejections()
     assert {r.what for r in shown} == {"Appointment", "Appointment status"}
     assert all("can be marked completed once it has started" in r.reason for r in shown)
+    other = world.desk("front_desk")
     synced(other)
     assert AppointmentService(other.session).get(visit).status == "scheduled"
