@@ -131,3 +131,21 @@ def test_attendance_before_the_group_session_is_refused_a_cancellation_is_kept(h
     changed = desk.push(desk.change("group_attendance", cancelled["id"], {"status": ["cancelled", "attended"]},
                                     base=answer["results"][0]["server_seq"]))
     assert outcomes(changed) == ["rejected"]
+
+
+def test_a_row_without_status_or_start_is_left_to_the_databases_checks(hub: HubFixture) -> None:
+    """A crafted insert missing its status takes the default ("scheduled"); one missing its start is
+    refused as incomplete — an answer either way, never a server error."""
+    desk = hub.device("front_desk")
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    no_status = _visit(hub, desk, start)
+    del no_status["status"]
+    assert outcomes(desk.push(desk.insert("appointments", no_status))) == ["applied"]
+    assert _status(hub, no_status["id"]) == "scheduled"
+    no_start = _visit(hub, desk, start, status="completed")
+    del no_start["start_at"]
+    answer = desk.push(desk.insert("appointments", no_start))
+    assert outcomes(answer) == ["rejected"] and "required field" in answer["results"][0]["reason"]
+    unknown = _visit(hub, desk, start, status="finished")
+    answer = desk.push(desk.insert("appointments", unknown))
+    assert outcomes(answer) == ["rejected"] and "appointment status 'finished'" in answer["results"][0]["reason"]

@@ -57,11 +57,15 @@ class VisitTiming:
         batch left it."""
         if table == "group_attendance":
             return self._attendance_refusal(row, hub_row, appointment)
-        status = _status(row.get("status"))
+        if row.get("status") is None:
+            return None  # left to the database's default and its own checks
+        status = _status(row["status"])
         if status is None:
-            return f"the hub does not know the appointment status {row.get('status')!r}"
+            return f"the hub does not know the appointment status {row['status']!r}"
         if table == "appointments":
-            start = _instant(row.get("start_at"))
+            if row.get("start_at") is None:
+                return None  # a visit without a start: the database refuses it
+            start = _instant(row["start_at"])
             held = _status(hub_row.get("status")) if hub_row is not None else None
             was = (held, _instant(hub_row["start_at"])) if held is not None and hub_row is not None else None
         else:
@@ -77,7 +81,6 @@ class VisitTiming:
             return (f"{exc} The hub keeps the visit as it was; if this computer's clock is wrong, set the "
                     "correct time and record the outcome again once the visit has started.")
         return None
-
 
     def _attendance_refusal(self, row: dict[str, Any], hub_row: dict[str, Any] | None,
                             appointment: Callable[[str], Appointment | None]) -> str | None:
