@@ -3,7 +3,7 @@ attendance sheet of a session taken in one step."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -26,6 +26,7 @@ from mentalspace_desktop.gui.qt import (
     QSplitter,
     Qt,
     QTableView,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -39,6 +40,7 @@ from mentalspace_desktop.store.scheduling_models import Appointment, TherapyGrou
 
 MARKS = (("", "— not taken —"), ("attended", "Attended"), ("absent", "Absent"), ("cancelled", "Cancelled"))
 AHEAD = ("", "cancelled")  # what may be marked before the session starts
+OPENS_SOON = timedelta(hours=12)  # a sheet left open until its session starts reopens itself
 MEMBER_WORDS = {"screening": "Screening", "approved": "Member", "declined": "Declined", "left": "Left"}
 
 
@@ -122,6 +124,11 @@ class GroupsPage(QWidget):
         self.sheet_box = QWidget()
         self.sheet_form = QFormLayout(self.sheet_box)
         self.sheet_combos: dict[str, QComboBox] = {}
+        # A sheet opened before its session starts offers attended/absent from the start on, without
+        # the front desk having to pick the session again.
+        self.sheet_opens = QTimer(self)
+        self.sheet_opens.setSingleShot(True)
+        self.sheet_opens.timeout.connect(lambda: self.load_sheet(keep_marks=True))
         self.sheet_note = QLabel()  # why only cancellations can be marked yet
         self.sheet_note.setWordWrap(True)
         self.sheet_note.setProperty("role", "hint")
@@ -370,17 +377,23 @@ class GroupsPage(QWidget):
         item = self.sessions.currentItem()
         return str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
 
-    def load_sheet(self) -> None:
+    def load_sheet(self, *, keep_marks: bool = False) -> None:
+        """Show the chosen session's sheet; ``keep_marks``: the same session again, keeping what was
+        marked on screen and not saved yet."""
         appointment_id = self.session_id()
         if not appointment_id:
             return
         service = self.service
 
         def done(sheet: AttendanceSheet) -> None:
+            kept = {cid: box.currentData() for cid, box in self.sheet_combos.items()} if keep_marks else {}
             while self.sheet_form.rowCount():
                 self.sheet_form.removeRow(0)
             self.sheet_combos = {}
             self.sheet_note.setText(sheet.not_yet)
+            self.sheet_opens.stop()
+            if sheet.not_yet and sheet.opens_in <= OPENS_SOON:
+                self.sheet_opens.start(int(sheet.opens_in.total_seconds() * 1000) + 500)
             self.sheet_note.setVisible(bool(sheet.not_yet))
             self.all_attended.setEnabled(not sheet.not_yet)
             self.all_attended.setToolTip(sheet.not_yet or "Everyone not yet marked: attended.")
@@ -390,7 +403,7 @@ class GroupsPage(QWidget):
                 for key, label in MARKS:
                     if not sheet.not_yet or key in AHEAD or key == r.status:  # a mark already taken stays
                         box.addItem(label, key)
-                box.setCurrentIndex(max(0, box.findData(r.status)))
+                box.setCurrentIndex(max(0, box.findData(kept.get(r.client_id) or r.status)))
                 box.setToolTip(sheet.not_yet)
                 self.sheet_combos[r.client_id] = box
                 self.sheet_form.addRow(r.client_name, box)

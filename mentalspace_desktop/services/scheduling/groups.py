@@ -5,7 +5,7 @@ taken from one sheet; the roster and each member's attendance history."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -72,6 +72,7 @@ class AttendanceSheet:
 
     rows: list[SheetRow]
     not_yet: str
+    opens_in: timedelta = timedelta(0)  # how long until attendance can be taken (0: it can now)
 
 
 class GroupService(SeriesService):
@@ -242,7 +243,9 @@ class GroupService(SeriesService):
         """The attendance sheet with what may be marked now (see :class:`AttendanceSheet`)."""
         with self.session.store.read() as s:
             a = self._session(s, appointment_id, Action.READ)
-            return AttendanceSheet(self._sheet(s, a), attendance_not_yet(a.start_at, self.now(), self.tz(s)) or "")
+            now = self.now()
+            return AttendanceSheet(self._sheet(s, a), attendance_not_yet(a.start_at, now, self.tz(s)) or "",
+                                   max(a.start_at - now, timedelta(0)))
 
     def _sheet(self, s: Session, a: Appointment) -> list[SheetRow]:
         day = to_local(a.start_at, self.tz(s)).date()

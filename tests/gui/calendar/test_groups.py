@@ -7,10 +7,12 @@ from datetime import timedelta
 import pytest
 
 from mentalspace_desktop.domain.scheduling.recurrence import Pattern, make_rule
+from mentalspace_desktop.domain.scheduling.times import to_utc
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.groups import GroupsPage
 from mentalspace_desktop.gui.qt import QApplication, Qt
 from mentalspace_desktop.gui.theme import DEFAULT_THEME, apply_theme
+from mentalspace_desktop.services.scheduling.common import SchedulingBase
 from mentalspace_desktop.services.scheduling.groups import GroupInput, GroupService
 from mentalspace_desktop.store.scheduling_models import Appointment
 from tests.factories import PracticeFixture
@@ -125,3 +127,27 @@ def test_the_roster_shows_whole_names_at_1280_pixels(
     assert page.roster.horizontalScrollBar().maximum() == 0  # every column in view
     tip = page.roster_model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert tip.startswith(text)
+
+
+def test_a_sheet_opened_before_the_start_opens_itself_when_the_session_starts(
+        qtbot, practice: PracticeFixture, bridge: EventBridge, schedule: Schedule,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The front desk opens the sheet a moment before the group starts and marks a cancellation: at
+    the start the sheet offers attended and absent without being picked again, keeping that mark."""
+    start = to_utc(schedule.at(16), "America/New_York")
+    clock = [start - timedelta(seconds=1)]
+    monkeypatch.setitem(SchedulingBase.__init__.__kwdefaults__, "now", lambda: clock[0])
+    _service, _group_id = _group(practice, schedule, sessions=1)
+    page = GroupsPage(practice.session_for("front_desk"), bridge)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_sheet_loaded, timeout=WAIT):
+        page.show()
+    assert not page.all_attended.isEnabled()
+    marcus = page.sheet_combos[schedule.clients["Marcus Hill"]]
+    marcus.setCurrentIndex(marcus.findData("cancelled"))
+    clock[0] = start + timedelta(seconds=1)
+    qtbot.waitUntil(page.all_attended.isEnabled, timeout=WAIT)  # the sheet's own timer reloaded it
+    assert page.sheet_note.isHidden()
+    ana = page.sheet_combos[schedule.clients["Ana Rivera"]]
+    assert ana.findData("attended") >= 0 and ana.findData("absent") >= 0
+    assert page.sheet_combos[schedule.clients["Marcus Hill"]].currentData() == "cancelled"
