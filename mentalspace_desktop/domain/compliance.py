@@ -154,6 +154,19 @@ def yearly_stage(done_on: date | None, today: date, settings: Mapping[str, Any])
     return Stage.OK
 
 
+def plan_current_days(rules: Mapping[str, Mapping[str, Any]]) -> int:
+    """How many days after its signature (or its latest signed review) a treatment plan counts as
+    current on the dashboards: up to the day before :func:`plan_review_stage` calls it out of
+    compliance, so the treatment-plan currency metric and the compliance report never disagree."""
+    return int(rules["treatment_plan_review"]["out_of_compliance_day"]) - 1
+
+
+def training_valid_days(rules: Mapping[str, Mapping[str, Any]]) -> int:
+    """How many days a HIPAA training stays current (it expires that many days after, as
+    :func:`yearly_stage` counts it)."""
+    return int(rules["hipaa_training"]["valid_days"])
+
+
 def supervision_stage(hours_logged: float, license_type: str | None, settings: Mapping[str, Any], *,
                       month_over: bool = True) -> Stage:
     """A month's supervision hours against what the license requires (no requirement: fine). A month

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from mentalspace_desktop.domain import compliance as compliance_rules
 from mentalspace_desktop.domain.metrics import MetricValue, Period
 
 KEPT = frozenset({"completed", "checked_in"})
@@ -26,7 +27,6 @@ SIGNED = "signed"
 AUTHOR_SIGNED = frozenset({"signed", "in_review"})
 BACKLOG_DAYS = 7
 REBOOK_DAYS = 30
-PLAN_DAYS = 90
 
 
 class Appt(NamedTuple):
@@ -123,6 +123,10 @@ class Facts:
     last_kept_recent: dict[str, date] = field(default_factory=dict)  # client → last kept in 30 days to as_of
     supervised: frozenset[str] = frozenset()  # subjects whose license requires monthly supervision
     supervision: list[SupervisionFact] = field(default_factory=list)  # signed sessions in the period
+    # The practice's compliance settings (domain.compliance), so the currency metrics count what the
+    # compliance report counts: a signed plan is current this many days, a training this many.
+    plan_current_days: int = compliance_rules.plan_current_days(compliance_rules.DEFAULT_RULES)
+    training_valid_days: int = compliance_rules.training_valid_days(compliance_rules.DEFAULT_RULES)
 
 
 class Contribution(NamedTuple):
@@ -321,7 +325,7 @@ def complete_demographics_rate(f: Facts) -> Iterator[Contribution]:
 @metric("treatment_plan_currency")
 def treatment_plan_currency(f: Facts) -> Iterator[Contribution]:
     for c in f.clients:
-        current = c.plan_last_signed is not None and (f.as_of - c.plan_last_signed).days <= PLAN_DAYS
+        current = c.plan_last_signed is not None and (f.as_of - c.plan_last_signed).days <= f.plan_current_days
         yield _client(c, current)
 
 
@@ -378,7 +382,7 @@ def supervision_hours(f: Facts) -> Iterator[Contribution]:
 @metric("hipaa_training_currency")
 def hipaa_training_currency(f: Facts) -> Iterator[Contribution]:
     for s in f.staff:
-        current = s.hipaa_training_on is not None and (f.as_of - s.hipaa_training_on).days < 365
+        current = s.hipaa_training_on is not None and (f.as_of - s.hipaa_training_on).days < f.training_valid_days
         yield Contribution(s.id, current, 1, "user", s.id, s.label)
 
 

@@ -577,7 +577,7 @@ def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
 
     minor = c.dob > _minor_born_after(as_of)
     complete = metric_facts.CLIENT_COMPLETE
-    plan_since = as_of - timedelta(days=rules.PLAN_DAYS)
+    plan_since = as_of - timedelta(days=metric_facts.plan_current_days(s))
     plan_current = or_(
         exists().where(TreatmentPlan.client_id == c.id, TreatmentPlan.deleted.is_(False),
                        TreatmentPlan.signed_at >= scope.instant(plan_since)),

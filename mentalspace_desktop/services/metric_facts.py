@@ -136,11 +136,20 @@ _CLIENT_COLUMNS = (
 )
 
 
+def rule_settings(s: Session) -> dict[str, dict[str, Any]]:
+    """The practice's compliance settings (the defaults where it changed nothing): the currency
+    metrics count by them, so that the dashboards and the compliance report agree."""
+    return compliance_rules.settings_or_defaults(s.scalar(select(Practice.rule_settings)))
+
+
 def consent_valid_days(s: Session) -> int:
-    """How many days a signed informed consent stays current: the practice's compliance setting, so
-    that the dashboards and the compliance report agree (a year unless the practice changed it)."""
-    stored = s.scalar(select(Practice.rule_settings))
-    return int(compliance_rules.settings_or_defaults(stored)["informed_consent"]["valid_days"])
+    """How many days a signed informed consent stays current (a year unless the practice changed it)."""
+    return int(rule_settings(s)["informed_consent"]["valid_days"])
+
+
+def plan_current_days(s: Session) -> int:
+    """How many days a signed treatment plan or review stays current (90 unless the practice changed it)."""
+    return compliance_rules.plan_current_days(rule_settings(s))
 
 
 def _clients(s: Session, as_of: date, subjects: frozenset[str], zone: ZoneInfo) -> list[ClientFact]:
@@ -281,7 +290,10 @@ def fetch_facts(s: Session, *, period: Period, today: date, subjects: frozenset[
     ``light``: only what the light metrics read (metric_rules.LIGHT_METRICS): staff, supervision,
     availability and the co-signed notes, not the appointments, clients and backlog."""
     as_of = min(period.end, today)
-    facts = Facts(period=period, as_of=as_of, subjects=subjects)
+    settings = rule_settings(s)
+    facts = Facts(period=period, as_of=as_of, subjects=subjects,
+                  plan_current_days=compliance_rules.plan_current_days(settings),
+                  training_valid_days=compliance_rules.training_valid_days(settings))
     if light:
         facts.notes = _notes(s, period, subjects, zone, cosigned_only=True)
     else:

@@ -39,6 +39,9 @@ TABLE_LABELS = {
     "conflicts": "Conflict decision",
     "notes": "Note",
     "note_bodies": "Note text",
+    "appointments": "Appointment",
+    "appointment_status_history": "Appointment status",
+    "group_attendance": "Group attendance",
 }
 
 

@@ -82,3 +82,26 @@ def test_a_setting_out_of_range_is_refused_in_words(stored: dict[str, dict[str, 
 def test_worst_stage() -> None:
     assert worst([Stage.OK, Stage.ALERT, Stage.REMINDER]) is Stage.ALERT
     assert worst([]) is Stage.OK
+
+
+def test_the_currency_days_end_where_the_rules_call_a_record_out_of_compliance() -> None:
+    """The dashboards count a plan or a training current exactly as long as the rule keeps it in."""
+    from mentalspace_desktop.domain.compliance import (
+        Stage,
+        merged_settings,
+        plan_current_days,
+        plan_review_stage,
+        training_valid_days,
+        yearly_stage,
+    )
+
+    today = date(2026, 11, 30)
+    for stored in ({}, {"treatment_plan_review": {"reminder_day": 20, "alert_day": 25, "out_of_compliance_day": 31},
+                        "hipaa_training": {"valid_days": 180, "reminder_days_before": 30}}):
+        rules = merged_settings(stored)
+        plan, training = plan_current_days(rules), training_valid_days(rules)
+        tp, hipaa = rules["treatment_plan_review"], rules["hipaa_training"]
+        assert plan_review_stage(today - timedelta(days=plan), today, tp) is not Stage.OUT_OF_COMPLIANCE
+        assert plan_review_stage(today - timedelta(days=plan + 1), today, tp) is Stage.OUT_OF_COMPLIANCE
+        assert yearly_stage(today - timedelta(days=training - 1), today, hipaa) is not Stage.OUT_OF_COMPLIANCE
+        assert yearly_stage(today - timedelta(days=training), today, hipaa) is Stage.OUT_OF_COMPLIANCE

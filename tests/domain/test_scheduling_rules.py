@@ -172,3 +172,24 @@ def test_outcomes_wait_for_the_visit_check_in_opens_on_the_day() -> None:
             check_timing(outcome, start, start - timedelta(minutes=1), tz)
         check_timing(outcome, start, start, tz)
     check_timing(Status.CANCELLED, start, start - timedelta(days=30), tz)  # cancelling ahead is the point
+
+
+def test_a_status_that_arrives_set_follows_the_same_rule_when_it_changed() -> None:
+    from mentalspace_desktop.domain.scheduling.status import Status, StatusError, check_arrived_timing
+
+    tz = "America/New_York"
+    start = to_utc(datetime(2026, 3, 10, 10, 0), tz)
+    before = start - timedelta(minutes=10)
+    with pytest.raises(StatusError, match="once it has started"):
+        check_arrived_timing(Status.NO_SHOW, start, before, tz)  # a new row
+    with pytest.raises(StatusError, match="once it has started"):
+        check_arrived_timing(Status.COMPLETED, start, before, tz, was=(Status.SCHEDULED, start))
+    check_arrived_timing(Status.COMPLETED, start, before, tz, grace=timedelta(minutes=10))  # a clock a little ahead
+    # Unchanged: a check-in held since yesterday is not checked again, even when the visit moved.
+    check_arrived_timing(Status.CHECKED_IN, start + timedelta(days=7), before, tz, was=(Status.CHECKED_IN, start))
+    check_arrived_timing(Status.COMPLETED, start, before, tz, was=(Status.COMPLETED, start))
+    # An outcome moved into the future is as early as a fresh one.
+    with pytest.raises(StatusError, match="once it has started"):
+        check_arrived_timing(Status.COMPLETED, start + timedelta(days=7), start + timedelta(hours=1), tz,
+                             was=(Status.COMPLETED, start))
+    check_arrived_timing(Status.CANCELLED, start, before - timedelta(days=3), tz, was=(Status.SCHEDULED, start))

@@ -169,6 +169,7 @@ def test_attendance_is_taken_only_for_the_groups_members(sched: Sched) -> None:
     desk.enroll(gid, sched.client)
     desk.schedule_sessions(gid, datetime(2026, 3, 4, 13), "FREQ=WEEKLY;COUNT=2")
     session = desk.sessions(gid)[0].id
+    desk = GroupService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=2, hours=5))
     with pytest.raises(ValidationError, match="not in this group"):
         desk.record_attendance(session, {sched.client: "attended", sched.other_client: "attended"})
     assert {r.client_id: r.status for r in desk.attendance_sheet(session)} == {sched.client: ""}
@@ -342,3 +343,36 @@ def test_a_booking_keeps_only_a_real_meeting_link(sched: Sched, link: str) -> No
         assert s.scalars(select(Appointment)).all() == []
     ok = desk.book(req(sched, room_id=None, telehealth=True, meeting_link=" https://meet.example/room-7 "))
     assert ok.meeting_link == "https://meet.example/room-7"
+
+
+def test_attendance_waits_for_the_session_to_start_but_a_cancellation_does_not(sched: Sched) -> None:
+    """Attended or absent on a session that has not started would count a visit (or an absence) that
+    never happened: refused with the session's time, saving nothing. A member who calls ahead is
+    marked cancelled; a mark kept as it was is not refused again when the sheet is re-saved."""
+    desk = GroupService(sched.session("front_desk"), now=clock)
+    gid = desk.create(GroupInput("Anxiety skills", sched.group_type, sched.practice.users["clinician"],
+                                 capacity=4, room_id=sched.room2))
+    desk.enroll(gid, sched.client)
+    desk.enroll(gid, sched.other_client)
+    desk.schedule_sessions(gid, datetime(2026, 3, 4, 13), "FREQ=WEEKLY;COUNT=1")
+    session = desk.sessions(gid)[0].id
+    start = datetime(2026, 3, 4, 18, tzinfo=UTC)  # 1:00 PM in New York
+    early = GroupService(sched.session("front_desk"), now=lambda: start - timedelta(minutes=1))
+    assert "Wed Mar 4, 1:00 PM" in early.sheet(session).not_yet
+    for mark in ("attended", "absent"):
+        with pytest.raises(ValidationError, match=r"starts Wed Mar 4, 1:00 PM.*once it has started") as err:
+            early.record_attendance(session, {sched.client: "cancelled", sched.other_client: mark})
+        assert "cancelled now" in err.value.fields["attendance"]
+    assert {r.status for r in desk.attendance_sheet(session)} == {""}  # nothing saved half-way
+    early.record_attendance(session, {sched.other_client: "cancelled"})
+    started = GroupService(sched.session("front_desk"), now=lambda: start)
+    assert started.sheet(session).not_yet == ""
+    started.record_attendance(session, {sched.client: "attended", sched.other_client: "cancelled"})
+    # The session moves a week later: re-saving the sheet as it stands is not refused again.
+    with sched.practice.admin.store.write(sched.practice.users["admin"]) as s:
+        a = s.get(Appointment, session)
+        assert a is not None
+        a.start_at, a.end_at = a.start_at + timedelta(days=7), a.end_at + timedelta(days=7)
+    started.record_attendance(session, {sched.client: "attended", sched.other_client: "cancelled"})
+    with pytest.raises(ValidationError, match="once it has started"):
+        started.record_attendance(session, {sched.client: "absent", sched.other_client: "cancelled"})

@@ -272,13 +272,14 @@ def test_groups_enrollment_screening_sessions_and_attendance(sched: Sched) -> No
     assert len(sessions) == 3 and all(x.series_id == sid and x.client_id is None for x in sessions)
     sheet = desk.attendance_sheet(sessions[0].id)
     assert [r.client_name for r in sheet] == ["Okafor, Ben", "Rivera, Ana"] and {r.status for r in sheet} == {""}
-    desk.record_attendance(sessions[0].id, {sched.client: "attended", sched.other_client: "absent"})
-    desk.record_attendance(sessions[0].id, {sched.client: "attended", sched.other_client: "cancelled"})
+    during = GroupService(sched.session("front_desk"), now=lambda: clock() + timedelta(days=2, hours=4))
+    during.record_attendance(sessions[0].id, {sched.client: "attended", sched.other_client: "absent"})
+    during.record_attendance(sessions[0].id, {sched.client: "attended", sched.other_client: "cancelled"})
     assert {r.client_id: r.status for r in desk.attendance_sheet(sessions[0].id)} == {
         sched.client: "attended", sched.other_client: "cancelled"}
     assert desk.attendance_history(gid, sched.client) == [(date(2026, 3, 4), "attended")]
     with pytest.raises(ValidationError):
-        desk.record_attendance(sessions[0].id, {sched.client: "late"})
+        during.record_attendance(sessions[0].id, {sched.client: "late"})
     # A member is taken during the group's sessions.
     with pytest.raises(BookingRefused, match="client already has"):
         AppointmentService(sched.session("front_desk"), now=clock).book(

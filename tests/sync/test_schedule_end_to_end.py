@@ -3,6 +3,9 @@
 - Two front desks that book the same provider for overlapping times while apart both keep their
   appointment; the hub records the clash when the second arrives, and after sync each sees the same
   "booked twice while offline" item naming both.
+- A workstation whose clock runs a week ahead may let its front desk mark next week's visit completed;
+  the hub, by its own clock, refuses that with the rule's words, the visit stays scheduled for
+  everyone else, and the refusal is kept and shown on that workstation's Sync page.
 - A clinician's workstation receives colleagues' appointments only as busy/free blocks: after a full
   sync its store file holds no trace of another provider's client (no id, no name), and its own
   refusals say "busy".
@@ -13,8 +16,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -24,6 +28,7 @@ from mentalspace_desktop.services.clients import ClientService
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService, BookingRefused, BookingRequest
 from mentalspace_desktop.services.scheduling.availability import AvailabilityService, HoursInput
 from mentalspace_desktop.services.scheduling.setup import ScheduleSetupService, TypeInput
+from mentalspace_desktop.services.sync_status import SyncStatusService
 from mentalspace_desktop.store.scheduling_models import Appointment, BusyBlock, ScheduleClash
 from mentalspace_desktop.sync.live import LiveListener
 from tests.factories import PracticeTemplate
@@ -185,3 +190,39 @@ def test_a_booking_reaches_another_workstation_live(world: World) -> None:
     item = AppointmentService(desk_b.session, now=lambda: NOW).get(appointment_id)
     assert item.client_name.startswith("Rivera") and item.status == "scheduled"
     assert elapsed < 5, elapsed  # about a second on an idle machine; generous for a shared one
+
+
+def completed_ahead(world: World) -> tuple[Desk, str]:
+    """A front desk whose clock runs a week ahead marks next week's visit completed (not yet pushed)."""
+    admin = world.desk("admin")
+    ids = set_up(admin)
+    zone = ZoneInfo("America/New_York")
+    today = datetime.now(zone).date()
+    ClientService(admin.session).add_consent(ids["mine"], ConsentKind.INFORMED_CONSENT,
+                                             signed_on=today - timedelta(days=10))
+    synced(admin)
+    day = today + timedelta(days=7)
+    while day.weekday() >= 5:  # the providers' hours are Monday to Friday
+        day += timedelta(days=1)
+    desk = world.desk("front_desk")
+    synced(desk)
+    visit = AppointmentService(desk.session, now=lambda: datetime.now(UTC)).book(BookingRequest(
+        provider_id=ids["clin"], type_id=ids["type"], start_local=datetime.combine(day, TUE10.time()),
+        client_id=ids["mine"])).id
+    synced(desk)
+    ahead = datetime.combine(day, TUE10.time(), zone).astimezone(UTC) + timedelta(hours=1)
+    AppointmentService(desk.session, now=lambda: ahead).complete(visit)  # this workstation's clock is wrong
+    return desk, visit
+
+
+def test_an_outcome_recorded_before_the_visit_is_refused_and_shown(world: World) -> None:
+    desk, visit = completed_ahead(world)
+    report = desk.sync()
+    assert report.ok and report.rejected == 2, report.log_line()  # the visit and its history entry
+    assert world.hub.sql("SELECT status FROM appointments WHERE id = :i", i=visit) == [("scheduled",)]
+    shown = SyncStatusService(desk.session).my_rejections()
+    assert {r.what for r in shown} == {"Appointment", "Appointment status"}
+    assert all("can be marked completed once it has started" in r.reason for r in shown)
+    other = world.desk("front_desk")
+    synced(other)
+    assert AppointmentService(other.session).get(visit).status == "scheduled"

@@ -86,6 +86,50 @@ def check_timing(new: Status, start: datetime, now: datetime, tz: str) -> None:
         raise StatusError(f"This visit starts {when}: it can be marked {new.label.lower()} once it has started.")
 
 
+ATTENDANCE_AFTER_START = frozenset({"attended", "absent"})  # a group member's "cancelled" is told ahead
+
+
+def attendance_not_yet(start: datetime, now: datetime, tz: str) -> str | None:
+    """Why a group session's attendance (attended, absent) cannot be taken yet, or None once it has
+    started: a sheet filled in ahead would count an attendance, or an absence, that never happened.
+    A member who says they will not come can be marked cancelled at any time."""
+    if now >= start:
+        return None
+    return (f"This session starts {day_and_clock(to_local(start, tz))}: attendance (attended or absent) can be "
+            "taken once it has started. A member who has said they will not come can be marked cancelled now.")
+
+
+def check_attendance_timing(mark: str, start: datetime, now: datetime, tz: str) -> None:
+    """Refuse an attended/absent mark on a session that has not started (see :func:`attendance_not_yet`)."""
+    if mark in ATTENDANCE_AFTER_START and (why := attendance_not_yet(start, now, tz)):
+        raise StatusError(why)
+
+
+def check_arrived_timing(
+    status: Status,
+    start: datetime,
+    now: datetime,
+    tz: str,
+    *,
+    was: tuple[Status, datetime] | None = None,
+    grace: timedelta = timedelta(0),
+) -> None:
+    """:func:`check_timing` for a status that arrives already set (a row a workstation pushed to the
+    hub), so the hub holds a workstation's row to the rule its services follow.
+
+    ``was`` is the status and start the receiver held before (None: a new row). An unchanged status
+    is not checked again (a visit checked in yesterday stays checked in), except an outcome whose start
+    moved: the services never move a completed or no-show visit, so one moved into the future is as
+    early as a fresh outcome. ``grace`` allows for the sender's clock running a little ahead of the
+    receiver's (within the sync's skew warning), so an honest "no-show" at the start is not refused.
+    """
+    if was is not None:
+        old_status, old_start = was
+        if status is old_status and (status not in (Status.COMPLETED, Status.NO_SHOW) or start == old_start):
+            return
+    check_timing(status, start, now + grace, tz)
+
+
 def is_late_cancel(start: datetime, cancelled_at: datetime, hours: int = LATE_CANCEL_HOURS) -> bool:
     """Cancelled less than ``hours`` before it was to start (or after)."""
     return start - cancelled_at < timedelta(hours=hours)

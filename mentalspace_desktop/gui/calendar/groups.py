@@ -3,7 +3,7 @@ attendance sheet of a session taken in one step."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -26,6 +26,7 @@ from mentalspace_desktop.gui.qt import (
     QSplitter,
     Qt,
     QTableView,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -33,23 +34,33 @@ from mentalspace_desktop.gui.qt import (
 from mentalspace_desktop.gui.rows_model import RowsModel
 from mentalspace_desktop.gui.widgets import forms
 from mentalspace_desktop.gui.workers import run_in_background
-from mentalspace_desktop.services.scheduling.groups import GroupService, MemberView, SheetRow
+from mentalspace_desktop.services.scheduling.groups import AttendanceSheet, GroupService, MemberView
 from mentalspace_desktop.services.session import UserSession
 from mentalspace_desktop.store.scheduling_models import Appointment, TherapyGroup
 
 MARKS = (("", "— not taken —"), ("attended", "Attended"), ("absent", "Absent"), ("cancelled", "Cancelled"))
-MEMBER_WORDS = {"screening": "Being screened", "approved": "Member", "declined": "Declined", "left": "Left"}
+AHEAD = ("", "cancelled")  # what may be marked before the session starts
+OPENS_SOON = timedelta(hours=12)  # a sheet left open until its session starts reopens itself
+MEMBER_WORDS = {"screening": "Screening", "approved": "Member", "declined": "Declined", "left": "Left"}
 
 
 class RosterModel(RowsModel[MemberView]):
-    headers = ("Client", "Membership", "Joined", "Attended", "Absent")
+    # Short words and one attendance column ("8 of 10": sessions attended of those taken) rather than
+    # two: at 1280 px the room goes to the clients' names.
+    headers = ("Client", "Status", "Joined", "Attended")
 
     def cell(self, row: MemberView, column: int, role: int) -> Any:
+        taken = row.attended + row.absent
         if role == Qt.ItemDataRole.DisplayRole:
             return (row.client_name, MEMBER_WORDS.get(row.status, row.status),
-                    f"{row.joined_on:%m/%d/%Y}" if row.joined_on else "—", str(row.attended), str(row.absent))[column]
-        if role == Qt.ItemDataRole.ToolTipRole and row.screening_notes:
-            return f"Screening notes: {row.screening_notes}"
+                    f"{row.joined_on:%m/%d/%Y}" if row.joined_on else "—",
+                    f"{row.attended} of {taken}" if taken else "—")[column]
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole name wherever a narrowed column cuts it
+            notes = f"\nScreening notes: {row.screening_notes}" if row.screening_notes else ""
+            return (f"{row.client_name} · {MEMBER_WORDS.get(row.status, row.status)} · "
+                    f"attended {row.attended}, absent {row.absent}{notes}")
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
 
@@ -113,7 +124,17 @@ class GroupsPage(QWidget):
         self.sheet_box = QWidget()
         self.sheet_form = QFormLayout(self.sheet_box)
         self.sheet_combos: dict[str, QComboBox] = {}
-        self.all_attended = QPushButton("Everyone &attended")
+        # A sheet opened before its session starts offers attended/absent from the start on, without
+        # the front desk having to pick the session again.
+        self.sheet_opens = QTimer(self)
+        self.sheet_opens.setSingleShot(True)
+        self.sheet_opens.timeout.connect(lambda: self.load_sheet(keep_marks=True))
+        self.sheet_note = QLabel()  # why only cancellations can be marked yet
+        self.sheet_note.setWordWrap(True)
+        self.sheet_note.setProperty("role", "hint")
+        self.sheet_note.hide()
+        self.all_attended = QPushButton("&All attended")
+        self.all_attended.setAccessibleName("Mark everyone not yet marked as attended")
         self.save_sheet = forms.primary(QPushButton("&Save attendance"))
         self.message = forms.MessageLabel()
 
@@ -142,13 +163,20 @@ class GroupsPage(QWidget):
         sheet_title = QLabel("Attendance sheet")
         sheet_title.setObjectName("sectionTitle")
         rv.addWidget(sheet_title)
+        rv.addWidget(self.sheet_note)
         rv.addWidget(self.sheet_box)
         rv.addLayout(forms.button_row(self.all_attended, self.save_sheet))
         split = QSplitter()
         split.addWidget(self.groups_list)
         split.addWidget(middle)
         split.addWidget(right)
-        split.setSizes([210, 510, 330])  # the roster needs the clients' names more than the sessions need room
+        # The roster needs the clients' names more than the group names (they wrap) or the sessions
+        # need room: at 1280 px its columns fit with "Abernathy, Joshua" whole; a wider window gives
+        # the roster what it gains.
+        split.setSizes([150, 590, 300])
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         header = QHBoxLayout()
@@ -349,29 +377,41 @@ class GroupsPage(QWidget):
         item = self.sessions.currentItem()
         return str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
 
-    def load_sheet(self) -> None:
+    def load_sheet(self, *, keep_marks: bool = False) -> None:
+        """Show the chosen session's sheet; ``keep_marks``: the same session again, keeping what was
+        marked on screen and not saved yet."""
         appointment_id = self.session_id()
         if not appointment_id:
             return
         service = self.service
 
-        def done(rows: list[SheetRow]) -> None:
+        def done(sheet: AttendanceSheet) -> None:
+            kept = {cid: box.currentData() for cid, box in self.sheet_combos.items()} if keep_marks else {}
             while self.sheet_form.rowCount():
                 self.sheet_form.removeRow(0)
             self.sheet_combos = {}
-            for r in rows:
+            self.sheet_note.setText(sheet.not_yet)
+            self.sheet_opens.stop()
+            if sheet.not_yet and sheet.opens_in <= OPENS_SOON:
+                self.sheet_opens.start(int(sheet.opens_in.total_seconds() * 1000) + 500)
+            self.sheet_note.setVisible(bool(sheet.not_yet))
+            self.all_attended.setEnabled(not sheet.not_yet)
+            self.all_attended.setToolTip(sheet.not_yet or "Everyone not yet marked: attended.")
+            for r in sheet.rows:
                 box = QComboBox()
                 box.setAccessibleName(f"Attendance of {r.client_name}")
                 for key, label in MARKS:
-                    box.addItem(label, key)
-                box.setCurrentIndex(max(0, box.findData(r.status)))
+                    if not sheet.not_yet or key in AHEAD or key == r.status:  # a mark already taken stays
+                        box.addItem(label, key)
+                box.setCurrentIndex(max(0, box.findData(kept.get(r.client_id) or r.status)))
+                box.setToolTip(sheet.not_yet)
                 self.sheet_combos[r.client_id] = box
                 self.sheet_form.addRow(r.client_name, box)
-            if not rows:
+            if not sheet.rows:
                 self.sheet_form.addRow(QLabel("No members on that day."))
             self.sig_sheet_loaded.emit()
 
-        run_in_background(self, lambda: service.attendance_sheet(appointment_id), on_done=done,
+        run_in_background(self, lambda: service.sheet(appointment_id), on_done=done,
                           on_error=self.message.show_exception)
 
     def _mark_all(self) -> None:
@@ -382,7 +422,7 @@ class GroupsPage(QWidget):
     def save_attendance(self) -> None:
         marks = {cid: str(box.currentData()) for cid, box in self.sheet_combos.items() if box.currentData()}
         if not marks:
-            self.message.show_hint("Mark who attended first (or choose “Everyone attended”).")
+            self.message.show_hint("Mark who attended first (or choose “All attended”).")
             return
         service, appointment_id = self.service, self.session_id()
 

@@ -39,6 +39,11 @@ SHORT_NAMES = {
     "unsigned_note_backlog": "Unsigned > 7 d", "treatment_plan_currency": "Plans current",
     "supervision_note_timeliness": "Co-signed ≤ 7 d",
 }
+TWO_LINES = {  # the clinician table's headers: narrow columns, the words whole
+    "kept_visit_rate": "Kept\nvisits", "no_show_rate": "No-\nshows", "schedule_fill_rate": "Fill\nrate",
+    "same_day_documentation_rate": "Same-day\nnotes", "unsigned_note_backlog": "Unsigned\n> 7 days",
+    "treatment_plan_currency": "Plans\ncurrent", "supervision_note_timeliness": "Co-signed\n≤ 7 days",
+}
 
 
 def delta_text(definition: MetricDefinition, now: MetricValue | None, before: MetricValue | None) -> str:
@@ -120,18 +125,24 @@ class MetricTile(QFrame):
         super().keyPressEvent(event)
 
 
+STATUS_COLUMN = 1  # beside the name: what a supervisor reads first, never scrolled out of view
+
+
 class ClinicianTableModel(RowsModel[ClinicianRow]):
-    """One row per clinician: chosen metrics as columns, then (on a team) this month's supervision
-    against the license's requirement, and the status last."""
+    """One row per clinician: the name, the status, chosen metrics as columns, then (on a team) this
+    month's supervision against the license's requirement.
+
+    Headers break onto two lines (``TWO_LINES``) so that at 1280 px every column fits beside the
+    names without a sideways scroll."""
 
     def __init__(self, definitions: dict[str, MetricDefinition], metric_ids: tuple[str, ...],
                  parent: Any = None, *, supervision: bool = False) -> None:
         super().__init__(parent)
         self.definitions = definitions
         self.metric_ids = metric_ids
-        self.supervision_column = len(metric_ids) + 1 if supervision else None
-        self.headers = ("Clinician", *(SHORT_NAMES.get(m, definitions[m].name) for m in metric_ids),
-                        *(("Supervision, month",) if supervision else ()), "Status")
+        self.supervision_column = len(metric_ids) + 2 if supervision else None
+        names = (TWO_LINES.get(m, SHORT_NAMES.get(m, definitions[m].name)) for m in metric_ids)
+        self.headers = ("Clinician", "Status", *names, *(("Supervision,\nthis month",) if supervision else ()))
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         metric_id = self.metric_at(section)
@@ -139,13 +150,18 @@ class ClinicianTableModel(RowsModel[ClinicianRow]):
                 and section == self.supervision_column:
             return ("Signed supervision hours this month against what the supervisee's license requires a "
                     "month (compliance settings). Urgent: last month ended short; review: behind pace.")
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole \
+                and section == STATUS_COLUMN:
+            return ("On track, review or urgent: the worst of the clinician's kept visits, no-shows, unsigned "
+                    "notes and same-day notes against the practice's thresholds.")
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and metric_id:
             definition = self.definitions[metric_id]
             return f"{definition.name}: {definition.formula}"
         return super().headerData(section, orientation, role)
 
     def metric_at(self, column: int) -> str | None:
-        return self.metric_ids[column - 1] if 1 <= column <= len(self.metric_ids) else None
+        first = STATUS_COLUMN + 1
+        return self.metric_ids[column - first] if first <= column < first + len(self.metric_ids) else None
 
     def cell(self, row: ClinicianRow, column: int, role: int) -> Any:
         if column == self.supervision_column:
@@ -154,7 +170,7 @@ class ClinicianTableModel(RowsModel[ClinicianRow]):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if column == 0:
                 return row.name
-            if metric_id is None:
+            if metric_id is None:  # the status column
                 return STATUS_WORDS[row.status]
             value = row.values.get(metric_id)
             return self.definitions[metric_id].format(None if value is None else value.value)

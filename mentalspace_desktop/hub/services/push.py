@@ -39,6 +39,8 @@ from mentalspace_desktop.hub.services import audit_heads, clashes
 from mentalspace_desktop.hub.services.auth import Principal, add_device_user
 from mentalspace_desktop.hub.services.scopes import DeviceScopes, Scopes
 from mentalspace_desktop.hub.services.signatures import SignatureCheck
+from mentalspace_desktop.hub.services.visit_timing import CHECKED as TIMED
+from mentalspace_desktop.hub.services.visit_timing import VisitTiming
 from mentalspace_desktop.store.models import User
 from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.store.sync_models import Conflict, Device, DeviceChange, DeviceHolding, DeviceUser
@@ -191,6 +193,7 @@ class _Applier:
         self.signatures = SignatureCheck(session, principal.device_id)
         self._device_view: DeviceScopes | None = None  # what the pushing workstation may read
         self.pushed: dict[str, list[str]] = {}  # table -> rows the device wrote and the hub now has
+        self.timing = VisitTiming(session)  # no outcome before its visit (see visit_timing)
 
     # -- the batch ------------------------------------------------------------------------------
 
@@ -411,6 +414,9 @@ class _Applier:
             return self._result(change, merged.outcome, obj=hub_obj, reason=merged.reason)
         if table == "notes" and merged.row is not None and (why := self._appointment_refusal(merged.row, hub_row)):
             return self.reject(change, why, hub_obj)
+        if table in TIMED and merged.row is not None and not merged.row.get("deleted") and (
+                why := self.timing.refusal(table, merged.row, hub_row, self._appointment)):
+            return self.reject(change, why, hub_obj)
         # Foreign keys, unique values and required fields are checked by the database, and a failure
         # must reject this change, not the batch. Usually nothing fails: the writes are flushed
         # together at the end and a failure redoes the batch with a savepoint around each write.
@@ -458,6 +464,10 @@ class _Applier:
             return ("this note names an appointment of another client (or a group session): link it to this "
                     "client's session")
         return None
+
+    def _appointment(self, appointment_id: str) -> Appointment | None:
+        with self.session.no_autoflush:
+            return self._row(Appointment, "appointments", appointment_id)
 
     def _normalised(self, model: type[Any], raw: dict[str, list[Any]], op: str) -> dict[str, list[Any]]:
         columns = repo.columns_of(model)

@@ -5,13 +5,19 @@ taken from one sheet; the roster and each member's attendance history."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.roles import Action, Resource
-from mentalspace_desktop.domain.scheduling.status import OPEN, Status
+from mentalspace_desktop.domain.scheduling.status import (
+    OPEN,
+    Status,
+    StatusError,
+    attendance_not_yet,
+    check_attendance_timing,
+)
 from mentalspace_desktop.domain.scheduling.times import to_local
 from mentalspace_desktop.errors import NotFound, PermissionDenied, ValidationError
 from mentalspace_desktop.services import audit
@@ -57,6 +63,16 @@ class SheetRow:
     client_id: str
     client_name: str
     status: str  # attended, absent, cancelled, or "" when not yet taken
+
+
+@dataclass(frozen=True)
+class AttendanceSheet:
+    """A session's sheet as the screen shows it: its rows, and why attended/absent cannot be
+    marked yet ("" once the session has started)."""
+
+    rows: list[SheetRow]
+    not_yet: str
+    opens_in: timedelta = timedelta(0)  # how long until attendance can be taken (0: it can now)
 
 
 class GroupService(SeriesService):
@@ -223,6 +239,14 @@ class GroupService(SeriesService):
         with self.session.store.read() as s:
             return self._sheet(s, self._session(s, appointment_id, Action.READ))
 
+    def sheet(self, appointment_id: str) -> AttendanceSheet:
+        """The attendance sheet with what may be marked now (see :class:`AttendanceSheet`)."""
+        with self.session.store.read() as s:
+            a = self._session(s, appointment_id, Action.READ)
+            now = self.now()
+            return AttendanceSheet(self._sheet(s, a), attendance_not_yet(a.start_at, now, self.tz(s)) or "",
+                                   max(a.start_at - now, timedelta(0)))
+
     def _sheet(self, s: Session, a: Appointment) -> list[SheetRow]:
         day = to_local(a.start_at, self.tz(s)).date()
         taken = dict(s.execute(select(GroupAttendance.client_id, GroupAttendance.status).where(
@@ -258,6 +282,12 @@ class GroupService(SeriesService):
                                                      "someone on the sheet is not in this group that day."})
             existing = {r.client_id: r for r in s.scalars(select(GroupAttendance).where(
                 GroupAttendance.appointment_id == a.id, GroupAttendance.deleted.is_(False)))}
+            try:  # a mark kept as it was (a session moved later) is not refused again
+                for client_id, status in statuses.items():
+                    if client_id not in existing or existing[client_id].status != status:
+                        check_attendance_timing(status, a.start_at, self.now(), self.tz(s))
+            except StatusError as exc:
+                raise ValidationError({"attendance": str(exc)}, str(exc)) from None
             for client_id, status in statuses.items():
                 row = existing.get(client_id)
                 if row is None:

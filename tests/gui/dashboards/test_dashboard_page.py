@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.dashboards.evidence import ClinicianBreakdownDialog, EvidenceDialog
 from mentalspace_desktop.gui.dashboards.page import DashboardPage
-from mentalspace_desktop.gui.qt import QApplication
+from mentalspace_desktop.gui.qt import QApplication, Qt
+from mentalspace_desktop.gui.theme import DEFAULT_THEME, apply_theme
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService
 from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
 from tests.factories import PracticeFixture
@@ -159,3 +160,27 @@ def test_switching_periods_quickly_shows_the_last_chosen(qtbot: QtBot, practice:
     qtbot.wait(2_500)  # the month's measurement has landed by now
     assert page.board is not None and (page.board.period.start, page.board.period.end) == (start, end)
     assert page.compare_label.text().startswith("Compared with")
+
+
+def test_my_teams_status_is_in_view_without_a_sideways_scroll(qtbot: QtBot, qapp: QApplication,
+                                                              practice: PracticeFixture) -> None:
+    """At 1280×800 the page gets what the navigation leaves (about 1040 px): in the product's theme
+    (its font) every column of the supervisee table is in view, and the status — what a supervisor
+    reads first — is beside the name."""
+    apply_theme(qapp, DEFAULT_THEME)
+    _appointments(practice, ["completed", "no_show"])
+    page, _bridge = _page(qtbot, practice, "supervisor")
+    page.resize(1040, 740)
+    page.show()
+    table = page.table
+    assert table is not None
+    qtbot.waitUntil(lambda: table.viewport().width() > 0)
+    QApplication.processEvents()
+    assert page.model.headerData(1, Qt.Orientation.Horizontal) == "Status"
+    row = [page.model.row(i).name for i in range(page.model.rowCount())].index("Casey Clinician")
+    assert page.model.index(row, 1).data() in ("On track", "Review", "Urgent", "No data")
+    assert table.horizontalScrollBar().maximum() == 0
+    last = page.model.columnCount() - 1
+    assert table.columnViewportPosition(last) + table.columnWidth(last) <= table.viewport().width()
+    for column in range(page.model.columnCount()):  # no header cut: each is as wide as its words
+        assert table.columnWidth(column) >= table.horizontalHeader().sectionSizeHint(column) - 1, column

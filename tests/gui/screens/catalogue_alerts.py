@@ -38,6 +38,19 @@ def dashboard_panels(ctx: ScreenContext, role: str) -> QWidget:
     return window
 
 
+@screen("Dashboard: clinician table", roles=("admin", "supervisor"))
+def dashboard_table(ctx: ScreenContext, role: str) -> QWidget:
+    """My Team's supervisees (the Practice Overview's clinician matrix) scrolled to the top: every
+    column, the status beside the name, in view at 1280 px without a sideways scroll."""
+    window = ctx.main_window(role, NavId.DASHBOARD)
+    page: Any = window.page(NavId.DASHBOARD)
+    settle()
+    scroll = page.findChild(QScrollArea)
+    scroll.verticalScrollBar().setValue(page.table.parentWidget().y())
+    settle()
+    return window
+
+
 @screen("Dashboard: set a goal", roles=("supervisor",))
 def goal_dialog(ctx: ScreenContext, role: str) -> QWidget:
     window = ctx.main_window(role, NavId.DASHBOARD)

@@ -106,6 +106,39 @@ def groups(ctx: ScreenContext, role: str) -> QWidget:
     return window
 
 
+@screen("Groups: a session ahead", roles=("front_desk",))
+def groups_ahead(ctx: ScreenContext, role: str) -> QWidget:
+    """The attendance sheet of the group's next session: it says why only cancellations are taken yet."""
+    window = ctx.main_window(role, NavId.GROUPS)
+    page: Any = window.page(NavId.GROUPS)
+    settle()
+    now = datetime.now().astimezone()
+    ahead = next(i for i, a in enumerate(page.service.sessions(page.group_id())) if a.start_at > now)
+    page.sessions.setCurrentRow(ahead)
+    settle()
+    return window
+
+
+@screen("Groups: add a member", roles=("front_desk",))
+def groups_add_member(ctx: ScreenContext, role: str) -> QWidget:
+    window = ctx.main_window(role, NavId.GROUPS)
+    page: Any = window.page(NavId.GROUPS)
+    settle()
+    return ctx.keep(page.add_member())
+
+
+@screen("Groups: approve after screening", roles=("supervisor",))
+def groups_screening(ctx: ScreenContext, role: str) -> QWidget:
+    """The screening decision of the member being screened (a long name in its title and header)."""
+    window = ctx.main_window(role, NavId.GROUPS)
+    page: Any = window.page(NavId.GROUPS)
+    settle()
+    waiting = next(i for i, m in enumerate(page.roster_model.rows()) if m.status == "screening")
+    page.roster.selectRow(waiting)
+    page.screen_member(True)
+    return ctx.keep(page.dialog)
+
+
 @screen("Hours and time off", roles=("admin", "clinician"))
 def hours(ctx: ScreenContext, role: str) -> QWidget:
     window = ctx.main_window(role, NavId.HOURS)

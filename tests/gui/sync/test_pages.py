@@ -17,6 +17,7 @@ from mentalspace_desktop.sync import parked
 from tests.factories import PracticeFixture
 from tests.gui.sync.conftest import WAIT, controller_for
 from tests.sync.test_end_to_end import World, register
+from tests.sync.test_schedule_end_to_end import completed_ahead
 
 pytestmark = pytest.mark.gui
 
@@ -81,6 +82,28 @@ def test_sync_page_shows_runs_and_state(qtbot, qtmodeltester, world: World) -> N
     with qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
         page.reload()
     assert "1 received record waits for a record it refers to" in page.last_label.text()
+    controller.stop()
+
+
+@pytest.mark.slow
+def test_sync_page_shows_an_outcome_the_hub_refused(qtbot, world: World) -> None:
+    """A visit marked completed before it started (this workstation's clock runs ahead): the hub
+    refuses it, and the Sync page lists the refusal with the rule's words — nothing vanishes."""
+    desk, _visit = completed_ahead(world)
+    controller = controller_for(desk)
+    page = SyncPage(desk.session, controller)
+    qtbot.addWidget(page)
+    page.resize(1040, 740)
+    page.show()
+    with qtbot.waitSignal(controller.sig_run_did_finish, timeout=WAIT), \
+            qtbot.waitSignal(page.sig_loaded, timeout=WAIT):
+        controller.start()
+    qtbot.waitUntil(lambda: page.rejections_model.rowCount() == 2, timeout=WAIT)
+    shown = {page.rejections_model.index(i, 0).data(): page.rejections_model.index(i, 3).data()
+             for i in range(2)}
+    assert set(shown) == {"Appointment", "Appointment status"}
+    assert all("can be marked completed once it has started" in why for why in shown.values())
+    assert page.rejections_table.isVisibleTo(page)
     controller.stop()
 
 
