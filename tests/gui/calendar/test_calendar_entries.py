@@ -71,3 +71,26 @@ def test_a_brief_read_places_and_colours_every_block_as_the_full_read(sched: Sch
     details = read.entries(first, last, ids=[b.id for b in some])
     assert sorted(details, key=lambda e: e.id) == sorted((full[b.id] for b in some), key=lambda e: e.id)
     assert all(e.detailed for e in details)
+
+
+def test_a_clinician_asking_for_a_colleagues_visits_by_id_gets_busy_time_only(sched: Sched) -> None:
+    """The ``ids`` read (what the calendar asks for a block's details) is the range read narrowed, with
+    the same permissions: a clinician who names a colleague's client's visits (ids learnt from the
+    front desk, say) gets each as the busy time the range read shows — no client id, name or type —
+    whether read brief or in full; their own client's visit comes in full."""
+    _history_and_week(sched)
+    first, last = date(2026, 3, 9), date(2026, 3, 15)
+    desk = {e.id: e for e in CalendarReadService(sched.session("front_desk"), now=later).entries(first, last)}
+    theirs = [e.id for e in desk.values() if e.client_id == sched.other_client]
+    mine = [e.id for e in desk.values() if e.client_id == sched.client]
+    assert theirs and mine
+    read = CalendarReadService(sched.session("clinician"), now=later)
+    for brief in (False, True):
+        got = {e.id: e for e in read.entries(first, last, ids=theirs + mine[:1], brief=brief)}
+        for key in theirs:  # a cancelled visit frees its time: it is not even busy
+            e = got.get(key)
+            assert e is None or (e.busy_only and e.client_id == "" and e.client_name == "" and e.type_id == ""
+                                 and e.type_name in ("Busy", "Time off", "Busy (other calendar)")), e
+        assert any(key in got for key in theirs)
+        assert got[mine[0]].client_id == sched.client and not got[mine[0]].busy_only
+        assert got[mine[0]].detailed is not brief
