@@ -317,7 +317,7 @@ class CalendarPage(QWidget):
 
         def done(entries: list[CalendarEntry]) -> None:
             if load == self._loads:  # else a newer range is on screen: its own blocks ask again
-                self.model.add_details(entries)
+                self.model.add_details(entries, asked=wanted)
 
         def failed(exc: BaseException) -> None:
             from mentalspace_desktop.gui.errors import user_message

@@ -272,3 +272,33 @@ def test_a_week_read_brief_shows_the_words_of_the_blocks_with_room_for_them(
     qtbot.waitUntil(lambda: bool((e := model.shown(a)) and e.detailed), timeout=WAIT)
     assert model.shown(a).client_name == "Rivera, Ana"  # type: ignore[union-attr]
     assert calendar.grid.grab().width() > 0
+
+
+def test_details_read_before_a_move_do_not_put_the_moved_block_back(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule,
+        practice: PracticeFixture) -> None:
+    """A crowded week asks for its blocks' details in the background. When such a read made before a
+    move lands while the move is being saved (the block already drawn at its new time), it must not
+    put the block back at its old time nor overwrite what is shown with what it read: only an entry
+    still as it was asked for takes its details."""
+    a = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: True)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    model = calendar.model
+    brief = model.shown(a)
+    assert brief is not None and not brief.detailed
+    read_before = calendar.source.details([brief])  # the background read, made before the move
+    assert [e.start for e in read_before] == [schedule.at(9)]
+    calendar.grid.select(a)
+    calendar.grid.setFocus()
+    with qtbot.waitSignal(calendar.sig_move_did_finish, timeout=WAIT):
+        qtbot.keyClick(calendar.grid, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)  # a slot later
+        moving = model.shown(a)
+        assert moving is not None and moving.start > schedule.at(9)  # drawn at once where it goes
+        model.add_details(read_before)  # the read lands while the move is saved
+        assert model.shown(a) == moving
+        assert next(p for p in model.placed() if p.span.id == a).span == moving
+    qtbot.waitUntil(lambda: (e := model.entry(a)) is not None and e.start == moving.start, timeout=WAIT)
+    assert AppointmentService(practice.admin).get(a).start_local == moving.start
