@@ -309,7 +309,8 @@ class CalendarPage(QWidget):
 
     def _load_details(self, brief: list[CalendarEntry]) -> None:
         """Read in full, off the UI thread, the brief entries the grid shows with room for words."""
-        wanted = [e for e in brief if e.id not in self._details_asked]
+        shown = self.model.shown  # a paint of an older load may ask after a newer one came: its own paint asks
+        wanted = [e for e in brief if e.id not in self._details_asked and shown(e.id) is e]
         if not wanted:
             return
         self._details_asked.update(e.id for e in wanted)

@@ -354,3 +354,22 @@ def test_a_crowded_week_follows_changes_from_elsewhere_and_checks_in_by_key(
     qtbot.keyClick(grid, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: calendar.feedback.text().endswith("checked in."), timeout=WAIT)
     assert AppointmentService(practice.admin).get(a).status == "checked_in"
+
+
+def test_blocks_asked_for_by_a_paint_of_an_older_load_still_get_their_details(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule) -> None:
+    """A paint asks for its blocks' details just after it (a zero timer); a newer load may come in
+    between. What that paint asked for is not the newer load's: asking for it must not keep the
+    newer load's blocks from asking for their own."""
+    a = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: True)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    older = calendar.model.shown(a)
+    assert older is not None and not older.detailed
+    reload(qtbot, page)  # a newer load of the same week: new entries, none asked for yet
+    calendar._load_details([older])  # the older paint's request, arriving late
+    calendar.grid.repaint()  # the newer load's paint asks for its own
+    qtbot.waitUntil(lambda: bool((e := calendar.model.shown(a)) and e.detailed), timeout=WAIT)
+    assert calendar.model.shown(a).client_name == "Rivera, Ana"  # type: ignore[union-attr]
