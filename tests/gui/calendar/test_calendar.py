@@ -373,3 +373,26 @@ def test_blocks_asked_for_by_a_paint_of_an_older_load_still_get_their_details(
     calendar.grid.repaint()  # the newer load's paint asks for its own
     qtbot.waitUntil(lambda: bool((e := calendar.model.shown(a)) and e.detailed), timeout=WAIT)
     assert calendar.model.shown(a).client_name == "Rivera, Ana"  # type: ignore[union-attr]
+
+
+def test_the_month_after_a_crowded_week_is_read_in_full(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule) -> None:
+    """A month is never read brief (it shows every visit's words): after a week read brief, the
+    month's visits come in full and the day chosen from it too; switching while the brief week is
+    still loading never leaves the month with the week's brief entries."""
+    schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    schedule.book("b", provider="supervisor", client="Priya Shah", hour=11, room="Room 2", days=1)
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded",
+                        lambda: calendar.model.view in (CalendarView.DAY, CalendarView.WEEK))
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    assert not all(e.detailed for e in calendar.model.entries())
+    calendar.page(1)  # the next week starts loading brief ...
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.MONTH, schedule.day)  # ... and the month is asked meanwhile
+    qtbot.wait(50)
+    assert calendar.model.view is CalendarView.MONTH
+    entries = calendar.model.entries()
+    assert len(entries) == 2 and all(e.detailed for e in entries)
+    assert sorted(e.client_name for e in entries) == ["Rivera, Ana", "Shah, Priya"]
