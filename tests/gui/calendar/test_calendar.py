@@ -309,10 +309,10 @@ def test_details_read_before_a_move_do_not_put_the_moved_block_back(
 def test_a_crowded_week_follows_changes_from_elsewhere_and_checks_in_by_key(
         qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule,
         practice: PracticeFixture) -> None:
-    """A week read brief (too crowded for words), a visit selected: another workstation moves it. The
-    calendar reloads brief, the block is at its new time, the side panel shows it in full at the new
-    time, and details read for the older load never bring the old time back. Tab and I check in a
-    brief visit with one key."""
+    """A week read brief (too crowded for words): another workstation moves a visit while the details
+    of its block are being read. The calendar reloads brief with the block at its new time; the
+    details read for the older load, answering after, never bring the old time back. Tab and I then
+    select the brief visit (the side panel shows it in full) and check it in with one key."""
     a = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
     calendar = page.calendar
     monkeypatch.setattr(calendar.grid, "crowded", lambda: True)
@@ -322,23 +322,20 @@ def test_a_crowded_week_follows_changes_from_elsewhere_and_checks_in_by_key(
     old_brief = model.shown(a)
     assert old_brief is not None and not old_brief.detailed
     read_before = calendar.source.details([old_brief])
-    grid.setFocus()
-    qtbot.keyClick(grid, Qt.Key.Key_Tab)
-    assert grid.selected_id == a and calendar.details.entry is not None and calendar.details.entry.detailed
-    grid.select("")  # not selected: nothing reads it in full at once when the newer load lands
     real, landed, gate = calendar.source.details, threading.Event(), threading.Event()
 
     def late(brief: list[CalendarEntry]) -> list[CalendarEntry]:
-        """The background read of details made before the move, answering after the newer load."""
-        if threading.current_thread() is threading.main_thread() or landed.is_set():
-            return real(brief)  # the side panel's own read at once; the newer load's blocks' reads
+        """The background read of this block's details, made before the move, answering after the
+        newer load; every other read as it is."""
+        if not any(b is old_brief for b in brief) or threading.current_thread() is threading.main_thread():
+            return real(brief)
         gate.wait(WAIT / 1000)
         landed.set()
         return read_before
 
     monkeypatch.setattr(calendar.source, "details", late)
     calendar._details_asked.clear()
-    calendar._load_details([old_brief])
+    calendar._load_details([old_brief])  # as the load's first paint asks
     with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
         AppointmentService(practice.admin).move(a, schedule.at(11))  # the event a pull raises, too
     gate.set()
@@ -348,9 +345,11 @@ def test_a_crowded_week_follows_changes_from_elsewhere_and_checks_in_by_key(
     assert shown is not None and shown.start == schedule.at(11)
     assert next(p for p in model.placed() if p.span.id == a).span.start == schedule.at(11)  # type: ignore[attr-defined]
     page.source.appointments.now = lambda: to_utc(schedule.at(10, 5), "America/New_York")
+    grid.setFocus()
     qtbot.keyClick(grid, Qt.Key.Key_Tab)
     assert grid.selected_id == a
-    assert calendar.details.entry is not None and calendar.details.entry.start == schedule.at(11)
+    assert calendar.details.entry is not None and calendar.details.entry.detailed
+    assert calendar.details.entry.start == schedule.at(11)
     qtbot.keyClick(grid, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: calendar.feedback.text().endswith("checked in."), timeout=WAIT)
     assert AppointmentService(practice.admin).get(a).status == "checked_in"
