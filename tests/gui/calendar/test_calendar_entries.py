@@ -94,3 +94,43 @@ def test_a_clinician_asking_for_a_colleagues_visits_by_id_gets_busy_time_only(sc
         assert any(key in got for key in theirs)
         assert got[mine[0]].client_id == sched.client and not got[mine[0]].busy_only
         assert got[mine[0]].detailed is not brief
+
+
+def test_details_read_after_a_change_place_the_block_as_it_now_is(qtbot, sched: Sched) -> None:
+    """Between the brief read and the read of its details a visit is cancelled, another moved later
+    that day and a third moved to next week: the cancelled block is washed out where it was, the
+    moved one placed anew, and the one gone from the week stays as read (its words are not asked
+    again until the next load, which the change brings)."""
+    from datetime import datetime
+
+    from mentalspace_desktop.domain.calendar_layout import CalendarView
+    from mentalspace_desktop.gui.calendar.model import CalendarModel
+    from mentalspace_desktop.gui.calendar.service_source import ServiceSource
+    from mentalspace_desktop.services.scheduling.appointments import AppointmentService
+    from tests.services.test_calendar_read import _book
+
+    desk = AppointmentService(sched.session("front_desk"), now=later)
+    cancelled, moved, away = (_book(desk, sched, sched.client, "clinician", datetime(2026, 3, 10, h))
+                              for h in (9, 11, 14))
+    source = ServiceSource(sched.session("front_desk"))
+    source.appointments.now = later
+    model = CalendarModel()
+    model.set_view(CalendarView.WEEK, date(2026, 3, 10))
+    model.set_entries(source.entries(datetime(2026, 3, 9), datetime(2026, 3, 16), brief=True))
+    brief = {k: model.shown(k) for k in (cancelled, moved, away)}
+    assert all(e is not None and not e.detailed for e in brief.values())
+    desk.cancel(cancelled, reason="ill")
+    desk.move(moved, datetime(2026, 3, 10, 16))
+    desk.move(away, datetime(2026, 3, 17, 14))
+    asked = [e for e in brief.values() if e is not None]
+    model.add_details(source.details(asked), asked=asked)
+    now = {k: model.shown(k) for k in brief}
+    assert now[cancelled] is not None and not now[cancelled].active and now[cancelled].detailed
+    assert now[moved] is not None and now[moved].start == datetime(2026, 3, 10, 16) and now[moved].detailed
+    placed = {p.span.id: p for p in model.placed()}
+    assert placed[moved].start_minute > placed[cancelled].start_minute and not placed[cancelled].span.active  # type: ignore[attr-defined]
+    assert now[away] is brief[away]
+    calls: list[list[str]] = []
+    model.details_of = lambda b: calls.append([e.id for e in b]) or source.details(b)  # type: ignore[func-returns-value]
+    assert model.entry(away) is brief[away] and model.entry(away) is brief[away]
+    assert calls == [[away]]
