@@ -314,7 +314,7 @@ class CalendarPage(QWidget):
         if not wanted:
             return
         self._details_asked.update(e.id for e in wanted)
-        load, source = self._loads, self.source
+        load, source, within = self._loads, self.source, visible_range(self.model.view, self.model.day)
 
         def done(entries: list[CalendarEntry]) -> None:
             if load == self._loads:  # else a newer range is on screen: its own blocks ask again
@@ -325,12 +325,12 @@ class CalendarPage(QWidget):
 
             self.show_feedback(f"The appointments' details could not be read: {user_message(exc)[1]}", True)
 
-        run_in_background(self, lambda: source.details(wanted), on_done=done, on_error=failed)
+        run_in_background(self, lambda: source.details(wanted, within=within), on_done=done, on_error=failed)
 
     def _details_now(self, brief: list[CalendarEntry]) -> list[CalendarEntry]:
         """One brief entry in full at once (selected, pointed at, checked in): a key look-up."""
         try:
-            return self.source.details(brief)
+            return self.source.details(brief, within=visible_range(self.model.view, self.model.day))
         except Exception as exc:  # the entry stays brief; the user is told why its words are missing
             from mentalspace_desktop.gui.errors import user_message
 

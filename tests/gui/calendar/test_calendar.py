@@ -324,11 +324,11 @@ def test_a_crowded_week_follows_changes_from_elsewhere_and_checks_in_by_key(
     read_before = calendar.source.details([old_brief])
     real, landed, gate = calendar.source.details, threading.Event(), threading.Event()
 
-    def late(brief: list[CalendarEntry]) -> list[CalendarEntry]:
+    def late(brief: list[CalendarEntry], **within: tuple[datetime, datetime]) -> list[CalendarEntry]:
         """The background read of this block's details, made before the move, answering after the
         newer load; every other read as it is."""
         if not any(b is old_brief for b in brief) or threading.current_thread() is threading.main_thread():
-            return real(brief)
+            return real(brief, **within)
         gate.wait(WAIT / 1000)
         landed.set()
         return read_before
@@ -343,7 +343,7 @@ def test_a_crowded_week_follows_changes_from_elsewhere_and_checks_in_by_key(
     qtbot.wait(100)  # its answer is handed over (and dropped: an older load's)
     shown = model.shown(a)
     assert shown is not None and shown.start == schedule.at(11)
-    assert next(p for p in model.placed() if p.span.id == a).span.start == schedule.at(11)  # type: ignore[attr-defined]
+    assert next(p for p in model.placed() if p.span.id == a).span.start == schedule.at(11)
     page.source.appointments.now = lambda: to_utc(schedule.at(10, 5), "America/New_York")
     grid.setFocus()
     qtbot.keyClick(grid, Qt.Key.Key_Tab)
@@ -395,3 +395,22 @@ def test_the_month_after_a_crowded_week_is_read_in_full(
     entries = calendar.model.entries()
     assert len(entries) == 2 and all(e.detailed for e in entries)
     assert sorted(e.client_name for e in entries) == ["Rivera, Ana", "Shah, Priya"]
+
+
+def test_a_brief_block_moved_to_another_day_of_the_week_is_read_where_it_now_is(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule,
+        practice: PracticeFixture) -> None:
+    """Read brief, a visit is moved to another day of the week on screen before the reload that the
+    change brings has landed: reading it in full (selected, pointed at, checked in) finds it where it
+    now is — the week on screen is looked in, not only the day it was read on."""
+    a = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: True)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    monkeypatch.setattr(calendar, "reload", lambda: None)  # the reload the change brings, not landed yet
+    AppointmentService(practice.admin).move(a, schedule.at(10, days=2))
+    entry = calendar.model.entry(a)
+    assert entry is not None and entry.detailed and entry.client_name == "Rivera, Ana"
+    assert entry.start == schedule.at(10, days=2)
+    assert next(p for p in calendar.model.placed() if p.span.id == a).span.start == entry.start

@@ -124,9 +124,9 @@ def test_details_read_after_a_change_place_the_block_as_it_now_is(qtbot, sched: 
     desk.move(away, datetime(2026, 3, 17, 14))
     asked = [e for e in brief.values() if e is not None]
     model.add_details(source.details(asked), asked=asked)
-    now = {k: model.shown(k) for k in brief}
-    assert now[cancelled] is not None and not now[cancelled].active and now[cancelled].detailed
-    assert now[moved] is not None and now[moved].start == datetime(2026, 3, 10, 16) and now[moved].detailed
+    now = {k: e for k in brief if (e := model.shown(k)) is not None}
+    assert not now[cancelled].active and now[cancelled].detailed
+    assert now[moved].start == datetime(2026, 3, 10, 16) and now[moved].detailed
     placed = {p.span.id: p for p in model.placed()}
     assert placed[moved].start_minute > placed[cancelled].start_minute and not placed[cancelled].span.active  # type: ignore[attr-defined]
     assert now[away] is brief[away]
