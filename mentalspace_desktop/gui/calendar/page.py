@@ -308,7 +308,11 @@ class CalendarPage(QWidget):
         self.sig_entries_loaded.emit()
 
     def _load_details(self, brief: list[CalendarEntry]) -> None:
-        """Read in full, off the UI thread, the brief entries the grid shows with room for words."""
+        """Read in full, off the UI thread, the brief entries the grid shows with room for words —
+        unless a load is on its way: its entries replace these (from a crowded week to a day, the
+        week's brief blocks are wide until the day, read in full, lands), and its own paint asks."""
+        if self._loading:
+            return
         shown = self.model.shown  # a paint of an older load may ask after a newer one came: its own paint asks
         wanted = [e for e in brief if e.id not in self._details_asked and shown(e.id) is e]
         if not wanted:

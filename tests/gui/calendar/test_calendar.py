@@ -414,3 +414,37 @@ def test_a_brief_block_moved_to_another_day_of_the_week_is_read_where_it_now_is(
     assert entry is not None and entry.detailed and entry.client_name == "Rivera, Ana"
     assert entry.start == schedule.at(10, days=2)
     assert next(p for p in calendar.model.placed() if p.span.id == a).span.start == entry.start
+
+
+def test_leaving_a_crowded_week_for_a_day_reads_no_details_of_the_week(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule) -> None:
+    """From a week read brief to the providers' day: until the day's own read lands, the week's brief
+    blocks of that day are drawn wide in their providers' columns. Their details are not read in the
+    background meanwhile (the day is being read in full, and replaces them)."""
+    for who, client, room in (("clinician", "Ana Rivera", "Room 1"), ("supervisor", "Priya Shah", "Room 2"),
+                              ("other_clinician", "Marcus Hill", None)):
+        for hour in (9, 11, 14):
+            schedule.book(f"{who}{hour}", provider=who, client=client, hour=hour, room=room)
+    calendar = page.calendar
+    page.resize(640, 800)  # a week's blocks too narrow for words (three side by side in a day)
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: calendar.model.view is CalendarView.WEEK)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    qtbot.wait(100)
+    assert not any(e.detailed for e in calendar.model.entries())
+    asked: list[list[str]] = []
+    real = calendar.source.details
+
+    def counted(brief: list[CalendarEntry], **within: tuple[datetime, datetime]) -> list[CalendarEntry]:
+        if threading.current_thread() is not threading.main_thread():
+            asked.append([e.id for e in brief])
+        return real(brief, **within)
+
+    monkeypatch.setattr(calendar.source, "details", counted)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.PROVIDERS, schedule.day)
+        calendar.grid.repaint()  # the week's brief blocks, wide in the day's columns
+        qtbot.wait(50)
+    qtbot.wait(100)
+    assert asked == []
+    assert all(e.detailed for e in calendar.model.entries())
