@@ -448,3 +448,36 @@ def test_leaving_a_crowded_week_for_a_day_reads_no_details_of_the_week(
     qtbot.wait(100)
     assert asked == []
     assert all(e.detailed for e in calendar.model.entries())
+
+
+def test_dragging_a_brief_block_checks_and_moves_it_as_it_is_in_full(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule,
+        practice: PracticeFixture) -> None:
+    """In a week read brief, a block grabbed with the mouse is read in full first: a telehealth visit
+    (brief entries do not say so) is checked as telehealth while dragged, a collision names the
+    client it collides with, and the move is saved."""
+    visit = schedule.book("tele", provider="clinician", client="Ana Rivera", hour=9, telehealth=True,
+                          link="https://meet.example.org/abc")
+    schedule.book("busy", provider="clinician", client="Marcus Hill", hour=11, room="Room 2")
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: True)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    brief = calendar.model.shown(visit)
+    assert brief is not None and not brief.detailed and not brief.telehealth
+    column = next(i for i, c in enumerate(calendar.model.columns) if c.day == schedule.day)
+    grid = calendar.grid
+    start = point(page, column, schedule.at(9, 10))
+    onto = point(page, column, schedule.at(11, 10))
+    qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=start)
+    assert grid.drag is not None and grid.drag.entry is not None and grid.drag.entry.telehealth
+    for i in range(1, 5):
+        qtbot.mouseMove(grid, start + (onto - start) * i / 4)
+    assert grid.drag.problem and "Hill, Marcus" in grid.drag.problem
+    free = point(page, column, schedule.at(14, 10))
+    qtbot.mouseMove(grid, free)
+    assert grid.drag.problem is None, grid.drag.problem
+    with qtbot.waitSignal(calendar.sig_move_did_finish, timeout=WAIT):
+        qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=free)
+    item = AppointmentService(practice.admin).get(visit)
+    assert item.start_local == schedule.at(14) and item.telehealth
