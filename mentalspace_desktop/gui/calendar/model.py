@@ -121,13 +121,19 @@ class CalendarModel(QAbstractListModel):
         self._entries[entry.id] = entry
         self._relayout()
 
-    def add_details(self, entries: Sequence[CalendarEntry]) -> None:
+    def add_details(self, entries: Sequence[CalendarEntry], *, asked: Sequence[CalendarEntry] | None = None) -> None:
         """Put the full entries read for brief ones in their place (an entry no longer shown is
-        left out: the range changed meanwhile). The layout is redone only when a block moved."""
+        left out: the range changed meanwhile). The layout is redone only when a block moved.
+
+        Only an entry still as it was asked for takes its details (``asked``: the brief entries the
+        read was made for; without it, any brief one): one shown in full since — read at once, or
+        moved by the user and being saved — is as new as the read or newer, and a read made before a
+        move landing during its save would put the block back where it was."""
         moved, read = False, set()
+        still = None if asked is None else {e.id: e for e in asked}
         for entry in entries:
             before = self._entries.get(entry.id)
-            if before is None:
+            if before is None or before.detailed or (still is not None and still.get(entry.id) is not before):
                 continue
             self._entries[entry.id] = entry
             read.add(entry.id)
@@ -167,7 +173,7 @@ class CalendarModel(QAbstractListModel):
         entry = self._entries.get(entry_id)
         if entry is not None and not entry.detailed and self.details_of is not None \
                 and entry_id not in self._unreadable:
-            self.add_details(self.details_of([entry]))
+            self.add_details(self.details_of([entry]), asked=[entry])
             entry = self._entries.get(entry_id)
             if entry is not None and not entry.detailed:
                 self._unreadable.add(entry_id)  # gone meanwhile: the next reload takes it away

@@ -308,28 +308,33 @@ class CalendarPage(QWidget):
         self.sig_entries_loaded.emit()
 
     def _load_details(self, brief: list[CalendarEntry]) -> None:
-        """Read in full, off the UI thread, the brief entries the grid shows with room for words."""
-        wanted = [e for e in brief if e.id not in self._details_asked]
+        """Read in full, off the UI thread, the brief entries the grid shows with room for words —
+        unless a load is on its way: its entries replace these (from a crowded week to a day, the
+        week's brief blocks are wide until the day, read in full, lands), and its own paint asks."""
+        if self._loading:
+            return
+        shown = self.model.shown  # a paint of an older load may ask after a newer one came: its own paint asks
+        wanted = [e for e in brief if e.id not in self._details_asked and shown(e.id) is e]
         if not wanted:
             return
         self._details_asked.update(e.id for e in wanted)
-        load, source = self._loads, self.source
+        load, source, within = self._loads, self.source, visible_range(self.model.view, self.model.day)
 
         def done(entries: list[CalendarEntry]) -> None:
             if load == self._loads:  # else a newer range is on screen: its own blocks ask again
-                self.model.add_details(entries)
+                self.model.add_details(entries, asked=wanted)
 
         def failed(exc: BaseException) -> None:
             from mentalspace_desktop.gui.errors import user_message
 
             self.show_feedback(f"The appointments' details could not be read: {user_message(exc)[1]}", True)
 
-        run_in_background(self, lambda: source.details(wanted), on_done=done, on_error=failed)
+        run_in_background(self, lambda: source.details(wanted, within=within), on_done=done, on_error=failed)
 
     def _details_now(self, brief: list[CalendarEntry]) -> list[CalendarEntry]:
         """One brief entry in full at once (selected, pointed at, checked in): a key look-up."""
         try:
-            return self.source.details(brief)
+            return self.source.details(brief, within=visible_range(self.model.view, self.model.day))
         except Exception as exc:  # the entry stays brief; the user is told why its words are missing
             from mentalspace_desktop.gui.errors import user_message
 

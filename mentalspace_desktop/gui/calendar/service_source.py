@@ -120,11 +120,15 @@ class ServiceSource:
         last = (end - timedelta(microseconds=1)).date()
         return self.appointments.entries(start.date(), last, brief=brief)
 
-    def details(self, brief: list[CalendarEntry]) -> list[CalendarEntry]:
+    def details(self, brief: list[CalendarEntry], *,
+                within: tuple[datetime, datetime] | None = None) -> list[CalendarEntry]:
         if not brief:
             return []
+        tick = timedelta(microseconds=1)
         first = min(e.start for e in brief).date()
-        last = max(e.end - timedelta(microseconds=1) for e in brief).date()
+        last = max(e.end - tick for e in brief).date()
+        if within is not None:  # moved since it was read: still found anywhere on screen
+            first, last = min(first, within[0].date()), max(last, (within[1] - tick).date())
         return self.appointments.entries(first, last, ids=[e.id for e in brief])
 
     def conflict(self, before: CalendarEntry | None, proposal: CalendarEntry) -> str | None:

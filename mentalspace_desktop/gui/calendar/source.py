@@ -39,8 +39,11 @@ class CalendarSource(Protocol):
         ``brief``: appointments with only what places and colours their blocks (``detailed=False``)."""
         ...
 
-    def details(self, brief: list[CalendarEntry]) -> list[CalendarEntry]:
-        """These entries in full, as read now (one that is gone or out of reach is left out)."""
+    def details(self, brief: list[CalendarEntry], *,
+                within: tuple[datetime, datetime] | None = None) -> list[CalendarEntry]:
+        """These entries in full, as read now (one that is gone or out of reach is left out), looked
+        for on their own days and ``within`` (the range on screen: one moved since it was read
+        brief is found where it now is)."""
         ...
 
     def conflict(self, before: CalendarEntry | None, proposal: CalendarEntry) -> str | None:

@@ -4,6 +4,7 @@ the model tester."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from mentalspace_desktop.gui.bridge import EventBridge
 from mentalspace_desktop.gui.calendar.appointment_dialog import AppointmentDialog
 from mentalspace_desktop.gui.calendar.booking_dialog import BookingDialog
 from mentalspace_desktop.gui.calendar.grid import GUTTER
+from mentalspace_desktop.gui.calendar.model import CalendarEntry
 from mentalspace_desktop.gui.calendar.schedule_page import SchedulePage
 from mentalspace_desktop.gui.qt import QPoint, Qt
 from mentalspace_desktop.services.scheduling.appointments import AppointmentService
@@ -272,3 +274,210 @@ def test_a_week_read_brief_shows_the_words_of_the_blocks_with_room_for_them(
     qtbot.waitUntil(lambda: bool((e := model.shown(a)) and e.detailed), timeout=WAIT)
     assert model.shown(a).client_name == "Rivera, Ana"  # type: ignore[union-attr]
     assert calendar.grid.grab().width() > 0
+
+
+def test_details_read_before_a_move_do_not_put_the_moved_block_back(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule,
+        practice: PracticeFixture) -> None:
+    """A crowded week asks for its blocks' details in the background. When such a read made before a
+    move lands while the move is being saved (the block already drawn at its new time), it must not
+    put the block back at its old time nor overwrite what is shown with what it read: only an entry
+    still as it was asked for takes its details."""
+    a = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: True)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    model = calendar.model
+    brief = model.shown(a)
+    assert brief is not None and not brief.detailed
+    read_before = calendar.source.details([brief])  # the background read, made before the move
+    assert [e.start for e in read_before] == [schedule.at(9)]
+    calendar.grid.select(a)
+    calendar.grid.setFocus()
+    with qtbot.waitSignal(calendar.sig_move_did_finish, timeout=WAIT):
+        qtbot.keyClick(calendar.grid, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)  # a slot later
+        moving = model.shown(a)
+        assert moving is not None and moving.start > schedule.at(9)  # drawn at once where it goes
+        model.add_details(read_before)  # the read lands while the move is saved
+        assert model.shown(a) == moving
+        assert next(p for p in model.placed() if p.span.id == a).span == moving
+    qtbot.waitUntil(lambda: (e := model.entry(a)) is not None and e.start == moving.start, timeout=WAIT)
+    assert AppointmentService(practice.admin).get(a).start_local == moving.start
+
+
+def test_a_crowded_week_follows_changes_from_elsewhere_and_checks_in_by_key(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule,
+        practice: PracticeFixture) -> None:
+    """A week read brief (too crowded for words): another workstation moves a visit while the details
+    of its block are being read. The calendar reloads brief with the block at its new time; the
+    details read for the older load, answering after, never bring the old time back. Tab and I then
+    select the brief visit (the side panel shows it in full) and check it in with one key."""
+    a = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: True)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    model, grid = calendar.model, calendar.grid
+    old_brief = model.shown(a)
+    assert old_brief is not None and not old_brief.detailed
+    read_before = calendar.source.details([old_brief])
+    real, landed, gate = calendar.source.details, threading.Event(), threading.Event()
+
+    def late(brief: list[CalendarEntry], **within: tuple[datetime, datetime]) -> list[CalendarEntry]:
+        """The background read of this block's details, made before the move, answering after the
+        newer load; every other read as it is."""
+        if not any(b is old_brief for b in brief) or threading.current_thread() is threading.main_thread():
+            return real(brief, **within)
+        gate.wait(WAIT / 1000)
+        landed.set()
+        return read_before
+
+    monkeypatch.setattr(calendar.source, "details", late)
+    calendar._details_asked.clear()
+    calendar._load_details([old_brief])  # as the load's first paint asks
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        AppointmentService(practice.admin).move(a, schedule.at(11))  # the event a pull raises, too
+    gate.set()
+    qtbot.waitUntil(landed.is_set, timeout=WAIT)
+    qtbot.wait(100)  # its answer is handed over (and dropped: an older load's)
+    shown = model.shown(a)
+    assert shown is not None and shown.start == schedule.at(11)
+    assert next(p for p in model.placed() if p.span.id == a).span.start == schedule.at(11)
+    page.source.appointments.now = lambda: to_utc(schedule.at(10, 5), "America/New_York")
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_Tab)
+    assert grid.selected_id == a
+    assert calendar.details.entry is not None and calendar.details.entry.detailed
+    assert calendar.details.entry.start == schedule.at(11)
+    qtbot.keyClick(grid, Qt.Key.Key_I)
+    qtbot.waitUntil(lambda: calendar.feedback.text().endswith("checked in."), timeout=WAIT)
+    assert AppointmentService(practice.admin).get(a).status == "checked_in"
+
+
+def test_blocks_asked_for_by_a_paint_of_an_older_load_still_get_their_details(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule) -> None:
+    """A paint asks for its blocks' details just after it (a zero timer); a newer load may come in
+    between. What that paint asked for is not the newer load's: asking for it must not keep the
+    newer load's blocks from asking for their own."""
+    a = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: True)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    older = calendar.model.shown(a)
+    assert older is not None and not older.detailed
+    reload(qtbot, page)  # a newer load of the same week: new entries, none asked for yet
+    calendar._load_details([older])  # the older paint's request, arriving late
+    calendar.grid.repaint()  # the newer load's paint asks for its own
+    qtbot.waitUntil(lambda: bool((e := calendar.model.shown(a)) and e.detailed), timeout=WAIT)
+    assert calendar.model.shown(a).client_name == "Rivera, Ana"  # type: ignore[union-attr]
+
+
+def test_the_month_after_a_crowded_week_is_read_in_full(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule) -> None:
+    """A month is never read brief (it shows every visit's words): after a week read brief, the
+    month's visits come in full and the day chosen from it too; switching while the brief week is
+    still loading never leaves the month with the week's brief entries."""
+    schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    schedule.book("b", provider="supervisor", client="Priya Shah", hour=11, room="Room 2", days=1)
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded",
+                        lambda: calendar.model.view in (CalendarView.DAY, CalendarView.WEEK))
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    assert not all(e.detailed for e in calendar.model.entries())
+    calendar.page(1)  # the next week starts loading brief ...
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.MONTH, schedule.day)  # ... and the month is asked meanwhile
+    qtbot.wait(50)
+    assert calendar.model.view is CalendarView.MONTH
+    entries = calendar.model.entries()
+    assert len(entries) == 2 and all(e.detailed for e in entries)
+    assert sorted(e.client_name for e in entries) == ["Rivera, Ana", "Shah, Priya"]
+
+
+def test_a_brief_block_moved_to_another_day_of_the_week_is_read_where_it_now_is(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule,
+        practice: PracticeFixture) -> None:
+    """Read brief, a visit is moved to another day of the week on screen before the reload that the
+    change brings has landed: reading it in full (selected, pointed at, checked in) finds it where it
+    now is — the week on screen is looked in, not only the day it was read on."""
+    a = schedule.book("a", provider="clinician", client="Ana Rivera", hour=9)
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: True)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    monkeypatch.setattr(calendar, "reload", lambda: None)  # the reload the change brings, not landed yet
+    AppointmentService(practice.admin).move(a, schedule.at(10, days=2))
+    entry = calendar.model.entry(a)
+    assert entry is not None and entry.detailed and entry.client_name == "Rivera, Ana"
+    assert entry.start == schedule.at(10, days=2)
+    assert next(p for p in calendar.model.placed() if p.span.id == a).span.start == entry.start
+
+
+def test_leaving_a_crowded_week_for_a_day_reads_no_details_of_the_week(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule) -> None:
+    """From a week read brief to the providers' day: until the day's own read lands, the week's brief
+    blocks of that day are drawn wide in their providers' columns. Their details are not read in the
+    background meanwhile (the day is being read in full, and replaces them)."""
+    for who, client, room in (("clinician", "Ana Rivera", "Room 1"), ("supervisor", "Priya Shah", "Room 2"),
+                              ("other_clinician", "Marcus Hill", None)):
+        for hour in (9, 11, 14):
+            schedule.book(f"{who}{hour}", provider=who, client=client, hour=hour, room=room)
+    calendar = page.calendar
+    page.resize(640, 800)  # a week's blocks too narrow for words (three side by side in a day)
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: calendar.model.view is CalendarView.WEEK)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    qtbot.wait(100)
+    assert not any(e.detailed for e in calendar.model.entries())
+    asked: list[list[str]] = []
+    real = calendar.source.details
+
+    def counted(brief: list[CalendarEntry], **within: tuple[datetime, datetime]) -> list[CalendarEntry]:
+        if threading.current_thread() is not threading.main_thread():
+            asked.append([e.id for e in brief])
+        return real(brief, **within)
+
+    monkeypatch.setattr(calendar.source, "details", counted)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.PROVIDERS, schedule.day)
+        calendar.grid.repaint()  # the week's brief blocks, wide in the day's columns
+        qtbot.wait(50)
+    qtbot.wait(100)
+    assert asked == []
+    assert all(e.detailed for e in calendar.model.entries())
+
+
+def test_dragging_a_brief_block_checks_and_moves_it_as_it_is_in_full(
+        qtbot, monkeypatch: pytest.MonkeyPatch, page: SchedulePage, schedule: Schedule,
+        practice: PracticeFixture) -> None:
+    """In a week read brief, a block grabbed with the mouse is read in full first: a telehealth visit
+    (brief entries do not say so) is checked as telehealth while dragged, a collision names the
+    client it collides with, and the move is saved."""
+    visit = schedule.book("tele", provider="clinician", client="Ana Rivera", hour=9, telehealth=True,
+                          link="https://meet.example.org/abc")
+    schedule.book("busy", provider="clinician", client="Marcus Hill", hour=11, room="Room 2")
+    calendar = page.calendar
+    monkeypatch.setattr(calendar.grid, "crowded", lambda: True)
+    with qtbot.waitSignal(calendar.sig_entries_loaded, timeout=WAIT):
+        calendar.set_view(CalendarView.WEEK, schedule.day)
+    brief = calendar.model.shown(visit)
+    assert brief is not None and not brief.detailed and not brief.telehealth
+    column = next(i for i, c in enumerate(calendar.model.columns) if c.day == schedule.day)
+    grid = calendar.grid
+    start = point(page, column, schedule.at(9, 10))
+    onto = point(page, column, schedule.at(11, 10))
+    qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=start)
+    assert grid.drag is not None and grid.drag.entry is not None and grid.drag.entry.telehealth
+    for i in range(1, 5):
+        qtbot.mouseMove(grid, start + (onto - start) * i / 4)
+    assert grid.drag.problem and "Hill, Marcus" in grid.drag.problem
+    free = point(page, column, schedule.at(14, 10))
+    qtbot.mouseMove(grid, free)
+    assert grid.drag.problem is None, grid.drag.problem
+    with qtbot.waitSignal(calendar.sig_move_did_finish, timeout=WAIT):
+        qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=free)
+    item = AppointmentService(practice.admin).get(visit)
+    assert item.start_local == schedule.at(14) and item.telehealth

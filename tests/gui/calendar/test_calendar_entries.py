@@ -71,3 +71,66 @@ def test_a_brief_read_places_and_colours_every_block_as_the_full_read(sched: Sch
     details = read.entries(first, last, ids=[b.id for b in some])
     assert sorted(details, key=lambda e: e.id) == sorted((full[b.id] for b in some), key=lambda e: e.id)
     assert all(e.detailed for e in details)
+
+
+def test_a_clinician_asking_for_a_colleagues_visits_by_id_gets_busy_time_only(sched: Sched) -> None:
+    """The ``ids`` read (what the calendar asks for a block's details) is the range read narrowed, with
+    the same permissions: a clinician who names a colleague's client's visits (ids learnt from the
+    front desk, say) gets each as the busy time the range read shows — no client id, name or type —
+    whether read brief or in full; their own client's visit comes in full."""
+    _history_and_week(sched)
+    first, last = date(2026, 3, 9), date(2026, 3, 15)
+    desk = {e.id: e for e in CalendarReadService(sched.session("front_desk"), now=later).entries(first, last)}
+    theirs = [e.id for e in desk.values() if e.client_id == sched.other_client]
+    mine = [e.id for e in desk.values() if e.client_id == sched.client]
+    assert theirs and mine
+    read = CalendarReadService(sched.session("clinician"), now=later)
+    for brief in (False, True):
+        got = {e.id: e for e in read.entries(first, last, ids=theirs + mine[:1], brief=brief)}
+        for key in theirs:  # a cancelled visit frees its time: it is not even busy
+            e = got.get(key)
+            assert e is None or (e.busy_only and e.client_id == "" and e.client_name == "" and e.type_id == ""
+                                 and e.type_name in ("Busy", "Time off", "Busy (other calendar)")), e
+        assert any(key in got for key in theirs)
+        assert got[mine[0]].client_id == sched.client and not got[mine[0]].busy_only
+        assert got[mine[0]].detailed is not brief
+
+
+def test_details_read_after_a_change_place_the_block_as_it_now_is(qtbot, sched: Sched) -> None:
+    """Between the brief read and the read of its details a visit is cancelled, another moved later
+    that day and a third moved to next week: the cancelled block is washed out where it was, the
+    moved one placed anew, and the one gone from the week stays as read (its words are not asked
+    again until the next load, which the change brings)."""
+    from datetime import datetime
+
+    from mentalspace_desktop.domain.calendar_layout import CalendarView
+    from mentalspace_desktop.gui.calendar.model import CalendarModel
+    from mentalspace_desktop.gui.calendar.service_source import ServiceSource
+    from mentalspace_desktop.services.scheduling.appointments import AppointmentService
+    from tests.services.test_calendar_read import _book
+
+    desk = AppointmentService(sched.session("front_desk"), now=later)
+    cancelled, moved, away = (_book(desk, sched, sched.client, "clinician", datetime(2026, 3, 10, h))
+                              for h in (9, 11, 14))
+    source = ServiceSource(sched.session("front_desk"))
+    source.appointments.now = later
+    model = CalendarModel()
+    model.set_view(CalendarView.WEEK, date(2026, 3, 10))
+    model.set_entries(source.entries(datetime(2026, 3, 9), datetime(2026, 3, 16), brief=True))
+    brief = {k: model.shown(k) for k in (cancelled, moved, away)}
+    assert all(e is not None and not e.detailed for e in brief.values())
+    desk.cancel(cancelled, reason="ill")
+    desk.move(moved, datetime(2026, 3, 10, 16))
+    desk.move(away, datetime(2026, 3, 17, 14))
+    asked = [e for e in brief.values() if e is not None]
+    model.add_details(source.details(asked), asked=asked)
+    now = {k: e for k in brief if (e := model.shown(k)) is not None}
+    assert not now[cancelled].active and now[cancelled].detailed
+    assert now[moved].start == datetime(2026, 3, 10, 16) and now[moved].detailed
+    placed = {p.span.id: p for p in model.placed()}
+    assert placed[moved].start_minute > placed[cancelled].start_minute and not placed[cancelled].span.active  # type: ignore[attr-defined]
+    assert now[away] is brief[away]
+    calls: list[list[str]] = []
+    model.details_of = lambda b: calls.append([e.id for e in b]) or source.details(b)  # type: ignore[func-returns-value]
+    assert model.entry(away) is brief[away] and model.entry(away) is brief[away]
+    assert calls == [[away]]

@@ -174,3 +174,20 @@ def test_a_tooltip_reads_the_block_it_rests_on_in_full_and_only_that_one(qtbot, 
     assert asked == ["2-10-07"]
     assert "Client 7" in QToolTip.text()
     QToolTip.hideText()
+
+
+def test_details_go_only_to_an_entry_still_as_it_was_asked_for() -> None:
+    """A brief block moved on screen (its move being saved) is a new entry: details read for the one
+    asked before are not put in its place, even though it is still brief."""
+    model = CalendarModel()
+    model.set_view(CalendarView.WEEK, MONDAY)
+    full = _week()[0]
+    asked = _brief(full)
+    model.set_entries([asked])
+    moving = asked.moved(start=asked.start + timedelta(hours=2), end=asked.end + timedelta(hours=2))
+    model.upsert(moving)
+    model.add_details([full], asked=[asked])
+    assert model.shown(full.id) is moving
+    model.set_entries([asked])
+    model.add_details([full], asked=[asked])
+    assert model.shown(full.id) == full
