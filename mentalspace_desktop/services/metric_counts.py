@@ -60,6 +60,7 @@ from mentalspace_desktop.services import metric_facts
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
 from mentalspace_desktop.store.metric_day_totals import metric_day_totals
 from mentalspace_desktop.store.metric_note_rows import metric_note_rows
+from mentalspace_desktop.store.metric_visit_rows import metric_visit_rows
 from mentalspace_desktop.store.models import Client, Consent, Note
 from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.store.types import UTCDateTime
@@ -522,14 +523,67 @@ def _rebook(s: Session, scope: Scope) -> dict[str, Sums]:
     """Each client's last kept visit of the period, its provider, and their next booking after it
     (in the period or the 30 days after): rebooked when that falls within 30 days of the visit.
 
+    On a desktop store, read from ``metric_visit_rows`` (:func:`_rebook_from_rows`); otherwise, and
+    for the clients those rows leave open, from the appointments (:func:`_rebook_from_bookings`)."""
+    if s.get_bind().dialect.name != "sqlite":
+        return {"rebook_rate": _rebook_from_bookings(s, scope)}
+    return {"rebook_rate": _rebook_from_rows(s, scope)}
+
+
+_OPEN_CLIENTS_AT_MOST = 500
+"""Clients left open by ``metric_visit_rows`` counted by key; more, and the period is counted the
+long way (a team whose clients also see clinicians outside it, measured on its own)."""
+
+
+def _rebook_from_rows(s: Session, scope: Scope) -> Sums:
+    """The rebook sums from ``metric_visit_rows`` (store/metric_visit_rows.py): one range of the
+    subjects' kept visits of the period, each row knowing its client's next kept visit and next
+    booking (anyone's).
+
+    A row is its client's last visit when nothing kept follows it in the period and no kept visit
+    shares its instant with a later id; it is not when a subject's kept visit follows it in the
+    period. Rebooked: its next booking falls within 30 days (and before the read's end), a subject's.
+    Whatever a row leaves open (a tie, a following visit or booking with someone not measured)
+    sends its client to :func:`_rebook_from_bookings`, by key."""
+    r, subjects = metric_visit_rows.c, scope.subjects
+    later_hi = scope.instant(scope.period.end + timedelta(days=31))
+    in_period = (r.provider_id.in_(subjects), r.start_at >= scope.lo, r.start_at < scope.hi)
+    last = and_(r.tie_after.is_(False), or_(r.next_kept_at.is_(None), r.next_kept_at >= scope.hi))
+    rebooked = and_(r.next_booked_at.is_not(None), r.next_booked_at < later_hi,
+                    _Seconds(r.start_at, r.next_booked_at) <= rules.REBOOK_DAYS * 86400)
+    open_ = or_(r.tie_after.is_(True),
+                and_(r.next_kept_at < scope.hi, r.next_kept_provider.not_in(subjects)),
+                and_(last, r.next_booked_provider.not_in(subjects), rebooked))
+    # One pass: the sums, and whether any row leaves its client open (hardly ever, measuring everyone).
+    query = (select(r.provider_id, func.sum(_flag(and_(last, rebooked))), func.sum(_flag(last)),
+                    func.sum(_flag(open_))).where(*in_period).group_by(r.provider_id))
+    rows = s.execute(query).all()
+    if not any(n_open for *_, n_open in rows):
+        return {p: (float(num), float(den), int(den)) for p, num, den, _ in rows if den}
+    left_open = list(s.scalars(select(r.client_id).where(*in_period, open_).distinct()))
+    if len(left_open) > _OPEN_CLIENTS_AT_MOST:
+        return _rebook_from_bookings(s, scope)
+    settled = (select(r.provider_id, func.sum(_flag(rebooked)), func.count())
+               .where(*in_period, last, r.client_id.not_in(left_open)).group_by(r.provider_id))
+    out = {p: (float(num or 0), float(den), int(den)) for p, num, den in s.execute(settled)}
+    for p, (num, den, records) in _rebook_from_bookings(s, scope, clients=left_open).items():
+        before = out.get(p, (0.0, 0.0, 0))
+        out[p] = (before[0] + num, before[1] + den, before[2] + records)
+    return out
+
+
+def _rebook_from_bookings(s: Session, scope: Scope, clients: Sequence[str] | None = None) -> Sums:
+    """The rebook sums from the appointments (of ``clients`` only, when given).
+
     One range read of the subjects' bookings from the period's start to 31 days past its end (their
     (provider, start) index), from which the last visits and the next bookings are both taken, and
     summed per provider in the database. The last visit's provider comes with its start and id in one
     MAX (two visits at the same time: the later id, as the metric function decides)."""
     a = Appointment
     later_hi = scope.instant(scope.period.end + timedelta(days=31))
+    whose = a.client_id.is_not(None) if clients is None else a.client_id.in_(clients)
     booked = (select(a.client_id, a.start_at, a.status, a.id, a.provider_id)
-              .where(a.deleted.is_(False), a.provider_id.in_(scope.subjects), a.client_id.is_not(None),
+              .where(a.deleted.is_(False), a.provider_id.in_(scope.subjects), whose,
                      a.start_at >= scope.lo, a.start_at < later_hi, a.status.in_(rules.HOLDS_TIME))  # ⊇ KEPT
               .cte("booked").prefix_with("MATERIALIZED"))  # read once, not once for each use
     last = (select(booked.c.client_id, func.max(booked.c.start_at).label("last_at"),
@@ -545,7 +599,7 @@ def _rebook(s: Session, scope: Scope) -> dict[str, Sums]:
     query = (select(provider, func.sum(_flag(and_(following.c.next_at.is_not(None), in_time))), func.count())
              .select_from(last.outerjoin(following, following.c.client_id == last.c.client_id))
              .group_by(provider))
-    return {"rebook_rate": {p: (float(num or 0), float(den), int(den)) for p, num, den in s.execute(query)}}
+    return {p: (float(num or 0), float(den), int(den)) for p, num, den in s.execute(query)}
 
 
 CLIENT_METRICS = ("informed_consent_currency", "minor_consent_compliance", "telehealth_consent_compliance",

@@ -1,0 +1,164 @@
+"""metric_visit_rows stays equal to a fresh reading of the appointments, whatever writes them.
+
+Random sequences (hypothesis) of sessions booked for a few clients with two clinicians, at a few
+instants (so that sessions share one), their status changed, moved, given to another client or
+none or another clinician, soft deleted and undone, hard deleted, and written or dropped by sync's
+apply, run against a real encrypted store; after each sequence the triggers' table must hold exactly
+what :func:`recount_select` works out: every kept session's row, its client's next kept session and
+next booking with their clinicians, and whether another kept session shares its instant. A restored
+backup holds the rows, with its triggers working.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Table, func, insert, select, text, update
+
+from mentalspace_desktop.domain.ids import new_id
+from mentalspace_desktop.store.metric_visit_rows import COLUMNS, TRIGGERS, metric_visit_rows, recount_select
+from mentalspace_desktop.store.models import Client
+from mentalspace_desktop.store.outbox import APPLYING_REMOTE
+from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
+from mentalspace_desktop.sync import apply
+from tests.factories import PracticeFixture
+from tests.store.derived_support import change_appointment, restored, trigger_names
+
+BASE = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
+STATUSES = ["completed", "checked_in", "no_show", "cancelled", "scheduled", "confirmed", "rescheduled"]
+HOURS = st.sampled_from([0, 24, 48, 49, 24 * 30, 24 * 31])  # few instants: sessions share them
+
+fields = st.fixed_dictionaries({"client": st.integers(0, 2), "status": st.sampled_from(STATUSES),
+                                "hours": HOURS, "provider": st.integers(0, 1)})
+operations = st.lists(st.one_of(
+    st.tuples(st.just("book"), fields),
+    st.tuples(st.just("status"), st.integers(0, 99), st.sampled_from(STATUSES)),
+    st.tuples(st.just("move"), st.integers(0, 99), HOURS),
+    st.tuples(st.just("client"), st.integers(0, 99), st.integers(0, 3)),  # 3: no client (a group's)
+    st.tuples(st.just("provider"), st.integers(0, 99), st.integers(0, 1)),
+    st.tuples(st.just("soft_delete"), st.integers(0, 99), st.booleans()),
+    st.tuples(st.just("delete"), st.integers(0, 99)),
+    st.tuples(st.just("sync_new"), fields),
+    st.tuples(st.just("sync_drop"), st.integers(0, 99)),
+), max_size=16)
+
+
+def _setup(conn: Any) -> tuple[str, list[str]]:
+    """An appointment type and three clients (made on the first call, found after)."""
+    type_id = conn.scalar(select(AppointmentType.id).limit(1))
+    if type_id is None:
+        type_id = new_id()
+        conn.execute(insert(AppointmentType), [{"id": type_id, "name": "Individual", "category": "individual",
+                                                "default_minutes": 50, "deleted": False}])
+        conn.execute(insert(Client), [{"id": new_id(), "chart_number": f"C{k}", "first_name": "A", "last_name": "B",
+                                       "dob": date(1980, 1, 1), "status": "active", "deleted": False,
+                                       "preferred_language": "English", "uses_telehealth": False,
+                                       "last_key": "b", "first_key": "a"} for k in range(3)])
+    return str(type_id), list(conn.scalars(select(Client.id).order_by(Client.chart_number)))
+
+
+def _row(f: dict[str, Any], providers: list[str], type_id: str, clients: list[str]) -> dict[str, Any]:
+    start = BASE + timedelta(hours=f["hours"])
+    return {"client_id": clients[f["client"]], "provider_id": providers[f["provider"]], "type_id": type_id,
+            "status": f["status"], "start_at": start, "end_at": start + timedelta(minutes=50),
+            "start_local": start.replace(tzinfo=None), "time_zone": "America/New_York", "deleted": False}
+
+
+def _wire(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+
+
+def _tables_agree(conn: Any) -> None:
+    held = sorted(tuple(r) for r in conn.execute(text(f"SELECT {', '.join(COLUMNS)} FROM metric_visit_rows")))
+    assert held == sorted(tuple(r) for r in conn.execute(text(recount_select())))
+
+
+def test_the_triggers_are_there_at_head(practice: PracticeFixture) -> None:
+    assert set(TRIGGERS) <= trigger_names(practice.admin.store)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations)
+def test_triggers_keep_each_sessions_next_ones(practice: PracticeFixture, ops: list[tuple[Any, ...]]) -> None:
+    store = practice.admin.store
+    providers = [practice.users["clinician"], practice.users["other_clinician"]]
+    a = Appointment.__table__
+    assert isinstance(a, Table)
+    for op, *args in ops:
+        with store.engine.begin() as conn:
+            type_id, clients = _setup(conn)
+            ids = list(conn.scalars(select(a.c.id).order_by(a.c.id)))
+        pick = ids[args[0] % len(ids)] if ids and isinstance(args[0], int) else None
+        if op in ("sync_new", "sync_drop"):
+            with store.write() as s:
+                s.info[APPLYING_REMOTE] = True
+                if op == "sync_new":
+                    apply.apply_row(s, "appointments", new_id(), _wire(_row(args[0], providers, type_id, clients)),
+                                    None, pending={})
+                elif pick is not None:
+                    apply.drop_row(s, "appointments", pick)
+            continue
+        with store.engine.begin() as conn:
+            if op == "book":
+                conn.execute(insert(a), [{"id": new_id(), **_row(args[0], providers, type_id, clients)}])
+            elif pick is None:
+                continue
+            elif op == "move":
+                start = BASE + timedelta(hours=args[1])
+                change_appointment(conn, op, pick, {"start_at": start, "end_at": start + timedelta(minutes=50)})
+            elif op == "client":
+                conn.execute(update(a).where(a.c.id == pick).values(
+                    client_id=clients[args[1]] if args[1] < len(clients) else None))
+            elif op == "provider":
+                conn.execute(update(a).where(a.c.id == pick).values(provider_id=providers[args[1]]))
+            else:
+                assert change_appointment(conn, op, pick, args[1] if len(args) > 1 else None)
+    with store.engine.connect() as conn:
+        _tables_agree(conn)
+
+
+def test_a_row_says_what_follows_its_session(practice: PracticeFixture) -> None:
+    """The columns mean what the rebook count reads them as, on a hand-made history."""
+    store = practice.admin.store
+    providers = [practice.users["clinician"], practice.users["other_clinician"]]
+    with store.engine.begin() as conn:
+        type_id, clients = _setup(conn)
+        first, tie_low, tie_high, no_show = new_id(), "0" * 35 + "1", "0" * 35 + "2", new_id()
+        conn.execute(insert(Appointment), [
+            {"id": first, **_row({"client": 0, "status": "completed", "hours": 0, "provider": 0},
+                                 providers, type_id, clients)},
+            {"id": no_show, **_row({"client": 0, "status": "no_show", "hours": 24, "provider": 1},
+                                   providers, type_id, clients)},
+            {"id": tie_low, **_row({"client": 0, "status": "completed", "hours": 48, "provider": 1},
+                                   providers, type_id, clients)},
+            {"id": tie_high, **_row({"client": 0, "status": "checked_in", "hours": 48, "provider": 0},
+                                    providers, type_id, clients)},
+        ])
+        rows = {row.appointment_id: row for row in conn.execute(select(metric_visit_rows))}
+    assert set(rows) == {first, tie_low, tie_high}
+    assert (rows[first].next_kept_at, rows[first].next_kept_provider) == (BASE + timedelta(hours=48), min(providers))
+    assert (rows[first].next_booked_at, rows[first].next_booked_provider) == (BASE + timedelta(hours=24), providers[1])
+    assert [rows[k].tie_after for k in (first, tie_low, tie_high)] == [False, True, False]
+    assert rows[tie_high].next_kept_at is None and rows[tie_high].next_booked_at is None
+
+
+def test_a_restored_backup_keeps_the_rows(practice: PracticeFixture, tmp_path: Path) -> None:
+    store = practice.admin.store
+    providers = [practice.users["clinician"], practice.users["other_clinician"]]
+    with store.engine.begin() as conn:
+        type_id, clients = _setup(conn)
+        conn.execute(insert(Appointment), [
+            {"id": new_id(), **_row({"client": k % 3, "status": status, "hours": 24 * k, "provider": k % 2},
+                                    providers, type_id, clients)}
+            for k, status in enumerate(STATUSES * 2)])
+    with restored(practice, tmp_path) as session, session.store.engine.begin() as conn:
+        assert conn.scalar(select(func.count()).select_from(metric_visit_rows)) == 2 * 2  # completed, checked in
+        _tables_agree(conn)
+        conn.execute(update(Appointment).where(Appointment.status == "no_show").values(status="completed"))
+        _tables_agree(conn)
+        assert conn.scalar(select(func.count()).select_from(metric_visit_rows)) == 3 * 2
+
