@@ -546,14 +546,19 @@ def _rebook_from_rows(s: Session, scope: Scope) -> Sums:
     Whatever a row leaves open (a tie, a following visit or booking with someone not measured)
     sends its client to :func:`_rebook_from_bookings`, by key."""
     r, subjects = metric_visit_rows.c, scope.subjects
-    later_hi = scope.instant(scope.period.end + timedelta(days=31))
-    in_period = (r.provider_id.in_(subjects), r.start_at >= scope.lo, r.start_at < scope.hi)
-    last = and_(r.tie_after.is_(False), or_(r.next_kept_at.is_(None), r.next_kept_at >= scope.hi))
-    rebooked = and_(r.next_booked_at.is_not(None), r.next_booked_at < later_hi,
-                    _Seconds(r.start_at, r.next_booked_at) <= rules.REBOOK_DAYS * 86400)
+    hi = _julian(scope.hi)
+    in_period = (r.provider_id.in_(subjects), r.start_jd >= _julian(scope.lo), r.start_jd < hi)
+    last = and_(r.tie_after.is_(False), or_(r.next_kept_jd.is_(None), r.next_kept_jd >= hi))
+    seconds = func.round((r.next_booked_jd - r.start_jd) * 86400.0, 3)  # as _Seconds(start, next) on SQLite
+    rebooked = and_(r.next_booked_jd.is_not(None),
+                    r.next_booked_jd < _julian(scope.instant(scope.period.end + timedelta(days=31))),
+                    seconds <= rules.REBOOK_DAYS * 86400)
+    # Someone else's: only then is the clinician looked for among the subjects.
     open_ = or_(r.tie_after.is_(True),
-                and_(r.next_kept_at < scope.hi, r.next_kept_provider.not_in(subjects)),
-                and_(last, r.next_booked_provider.not_in(subjects), rebooked))
+                and_(r.next_kept_jd < hi, r.next_kept_provider != r.provider_id,
+                     r.next_kept_provider.not_in(subjects)),
+                and_(last, r.next_booked_provider != r.provider_id, r.next_booked_provider.not_in(subjects),
+                     rebooked))
     # One pass: the sums, and whether any row leaves its client open (hardly ever, measuring everyone).
     query = (select(r.provider_id, func.sum(_flag(and_(last, rebooked))), func.sum(_flag(last)),
                     func.sum(_flag(open_))).where(*in_period).group_by(r.provider_id))

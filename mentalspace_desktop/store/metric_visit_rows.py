@@ -11,9 +11,9 @@ row: one range of this table's key (provider, start), summed per provider withou
 
 A row holds, for a live kept session (completed or checked in, not deleted, with a client):
 
-- ``next_kept_at`` / ``next_kept_provider``: the client's first live kept session starting later
+- ``next_kept_jd`` / ``next_kept_provider``: the client's first live kept session starting later
   (any provider's; several at that instant: the first provider id);
-- ``next_booked_at`` / ``next_booked_provider``: the client's first live booking that holds time
+- ``next_booked_jd`` / ``next_booked_provider``: the client's first live booking that holds time
   (scheduled, confirmed, checked in, completed, no-show) starting later, chosen the same way;
 - ``tie_after``: another live kept session of the client starts at the same instant with a later
   id (which the metric would take as the last visit).
@@ -34,7 +34,7 @@ appointments there. A later migration that rebuilds ``appointments`` must call :
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Connection, Index, MetaData, String, Table
+from sqlalchemy import Boolean, Column, Connection, Float, Index, MetaData, String, Table
 
 from mentalspace_desktop.store import derived
 from mentalspace_desktop.store.types import UTCDateTime
@@ -47,14 +47,17 @@ HOLDS_TIME = ("scheduled", "confirmed", "checked_in", "completed", "no_show")
 metric_visit_rows = Table(
     "metric_visit_rows", local_metadata,
     # keyed as the appointments' (provider, start) index: a period's sessions of some clinicians are
-    # one range per clinician, already in the order of a sum per clinician
+    # one range per clinician, already in the order of a sum per clinician. Instants read by the
+    # engine are Julian day numbers (``julianday`` of the stored text: float comparisons, and the
+    # engine's arithmetic on the same numbers); ``start_at`` is the stored text, for the triggers.
     Column("provider_id", String(36), primary_key=True),
-    Column("start_at", UTCDateTime, primary_key=True),  # stored as the appointments' start_at is
+    Column("start_jd", Float, primary_key=True),
     Column("appointment_id", String(36), primary_key=True),
+    Column("start_at", UTCDateTime, nullable=False),  # stored as the appointments' start_at is
     Column("client_id", String(36), nullable=False),
-    Column("next_kept_at", UTCDateTime),
+    Column("next_kept_jd", Float),
     Column("next_kept_provider", String(36)),
-    Column("next_booked_at", UTCDateTime),
+    Column("next_booked_jd", Float),
     Column("next_booked_provider", String(36)),
     Column("tie_after", Boolean, nullable=False),
     Index("ix_metric_visit_rows_client", "client_id", "start_at"),
@@ -80,8 +83,8 @@ def _next(client: str, after: str, statuses: tuple[str, ...]) -> str:
     of the client's history."""
     live = f"status IN ({_statuses(statuses)}) AND NOT deleted"
     at = f"(SELECT min(start_at) FROM appointments WHERE client_id = {client} AND start_at > {after} AND {live})"
-    return (f"{at}, (SELECT min(provider_id) FROM appointments WHERE client_id = {client} AND start_at = {at} "
-            f"AND {live})")
+    return (f"julianday({at}), (SELECT min(provider_id) FROM appointments WHERE client_id = {client} "
+            f"AND start_at = {at} AND {live})")
 
 
 def _tie(client: str, start: str, appointment: str) -> str:
@@ -97,13 +100,14 @@ def _facts(client: str, start: str, appointment: str) -> str:
 
 def _add(a: str) -> str:
     """Insert the row of session ``a`` (NEW) when it has one; its facts are worked out after."""
-    return (f"INSERT INTO metric_visit_rows (provider_id, start_at, appointment_id, client_id, tie_after) "
-            f"SELECT {a}.provider_id, {a}.start_at, {a}.id, {a}.client_id, 0 WHERE {LIVE_KEPT.format(a=a)};")
+    return (f"INSERT INTO metric_visit_rows (provider_id, start_jd, appointment_id, start_at, client_id, tie_after) "
+            f"SELECT {a}.provider_id, julianday({a}.start_at), {a}.id, {a}.start_at, {a}.client_id, 0 "
+            f"WHERE {LIVE_KEPT.format(a=a)};")
 
 
 def _remove(a: str) -> str:
-    return (f"DELETE FROM metric_visit_rows WHERE provider_id = {a}.provider_id AND start_at = {a}.start_at "
-            f"AND appointment_id = {a}.id;")
+    return (f"DELETE FROM metric_visit_rows WHERE provider_id = {a}.provider_id "
+            f"AND start_jd = julianday({a}.start_at) AND appointment_id = {a}.id;")
 
 
 def _refresh(a: str) -> str:
@@ -112,7 +116,7 @@ def _refresh(a: str) -> str:
     r = "metric_visit_rows"
     before = (f"(SELECT max(start_at) FROM metric_visit_rows WHERE client_id = {a}.client_id "
               f"AND start_at < {a}.start_at)")
-    return (f"UPDATE {r} SET (next_kept_at, next_kept_provider, next_booked_at, next_booked_provider, tie_after) "
+    return (f"UPDATE {r} SET (next_kept_jd, next_kept_provider, next_booked_jd, next_booked_provider, tie_after) "
             f"= (SELECT {_facts(f'{r}.client_id', f'{r}.start_at', f'{r}.appointment_id')}) "
             f"WHERE client_id = {a}.client_id AND start_at IN ({a}.start_at, {before});")
 
@@ -127,13 +131,13 @@ TRIGGERS = {
 
 def recount_select() -> str:
     """The table's rows worked out afresh from ``appointments`` (what the fill inserts)."""
-    return (f"SELECT a.provider_id, a.start_at, a.id, a.client_id, "
+    return (f"SELECT a.provider_id, julianday(a.start_at), a.id, a.start_at, a.client_id, "
             f"{_facts('a.client_id', 'a.start_at', 'a.id')} "
             f"FROM appointments a WHERE {LIVE_KEPT.format(a='a')}")
 
 
-COLUMNS = ("provider_id", "start_at", "appointment_id", "client_id", "next_kept_at", "next_kept_provider",
-           "next_booked_at", "next_booked_provider", "tie_after")
+COLUMNS = ("provider_id", "start_jd", "appointment_id", "start_at", "client_id", "next_kept_jd",
+           "next_kept_provider", "next_booked_jd", "next_booked_provider", "tie_after")
 
 
 def create(conn: Connection) -> None:

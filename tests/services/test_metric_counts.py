@@ -220,3 +220,28 @@ def test_a_session_booked_in_another_zone_is_counted_by_its_instant(practice: Pr
         counted = metric_counts.count(s, period=period, today=TODAY, subjects=everyone, zone=ET,
                                       supervised_licenses=frozenset(), metric_ids=wanted)
         assert_counts_as_functions(facts, counted, wanted)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_rebook_rows_count_as_the_bookings_do(practice: PracticeFixture, seed: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """metric_visit_rows gives the rebook sums of the bookings for every set of clinicians measured:
+    the clients whose rows leave the answer open (a next visit or booking with a clinician not
+    measured, two visits at one instant) counted the long way, by key — which these practices need."""
+    _generate(practice, seed)
+    providers = [practice.users[k] for k in ("clinician", "other_clinician", "supervisor")]
+    long_way = metric_counts._rebook_from_bookings
+    asked: list[object] = []
+
+    def spy(s: object, scope: metric_counts.Scope, clients: list[str] | None = None) -> object:
+        asked.append(clients)
+        return long_way(s, scope, clients)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(metric_counts, "_rebook_from_bookings", spy)
+    with practice.admin.store.read() as s:
+        for period in PERIODS:
+            for subjects in ({*providers}, *({p} for p in providers), *({p, q} for p in providers for q in providers
+                                                                       if p < q)):
+                scope = metric_counts.Scope(period, TODAY, frozenset(subjects), ET, {}, {})
+                assert metric_counts._rebook_from_rows(s, scope) == long_way(s, scope)
+    assert any(asked), "no client was left open: the long way by key went untested"

@@ -139,11 +139,13 @@ def test_a_row_says_what_follows_its_session(practice: PracticeFixture) -> None:
                                     providers, type_id, clients)},
         ])
         rows = {row.appointment_id: row for row in conn.execute(select(metric_visit_rows))}
+        jd = dict(conn.execute(text("SELECT id, julianday(start_at) FROM appointments")).all())
     assert set(rows) == {first, tie_low, tie_high}
-    assert (rows[first].next_kept_at, rows[first].next_kept_provider) == (BASE + timedelta(hours=48), min(providers))
-    assert (rows[first].next_booked_at, rows[first].next_booked_provider) == (BASE + timedelta(hours=24), providers[1])
+    assert (rows[first].next_kept_jd, rows[first].next_kept_provider) == (jd[tie_low], min(providers))
+    assert (rows[first].next_booked_jd, rows[first].next_booked_provider) == (jd[no_show], providers[1])
     assert [rows[k].tie_after for k in (first, tie_low, tie_high)] == [False, True, False]
-    assert rows[tie_high].next_kept_at is None and rows[tie_high].next_booked_at is None
+    assert rows[tie_high].next_kept_jd is None and rows[tie_high].next_booked_jd is None
+    assert rows[first].start_at == BASE and rows[first].start_jd == jd[first]
 
 
 def test_a_restored_backup_keeps_the_rows(practice: PracticeFixture, tmp_path: Path) -> None:
