@@ -426,12 +426,35 @@ def _session_notes(s: Session, scope: Scope, offsets: Sequence[tuple[datetime, f
     several): signed the session's day, crisis notes, signed at all and hours to signature, and how
     many of the sessions past the backlog limit have one. Read from the notes' side (the period's
     notes by author and date, their session by its key), then the older unsigned ones."""
+    n = Note
+    out: dict[str, tuple[int, int, int, float, int]] = {}
+    sqlite = s.get_bind().dialect.name == "sqlite"
+    # Older unsigned notes found first through their partial index, then counted by key: asked in one
+    # query, a store never analysed would rather walk the period's sessions and look up their notes.
+    older_unsigned = list(s.scalars(select(n.id).where(n.author_id.in_(scope.subjects), n.signed_at.is_(None),
+                                                       n.service_date < scope.period.start)))
+    queries = [_period_notes_from_rows(scope, offsets)] if sqlite else [
+        _session_notes_query(scope, offsets, overdue).where(n.service_date >= scope.period.start,
+                                                            n.service_date <= scope.period.end)]
+    if older_unsigned:  # built only when wanted: most months have none, and building it takes a while
+        queries.append(_session_notes_query(scope, offsets, overdue).where(n.id.in_(older_unsigned)))
+    for query in queries:
+        for provider, *sums in s.execute(query):
+            before = out.get(provider, (0, 0, 0, 0.0, 0))
+            out[provider] = tuple(x + (y or 0) for x, y in zip(before, sums, strict=True))  # type: ignore[assignment]
+    return out
+
+
+def _session_notes_query(scope: Scope, offsets: Sequence[tuple[datetime, float]],
+                         overdue: ColumnElement[bool]) -> Any:
+    """:func:`_session_notes`'s sums over notes joined to their sessions, for the notes the caller
+    picks: the period's (PostgreSQL), the older unsigned ones."""
     n, a, other = Note, Appointment, aliased(Note)
     day0 = scope.period.start
     authored = func.coalesce(n.submitted_at, n.signed_at)
     same_day = _day_of(_local_days(authored, offsets, day0)) == _day_of(_local_days(a.start_at, offsets, day0))
     older = exists().where(other.appointment_id == n.appointment_id, other.id < n.id, *_live_note(other, scope))
-    base = (select(a.provider_id,
+    return (select(a.provider_id,
                    func.sum(_flag(and_(n.status.in_(rules.AUTHOR_SIGNED), same_day))),
                    func.sum(_flag(n.note_type.in_(rules.CRISIS_NOTE_TYPES))),
                    func.sum(_flag(authored.is_not(None))),
@@ -443,19 +466,6 @@ def _session_notes(s: Session, scope: Scope, offsets: Sequence[tuple[datetime, f
                    n.deleted.is_(False), func.coalesce(n.addendum_to, "") == "",
                    n.author_id.in_(scope.subjects), ~older)
             .group_by(a.provider_id))
-    in_period = (_period_notes_from_rows(scope, offsets) if s.get_bind().dialect.name == "sqlite"
-                 else base.where(n.service_date >= scope.period.start, n.service_date <= scope.period.end))
-    out: dict[str, tuple[int, int, int, float, int]] = {}
-    # Older unsigned notes found first through their partial index, then counted by key: asked in one
-    # query, a store never analysed would rather walk the period's sessions and look up their notes.
-    older_unsigned = list(s.scalars(select(n.id).where(n.author_id.in_(scope.subjects), n.signed_at.is_(None),
-                                                       n.service_date < scope.period.start)))
-    queries = [in_period] + ([base.where(n.id.in_(older_unsigned))] if older_unsigned else [])
-    for query in queries:
-        for provider, *sums in s.execute(query):
-            before = out.get(provider, (0, 0, 0, 0.0, 0))
-            out[provider] = tuple(x + (y or 0) for x, y in zip(before, sums, strict=True))  # type: ignore[assignment]
-    return out
 
 
 def _period_notes_from_rows(scope: Scope, offsets: Sequence[tuple[datetime, float]]) -> Any:
