@@ -273,6 +273,16 @@ def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
 
 def _appointment_part(s: Session, scope: Scope) -> tuple[Sequence[Any], Sums]:
     """The grouped pass's rows, per provider, and the note backlog's counts."""
+    query = _from_day_totals(scope) if _day_totals_hold(s, scope) else _grouped_pass(scope)
+    rows = s.execute(query).all()
+    backlog: Sums = {}
+    _add_note_backlog(s, scope, backlog)
+    return rows, backlog
+
+
+def _grouped_pass(scope: Scope) -> Any:
+    """The appointment sums per provider, summed over the period's appointments (built only when
+    ``metric_day_totals`` cannot give them: building it takes a while too)."""
     a = Appointment
     day0 = scope.period.start
     offsets = _offsets_of(scope)
@@ -310,14 +320,10 @@ def _appointment_part(s: Session, scope: Scope) -> tuple[Sequence[Any], Sums]:
         "prime_minutes": func.sum(case((and_(holds, prime_day), _WholeMinutes(_Greatest(prime_seconds, 0))),
                                        else_=0)),
     }
-    query = _from_day_totals(scope) if _day_totals_hold(s, scope) else (
-        select(a.provider_id, *(c.label(k) for k, c in columns.items()))
-        .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False), a.provider_id.in_(scope.subjects))
-        .group_by(a.provider_id))
-    rows = s.execute(query).all()
-    backlog: Sums = {}
-    _add_note_backlog(s, scope, backlog)
-    return rows, backlog
+    return (select(a.provider_id, *(c.label(k) for k, c in columns.items()))
+            .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False),
+                   a.provider_id.in_(scope.subjects))
+            .group_by(a.provider_id))
 
 
 def _offsets_of(scope: Scope) -> list[tuple[datetime, float]]:
@@ -500,14 +506,25 @@ def _period_notes_from_rows(scope: Scope, offsets: Sequence[tuple[datetime, floa
 
 def _add_note_backlog(s: Session, scope: Scope, into: Sums) -> None:
     """Drafts older than the backlog limit: those of the period's sessions, and older unsigned ones
-    (read through the partial index of unsigned notes)."""
+    (read through the partial index of unsigned notes). On a desktop store the period's are a range
+    of ``metric_note_rows`` (every live note, with or without a session), not a look-up per note."""
     n = Note
     limit = scope.as_of - timedelta(days=rules.BACKLOG_DAYS)
     draft = (n.deleted.is_(False), func.coalesce(n.addendum_to, "") == "", n.author_id.in_(scope.subjects),
              n.status.not_in(rules.AUTHOR_SIGNED), n.service_date < limit)
+    in_period: Any
+    if s.get_bind().dialect.name == "sqlite":
+        r = metric_note_rows.c
+        in_period = (select(r.author_id, func.count())
+                     .where(r.author_id.in_(scope.subjects), r.service_date >= scope.period.start,
+                            r.service_date <= scope.period.end, r.service_date < limit, r.addendum.is_(False),
+                            r.status.not_in(rules.AUTHOR_SIGNED))
+                     .group_by(r.author_id))
+    else:
+        in_period = select(n.author_id, func.count()).where(*draft, n.service_date >= scope.period.start,
+                                                            n.service_date <= scope.period.end).group_by(n.author_id)
     for query in (
-        select(n.author_id, func.count()).where(*draft, n.service_date >= scope.period.start,
-                                                n.service_date <= scope.period.end).group_by(n.author_id),
+        in_period,
         select(n.author_id, func.count()).where(*draft, n.signed_at.is_(None),
                                                 n.service_date < scope.period.start).group_by(n.author_id),
     ):

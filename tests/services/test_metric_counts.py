@@ -245,3 +245,39 @@ def test_the_rebook_rows_count_as_the_bookings_do(practice: PracticeFixture, see
                 scope = metric_counts.Scope(period, TODAY, frozenset(subjects), ET, {}, {})
                 assert metric_counts._rebook_from_rows(s, scope) == long_way(s, scope)
     assert any(asked), "no client was left open: the long way by key went untested"
+
+
+def test_the_backlog_counts_drafts_without_a_session_but_no_addenda(practice: PracticeFixture) -> None:
+    """The period's drafts come from metric_note_rows, which holds the notes written without a
+    session too: such a draft past the limit counts, an addendum, a signed or a deleted note does not."""
+    clinician = practice.users["clinician"]
+    period = PERIODS[0]
+    subjects = frozenset({clinician})
+
+    def backlog() -> list[float]:
+        with practice.admin.store.read() as s:
+            facts = fetch_facts(s, period=period, today=TODAY, subjects=subjects, zone=ET)
+            counted = metric_counts.count(s, period=period, today=TODAY, subjects=subjects, zone=ET,
+                                          supervised_licenses=frozenset(), metric_ids=["unsigned_note_backlog"])
+        assert_counts_as_functions(facts, counted, ["unsigned_note_backlog"])
+        return [v.numerator for v in counted]
+
+    before = backlog()  # the practice's own notes
+    day = TODAY - timedelta(days=10)  # in the period, past the 7 days
+    with practice.admin.store.engine.begin() as conn:
+        client = new_id()
+        conn.execute(insert(Client), [{"id": client, "chart_number": "C1", "first_name": "A", "last_name": "B",
+                                       "dob": date(1980, 1, 1), "status": "active", "deleted": False,
+                                       "preferred_language": "English", "uses_telehealth": False,
+                                       "primary_clinician_id": clinician, "last_key": "b", "first_key": "a"}])
+        draft = new_id()
+
+        def note(**values: object) -> dict[str, object]:
+            return {"id": new_id(), "client_id": client, "author_id": clinician, "appointment_id": None,
+                    "note_type": "progress", "service_date": day, "status": "draft", "signed_at": None,
+                    "deleted": False, "requires_cosign": False, "addendum_to": None, **values}  # one set of keys
+
+        conn.execute(insert(Note), [note(id=draft), note(addendum_to=draft), note(deleted=True),
+                                    note(status="signed", signed_at=_instant(day, 12)),
+                                    note(service_date=TODAY - timedelta(days=3))])
+    assert backlog() == [before[0] + 1]
