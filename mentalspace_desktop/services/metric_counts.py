@@ -515,10 +515,11 @@ def _add_note_backlog(s: Session, scope: Scope, into: Sums) -> None:
     in_period: Any
     if s.get_bind().dialect.name == "sqlite":
         r = metric_note_rows.c
+        # One upper bound, the earlier of the two: the key's range, not a test of every row's date.
         in_period = (select(r.author_id, func.count())
                      .where(r.author_id.in_(scope.subjects), r.service_date >= scope.period.start,
-                            r.service_date <= scope.period.end, r.service_date < limit, r.addendum.is_(False),
-                            r.status.not_in(rules.AUTHOR_SIGNED))
+                            r.service_date <= min(scope.period.end, limit - timedelta(days=1)),
+                            r.addendum.is_(False), r.status.not_in(rules.AUTHOR_SIGNED))
                      .group_by(r.author_id))
     else:
         in_period = select(n.author_id, func.count()).where(*draft, n.service_date >= scope.period.start,
@@ -672,13 +673,19 @@ def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
     at_risk = exists().where(RiskFlag.client_id == c.id, RiskFlag.cleared_on.is_(None), RiskFlag.deleted.is_(False))
     safety = exists().where(SafetyPlan.client_id == c.id, SafetyPlan.signed_at.is_not(None),
                             SafetyPlan.deleted.is_(False))
-    v = Appointment
     # IN, not EXISTS: the period's video sessions are listed once, not looked up client by client;
-    # materialized, so that the two columns asking share one read of the period.
-    video = select(v.client_id).where(
-        v.telehealth.is_(True), v.status.in_(rules.KEPT), v.start_at >= scope.lo, v.start_at < scope.hi,
-        v.deleted.is_(False), v.provider_id.in_(scope.subjects), v.client_id.is_not(None)
-    ).cte("video_clients").prefix_with("MATERIALIZED")
+    # materialized, so that the two columns asking share one read of the period. On a desktop store
+    # they are a range of metric_visit_rows (its kept sessions with a client), not of appointments.
+    if s.get_bind().dialect.name == "sqlite":
+        r = metric_visit_rows.c
+        videos = select(r.client_id).where(r.telehealth.is_(True), r.provider_id.in_(scope.subjects),
+                                           r.start_jd >= _julian(scope.lo), r.start_jd < _julian(scope.hi))
+    else:
+        v = Appointment
+        videos = select(v.client_id).where(
+            v.telehealth.is_(True), v.status.in_(rules.KEPT), v.start_at >= scope.lo, v.start_at < scope.hi,
+            v.deleted.is_(False), v.provider_id.in_(scope.subjects), v.client_id.is_not(None))
+    video = videos.cte("video_clients").prefix_with("MATERIALIZED")
     by_video = c.id.in_(select(video.c.client_id))
     informed = consent(ConsentKind.INFORMED_CONSENT,
                        Consent.signed_on > as_of - timedelta(days=metric_facts.consent_valid_days(s)))
@@ -729,9 +736,11 @@ PARTS: dict[Counter, tuple[tuple[Callable[[Session, Scope], Any], ...], Callable
 """A counter made of independent reads: its parts, and how their results make its sums (with the
 final scope). ``count`` runs each part as a job of its own."""
 
-_LENGTH = {_rebook: 26, _notes_part: 14, _clients: 11, _appointment_part: 10, _retention: 2}
+_LENGTH = {_clients: 12, _notes_part: 12, _appointment_part: 7, _rebook: 4, _retention: 2}
 """Each read's time in ms on a store of a million appointments (benchmarks/bench_metrics.py): the
-order in which ``count`` starts them, longest first. The facts, when wanted, take about 5."""
+order in which ``count`` starts them, longest first."""
+_FACTS_LENGTH = 5
+"""The facts (or the availability alone), read alongside: about 5 ms when the light metrics want them."""
 
 Reader = Callable[[], AbstractContextManager[Session]]
 _pool: ThreadPoolExecutor | None = None
@@ -790,7 +799,7 @@ def count(s: Session, *, period: Period, today: date, subjects: frozenset[str], 
         part for counter in counters for part in (PARTS[counter][0] if counter in PARTS else (counter,))]
     jobs: list[Callable[[Session], Any]] = [*(partial(_on, read, early) for read in reads), facts_or_availability]
     # Longest first, so that the last to finish is a short one (the order of the results is kept).
-    order = sorted(range(len(jobs)), key=lambda i: -_LENGTH.get(reads[i], 0) if i < len(reads) else 0)
+    order = sorted(range(len(jobs)), key=lambda i: -(_LENGTH.get(reads[i], 0) if i < len(reads) else _FACTS_LENGTH))
     done = dict(zip(order, _run([jobs[i] for i in order], s, reader), strict=True))
     results = iter(done[i] for i in range(len(jobs)))
     parts = [[next(results) for _ in (PARTS[c][0] if c in PARTS else (c,))] for c in counters]

@@ -16,7 +16,9 @@ A row holds, for a live kept session (completed or checked in, not deleted, with
 - ``next_booked_jd`` / ``next_booked_provider``: the client's first live booking that holds time
   (scheduled, confirmed, checked in, completed, no-show) starting later, chosen the same way;
 - ``tie_after``: another live kept session of the client starts at the same instant with a later
-  id (which the metric would take as the last visit).
+  id (which the metric would take as the last visit);
+- ``telehealth``: the session's own flag, so that the period's video clients (telehealth consent
+  compliance) are the same range read, not a look-up of every appointment of the period.
 
 Whatever "next" is any provider's, so the engine counts from a row only what the row settles for the
 clinicians measured; a client whose rows leave it open (a tie, or a next session with someone not
@@ -60,11 +62,12 @@ metric_visit_rows = Table(
     Column("next_booked_jd", Float),
     Column("next_booked_provider", String(36)),
     Column("tie_after", Boolean, nullable=False),
+    Column("telehealth", Boolean, nullable=False),  # the session's own: the period's video clients
     Index("ix_metric_visit_rows_client", "client_id", "start_at"),
     sqlite_with_rowid=False,
 )
 
-WATCHED = ("client_id", "provider_id", "status", "start_at", "deleted")
+WATCHED = ("client_id", "provider_id", "status", "start_at", "deleted", "telehealth")
 """The appointments' columns a row depends on: an update of any other does not fire the triggers."""
 
 
@@ -100,8 +103,9 @@ def _facts(client: str, start: str, appointment: str) -> str:
 
 def _add(a: str) -> str:
     """Insert the row of session ``a`` (NEW) when it has one; its facts are worked out after."""
-    return (f"INSERT INTO metric_visit_rows (provider_id, start_jd, appointment_id, start_at, client_id, tie_after) "
-            f"SELECT {a}.provider_id, julianday({a}.start_at), {a}.id, {a}.start_at, {a}.client_id, 0 "
+    return (f"INSERT INTO metric_visit_rows (provider_id, start_jd, appointment_id, start_at, client_id, tie_after, "
+            f"telehealth) SELECT {a}.provider_id, julianday({a}.start_at), {a}.id, {a}.start_at, {a}.client_id, 0, "
+            f"coalesce({a}.telehealth, 0) "
             f"WHERE {LIVE_KEPT.format(a=a)};")
 
 
@@ -132,12 +136,12 @@ TRIGGERS = {
 def recount_select() -> str:
     """The table's rows worked out afresh from ``appointments`` (what the fill inserts)."""
     return (f"SELECT a.provider_id, julianday(a.start_at), a.id, a.start_at, a.client_id, "
-            f"{_facts('a.client_id', 'a.start_at', 'a.id')} "
+            f"{_facts('a.client_id', 'a.start_at', 'a.id')}, coalesce(a.telehealth, 0) "
             f"FROM appointments a WHERE {LIVE_KEPT.format(a='a')}")
 
 
 COLUMNS = ("provider_id", "start_jd", "appointment_id", "start_at", "client_id", "next_kept_jd",
-           "next_kept_provider", "next_booked_jd", "next_booked_provider", "tie_after")
+           "next_kept_provider", "next_booked_jd", "next_booked_provider", "tie_after", "telehealth")
 
 
 def create(conn: Connection) -> None:

@@ -1,12 +1,12 @@
 """metric_visit_rows stays equal to a fresh reading of the appointments, whatever writes them.
 
 Random sequences (hypothesis) of sessions booked for a few clients with two clinicians, at a few
-instants (so that sessions share one), their status changed, moved, given to another client or
-none or another clinician, soft deleted and undone, hard deleted, and written or dropped by sync's
-apply, run against a real encrypted store; after each sequence the triggers' table must hold exactly
-what :func:`recount_select` works out: every kept session's row, its client's next kept session and
-next booking with their clinicians, and whether another kept session shares its instant. A restored
-backup holds the rows, with its triggers working.
+instants (so that sessions share one), their status changed, moved, given to another client or none
+or another clinician, turned to video or back, soft deleted and undone, hard deleted, and written or
+dropped by sync's apply, run against a real encrypted store; after each sequence the triggers' table
+must hold exactly what :func:`recount_select` works out: every kept session's row, its client's next
+kept session and next booking with their clinicians, whether another kept session shares its
+instant, its video flag. A restored backup holds the rows, with its triggers working.
 """
 
 from __future__ import annotations
@@ -33,13 +33,14 @@ STATUSES = ["completed", "checked_in", "no_show", "cancelled", "scheduled", "con
 HOURS = st.sampled_from([0, 24, 48, 49, 24 * 30, 24 * 31])  # few instants: sessions share them
 
 fields = st.fixed_dictionaries({"client": st.integers(0, 2), "status": st.sampled_from(STATUSES),
-                                "hours": HOURS, "provider": st.integers(0, 1)})
+                                "hours": HOURS, "provider": st.integers(0, 1), "telehealth": st.booleans()})
 operations = st.lists(st.one_of(
     st.tuples(st.just("book"), fields),
     st.tuples(st.just("status"), st.integers(0, 99), st.sampled_from(STATUSES)),
     st.tuples(st.just("move"), st.integers(0, 99), HOURS),
     st.tuples(st.just("client"), st.integers(0, 99), st.integers(0, 3)),  # 3: no client (a group's)
     st.tuples(st.just("provider"), st.integers(0, 99), st.integers(0, 1)),
+    st.tuples(st.just("telehealth"), st.integers(0, 99), st.booleans()),
     st.tuples(st.just("soft_delete"), st.integers(0, 99), st.booleans()),
     st.tuples(st.just("delete"), st.integers(0, 99)),
     st.tuples(st.just("sync_new"), fields),
@@ -65,7 +66,8 @@ def _row(f: dict[str, Any], providers: list[str], type_id: str, clients: list[st
     start = BASE + timedelta(hours=f["hours"])
     return {"client_id": clients[f["client"]], "provider_id": providers[f["provider"]], "type_id": type_id,
             "status": f["status"], "start_at": start, "end_at": start + timedelta(minutes=50),
-            "start_local": start.replace(tzinfo=None), "time_zone": "America/New_York", "deleted": False}
+            "start_local": start.replace(tzinfo=None), "time_zone": "America/New_York", "deleted": False,
+            "telehealth": f.get("telehealth", False)}
 
 
 def _wire(row: dict[str, Any]) -> dict[str, Any]:
@@ -115,6 +117,8 @@ def test_triggers_keep_each_sessions_next_ones(practice: PracticeFixture, ops: l
                     client_id=clients[args[1]] if args[1] < len(clients) else None))
             elif op == "provider":
                 conn.execute(update(a).where(a.c.id == pick).values(provider_id=providers[args[1]]))
+            elif op == "telehealth":
+                conn.execute(update(a).where(a.c.id == pick).values(telehealth=args[1]))
             else:
                 assert change_appointment(conn, op, pick, args[1] if len(args) > 1 else None)
     with store.engine.connect() as conn:
