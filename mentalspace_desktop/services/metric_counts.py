@@ -499,8 +499,9 @@ def _period_notes_from_rows(scope: Scope, offsets: Sequence[tuple[datetime, floa
             .where(n.author_id.in_(scope.subjects), n.service_date >= scope.period.start,
                    n.service_date <= scope.period.end, n.addendum.is_(False),
                    n.start_jd >= _julian(scope.lo), n.start_jd < _julian(scope.hi), n.session_deleted.is_(False),
-                   n.provider_id.in_(scope.subjects), n.session_status.in_(rules.KEPT), n.with_client.is_(True),
-                   ~older)
+                   # the author is a subject: their own session's clinician needs no look-up
+                   or_(n.provider_id == n.author_id, n.provider_id.in_(scope.subjects)),
+                   n.session_status.in_(rules.KEPT), n.with_client.is_(True), ~older)
             .group_by(n.provider_id))
 
 
