@@ -11,8 +11,9 @@ is one range of one table, and the arithmetic is the same on the same numbers, s
 same to the last digit (``tests/store/test_metric_note_rows.py`` holds the table to a fresh
 recount; ``tests/services/test_metric_counts.py`` holds the counts to the metric functions).
 A note written without a session has a row too (its session's columns NULL, counted alone): the
-unsigned-note backlog counts the period's drafts from the same range, without a look-up per note
-(since migration 0026; 0024 kept only the notes of sessions).
+unsigned-note backlog counts the period's drafts from the same range, without a look-up per note,
+and the notes awaiting co-signature are found there too (since migration 0026; 0024 kept only the
+notes of sessions, without ``requires_cosign``).
 
 It is derived, local and not synced, like ``metric_day_totals``: SQLite triggers on ``notes`` and
 ``appointments`` keep it right whoever writes (the services, sync's apply, a restored backup), a
@@ -53,12 +54,14 @@ metric_note_rows = Table(
     Column("session_status", String(20)),
     Column("with_client", Boolean),
     Column("session_deleted", Boolean),
+    # the note again: whether it awaits a supervisor's co-signature (supervision note timeliness)
+    Column("requires_cosign", Boolean, nullable=False),
     Index("ix_metric_note_rows_session", "appointment_id", "note_id"),
     sqlite_with_rowid=False,
 )
 
 NOTE_COLUMNS = ("author_id", "service_date", "appointment_id", "status", "note_type", "submitted_at", "signed_at",
-                "addendum_to", "deleted")
+                "addendum_to", "deleted", "requires_cosign")
 """The notes' columns a row is made of: an update of any other (the sealed text, a co-signature)
 does not fire the trigger."""
 SESSION_COLUMNS = ("start_at", "end_at", "provider_id", "status", "client_id", "deleted")
@@ -74,7 +77,7 @@ def _row(n: str, siblings: str) -> str:
     """A row's columns, in the table's order, for note ``n`` and its session ``a``."""
     return (f"{n}.author_id, {n}.service_date, {n}.id, {n}.appointment_id, {n}.status, {n}.note_type, "
             f"julianday(coalesce({n}.submitted_at, {n}.signed_at)), {n}.signed_at IS NOT NULL, "
-            f"coalesce({n}.addendum_to, '') != '', {siblings}, {_session('a')}")
+            f"coalesce({n}.addendum_to, '') != '', {siblings}, {_session('a')}, coalesce({n}.requires_cosign, 0)")
 
 
 LIVE = "NOT {n}.deleted"
