@@ -678,9 +678,9 @@ def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
     # materialized, so that the two columns asking share one read of the period. On a desktop store
     # they are a range of metric_visit_rows (its kept sessions with a client), not of appointments.
     if s.get_bind().dialect.name == "sqlite":
-        r = metric_visit_rows.c
-        videos = select(r.client_id).where(r.telehealth.is_(True), r.provider_id.in_(scope.subjects),
-                                           r.start_jd >= _julian(scope.lo), r.start_jd < _julian(scope.hi))
+        kept = metric_visit_rows.c
+        videos = select(kept.client_id).where(kept.telehealth.is_(True), kept.provider_id.in_(scope.subjects),
+                                              kept.start_jd >= _julian(scope.lo), kept.start_jd < _julian(scope.hi))
     else:
         v = Appointment
         videos = select(v.client_id).where(

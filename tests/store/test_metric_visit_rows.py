@@ -143,7 +143,7 @@ def test_a_row_says_what_follows_its_session(practice: PracticeFixture) -> None:
                                     providers, type_id, clients)},
         ])
         rows = {row.appointment_id: row for row in conn.execute(select(metric_visit_rows))}
-        jd = dict(conn.execute(text("SELECT id, julianday(start_at) FROM appointments")).all())
+        jd: dict[str, float] = dict(conn.execute(text("SELECT id, julianday(start_at) FROM appointments")).all())
     assert set(rows) == {first, tie_low, tie_high}
     assert (rows[first].next_kept_jd, rows[first].next_kept_provider) == (jd[tie_low], min(providers))
     assert (rows[first].next_booked_jd, rows[first].next_booked_provider) == (jd[no_show], providers[1])
