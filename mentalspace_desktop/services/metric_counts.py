@@ -19,7 +19,11 @@ per clinician and local day, kept by triggers), a month being some three thousan
 grouped pass over its appointments; the grouped pass stays for PostgreSQL and for a period with
 sessions booked in another zone. The period's notes with their sessions come from
 ``metric_note_rows`` (store/metric_note_rows.py: one row per note, its session's columns beside
-it, instants as Julian day numbers, kept by triggers) instead of a join read note by note.
+it, instants as Julian day numbers, kept by triggers) instead of a join read note by note; so do
+the period's drafts of the backlog. The rebook rate and the period's video clients come from
+``metric_visit_rows`` (store/metric_visit_rows.py: each kept session with its client's next kept
+session and next booking, kept by triggers): the period's last visits are one range of its key, not
+two groupings of the period's bookings.
 
 Given the store's ``read``, :func:`count` runs its independent reads two at a time, each on a
 connection of its own (:func:`_run`): SQLCipher does its work outside Python's lock, so on a

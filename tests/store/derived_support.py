@@ -1,6 +1,6 @@
 """What the tests of the trigger-kept tables share (metric_day_totals, metric_note_rows,
-client_first_visits): the triggers a store holds, a store restored from a backup of the practice's,
-and the appointment changes the random sequences make."""
+client_first_visits, metric_visit_rows): the triggers a store holds, a store restored from a backup
+of the practice's, and the appointment changes the random sequences make and their runner."""
 
 from __future__ import annotations
 
