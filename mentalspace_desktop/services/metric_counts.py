@@ -45,16 +45,16 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
+from functools import cache, partial
 from threading import Lock
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, String, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Date, Float, Integer, String, and_, bindparam, case, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from mentalspace_desktop.domain import metric_rules as rules
@@ -659,20 +659,49 @@ def _minor_born_after(as_of: date) -> date:
 
 @_counts(*CLIENT_METRICS)
 def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
-    """One grouped pass over the subjects' active clients, each record's existence asked per client."""
-    c, as_of = Client, scope.as_of
+    """One grouped pass over the subjects' active clients, each record's existence asked per client
+    (the statement built once per dialect, :func:`_clients_query`; this call gives its values)."""
+    as_of = scope.as_of
+    plan_since = as_of - timedelta(days=rules.PLAN_DAYS)
+    query = _clients_query(s.get_bind().dialect.name == "sqlite")
+    values = {"as_of": as_of, "born_after": _minor_born_after(as_of), "plan_since": plan_since,
+              "plan_since_at": scope.instant(plan_since), "lo": scope.lo, "hi": scope.hi,
+              "informed_after": as_of - timedelta(days=metric_facts.consent_valid_days(s)),
+              "subjects": sorted(scope.subjects)}
+    out: dict[str, Sums] = {mid: {} for mid in CLIENT_METRICS}
+    for r in s.execute(query, values):
+        p = r.primary_clinician_id
+        for mid, num, den in (("informed_consent_currency", r.informed, r.clients),
+                              ("complete_demographics_rate", r.complete, r.clients),
+                              ("treatment_plan_currency", r.plan, r.clients),
+                              ("minor_consent_compliance", r.guardian, r.minors),
+                              ("telehealth_consent_compliance", r.video_consent, r.video),
+                              ("safety_plan_compliance", r.safety, r.at_risk)):
+            if den:
+                out[mid][p] = (float(num or 0), float(den), int(den))
+    return out
+
+
+@cache
+def _clients_query(sqlite: bool) -> Any:
+    """:func:`_clients`'s statement, its values left as parameters: building it (some hundred
+    expressions) and working out its cache key once, not at every dashboard refresh."""
+    c = Client
+    as_of = bindparam("as_of", type_=Date())
+    subjects: BindParameter[list[str]] = bindparam("subjects", expanding=True)
+    lo, hi = bindparam("lo", type_=UTCDateTime()), bindparam("hi", type_=UTCDateTime())
+    plan_since = bindparam("plan_since", type_=Date())
 
     def consent(kind: str, *extra: ColumnElement[bool]) -> ColumnElement[bool]:
         return exists().where(Consent.client_id == c.id, Consent.deleted.is_(False), Consent.kind == kind,
                               or_(Consent.revoked_on.is_(None), Consent.revoked_on > as_of),
                               or_(Consent.expires_on.is_(None), Consent.expires_on >= as_of), *extra)
 
-    minor = c.dob > _minor_born_after(as_of)
+    minor = c.dob > bindparam("born_after", type_=Date())
     complete = metric_facts.CLIENT_COMPLETE
-    plan_since = as_of - timedelta(days=rules.PLAN_DAYS)
     plan_current = or_(
         exists().where(TreatmentPlan.client_id == c.id, TreatmentPlan.deleted.is_(False),
-                       TreatmentPlan.signed_at >= scope.instant(plan_since)),
+                       TreatmentPlan.signed_at >= bindparam("plan_since_at", type_=UTCDateTime())),
         exists().where(PlanReview.client_id == c.id, PlanReview.deleted.is_(False), PlanReview.signed_at.is_not(None),
                        PlanReview.reviewed_on >= plan_since))
     at_risk = exists().where(RiskFlag.client_id == c.id, RiskFlag.cleared_on.is_(None), RiskFlag.deleted.is_(False))
@@ -681,19 +710,18 @@ def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
     # IN, not EXISTS: the period's video sessions are listed once, not looked up client by client;
     # materialized, so that the two columns asking share one read of the period. On a desktop store
     # they are a range of metric_visit_rows (its kept sessions with a client), not of appointments.
-    if s.get_bind().dialect.name == "sqlite":
+    if sqlite:
         kept = metric_visit_rows.c
-        videos = select(kept.client_id).where(kept.telehealth.is_(True), kept.provider_id.in_(scope.subjects),
-                                              kept.start_jd >= _julian(scope.lo), kept.start_jd < _julian(scope.hi))
+        videos = select(kept.client_id).where(kept.telehealth.is_(True), kept.provider_id.in_(subjects),
+                                              kept.start_jd >= _JulianDay(lo), kept.start_jd < _JulianDay(hi))
     else:
         v = Appointment
         videos = select(v.client_id).where(
-            v.telehealth.is_(True), v.status.in_(rules.KEPT), v.start_at >= scope.lo, v.start_at < scope.hi,
-            v.deleted.is_(False), v.provider_id.in_(scope.subjects), v.client_id.is_not(None))
+            v.telehealth.is_(True), v.status.in_(rules.KEPT), v.start_at >= lo, v.start_at < hi,
+            v.deleted.is_(False), v.provider_id.in_(subjects), v.client_id.is_not(None))
     video = videos.cte("video_clients").prefix_with("MATERIALIZED")
     by_video = c.id.in_(select(video.c.client_id))
-    informed = consent(ConsentKind.INFORMED_CONSENT,
-                       Consent.signed_on > as_of - timedelta(days=metric_facts.consent_valid_days(s)))
+    informed = consent(ConsentKind.INFORMED_CONSENT, Consent.signed_on > bindparam("informed_after", type_=Date()))
     columns = {
         "clients": func.count(),
         "informed": func.sum(_flag(informed)),
@@ -706,21 +734,9 @@ def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
         "at_risk": func.sum(_flag(at_risk)),
         "safety": func.sum(case((at_risk, _flag(safety)), else_=0)),
     }
-    query = (select(c.primary_clinician_id, *(col.label(k) for k, col in columns.items()))
-             .where(c.deleted.is_(False), c.status == "active", c.primary_clinician_id.in_(scope.subjects))
-             .group_by(c.primary_clinician_id))
-    out: dict[str, Sums] = {mid: {} for mid in CLIENT_METRICS}
-    for r in s.execute(query):
-        p = r.primary_clinician_id
-        for mid, num, den in (("informed_consent_currency", r.informed, r.clients),
-                              ("complete_demographics_rate", r.complete, r.clients),
-                              ("treatment_plan_currency", r.plan, r.clients),
-                              ("minor_consent_compliance", r.guardian, r.minors),
-                              ("telehealth_consent_compliance", r.video_consent, r.video),
-                              ("safety_plan_compliance", r.safety, r.at_risk)):
-            if den:
-                out[mid][p] = (float(num or 0), float(den), int(den))
-    return out
+    return (select(c.primary_clinician_id, *(col.label(k) for k, col in columns.items()))
+            .where(c.deleted.is_(False), c.status == "active", c.primary_clinician_id.in_(subjects))
+            .group_by(c.primary_clinician_id))
 
 
 @_counts("client_retention_90d")
