@@ -443,13 +443,13 @@ def _session_notes(s: Session, scope: Scope, offsets: Sequence[tuple[datetime, f
     # query, a store never analysed would rather walk the period's sessions and look up their notes.
     older_unsigned = list(s.scalars(select(n.id).where(n.author_id.in_(scope.subjects), n.signed_at.is_(None),
                                                        n.service_date < scope.period.start)))
-    queries = [_period_notes_from_rows(scope, offsets)] if sqlite else [
-        _session_notes_query(scope, offsets, overdue).where(n.service_date >= scope.period.start,
-                                                            n.service_date <= scope.period.end)]
+    queries: list[tuple[Any, dict[str, Any]]] = [_period_notes_from_rows(scope, offsets)] if sqlite else [
+        (_session_notes_query(scope, offsets, overdue).where(n.service_date >= scope.period.start,
+                                                             n.service_date <= scope.period.end), {})]
     if older_unsigned:  # built only when wanted: most months have none, and building it takes a while
-        queries.append(_session_notes_query(scope, offsets, overdue).where(n.id.in_(older_unsigned)))
-    for query in queries:
-        for provider, *sums in s.execute(query):
+        queries.append((_session_notes_query(scope, offsets, overdue).where(n.id.in_(older_unsigned)), {}))
+    for query, values in queries:
+        for provider, *sums in s.execute(query, values):
             before = out.get(provider, (0, 0, 0, 0.0, 0))
             out[provider] = tuple(x + (y or 0) for x, y in zip(before, sums, strict=True))  # type: ignore[assignment]
     return out
@@ -478,21 +478,45 @@ def _session_notes_query(scope: Scope, offsets: Sequence[tuple[datetime, float]]
             .group_by(a.provider_id))
 
 
-def _period_notes_from_rows(scope: Scope, offsets: Sequence[tuple[datetime, float]]) -> Any:
+def _period_notes_from_rows(scope: Scope, offsets: Sequence[tuple[datetime, float]]) -> tuple[Any, dict[str, Any]]:
     """The first query of :func:`_session_notes` (the period's notes), read from ``metric_note_rows``
     (store/metric_note_rows.py): the same rows and the same arithmetic, on instants kept as the Julian
     day numbers the grouped query works out, and the first-note look-up only for a session with more
-    than one note."""
+    than one note. The statement is built once for each number of UTC offsets the period has
+    (:func:`_notes_rows_query`), this call's values given as its parameters."""
+    values: dict[str, Any] = {
+        "subjects": sorted(scope.subjects), "start": scope.period.start, "end": scope.period.end,
+        "lo": scope.lo, "hi": scope.hi, "day0_jd": scope.period.start.toordinal() + 1721424.5,
+        "overdue_at": scope.instant(scope.as_of - timedelta(days=rules.BACKLOG_DAYS)), "off0": offsets[0][1]}
+    for k, (since, value) in enumerate(offsets[1:], start=1):
+        values[f"since{k}"], values[f"off{k}"] = since, value
+    return _notes_rows_query(len(offsets)), values
+
+
+def _local_days_of_julian(column: Any, n_offsets: int) -> ColumnElement[float]:
+    """:func:`_local_days` of a column of Julian day numbers, its offsets and first day as parameters
+    (``off0``; ``since1``, ``off1``, … for each change; ``day0_jd``): the same expression, values bound."""
+    shift: ColumnElement[float] = bindparam("off0", type_=Float())
+    if n_offsets > 1:
+        shift = case(*((column >= _JulianDay(bindparam(f"since{k}", type_=UTCDateTime())),
+                        bindparam(f"off{k}", type_=Float())) for k in reversed(range(1, n_offsets))),
+                     else_=bindparam("off0", type_=Float()))
+    return column + shift - bindparam("day0_jd", type_=Float())
+
+
+@cache
+def _notes_rows_query(n_offsets: int) -> Any:
     n, other = metric_note_rows.c, metric_note_rows.alias("other").c
-    day0 = scope.period.start
-    same_day = (_day_of(_local_days(n.authored_jd, offsets, day0, julian=True))
-                == _day_of(_local_days(n.start_jd, offsets, day0, julian=True)))
-    live = (other.addendum.is_(False), other.author_id.in_(scope.subjects),
-            or_(and_(other.service_date >= scope.period.start, other.service_date <= scope.period.end),
-                and_(other.signed.is_(False), other.service_date < scope.period.start)))
+    subjects: BindParameter[list[str]] = bindparam("subjects", expanding=True)
+    start, end = bindparam("start", type_=Date()), bindparam("end", type_=Date())
+    same_day = (_day_of(_local_days_of_julian(n.authored_jd, n_offsets))
+                == _day_of(_local_days_of_julian(n.start_jd, n_offsets)))
+    live = (other.addendum.is_(False), other.author_id.in_(subjects),
+            or_(and_(other.service_date >= start, other.service_date <= end),
+                and_(other.signed.is_(False), other.service_date < start)))
     older = and_(n.siblings > 1, exists().where(other.appointment_id == n.appointment_id,
                                                  other.note_id < n.note_id, *live))
-    overdue = n.start_jd < _julian(scope.instant(scope.as_of - timedelta(days=rules.BACKLOG_DAYS)))
+    overdue = n.start_jd < _JulianDay(bindparam("overdue_at", type_=UTCDateTime()))
     seconds = func.round((n.authored_jd - n.end_jd) * 86400.0, 3)  # as _Seconds(end, authored) on SQLite
     return (select(n.provider_id,
                    func.sum(_flag(and_(n.status.in_(rules.AUTHOR_SIGNED), same_day))),
@@ -500,11 +524,11 @@ def _period_notes_from_rows(scope: Scope, offsets: Sequence[tuple[datetime, floa
                    func.sum(_flag(n.authored_jd.is_not(None))),
                    func.sum(_Greatest(seconds, 0) / 3600),  # NULL (unsigned): left out
                    func.sum(_flag(overdue)))
-            .where(n.author_id.in_(scope.subjects), n.service_date >= scope.period.start,
-                   n.service_date <= scope.period.end, n.addendum.is_(False),
-                   n.start_jd >= _julian(scope.lo), n.start_jd < _julian(scope.hi), n.session_deleted.is_(False),
+            .where(n.author_id.in_(subjects), n.service_date >= start, n.service_date <= end,
+                   n.addendum.is_(False), n.start_jd >= _JulianDay(bindparam("lo", type_=UTCDateTime())),
+                   n.start_jd < _JulianDay(bindparam("hi", type_=UTCDateTime())), n.session_deleted.is_(False),
                    # the author is a subject: their own session's clinician needs no look-up
-                   or_(n.provider_id == n.author_id, n.provider_id.in_(scope.subjects)),
+                   or_(n.provider_id == n.author_id, n.provider_id.in_(subjects)),
                    n.session_status.in_(rules.KEPT), n.with_client.is_(True), ~older)
             .group_by(n.provider_id))
 

@@ -40,7 +40,8 @@ ET = ZoneInfo("America/New_York")
 STATUSES = ["completed"] * 6 + ["checked_in", "no_show", "no_show", "cancelled", "cancelled", "rescheduled",
                                 "scheduled", "confirmed"]
 NOTE_STATUSES = ["signed"] * 5 + ["draft", "draft", "in_review", "returned"]
-PERIODS = (Period(date(2026, 10, 15), date(2026, 11, 14)), Period(date(2026, 11, 2), date(2026, 11, 8)))
+PERIODS = (Period(date(2026, 10, 15), date(2026, 11, 14)), Period(date(2026, 11, 2), date(2026, 11, 8)),
+           Period(date(2026, 9, 1), date(2026, 9, 30)))  # the last with one UTC offset throughout
 TODAY = date(2026, 11, 10)  # inside the first period: "as of" is today, not the period's end
 
 
