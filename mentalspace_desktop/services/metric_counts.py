@@ -19,7 +19,11 @@ per clinician and local day, kept by triggers), a month being some three thousan
 grouped pass over its appointments; the grouped pass stays for PostgreSQL and for a period with
 sessions booked in another zone. The period's notes with their sessions come from
 ``metric_note_rows`` (store/metric_note_rows.py: one row per note, its session's columns beside
-it, instants as Julian day numbers, kept by triggers) instead of a join read note by note.
+it, instants as Julian day numbers, kept by triggers) instead of a join read note by note; so do
+the period's drafts of the backlog. The rebook rate and the period's video clients come from
+``metric_visit_rows`` (store/metric_visit_rows.py: each kept session with its client's next kept
+session and next booking, kept by triggers): the period's last visits are one range of its key, not
+two groupings of the period's bookings.
 
 Given the store's ``read``, :func:`count` runs its independent reads two at a time, each on a
 connection of its own (:func:`_run`): SQLCipher does its work outside Python's lock, so on a
@@ -41,16 +45,16 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
+from functools import cache, partial
 from threading import Lock
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, String, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Date, Float, Integer, String, and_, bindparam, case, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from mentalspace_desktop.domain import metric_rules as rules
@@ -60,6 +64,7 @@ from mentalspace_desktop.services import metric_facts
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
 from mentalspace_desktop.store.metric_day_totals import metric_day_totals
 from mentalspace_desktop.store.metric_note_rows import metric_note_rows
+from mentalspace_desktop.store.metric_visit_rows import metric_visit_rows
 from mentalspace_desktop.store.models import Client, Consent, Note
 from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.store.types import UTCDateTime
@@ -272,6 +277,16 @@ def _appointments(s: Session, scope: Scope) -> dict[str, Sums]:
 
 def _appointment_part(s: Session, scope: Scope) -> tuple[Sequence[Any], Sums]:
     """The grouped pass's rows, per provider, and the note backlog's counts."""
+    query = _from_day_totals(scope) if _day_totals_hold(s, scope) else _grouped_pass(scope)
+    rows = s.execute(query).all()
+    backlog: Sums = {}
+    _add_note_backlog(s, scope, backlog)
+    return rows, backlog
+
+
+def _grouped_pass(scope: Scope) -> Any:
+    """The appointment sums per provider, summed over the period's appointments (built only when
+    ``metric_day_totals`` cannot give them: building it takes a while too)."""
     a = Appointment
     day0 = scope.period.start
     offsets = _offsets_of(scope)
@@ -309,14 +324,10 @@ def _appointment_part(s: Session, scope: Scope) -> tuple[Sequence[Any], Sums]:
         "prime_minutes": func.sum(case((and_(holds, prime_day), _WholeMinutes(_Greatest(prime_seconds, 0))),
                                        else_=0)),
     }
-    query = _from_day_totals(scope) if _day_totals_hold(s, scope) else (
-        select(a.provider_id, *(c.label(k) for k, c in columns.items()))
-        .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False), a.provider_id.in_(scope.subjects))
-        .group_by(a.provider_id))
-    rows = s.execute(query).all()
-    backlog: Sums = {}
-    _add_note_backlog(s, scope, backlog)
-    return rows, backlog
+    return (select(a.provider_id, *(c.label(k) for k, c in columns.items()))
+            .where(a.start_at >= scope.lo, a.start_at < scope.hi, a.deleted.is_(False),
+                   a.provider_id.in_(scope.subjects))
+            .group_by(a.provider_id))
 
 
 def _offsets_of(scope: Scope) -> list[tuple[datetime, float]]:
@@ -425,12 +436,35 @@ def _session_notes(s: Session, scope: Scope, offsets: Sequence[tuple[datetime, f
     several): signed the session's day, crisis notes, signed at all and hours to signature, and how
     many of the sessions past the backlog limit have one. Read from the notes' side (the period's
     notes by author and date, their session by its key), then the older unsigned ones."""
+    n = Note
+    out: dict[str, tuple[int, int, int, float, int]] = {}
+    sqlite = s.get_bind().dialect.name == "sqlite"
+    # Older unsigned notes found first through their partial index, then counted by key: asked in one
+    # query, a store never analysed would rather walk the period's sessions and look up their notes.
+    older_unsigned = list(s.scalars(select(n.id).where(n.author_id.in_(scope.subjects), n.signed_at.is_(None),
+                                                       n.service_date < scope.period.start)))
+    queries: list[tuple[Any, dict[str, Any]]] = [_period_notes_from_rows(scope, offsets)] if sqlite else [
+        (_session_notes_query(scope, offsets, overdue).where(n.service_date >= scope.period.start,
+                                                             n.service_date <= scope.period.end), {})]
+    if older_unsigned:  # built only when wanted: most months have none, and building it takes a while
+        queries.append((_session_notes_query(scope, offsets, overdue).where(n.id.in_(older_unsigned)), {}))
+    for query, values in queries:
+        for provider, *sums in s.execute(query, values):
+            before = out.get(provider, (0, 0, 0, 0.0, 0))
+            out[provider] = tuple(x + (y or 0) for x, y in zip(before, sums, strict=True))  # type: ignore[assignment]
+    return out
+
+
+def _session_notes_query(scope: Scope, offsets: Sequence[tuple[datetime, float]],
+                         overdue: ColumnElement[bool]) -> Any:
+    """:func:`_session_notes`'s sums over notes joined to their sessions, for the notes the caller
+    picks: the period's (PostgreSQL), the older unsigned ones."""
     n, a, other = Note, Appointment, aliased(Note)
     day0 = scope.period.start
     authored = func.coalesce(n.submitted_at, n.signed_at)
     same_day = _day_of(_local_days(authored, offsets, day0)) == _day_of(_local_days(a.start_at, offsets, day0))
     older = exists().where(other.appointment_id == n.appointment_id, other.id < n.id, *_live_note(other, scope))
-    base = (select(a.provider_id,
+    return (select(a.provider_id,
                    func.sum(_flag(and_(n.status.in_(rules.AUTHOR_SIGNED), same_day))),
                    func.sum(_flag(n.note_type.in_(rules.CRISIS_NOTE_TYPES))),
                    func.sum(_flag(authored.is_not(None))),
@@ -442,36 +476,47 @@ def _session_notes(s: Session, scope: Scope, offsets: Sequence[tuple[datetime, f
                    n.deleted.is_(False), func.coalesce(n.addendum_to, "") == "",
                    n.author_id.in_(scope.subjects), ~older)
             .group_by(a.provider_id))
-    in_period = (_period_notes_from_rows(scope, offsets) if s.get_bind().dialect.name == "sqlite"
-                 else base.where(n.service_date >= scope.period.start, n.service_date <= scope.period.end))
-    out: dict[str, tuple[int, int, int, float, int]] = {}
-    # Older unsigned notes found first through their partial index, then counted by key: asked in one
-    # query, a store never analysed would rather walk the period's sessions and look up their notes.
-    older_unsigned = list(s.scalars(select(n.id).where(n.author_id.in_(scope.subjects), n.signed_at.is_(None),
-                                                       n.service_date < scope.period.start)))
-    queries = [in_period] + ([base.where(n.id.in_(older_unsigned))] if older_unsigned else [])
-    for query in queries:
-        for provider, *sums in s.execute(query):
-            before = out.get(provider, (0, 0, 0, 0.0, 0))
-            out[provider] = tuple(x + (y or 0) for x, y in zip(before, sums, strict=True))  # type: ignore[assignment]
-    return out
 
 
-def _period_notes_from_rows(scope: Scope, offsets: Sequence[tuple[datetime, float]]) -> Any:
+def _period_notes_from_rows(scope: Scope, offsets: Sequence[tuple[datetime, float]]) -> tuple[Any, dict[str, Any]]:
     """The first query of :func:`_session_notes` (the period's notes), read from ``metric_note_rows``
     (store/metric_note_rows.py): the same rows and the same arithmetic, on instants kept as the Julian
     day numbers the grouped query works out, and the first-note look-up only for a session with more
-    than one note."""
+    than one note. The statement is built once for each number of UTC offsets the period has
+    (:func:`_notes_rows_query`), this call's values given as its parameters."""
+    values: dict[str, Any] = {
+        "subjects": sorted(scope.subjects), "start": scope.period.start, "end": scope.period.end,
+        "lo": scope.lo, "hi": scope.hi, "day0_jd": scope.period.start.toordinal() + 1721424.5,
+        "overdue_at": scope.instant(scope.as_of - timedelta(days=rules.BACKLOG_DAYS)), "off0": offsets[0][1]}
+    for k, (since, value) in enumerate(offsets[1:], start=1):
+        values[f"since{k}"], values[f"off{k}"] = since, value
+    return _notes_rows_query(len(offsets)), values
+
+
+def _local_days_of_julian(column: Any, n_offsets: int) -> ColumnElement[float]:
+    """:func:`_local_days` of a column of Julian day numbers, its offsets and first day as parameters
+    (``off0``; ``since1``, ``off1``, … for each change; ``day0_jd``): the same expression, values bound."""
+    shift: ColumnElement[float] = bindparam("off0", type_=Float())
+    if n_offsets > 1:
+        shift = case(*((column >= _JulianDay(bindparam(f"since{k}", type_=UTCDateTime())),
+                        bindparam(f"off{k}", type_=Float())) for k in reversed(range(1, n_offsets))),
+                     else_=bindparam("off0", type_=Float()))
+    return column + shift - bindparam("day0_jd", type_=Float())
+
+
+@cache
+def _notes_rows_query(n_offsets: int) -> Any:
     n, other = metric_note_rows.c, metric_note_rows.alias("other").c
-    day0 = scope.period.start
-    same_day = (_day_of(_local_days(n.authored_jd, offsets, day0, julian=True))
-                == _day_of(_local_days(n.start_jd, offsets, day0, julian=True)))
-    live = (other.addendum.is_(False), other.author_id.in_(scope.subjects),
-            or_(and_(other.service_date >= scope.period.start, other.service_date <= scope.period.end),
-                and_(other.signed.is_(False), other.service_date < scope.period.start)))
+    subjects: BindParameter[list[str]] = bindparam("subjects", expanding=True)
+    start, end = bindparam("start", type_=Date()), bindparam("end", type_=Date())
+    same_day = (_day_of(_local_days_of_julian(n.authored_jd, n_offsets))
+                == _day_of(_local_days_of_julian(n.start_jd, n_offsets)))
+    live = (other.addendum.is_(False), other.author_id.in_(subjects),
+            or_(and_(other.service_date >= start, other.service_date <= end),
+                and_(other.signed.is_(False), other.service_date < start)))
     older = and_(n.siblings > 1, exists().where(other.appointment_id == n.appointment_id,
                                                  other.note_id < n.note_id, *live))
-    overdue = n.start_jd < _julian(scope.instant(scope.as_of - timedelta(days=rules.BACKLOG_DAYS)))
+    overdue = n.start_jd < _JulianDay(bindparam("overdue_at", type_=UTCDateTime()))
     seconds = func.round((n.authored_jd - n.end_jd) * 86400.0, 3)  # as _Seconds(end, authored) on SQLite
     return (select(n.provider_id,
                    func.sum(_flag(and_(n.status.in_(rules.AUTHOR_SIGNED), same_day))),
@@ -479,24 +524,37 @@ def _period_notes_from_rows(scope: Scope, offsets: Sequence[tuple[datetime, floa
                    func.sum(_flag(n.authored_jd.is_not(None))),
                    func.sum(_Greatest(seconds, 0) / 3600),  # NULL (unsigned): left out
                    func.sum(_flag(overdue)))
-            .where(n.author_id.in_(scope.subjects), n.service_date >= scope.period.start,
-                   n.service_date <= scope.period.end, n.addendum.is_(False),
-                   n.start_jd >= _julian(scope.lo), n.start_jd < _julian(scope.hi), n.session_deleted.is_(False),
-                   n.provider_id.in_(scope.subjects), n.session_status.in_(rules.KEPT), n.with_client.is_(True),
-                   ~older)
+            .where(n.author_id.in_(subjects), n.service_date >= start, n.service_date <= end,
+                   n.addendum.is_(False), n.start_jd >= _JulianDay(bindparam("lo", type_=UTCDateTime())),
+                   n.start_jd < _JulianDay(bindparam("hi", type_=UTCDateTime())), n.session_deleted.is_(False),
+                   # the author is a subject: their own session's clinician needs no look-up
+                   or_(n.provider_id == n.author_id, n.provider_id.in_(subjects)),
+                   n.session_status.in_(rules.KEPT), n.with_client.is_(True), ~older)
             .group_by(n.provider_id))
 
 
 def _add_note_backlog(s: Session, scope: Scope, into: Sums) -> None:
     """Drafts older than the backlog limit: those of the period's sessions, and older unsigned ones
-    (read through the partial index of unsigned notes)."""
+    (read through the partial index of unsigned notes). On a desktop store the period's are a range
+    of ``metric_note_rows`` (every live note, with or without a session), not a look-up per note."""
     n = Note
     limit = scope.as_of - timedelta(days=rules.BACKLOG_DAYS)
     draft = (n.deleted.is_(False), func.coalesce(n.addendum_to, "") == "", n.author_id.in_(scope.subjects),
              n.status.not_in(rules.AUTHOR_SIGNED), n.service_date < limit)
+    in_period: Any
+    if s.get_bind().dialect.name == "sqlite":
+        r = metric_note_rows.c
+        # One upper bound, the earlier of the two: the key's range, not a test of every row's date.
+        in_period = (select(r.author_id, func.count())
+                     .where(r.author_id.in_(scope.subjects), r.service_date >= scope.period.start,
+                            r.service_date <= min(scope.period.end, limit - timedelta(days=1)),
+                            r.addendum.is_(False), r.status.not_in(rules.AUTHOR_SIGNED))
+                     .group_by(r.author_id))
+    else:
+        in_period = select(n.author_id, func.count()).where(*draft, n.service_date >= scope.period.start,
+                                                            n.service_date <= scope.period.end).group_by(n.author_id)
     for query in (
-        select(n.author_id, func.count()).where(*draft, n.service_date >= scope.period.start,
-                                                n.service_date <= scope.period.end).group_by(n.author_id),
+        in_period,
         select(n.author_id, func.count()).where(*draft, n.signed_at.is_(None),
                                                 n.service_date < scope.period.start).group_by(n.author_id),
     ):
@@ -522,14 +580,72 @@ def _rebook(s: Session, scope: Scope) -> dict[str, Sums]:
     """Each client's last kept visit of the period, its provider, and their next booking after it
     (in the period or the 30 days after): rebooked when that falls within 30 days of the visit.
 
+    On a desktop store, read from ``metric_visit_rows`` (:func:`_rebook_from_rows`); otherwise, and
+    for the clients those rows leave open, from the appointments (:func:`_rebook_from_bookings`)."""
+    if s.get_bind().dialect.name != "sqlite":
+        return {"rebook_rate": _rebook_from_bookings(s, scope)}
+    return {"rebook_rate": _rebook_from_rows(s, scope)}
+
+
+_OPEN_CLIENTS_AT_MOST = 500
+"""Clients left open by ``metric_visit_rows`` counted by key; more, and the period is counted the
+long way (a team whose clients also see clinicians outside it, measured on its own)."""
+
+
+def _rebook_from_rows(s: Session, scope: Scope) -> Sums:
+    """The rebook sums from ``metric_visit_rows`` (store/metric_visit_rows.py): one range of the
+    subjects' kept visits of the period, each row knowing its client's next kept visit and next
+    booking (anyone's).
+
+    A row is its client's last visit when nothing kept follows it in the period and no kept visit
+    shares its instant with a later id; it is not when a subject's kept visit follows it in the
+    period. Rebooked: its next booking falls within 30 days (and before the read's end), a subject's.
+    Whatever a row leaves open (a tie, a following visit or booking with someone not measured)
+    sends its client to :func:`_rebook_from_bookings`, by key."""
+    r, subjects = metric_visit_rows.c, scope.subjects
+    hi = _julian(scope.hi)
+    in_period = (r.provider_id.in_(subjects), r.start_jd >= _julian(scope.lo), r.start_jd < hi)
+    last = and_(r.tie_after.is_(False), or_(r.next_kept_jd.is_(None), r.next_kept_jd >= hi))
+    seconds = func.round((r.next_booked_jd - r.start_jd) * 86400.0, 3)  # as _Seconds(start, next) on SQLite
+    rebooked = and_(r.next_booked_jd.is_not(None),
+                    r.next_booked_jd < _julian(scope.instant(scope.period.end + timedelta(days=31))),
+                    seconds <= rules.REBOOK_DAYS * 86400)
+    # Someone else's: only then is the clinician looked for among the subjects.
+    open_ = or_(r.tie_after.is_(True),
+                and_(r.next_kept_jd < hi, r.next_kept_provider != r.provider_id,
+                     r.next_kept_provider.not_in(subjects)),
+                and_(last, r.next_booked_provider != r.provider_id, r.next_booked_provider.not_in(subjects),
+                     rebooked))
+    # One pass: the sums, and whether any row leaves its client open (hardly ever, measuring everyone).
+    query = (select(r.provider_id, func.sum(_flag(and_(last, rebooked))), func.sum(_flag(last)),
+                    func.sum(_flag(open_))).where(*in_period).group_by(r.provider_id))
+    rows = s.execute(query).all()
+    if not any(n_open for *_, n_open in rows):
+        return {p: (float(num), float(den), int(den)) for p, num, den, _ in rows if den}
+    left_open = list(s.scalars(select(r.client_id).where(*in_period, open_).distinct()))
+    if len(left_open) > _OPEN_CLIENTS_AT_MOST:
+        return _rebook_from_bookings(s, scope)
+    settled = (select(r.provider_id, func.sum(_flag(rebooked)), func.count())
+               .where(*in_period, last, r.client_id.not_in(left_open)).group_by(r.provider_id))
+    out = {p: (float(num or 0), float(den), int(den)) for p, num, den in s.execute(settled)}
+    for p, (num, den, records) in _rebook_from_bookings(s, scope, clients=left_open).items():
+        before = out.get(p, (0.0, 0.0, 0))
+        out[p] = (before[0] + num, before[1] + den, before[2] + records)
+    return out
+
+
+def _rebook_from_bookings(s: Session, scope: Scope, clients: Sequence[str] | None = None) -> Sums:
+    """The rebook sums from the appointments (of ``clients`` only, when given).
+
     One range read of the subjects' bookings from the period's start to 31 days past its end (their
     (provider, start) index), from which the last visits and the next bookings are both taken, and
     summed per provider in the database. The last visit's provider comes with its start and id in one
     MAX (two visits at the same time: the later id, as the metric function decides)."""
     a = Appointment
     later_hi = scope.instant(scope.period.end + timedelta(days=31))
+    whose = a.client_id.is_not(None) if clients is None else a.client_id.in_(clients)
     booked = (select(a.client_id, a.start_at, a.status, a.id, a.provider_id)
-              .where(a.deleted.is_(False), a.provider_id.in_(scope.subjects), a.client_id.is_not(None),
+              .where(a.deleted.is_(False), a.provider_id.in_(scope.subjects), whose,
                      a.start_at >= scope.lo, a.start_at < later_hi, a.status.in_(rules.HOLDS_TIME))  # ⊇ KEPT
               .cte("booked").prefix_with("MATERIALIZED"))  # read once, not once for each use
     last = (select(booked.c.client_id, func.max(booked.c.start_at).label("last_at"),
@@ -545,7 +661,7 @@ def _rebook(s: Session, scope: Scope) -> dict[str, Sums]:
     query = (select(provider, func.sum(_flag(and_(following.c.next_at.is_not(None), in_time))), func.count())
              .select_from(last.outerjoin(following, following.c.client_id == last.c.client_id))
              .group_by(provider))
-    return {"rebook_rate": {p: (float(num or 0), float(den), int(den)) for p, num, den in s.execute(query)}}
+    return {p: (float(num or 0), float(den), int(den)) for p, num, den in s.execute(query)}
 
 
 CLIENT_METRICS = ("informed_consent_currency", "minor_consent_compliance", "telehealth_consent_compliance",
@@ -567,35 +683,69 @@ def _minor_born_after(as_of: date) -> date:
 
 @_counts(*CLIENT_METRICS)
 def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
-    """One grouped pass over the subjects' active clients, each record's existence asked per client."""
-    c, as_of = Client, scope.as_of
+    """One grouped pass over the subjects' active clients, each record's existence asked per client
+    (the statement built once per dialect, :func:`_clients_query`; this call gives its values)."""
+    as_of = scope.as_of
+    plan_since = as_of - timedelta(days=metric_facts.plan_current_days(s))
+    query = _clients_query(s.get_bind().dialect.name == "sqlite")
+    values = {"as_of": as_of, "born_after": _minor_born_after(as_of), "plan_since": plan_since,
+              "plan_since_at": scope.instant(plan_since), "lo": scope.lo, "hi": scope.hi,
+              "informed_after": as_of - timedelta(days=metric_facts.consent_valid_days(s)),
+              "subjects": sorted(scope.subjects)}
+    out: dict[str, Sums] = {mid: {} for mid in CLIENT_METRICS}
+    for r in s.execute(query, values):
+        p = r.primary_clinician_id
+        for mid, num, den in (("informed_consent_currency", r.informed, r.clients),
+                              ("complete_demographics_rate", r.complete, r.clients),
+                              ("treatment_plan_currency", r.plan, r.clients),
+                              ("minor_consent_compliance", r.guardian, r.minors),
+                              ("telehealth_consent_compliance", r.video_consent, r.video),
+                              ("safety_plan_compliance", r.safety, r.at_risk)):
+            if den:
+                out[mid][p] = (float(num or 0), float(den), int(den))
+    return out
+
+
+@cache
+def _clients_query(sqlite: bool) -> Any:
+    """:func:`_clients`'s statement, its values left as parameters: building it (some hundred
+    expressions) and working out its cache key once, not at every dashboard refresh."""
+    c = Client
+    as_of = bindparam("as_of", type_=Date())
+    subjects: BindParameter[list[str]] = bindparam("subjects", expanding=True)
+    lo, hi = bindparam("lo", type_=UTCDateTime()), bindparam("hi", type_=UTCDateTime())
+    plan_since = bindparam("plan_since", type_=Date())
 
     def consent(kind: str, *extra: ColumnElement[bool]) -> ColumnElement[bool]:
         return exists().where(Consent.client_id == c.id, Consent.deleted.is_(False), Consent.kind == kind,
                               or_(Consent.revoked_on.is_(None), Consent.revoked_on > as_of),
                               or_(Consent.expires_on.is_(None), Consent.expires_on >= as_of), *extra)
 
-    minor = c.dob > _minor_born_after(as_of)
+    minor = c.dob > bindparam("born_after", type_=Date())
     complete = metric_facts.CLIENT_COMPLETE
-    plan_since = as_of - timedelta(days=metric_facts.plan_current_days(s))
     plan_current = or_(
         exists().where(TreatmentPlan.client_id == c.id, TreatmentPlan.deleted.is_(False),
-                       TreatmentPlan.signed_at >= scope.instant(plan_since)),
+                       TreatmentPlan.signed_at >= bindparam("plan_since_at", type_=UTCDateTime())),
         exists().where(PlanReview.client_id == c.id, PlanReview.deleted.is_(False), PlanReview.signed_at.is_not(None),
                        PlanReview.reviewed_on >= plan_since))
     at_risk = exists().where(RiskFlag.client_id == c.id, RiskFlag.cleared_on.is_(None), RiskFlag.deleted.is_(False))
     safety = exists().where(SafetyPlan.client_id == c.id, SafetyPlan.signed_at.is_not(None),
                             SafetyPlan.deleted.is_(False))
-    v = Appointment
     # IN, not EXISTS: the period's video sessions are listed once, not looked up client by client;
-    # materialized, so that the two columns asking share one read of the period.
-    video = select(v.client_id).where(
-        v.telehealth.is_(True), v.status.in_(rules.KEPT), v.start_at >= scope.lo, v.start_at < scope.hi,
-        v.deleted.is_(False), v.provider_id.in_(scope.subjects), v.client_id.is_not(None)
-    ).cte("video_clients").prefix_with("MATERIALIZED")
+    # materialized, so that the two columns asking share one read of the period. On a desktop store
+    # they are a range of metric_visit_rows (its kept sessions with a client), not of appointments.
+    if sqlite:
+        kept = metric_visit_rows.c
+        videos = select(kept.client_id).where(kept.telehealth.is_(True), kept.provider_id.in_(subjects),
+                                              kept.start_jd >= _JulianDay(lo), kept.start_jd < _JulianDay(hi))
+    else:
+        v = Appointment
+        videos = select(v.client_id).where(
+            v.telehealth.is_(True), v.status.in_(rules.KEPT), v.start_at >= lo, v.start_at < hi,
+            v.deleted.is_(False), v.provider_id.in_(subjects), v.client_id.is_not(None))
+    video = videos.cte("video_clients").prefix_with("MATERIALIZED")
     by_video = c.id.in_(select(video.c.client_id))
-    informed = consent(ConsentKind.INFORMED_CONSENT,
-                       Consent.signed_on > as_of - timedelta(days=metric_facts.consent_valid_days(s)))
+    informed = consent(ConsentKind.INFORMED_CONSENT, Consent.signed_on > bindparam("informed_after", type_=Date()))
     columns = {
         "clients": func.count(),
         "informed": func.sum(_flag(informed)),
@@ -608,21 +758,9 @@ def _clients(s: Session, scope: Scope) -> dict[str, Sums]:
         "at_risk": func.sum(_flag(at_risk)),
         "safety": func.sum(case((at_risk, _flag(safety)), else_=0)),
     }
-    query = (select(c.primary_clinician_id, *(col.label(k) for k, col in columns.items()))
-             .where(c.deleted.is_(False), c.status == "active", c.primary_clinician_id.in_(scope.subjects))
-             .group_by(c.primary_clinician_id))
-    out: dict[str, Sums] = {mid: {} for mid in CLIENT_METRICS}
-    for r in s.execute(query):
-        p = r.primary_clinician_id
-        for mid, num, den in (("informed_consent_currency", r.informed, r.clients),
-                              ("complete_demographics_rate", r.complete, r.clients),
-                              ("treatment_plan_currency", r.plan, r.clients),
-                              ("minor_consent_compliance", r.guardian, r.minors),
-                              ("telehealth_consent_compliance", r.video_consent, r.video),
-                              ("safety_plan_compliance", r.safety, r.at_risk)):
-            if den:
-                out[mid][p] = (float(num or 0), float(den), int(den))
-    return out
+    return (select(c.primary_clinician_id, *(col.label(k) for k, col in columns.items()))
+            .where(c.deleted.is_(False), c.status == "active", c.primary_clinician_id.in_(subjects))
+            .group_by(c.primary_clinician_id))
 
 
 @_counts("client_retention_90d")
@@ -643,9 +781,11 @@ PARTS: dict[Counter, tuple[tuple[Callable[[Session, Scope], Any], ...], Callable
 """A counter made of independent reads: its parts, and how their results make its sums (with the
 final scope). ``count`` runs each part as a job of its own."""
 
-_LENGTH = {_rebook: 26, _notes_part: 14, _clients: 11, _appointment_part: 10, _retention: 2}
+_LENGTH = {_clients: 11, _notes_part: 11, _appointment_part: 7, _rebook: 5, _retention: 2}
 """Each read's time in ms on a store of a million appointments (benchmarks/bench_metrics.py): the
-order in which ``count`` starts them, longest first. The facts, when wanted, take about 5."""
+order in which ``count`` starts them, longest first."""
+_FACTS_LENGTH = 3
+"""The facts (or the availability alone), read alongside: about 3 ms when the light metrics want them."""
 
 Reader = Callable[[], AbstractContextManager[Session]]
 _pool: ThreadPoolExecutor | None = None
@@ -704,7 +844,7 @@ def count(s: Session, *, period: Period, today: date, subjects: frozenset[str], 
         part for counter in counters for part in (PARTS[counter][0] if counter in PARTS else (counter,))]
     jobs: list[Callable[[Session], Any]] = [*(partial(_on, read, early) for read in reads), facts_or_availability]
     # Longest first, so that the last to finish is a short one (the order of the results is kept).
-    order = sorted(range(len(jobs)), key=lambda i: -_LENGTH.get(reads[i], 0) if i < len(reads) else 0)
+    order = sorted(range(len(jobs)), key=lambda i: -(_LENGTH.get(reads[i], 0) if i < len(reads) else _FACTS_LENGTH))
     done = dict(zip(order, _run([jobs[i] for i in order], s, reader), strict=True))
     results = iter(done[i] for i in range(len(jobs)))
     parts = [[next(results) for _ in (PARTS[c][0] if c in PARTS else (c,))] for c in counters]

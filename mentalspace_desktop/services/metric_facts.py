@@ -31,6 +31,7 @@ from mentalspace_desktop.domain.metric_rules import (
 from mentalspace_desktop.domain.metrics import Period
 from mentalspace_desktop.store.chart_models import PlanReview, RiskFlag, SafetyPlan, TreatmentPlan
 from mentalspace_desktop.store.client_first_visits import client_first_visits
+from mentalspace_desktop.store.metric_note_rows import metric_note_rows
 from mentalspace_desktop.store.models import Client, Consent, Note, Practice, User
 from mentalspace_desktop.store.scheduling_models import Appointment, ProviderAvailability
 from mentalspace_desktop.store.supervision_models import SupervisionSession
@@ -102,6 +103,11 @@ def _notes(s: Session, period: Period, subjects: frozenset[str], zone: ZoneInfo,
     live = (n.deleted.is_(False), n.author_id.in_(subjects))
     in_period = select(*columns).where(*live, n.service_date >= period.start, n.service_date <= period.end)
     if cosigned_only:  # what supervision note timeliness reads
+        if s.get_bind().dialect.name == "sqlite":  # found in metric_note_rows' range, then read by key
+            m = metric_note_rows.c
+            in_period = select(*columns).where(n.deleted.is_(False), n.id.in_(select(m.note_id).where(
+                m.author_id.in_(subjects), m.service_date >= period.start, m.service_date <= period.end,
+                m.requires_cosign.is_(True))))
         rows = [r for r in s.execute(in_period.where(n.requires_cosign.is_(True))) if r.addendum_to is None]
     else:
         rows = [

@@ -1,5 +1,6 @@
 """Local tables derived from synced ones and kept right by SQLite triggers (``metric_day_totals``,
-``metric_note_rows``, ``client_first_visits``): made, filled and dropped the same way.
+``metric_note_rows``, ``client_first_visits``, ``metric_visit_rows``): made, filled and dropped the
+same way.
 
 Each is created with its triggers and filled in the same transaction, so no write falls between
 the fill and the first trigger; dropped triggers first, so that none fires into a missing table.

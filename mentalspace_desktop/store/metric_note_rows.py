@@ -1,22 +1,27 @@
-"""Each note written for a session, with its session's facts, as the documentation metrics read them:
-kept up by triggers.
+"""Each note, with its session's facts when it was written for one, as the documentation metrics read
+them: kept up by triggers.
 
 Same-day documentation, documentation time and the crisis rate read the period's notes with their
 session (its start, end, provider and status) and ask, of each, whether it is its session's first.
 Read from ``notes`` and ``appointments``, that is three index look-ups per note and four date texts
 parsed into day numbers (``julianday``), most of the dashboard's time on a large store. This table
-holds one row per live note tied to a session, keyed like the notes' (author, service date) index,
+holds one row per live note, keyed like the notes' (author, service date) index,
 with the session's columns beside it and every instant already a Julian day number: the same read
 is one range of one table, and the arithmetic is the same on the same numbers, so the sums are the
 same to the last digit (``tests/store/test_metric_note_rows.py`` holds the table to a fresh
 recount; ``tests/services/test_metric_counts.py`` holds the counts to the metric functions).
+A note written without a session has a row too (its session's columns NULL, counted alone): the
+unsigned-note backlog counts the period's drafts from the same range, without a look-up per note,
+and the notes awaiting co-signature are found there too (since migration 0026; 0024 kept only the
+notes of sessions, without ``requires_cosign``).
 
 It is derived, local and not synced, like ``metric_day_totals``: SQLite triggers on ``notes`` and
 ``appointments`` keep it right whoever writes (the services, sync's apply, a restored backup), a
 note's row leaving with the note or its deletion, a session's columns following the session.
-``siblings`` counts the rows of the same session, so that the "is it the first?" look-up is made
-only for the rare session with more than one note. Migration 0024 creates and fills it (about 6 s
-for a million notes). PostgreSQL (a hub's) does not get it: the engine reads the two tables there.
+``siblings`` counts the rows of the same session (1 for a note without one), so that the "is it
+the first?" look-up is made only for the rare session with more than one note. Migration 0024
+created it, 0026 makes it again with the notes without a session (about 6 s for a million notes).
+PostgreSQL (a hub's) does not get it: the engine reads the two tables there.
 A later migration that rebuilds ``notes`` or ``appointments`` drops the triggers with the old table
 and must call :func:`drop` then :func:`create` again (the tests check they are there at head).
 """
@@ -35,13 +40,13 @@ metric_note_rows = Table(
     Column("author_id", String(36), primary_key=True),
     Column("service_date", Date, primary_key=True),
     Column("note_id", String(36), primary_key=True),
-    Column("appointment_id", String(36), nullable=False),
+    Column("appointment_id", String(36)),  # NULL: a note written without a session
     Column("status", String(12)),
     Column("note_type", String(20)),
     Column("authored_jd", Float),  # julianday(coalesce(submitted_at, signed_at)): NULL until signed
     Column("signed", Boolean, nullable=False),  # signed_at IS NOT NULL
     Column("addendum", Boolean, nullable=False),  # coalesce(addendum_to, '') != ''
-    Column("siblings", Integer, nullable=False),  # rows of the same session, this one included
+    Column("siblings", Integer, nullable=False),  # rows of its session, this one included (1: no session)
     # its session: NULL while the session is not in the store
     Column("start_jd", Float),
     Column("end_jd", Float),
@@ -49,12 +54,14 @@ metric_note_rows = Table(
     Column("session_status", String(20)),
     Column("with_client", Boolean),
     Column("session_deleted", Boolean),
+    # the note again: whether it awaits a supervisor's co-signature (supervision note timeliness)
+    Column("requires_cosign", Boolean, nullable=False),
     Index("ix_metric_note_rows_session", "appointment_id", "note_id"),
     sqlite_with_rowid=False,
 )
 
 NOTE_COLUMNS = ("author_id", "service_date", "appointment_id", "status", "note_type", "submitted_at", "signed_at",
-                "addendum_to", "deleted")
+                "addendum_to", "deleted", "requires_cosign")
 """The notes' columns a row is made of: an update of any other (the sealed text, a co-signature)
 does not fire the trigger."""
 SESSION_COLUMNS = ("start_at", "end_at", "provider_id", "status", "client_id", "deleted")
@@ -70,11 +77,11 @@ def _row(n: str, siblings: str) -> str:
     """A row's columns, in the table's order, for note ``n`` and its session ``a``."""
     return (f"{n}.author_id, {n}.service_date, {n}.id, {n}.appointment_id, {n}.status, {n}.note_type, "
             f"julianday(coalesce({n}.submitted_at, {n}.signed_at)), {n}.signed_at IS NOT NULL, "
-            f"coalesce({n}.addendum_to, '') != '', {siblings}, {_session('a')}")
+            f"coalesce({n}.addendum_to, '') != '', {siblings}, {_session('a')}, coalesce({n}.requires_cosign, 0)")
 
 
-LIVE = "{n}.appointment_id IS NOT NULL AND NOT {n}.deleted"
-"""The notes that have a row: tied to a session, not deleted."""
+LIVE = "NOT {n}.deleted"
+"""The notes that have a row: every note not deleted."""
 
 
 def _add(n: str) -> str:
@@ -118,7 +125,8 @@ TRIGGERS = {
 
 def recount_select() -> str:
     """The table's rows worked out afresh from ``notes`` and ``appointments`` (what the fill inserts)."""
-    return (f"SELECT {_row('n', 'count(*) OVER (PARTITION BY n.appointment_id)')} "
+    siblings = "CASE WHEN n.appointment_id IS NULL THEN 1 ELSE count(*) OVER (PARTITION BY n.appointment_id) END"
+    return (f"SELECT {_row('n', siblings)} "
             f"FROM notes n LEFT JOIN appointments a ON a.id = n.appointment_id WHERE {LIVE.format(n='n')}")
 
 

@@ -40,7 +40,8 @@ ET = ZoneInfo("America/New_York")
 STATUSES = ["completed"] * 6 + ["checked_in", "no_show", "no_show", "cancelled", "cancelled", "rescheduled",
                                 "scheduled", "confirmed"]
 NOTE_STATUSES = ["signed"] * 5 + ["draft", "draft", "in_review", "returned"]
-PERIODS = (Period(date(2026, 10, 15), date(2026, 11, 14)), Period(date(2026, 11, 2), date(2026, 11, 8)))
+PERIODS = (Period(date(2026, 10, 15), date(2026, 11, 14)), Period(date(2026, 11, 2), date(2026, 11, 8)),
+           Period(date(2026, 9, 1), date(2026, 9, 30)))  # the last with one UTC offset throughout
 TODAY = date(2026, 11, 10)  # inside the first period: "as of" is today, not the period's end
 
 
@@ -220,3 +221,64 @@ def test_a_session_booked_in_another_zone_is_counted_by_its_instant(practice: Pr
         counted = metric_counts.count(s, period=period, today=TODAY, subjects=everyone, zone=ET,
                                       supervised_licenses=frozenset(), metric_ids=wanted)
         assert_counts_as_functions(facts, counted, wanted)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_rebook_rows_count_as_the_bookings_do(practice: PracticeFixture, seed: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """metric_visit_rows gives the rebook sums of the bookings for every set of clinicians measured:
+    the clients whose rows leave the answer open (a next visit or booking with a clinician not
+    measured, two visits at one instant) counted the long way, by key — which these practices need."""
+    _generate(practice, seed)
+    providers = [practice.users[k] for k in ("clinician", "other_clinician", "supervisor")]
+    long_way = metric_counts._rebook_from_bookings
+    asked: list[object] = []
+
+    def spy(s: object, scope: metric_counts.Scope, clients: list[str] | None = None) -> object:
+        asked.append(clients)
+        return long_way(s, scope, clients)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(metric_counts, "_rebook_from_bookings", spy)
+    with practice.admin.store.read() as s:
+        for period in PERIODS:
+            for subjects in ({*providers}, *({p} for p in providers), *({p, q} for p in providers for q in providers
+                                                                       if p < q)):
+                scope = metric_counts.Scope(period, TODAY, frozenset(subjects), ET, {}, {})
+                assert metric_counts._rebook_from_rows(s, scope) == long_way(s, scope)
+    assert any(asked), "no client was left open: the long way by key went untested"
+
+
+def test_the_backlog_counts_drafts_without_a_session_but_no_addenda(practice: PracticeFixture) -> None:
+    """The period's drafts come from metric_note_rows, which holds the notes written without a
+    session too: such a draft past the limit counts, an addendum, a signed or a deleted note does not."""
+    clinician = practice.users["clinician"]
+    period = PERIODS[0]
+    subjects = frozenset({clinician})
+
+    def backlog() -> list[float]:
+        with practice.admin.store.read() as s:
+            facts = fetch_facts(s, period=period, today=TODAY, subjects=subjects, zone=ET)
+            counted = metric_counts.count(s, period=period, today=TODAY, subjects=subjects, zone=ET,
+                                          supervised_licenses=frozenset(), metric_ids=["unsigned_note_backlog"])
+        assert_counts_as_functions(facts, counted, ["unsigned_note_backlog"])
+        return [v.numerator for v in counted]
+
+    before = backlog()  # the practice's own notes
+    day = TODAY - timedelta(days=10)  # in the period, past the 7 days
+    with practice.admin.store.engine.begin() as conn:
+        client = new_id()
+        conn.execute(insert(Client), [{"id": client, "chart_number": "C1", "first_name": "A", "last_name": "B",
+                                       "dob": date(1980, 1, 1), "status": "active", "deleted": False,
+                                       "preferred_language": "English", "uses_telehealth": False,
+                                       "primary_clinician_id": clinician, "last_key": "b", "first_key": "a"}])
+        draft = new_id()
+
+        def note(**values: object) -> dict[str, object]:
+            return {"id": new_id(), "client_id": client, "author_id": clinician, "appointment_id": None,
+                    "note_type": "progress", "service_date": day, "status": "draft", "signed_at": None,
+                    "deleted": False, "requires_cosign": False, "addendum_to": None, **values}  # one set of keys
+
+        conn.execute(insert(Note), [note(id=draft), note(addendum_to=draft), note(deleted=True),
+                                    note(status="signed", signed_at=_instant(day, 12)),
+                                    note(service_date=TODAY - timedelta(days=3))])
+    assert backlog() == [before[0] + 1]

@@ -1,12 +1,12 @@
 """metric_note_rows stays equal to a fresh reading of the notes and their sessions, whatever writes them.
 
-Random sequences (hypothesis) of notes written for sessions, signed, submitted for co-signature,
-turned into addenda, moved to another session or another day, soft deleted and undone, hard
-deleted, and of their sessions changing status, time, clinician or client, soft deleted and
-dropped by sync (which takes their notes with them), with rows written by sync's apply too, run
-against a real encrypted store; after each sequence the triggers' table must hold exactly what
-:func:`recount_select` works out, sibling counts included. A restored backup holds the rows once,
-with its triggers working.
+Random sequences (hypothesis) of notes written for sessions or without one, signed, submitted for
+co-signature, marked as needing one or not, turned into addenda, moved to another session (or none)
+or another day, soft deleted and undone, hard deleted, and of their sessions changing status, time,
+clinician or client, soft deleted and dropped by sync (which takes their notes with them), with rows
+written by sync's apply too, run against a real encrypted store; after each sequence the triggers'
+table must hold exactly what :func:`recount_select` works out, sibling counts included. A restored
+backup holds the rows once, with its triggers working.
 """
 
 from __future__ import annotations
@@ -35,11 +35,13 @@ SESSION_STATUSES = ["completed", "checked_in", "no_show", "cancelled", "schedule
 note_fields = st.fixed_dictionaries({
     "session": st.integers(0, 99), "author": st.integers(0, 2), "status": st.sampled_from(NOTE_STATUSES),
     "signed_hours": st.sampled_from([None, 1, 30]), "submitted": st.booleans(), "day": st.integers(0, 3),
-    "note_type": st.sampled_from(["progress", "crisis"]),
+    "note_type": st.sampled_from(["progress", "crisis"]), "alone": st.booleans(),  # alone: no session
+    "cosign": st.booleans(),
 })
 operations = st.lists(st.one_of(
     st.tuples(st.just("write"), note_fields),
     st.tuples(st.just("sign"), st.integers(0, 99), st.sampled_from([None, 2, 50])),
+    st.tuples(st.just("cosign"), st.integers(0, 99), st.booleans()),
     st.tuples(st.just("addendum"), st.integers(0, 99), st.booleans()),
     st.tuples(st.just("move_note"), st.integers(0, 99), st.integers(0, 99)),
     st.tuples(st.just("redate"), st.integers(0, 99), st.integers(0, 3), st.integers(0, 2)),
@@ -78,10 +80,11 @@ def _setup(conn: Any, providers: list[str], sessions: int = 4) -> tuple[str, lis
 
 def _note(f: dict[str, Any], providers: list[str], client: str, sessions: list[str]) -> dict[str, Any]:
     signed = None if f["signed_hours"] is None else BASE + timedelta(hours=f["signed_hours"], microseconds=1500)
-    return {"client_id": client, "author_id": providers[f["author"]], "appointment_id": sessions[f["session"] %
-            len(sessions)], "note_type": f["note_type"], "service_date": date(2026, 10, 30) + timedelta(days=f["day"]),
+    session = None if f.get("alone") else sessions[f["session"] % len(sessions)]
+    return {"client_id": client, "author_id": providers[f["author"]], "appointment_id": session,
+            "note_type": f["note_type"], "service_date": date(2026, 10, 30) + timedelta(days=f["day"]),
             "status": f["status"], "signed_at": signed, "submitted_at": signed if f["submitted"] else None,
-            "deleted": False, "requires_cosign": False}
+            "deleted": False, "requires_cosign": f.get("cosign", False)}
 
 
 def _wire(row: dict[str, Any]) -> dict[str, Any]:
@@ -129,10 +132,13 @@ def test_triggers_keep_the_rows_of_every_write(practice: PracticeFixture, ops: l
             elif op == "sign" and note is not None:
                 at = None if args[1] is None else BASE + timedelta(hours=args[1])
                 conn.execute(update(n).where(n.c.id == note).values(signed_at=at, status="signed" if at else "draft"))
+            elif op == "cosign" and note is not None:
+                conn.execute(update(n).where(n.c.id == note).values(requires_cosign=args[1]))
             elif op == "addendum" and note is not None:
                 conn.execute(update(n).where(n.c.id == note).values(addendum_to=notes[0] if args[1] else None))
             elif op == "move_note" and note is not None and sessions:
-                conn.execute(update(n).where(n.c.id == note).values(appointment_id=sessions[args[1] % len(sessions)]))
+                conn.execute(update(n).where(n.c.id == note).values(  # 0: written without a session after all
+                    appointment_id=sessions[args[1] % len(sessions)] if args[1] else None))
             elif op == "redate" and note is not None:
                 conn.execute(update(n).where(n.c.id == note).values(
                     service_date=date(2026, 10, 30) + timedelta(days=args[1]), author_id=providers[args[2]]))
