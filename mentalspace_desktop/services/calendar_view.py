@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, exists, func, null, select, type_coerce
+from sqlalchemy import Select, String, bindparam, exists, func, null, select, type_coerce
 from sqlalchemy.orm import Session
 
 from mentalspace_desktop.domain.calendar_entry import CalendarEntry
@@ -53,6 +54,7 @@ from mentalspace_desktop.store.scheduling_models import (
     Location,
     Room,
 )
+from mentalspace_desktop.store.types import UTCDateTime
 
 NO_HISTORY = History()
 RISKY = ("scheduled", "confirmed")  # the visits whose no-show risk is worth showing: still to come
@@ -177,35 +179,11 @@ class CalendarReadService(AppointmentService):
             def wall(moment: datetime) -> datetime:
                 return moment.astimezone(zone).replace(tzinfo=None)
 
-            # Instants as the stored text: parsed by ``datetime.fromisoformat`` (C) rather than row by
-            # row through the column type. ``start_at > lo - MAX_VISIT`` lets the start index bound the scan.
-            bounds = (a.deleted.is_(False), a.start_at < hi, a.end_at > lo, a.start_at > lo - MAX_VISIT)
             reach = {scope_for(actor.role, Resource.SCHEDULE, act) for act in (Action.READ, Action.WRITE)}
             joined = not brief or not reach <= {Scope.ALL, Scope.NONE}
-            if not joined:
-                # what places and colours a block; whose client it is does not change what this role may do
-                q = select(a.id, a.client_id, a.group_id, a.provider_id, a.type_id, a.location_id, a.room_id,
-                           as_text(a.start_at), as_text(a.end_at), a.status, a.late_cancel,
-                           null()).where(*bounds)  # the clinician's place, not asked
-            elif brief:  # ... and whose client it is (the permission)
-                q = (select(a.id, a.client_id, a.group_id, a.provider_id, a.type_id, a.location_id, a.room_id,
-                            as_text(a.start_at), as_text(a.end_at), a.status, a.late_cancel,
-                            Client.primary_clinician_id)
-                     .outerjoin(Client, Client.id == a.client_id).where(*bounds))
-            else:
-                q = (select(a.id, a.client_id, a.group_id, a.provider_id, a.type_id, a.location_id, a.room_id,
-                            a.series_id, as_text(a.start_at), as_text(a.end_at), a.status, a.late_cancel,
-                            a.telehealth, a.meeting_link, a.confirmation, as_text(a.checked_in_at), a.buffer_before,
-                            a.buffer_after, as_text(a.booked_at), Client.first_name, Client.last_name,
-                            Client.primary_clinician_id)
-                     .outerjoin(Client, Client.id == a.client_id).where(*bounds))
-            b = select(BusyBlock.id, BusyBlock.kind, BusyBlock.provider_id, BusyBlock.room_id, BusyBlock.start_at,
-                       BusyBlock.end_at, BusyBlock.buffer_before, BusyBlock.buffer_after).where(
-                BusyBlock.deleted.is_(False), BusyBlock.active.is_(True), BusyBlock.start_at < hi,
-                BusyBlock.end_at > lo)
-            if scope_for(actor.role, Resource.SCHEDULE, Action.READ) is Scope.ALL:
-                # every appointment here is shown in full: its busy twin need not even be fetched
-                b = b.where(~exists().where(a.id == BusyBlock.id, a.deleted.is_(False)))
+            every = scope_for(actor.role, Resource.SCHEDULE, Action.READ) is Scope.ALL
+            q, b = _range_queries("full" if not brief else "brief" if joined else "brief_unjoined", every)
+            range_values = {"lo": lo, "hi": hi, "scan_from": lo - MAX_VISIT}
             if provider_ids is not None:
                 q = q.where(a.provider_id.in_(list(provider_ids)))
                 b = b.where(BusyBlock.provider_id.in_(list(provider_ids)))
@@ -226,11 +204,11 @@ class CalendarReadService(AppointmentService):
             users = dict(core.execute(select(User.id, User.full_name)).all())
             types = {t: (n, c) for t, n, c in core.execute(
                 select(AppointmentType.id, AppointmentType.name, AppointmentType.color))}
-            rows = core.execute(q).all()
+            rows = core.execute(q, range_values).all()
             decide = _Permissions(self, actor.user_id, team)
             if brief:
                 return self._brief(rows, decide, joined=joined, wall=wall, users=users, types=types,
-                                   busy=core.execute(b).all())
+                                   busy=core.execute(b, range_values).all())
             rooms = dict(core.execute(select(Room.id, Room.name)).all())
             locations = dict(core.execute(select(Location.id, Location.name)).all())
             moments: dict[Any, tuple[datetime, datetime]] = {}
@@ -316,7 +294,7 @@ class CalendarReadService(AppointmentService):
                         "risk": worded if worded is not None or score is None else Risk(score, level_of(score), ())})
                 out.append((start_at, provider_name, aid, made))
             seen = {aid for _s, _p, aid, _r in out}
-            for blk in core.execute(b):
+            for blk in core.execute(b, range_values):
                 if blk.id in seen:
                     continue
                 name = users.get(blk.provider_id or "", "")
@@ -379,6 +357,43 @@ score and level alone (the appointment's own dialog reads it in full through ``g
 
 _NO_TYPE = ("", "#9aa5b1")
 """(name, colour) of an appointment whose type is not known here."""
+
+
+@cache
+def _range_queries(shape: str, every_visit_shown: bool) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
+    """The calendar read's two statements — its appointments in ``shape`` ("full", "brief", or
+    "brief_unjoined": no client asked) and the busy time beside them — with the range as the
+    parameters ``lo``, ``hi`` and ``scan_from``: built, and their cache key worked out, once rather
+    than on every reload. ``every_visit_shown``: the user's role reads every appointment in full,
+    so no appointment's busy twin is fetched.
+
+    Instants are selected as the stored text, parsed by ``datetime.fromisoformat`` (C) rather than
+    row by row through the column type; ``start_at > scan_from`` (the range's start less the longest
+    visit) lets the start index bound the scan.
+    """
+    a = Appointment
+    lo, hi = bindparam("lo", type_=UTCDateTime()), bindparam("hi", type_=UTCDateTime())
+    bounds = (a.deleted.is_(False), a.start_at < hi, a.end_at > lo,
+              a.start_at > bindparam("scan_from", type_=UTCDateTime()))
+    placing = (a.id, a.client_id, a.group_id, a.provider_id, a.type_id, a.location_id, a.room_id)
+    if shape == "brief_unjoined":  # what places and colours a block; the clinician's place left empty
+        q = select(*placing, as_text(a.start_at), as_text(a.end_at), a.status, a.late_cancel, null()).where(*bounds)
+    elif shape == "brief":  # ... and whose client it is (the permission)
+        q = (select(*placing, as_text(a.start_at), as_text(a.end_at), a.status, a.late_cancel,
+                    Client.primary_clinician_id)
+             .outerjoin(Client, Client.id == a.client_id).where(*bounds))
+    else:
+        q = (select(*placing, a.series_id, as_text(a.start_at), as_text(a.end_at), a.status, a.late_cancel,
+                    a.telehealth, a.meeting_link, a.confirmation, as_text(a.checked_in_at), a.buffer_before,
+                    a.buffer_after, as_text(a.booked_at), Client.first_name, Client.last_name,
+                    Client.primary_clinician_id)
+             .outerjoin(Client, Client.id == a.client_id).where(*bounds))
+    b = select(BusyBlock.id, BusyBlock.kind, BusyBlock.provider_id, BusyBlock.room_id, BusyBlock.start_at,
+               BusyBlock.end_at, BusyBlock.buffer_before, BusyBlock.buffer_after).where(
+        BusyBlock.deleted.is_(False), BusyBlock.active.is_(True), BusyBlock.start_at < hi, BusyBlock.end_at > lo)
+    if every_visit_shown:  # every appointment here is shown in full: its busy twin need not even be fetched
+        b = b.where(~exists().where(a.id == BusyBlock.id, a.deleted.is_(False)))
+    return q, b
 
 
 def _busy_entry(blk: Any, provider_name: str, wall: Callable[[datetime], datetime]) -> CalendarEntry:
