@@ -141,3 +141,31 @@ def test_back_from_code_step_returns_to_password(qtbot, dialog: SignInDialog) ->
     dialog._back_to_credentials()
     assert dialog.current_step() is dialog.credentials
     assert dialog._pending is None
+
+
+def test_a_long_password_check_says_why_it_may_take_a_while(
+        qtbot, dialog: SignInDialog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the store after an update migrates it first (a minute on a large practice): the dialog
+    says so rather than 'Checking your password…' alone. Only the wait is added here."""
+    import time
+
+    slow_begin = Authenticator.begin
+
+    def begin(self: Authenticator, username: str, password: str) -> object:
+        time.sleep(1.5)
+        return slow_begin(self, username, password)
+
+    monkeypatch.setattr(Authenticator, "begin", begin)
+    monkeypatch.setattr(SignInDialog, "STILL_WORKING_MS", 100)
+    dialog.username.setText("admin")
+    dialog.password.setText(ADMIN_PASSWORD)
+    dialog.sign_in_button.click()
+    assert "Checking your password" in dialog.credentials.message.text()
+    qtbot.waitUntil(lambda: "Still working" in dialog.credentials.message.text(), timeout=WAIT)
+    assert not dialog.credentials.isEnabled()
+    qtbot.waitUntil(lambda: dialog.current_step() is dialog.code_step, timeout=WAIT)
+
+
+def test_a_quick_password_check_never_says_it_is_still_working(qtbot, dialog: SignInDialog) -> None:
+    _password_step(qtbot, dialog, "admin", ADMIN_PASSWORD)
+    assert not dialog._still_working.isActive()  # stopped with the check: it cannot speak later

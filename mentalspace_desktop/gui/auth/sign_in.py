@@ -19,6 +19,7 @@ from mentalspace_desktop.gui.qt import (
     QLabel,
     QPushButton,
     QStackedWidget,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -70,6 +71,12 @@ class SignInDialog(QDialog):
     sig_step_failed = Signal(str)
     """A check failed; the message shown under the form."""
 
+    STILL_WORKING_MS = 4000
+    """After this long on the password check, the dialog says why it may take longer (the store opens
+    there: the first sign-in after an update brings its records up to date first)."""
+    STILL_WORKING = ("Still working… The first sign-in after an update also brings this workstation's records "
+                     "up to date, which can take a minute or more for a large practice. Please wait.")
+
     def __init__(self, data_dir: Path, parent: QWidget | None = None, *, notice: str = "") -> None:
         super().__init__(parent)
         self.data_dir = Path(data_dir)
@@ -77,6 +84,9 @@ class SignInDialog(QDialog):
         self._pending: Any = None
         self._password = ""
         self._must_change = False
+        self._still_working = QTimer(self)
+        self._still_working.setSingleShot(True)
+        self._still_working.timeout.connect(lambda: self.credentials.message.show_hint(self.STILL_WORKING))
         self.setWindowTitle("Sign in — MentalSpace")
         self.setMinimumWidth(460)
         outer = QVBoxLayout(self)
@@ -199,8 +209,11 @@ class SignInDialog(QDialog):
 
     def _busy(self, step: _Step, busy: bool, text: str = "") -> None:
         step.setEnabled(not busy)
+        self._still_working.stop()
         if busy:
             step.message.show_hint(text)
+            if step is self.credentials:
+                self._still_working.start(self.STILL_WORKING_MS)
 
     # -- password ------------------------------------------------------------------------------
 
