@@ -21,12 +21,11 @@ from sqlalchemy import Table, func, insert, select, text, update
 
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.store.metric_day_totals import COUNTS, TRIGGERS, metric_day_totals, recount_select
-from mentalspace_desktop.store.models import Client
 from mentalspace_desktop.store.outbox import APPLYING_REMOTE
-from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
+from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.sync import apply
 from tests.factories import PracticeFixture
-from tests.store.derived_support import change_appointment, restored, trigger_names
+from tests.store.derived_support import change_appointment, restored, trigger_names, type_and_clients
 
 ET = ZoneInfo("America/New_York")
 STATUSES = ["completed", "checked_in", "no_show", "cancelled", "rescheduled", "scheduled", "confirmed"]
@@ -74,19 +73,8 @@ def _wire(row: dict[str, Any]) -> dict[str, Any]:
 
 def _type_and_client(conn: Any) -> tuple[str, str]:
     """An appointment type and a client to book with (made on the first call, found after)."""
-    type_id = conn.scalar(select(AppointmentType.id).limit(1))
-    client = conn.scalar(select(Client.id).limit(1))
-    if type_id is None:
-        type_id = new_id()
-        conn.execute(insert(AppointmentType), [{"id": type_id, "name": "Individual", "category": "individual",
-                                                "default_minutes": 50, "deleted": False}])
-    if client is None:
-        client = new_id()
-        conn.execute(insert(Client), [{"id": client, "chart_number": "C1", "first_name": "A", "last_name": "B",
-                                       "dob": date(1980, 1, 1), "status": "active", "deleted": False,
-                                       "preferred_language": "English", "uses_telehealth": False,
-                                       "last_key": "b", "first_key": "a"}])
-    return str(type_id), str(client)
+    type_id, clients = type_and_clients(conn, 1)
+    return type_id, clients[0]
 
 
 def _tables_agree(conn: Any) -> None:

@@ -21,12 +21,12 @@ from sqlalchemy import Table, delete, insert, select, text, update
 
 from mentalspace_desktop.domain.ids import new_id
 from mentalspace_desktop.store.metric_note_rows import TRIGGERS, metric_note_rows, recount_select
-from mentalspace_desktop.store.models import Client, Note
+from mentalspace_desktop.store.models import Note
 from mentalspace_desktop.store.outbox import APPLYING_REMOTE
-from mentalspace_desktop.store.scheduling_models import Appointment, AppointmentType
+from mentalspace_desktop.store.scheduling_models import Appointment
 from mentalspace_desktop.sync import apply
 from tests.factories import PracticeFixture
-from tests.store.derived_support import change_appointment, restored, trigger_names
+from tests.store.derived_support import change_appointment, restored, trigger_names, type_and_clients
 
 BASE = datetime(2026, 10, 30, 13, 0, tzinfo=UTC)
 NOTE_STATUSES = ["draft", "signed", "in_review", "returned"]
@@ -59,23 +59,15 @@ operations = st.lists(st.one_of(
 
 def _setup(conn: Any, providers: list[str], sessions: int = 4) -> tuple[str, list[str]]:
     """A client and a few sessions to write notes for (made on the first call, found after)."""
-    client = conn.scalar(select(Client.id).limit(1))
-    if client is None:
-        client = new_id()
-        conn.execute(insert(Client), [{"id": client, "chart_number": "C1", "first_name": "A", "last_name": "B",
-                                       "dob": date(1980, 1, 1), "status": "active", "deleted": False,
-                                       "preferred_language": "English", "uses_telehealth": False,
-                                       "last_key": "b", "first_key": "a"}])
-        type_id = new_id()
-        conn.execute(insert(AppointmentType), [{"id": type_id, "name": "Individual", "category": "individual",
-                                                "default_minutes": 50, "deleted": False}])
+    type_id, (client,) = type_and_clients(conn, 1)
+    if conn.scalar(select(Appointment.id).limit(1)) is None:
         conn.execute(insert(Appointment), [
             {"id": new_id(), "client_id": client, "provider_id": providers[k % 3], "type_id": type_id,
              "status": "completed", "start_at": BASE + timedelta(hours=20 * k),
              "end_at": BASE + timedelta(hours=20 * k, minutes=50),
              "start_local": (BASE + timedelta(hours=20 * k - 4)).replace(tzinfo=None),
              "time_zone": "America/New_York", "deleted": False} for k in range(sessions)])
-    return str(client), list(conn.scalars(select(Appointment.id).order_by(Appointment.id)))
+    return client, list(conn.scalars(select(Appointment.id).order_by(Appointment.id)))
 
 
 def _note(f: dict[str, Any], providers: list[str], client: str, sessions: list[str]) -> dict[str, Any]:

@@ -153,9 +153,10 @@ class ServiceSource:
         for entry in self.loaded() if self.loaded else []:
             if (entry.provider_id == proposal.provider_id and proposal.provider_id and entry.active
                     and entry.start < proposal.end and proposal.start < entry.end):
-                if not entry.detailed:  # read brief (a crowded week): the client's name is needed here
-                    entry = next(iter(self.details([entry])), entry)
-                what = "busy" if entry.busy_only else f"{entry.type_name} with {entry.client_name}"
+                # checked on every slot the pointer crosses: an entry read brief (a crowded week) is named
+                # by its type, not read in full each time
+                what = "busy" if entry.busy_only else f"{entry.type_name} with {entry.client_name}" \
+                    if entry.detailed else entry.type_name
                 return f"{entry.provider_name} is already booked {entry.time_label()} ({what})"
         return None
 
